@@ -1,0 +1,340 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Text;
+
+namespace Backprop.Tensors;
+
+/// <summary>
+/// A contiguous, row-major n-dimensional array of <c>float</c> or <c>double</c>: the NumPy <c>ndarray</c> of this library.
+/// </summary>
+/// <remarks>
+/// The elements live in <see cref="Data"/> from index 0 to <see cref="Size"/> − 1 (the buffer may be longer, so that a
+/// workspace can reuse it for a smaller batch). <see cref="Reshape"/> returns a view that shares the buffer.
+/// Named <c>NDArray</c> so that it does not clash with <c>System.Numerics.Tensors.Tensor&lt;T&gt;</c>.
+/// </remarks>
+/// <typeparam name="T"><c>float</c> or <c>double</c>.</typeparam>
+public sealed class NDArray<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly int[] _shape;
+
+    static NDArray()
+    {
+        if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
+            throw new NotSupportedException($"NDArray supports float and double, not {typeof(T).Name}.");
+    }
+
+    /// <summary>A zero-filled array of the given shape.</summary>
+    public NDArray(params int[] shape) : this(null, shape) { }
+
+    private NDArray(T[]? data, int[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        _shape = (int[])shape.Clone();
+        Size = CheckedSize(_shape);
+        data ??= Size == 0 ? [] : new T[Size];
+        if (data.Length < Size)
+            throw new ArgumentException($"A buffer of {data.Length} elements cannot hold shape {ShapeToString(_shape)} ({Size} elements).", nameof(data));
+        Data = data;
+    }
+
+    /// <summary>The backing buffer; elements are <c>Data[0 .. Size)</c>, row-major.</summary>
+    public T[] Data { get; }
+
+    /// <summary>Number of elements (product of the shape).</summary>
+    public int Size { get; }
+
+    /// <summary>Number of dimensions.</summary>
+    public int Rank => _shape.Length;
+
+    /// <summary>The shape, as a read-only view.</summary>
+    public ReadOnlySpan<int> Shape => _shape;
+
+    /// <summary>Length of dimension <paramref name="axis"/> (negative counts from the end).</summary>
+    public int Dim(int axis) => _shape[axis < 0 ? axis + _shape.Length : axis];
+
+    /// <summary>A copy of the shape.</summary>
+    public int[] ShapeArray() => (int[])_shape.Clone();
+
+    /// <summary>The elements as a span of exactly <see cref="Size"/> elements.</summary>
+    public Span<T> AsSpan() => Data.AsSpan(0, Size);
+
+    /// <summary>Number of elements per sample: the product of all dimensions after the first.</summary>
+    public int RowLength => Rank == 0 ? 1 : (_shape[0] == 0 ? CheckedSize(_shape.AsSpan(1)) : Size / _shape[0]);
+
+    /// <summary>The shape as NumPy prints it, e.g. <c>(10, 3, 32, 32)</c>.</summary>
+    public string ShapeString => ShapeToString(_shape);
+
+    // ---- construction ---------------------------------------------------------------------------------------------
+
+    /// <summary>Wraps <paramref name="data"/> (not copied) as an array of the given shape.</summary>
+    public static NDArray<T> FromArray(T[] data, params int[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var size = CheckedSize(shape);
+        if (data.Length != size)
+            throw new ArgumentException($"{data.Length} values cannot be shaped as {ShapeToString(shape)} ({size} elements).", nameof(data));
+        return new NDArray<T>(data, shape);
+    }
+
+    /// <summary>A view of a buffer at least as long as the shape needs (used by workspaces).</summary>
+    internal static NDArray<T> OverBuffer(T[] buffer, int[] shape) => new(buffer, shape);
+
+    /// <summary>A 1-D array of the given values (copied).</summary>
+    public static NDArray<T> Vector(params T[] values) => new((T[])values.Clone(), [values.Length]);
+
+    /// <summary>An array from nested rows, e.g. <c>FromRows([[1, 2], [3, 4]])</c>.</summary>
+    public static NDArray<T> FromRows(T[][] rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        int cols = rows.Length == 0 ? 0 : rows[0].Length;
+        var a = new NDArray<T>(rows.Length, cols);
+        for (int i = 0; i < rows.Length; i++)
+        {
+            if (rows[i].Length != cols)
+                throw new ArgumentException($"Row {i} has {rows[i].Length} values; row 0 has {cols}.", nameof(rows));
+            rows[i].CopyTo(a.Data, i * cols);
+        }
+        return a;
+    }
+
+    /// <summary>Zeros of the given shape.</summary>
+    public static NDArray<T> Zeros(params int[] shape) => new(shape);
+
+    /// <summary>An array of the given shape filled with <paramref name="value"/>.</summary>
+    public static NDArray<T> Full(T value, params int[] shape)
+    {
+        var a = new NDArray<T>(shape);
+        a.AsSpan().Fill(value);
+        return a;
+    }
+
+    /// <summary>Ones of the given shape.</summary>
+    public static NDArray<T> Ones(params int[] shape) => Full(T.One, shape);
+
+    /// <summary>
+    /// <c>np.linspace(start, stop, num)</c>: <c>start + i·step</c> with <c>step = (stop − start)/(num − 1)</c> computed in
+    /// double precision, the last value exactly <paramref name="stop"/>.
+    /// </summary>
+    public static NDArray<T> Linspace(double start, double stop, int num)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(num);
+        var a = new NDArray<T>(num);
+        if (num == 0) return a;
+        double step = num > 1 ? (stop - start) / (num - 1) : 0.0;
+        for (int i = 0; i < num; i++) a.Data[i] = T.CreateTruncating(i * step + start);
+        if (num > 1) a.Data[num - 1] = T.CreateTruncating(stop);
+        return a;
+    }
+
+    /// <summary>A deep copy (own buffer, same shape).</summary>
+    public NDArray<T> Copy()
+    {
+        var c = new NDArray<T>(_shape);
+        AsSpan().CopyTo(c.Data);
+        return c;
+    }
+
+    /// <summary>Copies the values of <paramref name="source"/>, which must have the same number of elements.</summary>
+    public void CopyFrom(NDArray<T> source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        if (source.Size != Size)
+            throw new ArgumentException($"Cannot copy {source.ShapeString} into {ShapeString}.", nameof(source));
+        source.AsSpan().CopyTo(AsSpan());
+    }
+
+    /// <summary>The values converted to another element type (a new array).</summary>
+    public NDArray<TOut> Cast<TOut>() where TOut : unmanaged, IFloatingPointIeee754<TOut>
+    {
+        var r = new NDArray<TOut>(_shape);
+        var src = AsSpan();
+        var dst = r.AsSpan();
+        for (int i = 0; i < src.Length; i++) dst[i] = TOut.CreateTruncating(src[i]);
+        return r;
+    }
+
+    // ---- shape ----------------------------------------------------------------------------------------------------
+
+    /// <summary>A view with a new shape over the same buffer; one dimension may be −1 (inferred).</summary>
+    public NDArray<T> Reshape(params int[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        var s = (int[])shape.Clone();
+        int infer = -1, known = 1;
+        for (int i = 0; i < s.Length; i++)
+        {
+            if (s[i] == -1)
+            {
+                if (infer >= 0) throw new ArgumentException("Only one dimension can be -1.", nameof(shape));
+                infer = i;
+            }
+            else if (s[i] < 0) throw new ArgumentException($"Negative dimension in {ShapeToString(s)}.", nameof(shape));
+            else known = checked(known * s[i]);
+        }
+        if (infer >= 0)
+        {
+            if (known == 0 || Size % known != 0)
+                throw new ArgumentException($"Cannot reshape {ShapeString} ({Size} elements) to {ShapeToString(s)}.", nameof(shape));
+            s[infer] = Size / known;
+        }
+        if (CheckedSize(s) != Size)
+            throw new ArgumentException($"Cannot reshape {ShapeString} ({Size} elements) to {ShapeToString(s)}.", nameof(shape));
+        return new NDArray<T>(Data, s);
+    }
+
+    /// <summary>The per-sample flattening the affine layer uses: (N, d1, …, dk) → (N, d1·…·dk).</summary>
+    public NDArray<T> Flatten2D() => Rank == 2 ? this : Reshape(Rank == 0 ? 1 : _shape[0], RowLength);
+
+    /// <summary>True when both arrays have the same shape.</summary>
+    public bool SameShape(NDArray<T> other) => _shape.AsSpan().SequenceEqual(other._shape);
+
+    /// <summary>True when the shape equals <paramref name="shape"/>.</summary>
+    public bool HasShape(params int[] shape) => _shape.AsSpan().SequenceEqual(shape);
+
+    // ---- element access -------------------------------------------------------------------------------------------
+
+    /// <summary>Element of a 1-D array.</summary>
+    public ref T this[int i] => ref Data[Index1(i)];
+
+    /// <summary>Element of a 2-D array.</summary>
+    public ref T this[int i, int j] => ref Data[Index2(i, j)];
+
+    /// <summary>Element at a full index (one entry per dimension).</summary>
+    public ref T At(params int[] index)
+    {
+        if (index.Length != Rank)
+            throw new IndexOutOfRangeException($"Index of rank {index.Length} for an array of shape {ShapeString}.");
+        int flat = 0;
+        for (int d = 0; d < Rank; d++)
+        {
+            if ((uint)index[d] >= (uint)_shape[d])
+                throw new IndexOutOfRangeException($"Index {index[d]} out of range for axis {d} of shape {ShapeString}.");
+            flat = flat * _shape[d] + index[d];
+        }
+        return ref Data[flat];
+    }
+
+    /// <summary>Row <paramref name="i"/> of the array seen as (N, RowLength).</summary>
+    public Span<T> Row(int i)
+    {
+        if ((uint)i >= (uint)Dim(0)) throw new IndexOutOfRangeException($"Row {i} out of range for shape {ShapeString}.");
+        int r = RowLength;
+        return Data.AsSpan(i * r, r);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int Index1(int i)
+    {
+        if (Rank != 1) throw new InvalidOperationException($"A single index needs a 1-D array, not {ShapeString}.");
+        if ((uint)i >= (uint)_shape[0]) throw new IndexOutOfRangeException($"Index {i} out of range for shape {ShapeString}.");
+        return i;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int Index2(int i, int j)
+    {
+        if (Rank != 2) throw new InvalidOperationException($"Two indices need a 2-D array, not {ShapeString}.");
+        if ((uint)i >= (uint)_shape[0] || (uint)j >= (uint)_shape[1])
+            throw new IndexOutOfRangeException($"Index ({i}, {j}) out of range for shape {ShapeString}.");
+        return i * _shape[1] + j;
+    }
+
+    // ---- small statistics (not hot paths) -------------------------------------------------------------------------
+
+    /// <summary>Sum of all elements, accumulated in double.</summary>
+    public double Sum()
+    {
+        double s = 0;
+        foreach (var v in AsSpan()) s += double.CreateTruncating(v);
+        return s;
+    }
+
+    /// <summary>Mean of all elements.</summary>
+    public double Mean() => Size == 0 ? double.NaN : Sum() / Size;
+
+    /// <summary>Population standard deviation of all elements (NumPy's default <c>ddof=0</c>).</summary>
+    public double Std()
+    {
+        double m = Mean(), s = 0;
+        foreach (var v in AsSpan()) { double d = double.CreateTruncating(v) - m; s += d * d; }
+        return Math.Sqrt(s / Size);
+    }
+
+    /// <summary>Sum of squares of all elements, accumulated in double.</summary>
+    public double SumOfSquares()
+    {
+        double s = 0;
+        foreach (var v in AsSpan()) { double d = double.CreateTruncating(v); s += d * d; }
+        return s;
+    }
+
+    /// <summary>Index of the largest value of each row of a 2-D array (first one on ties, as <c>np.argmax</c>).</summary>
+    public int[] ArgMaxRows()
+    {
+        var a = Flatten2D();
+        int n = a.Dim(0), c = a.Dim(1);
+        var r = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            var row = a.Data.AsSpan(i * c, c);
+            int best = 0;
+            for (int j = 1; j < c; j++) if (row[j] > row[best]) best = j;
+            r[i] = best;
+        }
+        return r;
+    }
+
+    /// <summary>True when every element is finite.</summary>
+    public bool AllFinite()
+    {
+        foreach (var v in AsSpan()) if (!T.IsFinite(v)) return false;
+        return true;
+    }
+
+    /// <summary>The elements as a new double array (for printing and tests).</summary>
+    public double[] ToDoubleArray()
+    {
+        var r = new double[Size];
+        var s = AsSpan();
+        for (int i = 0; i < r.Length; i++) r[i] = double.CreateTruncating(s[i]);
+        return r;
+    }
+
+    /// <inheritdoc/>
+    public override string ToString()
+    {
+        var sb = new StringBuilder();
+        sb.Append("NDArray<").Append(typeof(T).Name).Append('>').Append(ShapeString);
+        if (Size <= 12)
+        {
+            sb.Append(" [");
+            var s = AsSpan();
+            for (int i = 0; i < s.Length; i++) sb.Append(i == 0 ? "" : ", ").Append(s[i]);
+            sb.Append(']');
+        }
+        return sb.ToString();
+    }
+
+    // ---- helpers --------------------------------------------------------------------------------------------------
+
+    internal static int CheckedSize(ReadOnlySpan<int> shape)
+    {
+        long size = 1;
+        foreach (var d in shape)
+        {
+            if (d < 0) throw new ArgumentException($"Negative dimension in shape {ShapeToString(shape)}.");
+            size *= d;
+            if (size > Array.MaxLength) throw new ArgumentException($"Shape {ShapeToString(shape)} has more elements than an array can hold.");
+        }
+        return (int)size;
+    }
+
+    /// <summary>Formats a shape the way NumPy prints it: <c>(3,)</c>, <c>(2, 3)</c>.</summary>
+    public static string ShapeToString(ReadOnlySpan<int> shape)
+    {
+        if (shape.Length == 1) return $"({shape[0]},)";
+        var sb = new StringBuilder("(");
+        for (int i = 0; i < shape.Length; i++) sb.Append(i == 0 ? "" : ", ").Append(shape[i]);
+        return sb.Append(')').ToString();
+    }
+}

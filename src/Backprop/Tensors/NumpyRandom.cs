@@ -1,0 +1,247 @@
+using System.Numerics;
+
+namespace Backprop.Tensors;
+
+/// <summary>
+/// NumPy's legacy <c>np.random.RandomState</c>, bit for bit: MT19937, the polar Gaussian with its cached second value,
+/// 53-bit doubles and masked rejection for bounded integers. <c>new NumpyRandom(0).Randn(4)</c> gives exactly
+/// <c>np.random.seed(0); np.random.randn(4)</c>.
+/// </summary>
+/// <remarks>Not thread-safe: give each thread its own generator.</remarks>
+public sealed class NumpyRandom
+{
+    private const int N = 624, M = 397;
+    private const uint MatrixA = 0x9908b0dfU, UpperMask = 0x80000000U, LowerMask = 0x7fffffffU;
+
+    private readonly uint[] _key = new uint[N];
+    private int _pos;
+    private bool _hasGauss;
+    private double _gauss;
+
+    /// <summary>A generator seeded like <c>np.random.seed(seed)</c>.</summary>
+    public NumpyRandom(uint seed) => Seed(seed);
+
+    /// <summary>A generator seeded like <c>np.random.seed(seed)</c>; the seed must lie in [0, 2³²).</summary>
+    public NumpyRandom(long seed) => Seed(CheckSeed(seed));
+
+    /// <summary>Re-seeds: <c>np.random.seed(seed)</c> (also forgets a cached Gaussian).</summary>
+    public void Seed(uint seed)
+    {
+        for (int pos = 0; pos < N; pos++)
+        {
+            _key[pos] = seed;
+            seed = 1812433253U * (seed ^ (seed >> 30)) + (uint)pos + 1;
+        }
+        _pos = N;
+        _hasGauss = false;
+        _gauss = 0;
+    }
+
+    private static uint CheckSeed(long seed) =>
+        seed is < 0 or > uint.MaxValue
+            ? throw new ArgumentOutOfRangeException(nameof(seed), seed, "Seed must be between 0 and 2**32 - 1 (as in NumPy).")
+            : (uint)seed;
+
+    // ---- raw streams ----------------------------------------------------------------------------------------------
+
+    /// <summary>The next 32-bit output of MT19937.</summary>
+    public uint NextUInt32()
+    {
+        if (_pos == N) Generate();
+        uint y = _key[_pos++];
+        y ^= y >> 11;
+        y ^= (y << 7) & 0x9d2c5680U;
+        y ^= (y << 15) & 0xefc60000U;
+        y ^= y >> 18;
+        return y;
+    }
+
+    private void Generate()
+    {
+        int i;
+        uint y;
+        for (i = 0; i < N - M; i++)
+        {
+            y = (_key[i] & UpperMask) | (_key[i + 1] & LowerMask);
+            _key[i] = _key[i + M] ^ (y >> 1) ^ ((uint)-(int)(y & 1) & MatrixA);
+        }
+        for (; i < N - 1; i++)
+        {
+            y = (_key[i] & UpperMask) | (_key[i + 1] & LowerMask);
+            _key[i] = _key[i + (M - N)] ^ (y >> 1) ^ ((uint)-(int)(y & 1) & MatrixA);
+        }
+        y = (_key[N - 1] & UpperMask) | (_key[0] & LowerMask);
+        _key[N - 1] = _key[M - 1] ^ (y >> 1) ^ ((uint)-(int)(y & 1) & MatrixA);
+        _pos = 0;
+    }
+
+    /// <summary>A double in [0, 1) with 53 random bits: <c>np.random.random_sample()</c>.</summary>
+    public double NextDouble()
+    {
+        uint a = NextUInt32() >> 5, b = NextUInt32() >> 6;
+        return (a * 67108864.0 + b) / 9007199254740992.0;
+    }
+
+    /// <summary>A standard normal value: NumPy's legacy polar method, which yields two values per accepted pair.</summary>
+    public double NextGaussian()
+    {
+        if (_hasGauss)
+        {
+            _hasGauss = false;
+            return _gauss;
+        }
+        double x1, x2, r2;
+        do
+        {
+            x1 = 2.0 * NextDouble() - 1.0;
+            x2 = 2.0 * NextDouble() - 1.0;
+            r2 = x1 * x1 + x2 * x2;
+        } while (r2 >= 1.0 || r2 == 0.0);
+        double f = Math.Sqrt(-2.0 * Math.Log(r2) / r2);
+        _gauss = f * x1;
+        _hasGauss = true;
+        return f * x2;
+    }
+
+    /// <summary>An integer in [0, max] by masked rejection (NumPy's <c>random_interval</c>, used by shuffles).</summary>
+    public uint NextInterval(uint max)
+    {
+        if (max == 0) return 0;
+        uint mask = Mask(max);
+        uint v;
+        while ((v = NextUInt32() & mask) > max) { }
+        return v;
+    }
+
+    /// <summary>An integer in [low, high): one element of <c>np.random.randint(low, high)</c>.</summary>
+    public long NextInt(long low, long high)
+    {
+        if (high <= low) throw new ArgumentException($"randint: low ({low}) must be less than high ({high}).");
+        ulong rng = (ulong)(high - low - 1);
+        if (rng == 0) return low;
+        if (rng > uint.MaxValue) throw new ArgumentOutOfRangeException(nameof(high), "Ranges wider than 2**32 are not supported.");
+        if (rng == uint.MaxValue) return low + NextUInt32();
+        uint mask = Mask((uint)rng);
+        uint v;
+        while ((v = NextUInt32() & mask) > rng) { }
+        return low + v;
+    }
+
+    private static uint Mask(uint max)
+    {
+        uint mask = max;
+        mask |= mask >> 1; mask |= mask >> 2; mask |= mask >> 4; mask |= mask >> 8; mask |= mask >> 16;
+        return mask;
+    }
+
+    // ---- NumPy's array functions ----------------------------------------------------------------------------------
+
+    /// <summary><c>np.random.randn(*shape)</c> in double precision.</summary>
+    public NDArray<double> Randn(params int[] shape) => Randn<double>(shape);
+
+    /// <summary><c>np.random.randn(*shape).astype(T)</c>: drawn in double, then converted.</summary>
+    public NDArray<T> Randn<T>(params int[] shape) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var a = new NDArray<T>(shape);
+        var s = a.AsSpan();
+        for (int i = 0; i < s.Length; i++) s[i] = T.CreateTruncating(NextGaussian());
+        return a;
+    }
+
+    /// <summary><c>np.random.rand(*shape)</c>: uniform in [0, 1).</summary>
+    public NDArray<double> Rand(params int[] shape) => Rand<double>(shape);
+
+    /// <summary><c>np.random.rand(*shape).astype(T)</c>.</summary>
+    public NDArray<T> Rand<T>(params int[] shape) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var a = new NDArray<T>(shape);
+        var s = a.AsSpan();
+        for (int i = 0; i < s.Length; i++) s[i] = T.CreateTruncating(NextDouble());
+        return a;
+    }
+
+    /// <summary>Fills <paramref name="destination"/> with <c>rand</c> values (no allocation).</summary>
+    public void FillUniform<T>(Span<T> destination) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < destination.Length; i++) destination[i] = T.CreateTruncating(NextDouble());
+    }
+
+    /// <summary><c>np.random.uniform(low, high, size)</c>.</summary>
+    public double[] Uniform(double low, double high, int size)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(size);
+        var r = new double[size];
+        for (int i = 0; i < size; i++) r[i] = low + (high - low) * NextDouble();
+        return r;
+    }
+
+    /// <summary><c>np.random.uniform(low, high)</c>.</summary>
+    public double Uniform(double low, double high) => low + (high - low) * NextDouble();
+
+    /// <summary><c>np.random.randint(low, high, size)</c>.</summary>
+    public int[] Randint(int low, int high, int size)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(size);
+        if (high <= low) throw new ArgumentException($"randint: low ({low}) must be less than high ({high}).");
+        var r = new int[size];
+        for (int i = 0; i < size; i++) r[i] = (int)NextInt(low, high);
+        return r;
+    }
+
+    /// <summary><c>np.random.randint(high, size=size)</c>: integers in [0, high).</summary>
+    public int[] Randint(int high, int size) => Randint(0, high, size);
+
+    /// <summary><c>np.random.choice(n, size)</c> with replacement (the legacy generator draws it with <c>randint</c>).</summary>
+    public int[] Choice(int n, int size)
+    {
+        if (n <= 0) throw new ArgumentException($"choice: the population must be non-empty, got {n}.", nameof(n));
+        return Randint(0, n, size);
+    }
+
+    /// <summary>Fills <paramref name="destination"/> with <c>choice(n, destination.Length)</c> (no allocation).</summary>
+    public void FillChoice(int n, Span<int> destination)
+    {
+        if (n <= 0) throw new ArgumentException($"choice: the population must be non-empty, got {n}.", nameof(n));
+        for (int i = 0; i < destination.Length; i++) destination[i] = (int)NextInt(0, n);
+    }
+
+    /// <summary><c>np.random.shuffle(x)</c> for a 1-D sequence (Fisher–Yates from the end, NumPy's order).</summary>
+    public void Shuffle<TItem>(Span<TItem> x)
+    {
+        for (int i = x.Length - 1; i >= 1; i--)
+        {
+            int j = (int)NextInterval((uint)i);
+            (x[i], x[j]) = (x[j], x[i]);
+        }
+    }
+
+    /// <summary><c>np.random.permutation(n)</c>.</summary>
+    public int[] Permutation(int n)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        var r = new int[n];
+        for (int i = 0; i < n; i++) r[i] = i;
+        Shuffle<int>(r);
+        return r;
+    }
+
+    // ---- state ----------------------------------------------------------------------------------------------------
+
+    /// <summary>The full generator state (as <c>np.random.get_state()</c>): key, position, cached Gaussian.</summary>
+    public RandomStateSnapshot GetState() => new((uint[])_key.Clone(), _pos, _hasGauss, _gauss);
+
+    /// <summary>Restores a state taken with <see cref="GetState"/>.</summary>
+    public void SetState(RandomStateSnapshot state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (state.Key.Length != N) throw new ArgumentException($"An MT19937 key has {N} words, not {state.Key.Length}.", nameof(state));
+        if (state.Position is < 0 or > N) throw new ArgumentException($"Position {state.Position} is outside [0, {N}].", nameof(state));
+        state.Key.CopyTo(_key, 0);
+        _pos = state.Position;
+        _hasGauss = state.HasGauss;
+        _gauss = state.CachedGauss;
+    }
+}
+
+/// <summary>The state of a <see cref="NumpyRandom"/>: the 624-word MT19937 key, the position in it and the cached Gaussian.</summary>
+public sealed record RandomStateSnapshot(uint[] Key, int Position, bool HasGauss, double CachedGauss);
