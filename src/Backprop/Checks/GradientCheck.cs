@@ -1,0 +1,138 @@
+using System.Numerics;
+using Backprop.Tensors;
+
+namespace Backprop.Checks;
+
+/// <summary>
+/// Numerical gradients by centred differences, to check analytic backward passes (the notebooks' <c>gradient_check.py</c>).
+/// </summary>
+public static class GradientCheck
+{
+    /// <summary>
+    /// Numerical gradient of a scalar function at <paramref name="x"/>: <c>(f(x + h·eᵢ) − f(x − h·eᵢ)) / 2h</c> for
+    /// every element i. <paramref name="x"/> is perturbed in place and restored, so <paramref name="f"/> may ignore its
+    /// argument and read a model's parameters instead (as the notebooks' <c>lambda _: model.loss(X, y)[0]</c>).
+    /// </summary>
+    /// <returns>An array of the shape of x.</returns>
+    public static NDArray<T> EvalNumericalGradient<T>(Func<NDArray<T>, double> f, NDArray<T> x, double h = 1e-5, TextWriter? verbose = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        ArgumentNullException.ThrowIfNull(x);
+        CheckStep(h);
+        var grad = new NDArray<T>(x.ShapeArray());
+        var xs = x.Data;
+        for (int i = 0; i < x.Size; i++)
+        {
+            T old = xs[i];
+            xs[i] = old + T.CreateTruncating(h);
+            double fxph = f(x);
+            xs[i] = old - T.CreateTruncating(h);
+            double fxmh = f(x);
+            xs[i] = old;
+            grad.Data[i] = T.CreateTruncating((fxph - fxmh) / (2 * h));
+            verbose?.WriteLine($"{i} {grad.Data[i]}");
+        }
+        return grad;
+    }
+
+    /// <summary>
+    /// Numerical gradient of an array function contracted with an upstream gradient:
+    /// <c>Σ (f(x + h·eᵢ) − f(x − h·eᵢ)) · df / 2h</c> for every element i of x. x is perturbed in place and restored.
+    /// </summary>
+    /// <param name="f">The function; its output must have the shape of <paramref name="df"/>.</param>
+    /// <param name="x">The point, any shape.</param>
+    /// <param name="df">Upstream gradient, the shape of f's output.</param>
+    /// <param name="h">Step.</param>
+    public static NDArray<T> EvalNumericalGradientArray<T>(Func<NDArray<T>, NDArray<T>> f, NDArray<T> x, NDArray<T> df, double h = 1e-5)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(df);
+        CheckStep(h);
+        var grad = new NDArray<T>(x.ShapeArray());
+        var xs = x.Data;
+        for (int i = 0; i < x.Size; i++)
+        {
+            T old = xs[i];
+            xs[i] = old + T.CreateTruncating(h);
+            var pos = f(x).Copy();
+            xs[i] = old - T.CreateTruncating(h);
+            var neg = f(x);
+            xs[i] = old;
+            if (pos.Size != df.Size || neg.Size != df.Size)
+                throw new ArgumentException($"EvalNumericalGradientArray: f returns {pos.ShapeString} but df has shape {df.ShapeString}.", nameof(df));
+            double s = 0;
+            for (int j = 0; j < df.Size; j++)
+                s += (double.CreateTruncating(pos.Data[j]) - double.CreateTruncating(neg.Data[j])) * double.CreateTruncating(df.Data[j]);
+            grad.Data[i] = T.CreateTruncating(s / (2 * h));
+        }
+        return grad;
+    }
+
+    /// <summary>
+    /// Checks <paramref name="numChecks"/> randomly chosen elements of an analytic gradient against centred differences
+    /// (the notebooks' <c>grad_check_sparse</c>). Writes a line per check to <paramref name="log"/> when given.
+    /// </summary>
+    /// <returns>For each check: the flat index, the numerical and analytic values and their relative error.</returns>
+    public static IReadOnlyList<SparseCheck> GradCheckSparse<T>(Func<NDArray<T>, double> f, NDArray<T> x, NDArray<T> analyticGrad,
+        int numChecks = 10, double h = 1e-5, NumpyRandom? rng = null, TextWriter? log = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(analyticGrad);
+        CheckStep(h);
+        if (!analyticGrad.SameShape(x))
+            throw new ArgumentException($"GradCheckSparse: the analytic gradient has shape {analyticGrad.ShapeString} but x has {x.ShapeString}.", nameof(analyticGrad));
+        if (x.Size == 0) throw new ArgumentException("GradCheckSparse: x is empty.", nameof(x));
+        rng ??= new NumpyRandom(0u);
+        var results = new List<SparseCheck>(numChecks);
+        for (int c = 0; c < numChecks; c++)
+        {
+            int i = (int)rng.NextInt(0, x.Size);
+            T old = x.Data[i];
+            x.Data[i] = old + T.CreateTruncating(h);
+            double fxph = f(x);
+            x.Data[i] = old - T.CreateTruncating(h);
+            double fxmh = f(x);
+            x.Data[i] = old;
+            double num = (fxph - fxmh) / (2 * h), ana = double.CreateTruncating(analyticGrad.Data[i]);
+            double rel = Math.Abs(num - ana) / Math.Max(1e-8, Math.Abs(num) + Math.Abs(ana));
+            results.Add(new SparseCheck(i, num, ana, rel));
+            log?.WriteLine($"numerical: {num:F6} analytic: {ana:F6}, relative error: {rel:E6}");
+        }
+        return results;
+    }
+
+    /// <summary>
+    /// The notebooks' <c>rel_error</c>: <c>max |x − y| / max(1e-8, |x| + |y|)</c> over all elements.
+    /// </summary>
+    public static double RelError<T>(NDArray<T> x, NDArray<T> y) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(y);
+        if (x.Size != y.Size) throw new ArgumentException($"RelError: shapes {x.ShapeString} and {y.ShapeString} differ.");
+        double worst = 0;
+        for (int i = 0; i < x.Size; i++)
+        {
+            double a = double.CreateTruncating(x.Data[i]), b = double.CreateTruncating(y.Data[i]);
+            double e = Math.Abs(a - b) / Math.Max(1e-8, Math.Abs(a) + Math.Abs(b));
+            if (double.IsNaN(e)) return double.NaN;
+            worst = Math.Max(worst, e);
+        }
+        return worst;
+    }
+
+    /// <summary><see cref="RelError{T}(NDArray{T}, NDArray{T})"/> for two scalars.</summary>
+    public static double RelError(double x, double y) => Math.Abs(x - y) / Math.Max(1e-8, Math.Abs(x) + Math.Abs(y));
+
+    private static void CheckStep(double h)
+    {
+        if (!(h > 0) || double.IsInfinity(h)) throw new ArgumentOutOfRangeException(nameof(h), h, "The finite-difference step must be a positive number.");
+    }
+}
+
+/// <summary>One element checked by <see cref="GradientCheck.GradCheckSparse{T}"/>.</summary>
+public readonly record struct SparseCheck(int Index, double Numerical, double Analytic, double RelError);

@@ -1,0 +1,239 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using Backprop.Kernels;
+using Backprop.Tensors;
+
+namespace Backprop.Layers;
+
+/// <summary>
+/// Settings and running statistics of one batch-normalization layer (the notebooks' <c>bn_param</c>).
+/// </summary>
+/// <typeparam name="T"><c>float</c> or <c>double</c>.</typeparam>
+public sealed class BatchNormParam<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Train (batch statistics) or Test (running statistics).</summary>
+    public Mode Mode { get; set; } = Mode.Train;
+
+    /// <summary>Added to the variance for numerical stability; 1e-5.</summary>
+    public double Eps { get; set; } = 1e-5;
+
+    /// <summary>
+    /// Decay of the running statistics: <c>running = momentum·running + (1 − momentum)·batch</c>; 0.9.
+    /// (PyTorch's <c>BatchNorm1d(momentum=0.1)</c> is the same update named the other way round.)
+    /// </summary>
+    public double Momentum { get; set; } = 0.9;
+
+    /// <summary>Running mean, shape (D,); zeros until the first training pass.</summary>
+    public NDArray<T>? RunningMean { get; set; }
+
+    /// <summary>Running (biased) variance, shape (D,); zeros until the first training pass.</summary>
+    public NDArray<T>? RunningVar { get; set; }
+}
+
+/// <summary>What the batch-norm backward passes need from a training-mode forward pass.</summary>
+/// <param name="XHat">Normalised input (N, D).</param>
+/// <param name="InvStd">1/√(var + eps) per feature (D,).</param>
+/// <param name="Gamma">Scale (D,).</param>
+public readonly record struct BatchNormCache<T>(NDArray<T> XHat, NDArray<T> InvStd, NDArray<T> Gamma) where T : unmanaged, IFloatingPointIeee754<T>;
+
+public static partial class Layer
+{
+    /// <summary>
+    /// Batch normalization. Training: normalise each feature with the batch mean and (biased) variance, then
+    /// <c>out = gamma · x̂ + beta</c>, and update the running statistics. Test: normalise with the running statistics.
+    /// </summary>
+    /// <param name="x">Input (N, D).</param>
+    /// <param name="gamma">Scale (D,).</param>
+    /// <param name="beta">Shift (D,).</param>
+    /// <param name="bnParam">Mode, eps, momentum and the running statistics (created as zeros when absent).</param>
+    /// <param name="ws">Optional workspace.</param>
+    /// <returns>Output (N, D) and the cache (meaningful only in training mode).</returns>
+    public static (NDArray<T> Out, BatchNormCache<T> Cache) BatchNormForward<T>(NDArray<T> x, NDArray<T> gamma, NDArray<T> beta, BatchNormParam<T> bnParam, Workspace? ws = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(bnParam);
+        var (n, d) = CheckNorm(x, gamma, beta, "BatchNormForward");
+        bnParam.RunningMean ??= new NDArray<T>(d);
+        bnParam.RunningVar ??= new NDArray<T>(d);
+        if (bnParam.RunningMean.Size != d || bnParam.RunningVar.Size != d)
+            throw new ArgumentException($"BatchNormForward: running statistics have {bnParam.RunningMean.Size} features but x has {d}.", nameof(bnParam));
+        T eps = T.CreateTruncating(bnParam.Eps);
+        var outp = Alloc.New<T>(ws, n, d);
+        var xs = x.AsSpan();
+        var os = outp.AsSpan();
+        var g = gamma.AsSpan();
+        var b = beta.AsSpan();
+
+        if (bnParam.Mode == Mode.Test)
+        {
+            var scale = Alloc.New<T>(ws, d).AsSpan();
+            var shift = Alloc.New<T>(ws, d).AsSpan();
+            TensorPrimitives.Add(bnParam.RunningVar.AsSpan(), eps, scale);
+            TensorPrimitives.ReciprocalSqrt<T>(scale, scale);
+            TensorPrimitives.Multiply(scale, g, scale);
+            TensorPrimitives.Multiply(bnParam.RunningMean.AsSpan(), scale, shift);
+            TensorPrimitives.Subtract(b, shift, shift);
+            for (int i = 0; i < n; i++)
+                TensorPrimitives.FusedMultiplyAdd(xs.Slice(i * d, d), scale, shift, os.Slice(i * d, d));
+            return (outp, default);
+        }
+
+        var xhat = Alloc.New<T>(ws, n, d);
+        var invStd = Alloc.New<T>(ws, d);
+        var mean = Alloc.New<T>(ws, d).AsSpan();
+        var var_ = invStd.AsSpan();   // holds the variance until it becomes 1/std
+        var hs = xhat.AsSpan();
+        T invN = T.One / T.CreateTruncating(n);
+
+        Elementwise.SumRows(xs, mean, n, d);
+        TensorPrimitives.Multiply(mean, invN, mean);
+        var_.Clear();
+        for (int i = 0; i < n; i++)
+        {
+            var centred = hs.Slice(i * d, d);
+            TensorPrimitives.Subtract(xs.Slice(i * d, d), mean, centred);
+            TensorPrimitives.FusedMultiplyAdd(centred, centred, var_, var_);
+        }
+        TensorPrimitives.Multiply(var_, invN, var_);
+        UpdateRunning(bnParam, mean, var_);
+        TensorPrimitives.Add(var_, eps, var_);
+        TensorPrimitives.ReciprocalSqrt<T>(var_, var_);
+        for (int i = 0; i < n; i++)
+        {
+            var h = hs.Slice(i * d, d);
+            TensorPrimitives.Multiply(h, var_, h);
+            TensorPrimitives.FusedMultiplyAdd(h, g, b, os.Slice(i * d, d));
+        }
+        return (outp, new BatchNormCache<T>(xhat, invStd, gamma));
+    }
+
+    private static void UpdateRunning<T>(BatchNormParam<T> p, ReadOnlySpan<T> mean, ReadOnlySpan<T> var) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T m = T.CreateTruncating(p.Momentum), oneMinus = T.CreateTruncating(1 - p.Momentum);
+        var rm = p.RunningMean!.AsSpan();
+        var rv = p.RunningVar!.AsSpan();
+        for (int j = 0; j < rm.Length; j++)
+        {
+            rm[j] = m * rm[j] + oneMinus * mean[j];
+            rv[j] = m * rv[j] + oneMinus * var[j];
+        }
+    }
+
+    /// <summary>
+    /// Batch-norm backward pass staged along the computational graph (x → x − μ → σ² → 1/σ → x̂ → out), as the
+    /// notebooks derive it. dout (N, D) → dx (N, D), dgamma (D,), dbeta (D,).
+    /// </summary>
+    public static (NDArray<T> Dx, NDArray<T> Dgamma, NDArray<T> Dbeta) BatchNormBackward<T>(NDArray<T> dout, BatchNormCache<T> cache, Workspace? ws = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var (n, d) = CheckNormBackward(dout, cache.XHat, "BatchNormBackward");
+        var (dgamma, dbeta) = GammaBetaGrads(dout, cache.XHat, ws);
+        var dx = Alloc.New<T>(ws, n, d);
+        var std = Alloc.New<T>(ws, d).AsSpan();
+        var dInvStd = Alloc.New<T>(ws, d).AsSpan();
+        var dMean = Alloc.New<T>(ws, d).AsSpan();
+        var row = Alloc.New<T>(ws, d).AsSpan();
+        var hs = cache.XHat.AsSpan();
+        var ds = dout.AsSpan();
+        var dxs = dx.AsSpan();
+        var g = cache.Gamma.AsSpan();
+        var inv = cache.InvStd.AsSpan();
+        T invN = T.One / T.CreateTruncating(n), two = T.CreateTruncating(2);
+
+        TensorPrimitives.Reciprocal<T>(inv, std);
+        // d(1/σ) = Σ_i dx̂ · (x − μ), with dx̂ = dout · γ and x − μ = x̂ · σ
+        dInvStd.Clear();
+        for (int i = 0; i < n; i++)
+        {
+            TensorPrimitives.Multiply(ds.Slice(i * d, d), g, row);
+            TensorPrimitives.Multiply(row, hs.Slice(i * d, d), row);
+            TensorPrimitives.Multiply(row, std, row);
+            TensorPrimitives.Add(dInvStd, row, dInvStd);
+        }
+        // dσ² = d(1/σ) · (−½)(σ²+eps)^(−3/2) = −½ · d(1/σ) · (1/σ)³
+        var dVar = dInvStd;
+        for (int j = 0; j < d; j++) dVar[j] = -dInvStd[j] * inv[j] * inv[j] * inv[j] / two;
+        // d(x − μ) = dx̂/σ + (2/N)(x − μ)·dσ²;  dμ = −Σ_i d(x − μ);  dx = d(x − μ) + dμ/N
+        dMean.Clear();
+        for (int i = 0; i < n; i++)
+        {
+            var dxr = dxs.Slice(i * d, d);
+            TensorPrimitives.Multiply(ds.Slice(i * d, d), g, dxr);
+            TensorPrimitives.Multiply(dxr, inv, dxr);
+            TensorPrimitives.Multiply(hs.Slice(i * d, d), std, row);
+            TensorPrimitives.Multiply(row, dVar, row);
+            TensorPrimitives.Multiply(row, two * invN, row);
+            TensorPrimitives.Add(dxr, row, dxr);
+            TensorPrimitives.Subtract(dMean, dxr, dMean);
+        }
+        TensorPrimitives.Multiply(dMean, invN, dMean);
+        for (int i = 0; i < n; i++) TensorPrimitives.Add(dxs.Slice(i * d, d), dMean, dxs.Slice(i * d, d));
+        return (dx, dgamma, dbeta);
+    }
+
+    /// <summary>
+    /// Batch-norm backward pass in closed form: <c>dx = (γ/σ)/N · (N·dout − Σdout − x̂·Σ(dout·x̂))</c>.
+    /// Same result as <see cref="BatchNormBackward{T}"/>, fewer passes; the models use this one.
+    /// </summary>
+    public static (NDArray<T> Dx, NDArray<T> Dgamma, NDArray<T> Dbeta) BatchNormBackwardAlt<T>(NDArray<T> dout, BatchNormCache<T> cache, Workspace? ws = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var (n, d) = CheckNormBackward(dout, cache.XHat, "BatchNormBackwardAlt");
+        var (dgamma, dbeta) = GammaBetaGrads(dout, cache.XHat, ws);
+        var dx = Alloc.New<T>(ws, n, d);
+        var k = Alloc.New<T>(ws, d).AsSpan();
+        var mb = Alloc.New<T>(ws, d).AsSpan();
+        var mg = Alloc.New<T>(ws, d).AsSpan();
+        T invN = T.One / T.CreateTruncating(n);
+        // dx = k·dout − k·(Σdout)/N + x̂·mg  with k = γ/σ and mg = −k·(Σdout·x̂)/N
+        TensorPrimitives.Multiply(cache.Gamma.AsSpan(), cache.InvStd.AsSpan(), k);
+        TensorPrimitives.Multiply(dbeta.AsSpan(), k, mb);
+        TensorPrimitives.Multiply(mb, invN, mb);
+        TensorPrimitives.Multiply(dgamma.AsSpan(), k, mg);
+        TensorPrimitives.Multiply(mg, -invN, mg);
+        var hs = cache.XHat.AsSpan();
+        var ds = dout.AsSpan();
+        var dxs = dx.AsSpan();
+        for (int i = 0; i < n; i++)
+        {
+            var r = dxs.Slice(i * d, d);
+            TensorPrimitives.Multiply(ds.Slice(i * d, d), k, r);
+            TensorPrimitives.Subtract(r, mb, r);
+            TensorPrimitives.FusedMultiplyAdd(hs.Slice(i * d, d), mg, r, r);
+        }
+        return (dx, dgamma, dbeta);
+    }
+
+    /// <summary>dgamma = Σ_i dout·x̂ and dbeta = Σ_i dout over the rows.</summary>
+    private static (NDArray<T> Dgamma, NDArray<T> Dbeta) GammaBetaGrads<T>(NDArray<T> dout, NDArray<T> xhat, Workspace? ws)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = dout.Dim(0), d = dout.Dim(1);
+        var dgamma = Alloc.New<T>(ws, d);
+        var dbeta = Alloc.New<T>(ws, d);
+        Elementwise.SumRows<T>(dout.AsSpan(), dbeta.AsSpan(), n, d);
+        Elementwise.SumRowsOfProducts<T>(dout.AsSpan(), xhat.AsSpan(), dgamma.AsSpan(), n, d);
+        return (dgamma, dbeta);
+    }
+
+    private static (int N, int D) CheckNorm<T>(NDArray<T> x, NDArray<T> gamma, NDArray<T> beta, string who) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(gamma);
+        ArgumentNullException.ThrowIfNull(beta);
+        if (x.Rank != 2) throw new ArgumentException($"{who}: x must have shape (N, D), got {x.ShapeString}.", nameof(x));
+        int n = x.Dim(0), d = x.Dim(1);
+        if (n == 0) throw new ArgumentException($"{who}: x is an empty batch (N = 0).", nameof(x));
+        if (gamma.Rank != 1 || gamma.Dim(0) != d) throw new ArgumentException($"{who}: gamma must have shape ({d},) to match x {x.ShapeString}, got {gamma.ShapeString}.", nameof(gamma));
+        if (beta.Rank != 1 || beta.Dim(0) != d) throw new ArgumentException($"{who}: beta must have shape ({d},) to match x {x.ShapeString}, got {beta.ShapeString}.", nameof(beta));
+        return (n, d);
+    }
+
+    private static (int N, int D) CheckNormBackward<T>(NDArray<T> dout, NDArray<T>? xhat, string who) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(dout);
+        if (xhat is null) throw new ArgumentException($"{who}: the cache is empty; the forward pass must run in Train mode to be differentiated.");
+        if (!dout.SameShape(xhat)) throw new ArgumentException($"{who}: dout has shape {dout.ShapeString} but the forward input had {xhat.ShapeString}.", nameof(dout));
+        return (dout.Dim(0), dout.Dim(1));
+    }
+}

@@ -1,0 +1,88 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using Backprop.Tensors;
+
+namespace Backprop.Layers;
+
+/// <summary>
+/// Settings of an inverted-dropout layer (the notebooks' <c>dropout_param</c>).
+/// </summary>
+public sealed class DropoutParam
+{
+    /// <summary>A dropout layer that keeps each unit with probability <paramref name="p"/>.</summary>
+    /// <param name="p">Keep probability, in (0, 1] (CS231n 2019 convention; PyTorch's <c>p</c> is the drop probability).</param>
+    /// <param name="mode">Train drops; Test passes inputs through.</param>
+    /// <param name="seed">When set, the generator is re-seeded with it before every mask (reproducible masks, for gradient checks).</param>
+    /// <param name="rng">Generator for the masks when no seed is given; a seed-0 generator by default.</param>
+    public DropoutParam(double p, Mode mode = Mode.Train, uint? seed = null, NumpyRandom? rng = null)
+    {
+        P = p;
+        Mode = mode;
+        Seed = seed;
+        Rng = rng ?? new NumpyRandom(seed ?? 0u);
+    }
+
+    /// <summary>Keep probability, in (0, 1].</summary>
+    public double P
+    {
+        get;
+        set
+        {
+            if (!(value > 0 && value <= 1))
+                throw new ArgumentOutOfRangeException(nameof(P), value, "Dropout keep probability must lie in (0, 1].");
+            field = value;
+        }
+    }
+
+    /// <summary>Train or test.</summary>
+    public Mode Mode { get; set; }
+
+    /// <summary>Optional fixed seed for the masks.</summary>
+    public uint? Seed { get; set; }
+
+    /// <summary>The generator the masks are drawn from.</summary>
+    public NumpyRandom Rng { get; }
+}
+
+/// <summary>What <see cref="Layer.DropoutBackward{T}"/> needs: the scaled mask (null in test mode) and the settings.</summary>
+public readonly record struct DropoutCache<T>(NDArray<T>? Mask, DropoutParam Param) where T : unmanaged, IFloatingPointIeee754<T>;
+
+public static partial class Layer
+{
+    /// <summary>
+    /// Inverted dropout: in training <c>mask = (rand(x.shape) &lt; p) / p</c>, <c>out = x · mask</c>, so the expected
+    /// output equals the input and test time needs no scaling; in test mode <c>out = x</c>.
+    /// </summary>
+    /// <param name="x">Input of any shape.</param>
+    /// <param name="param">Keep probability, mode and seed.</param>
+    /// <param name="ws">Optional workspace for the output and the mask.</param>
+    public static (NDArray<T> Out, DropoutCache<T> Cache) DropoutForward<T>(NDArray<T> x, DropoutParam param, Workspace? ws = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(param);
+        if (param.Mode == Mode.Test || param.P == 1.0) return (x, new DropoutCache<T>(null, param));
+        if (param.Seed is uint seed) param.Rng.Seed(seed);
+        var mask = Alloc.Like(ws, x);
+        var m = mask.AsSpan();
+        T scale = T.One / T.CreateTruncating(param.P);
+        double p = param.P;
+        for (int i = 0; i < m.Length; i++) m[i] = param.Rng.NextDouble() < p ? scale : T.Zero;
+        var outp = Alloc.Like(ws, x);
+        TensorPrimitives.Multiply<T>(x.AsSpan(), m, outp.AsSpan());
+        return (outp, new DropoutCache<T>(mask, param));
+    }
+
+    /// <summary>Backward pass of inverted dropout: <c>dx = dout · mask</c> in training, <c>dx = dout</c> in test mode.</summary>
+    public static NDArray<T> DropoutBackward<T>(NDArray<T> dout, DropoutCache<T> cache, Workspace? ws = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(dout);
+        if (cache.Mask is null) return dout;
+        if (!dout.SameShape(cache.Mask))
+            throw new ArgumentException($"DropoutBackward: dout has shape {dout.ShapeString} but the forward input had {cache.Mask.ShapeString}.", nameof(dout));
+        var dx = Alloc.Like(ws, dout);
+        TensorPrimitives.Multiply<T>(dout.AsSpan(), cache.Mask.AsSpan(), dx.AsSpan());
+        return dx;
+    }
+}

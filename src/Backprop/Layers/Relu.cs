@@ -1,0 +1,34 @@
+using System.Numerics;
+using Backprop.Kernels;
+using Backprop.Tensors;
+
+namespace Backprop.Layers;
+
+/// <summary>What <see cref="Layer.ReluBackward{T}"/> needs: the input of the forward pass.</summary>
+public readonly record struct ReluCache<T>(NDArray<T> X) where T : unmanaged, IFloatingPointIeee754<T>;
+
+public static partial class Layer
+{
+    /// <summary>Rectified linear unit: <c>out = max(0, x)</c>, any shape.</summary>
+    public static (NDArray<T> Out, ReluCache<T> Cache) ReluForward<T>(NDArray<T> x, Workspace? ws = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        var outp = Alloc.Like(ws, x);
+        Elementwise.Relu<T>(x.AsSpan(), outp.AsSpan());
+        return (outp, new ReluCache<T>(x));
+    }
+
+    /// <summary>Backward pass of ReLU: <c>dx = dout</c> where <c>x &gt; 0</c>, else 0. dout has the shape of x.</summary>
+    public static NDArray<T> ReluBackward<T>(NDArray<T> dout, ReluCache<T> cache, Workspace? ws = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(dout);
+        var x = cache.X;
+        if (!dout.SameShape(x))
+            throw new ArgumentException($"ReluBackward: dout has shape {dout.ShapeString} but x had shape {x.ShapeString}.", nameof(dout));
+        var dx = Alloc.Like(ws, x);
+        Elementwise.ReluBackward<T>(x.AsSpan(), dout.AsSpan(), dx.AsSpan());
+        return dx;
+    }
+}

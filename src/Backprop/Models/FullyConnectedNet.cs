@@ -1,0 +1,218 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using Backprop.Layers;
+using Backprop.Tensors;
+using static Backprop.Layers.Layer;
+
+namespace Backprop.Models;
+
+/// <summary>
+/// A fully-connected network of any depth:
+/// <c>{affine − [batch/layer norm] − relu − [dropout]} × (L − 1) − affine − softmax</c>,
+/// with L2 regularisation <c>0.5 · reg · Σ W²</c> on the weights only.
+/// </summary>
+/// <remarks>
+/// Parameters are <c>W1 … WL</c>, <c>b1 … bL</c> and, with normalization, <c>gamma1 … gamma(L−1)</c> (ones) and
+/// <c>beta1 … beta(L−1)</c> (zeros). Weights are drawn as <c>weight_scale · randn(in, out)</c> layer by layer from the
+/// generator given (so a notebook's <c>np.random.seed</c> followed by the constructor is reproduced exactly); biases are
+/// zeros. Batch-norm running statistics are <see cref="Buffers"/> <c>running_mean1</c>, <c>running_var1</c> ….
+/// </remarks>
+/// <typeparam name="T">The dtype: <c>float</c> or <c>double</c>.</typeparam>
+public class FullyConnectedNet<T> : IModel<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly int[] _dims;
+    private readonly BatchNormParam<T>[] _bnParams;
+    private readonly LayerNormParam _lnParam = new();
+    private readonly DropoutParam? _dropout;
+    private readonly AffineCache<T>[] _affine;
+    private readonly BatchNormCache<T>[] _bn;
+    private readonly LayerNormCache<T>[] _ln;
+    private readonly ReluCache<T>[] _relu;
+    private readonly DropoutCache<T>[] _drop;
+    private readonly ParameterSet<T> _grads = new();
+    private readonly string[] _w, _b, _gamma, _beta;
+
+    /// <summary>Builds the network and initialises its parameters.</summary>
+    /// <param name="hiddenDims">Size of each hidden layer; may be empty (a softmax classifier).</param>
+    /// <param name="inputDim">Features per sample D (3·32·32 for CIFAR-10).</param>
+    /// <param name="numClasses">Number of classes C.</param>
+    /// <param name="dropoutKeep">Dropout keep probability in (0, 1]; 1 means no dropout.</param>
+    /// <param name="normalization">None, batch norm or layer norm after each hidden affine layer.</param>
+    /// <param name="reg">L2 strength, ≥ 0.</param>
+    /// <param name="weightScale">Standard deviation of the initial weights, &gt; 0.</param>
+    /// <param name="rng">Generator for the weights (and dropout masks); a seed-0 generator when null.</param>
+    /// <param name="seed">When set, dropout masks are re-seeded with it at every forward pass (for gradient checks).</param>
+    public FullyConnectedNet(IReadOnlyList<int> hiddenDims, int inputDim = 3 * 32 * 32, int numClasses = 10,
+        double dropoutKeep = 1.0, Normalization normalization = Normalization.None, double reg = 0.0,
+        double weightScale = 1e-2, NumpyRandom? rng = null, uint? seed = null)
+    {
+        ArgumentNullException.ThrowIfNull(hiddenDims);
+        if (inputDim <= 0) throw new ArgumentOutOfRangeException(nameof(inputDim), inputDim, "The input dimension must be positive.");
+        if (numClasses <= 0) throw new ArgumentOutOfRangeException(nameof(numClasses), numClasses, "The number of classes must be positive.");
+        for (int i = 0; i < hiddenDims.Count; i++)
+            if (hiddenDims[i] <= 0) throw new ArgumentOutOfRangeException(nameof(hiddenDims), hiddenDims[i], $"Hidden layer {i + 1} must have a positive size.");
+        if (!(dropoutKeep > 0 && dropoutKeep <= 1)) throw new ArgumentOutOfRangeException(nameof(dropoutKeep), dropoutKeep, "The dropout keep probability must lie in (0, 1].");
+        if (!(weightScale > 0) || double.IsInfinity(weightScale)) throw new ArgumentOutOfRangeException(nameof(weightScale), weightScale, "The weight scale must be a positive number.");
+        if (!Enum.IsDefined(normalization)) throw new ArgumentOutOfRangeException(nameof(normalization), normalization, "Unknown normalization.");
+        Reg = reg;
+
+        rng ??= new NumpyRandom(0u);
+        NumLayers = hiddenDims.Count + 1;
+        Normalization = normalization;
+        DropoutKeep = dropoutKeep;
+        WeightScale = weightScale;
+        _dims = [inputDim, .. hiddenDims, numClasses];
+        (_w, _b, _gamma, _beta) = (new string[NumLayers], new string[NumLayers], new string[NumLayers], new string[NumLayers]);
+        _bnParams = new BatchNormParam<T>[NumLayers - 1];
+        for (int l = 0; l < NumLayers; l++)
+        {
+            _w[l] = $"W{l + 1}";
+            _b[l] = $"b{l + 1}";
+            var w = rng.Randn(_dims[l], _dims[l + 1]);
+            var wt = new NDArray<T>(_dims[l], _dims[l + 1]);
+            for (int i = 0; i < w.Size; i++) wt.Data[i] = T.CreateTruncating(weightScale * w.Data[i]);
+            Params[_w[l]] = wt;
+            Params[_b[l]] = new NDArray<T>(_dims[l + 1]);
+            if (l < NumLayers - 1 && normalization != Normalization.None)
+            {
+                _gamma[l] = $"gamma{l + 1}";
+                _beta[l] = $"beta{l + 1}";
+                Params[_gamma[l]] = NDArray<T>.Ones(_dims[l + 1]);
+                Params[_beta[l]] = new NDArray<T>(_dims[l + 1]);
+            }
+        }
+        // Parameters in the notebooks' order: W1, b1, …, then gamma/beta after their layer's W and b.
+        if (normalization == Normalization.BatchNorm)
+        {
+            for (int l = 0; l < NumLayers - 1; l++)
+            {
+                _bnParams[l] = new BatchNormParam<T> { RunningMean = new NDArray<T>(_dims[l + 1]), RunningVar = new NDArray<T>(_dims[l + 1]) };
+                Buffers[$"running_mean{l + 1}"] = _bnParams[l].RunningMean!;
+                Buffers[$"running_var{l + 1}"] = _bnParams[l].RunningVar!;
+            }
+        }
+        if (dropoutKeep < 1) _dropout = new DropoutParam(dropoutKeep, Mode.Train, seed, rng);
+        foreach (var (k, v) in Params) _grads[k] = v;   // fixes the order of the reused gradient set
+        _affine = new AffineCache<T>[NumLayers];
+        _bn = new BatchNormCache<T>[NumLayers];
+        _ln = new LayerNormCache<T>[NumLayers];
+        _relu = new ReluCache<T>[NumLayers];
+        _drop = new DropoutCache<T>[NumLayers];
+    }
+
+    /// <inheritdoc/>
+    public ParameterSet<T> Params { get; } = new();
+
+    /// <inheritdoc/>
+    public ParameterSet<T> Buffers { get; } = new();
+
+    /// <summary>L2 regularisation strength (may be changed between calls, as the notebooks do).</summary>
+    public double Reg
+    {
+        get;
+        set
+        {
+            if (!(value >= 0) || double.IsInfinity(value)) throw new ArgumentOutOfRangeException(nameof(Reg), value, "The regularisation strength must be a finite number ≥ 0.");
+            field = value;
+        }
+    }
+
+    /// <summary>Number of affine layers L (hidden layers + 1).</summary>
+    public int NumLayers { get; }
+
+    /// <summary>Sizes of the hidden layers.</summary>
+    public IReadOnlyList<int> HiddenDims => _dims[1..^1];
+
+    /// <inheritdoc/>
+    public int InputDim => _dims[0];
+
+    /// <inheritdoc/>
+    public int NumClasses => _dims[^1];
+
+    /// <summary>The normalization after each hidden affine layer.</summary>
+    public Normalization Normalization { get; }
+
+    /// <summary>Dropout keep probability (1 = no dropout).</summary>
+    public double DropoutKeep { get; }
+
+    /// <summary>Standard deviation the weights were drawn with.</summary>
+    public double WeightScale { get; }
+
+    /// <summary>The dropout settings (null without dropout); its generator is part of a checkpoint.</summary>
+    public DropoutParam? Dropout => _dropout;
+
+    /// <inheritdoc/>
+    public NDArray<T> Loss(NDArray<T> x, Workspace? ws = null) => Forward(x, Mode.Test, ws);
+
+    /// <inheritdoc/>
+    public (double Loss, ParameterSet<T> Grads) Loss(NDArray<T> x, int[] y, Workspace? ws = null)
+    {
+        var scores = Forward(x, Mode.Train, ws);
+        var (loss, dscores) = SoftmaxLoss(scores, y, ws);
+        var grads = ws is null ? new ParameterSet<T>() : _grads;
+        T reg = T.CreateTruncating(Reg);
+
+        var dh = dscores;
+        for (int l = NumLayers - 1; l >= 0; l--)
+        {
+            var da = dh;
+            if (l < NumLayers - 1)
+            {
+                if (_dropout is not null) da = DropoutBackward(da, _drop[l], ws);
+                da = ReluBackward(da, _relu[l], ws);
+                if (Normalization == Normalization.BatchNorm)
+                {
+                    var (dn, dg, db) = BatchNormBackwardAlt(da, _bn[l], ws);
+                    (da, grads[_gamma[l]], grads[_beta[l]]) = (dn, dg, db);
+                }
+                else if (Normalization == Normalization.LayerNorm)
+                {
+                    var (dn, dg, db) = LayerNormBackward(da, _ln[l], ws);
+                    (da, grads[_gamma[l]], grads[_beta[l]]) = (dn, dg, db);
+                }
+            }
+            var (dx, dw, dbias) = AffineBackward(da, _affine[l], ws, computeDx: l > 0);
+            var w = Params[_w[l]];
+            loss += 0.5 * Reg * double.CreateTruncating(TensorPrimitives.SumOfSquares<T>(w.AsSpan()));
+            if (Reg != 0) TensorPrimitives.MultiplyAdd(w.AsSpan(), reg, dw.AsSpan(), dw.AsSpan());
+            grads[_w[l]] = dw;
+            grads[_b[l]] = dbias;
+            dh = dx;
+        }
+        if (ws is null) return (loss, Ordered(grads));
+        return (loss, grads);
+    }
+
+    private NDArray<T> Forward(NDArray<T> x, Mode mode, Workspace? ws)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        if (x.Rank < 2 || x.RowLength != InputDim)
+            throw new ArgumentException($"FullyConnectedNet: expected inputs of shape (N, {InputDim}) or (N, d1, ..., dk) with {InputDim} features, got {x.ShapeString}.", nameof(x));
+        foreach (var p in _bnParams) if (p is not null) p.Mode = mode;
+        if (_dropout is not null) _dropout.Mode = mode;
+
+        var h = x;
+        for (int l = 0; l < NumLayers - 1; l++)
+        {
+            var (a, fc) = AffineForward(h, Params[_w[l]], Params[_b[l]], ws);
+            _affine[l] = fc;
+            if (Normalization == Normalization.BatchNorm)
+                (a, _bn[l]) = BatchNormForward(a, Params[_gamma[l]], Params[_beta[l]], _bnParams[l], ws);
+            else if (Normalization == Normalization.LayerNorm)
+                (a, _ln[l]) = LayerNormForward(a, Params[_gamma[l]], Params[_beta[l]], _lnParam, ws);
+            (h, _relu[l]) = ReluForward(a, ws);
+            if (_dropout is not null) (h, _drop[l]) = DropoutForward(h, _dropout, ws);
+        }
+        var (scores, last) = AffineForward(h, Params[_w[^1]], Params[_b[^1]], ws);
+        _affine[NumLayers - 1] = last;
+        return scores;
+    }
+
+    // Gradients in the order of Params (the backward pass fills them last layer first).
+    private ParameterSet<T> Ordered(ParameterSet<T> grads)
+    {
+        var r = new ParameterSet<T>();
+        foreach (var (k, _) in Params) r[k] = grads[k];
+        return r;
+    }
+}

@@ -1,0 +1,36 @@
+using System.Numerics;
+using Backprop.Tensors;
+
+namespace Backprop.Models;
+
+/// <summary>
+/// A classifier the <see cref="Training.Solver{T}"/> can train: named parameters, scores at test time, and loss with
+/// gradients at training time (the notebooks' <c>model.params</c> and <c>model.loss</c>).
+/// </summary>
+/// <typeparam name="T"><c>float</c> or <c>double</c>.</typeparam>
+public interface IModel<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Learnable parameters by name. Replacing an entry (as the notebooks do) changes the model.</summary>
+    ParameterSet<T> Params { get; }
+
+    /// <summary>Non-learnable state saved with the model (batch-norm running statistics: <c>running_mean1</c> …).</summary>
+    ParameterSet<T> Buffers { get; }
+
+    /// <summary>Features per sample the model expects (D = d1·…·dk).</summary>
+    int InputDim { get; }
+
+    /// <summary>Number of classes C.</summary>
+    int NumClasses { get; }
+
+    /// <summary>Test-time forward pass: class scores of shape (N, C) for X of shape (N, d1, …, dk).</summary>
+    /// <param name="x">Inputs.</param>
+    /// <param name="ws">Optional workspace; with one, the scores live until its next reset.</param>
+    NDArray<T> Loss(NDArray<T> x, Workspace? ws = null);
+
+    /// <summary>Training-time forward and backward pass.</summary>
+    /// <param name="x">Inputs (N, d1, …, dk).</param>
+    /// <param name="y">Labels, N values in [0, C).</param>
+    /// <param name="ws">Optional workspace; with one, the gradients live until its next reset. Without, they are fresh arrays.</param>
+    /// <returns>The loss (data loss plus regularisation) and a gradient for every parameter, by the same names.</returns>
+    (double Loss, ParameterSet<T> Grads) Loss(NDArray<T> x, int[] y, Workspace? ws = null);
+}

@@ -1,0 +1,187 @@
+using System.Globalization;
+using System.Numerics;
+using System.Numerics.Tensors;
+using Backprop.Kernels;
+using Backprop.Layers;
+using Backprop.Tensors;
+
+namespace Backprop.Models.Monolithic;
+
+/// <summary>Which course's monolithic two-layer net: they differ in weight layout and regularisation.</summary>
+public enum Convention
+{
+    /// <summary>CS231n <c>neural_net.py</c>: W1 (D, H), W2 (H, C); loss term <c>reg · ΣW²</c>, gradient <c>2 · reg · W</c>.</summary>
+    Cs231n,
+
+    /// <summary>UCLA ECE 239AS <c>neural_net.py</c>: W1 (H, D), W2 (C, H); loss term <c>0.5 · reg · ΣW²</c>, gradient <c>reg · W</c>.</summary>
+    Ucla,
+}
+
+/// <summary>Histories returned by <see cref="TwoLayerNet{T}.Train"/>.</summary>
+/// <param name="LossHistory">Loss of every iteration.</param>
+/// <param name="TrainAccHistory">Accuracy on the current minibatch, once per epoch.</param>
+/// <param name="ValAccHistory">Validation accuracy, once per epoch.</param>
+public sealed record TrainStats(IReadOnlyList<double> LossHistory, IReadOnlyList<double> TrainAccHistory, IReadOnlyList<double> ValAccHistory);
+
+/// <summary>
+/// The monolithic two-layer net of the first assignment: <c>input − fully connected − ReLU − fully connected − softmax</c>,
+/// with its own loss, gradient, SGD training loop and prediction in one class.
+/// </summary>
+/// <typeparam name="T"><c>float</c> or <c>double</c>.</typeparam>
+public sealed class TwoLayerNet<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly bool _ucla;
+
+    /// <summary>Builds the net: weights <c>std · randn</c> (W1 then W2) from <paramref name="rng"/>, biases zero.</summary>
+    /// <param name="inputSize">D.</param>
+    /// <param name="hiddenSize">H.</param>
+    /// <param name="outputSize">C.</param>
+    /// <param name="std">Standard deviation of the initial weights.</param>
+    /// <param name="convention">Weight layout and regularisation convention.</param>
+    /// <param name="rng">Generator for the weights; <see cref="Train"/> continues drawing minibatches from it, as the
+    /// notebooks' global generator does. A seed-0 generator when null (the notebooks seed 0 before building the net).</param>
+    public TwoLayerNet(int inputSize, int hiddenSize, int outputSize, double std = 1e-4, Convention convention = Convention.Cs231n, NumpyRandom? rng = null)
+    {
+        if (inputSize <= 0 || hiddenSize <= 0 || outputSize <= 0)
+            throw new ArgumentOutOfRangeException(nameof(inputSize), $"Sizes must be positive: input {inputSize}, hidden {hiddenSize}, output {outputSize}.");
+        if (!(std > 0) || double.IsInfinity(std)) throw new ArgumentOutOfRangeException(nameof(std), std, "The weight standard deviation must be positive.");
+        Rng = rng ?? new NumpyRandom(0u);
+        Convention = convention;
+        _ucla = convention == Convention.Ucla;
+        Params["W1"] = Scaled(_ucla ? Rng.Randn(hiddenSize, inputSize) : Rng.Randn(inputSize, hiddenSize), std);
+        Params["b1"] = new NDArray<T>(hiddenSize);
+        Params["W2"] = Scaled(_ucla ? Rng.Randn(outputSize, hiddenSize) : Rng.Randn(hiddenSize, outputSize), std);
+        Params["b2"] = new NDArray<T>(outputSize);
+    }
+
+    /// <summary>W1, b1, W2, b2.</summary>
+    public ParameterSet<T> Params { get; } = new();
+
+    /// <summary>The generator minibatches are drawn from.</summary>
+    public NumpyRandom Rng { get; }
+
+    /// <summary>Weight layout and regularisation convention.</summary>
+    public Convention Convention { get; }
+
+    private static NDArray<T> Scaled(NDArray<double> w, double std)
+    {
+        var r = new NDArray<T>(w.ShapeArray());
+        for (int i = 0; i < w.Size; i++) r.Data[i] = T.CreateTruncating(std * w.Data[i]);
+        return r;
+    }
+
+    /// <summary>Class scores (N, C) for X (N, D).</summary>
+    public NDArray<T> Loss(NDArray<T> x) => Scores(x).Scores;
+
+    /// <summary>Loss (softmax data loss plus regularisation) and gradients of W1, b1, W2, b2 for X (N, D), labels y.</summary>
+    public (double Loss, ParameterSet<T> Grads) Loss(NDArray<T> x, int[] y, double reg = 0.0)
+    {
+        if (!(reg >= 0)) throw new ArgumentOutOfRangeException(nameof(reg), reg, "reg must be ≥ 0.");
+        var (scores, z1, h) = Scores(x);
+        var (loss, ds) = Layer.SoftmaxLoss(scores, y);
+        NDArray<T> w1 = Params["W1"], w2 = Params["W2"];
+        int n = x.Dim(0), d = x.RowLength, hid = h.Dim(1), c = scores.Dim(1);
+        double regFactor = _ucla ? 0.5 : 1.0;
+        loss += regFactor * reg * (w1.SumOfSquares() + w2.SumOfSquares());
+
+        var dW2 = new NDArray<T>(w2.ShapeArray());
+        if (_ucla) Gemm.Multiply<T>(ds.AsSpan(), h.AsSpan(), dW2.AsSpan(), c, hid, n, transA: true);
+        else Gemm.Multiply<T>(h.AsSpan(), ds.AsSpan(), dW2.AsSpan(), hid, c, n, transA: true);
+        var db2 = new NDArray<T>(c);
+        Elementwise.SumRows<T>(ds.AsSpan(), db2.AsSpan(), n, c);
+
+        var dh = new NDArray<T>(n, hid);
+        Gemm.Multiply<T>(ds.AsSpan(), w2.AsSpan(), dh.AsSpan(), n, hid, c, transB: !_ucla);
+        Elementwise.ReluBackward<T>(z1.AsSpan(), dh.AsSpan(), dh.AsSpan());
+
+        var dW1 = new NDArray<T>(w1.ShapeArray());
+        var xs = x.Flatten2D();
+        if (_ucla) Gemm.Multiply<T>(dh.AsSpan(), xs.AsSpan(), dW1.AsSpan(), hid, d, n, transA: true);
+        else Gemm.Multiply<T>(xs.AsSpan(), dh.AsSpan(), dW1.AsSpan(), d, hid, n, transA: true);
+        var db1 = new NDArray<T>(hid);
+        Elementwise.SumRows<T>(dh.AsSpan(), db1.AsSpan(), n, hid);
+
+        T g = T.CreateTruncating(2 * regFactor * reg);
+        TensorPrimitives.MultiplyAdd(w1.AsSpan(), g, dW1.AsSpan(), dW1.AsSpan());
+        TensorPrimitives.MultiplyAdd(w2.AsSpan(), g, dW2.AsSpan(), dW2.AsSpan());
+        var grads = new ParameterSet<T> { ["W1"] = dW1, ["b1"] = db1, ["W2"] = dW2, ["b2"] = db2 };
+        return (loss, grads);
+    }
+
+    private (NDArray<T> Scores, NDArray<T> Z1, NDArray<T> H) Scores(NDArray<T> x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        NDArray<T> w1 = Params["W1"], b1 = Params["b1"], w2 = Params["W2"], b2 = Params["b2"];
+        int d = _ucla ? w1.Dim(1) : w1.Dim(0), hid = b1.Size, c = b2.Size;
+        if (x.Rank < 2 || x.RowLength != d)
+            throw new ArgumentException($"TwoLayerNet: X must have {d} features per sample, got shape {x.ShapeString}.", nameof(x));
+        int n = x.Dim(0);
+        var z1 = new NDArray<T>(n, hid);
+        Elementwise.BroadcastRows<T>(b1.AsSpan(), z1.AsSpan(), n);
+        Gemm.Multiply<T>(x.AsSpan(), w1.AsSpan(), z1.AsSpan(), n, hid, d, transB: _ucla, accumulate: true);
+        var h = new NDArray<T>(n, hid);
+        Elementwise.Relu<T>(z1.AsSpan(), h.AsSpan());
+        var scores = new NDArray<T>(n, c);
+        Elementwise.BroadcastRows<T>(b2.AsSpan(), scores.AsSpan(), n);
+        Gemm.Multiply<T>(h.AsSpan(), w2.AsSpan(), scores.AsSpan(), n, c, hid, transB: _ucla, accumulate: true);
+        return (scores, z1, h);
+    }
+
+    /// <summary>
+    /// Minibatch SGD, as the notebooks' <c>train</c>: batches drawn with replacement (<c>np.random.choice</c>) from
+    /// <see cref="Rng"/>; once per epoch (<c>max(N / batch, 1)</c> iterations, a fraction allowed) the accuracies are
+    /// recorded and the learning rate multiplied by <paramref name="learningRateDecay"/>.
+    /// </summary>
+    public TrainStats Train(NDArray<T> x, int[] y, NDArray<T> xVal, int[] yVal, double learningRate = 1e-3, double learningRateDecay = 0.95,
+        double reg = 5e-6, int numIters = 100, int batchSize = 200, bool verbose = false, TextWriter? log = null)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(y);
+        if (x.Dim(0) != y.Length) throw new ArgumentException($"X has {x.Dim(0)} samples but y has {y.Length} labels.", nameof(y));
+        if (!(learningRate > 0)) throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "The learning rate must be positive.");
+        if (numIters < 0) throw new ArgumentOutOfRangeException(nameof(numIters), numIters, "numIters must be ≥ 0.");
+        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batchSize must be positive.");
+        log ??= Console.Out;
+        int numTrain = x.Dim(0), d = x.RowLength;
+        double iterationsPerEpoch = Math.Max((double)numTrain / batchSize, 1);
+        var lossHistory = new List<double>(numIters);
+        var trainAcc = new List<double>();
+        var valAcc = new List<double>();
+        var xs = x.Flatten2D();
+        var xb = new NDArray<T>(batchSize, d);
+        var yb = new int[batchSize];
+        var idx = new int[batchSize];
+        for (int it = 0; it < numIters; it++)
+        {
+            Rng.FillChoice(numTrain, idx);
+            for (int i = 0; i < batchSize; i++)
+            {
+                xs.Row(idx[i]).CopyTo(xb.Row(i));
+                yb[i] = y[idx[i]];
+            }
+            var (loss, grads) = Loss(xb, yb, reg);
+            lossHistory.Add(loss);
+            T lr = T.CreateTruncating(learningRate);
+            foreach (var (name, p) in Params) TensorPrimitives.MultiplyAdd(grads[name].AsSpan(), -lr, p.AsSpan(), p.AsSpan());
+            if (verbose && it % 100 == 0) log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"iteration {it} / {numIters}: loss {loss:F6}"));
+            if (it % iterationsPerEpoch == 0)
+            {
+                trainAcc.Add(Accuracy(Predict(xb), yb));
+                valAcc.Add(Accuracy(Predict(xVal), yVal));
+                learningRate *= learningRateDecay;
+            }
+        }
+        return new TrainStats(lossHistory, trainAcc, valAcc);
+    }
+
+    /// <summary>Predicted class of each row of X: the argmax of the scores.</summary>
+    public int[] Predict(NDArray<T> x) => Loss(x).ArgMaxRows();
+
+    private static double Accuracy(int[] pred, int[] y)
+    {
+        if (pred.Length != y.Length) throw new ArgumentException($"{pred.Length} predictions but {y.Length} labels.");
+        int ok = 0;
+        for (int i = 0; i < y.Length; i++) if (pred[i] == y[i]) ok++;
+        return (double)ok / y.Length;
+    }
+}

@@ -1,0 +1,78 @@
+using System.Numerics;
+using Backprop.Tensors;
+
+namespace Backprop.Optim;
+
+/// <summary>
+/// Adam with bias correction (CS231n 2019 convention, as PyTorch): <c>t += 1</c> first, then
+/// <c>m = β1·m + (1 − β1)·dw</c>, <c>v = β2·v + (1 − β2)·dw²</c>,
+/// <c>w −= lr · (m / (1 − β1ᵗ)) / (√(v / (1 − β2ᵗ)) + eps)</c>.
+/// </summary>
+public sealed class Adam<T> : UpdateRule<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Creates the rule.</summary>
+    public Adam(double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8) : base(learningRate)
+    {
+        Beta1 = Fraction(beta1, "beta1", "adam");
+        Beta2 = Fraction(beta2, "beta2", "adam");
+        Epsilon = Positive(epsilon, "epsilon", "adam");
+    }
+
+    /// <summary>Decay of the first moment.</summary>
+    public double Beta1 { get; }
+
+    /// <summary>Decay of the second moment.</summary>
+    public double Beta2 { get; }
+
+    /// <summary>Added to the square root of the second moment.</summary>
+    public double Epsilon { get; }
+
+    /// <summary>The step count <c>t</c> (0 before the first step).</summary>
+    public int TimeStep
+    {
+        get;
+        set => field = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(TimeStep), value, "adam: t must be ≥ 0.");
+    }
+
+    /// <inheritdoc/>
+    public override string Name => "adam";
+
+    /// <inheritdoc/>
+    public override IReadOnlyDictionary<string, double> Hyperparameters => new Dictionary<string, double>
+    { ["learning_rate"] = LearningRate, ["beta1"] = Beta1, ["beta2"] = Beta2, ["epsilon"] = Epsilon };
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<string> StateNames => ["m", "v"];
+
+    /// <inheritdoc/>
+    protected override void Update(Span<T> w, ReadOnlySpan<T> dw, NDArray<T> like)
+    {
+        var m = Slot("m", like);
+        var v = Slot("v", like);
+        TimeStep++;
+        T b1 = T.CreateTruncating(Beta1), b2 = T.CreateTruncating(Beta2);
+        T om1 = T.CreateTruncating(1 - Beta1), om2 = T.CreateTruncating(1 - Beta2);
+        T c1 = T.CreateTruncating(1 / (1 - Math.Pow(Beta1, TimeStep))), c2 = T.CreateTruncating(1 / (1 - Math.Pow(Beta2, TimeStep)));
+        T lr = T.CreateTruncating(LearningRate), eps = T.CreateTruncating(Epsilon);
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            Vector<T> vb1 = new(b1), vb2 = new(b2), vom1 = new(om1), vom2 = new(om2), vc1 = new(c1), vc2 = new(c2), vlr = new(lr), veps = new(eps);
+            for (; i <= w.Length - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                var g = new Vector<T>(dw[i..]);
+                var nm = vb1 * new Vector<T>(m[i..]) + vom1 * g;
+                var nv = vb2 * new Vector<T>(v[i..]) + vom2 * g * g;
+                nm.CopyTo(m[i..]);
+                nv.CopyTo(v[i..]);
+                (new Vector<T>(w[i..]) - vlr * (nm * vc1) / (Vector.SquareRoot(nv * vc2) + veps)).CopyTo(w[i..]);
+            }
+        }
+        for (; i < w.Length; i++)
+        {
+            m[i] = b1 * m[i] + om1 * dw[i];
+            v[i] = b2 * v[i] + om2 * dw[i] * dw[i];
+            w[i] -= lr * (m[i] * c1) / (T.Sqrt(v[i] * c2) + eps);
+        }
+    }
+}

@@ -1,0 +1,83 @@
+using System.Numerics;
+using Backprop.Tensors;
+
+namespace Backprop.Optim;
+
+/// <summary>
+/// An update rule for one parameter, with its own hyperparameters and state (the notebooks' per-parameter
+/// <c>config</c> dictionary). <see cref="Step"/> updates the parameter in place.
+/// </summary>
+/// <typeparam name="T"><c>float</c> or <c>double</c>.</typeparam>
+public abstract class UpdateRule<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly OrderedDictionary<string, NDArray<T>> _state = new();
+
+    /// <summary>Creates the rule with its learning rate.</summary>
+    protected UpdateRule(double learningRate) => LearningRate = learningRate;
+
+    /// <summary>The notebooks' name of the rule (<c>sgd</c>, <c>adam</c> …).</summary>
+    public abstract string Name { get; }
+
+    /// <summary>Learning rate; the Solver multiplies it by <c>lr_decay</c> after every epoch.</summary>
+    public double LearningRate
+    {
+        get;
+        set
+        {
+            if (!(value > 0) || double.IsInfinity(value))
+                throw new ArgumentOutOfRangeException(nameof(LearningRate), value, $"{Name}: the learning rate must be a positive number.");
+            field = value;
+        }
+    }
+
+    /// <summary>The hyperparameters by the notebooks' names (<c>learning_rate</c>, <c>momentum</c> …).</summary>
+    public abstract IReadOnlyDictionary<string, double> Hyperparameters { get; }
+
+    /// <summary>Names of the state arrays this rule keeps (<c>velocity</c>, <c>cache</c>, <c>m</c>, <c>v</c>).</summary>
+    public abstract IReadOnlyList<string> StateNames { get; }
+
+    /// <summary>State arrays created so far, by name (empty before the first step unless set).</summary>
+    public IReadOnlyDictionary<string, NDArray<T>> State => _state;
+
+    /// <summary>Sets a state array, e.g. a velocity from a checkpoint or a notebook test.</summary>
+    public void SetState(string name, NDArray<T> value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        if (!StateNames.Contains(name))
+            throw new ArgumentException($"{Name} keeps no state named '{name}'; it keeps: {string.Join(", ", StateNames)}.", nameof(name));
+        _state[name] = value;
+    }
+
+    /// <summary>Updates <paramref name="w"/> in place from its gradient <paramref name="dw"/> (same shape).</summary>
+    public void Step(NDArray<T> w, NDArray<T> dw)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(dw);
+        if (!w.SameShape(dw)) throw new ArgumentException($"{Name}: the gradient has shape {dw.ShapeString} but the parameter has {w.ShapeString}.", nameof(dw));
+        Update(w.AsSpan(), dw.AsSpan(), w);
+    }
+
+    /// <summary>The rule itself, on spans; <paramref name="like"/> gives the shape for new state arrays.</summary>
+    protected abstract void Update(Span<T> w, ReadOnlySpan<T> dw, NDArray<T> like);
+
+    /// <summary>The state array <paramref name="name"/>, created as zeros of the parameter's shape on first use.</summary>
+    protected Span<T> Slot(string name, NDArray<T> like)
+    {
+        if (!_state.TryGetValue(name, out var a))
+        {
+            a = new NDArray<T>(like.ShapeArray());
+            _state[name] = a;
+        }
+        else if (!a.SameShape(like))
+            throw new InvalidOperationException($"{Name}: state '{name}' has shape {a.ShapeString} but the parameter has {like.ShapeString}.");
+        return a.AsSpan();
+    }
+
+    /// <summary>Checks a hyperparameter lies in [0, 1).</summary>
+    protected static double Fraction(double value, string name, string rule) =>
+        value is >= 0 and < 1 ? value : throw new ArgumentOutOfRangeException(name, value, $"{rule}: {name} must lie in [0, 1).");
+
+    /// <summary>Checks a hyperparameter is a positive number.</summary>
+    protected static double Positive(double value, string name, string rule) =>
+        value > 0 && !double.IsInfinity(value) ? value : throw new ArgumentOutOfRangeException(name, value, $"{rule}: {name} must be a positive number.");
+}

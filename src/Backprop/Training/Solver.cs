@@ -1,0 +1,303 @@
+using System.Globalization;
+using System.Numerics;
+using Backprop.Data;
+using Backprop.Models;
+using Backprop.Optim;
+using Backprop.Tensors;
+
+namespace Backprop.Training;
+
+/// <summary>One finished training iteration, as reported to <see cref="Solver{T}.IterationCompleted"/>.</summary>
+/// <param name="Iteration">1-based iteration number.</param>
+/// <param name="NumIterations">Total iterations of the run.</param>
+/// <param name="Epoch">Epochs completed so far.</param>
+/// <param name="Loss">The minibatch loss.</param>
+/// <param name="LearningRate">The learning rate used for the step.</param>
+public readonly record struct IterationInfo(int Iteration, int NumIterations, int Epoch, double Loss, double LearningRate);
+
+/// <summary>One accuracy check (start, each epoch end, end), as reported to <see cref="Solver{T}.AccuracyChecked"/>.</summary>
+public readonly record struct EpochInfo(int Epoch, int NumEpochs, int Iteration, double TrainAcc, double ValAcc, double LearningRate, bool IsBest);
+
+/// <summary>
+/// Trains a model with minibatch gradient descent, with the semantics of the CS231n <c>Solver</c>: minibatches drawn
+/// with replacement, per-parameter update-rule state, learning-rate decay after every epoch, accuracy checks at the
+/// first iteration, every epoch end and the last iteration, and the best parameters (by validation accuracy) restored
+/// into the model at the end.
+/// </summary>
+/// <typeparam name="T"><c>float</c> or <c>double</c>.</typeparam>
+public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly Workspace _trainWs = new();
+    private readonly Workspace _evalWs = new();
+    private readonly NDArray<T> _xTrain, _xVal;
+    private readonly NDArray<T> _xBatch;
+    private readonly int[] _yBatch, _batchIdx;
+    private NDArray<T>? _xSample;
+    private int[]? _ySample, _sampleIdx;
+
+    /// <summary>Prepares training; nothing runs until <see cref="Train"/>.</summary>
+    /// <param name="model">The model; its parameters are updated in place.</param>
+    /// <param name="data">Training and validation splits (the test split is not used).</param>
+    /// <param name="options">Solver options; <c>new SolverOptions()</c> gives the notebooks' defaults.</param>
+    /// <param name="rng">Generator for minibatches and accuracy subsamples (the notebooks' global <c>np.random</c>); seed 0 when null.</param>
+    public Solver(IModel<T> model, Dataset<T> data, SolverOptions? options = null, NumpyRandom? rng = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(data);
+        Options = options ?? new SolverOptions();
+        Options.Validate();
+        data.Validate();
+        if (data.XTrain.RowLength != model.InputDim)
+            throw new ArgumentException($"Solver: the model expects {model.InputDim} features per sample but X_train has {data.XTrain.RowLength} (shape {data.XTrain.ShapeString}).", nameof(data));
+        if (data.NumClasses > model.NumClasses)
+            throw new ArgumentException($"Solver: the data has {data.NumClasses} classes but the model scores {model.NumClasses}.", nameof(data));
+        if (!data.XTrain.AllFinite()) throw new ArgumentException("Solver: X_train contains NaN or infinite values.", nameof(data));
+        if (!data.XVal.AllFinite()) throw new ArgumentException("Solver: X_val contains NaN or infinite values.", nameof(data));
+
+        Model = model;
+        Data = data;
+        Rng = rng ?? new NumpyRandom(0u);
+        _xTrain = data.XTrain.Flatten2D();
+        _xVal = data.XVal.Flatten2D();
+        IterationsPerEpoch = Math.Max(_xTrain.Dim(0) / Options.BatchSize, 1);
+        NumIterations = Options.NumEpochs * IterationsPerEpoch;
+        LossHistory = new List<double>(NumIterations);
+        foreach (var (name, _) in model.Params) UpdateRules[name] = Optim.UpdateRules.Create<T>(Options.UpdateRule, Options.OptimConfig);
+        _xBatch = new NDArray<T>(Options.BatchSize, model.InputDim);
+        _yBatch = new int[Options.BatchSize];
+        _batchIdx = new int[Options.BatchSize];
+    }
+
+    /// <summary>The model being trained.</summary>
+    public IModel<T> Model { get; }
+
+    /// <summary>The data.</summary>
+    public Dataset<T> Data { get; }
+
+    /// <summary>The options.</summary>
+    public SolverOptions Options { get; }
+
+    /// <summary>The generator for minibatches and subsamples (part of a checkpoint).</summary>
+    public NumpyRandom Rng { get; }
+
+    /// <summary>One update rule per parameter, by parameter name (the notebooks' <c>optim_configs</c>).</summary>
+    public OrderedDictionary<string, UpdateRule<T>> UpdateRules { get; } = new();
+
+    /// <summary><c>max(num_train / batch_size, 1)</c>.</summary>
+    public int IterationsPerEpoch { get; }
+
+    /// <summary><c>num_epochs · iterations_per_epoch</c>.</summary>
+    public int NumIterations { get; }
+
+    /// <summary>Iterations completed so far.</summary>
+    public int Iteration { get; internal set; }
+
+    /// <summary>Epochs completed so far.</summary>
+    public int Epoch { get; internal set; }
+
+    /// <summary>Loss of every iteration.</summary>
+    public List<double> LossHistory { get; }
+
+    /// <summary>Training accuracy at every check.</summary>
+    public List<double> TrainAccHistory { get; } = [];
+
+    /// <summary>Validation accuracy at every check.</summary>
+    public List<double> ValAccHistory { get; } = [];
+
+    /// <summary>Learning rate in force at every check (after that epoch's decay).</summary>
+    public List<double> LearningRateHistory { get; } = [];
+
+    /// <summary>Best validation accuracy so far.</summary>
+    public double BestValAcc { get; internal set; }
+
+    /// <summary>Parameters at the best validation accuracy (empty until a check improves on 0).</summary>
+    public ParameterSet<T> BestParams { get; internal set; } = new();
+
+    /// <summary>Buffers (batch-norm running statistics) at the best validation accuracy.</summary>
+    public ParameterSet<T> BestBuffers { get; internal set; } = new();
+
+    /// <summary>True when all iterations have run.</summary>
+    public bool IsFinished => Iteration >= NumIterations;
+
+    /// <summary>Raised after every iteration.</summary>
+    public event Action<IterationInfo>? IterationCompleted;
+
+    /// <summary>Raised after every accuracy check.</summary>
+    public event Action<EpochInfo>? AccuracyChecked;
+
+    /// <summary>Raised when a checkpoint is due (after every accuracy check) with the file name the options ask for.</summary>
+    public event Action<Solver<T>, string>? CheckpointDue;
+
+    /// <summary>The learning rate currently in force (of the first parameter's rule).</summary>
+    public double LearningRate => UpdateRules.Count == 0 ? 0 : UpdateRules.GetAt(0).Value.LearningRate;
+
+    private TextWriter Out => Options.Output ?? Console.Out;
+
+    /// <summary>
+    /// Runs the remaining iterations. Stops early, after the current iteration, when <paramref name="cancel"/> fires;
+    /// the solver can then be checkpointed and resumed with an identical result. At the end the best parameters are
+    /// restored into the model.
+    /// </summary>
+    /// <exception cref="TrainingDivergedException">The loss became NaN or infinite; the model holds the best parameters.</exception>
+    public void Train(CancellationToken cancel = default)
+    {
+        while (Iteration < NumIterations)
+        {
+            if (cancel.IsCancellationRequested) return;
+            int t = Iteration;
+            double loss = Step();
+            if (Options.Verbose && t % Options.PrintEvery == 0)
+                Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"(Iteration {t + 1} / {NumIterations}) loss: {loss:F6}"));
+            IterationCompleted?.Invoke(new IterationInfo(t + 1, NumIterations, Epoch, loss, LearningRate));
+
+            bool epochEnd = (t + 1) % IterationsPerEpoch == 0;
+            if (epochEnd)
+            {
+                Epoch++;
+                foreach (var (_, rule) in UpdateRules) rule.LearningRate *= Options.LrDecay;
+            }
+            if (t == 0 || t == NumIterations - 1 || epochEnd) CheckAccuracies();
+        }
+        if (Options.Verbose && NumIterations > 0)
+            Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"finished optimization. best validation accuracy: {BestValAcc:F6}"));
+        RestoreBest();
+    }
+
+    /// <summary>One update: draw a minibatch, compute loss and gradients, update every parameter. Returns the loss.</summary>
+    /// <exception cref="TrainingDivergedException">The loss is not finite (no update is applied).</exception>
+    public double Step()
+    {
+        int n = _xTrain.Dim(0), d = _xTrain.Dim(1);
+        Rng.FillChoice(n, _batchIdx);
+        var src = _xTrain.Data;
+        var dst = _xBatch.Data;
+        for (int i = 0; i < _batchIdx.Length; i++)
+        {
+            Array.Copy(src, (long)_batchIdx[i] * d, dst, (long)i * d, d);
+            _yBatch[i] = Data.YTrain[_batchIdx[i]];
+        }
+        _trainWs.Reset();
+        var (loss, grads) = Model.Loss(_xBatch, _yBatch, _trainWs);
+        Iteration++;
+        LossHistory.Add(loss);
+        if (!double.IsFinite(loss))
+        {
+            double lr = LearningRate;
+            RestoreBest();
+            throw new TrainingDivergedException(Iteration, Epoch, lr, loss, BestValAcc);
+        }
+        foreach (var (name, w) in Model.Params)
+        {
+            if (!grads.TryGetValue(name, out var dw)) throw new InvalidOperationException($"The model returned no gradient for parameter '{name}'.");
+            if (!UpdateRules.TryGetValue(name, out var rule))
+                throw new InvalidOperationException($"Parameter '{name}' appeared after the Solver was created; create the Solver after the model is complete.");
+            rule.Step(w, dw);
+        }
+        return loss;
+    }
+
+    private void CheckAccuracies()
+    {
+        double trainAcc = CheckAccuracy(Data.XTrain, Data.YTrain, Options.NumTrainSamples);
+        double valAcc = CheckAccuracy(Data.XVal, Data.YVal, Options.NumValSamples);
+        TrainAccHistory.Add(trainAcc);
+        ValAccHistory.Add(valAcc);
+        LearningRateHistory.Add(LearningRate);
+        bool best = valAcc > BestValAcc;
+        if (best)
+        {
+            BestValAcc = valAcc;
+            Snapshot(Model.Params, BestParams);
+            Snapshot(Model.Buffers, BestBuffers);
+        }
+        if (Options.Verbose)
+            Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"(Epoch {Epoch} / {Options.NumEpochs}) train acc: {trainAcc:F6}; val_acc: {valAcc:F6}"));
+        AccuracyChecked?.Invoke(new EpochInfo(Epoch, Options.NumEpochs, Iteration, trainAcc, valAcc, LearningRate, best));
+        if (Options.CheckpointName is { } name) CheckpointDue?.Invoke(this, $"{name}_epoch_{Epoch}.npz");
+    }
+
+    private static void Snapshot(ParameterSet<T> from, ParameterSet<T> into)
+    {
+        foreach (var (k, v) in from)
+        {
+            if (into.TryGetValue(k, out var c) && c.SameShape(v)) c.CopyFrom(v);
+            else into[k] = v.Copy();
+        }
+    }
+
+    private void RestoreBest()
+    {
+        if (BestParams.Count > 0) Model.Params.CopyValuesFrom(BestParams);
+        if (BestBuffers.Count > 0) Model.Buffers.CopyValuesFrom(BestBuffers);
+    }
+
+    /// <summary>
+    /// Accuracy of the model on (X, y): when N exceeds <paramref name="numSamples"/>, a subsample of that many rows is
+    /// drawn with replacement from <see cref="Rng"/>; scores are computed in batches.
+    /// </summary>
+    public double CheckAccuracy(NDArray<T> x, int[] y, int? numSamples = null, int batchSize = 100)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(y);
+        if (x.Dim(0) != y.Length) throw new ArgumentException($"CheckAccuracy: X has {x.Dim(0)} samples but y has {y.Length} labels.", nameof(y));
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        var xs = x.Flatten2D();
+        int n = xs.Dim(0), d = xs.Dim(1);
+        int[] labels = y;
+        if (numSamples is int m && n > m)
+        {
+            if (_xSample is null || _xSample.Dim(0) != m || _xSample.Dim(1) != d)
+            {
+                _xSample = new NDArray<T>(m, d);
+                _ySample = new int[m];
+                _sampleIdx = new int[m];
+            }
+            Rng.FillChoice(n, _sampleIdx);
+            for (int i = 0; i < m; i++)
+            {
+                Array.Copy(xs.Data, (long)_sampleIdx![i] * d, _xSample.Data, (long)i * d, d);
+                _ySample![i] = y[_sampleIdx[i]];
+            }
+            xs = _xSample;
+            labels = _ySample!;
+            n = m;
+        }
+        return Accuracy(Model, xs, labels, batchSize, _evalWs);
+    }
+
+    /// <summary>Fraction of rows of X (N, D) whose argmax score equals the label, scoring in batches.</summary>
+    public static double Accuracy(IModel<T> model, NDArray<T> x, int[] y, int batchSize = 100, Workspace? ws = null)
+    {
+        var preds = Predict(model, x, batchSize, ws);
+        int correct = 0;
+        for (int i = 0; i < preds.Length; i++) if (preds[i] == y[i]) correct++;
+        return preds.Length == 0 ? 0 : (double)correct / preds.Length;
+    }
+
+    /// <summary>Predicted class of every row of X (N, d1, …, dk), scoring in batches of <paramref name="batchSize"/>.</summary>
+    public static int[] Predict(IModel<T> model, NDArray<T> x, int batchSize = 100, Workspace? ws = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var xs = x.Flatten2D();
+        int n = xs.Dim(0), d = xs.Dim(1);
+        var preds = new int[n];
+        ws ??= new Workspace();
+        for (int start = 0; start < n; start += batchSize)
+        {
+            int rows = Math.Min(batchSize, n - start);
+            ws.Reset();
+            var batch = ws.Rent<T>(rows, d);
+            Array.Copy(xs.Data, (long)start * d, batch.Data, 0, (long)rows * d);
+            var scores = model.Loss(batch, ws);
+            int c = scores.Dim(1);
+            for (int i = 0; i < rows; i++)
+            {
+                var row = scores.Data.AsSpan(i * c, c);
+                int arg = 0;
+                for (int j = 1; j < c; j++) if (row[j] > row[arg]) arg = j;
+                preds[start + i] = arg;
+            }
+        }
+        return preds;
+    }
+}

@@ -1,0 +1,63 @@
+using Backprop.Layers;
+using Backprop.Tensors;
+using static Backprop.Checks.GradientCheck;
+using static Backprop.Layers.Layer;
+
+namespace Backprop.Tests.Layers;
+
+/// <summary>The Dropout notebook's checks (p is the keep probability).</summary>
+public class DropoutTests
+{
+    [Theory]
+    [InlineData(0.25)]
+    [InlineData(0.4)]
+    [InlineData(0.7)]
+    public void Dropout_ZeroesAboutOneMinusP_AndKeepsTheMean(double p)
+    {
+        var rng = new NumpyRandom(231);
+        var x = rng.Randn(500, 500);
+        for (int i = 0; i < x.Size; i++) x.Data[i] += 10;
+        var (train, _) = DropoutForward(x, new DropoutParam(p, Mode.Train, rng: rng));
+        var (test, _) = DropoutForward(x, new DropoutParam(p, Mode.Test));
+        double zeros = train.AsSpan().ToArray().Count(v => v == 0) / (double)train.Size;
+        Assert.Equal(1 - p, zeros, 2);
+        Assert.Equal(x.Mean(), train.Mean(), 1);            // inverted dropout keeps the expectation
+        Assert.Equal(x.Mean(), test.Mean(), 12);
+        Assert.Equal(0.0, test.AsSpan().ToArray().Count(v => v == 0) / (double)test.Size);
+    }
+
+    [Fact]
+    public void DropoutBackward_PassesGradientCheck()
+    {
+        var rng = new NumpyRandom(231);
+        var x = rng.Randn(10, 10);
+        for (int i = 0; i < x.Size; i++) x.Data[i] += 10;
+        var dout = rng.Randn(10, 10);
+        var param = new DropoutParam(0.2, Mode.Train, seed: 123);
+        var (_, cache) = DropoutForward(x, param);
+        var dx = DropoutBackward(dout, cache);
+        var dxNum = EvalNumericalGradientArray(v => DropoutForward(v, param).Out, x, dout);
+        // Notebook: dx relative error 5.45e-11.
+        Assert.InRange(RelError(dx, dxNum), 0, 1e-10);
+    }
+
+    [Fact]
+    public void Dropout_WithSeed_RepeatsTheMask()
+    {
+        var x = NDArray<double>.Ones(20, 20);
+        var param = new DropoutParam(0.5, Mode.Train, seed: 7);
+        var a = DropoutForward(x, param).Out.Copy();
+        var b = DropoutForward(x, param).Out;
+        Assert.Equal(a.Data, b.Data);
+    }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(1.5)]
+    [InlineData(double.NaN)]
+    public void Dropout_KeepProbabilityOutsideRange_IsRejected(double p)
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new DropoutParam(p));
+        Assert.Contains("(0, 1]", e.Message);
+    }
+}

@@ -1,0 +1,160 @@
+using Backprop.Tensors;
+using static Backprop.Checks.GradientCheck;
+using static Backprop.Layers.Layer;
+
+namespace Backprop.Tests.Layers;
+
+/// <summary>The notebooks' layer checks (FullyConnectedNets, seeds 000/001/003), each with the notebook's value or level.</summary>
+public class LayerTests
+{
+    [Fact]
+    public void AffineForward_MatchesNotebookOutput()
+    {
+        int numInputs = 2, outputDim = 3;
+        int[] inputShape = [4, 5, 6];
+        int inputSize = numInputs * 120, weightSize = outputDim * 120;
+        var x = NDArray<double>.Linspace(-0.1, 0.5, inputSize).Reshape(numInputs, 4, 5, 6);
+        var w = NDArray<double>.Linspace(-0.2, 0.3, weightSize).Reshape(120, outputDim);
+        var b = NDArray<double>.Linspace(-0.3, 0.1, outputDim);
+        var (outp, _) = AffineForward(x, w, b);
+        var correct = NDArray<double>.FromRows([[1.49834967, 1.70660132, 1.91485297], [3.25553199, 3.5141327, 3.77273342]]);
+        // The notebook prints 9.769849468192957e-10: the expected values are rounded to 8 digits.
+        Assert.InRange(RelError(outp, correct), 0, 1e-9);
+        Assert.Equal(inputShape.Length + 1, x.Rank);
+    }
+
+    [Fact]
+    public void AffineBackward_PassesGradientCheck()
+    {
+        var rng = new NumpyRandom(231);
+        var x = rng.Randn(10, 2, 3);
+        var w = rng.Randn(6, 5);
+        var b = rng.Randn(5);
+        var dout = rng.Randn(10, 5);
+        var dxNum = EvalNumericalGradientArray(v => AffineForward(v, w, b).Out, x, dout);
+        var dwNum = EvalNumericalGradientArray(v => AffineForward(x, v, b).Out, w, dout);
+        var dbNum = EvalNumericalGradientArray(v => AffineForward(x, w, v).Out, b, dout);
+        var (_, cache) = AffineForward(x, w, b);
+        var (dx, dw, db) = AffineBackward(dout, cache);
+        Assert.Equal("(10, 2, 3)", dx.ShapeString);
+        // "The error should be around e-10 or less" (notebook: 5.4e-11, 9.9e-11, 2.4e-11).
+        Assert.InRange(RelError(dxNum, dx), 0, 1e-9);
+        Assert.InRange(RelError(dwNum, dw), 0, 1e-9);
+        Assert.InRange(RelError(dbNum, db), 0, 1e-9);
+    }
+
+    [Fact]
+    public void ReluForward_MatchesNotebookOutput()
+    {
+        var x = NDArray<double>.Linspace(-0.5, 0.5, 12).Reshape(3, 4);
+        var (outp, _) = ReluForward(x);
+        var correct = NDArray<double>.FromRows([
+            [0, 0, 0, 0],
+            [0, 0, 0.04545455, 0.13636364],
+            [0.22727273, 0.31818182, 0.40909091, 0.5]]);
+        // The notebook prints 4.99999979802e-08 ("around 1e-8"): 8-digit rounding of 0.0454545…
+        Assert.InRange(RelError(outp, correct), 0, 5e-8);
+    }
+
+    [Fact]
+    public void ReluBackward_PassesGradientCheck()
+    {
+        var rng = new NumpyRandom(231);
+        var x = rng.Randn(10, 10);
+        var dout = rng.Randn(10, 10);
+        var dxNum = EvalNumericalGradientArray(v => ReluForward(v).Out, x, dout);
+        var (_, cache) = ReluForward(x);
+        var dx = ReluBackward(dout, cache);
+        // "The error should be on the order of e-12" (notebook: 3.28e-12).
+        Assert.InRange(RelError(dxNum, dx), 0, 1e-11);
+    }
+
+    [Fact]
+    public void AffineReluSandwich_PassesGradientCheck()
+    {
+        var rng = new NumpyRandom(231);
+        var x = rng.Randn(2, 3, 4);
+        var w = rng.Randn(12, 10);
+        var b = rng.Randn(10);
+        var dout = rng.Randn(2, 10);
+        var (_, cache) = AffineReluForward(x, w, b);
+        var (dx, dw, db) = AffineReluBackward(dout, cache);
+        var dxNum = EvalNumericalGradientArray(v => AffineReluForward(v, w, b).Out, x, dout);
+        var dwNum = EvalNumericalGradientArray(v => AffineReluForward(x, v, b).Out, w, dout);
+        var dbNum = EvalNumericalGradientArray(v => AffineReluForward(x, w, v).Out, b, dout);
+        // "Relative error should be around e-10 or less" (notebook: 2.3e-11, 8.2e-11, 7.8e-12).
+        Assert.InRange(RelError(dxNum, dx), 0, 1e-9);
+        Assert.InRange(RelError(dwNum, dw), 0, 1e-9);
+        Assert.InRange(RelError(dbNum, db), 0, 1e-9);
+    }
+
+    [Fact]
+    public void SvmAndSoftmaxLoss_MatchNotebookSeed231()
+    {
+        var rng = new NumpyRandom(231);
+        int numClasses = 10, numInputs = 50;
+        var x = rng.Randn(numInputs, numClasses);
+        for (int i = 0; i < x.Size; i++) x.Data[i] *= 0.001;
+        var y = rng.Randint(numClasses, numInputs);
+
+        var (svm, dxSvm) = SvmLoss(x, y);
+        var dxNumSvm = EvalNumericalGradient(v => SvmLoss(v, y).Loss, x);
+        Assert.Equal(8.999602749096233, svm, 12);            // seed 003 prints exactly this
+        Assert.InRange(RelError(dxNumSvm, dxSvm), 0, 1e-8);  // "around e-9" (1.40e-09)
+
+        var (softmax, dxSoftmax) = SoftmaxLoss(x, y);
+        var dxNumSoftmax = EvalNumericalGradient(v => SoftmaxLoss(v, y).Loss, x);
+        Assert.Equal(2.302545844500738, softmax, 12);
+        Assert.InRange(RelError(dxNumSoftmax, dxSoftmax), 0, 1e-7);  // "around e-8" (9.38e-09)
+    }
+
+    [Fact]
+    public void SoftmaxLoss_IsStable_ForHugeScores()
+    {
+        var x = NDArray<float>.FromRows([[1e4f, 0f, -1e4f], [3e4f, 3e4f, 3e4f]]);
+        var (loss, dx) = SoftmaxLoss(x, [0, 1]);
+        Assert.True(double.IsFinite(loss));
+        Assert.Equal(Math.Log(3) / 2, loss, 5);
+        Assert.True(dx.AllFinite());
+        var (lossD, _) = SoftmaxLoss(NDArray<double>.FromRows([[1e4, 0, -1e4]]), [2]);
+        Assert.Equal(2e4, lossD, 6);
+    }
+
+    [Fact]
+    public void Losses_RejectBadLabels_NamingTheLabel()
+    {
+        var x = new NDArray<double>(2, 3);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => SoftmaxLoss(x, [0, 3]));
+        Assert.Contains("y[1] = 3", e.Message);
+        Assert.Contains("[0, 3)", e.Message);
+        var e2 = Assert.Throws<ArgumentException>(() => SvmLoss(x, [0]));
+        Assert.Contains("2 score rows but 1 labels", e2.Message);
+    }
+
+    [Fact]
+    public void AffineForward_RejectsMismatchedShapes_NamingBoth()
+    {
+        var x = new NDArray<float>(4, 3, 32, 32);
+        var w = new NDArray<float>(3000, 10);
+        var b = new NDArray<float>(10);
+        var e = Assert.Throws<ArgumentException>(() => AffineForward(x, w, b));
+        Assert.Contains("x has 3072 features per sample", e.Message);
+        Assert.Contains("w has 3000 rows", e.Message);
+        var e2 = Assert.Throws<ArgumentException>(() => AffineForward(new NDArray<float>(4, 3000), w, new NDArray<float>(9)));
+        Assert.Contains("(10,)", e2.Message);
+        var e3 = Assert.Throws<ArgumentException>(() => AffineForward(new NDArray<float>(0, 3000), w, b));
+        Assert.Contains("empty batch", e3.Message);
+    }
+
+    [Fact]
+    public void AffineForward_Float32_AgreesWithFloat64()
+    {
+        var rng = new NumpyRandom(3);
+        var x = rng.Randn(7, 33);
+        var w = rng.Randn(33, 13);
+        var b = rng.Randn(13);
+        var (o64, _) = AffineForward(x, w, b);
+        var (o32, _) = AffineForward(x.Cast<float>(), w.Cast<float>(), b.Cast<float>());
+        Assert.InRange(RelError(o64, o32.Cast<double>()), 0, 1e-5);
+    }
+}

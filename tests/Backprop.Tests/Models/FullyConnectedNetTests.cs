@@ -1,0 +1,132 @@
+using Backprop.Models;
+using Backprop.Tensors;
+using Backprop.Training;
+using static Backprop.Checks.GradientCheck;
+
+namespace Backprop.Tests.Models;
+
+/// <summary>The FullyConnectedNet checks of the notebooks (seed 003 and the BatchNormalization/Dropout notebooks).</summary>
+public class FullyConnectedNetTests
+{
+    private const int N = 2, D = 15, H1 = 20, H2 = 30, C = 10;
+
+    private static double[] GradErrors(FullyConnectedNet<double> model, NDArray<double> x, int[] y, out ParameterSet<double> grads)
+    {
+        (_, grads) = model.Loss(x, y);
+        var errors = new List<double>();
+        foreach (var name in grads.Keys.Order(StringComparer.Ordinal))
+        {
+            var num = EvalNumericalGradient(_ => model.Loss(x, y).Loss, model.Params[name]);
+            errors.Add(RelError(num, grads[name]));
+        }
+        return [.. errors];
+    }
+
+    [Fact]
+    public void InitialLoss_MatchesSeed003_AndGradientsCheck()
+    {
+        var rng = new NumpyRandom(231);
+        var x = rng.Randn(N, D);
+        var y = rng.Randint(C, N);
+        double[] expectedLoss = [2.3004790897684924, 7.052114776533016];
+        double[] regs = [0, 3.14];
+        for (int r = 0; r < 2; r++)
+        {
+            var model = new FullyConnectedNet<double>([H1, H2], inputDim: D, numClasses: C, reg: regs[r], weightScale: 5e-2, rng: rng);
+            Assert.Equal(expectedLoss[r], model.Loss(x, y).Loss, 12);
+            var errors = GradErrors(model, x, y, out var grads);
+            Assert.Equal(["W1", "W2", "W3", "b1", "b2", "b3"], grads.Keys.Order(StringComparer.Ordinal));
+            // Notebook (seed 003): W1 1.48e-07, W3 3.53e-07, b1 5.38e-09, b2 2.09e-09 (ours are the same), and W2 2.21e-05
+            // at reg 0, which it calls fine: one W2 element has a gradient of ~1e-10, so its relative error is rounding
+            // noise that depends on the summation order (a plain NumPy implementation prints 2.06e-04 there).
+            for (int i = 0; i < errors.Length; i++)
+                Assert.True(errors[i] < (r == 0 && i == 1 ? 1e-3 : 1e-6), $"reg {regs[r]}: error {errors[i]:E2} at {i}");
+            if (r == 0)
+            {
+                Assert.Equal(1.48e-07, errors[0], 9);
+                Assert.Equal(3.53e-07, errors[2], 9);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(Normalization.BatchNorm)]
+    [InlineData(Normalization.LayerNorm)]
+    public void Normalization_GradientsCheck_WithAndWithoutReg(Normalization norm)
+    {
+        var rng = new NumpyRandom(231);
+        var x = rng.Randn(N, D);
+        var y = rng.Randint(C, N);
+        foreach (var reg in new[] { 0.0, 3.14 })
+        {
+            var model = new FullyConnectedNet<double>([H1, H2], inputDim: D, numClasses: C, reg: reg, weightScale: 5e-2, normalization: norm, rng: rng);
+            var errors = GradErrors(model, x, y, out var grads);
+            Assert.Contains("gamma1", grads.Keys);
+            Assert.Contains("beta2", grads.Keys);
+            Assert.DoesNotContain("gamma3", grads.Keys);
+            // The BatchNormalization notebook prints W1 1.10e-04 at reg 0 (ours too): normalising N = 2 samples is steep.
+            foreach (var e in errors) Assert.True(e < 2e-4, $"{norm} reg {reg}: {string.Join(", ", errors.Select(v => v.ToString("E2")))}");
+        }
+    }
+
+    [Theory]
+    [InlineData(1.0)]
+    [InlineData(0.75)]
+    [InlineData(0.5)]
+    public void Dropout_GradientsCheck(double keep)
+    {
+        var rng = new NumpyRandom(231);
+        var x = rng.Randn(N, D);
+        var y = rng.Randint(C, N);
+        var model = new FullyConnectedNet<double>([H1, H2], inputDim: D, numClasses: C, weightScale: 5e-2, dropoutKeep: keep, seed: 123, rng: rng);
+        var errors = GradErrors(model, x, y, out _);
+        // The Dropout notebook: "relative errors should be around e-6 or less"; as in the check above, one W2 element
+        // with a near-zero gradient can show rounding noise.
+        foreach (var e in errors) Assert.True(e < 1e-3, $"keep {keep}: {string.Join(", ", errors.Select(v => v.ToString("E2")))}");
+        Assert.True(errors.Count(e => e < 1e-6) >= errors.Length - 1, $"keep {keep}: {string.Join(", ", errors.Select(v => v.ToString("E2")))}");
+    }
+
+    [Fact]
+    public void Float32Model_TracksFloat64()
+    {
+        var x = new NumpyRandom(1).Randn(4, 20);
+        int[] y = [1, 2, 3, 0];
+        var m64 = new FullyConnectedNet<double>([16, 8], inputDim: 20, numClasses: 4, normalization: Normalization.BatchNorm, reg: 0.1, rng: new NumpyRandom(5));
+        var m32 = new FullyConnectedNet<float>([16, 8], inputDim: 20, numClasses: 4, normalization: Normalization.BatchNorm, reg: 0.1, rng: new NumpyRandom(5));
+        var (l64, g64) = m64.Loss(x, y);
+        var (l32, g32) = m32.Loss(x.Cast<float>(), y);
+        Assert.Equal(l64, l32, 5);
+        foreach (var (k, g) in g64)
+        {
+            // b1 and b2 feed batch norm, so their true gradient is 0: compare against the scale of each gradient.
+            double scale = g.AsSpan().ToArray().Max(Math.Abs) + 1e-6;
+            var g32d = g32[k].Cast<double>();
+            for (int i = 0; i < g.Size; i++) Assert.True(Math.Abs(g.Data[i] - g32d.Data[i]) < 1e-4 * scale + 1e-6, $"{k}[{i}]");
+        }
+    }
+
+    [Fact]
+    public void Overfits_SmallRandomProblem()
+    {
+        var rng = new NumpyRandom(0);
+        var x = rng.Randn(50, 30);
+        var y = rng.Randint(10, 50);
+        var model = new FullyConnectedNet<double>([100, 100], inputDim: 30, weightScale: 5e-2, rng: rng);
+        var data = new Backprop.Data.Dataset<double>(x, y, x, y);
+        var solver = new Solver<double>(model, data, new SolverOptions { UpdateRule = "adam", OptimConfig = new Dictionary<string, double> { ["learning_rate"] = 1e-3 }, NumEpochs = 100, BatchSize = 25, Verbose = false }, rng);
+        solver.Train();
+        Assert.Equal(1.0, solver.TrainAccHistory[^1]);
+    }
+
+    [Fact]
+    public void BadConstruction_IsRejected_WithClearMessages()
+    {
+        Assert.Contains("Hidden layer 2", Assert.Throws<ArgumentOutOfRangeException>(() => new FullyConnectedNet<float>([10, 0])).Message);
+        Assert.Contains("(0, 1]", Assert.Throws<ArgumentOutOfRangeException>(() => new FullyConnectedNet<float>([10], dropoutKeep: 1.5)).Message);
+        Assert.Contains("weight scale", Assert.Throws<ArgumentOutOfRangeException>(() => new FullyConnectedNet<float>([10], weightScale: -1)).Message);
+        Assert.Contains("regularisation", Assert.Throws<ArgumentOutOfRangeException>(() => new FullyConnectedNet<float>([10], reg: double.NaN)).Message);
+        Assert.Contains("Unknown normalization 'groupnorm'", Assert.Throws<ArgumentException>(() => NormalizationNames.Parse("groupnorm")).Message);
+        var model = new FullyConnectedNet<float>([10], inputDim: 12);
+        Assert.Contains("(N, 12)", Assert.Throws<ArgumentException>(() => model.Loss(new NDArray<float>(3, 13))).Message);
+    }
+}

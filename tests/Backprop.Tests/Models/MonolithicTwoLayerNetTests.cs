@@ -1,0 +1,95 @@
+using Backprop.Models.Monolithic;
+using Backprop.Tensors;
+using static Backprop.Checks.GradientCheck;
+
+namespace Backprop.Tests.Models;
+
+/// <summary>
+/// The toy nets of seeds 002 (CS231n) and 001 (UCLA), reproduced exactly with the NumPy-compatible generator:
+/// seed 0 initialisation with std 1e-1, seed 1 data, and training as the notebooks ran it.
+/// </summary>
+public class MonolithicTwoLayerNetTests
+{
+    private const int InputSize = 4, HiddenSize = 10, NumClasses = 3, NumInputs = 5;
+
+    private static TwoLayerNet<double> InitToyModel(Convention c) =>
+        new(InputSize, HiddenSize, NumClasses, std: 1e-1, convention: c, rng: new NumpyRandom(0));
+
+    private static (NDArray<double> X, int[] Y) InitToyData()
+    {
+        var rng = new NumpyRandom(1);
+        var x = rng.Randn(NumInputs, InputSize);
+        for (int i = 0; i < x.Size; i++) x.Data[i] *= 10;
+        return (x, [0, 1, 2, 2, 1]);
+    }
+
+    [Theory]
+    [InlineData(Convention.Cs231n)]
+    [InlineData(Convention.Ucla)]
+    public void Scores_MatchNotebook(Convention c)
+    {
+        var net = InitToyModel(c);
+        var (x, _) = InitToyData();
+        var correct = c == Convention.Cs231n
+            ? NDArray<double>.FromRows([
+                [-0.81233741, -1.27654624, -0.70335995], [-0.17129677, -1.18803311, -0.47310444],
+                [-0.51590475, -1.01354314, -0.8504215], [-0.15419291, -0.48629638, -0.52901952],
+                [-0.00618733, -0.12435261, -0.15226949]])
+            : NDArray<double>.FromRows([
+                [-1.07260209, 0.05083871, -0.87253915], [-2.02778743, -0.10832494, -1.52641362],
+                [-0.74225908, 0.15259725, -0.39578548], [-0.38172726, 0.10835902, -0.17328274],
+                [-0.64417314, -0.18886813, -0.41106892]]);
+        var scores = net.Loss(x);
+        double diff = 0;
+        for (int i = 0; i < scores.Size; i++) diff += Math.Abs(scores.Data[i] - correct.Data[i]);
+        Assert.True(diff < 1e-7, $"difference {diff}");   // "We get < 1e-7"
+    }
+
+    [Theory]
+    [InlineData(Convention.Cs231n, 1.30378789133)]
+    [InlineData(Convention.Ucla, 1.071696123862817)]
+    public void Loss_MatchesNotebook(Convention c, double correctLoss)
+    {
+        var net = InitToyModel(c);
+        var (x, y) = InitToyData();
+        var (loss, _) = net.Loss(x, y, reg: 0.05);
+        Assert.True(Math.Abs(loss - correctLoss) < 1e-12, $"loss {loss:R}");   // "should be very small, we get < 1e-12"
+    }
+
+    [Theory]
+    [InlineData(Convention.Cs231n)]
+    [InlineData(Convention.Ucla)]
+    public void Gradients_PassNumericCheck(Convention c)
+    {
+        var net = InitToyModel(c);
+        var (x, y) = InitToyData();
+        var (_, grads) = net.Loss(x, y, reg: 0.05);
+        foreach (var (name, g) in grads)
+        {
+            var num = EvalNumericalGradient(_ => net.Loss(x, y, reg: 0.05).Loss, net.Params[name]);
+            Assert.True(RelError(num, g) < 1e-8, $"{name} max relative error: {RelError(num, g)}");   // "less than 1e-8"
+        }
+    }
+
+    [Theory]
+    [InlineData(Convention.Cs231n, 0.017149607938732093)]
+    [InlineData(Convention.Ucla, 0.014497864587765906)]
+    public void Training_ReproducesFinalLoss(Convention c, double finalLoss)
+    {
+        var (x, y) = InitToyData();
+        var net = InitToyModel(c);                        // the training cell re-creates (re-seeds) the model
+        var stats = net.Train(x, y, x, y, learningRate: 1e-1, reg: 5e-6, numIters: 100, verbose: false);
+        Assert.Equal(100, stats.LossHistory.Count);
+        Assert.True(Math.Abs(stats.LossHistory[^1] - finalLoss) < 1e-12, $"final training loss {stats.LossHistory[^1]:R}");
+        Assert.Equal(100, stats.ValAccHistory.Count);      // an "epoch" is one iteration here
+        Assert.InRange(stats.ValAccHistory[^1], 0.99, 1.0);
+    }
+
+    [Fact]
+    public void Predict_ReturnsArgmax()
+    {
+        var net = InitToyModel(Convention.Cs231n);
+        var (x, _) = InitToyData();
+        Assert.Equal(net.Loss(x).ArgMaxRows(), net.Predict(x));
+    }
+}

@@ -1,0 +1,74 @@
+using Backprop.Tensors;
+
+namespace Backprop.Tests.Tensors;
+
+public class NDArrayTests
+{
+    [Fact]
+    public void Linspace_MatchesNumpy()
+    {
+        var a = NDArray<double>.Linspace(-0.5, 0.5, 12);
+        Assert.Equal(-0.5, a[0]);
+        Assert.Equal(0.5, a[11]);
+        Assert.Equal(-0.5 + 3 * (1.0 / 11), a[3]);
+    }
+
+    [Fact]
+    public void Reshape_SharesBuffer_AndInfersDimension()
+    {
+        var a = NDArray<float>.Linspace(0, 23, 24);
+        var b = a.Reshape(2, -1, 4);
+        Assert.Equal("(2, 3, 4)", b.ShapeString);
+        b.At(1, 2, 3) = 100f;
+        Assert.Equal(100f, a[23]);
+        Assert.Equal("(2, 12)", b.Flatten2D().ShapeString);
+    }
+
+    [Fact]
+    public void Reshape_WrongSize_NamesBothShapes()
+    {
+        var a = new NDArray<double>(2, 3);
+        var e = Assert.Throws<ArgumentException>(() => a.Reshape(4, 2));
+        Assert.Contains("(2, 3)", e.Message);
+        Assert.Contains("(4, 2)", e.Message);
+    }
+
+    [Fact]
+    public void FromArray_WrongCount_IsRejected()
+    {
+        var e = Assert.Throws<ArgumentException>(() => NDArray<double>.FromArray(new double[5], 2, 3));
+        Assert.Contains("(2, 3)", e.Message);
+    }
+
+    [Fact]
+    public void Statistics_MatchNumpy()
+    {
+        var a = NDArray<double>.FromRows([[1, 2, 3], [4, 5, 7]]);
+        Assert.Equal(22, a.Sum());
+        Assert.Equal(22 / 6.0, a.Mean(), 14);
+        Assert.Equal(1.9720265943665387, a.Std(), 14);     // np.std([1,2,3,4,5,7])
+        Assert.Equal([2, 2], a.ArgMaxRows());
+    }
+
+    [Fact]
+    public void Indexing_OutOfRange_Throws()
+    {
+        var a = new NDArray<double>(2, 3);
+        Assert.Throws<IndexOutOfRangeException>(() => a[2, 0]);
+        Assert.Throws<InvalidOperationException>(() => a[0]);
+    }
+
+    [Fact]
+    public void Workspace_ReusesSlots_AcrossResets()
+    {
+        var ws = new Workspace();
+        var a1 = ws.Rent<float>(3, 4);
+        var b1 = ws.Rent<float>(5);
+        ws.Reset();
+        Assert.Same(a1, ws.Rent<float>(3, 4));
+        Assert.Same(b1, ws.Rent<float>(5));
+        ws.Reset();
+        var smaller = ws.Rent<float>(2, 4);
+        Assert.Same(a1.Data, smaller.Data);                 // a smaller batch reuses the buffer
+    }
+}
