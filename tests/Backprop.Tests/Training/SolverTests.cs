@@ -1,0 +1,160 @@
+using Backprop.Data;
+using Backprop.Models;
+using Backprop.Tensors;
+using Backprop.Training;
+
+namespace Backprop.Tests.Training;
+
+/// <summary>The Solver's CS231n semantics, progress lines, divergence handling and determinism.</summary>
+public class SolverTests
+{
+    private static Dataset<double> Blobs(int n, int d = 12, int classes = 3, uint seed = 0)
+    {
+        // Separable clusters: class c has mean 3·e_c.
+        var rng = new NumpyRandom(seed);
+        var x = rng.Randn(n, d);
+        var y = rng.Randint(classes, n);
+        for (int i = 0; i < n; i++) x[i, y[i]] += 3;
+        var xv = rng.Randn(n / 2, d);
+        var yv = rng.Randint(classes, n / 2);
+        for (int i = 0; i < n / 2; i++) xv[i, yv[i]] += 3;
+        return new Dataset<double>(x, y, xv, yv, NumClasses: classes);
+    }
+
+    private static SolverOptions Quiet(string rule = "sgd", double lr = 1e-2, int epochs = 3, int batch = 10) => new()
+    {
+        UpdateRule = rule,
+        OptimConfig = new Dictionary<string, double> { ["learning_rate"] = lr },
+        NumEpochs = epochs,
+        BatchSize = batch,
+        Verbose = false,
+    };
+
+    [Fact]
+    public void Histories_FollowCs231nSchedule()
+    {
+        var data = Blobs(95);
+        var model = new FullyConnectedNet<double>([8], inputDim: 12, numClasses: 3, weightScale: 0.1);
+        var solver = new Solver<double>(model, data, Quiet(lr: 0.1, epochs: 4) with { LrDecay = 0.5 });
+        Assert.Equal(9, solver.IterationsPerEpoch);               // 95 // 10
+        Assert.Equal(36, solver.NumIterations);
+        solver.Train();
+        Assert.Equal(36, solver.LossHistory.Count);
+        Assert.Equal(5, solver.TrainAccHistory.Count);             // after iteration 1, then each epoch end
+        Assert.Equal(5, solver.ValAccHistory.Count);
+        Assert.Equal(4, solver.Epoch);
+        Assert.Equal(0.1 * Math.Pow(0.5, 4), solver.LearningRate, 15);
+        Assert.Equal([0.1, 0.05, 0.025, 0.0125, 0.00625], solver.LearningRateHistory);
+        Assert.Equal(solver.ValAccHistory.Max(), solver.BestValAcc);
+        Assert.True(solver.BestValAcc > 0.8, $"best val {solver.BestValAcc}");
+    }
+
+    [Fact]
+    public void VerboseOutput_UsesTheNotebookFormat()
+    {
+        var data = Blobs(40);
+        var model = new FullyConnectedNet<double>([8], inputDim: 12, numClasses: 3);
+        var log = new StringWriter();
+        var solver = new Solver<double>(model, data, Quiet(epochs: 2) with { Verbose = true, PrintEvery = 3, Output = log });
+        solver.Train();
+        var lines = log.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Matches(@"^\(Iteration 1 / 8\) loss: \d\.\d{6}$", lines[0]);
+        Assert.Matches(@"^\(Epoch 0 / 2\) train acc: \d\.\d{6}; val_acc: \d\.\d{6}$", lines[1]);
+        Assert.Matches(@"^\(Iteration 4 / 8\) loss: ", lines[2]);
+        Assert.Contains(lines, l => l.StartsWith("(Epoch 2 / 2) train acc: ", StringComparison.Ordinal));
+        Assert.StartsWith("finished optimization. best validation accuracy: ", lines[^1]);
+    }
+
+    [Fact]
+    public void BestParameters_AreRestoredAtTheEnd()
+    {
+        var data = Blobs(60);
+        var model = new FullyConnectedNet<double>([8], inputDim: 12, numClasses: 3, normalization: Normalization.BatchNorm);
+        var solver = new Solver<double>(model, data, Quiet(rule: "adam", lr: 1e-2, epochs: 5));
+        solver.Train();
+        foreach (var (k, v) in solver.BestParams) Assert.Equal(v.Data, model.Params[k].Data);
+        foreach (var (k, v) in solver.BestBuffers) Assert.Equal(v.Data, model.Buffers[k].Data);
+        Assert.Equal(solver.BestValAcc, solver.CheckAccuracy(data.XVal, data.YVal), 12);
+    }
+
+    [Fact]
+    public void SameSeed_GivesBitIdenticalRuns()
+    {
+        double[] Run()
+        {
+            var rng = new NumpyRandom(11);
+            var model = new FullyConnectedNet<double>([10, 10], inputDim: 12, numClasses: 3, dropoutKeep: 0.8, normalization: Normalization.BatchNorm, rng: rng);
+            var solver = new Solver<double>(model, Blobs(50), Quiet(rule: "rmsprop", lr: 1e-3), rng);
+            solver.Train();
+            return [.. solver.LossHistory, .. solver.ValAccHistory, .. model.Params["W2"].Data];
+        }
+        Assert.Equal(Run(), Run());
+    }
+
+    [Fact]
+    public void CancelledRun_ContinuesToTheSameResult()
+    {
+        (double[] Losses, double[] W) Run(int stopAfter)
+        {
+            var rng = new NumpyRandom(5);
+            var model = new FullyConnectedNet<float>([10], inputDim: 12, numClasses: 3, dropoutKeep: 0.7, rng: rng);
+            var solver = new Solver<float>(model, Blobs(50).Map(), Quiet(rule: "adam", lr: 1e-2), rng);
+            if (stopAfter > 0)
+            {
+                using var cts = new CancellationTokenSource();
+                solver.IterationCompleted += info => { if (info.Iteration == stopAfter) cts.Cancel(); };
+                solver.Train(cts.Token);
+                Assert.Equal(stopAfter, solver.Iteration);
+                Assert.False(solver.IsFinished);
+            }
+            solver.Train();
+            return ([.. solver.LossHistory], model.Params["W1"].ToDoubleArray());
+        }
+        var whole = Run(0);
+        var resumed = Run(7);
+        Assert.Equal(whole.Losses, resumed.Losses);
+        Assert.Equal(whole.W, resumed.W);
+    }
+
+    [Fact]
+    public void Divergence_StopsAtOnce_WithAnActionableMessage()
+    {
+        var data = Blobs(60);
+        var model = new FullyConnectedNet<double>([20], inputDim: 12, numClasses: 3, weightScale: 1.0);
+        var solver = new Solver<double>(model, data, Quiet(lr: 1e6, epochs: 50));
+        var e = Assert.Throws<TrainingDivergedException>(() => solver.Train());
+        Assert.Contains($"iteration {e.Iteration}", e.Message);
+        Assert.Contains("learning rate 1E+06", e.Message);
+        Assert.Contains("smaller learning rate", e.Message);
+        Assert.Equal(e.Iteration, solver.LossHistory.Count);
+        Assert.False(double.IsFinite(solver.LossHistory[^1]));
+        Assert.True(e.Iteration < solver.NumIterations);
+        // The model holds finite parameters: the best ones, or those from before the diverging step.
+        if (solver.BestParams.Count > 0) foreach (var (k, v) in solver.BestParams) Assert.Equal(v.Data, model.Params[k].Data);
+    }
+
+    [Fact]
+    public void BadOptionsAndData_AreRejected_NamingTheProblem()
+    {
+        var data = Blobs(20);
+        var model = new FullyConnectedNet<double>([4], inputDim: 12, numClasses: 3);
+        Assert.Contains("Unknown update rule 'sgdd'", Assert.Throws<ArgumentException>(() => new Solver<double>(model, data, Quiet("sgdd"))).Message);
+        Assert.Contains("'lr'", Assert.Throws<ArgumentException>(() => new Solver<double>(model, data, new SolverOptions { OptimConfig = new Dictionary<string, double> { ["lr"] = 1 } })).Message);
+        Assert.Contains("batch_size", Assert.Throws<ArgumentOutOfRangeException>(() => new Solver<double>(model, data, Quiet() with { BatchSize = 0 })).Message);
+        Assert.Contains("learning_rate", Assert.Throws<ArgumentOutOfRangeException>(() => new Solver<double>(model, data, Quiet(lr: -1e-3))).Message);
+        var wrongDim = new FullyConnectedNet<double>([4], inputDim: 10, numClasses: 3);
+        Assert.Contains("expects 10 features per sample but X_train has 12", Assert.Throws<ArgumentException>(() => new Solver<double>(wrongDim, data)).Message);
+        var nan = data with { XTrain = data.XTrain.Copy() };
+        nan.XTrain[3, 4] = double.NaN;
+        Assert.Contains("NaN", Assert.Throws<ArgumentException>(() => new Solver<double>(model, nan)).Message);
+        var badLabel = data with { YTrain = [.. data.YTrain] };
+        badLabel.YTrain[2] = 7;
+        Assert.Contains("y_train[2] = 7", Assert.Throws<ArgumentException>(() => new Solver<double>(model, badLabel)).Message);
+    }
+}
+
+internal static class DatasetTestExtensions
+{
+    public static Dataset<float> Map(this Dataset<double> d) =>
+        new(d.XTrain.Cast<float>(), d.YTrain, d.XVal.Cast<float>(), d.YVal, NumClasses: d.NumClasses);
+}
