@@ -1,0 +1,96 @@
+using ScottPlot;
+
+namespace Backprop.Plots;
+
+/// <summary>One training run's histories, for plotting.</summary>
+/// <param name="Label">Legend text (e.g. the update rule).</param>
+/// <param name="Loss">Loss of every iteration.</param>
+/// <param name="TrainAcc">Training accuracy at every check (epoch 0, 1, …).</param>
+/// <param name="ValAcc">Validation accuracy at every check.</param>
+public sealed record RunCurves(string Label, IReadOnlyList<double> Loss, IReadOnlyList<double> TrainAcc, IReadOnlyList<double> ValAcc);
+
+/// <summary>The notebooks' training pictures: loss per iteration, train/val accuracy per epoch, and comparisons of runs.</summary>
+public static class TrainingPlots
+{
+    /// <summary>The notebooks' "Training loss" panel: one dot per iteration. PNG bytes.</summary>
+    public static byte[] LossPng(IReadOnlyList<double> loss, int width = 900, int height = 450)
+        => Panels.StackedPng([LossPlot([new RunCurves("loss", loss, [], [])], legend: false)], width, height);
+
+    /// <summary>
+    /// The notebooks' "Accuracy" panel: train and validation accuracy per epoch (<c>'-o'</c>), with an optional dashed
+    /// target line (the notebooks draw 0.5). PNG bytes.
+    /// </summary>
+    public static byte[] AccuracyPng(IReadOnlyList<double> trainAcc, IReadOnlyList<double> valAcc, double? target = null, int width = 900, int height = 450)
+    {
+        var plt = new Plot();
+        AddLine(plt, trainAcc, "train", Panels.SeriesColor(0));
+        AddLine(plt, valAcc, "val", Panels.SeriesColor(1));
+        if (target is double t)
+        {
+            var line = plt.Add.HorizontalLine(t, 1.5f, Colors.Black, LinePattern.Dashed);
+            line.LegendText = $"{t:0.##}";
+        }
+        plt.Title("Accuracy");
+        plt.XLabel("Epoch");
+        plt.YLabel("Accuracy");
+        plt.ShowLegend(Alignment.LowerRight);
+        return Panels.StackedPng([plt], width, height);
+    }
+
+    /// <summary>
+    /// The Optimization notebook's comparison: training loss, training accuracy and validation accuracy of several
+    /// runs on shared axes, three panels. PNG bytes.
+    /// </summary>
+    public static byte[] ComparisonPng(IReadOnlyList<RunCurves> runs, int width = 1000, int panelHeight = 380)
+    {
+        ArgumentNullException.ThrowIfNull(runs);
+        if (runs.Count == 0) throw new ArgumentException("No runs to compare.", nameof(runs));
+        var train = new Plot();
+        var val = new Plot();
+        for (int i = 0; i < runs.Count; i++)
+        {
+            AddLine(train, runs[i].TrainAcc, runs[i].Label, Panels.SeriesColor(i));
+            AddLine(val, runs[i].ValAcc, runs[i].Label, Panels.SeriesColor(i));
+        }
+        train.Title("Training accuracy");
+        train.XLabel("Epoch");
+        train.ShowLegend(Alignment.LowerRight);
+        val.Title("Validation accuracy");
+        val.XLabel("Epoch");
+        val.ShowLegend(Alignment.LowerRight);
+        return Panels.StackedPng([LossPlot(runs, legend: true), train, val], width, panelHeight);
+    }
+
+    private static Plot LossPlot(IReadOnlyList<RunCurves> runs, bool legend)
+    {
+        var plt = new Plot();
+        for (int i = 0; i < runs.Count; i++)
+        {
+            var loss = runs[i].Loss;
+            var sp = plt.Add.ScatterPoints(Panels.Range(loss.Count), Finite(loss), Panels.SeriesColor(i));
+            sp.MarkerSize = 3;
+            sp.LegendText = legend ? runs[i].Label : "";
+        }
+        plt.Title("Training loss");
+        plt.XLabel("Iteration");
+        plt.YLabel("Loss");
+        if (legend) plt.ShowLegend(Alignment.UpperRight);
+        return plt;
+    }
+
+    private static void AddLine(Plot plt, IReadOnlyList<double> values, string label, Color color)
+    {
+        var sp = plt.Add.Scatter(Panels.Range(values.Count), [.. values], color);
+        sp.LegendText = label;
+        sp.MarkerSize = 6;
+        sp.LineWidth = 1.5f;
+    }
+
+    // A diverged run ends in NaN/∞: plot what is finite instead of failing.
+    private static double[] Finite(IReadOnlyList<double> v)
+    {
+        var r = new double[v.Count];
+        for (int i = 0; i < r.Length; i++) r[i] = double.IsFinite(v[i]) ? v[i] : double.NaN;
+        return r;
+    }
+}

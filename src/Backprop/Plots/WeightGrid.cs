@@ -1,0 +1,93 @@
+using System.Numerics;
+using Backprop.Tensors;
+using SkiaSharp;
+
+namespace Backprop.Plots;
+
+/// <summary>
+/// The notebooks' <c>visualize_grid</c>: images laid out on a square grid, each min–max scaled to [0, ubound], and
+/// the first-layer weights of a network drawn that way.
+/// </summary>
+public static class WeightGrid
+{
+    /// <summary>
+    /// <c>visualize_grid(Xs, ubound, padding)</c>: Xs of shape (N, H, W, C) → a grid of shape
+    /// (H·G + padding·(G − 1), W·G + padding·(G − 1), C) with G = ⌈√N⌉; each image scaled to [0, ubound]; gaps are 0.
+    /// </summary>
+    public static NDArray<double> VisualizeGrid<T>(NDArray<T> xs, double ubound = 255.0, int padding = 1) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(xs);
+        if (xs.Rank != 4) throw new ArgumentException($"visualize_grid expects images of shape (N, H, W, C), got {xs.ShapeString}.", nameof(xs));
+        ArgumentOutOfRangeException.ThrowIfNegative(padding);
+        int n = xs.Dim(0), h = xs.Dim(1), w = xs.Dim(2), c = xs.Dim(3);
+        int g = (int)Math.Ceiling(Math.Sqrt(n));
+        int gh = h * g + padding * (g - 1), gw = w * g + padding * (g - 1);
+        var grid = new NDArray<double>(gh, gw, c);
+        int per = h * w * c;
+        for (int idx = 0; idx < n; idx++)
+        {
+            int y0 = idx / g * (h + padding), x0 = idx % g * (w + padding);
+            var img = xs.Data.AsSpan(idx * per, per);
+            double lo = double.PositiveInfinity, hi = double.NegativeInfinity;
+            foreach (var v in img) { double d = double.CreateTruncating(v); lo = Math.Min(lo, d); hi = Math.Max(hi, d); }
+            double scale = hi > lo ? ubound / (hi - lo) : 0;   // a constant image is drawn black instead of NaN
+            for (int y = 0; y < h; y++)
+                for (int x = 0; x < w; x++)
+                    for (int ch = 0; ch < c; ch++)
+                        grid.At(y0 + y, x0 + x, ch) = (double.CreateTruncating(img[(y * w + x) * c + ch]) - lo) * scale;
+        }
+        return grid;
+    }
+
+    /// <summary>
+    /// PNG of the first-layer weights W1 (D, H) as H images of shape <paramref name="imageShape"/> (C, height, width),
+    /// the data's own layout (3×32×32 for CIFAR-10, 1×28×28 for Fashion-MNIST): colour for 3 channels, grey for 1.
+    /// </summary>
+    /// <param name="w1">First-layer weights, shape (C·height·width, H).</param>
+    /// <param name="imageShape">(C, height, width) with C = 1 or 3.</param>
+    /// <param name="padding">Pixels between tiles.</param>
+    /// <param name="scale">Each pixel drawn as scale × scale pixels.</param>
+    /// <param name="maxImages">At most this many hidden units are drawn (the first ones).</param>
+    public static byte[] FirstLayerPng<T>(NDArray<T> w1, IReadOnlyList<int> imageShape, int padding = 3, int scale = 3, int maxImages = 100)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(w1);
+        ArgumentNullException.ThrowIfNull(imageShape);
+        if (imageShape.Count != 3 || imageShape[0] is not (1 or 3))
+            throw new ArgumentException("imageShape must be (C, height, width) with C = 1 or 3.", nameof(imageShape));
+        int c = imageShape[0], h = imageShape[1], w = imageShape[2];
+        if (w1.Rank != 2 || w1.Dim(0) != c * h * w)
+            throw new ArgumentException($"W1 has shape {w1.ShapeString}; {c}×{h}×{w} images need {c * h * w} rows.", nameof(w1));
+        ArgumentOutOfRangeException.ThrowIfLessThan(scale, 1);
+        int hidden = Math.Min(w1.Dim(1), maxImages), cols = w1.Dim(1);
+        // W1.T.reshape(H, C, h, w).transpose(0, 2, 3, 1): one (h, w, C) image per hidden unit.
+        var images = new NDArray<double>(hidden, h, w, c);
+        for (int k = 0; k < hidden; k++)
+            for (int ch = 0; ch < c; ch++)
+                for (int y = 0; y < h; y++)
+                    for (int x = 0; x < w; x++)
+                        images.At(k, y, x, ch) = double.CreateTruncating(w1.Data[((ch * h + y) * w + x) * cols + k]);
+        return ToPng(VisualizeGrid(images, 255.0, padding), scale);
+    }
+
+    /// <summary>PNG of an (H, W, C) array of values in [0, 255] (C = 1 or 3), each pixel scaled up <paramref name="scale"/> times.</summary>
+    public static byte[] ToPng(NDArray<double> image, int scale = 1)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        if (image.Rank != 3 || image.Dim(2) is not (1 or 3)) throw new ArgumentException($"Expected an (H, W, 1|3) image, got {image.ShapeString}.", nameof(image));
+        int h = image.Dim(0), w = image.Dim(1), c = image.Dim(2);
+        using var bmp = new SKBitmap(w * scale, h * scale, SKColorType.Rgba8888, SKAlphaType.Opaque);
+        for (int y = 0; y < h * scale; y++)
+            for (int x = 0; x < w * scale; x++)
+            {
+                int o = ((y / scale) * w + x / scale) * c;
+                byte r = Byte(image.Data[o]), g = c == 3 ? Byte(image.Data[o + 1]) : r, b = c == 3 ? Byte(image.Data[o + 2]) : r;
+                bmp.SetPixel(x, y, new SKColor(r, g, b));
+            }
+        using var img = SKImage.FromBitmap(bmp);
+        using var data = img.Encode(SKEncodedImageFormat.Png, 100);
+        return data.ToArray();
+    }
+
+    private static byte Byte(double v) => (byte)Math.Clamp(Math.Round(v), 0, 255);
+}

@@ -1,0 +1,77 @@
+using Backprop.Plots;
+using Backprop.Tensors;
+using SkiaSharp;
+
+namespace Backprop.Tests.Plots;
+
+/// <summary>Every picture decodes as a PNG of the stated size with more than one colour in it.</summary>
+public class PlotTests
+{
+    /// <summary>Checks size and that each of <paramref name="panels"/> horizontal bands has drawn content.</summary>
+    internal static void AssertPicture(byte[] png, int width, int height, int panels = 1)
+    {
+        using var bmp = SKBitmap.Decode(png);
+        Assert.NotNull(bmp);
+        Assert.Equal(width, bmp.Width);
+        Assert.Equal(height, bmp.Height);
+        int band = bmp.Height / panels;
+        for (int p = 0; p < panels; p++)
+        {
+            var colours = new HashSet<uint>();
+            for (int y = p * band; y < (p + 1) * band; y += 2)
+                for (int x = 0; x < bmp.Width; x += 2)
+                    colours.Add((uint)bmp.GetPixel(x, y));
+            Assert.True(colours.Count > 10, $"panel {p}: only {colours.Count} colours, it looks blank");
+        }
+    }
+
+    [Fact]
+    public void LossAndAccuracyPanels_AreDrawn()
+    {
+        var loss = Enumerable.Range(0, 200).Select(i => 2.3 * Math.Exp(-i / 80.0) + 0.1 * Math.Sin(i)).ToList();
+        loss[150] = double.NaN;   // a diverged value must not break the plot
+        AssertPicture(TrainingPlots.LossPng(loss), 900, 450);
+        AssertPicture(TrainingPlots.AccuracyPng([0.1, 0.4, 0.5, 0.6], [0.1, 0.35, 0.45, 0.5], target: 0.5), 900, 450);
+    }
+
+    [Fact]
+    public void Comparison_HasThreePanels()
+    {
+        var runs = new[] { "sgd", "adam" }.Select((r, k) => new RunCurves(r,
+            Enumerable.Range(0, 50).Select(i => 2.3 - k * 0.01 * i).ToList(), [0.1, 0.2 + k * 0.1], [0.1, 0.15 + k * 0.1])).ToList();
+        AssertPicture(TrainingPlots.ComparisonPng(runs, 800, 300), 800, 900, panels: 3);
+    }
+
+    [Fact]
+    public void VisualizeGrid_MatchesNotebookLayout()
+    {
+        var xs = new NDArray<double>(5, 2, 2, 1);
+        for (int i = 0; i < xs.Size; i++) xs.Data[i] = i;
+        var grid = WeightGrid.VisualizeGrid(xs, 255, padding: 1);
+        Assert.Equal("(8, 8, 1)", grid.ShapeString);          // G = 3: 2·3 + 1·2
+        Assert.Equal(0, grid.At(0, 0, 0));
+        Assert.Equal(255, grid.At(1, 1, 0));
+        Assert.Equal(0, grid.At(0, 2, 0));                     // padding column
+        Assert.Equal(255, grid.At(4, 1, 0));                   // image 3 starts the second row of tiles
+        Assert.Equal(0, grid.At(7, 7, 0));                     // empty last tiles
+    }
+
+    [Fact]
+    public void FirstLayerWeights_ColourAndGrey()
+    {
+        var w1 = new NumpyRandom(0).Randn<float>(3 * 32 * 32, 10);
+        AssertPicture(WeightGrid.FirstLayerPng(w1, [3, 32, 32], padding: 3, scale: 2), (4 * 32 + 9) * 2, (4 * 32 + 9) * 2);
+        var g = new NumpyRandom(0).Randn<float>(28 * 28, 16);
+        AssertPicture(WeightGrid.FirstLayerPng(g, [1, 28, 28], padding: 1, scale: 1), 4 * 28 + 3, 4 * 28 + 3);
+        Assert.Throws<ArgumentException>(() => WeightGrid.FirstLayerPng(g, [3, 32, 32]));
+    }
+
+    [Fact]
+    public void SearchScatter_IsDrawn()
+    {
+        var pts = new List<SearchPoint>();
+        var rng = new NumpyRandom(1);
+        for (int i = 0; i < 9; i++) pts.Add(new SearchPoint(Math.Pow(10, rng.Uniform(-4, -3)), Math.Pow(10, rng.Uniform(-2, -1)), rng.NextDouble(), rng.NextDouble()));
+        AssertPicture(SearchPlots.ScatterPng(pts), 900, 840, panels: 2);
+    }
+}
