@@ -124,7 +124,7 @@ public static class Idx
         long headerLength = 4 + 4L * rank;
         long count = shape.Contains(0) ? 0 : 1;
         foreach (var d in shape) count = Math.Min(count * d, (long)Array.MaxLength + 1);
-        string claim = $"the sizes {Npy.Shape(shape)} need {(count > Array.MaxLength ? $"more than {Array.MaxLength}" : count.ToString(System.Globalization.CultureInfo.InvariantCulture))} bytes of data";
+        string claim = $"the sizes {Npy.Shape(shape)} need {Npy.Product(shape)} bytes of data";
         if (plainLength >= 0 && count != plainLength - headerLength)
             throw DataFile.Invalid(path, 4, $"{claim} but the file holds {plainLength - headerLength} bytes after its header.");
         if (count > Array.MaxLength) throw DataFile.Invalid(path, 4, $"{claim}, more than this reader supports.");

@@ -341,6 +341,14 @@ public static class Npy
         if (version is < 0 or > 3) throw new ArgumentOutOfRangeException(nameof(version), version, "The .npy format version must be 1, 2 or 3 (or 0 for automatic).");
     }
 
+    /// <summary>The exact product of a shape's dimensions, for messages (it may exceed any integer type).</summary>
+    internal static string Product(ReadOnlySpan<int> shape)
+    {
+        System.Numerics.BigInteger p = 1;
+        foreach (var d in shape) p *= d;
+        return p.ToString(CultureInfo.InvariantCulture);
+    }
+
     /// <summary>A shape as Python's repr of a tuple: <c>()</c>, <c>(3,)</c>, <c>(2, 3)</c>.</summary>
     internal static string Shape(ReadOnlySpan<int> shape) => shape.Length == 0 ? "()" : NDArray<double>.ShapeToString(shape);
 

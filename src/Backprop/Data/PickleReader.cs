@@ -26,7 +26,9 @@ namespace Backprop.Data;
 /// <para>
 /// Values come back as: <c>null</c> (None), <see cref="bool"/>, <see cref="long"/>, <see cref="PickleBytes"/> (a
 /// Python 2 <c>str</c> or Python 3 <c>bytes</c>), <see cref="string"/> (unicode), <see cref="List{T}"/> of object (list),
-/// <see cref="PickleTuple"/>, <see cref="PickleDict"/> and <see cref="NpyArray"/> (a rebuilt numpy uint8 array).
+/// <see cref="PickleTuple"/>, <see cref="PickleDict"/> and <see cref="NpyArray"/> (a rebuilt numpy uint8 array). A
+/// numpy global or dtype that the pickle leaves outside an array appears inside containers as an opaque private marker
+/// (never as the top-level value); it cannot do anything.
 /// </para>
 /// </remarks>
 public static class PickleReader
@@ -327,7 +329,7 @@ public static class PickleReader
                     long count = shape.Contains(0) ? 0 : 1;
                     foreach (var d in shape) count = Math.Min(count * d, (long)Array.MaxLength + 1);
                     if (count != data.Bytes.Length)
-                        throw Error($"ndarray of shape {Npy.Shape(shape)} needs {count} bytes but its data has {data.Bytes.Length}.");
+                        throw Error($"ndarray of shape {Npy.Shape(shape)} needs {Npy.Product(shape)} bytes but its data has {data.Bytes.Length}.");
                     _stack[^1] = new NpyArray(data.Bytes, shape);
                     return;
                 default:
@@ -349,7 +351,7 @@ public static class PickleReader
         private readonly object? Finish(object? top) => top switch
         {
             PendingArray => throw Error("an ndarray was never given its state."),
-            PendingDType { Built: false } => throw Error("a dtype was never given its state."),
+            PendingDType => throw Error("the pickle's value is a bare dtype, not data."),
             Global => throw Error("the pickle's value is a global, not data."),
             _ => top,
         };
