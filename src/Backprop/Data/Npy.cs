@@ -244,6 +244,7 @@ public static class Npy
 
         private int ParseDimension()
         {
+            if (_pos >= text.Length) throw Error("the header ends inside the shape.");
             int start = _pos;
             while (_pos < text.Length && char.IsAsciiDigit(text[_pos])) _pos++;
             if (_pos == start) throw Error("a shape entry is not a non-negative integer.");
