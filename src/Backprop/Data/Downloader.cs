@@ -111,7 +111,7 @@ public sealed class Downloader : IDisposable
         var full = Path.GetFullPath(destinationPath);
         var name = Path.GetFileName(full);
         var temp = AtomicFile.TempPathFor(full);
-        string Fail(string what) => $"Could not download {url}: {what}." + (otherWays is null ? "" : " " + otherWays);
+        string Fail(string what) => $"Could not download {url}: {what}{(what.EndsWith('?') ? "" : ".")}" + (otherWays is null ? "" : " " + otherWays);
 
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
