@@ -70,14 +70,14 @@ internal static class DataFile
     {
         if (expected < 0 || expected > Array.MaxLength)
             throw new ArgumentOutOfRangeException(nameof(expected));
-        int capacity = (int)Math.Min(expected, 1 << 20);
+        int capacity = (int)Math.Min(expected, 1 << 16);
         var buffer = new byte[capacity];
         int filled = 0;
         while (filled < expected)
         {
             if (filled == buffer.Length)
             {
-                int next = (int)Math.Min(expected, Math.Max(1L << 20, (long)buffer.Length * 2));
+                int next = (int)Math.Min(expected, Math.Max(1L << 16, (long)buffer.Length * 2));
                 Array.Resize(ref buffer, next);
             }
             int n = stream.Read(buffer, filled, buffer.Length - filled);

@@ -43,6 +43,9 @@ public static class PickleReader
     /// <exception cref="InvalidDataException">The bytes are not a pickle of the accepted shape.</exception>
     public static object? Parse(ReadOnlySpan<byte> bytes, string source) => new Machine(bytes, source).Run();
 
+    // BININT1 values boxed once: a label list costs a reference per label, not a new object per label.
+    private static readonly object[] SmallInts = Enumerable.Range(0, 256).Select(i => (object)(long)i).ToArray();
+
     // Stand-ins for the globals; they are markers, never callables.
     private enum Global { Reconstruct, NdArray, DType, CodecsEncode }
 
@@ -92,7 +95,7 @@ public static class PickleReader
                     case 0x88: _stack.Add(true); break;   // NEWTRUE
                     case 0x89: _stack.Add(false); break;  // NEWFALSE
                     case (byte)'J': _stack.Add((long)BinaryPrimitives.ReadInt32LittleEndian(Take(4))); break; // BININT
-                    case (byte)'K': _stack.Add((long)U8()); break;                                           // BININT1
+                    case (byte)'K': _stack.Add(SmallInts[U8()]); break;                                      // BININT1
                     case (byte)'M': _stack.Add((long)BinaryPrimitives.ReadUInt16LittleEndian(Take(2))); break; // BININT2
                     case (byte)'U': _stack.Add(new PickleBytes(Take(U8()).ToArray())); break;                 // SHORT_BINSTRING
                     case (byte)'T': _stack.Add(new PickleBytes(Take(Length32()).ToArray())); break;           // BINSTRING

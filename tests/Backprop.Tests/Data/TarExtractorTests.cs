@@ -99,6 +99,66 @@ public class TarExtractorTests
         Assert.Equal(["big.tar.gz", "conflict.tar.gz", "dup.tar.gz", "many.tar.gz"], dir.Contents());
     }
 
+    /// <summary>A raw 512-byte tar header with a correct checksum.</summary>
+    internal static byte[] RawHeader(string name, char type, string octalSize, string magic = "ustar  \0")
+    {
+        var h = new byte[512];
+        System.Text.Encoding.ASCII.GetBytes(name).CopyTo(h, 0);
+        System.Text.Encoding.ASCII.GetBytes("0000644\0").CopyTo(h, 100);
+        System.Text.Encoding.ASCII.GetBytes(octalSize.PadLeft(11, '0') + "\0").CopyTo(h, 124);
+        h[156] = (byte)type;
+        System.Text.Encoding.ASCII.GetBytes(magic).CopyTo(h, 257);
+        int sum = 0;
+        for (int i = 0; i < 512; i++) sum += i is >= 148 and < 156 ? ' ' : h[i];
+        System.Text.Encoding.ASCII.GetBytes(Convert.ToString(sum, 8).PadLeft(6, '0') + "\0 ").CopyTo(h, 148);
+        return h;
+    }
+
+    [Theory]
+    [InlineData('L')] // GNU long name
+    [InlineData('x')] // PAX extended header
+    [InlineData('g')] // PAX global header
+    public void RefusesAHugeMetadataRecordBeforeAllocating(char type)
+    {
+        // Regression (fuzz finding): System.Formats.Tar allocated a GNU long name of the size its header claimed, so a
+        // 127-byte archive claiming 33 MB cost 67 MB. Now such records are limited to 1 MiB.
+        using var dir = new TempDir();
+        var archive = dir.Write("a.tar.gz", IdxTests.Gzip([.. RawHeader("././@LongLink", type, Convert.ToString(0x2000_0A5, 8)), .. new byte[100]]));
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<InvalidDataException>(() => TarExtractor.Extract(archive, dir.File("out")));
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 2 << 20, "a metadata header's claim made the extractor allocate");
+        Assert.Contains("record of 33554597 bytes; at most 1048576 are accepted", e.Message);
+        // Claims up to the limit are read only as far as the data really goes.
+        var small = dir.Write("b.tar", [.. RawHeader("././@LongLink", type, Convert.ToString(1 << 20, 8)), .. new byte[100]]);
+        before = GC.GetAllocatedBytesForCurrentThread();
+        Assert.Contains("ends inside a 1048576-byte metadata record", Assert.Throws<InvalidDataException>(() => TarExtractor.Extract(small, dir.File("out"))).Message);
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1 << 20);
+    }
+
+    [Fact]
+    public void AppliesGnuLongNamesAndPaxPaths()
+    {
+        using var dir = new TempDir();
+        var longName = new string('d', 120) + "/file.bin";
+        var archive = dir.Write("gnu.tar", TarBytesFromWriter(TarEntryFormat.Gnu, longName));
+        Assert.Equal([longName], TarExtractor.Extract(archive, dir.File("o1")));
+        var pax = dir.Write("pax.tar", TarBytesFromWriter(TarEntryFormat.Pax, longName));
+        Assert.Equal([longName], TarExtractor.Extract(pax, dir.File("o2")));
+        Assert.Equal([1, 2, 3], File.ReadAllBytes(Path.Combine(dir.File("o2"), longName)));
+    }
+
+    private static byte[] TarBytesFromWriter(TarEntryFormat format, string name)
+    {
+        var ms = new MemoryStream();
+        using (var w = new TarWriter(ms, format, leaveOpen: true))
+        {
+            TarEntry e = format == TarEntryFormat.Gnu ? new GnuTarEntry(TarEntryType.RegularFile, name) : new PaxTarEntry(TarEntryType.RegularFile, name);
+            e.DataStream = new MemoryStream([1, 2, 3]);
+            w.WriteEntry(e);
+        }
+        return ms.ToArray();
+    }
+
     [Fact]
     public void RefusesCorruptAndTruncatedArchives()
     {
@@ -107,7 +167,7 @@ public class TarExtractorTests
         var tar = new MemoryStream();
         using (var gz = new GZipStream(new MemoryStream(good), CompressionMode.Decompress)) gz.CopyTo(tar);
         var plain = tar.ToArray();
-        for (int cut = 100; cut < plain.Length - 1024; cut += 700)
+        for (int cut = 100; cut < plain.Length - 512; cut += 347)
         {
             var path = dir.Write($"cut{cut}.tar", plain[..cut]);
             Assert.Throws<InvalidDataException>(() => TarExtractor.Extract(path, dir.File($"o{cut}")));
