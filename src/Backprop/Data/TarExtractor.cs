@@ -66,6 +66,7 @@ public static class TarExtractor
         long total = 0;
         int count = 0;
         var reader = new TarStreamReader(tarStream, source);
+        byte[]? buffer = null; // one copy buffer for all files: the cost per entry stays small
         while (true)
         {
             var next = Reading(source, "a header", reader.Next);
@@ -93,7 +94,7 @@ public static class TarExtractor
                     var dir = Path.GetDirectoryName(full)!;
                     if (dir.Length + 1 > rootFull.Length) EnsureFolder(dir, rootFull, Path.GetDirectoryName(relative)!, source);
                     if (Directory.Exists(full)) throw DataFile.Invalid(source, $"the file entry '{Npy.Printable(relative)}' has the name of a folder.");
-                    WriteFile(reader, full, source, relative);
+                    WriteFile(reader, full, source, relative, buffer ??= new byte[1 << 16]);
                     files.Add(relative);
                     continue;
                 }
@@ -104,10 +105,10 @@ public static class TarExtractor
         return files;
     }
 
-    private static void WriteFile(TarStreamReader reader, string full, string source, string relative)
+    private static void WriteFile(TarStreamReader reader, string full, string source, string relative, byte[] buffer)
     {
-        using var output = new FileStream(full, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
-        var buffer = new byte[1 << 16];
+        // Unbuffered: the data already arrives in 64 KiB chunks.
+        using var output = new FileStream(full, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0);
         while (true)
         {
             int n = Reading(source, $"the data of '{Npy.Printable(relative)}'", () => reader.Read(buffer));

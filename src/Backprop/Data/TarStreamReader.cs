@@ -29,6 +29,7 @@ internal sealed class TarStreamReader(Stream stream, string source)
     private long _dataLeft;        // unread data bytes of the current entry
     private int _padding;          // padding after the current entry's data
     private bool _ended;
+    private byte[]? _scratch;      // for skipping data and padding
 
     /// <summary>The next file, folder or other entry, with PAX and GNU metadata records applied; null at the end.</summary>
     public TarStreamEntry? Next()
@@ -99,7 +100,7 @@ internal sealed class TarStreamReader(Stream stream, string source)
     private void SkipRest()
     {
         if (_dataLeft == 0 && _padding == 0) return;
-        var scratch = new byte[Math.Min(_dataLeft + _padding, 1 << 16)];
+        var scratch = _scratch ??= new byte[1 << 13];
         long left = _dataLeft + _padding;
         while (left > 0)
         {

@@ -211,8 +211,28 @@ public static class FuzzTargets
         ],
         Read = (path, _) => $"{Npz.Load(path).Count} arrays",
         Fields = ZipFields,
+        // Inner mutations change the first array's .npy bytes inside a well-formed archive.
+        Inner = (FirstEntry, npy => NpzRaw(npy, stored: npy.Length % 2 == 0)),
         AllocFactor = 3 * 1100,
     };
+
+    private static byte[] FirstEntry(byte[] zip)
+    {
+        using var archive = new ZipArchive(new MemoryStream(zip), ZipArchiveMode.Read);
+        using var s = archive.Entries[0].Open();
+        var ms = new MemoryStream();
+        s.CopyTo(ms);
+        return ms.ToArray();
+    }
+
+    private static byte[] NpzRaw(byte[] npy, bool stored)
+    {
+        var ms = new MemoryStream();
+        using (var archive = new ZipArchive(ms, ZipArchiveMode.Create, leaveOpen: true))
+        using (var s = archive.CreateEntry("x.npy", stored ? CompressionLevel.NoCompression : CompressionLevel.Fastest).Open())
+            s.Write(npy);
+        return ms.ToArray();
+    }
 
     /// <summary>The size, count and offset fields of a zip's local headers, central directory and end record.</summary>
     private static List<(int, int)> ZipFields(byte[] z)
@@ -270,9 +290,24 @@ public static class FuzzTargets
             finally { if (Directory.Exists(dest)) Directory.Delete(dest, recursive: true); }
         },
         Fields = TarFields,
-        Inner = (b => DataFile_IsGzip(b) ? Gunzip(b) : b, Gzip),
+        // Inner mutations get their header checksums repaired, so that they reach past the checksum check.
+        Inner = (b => DataFile_IsGzip(b) ? Gunzip(b) : b, b => Gzip(FixTarChecksums(b))),
         AllocFactor = 3 * 1100,
     };
+
+    /// <summary>Rewrites the checksum of every 512-byte block that has a checksum field, as a valid header would.</summary>
+    public static byte[] FixTarChecksums(byte[] t)
+    {
+        var r = (byte[])t.Clone();
+        for (int i = 0; i + 512 <= r.Length; i += 512)
+        {
+            if (r[i + 148] is not ((byte)'0' or (byte)' ')) continue;
+            int sum = 0;
+            for (int j = 0; j < 512; j++) sum += j is >= 148 and < 156 ? ' ' : r[i + j];
+            Encoding.ASCII.GetBytes(Convert.ToString(sum, 8).PadLeft(6, '0') + "\0 ").CopyTo(r, i + 148);
+        }
+        return r;
+    }
 
     /// <summary>The size (124, 12 octal digits), checksum (148) and type (156) fields of each 512-byte tar header.</summary>
     private static List<(int, int)> TarFields(byte[] t)
