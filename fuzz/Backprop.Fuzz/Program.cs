@@ -6,8 +6,23 @@ using Backprop.Tests.Data.Fuzzing;
 // Usage: dotnet run -c Release --project fuzz/Backprop.Fuzz -- [--format NAME|all] [--count N] [--seed S]
 //        [--time-limit-ms T] [--out DIR]
 // Runs a mutation campaign per format and writes DIR/campaign.md plus DIR/findings/* (inputs that misbehaved).
+//        dotnet Backprop.Fuzz.dll --write-seeds FORMAT DIR     (seed files for AFL++)
+//        dotnet Backprop.Fuzz.dll --afl FORMAT                  (run under afl-fuzz with SharpFuzz; see fuzz/afl.sh)
 var options = new Dictionary<string, string>();
 for (int i = 0; i + 1 < args.Length; i += 2) options[args[i].TrimStart('-')] = args[i + 1];
+if (options.TryGetValue("write-seeds", out var seedFormat))
+{
+    var dir = args[2];
+    Directory.CreateDirectory(dir);
+    var t = FuzzTargets.ByName(seedFormat);
+    for (int i = 0; i < t.Seeds.Count; i++) File.WriteAllBytes(Path.Combine(dir, $"seed-{i}"), t.Seeds[i]);
+    return 0;
+}
+if (options.TryGetValue("afl", out var aflFormat))
+{
+    AflMode.Run(FuzzTargets.ByName(aflFormat));
+    return 0;
+}
 string format = options.GetValueOrDefault("format", "all");
 int count = int.Parse(options.GetValueOrDefault("count", "100000"), CultureInfo.InvariantCulture);
 int seed = int.Parse(options.GetValueOrDefault("seed", "20261123"), CultureInfo.InvariantCulture);

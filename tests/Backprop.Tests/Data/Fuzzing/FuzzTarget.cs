@@ -13,8 +13,13 @@ public sealed class FuzzTarget
 {
     public required string Name { get; init; }
 
+    /// <summary>Makes the valid files of the format (lazily: under AFL++ no library code may run before the fuzz loop).</summary>
+    public required Func<IReadOnlyList<byte[]>> MakeSeeds { get; init; }
+
+    private IReadOnlyList<byte[]>? _seeds;
+
     /// <summary>Valid files of the format.</summary>
-    public required IReadOnlyList<byte[]> Seeds { get; init; }
+    public IReadOnlyList<byte[]> Seeds => _seeds ??= MakeSeeds();
 
     /// <summary>Runs the reader on the file at the path (work folder given for outputs); returns a short description of the result.</summary>
     public required Func<string, string, string> Read { get; init; }
@@ -55,7 +60,7 @@ public static class FuzzTargets
     public static FuzzTarget Pickle() => new()
     {
         Name = "pickle",
-        Seeds =
+        MakeSeeds = () =>
         [
             PickleBuilder.OfficialBatch([6, 9, 9], Pixels(3 * 3072, 1)),
             PickleBuilder.OfficialBatch([1], Pixels(3072, 2), "testing batch 1 of 1"),
@@ -98,7 +103,7 @@ public static class FuzzTargets
     public static FuzzTarget CifarBinary() => new()
     {
         Name = "cifar-bin",
-        Seeds = [Records(3, 1), Records(1, 2), Records(5, 3), []],
+        MakeSeeds = () => [Records(3, 1), Records(1, 2), Records(5, 3), []],
         Read = (path, _) => $"{Cifar10.ReadBinaryBatch(path).Count} records",
         Fields = seed => Enumerable.Range(0, seed.Length / Cifar10.RecordBytes).Select(i => (i * Cifar10.RecordBytes, 1)).ToList(),
         AllocFactor = 4,
@@ -144,7 +149,7 @@ public static class FuzzTargets
         return new FuzzTarget
         {
             Name = "idx",
-            Seeds = [images, labels, small, Gzip(images), Gzip(labels), Gzip(small)],
+            MakeSeeds = () => [images, labels, small, Gzip(images), Gzip(labels), Gzip(small)],
             // Idx.Read accepts any rank, so the images-vs-labels magic checks are exercised by ReadImages/ReadLabels too.
             Read = (path, _) =>
             {
@@ -176,7 +181,7 @@ public static class FuzzTargets
     public static FuzzTarget NpyFormat() => new()
     {
         Name = "npy",
-        Seeds =
+        MakeSeeds = () =>
         [
             NpyBytes(new NpyArray(new float[] { 1, 2, 3, 4, 5, 6 }, 2, 3)),
             NpyBytes(new NpyArray(new double[] { 1, 2 }, 2), 2),
@@ -202,7 +207,7 @@ public static class FuzzTargets
     public static FuzzTarget NpzFormat() => new()
     {
         Name = "npz",
-        Seeds =
+        MakeSeeds = () =>
         [
             NpzBytes(false, ("W1", new NpyArray(new float[] { 1, 2, 3, 4 }, 2, 2)), ("b1", new NpyArray(new float[] { 5, 6 }, 2))),
             NpzBytes(true, ("W1", new NpyArray(new double[64], 8, 8)), ("y", new NpyArray(new long[] { 1, 2, 3 }, 3))),
@@ -274,7 +279,7 @@ public static class FuzzTargets
     public static FuzzTarget TarGz() => new()
     {
         Name = "tar.gz",
-        Seeds =
+        MakeSeeds = () =>
         [
             TarBytes(TarEntryFormat.Pax, true, (TarEntryType.Directory, "cifar-10-batches-py/", null),
                 (TarEntryType.RegularFile, "cifar-10-batches-py/data_batch_1", Pixels(700, 7)), (TarEntryType.RegularFile, "cifar-10-batches-py/readme.html", "<html>"u8.ToArray())),
