@@ -190,9 +190,9 @@ public static class PickleReader
 
         private string Line()
         {
-            int end = _b[_pos..].IndexOf((byte)'\n');
-            if (end < 0) throw Error("GLOBAL operand without a newline.");
-            if (end > 256) throw Error("GLOBAL operand longer than 256 bytes.");
+            // Look no further than the longest accepted operand.
+            int end = _b.Slice(_pos, Math.Min(257, _b.Length - _pos)).IndexOf((byte)'\n');
+            if (end < 0) throw Error(_b.Length - _pos > 256 ? "GLOBAL operand longer than 256 bytes." : "GLOBAL operand without a newline.");
             var s = _b.Slice(_pos, end);
             _pos += end + 1;
             foreach (var c in s)

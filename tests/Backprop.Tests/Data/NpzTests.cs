@@ -3,6 +3,7 @@ using System.IO.Compression;
 using System.Text;
 using Backprop.Data;
 using Backprop.Tensors;
+using Backprop.Tests.Data.Fuzzing;
 
 namespace Backprop.Tests.Data;
 
@@ -39,6 +40,19 @@ public class NpzTests
         Assert.Equal(w1.ShapeArray(), w1Back.ShapeArray());
         Assert.Equal(w1.Data, w1Back.Data);
         Assert.Equal(b1.Data, loaded["b1"].ToNDArray<double>().Data);
+    }
+
+    [Fact]
+    public void ReadsWhatNumPyWrites()
+    {
+        var plain = Npz.Read(new MemoryStream(Convert.FromBase64String(NumPyFiles.Savez)), "savez");
+        Assert.Equal(["W1", "y"], plain.Keys);
+        Assert.Equal(NpyDType.Float32, plain["W1"].DType);
+        Assert.Equal([2, 2], plain["W1"].ShapeArray());
+        Assert.Equal([1.5f, 2, 3, 4], (float[])plain["W1"].Data);
+        Assert.Equal([7L, 8, 9], plain["y"].ToInt64Array());
+        var compressed = Npz.Read(new MemoryStream(Convert.FromBase64String(NumPyFiles.SavezCompressed)), "savez_compressed");
+        Assert.Equal([0, 1, 2, 3, 4], (byte[])compressed["x"].Data);
     }
 
     [Fact]

@@ -128,6 +128,7 @@ public sealed partial class FuzzRunner(string workDir, TimeSpan timeLimit)
     internal string Normalize(string message)
     {
         var m = Inputs().Replace(message.Replace(workDir, ""), "input");
+        m = HexBytes().Replace(m, "<hex>");
         m = Numbers().Replace(m, "#");
         m = Quoted().Replace(m, "'…'");
         return m.Length > 110 ? m[..110] + "…" : m;
@@ -135,6 +136,9 @@ public sealed partial class FuzzRunner(string workDir, TimeSpan timeLimit)
 
     [GeneratedRegex(@"/?input-\d+\.bin")]
     private static partial Regex Inputs();
+
+    [GeneratedRegex(@"0x[0-9a-fA-F]+|\b(?:[0-9A-F]{2} )+[0-9A-F]{2}\b")]
+    private static partial Regex HexBytes();
 
     [GeneratedRegex(@"\d+")]
     private static partial Regex Numbers();

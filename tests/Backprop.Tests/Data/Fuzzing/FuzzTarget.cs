@@ -213,6 +213,9 @@ public static class FuzzTargets
             NpzBytes(true, ("W1", new NpyArray(new double[64], 8, 8)), ("y", new NpyArray(new long[] { 1, 2, 3 }, 3))),
             NpzBytes(false, ("x", new NpyArray(new byte[] { 1 }, 1))),
             NpzBytes(true, ("a", new NpyArray(new int[] { 1, 2 }, 2)), ("b", new NpyArray(new float[] { 1 })), ("c", new NpyArray(Array.Empty<double>(), 0))),
+            // Written by NumPy itself (np.savez / np.savez_compressed): zip64 extra fields on every entry.
+            Convert.FromBase64String(NumPyFiles.Savez),
+            Convert.FromBase64String(NumPyFiles.SavezCompressed),
         ],
         Read = (path, _) => $"{Npz.Load(path).Count} arrays",
         Fields = ZipFields,
