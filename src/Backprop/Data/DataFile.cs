@@ -42,6 +42,26 @@ internal static class DataFile
         return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
     }
 
+    /// <summary>
+    /// The number of elements of a shape, or null when the shape is refused: when the product of its non-zero dimensions
+    /// exceeds what a .NET array can hold. (Zero dimensions are left out on purpose: a shape like (10⁹, 10⁹, 0) is empty
+    /// in NumPy, but every array type here checks the running product, so the readers refuse it rather than hand on a
+    /// shape that another part of the library cannot represent.)
+    /// </summary>
+    public static long? ElementCount(ReadOnlySpan<int> shape)
+    {
+        long nonZero = 1;
+        bool empty = false;
+        foreach (var d in shape)
+        {
+            if (d < 0) return null;
+            if (d == 0) { empty = true; continue; }
+            nonZero *= d;
+            if (nonZero > Array.MaxLength) return null;
+        }
+        return empty ? 0 : nonZero;
+    }
+
     /// <summary>True when <paramref name="head"/> starts with the gzip magic number 1f 8b.</summary>
     public static bool IsGzip(ReadOnlySpan<byte> head) => head.Length >= 2 && head[0] == 0x1f && head[1] == 0x8b;
 

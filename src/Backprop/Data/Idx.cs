@@ -122,12 +122,12 @@ public static class Idx
             shape[i] = d;
         }
         long headerLength = 4 + 4L * rank;
-        long count = shape.Contains(0) ? 0 : 1;
-        foreach (var d in shape) count = Math.Min(count * d, (long)Array.MaxLength + 1);
         string claim = $"the sizes {Npy.Shape(shape)} need {Npy.Product(shape)} bytes of data";
+        // Refused before anything is read: sizes whose non-zero product exceeds an array, then a plain file's length.
+        if (DataFile.ElementCount(shape) is not long count)
+            throw DataFile.Invalid(path, 4, $"{claim}, more than this reader supports ({Array.MaxLength}; zero sizes aside).");
         if (plainLength >= 0 && count != plainLength - headerLength)
             throw DataFile.Invalid(path, 4, $"{claim} but the file holds {plainLength - headerLength} bytes after its header.");
-        if (count > Array.MaxLength) throw DataFile.Invalid(path, 4, $"{claim}, more than this reader supports.");
 
         var data = DataFile.ReadClaimed(stream, count, out long available);
         if (available < count)

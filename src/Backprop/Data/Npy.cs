@@ -115,19 +115,10 @@ public static class Npy
         throw DataFile.Invalid(source, offset, $"dtype '{Printable(descr)}': {why}.");
     }
 
-    /// <summary>The product of the dimensions, refused if it exceeds what a .NET array can hold.</summary>
-    private static long CountElements(int[] shape, string source, long offset)
-    {
-        if (shape.Contains(0)) return 0;
-        long count = 1;
-        foreach (var d in shape)
-        {
-            count *= d;
-            if (count > Array.MaxLength)
-                throw DataFile.Invalid(source, offset, $"shape {Shape(shape)} has more elements than this reader supports ({Array.MaxLength}).");
-        }
-        return count;
-    }
+    /// <summary>The product of the dimensions, refused if (the product of the non-zero ones) exceeds what a .NET array can hold.</summary>
+    private static long CountElements(int[] shape, string source, long offset) =>
+        DataFile.ElementCount(shape) ?? throw DataFile.Invalid(source, offset,
+            $"shape {Shape(shape)} has more elements than this reader supports ({Array.MaxLength}; zero dimensions aside).");
 
     /// <summary>
     /// A strict parser of the Python dict literal NumPy writes: exactly the keys 'descr' (a string), 'fortran_order'

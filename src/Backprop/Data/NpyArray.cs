@@ -44,13 +44,9 @@ public sealed class NpyArray
             double[] => NpyDType.Float64,
             _ => throw new ArgumentException($"Arrays of {data.GetType().Name} cannot be stored; use byte, int, long, float or double.", nameof(data)),
         };
-        long size = 1;
-        foreach (var d in shape)
-        {
-            if (d < 0) throw new ArgumentException($"Negative dimension in shape {NDArray<double>.ShapeToString(shape)}.", nameof(shape));
-            size *= d;
-            if (size > Array.MaxLength) throw new ArgumentException($"Shape {NDArray<double>.ShapeToString(shape)} is too large.", nameof(shape));
-        }
+        if (shape.Any(d => d < 0)) throw new ArgumentException($"Negative dimension in shape {NDArray<double>.ShapeToString(shape)}.", nameof(shape));
+        long size = DataFile.ElementCount(shape)
+            ?? throw new ArgumentException($"Shape {NDArray<double>.ShapeToString(shape)} is too large (the product of its non-zero dimensions exceeds {Array.MaxLength}).", nameof(shape));
         if (data.Length != size)
             throw new ArgumentException($"{data.Length} elements cannot have shape {NDArray<double>.ShapeToString(shape)} ({size} elements).", nameof(data));
         Data = data;

@@ -328,9 +328,8 @@ public static class PickleReader
                         if (shapeTuple.Items[i] is not long d || d < 0 || d > int.MaxValue) throw Error("ndarray shape entries must be non-negative ints.");
                         shape[i] = (int)d;
                     }
-                    // The product saturates just above any possible data length, so it cannot overflow.
-                    long count = shape.Contains(0) ? 0 : 1;
-                    foreach (var d in shape) count = Math.Min(count * d, (long)Array.MaxLength + 1);
+                    if (DataFile.ElementCount(shape) is not long count)
+                        throw Error($"ndarray of shape {Npy.Shape(shape)} has more elements than this reader supports.");
                     if (count != data.Bytes.Length)
                         throw Error($"ndarray of shape {Npy.Shape(shape)} needs {Npy.Product(shape)} bytes but its data has {data.Bytes.Length}.");
                     _stack[^1] = new NpyArray(data.Bytes, shape);

@@ -122,6 +122,21 @@ public class IdxTests
         Assert.Contains("larger than 2147483647", Refused(IdxFile(Idx.ImagesMagic, [-1, 28, 28], []), Idx.ReadImages).Message);
     }
 
+    [Theory]
+    // Regression (AFL++ findings): a zero size among huge ones made the product 0, the header passed, and building the
+    // array threw ArgumentException. Both inputs are the fuzzer's, byte for byte.
+    [InlineData("0000080308007f1f0823aaff000000000000f60900771f080808000003009a1f08080010")]
+    [InlineData("000008037fffffff1f8b080000000000")]
+    public void RefusesHugeSizesEvenBesideAZeroSize(string hex)
+    {
+        var e = Refused(Convert.FromHexString(hex), Idx.Read);
+        Assert.Contains("more than this reader supports", e.Message);
+        Assert.Contains("zero sizes aside", Refused(IdxFile(Idx.ImagesMagic, [int.MaxValue, 529205248, 0], []), Idx.ReadImages).Message);
+        // An empty set with sensible sizes is fine.
+        using var dir = new TempDir();
+        Assert.Equal([0, 28, 28], Idx.ReadImages(dir.Write("empty", IdxFile(Idx.ImagesMagic, [0, 28, 28], []))).ShapeArray());
+    }
+
     [Fact]
     public void RefusesCorruptAndTruncatedGzip()
     {

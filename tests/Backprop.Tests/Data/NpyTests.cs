@@ -116,6 +116,7 @@ public class NpyTests
         Assert.Equal(NpyDType.Float64, a.DType);
         var empty = Npy.Parse(File(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (0, 1000000000), }\n", []), "x");
         Assert.Equal(0, empty.Size);
+        Assert.Equal([0, 1000000000], empty.ToNDArray<float>().ShapeArray());
     }
 
     private static InvalidDataException Refused(byte[] file)
@@ -138,6 +139,8 @@ public class NpyTests
         Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1 << 20, "a lying header made the reader allocate");
         var extra = Refused(File(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }\n", new byte[12]));
         Assert.Contains("4 bytes follow the 8 bytes of data", extra.Message);
+        var zeroBeside = Refused(File(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (1000000000, 1000000000, 0), }\n", []));
+        Assert.Contains("zero dimensions aside", zeroBeside.Message);
         var over = Refused(File(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999,), }\n", []));
         Assert.Contains("larger than 2147483647", over.Message);
     }

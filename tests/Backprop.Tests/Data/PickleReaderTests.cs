@@ -141,9 +141,22 @@ public class PickleReaderTests
     [Fact]
     public void RefusesAnArrayWhoseShapeDisagreesWithItsBytes()
     {
-        var pickle = new PickleBuilder().OfficialBatchPrefix(Labels, "x", rows: 1_000_000).BinString(Pixels).OfficialBatchSuffix().ToArray();
+        var pickle = new PickleBuilder().OfficialBatchPrefix(Labels, "x", rows: 500_000).BinString(Pixels).OfficialBatchSuffix().ToArray();
         var e = Refused(pickle);
-        Assert.Contains("(1000000, 3072) needs 3072000000 bytes but its data has 15360", e.Message);
+        Assert.Contains("(500000, 3072) needs 1536000000 bytes but its data has 15360", e.Message);
+    }
+
+    [Fact]
+    public void RefusesAnArrayOfHugeDimensionsBesideAZero()
+    {
+        var pickle = new PickleBuilder().Proto()
+            .Global("numpy.core.multiarray", "_reconstruct").Global("numpy", "ndarray").Int(0).Op(0x85).ShortBinString("b").Op(0x87).Op('R')
+            .Mark().Int(1).Mark().Int(int.MaxValue).Int(int.MaxValue).Int(0).Op('t')
+            .Global("numpy", "dtype").ShortBinString("u1").Int(0).Int(1).Op(0x87).Op('R')
+            .Mark().Int(3).ShortBinString("|").Op('N').Op('N').Op('N').Op('J').Int32(-1).Op('J').Int32(-1).Int(0).Op('t').Op('b')
+            .Op(0x89).BinString([]).Op('t').Op('b').Op('.').ToArray();
+        var e = Assert.Throws<InvalidDataException>(() => PickleReader.Parse(pickle, "p"));
+        Assert.Contains("(2147483647, 2147483647, 0) has more elements than this reader supports", e.Message);
     }
 
     [Fact]
