@@ -1,0 +1,113 @@
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Backprop.Data;
+
+/// <summary>
+/// Writes files so that readers only ever see the old content or the complete new content: the data goes to a temporary
+/// file in the same folder, is flushed to disk, and is then renamed over the target (a rename within one file system is
+/// atomic). If writing fails, the temporary file is deleted and an existing target is left untouched.
+/// </summary>
+/// <remarks>
+/// Every writer in <c>Backprop.Data</c> (.npy/.npz saves, downloads) goes through here; checkpoints, histories and plots
+/// should too. The temporary file is named <c>.{name}.{random}.tmp</c> so that it is hidden and cannot collide with a
+/// concurrent writer of the same target.
+/// </remarks>
+public static partial class AtomicFile
+{
+    /// <summary>
+    /// Creates or replaces <paramref name="path"/> with what <paramref name="write"/> writes to the stream it is given.
+    /// </summary>
+    /// <param name="path">The target file; its folder must exist.</param>
+    /// <param name="write">Writes the whole content. It must not close or dispose the stream.</param>
+    /// <exception cref="DirectoryNotFoundException">The target's folder does not exist.</exception>
+    /// <exception cref="IOException">The file could not be written or renamed (the target is unchanged).</exception>
+    /// <remarks>Any exception thrown by <paramref name="write"/> propagates unchanged after the temporary file is removed.</remarks>
+    public static void Write(string path, Action<Stream> write)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(write);
+        var full = Path.GetFullPath(path);
+        var dir = Path.GetDirectoryName(full) ?? throw new ArgumentException($"'{path}' has no parent folder.", nameof(path));
+        if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"Cannot write '{full}': the folder '{dir}' does not exist.");
+        var temp = TempPathFor(full);
+        try
+        {
+            using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                write(fs);
+                // Data must be on disk before the rename makes it visible, or a crash could leave an empty target.
+                fs.Flush(flushToDisk: true);
+            }
+            File.Move(temp, full, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+        SyncDirectory(dir);
+    }
+
+    /// <summary>Creates or replaces <paramref name="path"/> with <paramref name="bytes"/>, atomically.</summary>
+    /// <exception cref="DirectoryNotFoundException">The target's folder does not exist.</exception>
+    /// <exception cref="IOException">The file could not be written or renamed (the target is unchanged).</exception>
+    public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes)
+    {
+        var copy = bytes.ToArray();
+        Write(path, s => s.Write(copy));
+    }
+
+    /// <summary>Creates or replaces <paramref name="path"/> with <paramref name="text"/> (UTF-8, no byte-order mark), atomically.</summary>
+    /// <exception cref="DirectoryNotFoundException">The target's folder does not exist.</exception>
+    /// <exception cref="IOException">The file could not be written or renamed (the target is unchanged).</exception>
+    public static void WriteAllText(string path, string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        Write(path, s => s.Write(new UTF8Encoding(false).GetBytes(text)));
+    }
+
+    /// <summary>A fresh hidden temporary name next to <paramref name="fullPath"/>.</summary>
+    internal static string TempPathFor(string fullPath)
+    {
+        var dir = Path.GetDirectoryName(fullPath)!;
+        var name = Path.GetFileName(fullPath);
+        return Path.Combine(dir, $".{name}.{Guid.NewGuid():N}.tmp");
+    }
+
+    internal static void TryDelete(string path)
+    {
+        try { File.Delete(path); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+
+    /// <summary>
+    /// fsync the folder so that the rename itself survives a power cut (POSIX only; best effort: .NET has no API for it).
+    /// </summary>
+    internal static void SyncDirectory(string dir)
+    {
+        if (!(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD())) return;
+        try
+        {
+            int fd = Posix.open(dir, 0 /* O_RDONLY */);
+            if (fd < 0) return;
+            Posix.fsync(fd);
+            Posix.close(fd);
+        }
+        catch (DllNotFoundException) { }
+        catch (EntryPointNotFoundException) { }
+    }
+
+    private static partial class Posix
+    {
+        [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+        internal static partial int open(string path, int flags);
+
+        [LibraryImport("libc", SetLastError = true)]
+        internal static partial int fsync(int fd);
+
+        [LibraryImport("libc", SetLastError = true)]
+        internal static partial int close(int fd);
+    }
+}

@@ -1,0 +1,224 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Text;
+
+namespace Backprop.Data;
+
+/// <summary>The data sets this library knows where to look for.</summary>
+public enum DataSetKind
+{
+    /// <summary>CIFAR-10, python version (folder <c>cifar-10-batches-py</c>).</summary>
+    Cifar10Python,
+    /// <summary>CIFAR-10, binary version (folder <c>cifar-10-batches-bin</c>).</summary>
+    Cifar10Binary,
+    /// <summary>Fashion-MNIST (folder <c>fashion-mnist</c>, or Debian's <c>/usr/share/datasets/fashion-mnist</c>).</summary>
+    FashionMnist,
+    /// <summary>MNIST (folder <c>mnist</c>).</summary>
+    Mnist,
+}
+
+/// <summary>What <see cref="DataLocations.Survey"/> found for one data set.</summary>
+/// <param name="Kind">The data set.</param>
+/// <param name="Name">Its display name, e.g. <c>CIFAR-10 (python)</c>.</param>
+/// <param name="Path">The complete folder found, or null.</param>
+/// <param name="Detail">What is there (image counts, sizes), or why nothing usable was found.</param>
+/// <param name="Searched">Every folder looked at, in order.</param>
+public sealed record DataSetStatus(DataSetKind Kind, string Name, string? Path, string Detail, IReadOnlyList<string> Searched)
+{
+    /// <summary>True when a complete copy was found.</summary>
+    public bool Present => Path is not null;
+}
+
+/// <summary>
+/// Where data lives: the data folder (<c>--data-dir</c>, else <c>$BACKPROP_DATA</c>, else <c>~/.cache/backprop</c>) and,
+/// inside it, each data set under its standard folder name.
+/// </summary>
+/// <remarks>
+/// Folder names looked for, in order: CIFAR-10 python <c>cifar-10-batches-py</c>, <c>cifar-10-batches-py-first1000</c>
+/// (the shared subset), and the same inside a <c>cifar10/</c> subfolder; CIFAR-10 binary likewise with <c>-bin</c>;
+/// Fashion-MNIST <c>fashion-mnist</c>, then <see cref="FashionMnist.DebianDir"/>; MNIST <c>mnist</c>. A folder counts
+/// only when all its data files are there (all six batches; all four IDX files, gzip or plain).
+/// </remarks>
+public sealed class DataLocations
+{
+    /// <summary>The environment variable naming the data folder.</summary>
+    public const string EnvironmentVariable = "BACKPROP_DATA";
+
+    private readonly string? _debianFashionMnistDir;
+
+    private DataLocations(string root, string rootSource, string? debianFashionMnistDir)
+    {
+        Root = root;
+        RootSource = rootSource;
+        _debianFashionMnistDir = debianFashionMnistDir;
+    }
+
+    /// <summary>The data folder (absolute).</summary>
+    public string Root { get; }
+
+    /// <summary>Where <see cref="Root"/> came from: <c>--data-dir</c>, <c>$BACKPROP_DATA</c> or <c>default</c>.</summary>
+    public string RootSource { get; }
+
+    /// <summary>
+    /// The data folder for a run: <paramref name="dataDir"/> (the <c>--data-dir</c> value) if given, else
+    /// <c>$BACKPROP_DATA</c> if set, else <c>~/.cache/backprop</c>. The folder need not exist.
+    /// </summary>
+    public static DataLocations Resolve(string? dataDir) =>
+        Resolve(dataDir, Environment.GetEnvironmentVariable(EnvironmentVariable),
+            Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), FashionMnist.DebianDir);
+
+    /// <summary>
+    /// <see cref="Resolve(string?)"/> with the environment spelled out: the value of <c>$BACKPROP_DATA</c>, the home folder,
+    /// and the Debian Fashion-MNIST folder to fall back on (null for none).
+    /// </summary>
+    public static DataLocations Resolve(string? dataDir, string? environmentValue, string homeDir, string? debianFashionMnistDir)
+    {
+        if (!string.IsNullOrWhiteSpace(dataDir)) return new(Path.GetFullPath(dataDir), "--data-dir", debianFashionMnistDir);
+        if (!string.IsNullOrWhiteSpace(environmentValue)) return new(Path.GetFullPath(environmentValue), "$" + EnvironmentVariable, debianFashionMnistDir);
+        ArgumentException.ThrowIfNullOrEmpty(homeDir);
+        return new(Path.GetFullPath(Path.Combine(homeDir, ".cache", "backprop")), "default", debianFashionMnistDir);
+    }
+
+    /// <summary>The standard folder name of a data set inside the data folder (where a download puts it).</summary>
+    public static string StandardFolderName(DataSetKind kind) => kind switch
+    {
+        DataSetKind.Cifar10Python => "cifar-10-batches-py",
+        DataSetKind.Cifar10Binary => "cifar-10-batches-bin",
+        DataSetKind.FashionMnist => "fashion-mnist",
+        DataSetKind.Mnist => "mnist",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    /// <summary>A data set's display name.</summary>
+    public static string DisplayName(DataSetKind kind) => kind switch
+    {
+        DataSetKind.Cifar10Python => "CIFAR-10 (python)",
+        DataSetKind.Cifar10Binary => "CIFAR-10 (binary)",
+        DataSetKind.FashionMnist => "Fashion-MNIST",
+        DataSetKind.Mnist => "MNIST",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    /// <summary>Every folder looked at for a data set, in order of preference.</summary>
+    public IReadOnlyList<string> CandidateFolders(DataSetKind kind)
+    {
+        var name = StandardFolderName(kind);
+        var list = new List<string>();
+        switch (kind)
+        {
+            case DataSetKind.Cifar10Python or DataSetKind.Cifar10Binary:
+                foreach (var folder in new[] { Root, Path.Combine(Root, "cifar10") })
+                {
+                    list.Add(Path.Combine(folder, name));
+                    list.Add(Path.Combine(folder, name + "-first1000"));
+                }
+                break;
+            case DataSetKind.FashionMnist:
+                list.Add(Path.Combine(Root, name));
+                if (_debianFashionMnistDir is not null) list.Add(_debianFashionMnistDir);
+                break;
+            default:
+                list.Add(Path.Combine(Root, name));
+                break;
+        }
+        return list;
+    }
+
+    /// <summary>The first complete folder of a data set, or null.</summary>
+    public string? Find(DataSetKind kind) => CandidateFolders(kind).FirstOrDefault(dir => IsComplete(kind, dir));
+
+    /// <summary>A complete CIFAR-10 folder, python version preferred, or null.</summary>
+    public string? FindCifar10() => Find(DataSetKind.Cifar10Python) ?? Find(DataSetKind.Cifar10Binary);
+
+    /// <summary>Where a download of the data set goes: <c>{Root}/{standard folder name}</c>.</summary>
+    public string DownloadFolder(DataSetKind kind) => Path.Combine(Root, StandardFolderName(kind));
+
+    /// <summary>True when <paramref name="dir"/> holds all the data files of the data set.</summary>
+    public static bool IsComplete(DataSetKind kind, string dir) => kind switch
+    {
+        DataSetKind.Cifar10Python => Cifar10.BatchFileNames(Cifar10Format.Python).All(n => File.Exists(Path.Combine(dir, n))),
+        DataSetKind.Cifar10Binary => Cifar10.BatchFileNames(Cifar10Format.Binary).All(n => File.Exists(Path.Combine(dir, n))),
+        _ => Idx.StandardFileNames.All(n => Idx.FindStandardFile(dir, n) is not null),
+    };
+
+    /// <summary>What is present where, for every data set. Reads only file sizes and IDX headers; never throws for a bad file.</summary>
+    public IReadOnlyList<DataSetStatus> Survey() =>
+        Enum.GetValues<DataSetKind>().Select(kind =>
+        {
+            var searched = CandidateFolders(kind);
+            var found = searched.FirstOrDefault(dir => IsComplete(kind, dir));
+            string detail = found is null ? MissingDetail(kind, searched) : PresentDetail(kind, found);
+            return new DataSetStatus(kind, DisplayName(kind), found, detail, searched);
+        }).ToList();
+
+    /// <summary>A report of <see cref="Survey"/> for people (what <c>backprop data info</c> prints).</summary>
+    public string Describe()
+    {
+        var sb = new StringBuilder();
+        sb.Append("Data folder: ").Append(Root).Append(" (").Append(RootSource switch
+        {
+            "default" => $"default; change with --data-dir or ${EnvironmentVariable}",
+            _ => "from " + RootSource,
+        }).Append(Directory.Exists(Root) ? ")" : "; does not exist yet)").AppendLine();
+        foreach (var s in Survey())
+        {
+            sb.Append("  ").Append(s.Name.PadRight(19));
+            if (s.Present) sb.Append(s.Path).AppendLine().Append(' ', 21).Append(s.Detail).AppendLine();
+            else sb.Append("not found: ").Append(s.Detail).AppendLine();
+        }
+        return sb.ToString();
+    }
+
+    private static string MissingDetail(DataSetKind kind, IReadOnlyList<string> searched)
+    {
+        // Point at a folder that exists but is incomplete: that is usually an interrupted copy.
+        foreach (var dir in searched.Where(Directory.Exists))
+        {
+            var names = kind is DataSetKind.Cifar10Python or DataSetKind.Cifar10Binary
+                ? Cifar10.BatchFileNames(kind == DataSetKind.Cifar10Binary ? Cifar10Format.Binary : Cifar10Format.Python)
+                    .Where(n => !File.Exists(Path.Combine(dir, n)))
+                : Idx.StandardFileNames.Where(n => Idx.FindStandardFile(dir, n) is null).Select(n => n + ".gz");
+            return $"'{dir}' is incomplete (missing {string.Join(", ", names)}).";
+        }
+        return "looked in " + string.Join(", ", searched) + ".";
+    }
+
+    private static string PresentDetail(DataSetKind kind, string dir)
+    {
+        try
+        {
+            switch (kind)
+            {
+                case DataSetKind.Cifar10Binary:
+                {
+                    var counts = Cifar10.BatchFileNames(Cifar10Format.Binary).Select(n => new FileInfo(Path.Combine(dir, n)).Length / Cifar10.RecordBytes).ToArray();
+                    return $"{counts[..^1].Sum()} training images in 5 batches + {counts[^1]} test images.";
+                }
+                case DataSetKind.Cifar10Python:
+                {
+                    long bytes = Cifar10.BatchFileNames(Cifar10Format.Python).Sum(n => new FileInfo(Path.Combine(dir, n)).Length);
+                    return $"5 training batches + test batch, {bytes / 1e6:F1} MB.";
+                }
+                default:
+                {
+                    var counts = Idx.StandardFileNames.Where((_, i) => i % 2 == 0)
+                        .Select(n => IdxCount(Idx.FindStandardFile(dir, n)!)).ToArray();
+                    return $"{counts[0]} training + {counts[1]} test images.";
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            return $"present, but unreadable: {e.Message}";
+        }
+    }
+
+    /// <summary>The image count in an IDX header (the first dimension), read without reading the data.</summary>
+    private static string IdxCount(string path)
+    {
+        using var stream = DataFile.OpenMaybeGzip(path, out _);
+        Span<byte> head = stackalloc byte[8];
+        if (DataFile.ReadUpTo(stream, head) < 8) return "?";
+        return BinaryPrimitives.ReadUInt32BigEndian(head[4..]).ToString(CultureInfo.InvariantCulture);
+    }
+}

@@ -1,0 +1,221 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+
+namespace Backprop.Data;
+
+/// <summary>
+/// Downloads data sets for users who have none: each file into a temporary file in the target folder, its MD5 checked,
+/// and only then renamed into place; archives extracted into a temporary folder that is moved into place only when
+/// complete. An interrupted, cut or corrupt download therefore never leaves a half data set behind.
+/// </summary>
+/// <remarks>
+/// Failures raise <see cref="DataDownloadException"/> with the URL, the error and the other ways to get the data (useful
+/// when the machine is offline). Progress goes to an <see cref="IProgress{T}"/> about ten times a second.
+/// </remarks>
+public sealed class Downloader : IDisposable
+{
+    private readonly HttpClient _http;
+    private readonly bool _ownsClient;
+
+    /// <summary>A downloader with its own <see cref="HttpClient"/>.</summary>
+    public Downloader() : this(null) { }
+
+    /// <summary>A downloader using <paramref name="client"/> (not disposed by this object), or its own if null.</summary>
+    public Downloader(HttpClient? client)
+    {
+        _ownsClient = client is null;
+        _http = client ?? new HttpClient(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(30), AutomaticDecompression = DecompressionMethods.None })
+        {
+            // A whole data set can take a while; stalls are caught by IdleTimeout instead.
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+        if (_ownsClient) _http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("Backprop", "1.0"));
+    }
+
+    /// <summary>How long to wait for the response headers or for any data before giving up (default 60 s).</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Downloads a data set into <paramref name="dataRoot"/>/<c>{standard folder}</c> and returns that folder.
+    /// </summary>
+    /// <param name="dataSet">What to download (e.g. <see cref="RemoteDataSet.Cifar10Python"/>; <c>with { BaseUrl = … }</c> for a mirror).</param>
+    /// <param name="dataRoot">The data folder (created if missing).</param>
+    /// <param name="progress">Receives progress reports, or null.</param>
+    /// <param name="overwrite">Replace an existing folder (swapped in only once the new one is complete); otherwise an existing folder is an error.</param>
+    /// <param name="cancellationToken">Cancels the download (the partial files are removed).</param>
+    /// <exception cref="DataDownloadException">The download failed; the message says how else to get the data.</exception>
+    /// <exception cref="InvalidDataException">The downloaded archive (with a correct checksum) holds entries the extractor refuses, or lacks the data set's folder.</exception>
+    /// <exception cref="IOException">The target folder exists (without <paramref name="overwrite"/>), or writing failed.</exception>
+    public async Task<string> DownloadAsync(RemoteDataSet dataSet, string dataRoot, IProgress<DownloadProgress>? progress = null,
+        bool overwrite = false, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataSet);
+        ArgumentException.ThrowIfNullOrEmpty(dataRoot);
+        var root = Path.GetFullPath(dataRoot);
+        var target = Path.Combine(root, DataLocations.StandardFolderName(dataSet.Kind));
+        if (!overwrite && (Directory.Exists(target) || File.Exists(target)))
+            throw new IOException($"'{target}' already exists; delete it (or ask to overwrite) to download {DataLocations.DisplayName(dataSet.Kind)} again.");
+        Directory.CreateDirectory(root);
+
+        // Everything is assembled in a hidden staging folder next to the target and moved in at the end.
+        var staging = Path.Combine(root, $".{Path.GetFileName(target)}.download-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(staging);
+        try
+        {
+            string complete;
+            if (dataSet.ArchiveFolder is { } inner)
+            {
+                var file = dataSet.Files.Single();
+                var archive = Path.Combine(staging, file.Name);
+                await DownloadFileAsync(dataSet.UrlOf(file), archive, file.Md5, progress, dataSet.OtherWays(root), cancellationToken).ConfigureAwait(false);
+                progress?.Report(new DownloadProgress(file.Name, 0, null, 0, "extract"));
+                var extracted = Path.Combine(staging, "extracted");
+                TarExtractor.Extract(archive, extracted);
+                complete = Path.Combine(extracted, inner);
+                if (!Directory.Exists(complete) || !DataLocations.IsComplete(dataSet.Kind, complete))
+                    throw new InvalidDataException($"{dataSet.UrlOf(file)}: the archive has no complete '{inner}' folder.");
+            }
+            else
+            {
+                complete = Path.Combine(staging, "files");
+                Directory.CreateDirectory(complete);
+                foreach (var file in dataSet.Files)
+                    await DownloadFileAsync(dataSet.UrlOf(file), Path.Combine(complete, file.Name), file.Md5, progress, dataSet.OtherWays(root), cancellationToken).ConfigureAwait(false);
+            }
+            MoveIntoPlace(complete, target, overwrite);
+            progress?.Report(new DownloadProgress(DataLocations.StandardFolderName(dataSet.Kind), 0, null, 0, "done"));
+            return target;
+        }
+        finally
+        {
+            TarExtractor.TryDeleteFolder(staging);
+        }
+    }
+
+    /// <summary>
+    /// Downloads one file to <paramref name="destinationPath"/>: into a temporary file next to it, MD5-checked when
+    /// <paramref name="expectedMd5"/> is given, then renamed. On failure the temporary file is removed and an existing
+    /// destination is left untouched.
+    /// </summary>
+    /// <exception cref="DataDownloadException">No connection, HTTP error, connection cut, stall or checksum mismatch.</exception>
+    public Task DownloadFileAsync(Uri url, string destinationPath, string? expectedMd5 = null,
+        IProgress<DownloadProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        DownloadFileAsync(url, destinationPath, expectedMd5, progress, null, cancellationToken);
+
+    private async Task DownloadFileAsync(Uri url, string destinationPath, string? expectedMd5,
+        IProgress<DownloadProgress>? progress, string? otherWays, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        var full = Path.GetFullPath(destinationPath);
+        var name = Path.GetFileName(full);
+        var temp = AtomicFile.TempPathFor(full);
+        string Fail(string what) => $"Could not download {url}: {what}{(what.EndsWith('?') ? "" : ".")}" + (otherWays is null ? "" : " " + otherWays);
+
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        try
+        {
+            idle.CancelAfter(IdleTimeout);
+            using var response = await _http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, idle.Token).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+                throw new DataDownloadException(Fail($"the server answered {(int)response.StatusCode} {response.ReasonPhrase}"), url);
+            long? total = response.Content.Headers.ContentLength;
+            using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+            long done = 0;
+            var clock = Stopwatch.StartNew();
+            var lastReport = TimeSpan.Zero;
+            await using (var body = await response.Content.ReadAsStreamAsync(idle.Token).ConfigureAwait(false))
+            await using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+            {
+                var buffer = new byte[1 << 16];
+                while (true)
+                {
+                    idle.CancelAfter(IdleTimeout);
+                    int n = await body.ReadAsync(buffer, idle.Token).ConfigureAwait(false);
+                    if (n == 0) break;
+                    md5.AppendData(buffer, 0, n);
+                    await output.WriteAsync(buffer.AsMemory(0, n), idle.Token).ConfigureAwait(false);
+                    done += n;
+                    if (progress is not null && clock.Elapsed - lastReport >= TimeSpan.FromMilliseconds(100))
+                    {
+                        lastReport = clock.Elapsed;
+                        progress.Report(new DownloadProgress(name, done, total, done / Math.Max(clock.Elapsed.TotalSeconds, 1e-3)));
+                    }
+                }
+                output.Flush(flushToDisk: true);
+            }
+            progress?.Report(new DownloadProgress(name, done, total, done / Math.Max(clock.Elapsed.TotalSeconds, 1e-3), "verify"));
+            if (total is long expected && done != expected)
+                throw new DataDownloadException(Fail($"the connection ended after {done} of {expected} bytes"), url);
+            if (expectedMd5 is not null)
+            {
+                var actual = Convert.ToHexStringLower(md5.GetHashAndReset());
+                if (!string.Equals(actual, expectedMd5, StringComparison.OrdinalIgnoreCase))
+                    throw new DataDownloadException(Fail($"the file's MD5 is {actual}, not the published {expectedMd5.ToLowerInvariant()} (corrupt or changed download; nothing was kept)"), url);
+            }
+            File.Move(temp, full, overwrite: true);
+            AtomicFile.SyncDirectory(Path.GetDirectoryName(full)!);
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            AtomicFile.TryDelete(temp);
+            throw new DataDownloadException(Fail($"no data arrived for {IdleTimeout.TotalSeconds:0} s"), url, e);
+        }
+        catch (HttpRequestException e)
+        {
+            AtomicFile.TryDelete(temp);
+            throw new DataDownloadException(Fail(Describe(e)), url, e);
+        }
+        catch (IOException e) when (e is HttpIOException || e.InnerException is System.Net.Sockets.SocketException)
+        {
+            // The body stream failed: connection reset, or cut before the announced length.
+            AtomicFile.TryDelete(temp);
+            throw new DataDownloadException(Fail($"the connection failed during the transfer ({e.Message})"), url, e);
+        }
+        catch
+        {
+            AtomicFile.TryDelete(temp);
+            throw;
+        }
+    }
+
+    private static string Describe(HttpRequestException e)
+    {
+        var inner = e.InnerException is { } i ? $" ({i.Message})" : "";
+        return e.HttpRequestError switch
+        {
+            HttpRequestError.NameResolutionError => $"the host name could not be resolved{inner} — is this machine offline?",
+            HttpRequestError.ConnectionError => $"no connection could be made{inner} — is this machine offline?",
+            _ => e.Message + inner,
+        };
+    }
+
+    /// <summary>Renames the completed folder to the target; with overwrite, the old target is swapped out first and removed after.</summary>
+    private static void MoveIntoPlace(string complete, string target, bool overwrite)
+    {
+        string? old = null;
+        if (overwrite && Directory.Exists(target))
+        {
+            old = Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.old-{Guid.NewGuid():N}");
+            Directory.Move(target, old);
+        }
+        try
+        {
+            Directory.Move(complete, target);
+        }
+        catch when (old is not null)
+        {
+            Directory.Move(old, target);
+            throw;
+        }
+        if (old is not null) TarExtractor.TryDeleteFolder(old);
+        AtomicFile.SyncDirectory(Path.GetDirectoryName(target)!);
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        if (_ownsClient) _http.Dispose();
+    }
+}

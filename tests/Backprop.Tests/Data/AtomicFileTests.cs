@@ -1,0 +1,79 @@
+using System.Text;
+using Backprop.Data;
+
+namespace Backprop.Tests.Data;
+
+public class AtomicFileTests
+{
+    [Fact]
+    public void WritesAndReplaces()
+    {
+        using var dir = new TempDir();
+        var path = dir.File("history.json");
+        AtomicFile.WriteAllText(path, "first");
+        Assert.Equal("first", File.ReadAllText(path));
+        AtomicFile.WriteAllBytes(path, "second"u8);
+        Assert.Equal("second", File.ReadAllText(path));
+        AtomicFile.Write(path, s => s.Write(Encoding.UTF8.GetBytes("third")));
+        Assert.Equal("third", File.ReadAllText(path));
+        Assert.Equal(["history.json"], dir.Contents());
+    }
+
+    [Fact]
+    public void AWriterThatThrowsLeavesTheOldFileIntactAndNoTemporaryFile()
+    {
+        using var dir = new TempDir();
+        var path = dir.File("checkpoint.npz");
+        AtomicFile.WriteAllText(path, "good old content");
+        var e = Assert.Throws<InvalidOperationException>(() => AtomicFile.Write(path, s =>
+        {
+            s.Write(new byte[100_000]);
+            throw new InvalidOperationException("disk on fire");
+        }));
+        Assert.Equal("disk on fire", e.Message);
+        Assert.Equal("good old content", File.ReadAllText(path));
+        Assert.Equal(["checkpoint.npz"], dir.Contents());
+
+        // The same when there was no old file: nothing appears.
+        Assert.Throws<InvalidOperationException>(() => AtomicFile.Write(dir.File("new.bin"), _ => throw new InvalidOperationException()));
+        Assert.Equal(["checkpoint.npz"], dir.Contents());
+    }
+
+    [Fact]
+    public void AMissingFolderIsDirectoryNotFound()
+    {
+        using var dir = new TempDir();
+        Assert.Throws<DirectoryNotFoundException>(() => AtomicFile.WriteAllText(dir.File("no/such/file.txt"), "x"));
+    }
+
+    [Fact]
+    public void ReadersNeverSeeAPartialFile()
+    {
+        using var dir = new TempDir();
+        var path = dir.File("plot.bin");
+        var a = new byte[1 << 20];
+        var b = new byte[1 << 20];
+        Array.Fill(a, (byte)'a');
+        Array.Fill(b, (byte)'b');
+        AtomicFile.WriteAllBytes(path, a);
+        using var stop = new CancellationTokenSource();
+        using var started = new ManualResetEventSlim();
+        int reads = 0;
+        var reader = Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var seen = File.ReadAllBytes(path);
+                Assert.Equal(1 << 20, seen.Length);
+                Assert.True(seen.All(x => x == seen[0]), "a reader saw a mix of old and new content");
+                Interlocked.Increment(ref reads);
+                started.Set();
+            }
+        });
+        Assert.True(started.Wait(TimeSpan.FromSeconds(10)));
+        for (int i = 0; (i < 40 || Volatile.Read(ref reads) < 10) && !reader.IsCompleted; i++) AtomicFile.WriteAllBytes(path, i % 2 == 0 ? b : a);
+        stop.Cancel();
+        reader.Wait();
+        Assert.True(reads >= 10);
+    }
+}

@@ -1,0 +1,82 @@
+using Backprop.Data;
+
+namespace Backprop.Tests.Data;
+
+public class DataLocationsTests
+{
+    [Fact]
+    public void DataDirBeatsTheVariableWhichBeatsTheDefault()
+    {
+        var a = DataLocations.Resolve("/data/a", "/data/env", "/home/u", null);
+        Assert.Equal("/data/a", a.Root);
+        Assert.Equal("--data-dir", a.RootSource);
+        var b = DataLocations.Resolve(null, "/data/env", "/home/u", null);
+        Assert.Equal("/data/env", b.Root);
+        Assert.Equal("$BACKPROP_DATA", b.RootSource);
+        var c = DataLocations.Resolve("", "", "/home/u", null);
+        Assert.Equal("/home/u/.cache/backprop", c.Root);
+        Assert.Equal("default", c.RootSource);
+    }
+
+    [Fact]
+    public void FindsTheSharedSubsetByItsFolderNames()
+    {
+        // The shared folder holds cifar-10-batches-{py,bin}-first1000 directly.
+        var loc = DataLocations.Resolve(TestData.Cifar10SubsetDir, null, "/nonexistent", null);
+        Assert.Equal(TestData.Cifar10PythonDir, loc.Find(DataSetKind.Cifar10Python));
+        Assert.Equal(TestData.Cifar10BinaryDir, loc.Find(DataSetKind.Cifar10Binary));
+        Assert.Equal(TestData.Cifar10PythonDir, loc.FindCifar10());
+        // …and also through a cifar10/ subfolder of its parent.
+        var parent = DataLocations.Resolve(Path.GetDirectoryName(TestData.Cifar10SubsetDir), null, "/nonexistent", null);
+        Assert.Equal(TestData.Cifar10BinaryDir, parent.Find(DataSetKind.Cifar10Binary));
+        Assert.Null(loc.Find(DataSetKind.Mnist));
+        Assert.Null(loc.Find(DataSetKind.FashionMnist));
+    }
+
+    [Fact]
+    public void FindsFashionMnistAtItsDebianPlaceByDefault()
+    {
+        using var dir = new TempDir();
+        var loc = DataLocations.Resolve(dir.Path, null, "/nonexistent", TestData.FashionMnistDir);
+        Assert.Equal(TestData.FashionMnistDir, loc.Find(DataSetKind.FashionMnist));
+        Assert.Equal(Path.Combine(dir.Path, "fashion-mnist"), loc.CandidateFolders(DataSetKind.FashionMnist)[0]);
+        Assert.Equal(Path.Combine(dir.Path, "fashion-mnist"), loc.DownloadFolder(DataSetKind.FashionMnist));
+    }
+
+    [Fact]
+    public void SurveyReportsWhatIsPresentWhere()
+    {
+        using var dir = new TempDir();
+        // An incomplete CIFAR-10 binary folder: five batches, no test batch.
+        foreach (var n in Cifar10.BatchFileNames(Cifar10Format.Binary).Take(5)) dir.Write(Path.Combine("cifar-10-batches-bin", n), new byte[Cifar10.RecordBytes * 2]);
+        var loc = DataLocations.Resolve(dir.Path, null, "/nonexistent", TestData.FashionMnistDir);
+        var survey = loc.Survey().ToDictionary(s => s.Kind);
+        Assert.False(survey[DataSetKind.Cifar10Binary].Present);
+        Assert.Contains("incomplete (missing test_batch.bin)", survey[DataSetKind.Cifar10Binary].Detail);
+        Assert.True(survey[DataSetKind.FashionMnist].Present);
+        Assert.Equal("60000 training + 10000 test images.", survey[DataSetKind.FashionMnist].Detail);
+        Assert.False(survey[DataSetKind.Mnist].Present);
+        Assert.Contains(Path.Combine(dir.Path, "mnist"), survey[DataSetKind.Mnist].Detail);
+
+        dir.Write(Path.Combine("cifar-10-batches-bin", "test_batch.bin"), new byte[Cifar10.RecordBytes * 3]);
+        var bin = loc.Survey().Single(s => s.Kind == DataSetKind.Cifar10Binary);
+        Assert.True(bin.Present);
+        Assert.Equal("10 training images in 5 batches + 3 test images.", bin.Detail);
+
+        var text = loc.Describe();
+        Assert.Contains($"Data folder: {dir.Path} (from --data-dir)", text);
+        Assert.Contains("CIFAR-10 (binary)", text);
+        Assert.Contains("MNIST", text);
+    }
+
+    [Fact]
+    public void SurveyNeverThrowsForAnUnreadableFile()
+    {
+        using var dir = new TempDir();
+        foreach (var n in Idx.StandardFileNames) dir.Write(Path.Combine("mnist", n + ".gz"), [0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 3, 0xff, 0xff]);
+        var loc = DataLocations.Resolve(dir.Path, null, "/nonexistent", null);
+        var mnist = loc.Survey().Single(s => s.Kind == DataSetKind.Mnist);
+        Assert.True(mnist.Present);
+        Assert.Contains("unreadable", mnist.Detail);
+    }
+}

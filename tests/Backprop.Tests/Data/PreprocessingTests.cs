@@ -1,0 +1,86 @@
+using Backprop.Data;
+
+namespace Backprop.Tests.Data;
+
+public class PreprocessingTests
+{
+    private static readonly Lazy<Dataset<double>> Subset64 = new(() =>
+        Preprocessing.GetCifar10Data<double>(TestData.Cifar10PythonDir, numTraining: 4000, numValidation: 1000, numTest: 1000));
+
+    [Fact]
+    public void SplitsTheSubsetLikeGetCifar10Data()
+    {
+        var data = Subset64.Value;
+        Assert.Equal([4000, 3, 32, 32], data.XTrain.ShapeArray());
+        Assert.Equal([1000, 3, 32, 32], data.XVal.ShapeArray());
+        Assert.Equal([1000, 3, 32, 32], data.XTest!.ShapeArray());
+        Assert.Equal(4000, data.YTrain.Length);
+        Assert.Equal("CIFAR-10", data.Name);
+        Assert.Equal(Cifar10.ClassNames, data.ClassNames);
+
+        // Validation = training images [4000, 5000): batch 5 of the subset, whose first labels the README gives.
+        Assert.Equal([1, 8, 5, 1, 5, 7, 4, 3, 8, 2], data.YVal[..10]);
+        Assert.Equal([6, 9, 9, 4, 1, 1, 2, 7, 8, 3], data.YTrain[..10]);
+        Assert.Equal([3, 8, 8, 0, 6, 6, 1, 6, 3, 1], data.YTest![..10]);
+    }
+
+    [Fact]
+    public void SubtractsTheTrainingMeanImageFromEverySplit()
+    {
+        var data = Subset64.Value;
+        var (train, test) = Cifar10.Load(TestData.Cifar10BinaryDir);
+        var mean = data.MeanImage!;
+        Assert.Equal([3, 32, 32], mean.ShapeArray());
+
+        // The training set's mean is now zero at every pixel.
+        var xt = data.XTrain.Data;
+        for (int j = 0; j < 3072; j += 97)
+        {
+            double s = 0;
+            for (int i = 0; i < 4000; i++) s += xt[i * 3072 + j];
+            Assert.True(Math.Abs(s / 4000) < 1e-9, $"pixel {j}: mean {s / 4000}");
+        }
+        // Every split is raw pixel minus the same mean.
+        Assert.Equal(train.Pixels[4000 * 3072 + 5] - mean.Data[5], data.XVal.Data[5], 12);
+        Assert.Equal(test.Pixels[999 * 3072 + 3071] - mean.Data[3071], data.XTest!.Data[999 * 3072 + 3071], 12);
+        // Exactly NumPy's mean: integer sum over 4000 images divided once.
+        long sum = 0;
+        for (int i = 0; i < 4000; i++) sum += train.Pixels[i * 3072 + 100];
+        Assert.Equal(sum / 4000.0, mean.Data[100]);
+    }
+
+    [Fact]
+    public void Float32IsTheFloat64ResultRoundedOnce()
+    {
+        var d32 = Preprocessing.GetCifar10Data<float>(TestData.Cifar10BinaryDir, 4000, 1000, 1000);
+        var d64 = Subset64.Value;
+        Assert.Equal(d64.XTrain.Size, d32.XTrain.Size);
+        for (int i = 0; i < d64.XTrain.Size; i += 1009)
+            Assert.Equal((float)d64.XTrain.Data[i], d32.XTrain.Data[i]);
+        Assert.Equal((float)d64.MeanImage!.Data[7], d32.MeanImage!.Data[7]);
+    }
+
+    [Fact]
+    public void WithoutMeanSubtractionThePixelsAreRaw()
+    {
+        var data = Preprocessing.GetCifar10Data<float>(TestData.Cifar10BinaryDir, numTraining: 10, numValidation: 5, numTest: 0, subtractMean: false);
+        var (train, _) = Cifar10.Load(TestData.Cifar10BinaryDir);
+        Assert.Null(data.MeanImage);
+        Assert.Null(data.XTest);
+        Assert.Equal(train.Pixels[..(10 * 3072)].Select(b => (float)b), data.XTrain.Data);
+        Assert.Equal(train.Pixels[(10 * 3072)..(15 * 3072)].Select(b => (float)b), data.XVal.Data);
+    }
+
+    [Fact]
+    public void RequestsLargerThanTheDataAreArgumentExceptions()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Preprocessing.GetCifar10Data<float>(TestData.Cifar10BinaryDir));
+        Assert.Contains("asked for 49000 training + 1000 validation = 50000 training images", e.Message);
+        Assert.Contains("holds 5000", e.Message);
+        Assert.Contains(TestData.Cifar10BinaryDir, e.Message);
+        var t = Assert.Throws<ArgumentException>(() => Preprocessing.GetCifar10Data<float>(TestData.Cifar10BinaryDir, 4000, 1000, 1001));
+        Assert.Contains("asked for 1001 test images", t.Message);
+        Assert.Contains("holds 1000", t.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Preprocessing.GetCifar10Data<float>(TestData.Cifar10BinaryDir, 0, 1000, 1000));
+    }
+}
