@@ -125,9 +125,6 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Raised after every accuracy check.</summary>
     public event Action<EpochInfo>? AccuracyChecked;
 
-    /// <summary>Raised when a checkpoint is due (after every accuracy check) with the file name the options ask for.</summary>
-    public event Action<Solver<T>, string>? CheckpointDue;
-
     /// <summary>The learning rate currently in force (of the first parameter's rule).</summary>
     public double LearningRate => UpdateRules.Count == 0 ? 0 : UpdateRules.GetAt(0).Value.LearningRate;
 
@@ -213,7 +210,7 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
         if (Options.Verbose)
             Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"(Epoch {Epoch} / {Options.NumEpochs}) train acc: {trainAcc:F6}; val_acc: {valAcc:F6}"));
         AccuracyChecked?.Invoke(new EpochInfo(Epoch, Options.NumEpochs, Iteration, trainAcc, valAcc, LearningRate, best));
-        if (Options.CheckpointName is { } name) CheckpointDue?.Invoke(this, $"{name}_epoch_{Epoch}.npz");
+        if (Options.CheckpointName is { } name) Checkpoint.Save(this, $"{name}_epoch_{Epoch}.npz");
     }
 
     private static void Snapshot(ParameterSet<T> from, ParameterSet<T> into)

@@ -1,0 +1,24 @@
+using System.Numerics;
+using Backprop.Models;
+using Backprop.Tensors;
+
+namespace Backprop.Training;
+
+/// <summary>Builds the model a <see cref="TrainConfig"/> describes.</summary>
+public static class ModelFactory
+{
+    /// <summary>A new, initialised model; weights are drawn from <paramref name="rng"/>.</summary>
+    /// <param name="config">Architecture and regularisation.</param>
+    /// <param name="inputDim">Features per sample.</param>
+    /// <param name="numClasses">Number of classes.</param>
+    /// <param name="rng">Generator for the weights (and dropout masks).</param>
+    public static FullyConnectedNet<T> Create<T>(TrainConfig config, int inputDim, int numClasses, NumpyRandom rng) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        return config.Model == "twolayer"
+            ? new TwoLayerNet<T>(inputDim, config.Hidden[0], numClasses, config.WeightScale, config.Reg, rng)
+            : new FullyConnectedNet<T>(config.Hidden, inputDim, numClasses, config.Dropout, NormalizationNames.Parse(config.Normalization),
+                config.Reg, config.WeightScale, rng);
+    }
+}

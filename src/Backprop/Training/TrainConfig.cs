@@ -1,0 +1,185 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Backprop.Models;
+using Backprop.Optim;
+
+namespace Backprop.Training;
+
+/// <summary>
+/// Everything that defines a training run, by the names of the <c>backprop train</c> options (and of
+/// <c>config.json</c>): data, architecture, update rule and schedule, dtype and seed. Saved with every run so it can be
+/// repeated exactly.
+/// </summary>
+public sealed record TrainConfig
+{
+    /// <summary>cifar10, fashion-mnist or mnist.</summary>
+    [JsonPropertyName("dataset")] public string Dataset { get; init; } = "cifar10";
+
+    /// <summary>fc (FullyConnectedNet) or twolayer (the modular TwoLayerNet; its hidden size is the single entry of <see cref="Hidden"/>).</summary>
+    [JsonPropertyName("model")] public string Model { get; init; } = "fc";
+
+    /// <summary>Hidden layer sizes.</summary>
+    [JsonPropertyName("hidden")] public int[] Hidden { get; init; } = [500, 500, 500];
+
+    /// <summary>none, batchnorm or layernorm.</summary>
+    [JsonPropertyName("normalization")] public string Normalization { get; init; } = "batchnorm";
+
+    /// <summary>Dropout keep probability (1 = none).</summary>
+    [JsonPropertyName("dropout")] public double Dropout { get; init; } = 1.0;
+
+    /// <summary>L2 strength (0.5·reg·ΣW²).</summary>
+    [JsonPropertyName("reg")] public double Reg { get; init; }
+
+    /// <summary>Standard deviation of the initial weights.</summary>
+    [JsonPropertyName("weight_scale")] public double WeightScale { get; init; } = 1e-2;
+
+    /// <summary>sgd, sgd_momentum, sgd_nesterov_momentum, rmsprop, adam or adagrad.</summary>
+    [JsonPropertyName("update_rule")] public string UpdateRule { get; init; } = "adam";
+
+    /// <summary>Initial learning rate.</summary>
+    [JsonPropertyName("learning_rate")] public double LearningRate { get; init; } = 1e-3;
+
+    /// <summary>Learning-rate factor applied after every epoch.</summary>
+    [JsonPropertyName("lr_decay")] public double LrDecay { get; init; } = 0.9;
+
+    /// <summary>Number of epochs.</summary>
+    [JsonPropertyName("epochs")] public int Epochs { get; init; } = 10;
+
+    /// <summary>Minibatch size.</summary>
+    [JsonPropertyName("batch_size")] public int BatchSize { get; init; } = 100;
+
+    /// <summary>Training images (the first rows of the training set); null = the data set's default.</summary>
+    [JsonPropertyName("num_train")] public int? NumTrain { get; init; }
+
+    /// <summary>Validation images (the rows after the training ones); null = the data set's default.</summary>
+    [JsonPropertyName("num_val")] public int? NumVal { get; init; }
+
+    /// <summary>Test images (the first rows of the test set); null = all the data set has, up to its default.</summary>
+    [JsonPropertyName("num_test")] public int? NumTest { get; init; }
+
+    /// <summary>float32 or float64.</summary>
+    [JsonPropertyName("dtype")] public string Dtype { get; init; } = "float32";
+
+    /// <summary>Seed of the generator for weights, dropout masks and minibatches.</summary>
+    [JsonPropertyName("seed")] public uint Seed { get; init; }
+
+    /// <summary>Training images subsampled for each training-accuracy check.</summary>
+    [JsonPropertyName("num_train_samples")] public int? NumTrainSamples { get; init; } = 1000;
+
+    /// <summary>
+    /// The best configuration measured for each data set (see README.md, "Accuracy"): what <c>backprop train</c>
+    /// trains when no option is given.
+    /// </summary>
+    public static TrainConfig DefaultFor(string dataset) => Canonical(dataset) switch
+    {
+        "fashion-mnist" or "mnist" => new TrainConfig
+        {
+            Dataset = Canonical(dataset), Hidden = [500, 500, 500], Normalization = "batchnorm", Dropout = 0.8,
+            UpdateRule = "adam", LearningRate = 1e-3, LrDecay = 0.9, Epochs = 15, BatchSize = 100, WeightScale = 1e-2,
+        },
+        _ => new TrainConfig
+        {
+            Dataset = "cifar10", Hidden = [500, 500, 500], Normalization = "batchnorm", Dropout = 1.0,
+            UpdateRule = "adam", LearningRate = 1e-3, LrDecay = 0.9, Epochs = 10, BatchSize = 100, WeightScale = 1e-2,
+        },
+    };
+
+    /// <summary>The canonical data set name: cifar10, fashion-mnist or mnist.</summary>
+    /// <exception cref="ArgumentException">Any other name.</exception>
+    public static string Canonical(string dataset) => dataset?.Trim().ToLowerInvariant() switch
+    {
+        "cifar10" or "cifar-10" or "cifar" => "cifar10",
+        "fashion-mnist" or "fashion_mnist" or "fashionmnist" or "fashion" => "fashion-mnist",
+        "mnist" => "mnist",
+        _ => throw new ArgumentException($"Unknown dataset '{dataset}': use cifar10, fashion-mnist or mnist.", nameof(dataset)),
+    };
+
+    /// <summary>True for float64, false for float32.</summary>
+    public bool IsFloat64 => Dtype.Trim().ToLowerInvariant() switch
+    {
+        "float32" or "float" or "single" => false,
+        "float64" or "double" => true,
+        _ => throw new ArgumentException($"Unknown dtype '{Dtype}': use float32 or float64.", nameof(Dtype)),
+    };
+
+    /// <summary>Checks every value; throws <see cref="ArgumentException"/> naming the option and the value.</summary>
+    public TrainConfig Validate()
+    {
+        Canonical(Dataset);
+        _ = IsFloat64;
+        if (Model is not ("fc" or "twolayer")) throw new ArgumentException($"Unknown model '{Model}': use fc or twolayer.", "model");
+        if (Hidden is null || (Model == "twolayer" && Hidden.Length != 1))
+            throw new ArgumentException($"--hidden: the twolayer model takes exactly one hidden size, got {Hidden?.Length ?? 0}.", "hidden");
+        foreach (var h in Hidden)
+            if (h <= 0) throw new ArgumentException($"--hidden: layer sizes must be positive, got {h}.", "hidden");
+        NormalizationNames.Parse(Normalization);
+        if (Model == "twolayer" && NormalizationNames.Parse(Normalization) != Models.Normalization.None)
+            throw new ArgumentException("--normalization: the twolayer model has no normalization; use --model fc.", "normalization");
+        if (!(Dropout > 0 && Dropout <= 1)) throw new ArgumentException($"--dropout: the keep probability must lie in (0, 1], got {F(Dropout)}.", "dropout");
+        if (!(Reg >= 0) || double.IsInfinity(Reg)) throw new ArgumentException($"--reg: must be a finite number ≥ 0, got {F(Reg)}.", "reg");
+        if (!(WeightScale > 0) || double.IsInfinity(WeightScale)) throw new ArgumentException($"--weight-scale: must be a positive number, got {F(WeightScale)}.", "weight_scale");
+        UpdateRules.KeysOf(UpdateRule);
+        if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) throw new ArgumentException($"--learning-rate: must be a positive number, got {F(LearningRate)}.", "learning_rate");
+        if (!(LrDecay > 0) || double.IsInfinity(LrDecay)) throw new ArgumentException($"--lr-decay: must be a positive number, got {F(LrDecay)}.", "lr_decay");
+        if (Epochs <= 0) throw new ArgumentException($"--epochs: must be positive, got {Epochs}.", "epochs");
+        if (BatchSize <= 0) throw new ArgumentException($"--batch-size: must be positive, got {BatchSize}.", "batch_size");
+        if (NumTrain is <= 0) throw new ArgumentException($"--num-train: must be positive, got {NumTrain}.", "num_train");
+        if (NumVal is <= 0) throw new ArgumentException($"--num-val: must be positive, got {NumVal}.", "num_val");
+        if (NumTest is < 0) throw new ArgumentException($"--num-test: must be ≥ 0, got {NumTest}.", "num_test");
+        if (NumTrainSamples is <= 0) throw new ArgumentException($"num_train_samples: must be positive, got {NumTrainSamples}.", "num_train_samples");
+        return this;
+    }
+
+    /// <summary>The Solver options this configuration implies (quiet unless <paramref name="output"/> is given).</summary>
+    public SolverOptions ToSolverOptions(TextWriter? output = null, int printEvery = 100) => new()
+    {
+        UpdateRule = UpdateRule,
+        OptimConfig = new Dictionary<string, double> { ["learning_rate"] = LearningRate },
+        LrDecay = LrDecay,
+        BatchSize = BatchSize,
+        NumEpochs = Epochs,
+        NumTrainSamples = NumTrainSamples,
+        PrintEvery = printEvery,
+        Verbose = output is not null,
+        Output = output,
+    };
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        AllowTrailingCommas = true,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+    };
+
+    /// <summary>The configuration as indented JSON (<c>config.json</c>).</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    /// <summary>
+    /// Reads a configuration; keys not given keep the data set's defaults (the file's <c>dataset</c>, else
+    /// <paramref name="fallbackDataset"/>). Unknown keys and wrong types are an <see cref="InvalidDataException"/>
+    /// naming the key.
+    /// </summary>
+    public static TrainConfig FromJson(string json, string source = "config", string fallbackDataset = "cifar10")
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        try
+        {
+            using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
+            if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{source}: expected a JSON object.");
+            string dataset = doc.RootElement.TryGetProperty("dataset", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString()! : fallbackDataset;
+            // Start from the data set's defaults and overlay the keys present.
+            var merged = JsonSerializer.SerializeToNode(DefaultFor(dataset), Json)!.AsObject();
+            foreach (var p in doc.RootElement.EnumerateObject())
+                merged[p.Name] = System.Text.Json.Nodes.JsonNode.Parse(p.Value.GetRawText());
+            return merged.Deserialize<TrainConfig>(Json) ?? throw new InvalidDataException($"{source}: empty configuration.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{source}: {e.Message}", e);
+        }
+    }
+
+    private static string F(double v) => v.ToString("G", CultureInfo.InvariantCulture);
+}

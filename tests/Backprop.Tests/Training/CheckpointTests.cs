@@ -1,0 +1,107 @@
+using Backprop.Data;
+using Backprop.Models;
+using Backprop.Tensors;
+using Backprop.Tests.Data;
+using Backprop.Training;
+
+namespace Backprop.Tests.Training;
+
+/// <summary>Checkpoints resume a run to the bit; model files round-trip with the notebooks' names.</summary>
+public class CheckpointTests
+{
+    private static Dataset<float> Data()
+    {
+        var rng = new NumpyRandom(3);
+        var x = rng.Randn<float>(80, 12);
+        var y = rng.Randint(3, 80);
+        for (int i = 0; i < 80; i++) x[i, y[i]] += 2f;
+        return new Dataset<float>(x, y, x, y, NumClasses: 3);
+    }
+
+    private static (FullyConnectedNet<float> Model, Solver<float> Solver) Build(string rule, string? checkpointName = null)
+    {
+        var rng = new NumpyRandom(9);
+        var model = new FullyConnectedNet<float>([16, 8], inputDim: 12, numClasses: 3, dropoutKeep: 0.8, normalization: Normalization.BatchNorm, rng: rng);
+        var options = new SolverOptions
+        {
+            UpdateRule = rule, OptimConfig = new Dictionary<string, double> { ["learning_rate"] = 1e-2 },
+            LrDecay = 0.9, NumEpochs = 4, BatchSize = 10, NumTrainSamples = 30, Verbose = false, CheckpointName = checkpointName,
+        };
+        return (model, new Solver<float>(model, Data(), options, new NumpyRandom(4)));
+    }
+
+    [Theory]
+    [InlineData("adam", 13)]
+    [InlineData("sgd_momentum", 8)]
+    [InlineData("rmsprop", 1)]
+    public void ResumedRun_EqualsUninterruptedRun(string rule, int stopAt)
+    {
+        using var dir = new TempDir();
+        var (whole, wholeSolver) = Build(rule);
+        wholeSolver.Train();
+
+        var (first, firstSolver) = Build(rule);
+        using (var cts = new CancellationTokenSource())
+        {
+            firstSolver.IterationCompleted += i => { if (i.Iteration == stopAt) cts.Cancel(); };
+            firstSolver.Train(cts.Token);
+        }
+        var path = Path.Combine(dir.Path, "ckpt.npz");
+        Checkpoint.Save(firstSolver, path, new TrainConfig { UpdateRule = rule });
+
+        var (resumed, resumedSolver) = Build(rule);      // a fresh process would rebuild exactly this
+        Checkpoint.Restore(resumedSolver, path);
+        Assert.Equal(stopAt, resumedSolver.Iteration);
+        resumedSolver.Train();
+
+        Assert.Equal(wholeSolver.LossHistory, resumedSolver.LossHistory);
+        Assert.Equal(wholeSolver.ValAccHistory, resumedSolver.ValAccHistory);
+        foreach (var (k, v) in whole.Params) Assert.Equal(v.Data, resumed.Params[k].Data);
+        foreach (var (k, v) in whole.Buffers) Assert.Equal(v.Data, resumed.Buffers[k].Data);
+        Assert.Equal(rule, Checkpoint.ReadConfig(path)!.UpdateRule);
+    }
+
+    [Fact]
+    public void CheckpointName_WritesOneFilePerEpoch()
+    {
+        using var dir = new TempDir();
+        var (_, solver) = Build("adam", Path.Combine(dir.Path, "run"));
+        solver.Train();
+        for (int e = 0; e <= 4; e++) Assert.True(File.Exists(Path.Combine(dir.Path, $"run_epoch_{e}.npz")), $"epoch {e}");
+        Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public void Restore_RejectsAnotherSchedule_AndNonCheckpoints()
+    {
+        using var dir = new TempDir();
+        var (_, solver) = Build("adam");
+        var path = Path.Combine(dir.Path, "c.npz");
+        Checkpoint.Save(solver, path);
+        var (_, other) = Build("sgd");
+        Assert.Contains("written for", Assert.Throws<InvalidDataException>(() => Checkpoint.Restore(other, path)).Message);
+        var model = Path.Combine(dir.Path, "m.npz");
+        ModelFile.Save(solver.Model, model);
+        Assert.Contains("not a Backprop checkpoint", Assert.Throws<InvalidDataException>(() => Checkpoint.Restore(solver, model)).Message);
+    }
+
+    [Fact]
+    public void ModelFile_RoundTrips_WithNotebookNames()
+    {
+        using var dir = new TempDir();
+        var (model, solver) = Build("adam");
+        solver.Train();
+        var path = Path.Combine(dir.Path, "model.npz");
+        ModelFile.Save(model, path);
+        var names = Npz.Load(path).Keys.ToHashSet();
+        Assert.Superset(new HashSet<string> { "W1", "b1", "gamma1", "beta1", "W3", "b3", "running_mean1", "running_var2" }, names);
+
+        var copy = new FullyConnectedNet<float>([16, 8], inputDim: 12, numClasses: 3, dropoutKeep: 0.8, normalization: Normalization.BatchNorm, rng: new NumpyRandom(123));
+        ModelFile.Load(copy, path);
+        var x = Data().XVal;
+        Assert.Equal(model.Loss(x).Data, copy.Loss(x).Data);
+
+        var wrong = new FullyConnectedNet<float>([16, 9], inputDim: 12, numClasses: 3, normalization: Normalization.BatchNorm);
+        Assert.Contains("'W2' has shape (16, 8)", Assert.Throws<InvalidDataException>(() => ModelFile.Load(wrong, path)).Message);
+    }
+}

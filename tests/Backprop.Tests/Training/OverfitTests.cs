@@ -1,0 +1,38 @@
+using Backprop.Data;
+using Backprop.Models;
+using Backprop.Tensors;
+using Backprop.Training;
+
+namespace Backprop.Tests.Training;
+
+/// <summary>
+/// The notebooks' sanity check on real CIFAR-10 images (the shared subset): a 3-layer and a 5-layer net must reach
+/// 100% training accuracy on 50 images within 20 epochs, with the notebooks' hyperparameters.
+/// </summary>
+public class OverfitTests
+{
+    private static Dataset<double> SmallData()
+    {
+        var data = Preprocessing.GetCifar10Data<double>(TestData.Cifar10PythonDir, numTraining: 4000, numValidation: 1000, numTest: 0);
+        var x = new NDArray<double>(50, 3, 32, 32);
+        Array.Copy(data.XTrain.Data, x.Data, x.Size);
+        return new Dataset<double>(x, data.YTrain[..50], data.XVal, data.YVal);
+    }
+
+    [Theory]
+    [InlineData(new[] { 100, 100 }, 1e-2, 1e-2)]            // seeds 000/003: three-layer net
+    [InlineData(new[] { 100, 100, 100, 100 }, 1e-1, 2e-3)]  // seed 003: five-layer net
+    public void OverfitsFiftyImages(int[] hidden, double weightScale, double learningRate)
+    {
+        var rng = new NumpyRandom(231);
+        var model = new FullyConnectedNet<double>(hidden, weightScale: weightScale, rng: rng);
+        var solver = new Solver<double>(model, SmallData(), new SolverOptions
+        {
+            UpdateRule = "sgd", OptimConfig = new Dictionary<string, double> { ["learning_rate"] = learningRate },
+            NumEpochs = 20, BatchSize = 25, PrintEvery = 10, Verbose = false,
+        }, rng);
+        solver.Train();
+        Assert.Equal(40, solver.LossHistory.Count);
+        Assert.True(solver.TrainAccHistory.Max() == 1.0, $"training accuracy history: {string.Join(" ", solver.TrainAccHistory)}");
+    }
+}
