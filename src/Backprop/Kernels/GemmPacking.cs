@@ -1,0 +1,78 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace Backprop.Kernels;
+
+/// <summary>
+/// Copies blocks of op(A) and op(B) into the micro-panel layouts the kernels stream through, zero-padding past the
+/// matrix edge. Transposes happen here, element by element, and are never materialised as whole matrices.
+/// </summary>
+internal static unsafe class GemmPacking
+{
+    /// <summary>
+    /// A micro-panel: dst[p·mr + r] = op(A)[i0 + r, p0 + p] for p &lt; kc, r &lt; mr, 0 past row m.
+    /// A is stored (m×k), or (k×m) when <paramref name="transA"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void PackA<T>(T* a, int m, int k, bool transA, int i0, int p0, int kc, int mr, T* dst)
+        where T : unmanaged, INumberBase<T>
+    {
+        int rows = Math.Min(mr, m - i0);
+        if (transA)
+        {
+            // Row p of the stored A holds op(A)[., p] contiguously: copy mr of them per p.
+            T* src = a + (nint)p0 * m + i0;
+            for (int p = 0; p < kc; p++, src += m, dst += mr)
+            {
+                for (int r = 0; r < rows; r++) dst[r] = src[r];
+                for (int r = rows; r < mr; r++) dst[r] = T.Zero;
+            }
+            return;
+        }
+        // Row i of the stored A is op(A)[i, .]: read each row contiguously, scatter with stride mr.
+        for (int r = 0; r < rows; r++)
+        {
+            T* src = a + (nint)(i0 + r) * k + p0;
+            T* d = dst + r;
+            for (int p = 0; p < kc; p++, d += mr) *d = src[p];
+        }
+        for (int r = rows; r < mr; r++)
+        {
+            T* d = dst + r;
+            for (int p = 0; p < kc; p++, d += mr) *d = T.Zero;
+        }
+    }
+
+    /// <summary>
+    /// B micro-panel: dst[p·nr + j] = op(B)[p0 + p, j0 + j] for p &lt; kc, j &lt; nr, 0 past column n.
+    /// B is stored (k×n), or (n×k) when <paramref name="transB"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void PackB<T>(T* b, int n, int k, bool transB, int j0, int p0, int kc, int nr, T* dst)
+        where T : unmanaged, INumberBase<T>
+    {
+        int cols = Math.Min(nr, n - j0);
+        if (!transB)
+        {
+            T* src = b + (nint)p0 * n + j0;
+            for (int p = 0; p < kc; p++, src += n, dst += nr)
+            {
+                new ReadOnlySpan<T>(src, cols).CopyTo(new Span<T>(dst, cols));
+                for (int j = cols; j < nr; j++) dst[j] = T.Zero;
+            }
+            return;
+        }
+        // Row j of the stored B is op(B)[., j]: read it contiguously, scatter with stride nr.
+        for (int j = 0; j < cols; j++)
+        {
+            T* src = b + (nint)(j0 + j) * k + p0;
+            T* d = dst + j;
+            for (int p = 0; p < kc; p++, d += nr) *d = src[p];
+        }
+        for (int j = cols; j < nr; j++)
+        {
+            T* d = dst + j;
+            for (int p = 0; p < kc; p++, d += nr) *d = T.Zero;
+        }
+    }
+}
