@@ -8,7 +8,7 @@ namespace Backprop.Bench;
 
 /// <summary>
 /// The <c>gemm</c> command: times every <see cref="GemmCase"/> for float and double and prints one JSON object per
-/// line: {"impl","case","dtype","m","n","k","layout","threads","seconds","gflops","best_gflops","pct_peak"}.
+/// line: {"impl","case","dtype","m","n","k","layout","threads","seconds","gflops","best_gflops","pct_peak","gflops_per_cpu"}.
 /// </summary>
 public static class GemmRunner
 {
@@ -52,6 +52,9 @@ public static class GemmRunner
         while (warmCalls < 3 || warm.Elapsed.TotalSeconds < Math.Min(0.3, budget / 3)) { Call(); warmCalls++; }
 
         var times = new List<double>();
+        var process = Process.GetCurrentProcess();
+        process.Refresh();
+        var cpu0 = process.TotalProcessorTime;
         var total = Stopwatch.StartNew();
         while (times.Count < 5 || (total.Elapsed.TotalSeconds < budget && times.Count < 100_000))
         {
@@ -59,6 +62,8 @@ public static class GemmRunner
             Call();
             times.Add(Stopwatch.GetElapsedTime(t0).TotalSeconds);
         }
+        process.Refresh();
+        double cpuPerCall = (process.TotalProcessorTime - cpu0).TotalSeconds / times.Count;
         times.Sort();
         double median = times[times.Count / 2], best = times[0];
         int threads = Math.Min(Parallelism.MaxThreads, Environment.ProcessorCount);
@@ -74,6 +79,9 @@ public static class GemmRunner
             gflops = Math.Round(gflops, 1),
             best_gflops = Math.Round(c.Flops / best / 1e9, 1),
             pct_peak = Math.Round(100 * gflops / peak, 1),
+            // Flops per CPU-second of this process (spinning included): a per-core rate that other load on the machine
+            // barely disturbs, for tuning on a shared box.
+            gflops_per_cpu = Math.Round(c.Flops / cpuPerCall / 1e9, 1),
         });
     }
 }

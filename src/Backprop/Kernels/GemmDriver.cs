@@ -48,6 +48,13 @@ internal static unsafe class GemmDriver<T, TKernel>
             TransA = transA, TransB = transB, Accumulate = accumulate, Plan = plan,
             PackedA = GemmScratch<T>.ForA((nint)plan.MPanels * TKernel.MR * k),
         };
+        if (plan.Serial)
+        {
+            // Too small to repay waking a worker: same pieces, in order, on this thread.
+            for (int piece = 0; piece < plan.PackPieces; piece++) PackAPiece(piece, in call);
+            for (int piece = 0; piece < plan.ComputePieces; piece++) ComputePiece(piece, in call);
+            return;
+        }
         Parallelism.For(plan.PackPieces, in call, PackABody);
         Parallelism.For(plan.ComputePieces, in call, ComputeBody);
     }
@@ -57,6 +64,7 @@ internal static unsafe class GemmDriver<T, TKernel>
     private static T* PackedAPanel(in GemmCall<T> s, int p0, int kc, int ir) =>
         s.PackedA + (nint)p0 * s.Plan.MPanels * TKernel.MR + (nint)ir * TKernel.MR * kc;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackAPiece(int piece, in GemmCall<T> s)
     {
         var plan = s.Plan;
@@ -135,6 +143,7 @@ internal static unsafe class GemmDriver<T, TKernel>
     }
 
     /// <summary>Copies (or adds) the valid rows×cols corner of a tile computed into scratch; same rounding as the kernel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MergeEdge(T* tile, int tileStride, T* c, int ldc, int rows, int cols, bool add)
     {
         for (int r = 0; r < rows; r++, tile += tileStride, c += ldc)

@@ -18,6 +18,11 @@ internal static unsafe class GemmPacking
         where T : unmanaged, INumberBase<T>
     {
         int rows = Math.Min(mr, m - i0);
+        if (GemmTranspose.IsSupported<T>())
+        {
+            PackAVector(a, m, k, transA, i0, p0, kc, mr, rows, dst);
+            return;
+        }
         if (transA)
         {
             // Row p of the stored A holds op(A)[., p] contiguously: copy mr of them per p.
@@ -52,6 +57,11 @@ internal static unsafe class GemmPacking
         where T : unmanaged, INumberBase<T>
     {
         int cols = Math.Min(nr, n - j0);
+        if (GemmTranspose.IsSupported<T>())
+        {
+            PackBVector(b, n, k, transB, j0, p0, kc, nr, cols, dst);
+            return;
+        }
         if (!transB)
         {
             T* src = b + (nint)p0 * n + j0;
@@ -74,5 +84,49 @@ internal static unsafe class GemmPacking
             T* d = dst + j;
             for (int p = 0; p < kc; p++, d += nr) *d = T.Zero;
         }
+    }
+
+    /// <summary>AVX-512 PackA: contiguous copies when transposed storage already runs along rows, else L×L transposes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackAVector<T>(T* a, int m, int k, bool transA, int i0, int p0, int kc, int mr, int rows, T* dst)
+        where T : unmanaged, INumberBase<T>
+    {
+        if (transA)
+        {
+            T* src = a + (nint)p0 * m + i0;
+            for (int p = 0; p < kc; p++, src += m, dst += mr) GemmTranspose.CopyPadded(src, rows, dst, mr);
+            return;
+        }
+        int lanes = System.Runtime.Intrinsics.Vector512<T>.Count;
+        T* rowsStart = a + (nint)i0 * k + p0;
+        int p0Tail = kc - kc % lanes;
+        for (int r0 = 0; r0 < mr; r0 += lanes)
+        for (int p = 0; p < p0Tail; p += lanes)
+            GemmTranspose.Block(rowsStart + (nint)r0 * k + p, k, Math.Clamp(rows - r0, 0, lanes), dst + (nint)p * mr + r0, mr, Math.Min(lanes, mr - r0));
+        for (int p = p0Tail; p < kc; p++)
+        for (int r = 0; r < mr; r++)
+            dst[(nint)p * mr + r] = r < rows ? rowsStart[(nint)r * k + p] : T.Zero;
+    }
+
+    /// <summary>AVX-512 PackB: contiguous copies when B's rows run along columns, else L×L transposes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackBVector<T>(T* b, int n, int k, bool transB, int j0, int p0, int kc, int nr, int cols, T* dst)
+        where T : unmanaged, INumberBase<T>
+    {
+        if (!transB)
+        {
+            T* src = b + (nint)p0 * n + j0;
+            for (int p = 0; p < kc; p++, src += n, dst += nr) GemmTranspose.CopyPadded(src, cols, dst, nr);
+            return;
+        }
+        int lanes = System.Runtime.Intrinsics.Vector512<T>.Count;
+        T* colsStart = b + (nint)j0 * k + p0;
+        int pTail = kc - kc % lanes;
+        for (int c0 = 0; c0 < nr; c0 += lanes) // one group of L source rows at a time: L read streams, not nr
+        for (int p = 0; p < pTail; p += lanes)
+            GemmTranspose.Block(colsStart + (nint)c0 * k + p, k, Math.Clamp(cols - c0, 0, lanes), dst + (nint)p * nr + c0, nr, Math.Min(lanes, nr - c0));
+        for (int p = pTail; p < kc; p++)
+        for (int j = 0; j < nr; j++)
+            dst[(nint)p * nr + j] = j < cols ? colsStart[(nint)j * k + p] : T.Zero;
     }
 }

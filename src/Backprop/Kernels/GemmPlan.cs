@@ -26,6 +26,8 @@ internal readonly struct GemmPlan
     public int RowBlocks { get; }
     public int PackPieces { get; }
     public bool DirectB { get; }
+    /// <summary>Too little work to split over threads: run every piece on the calling thread.</summary>
+    public bool Serial { get; }
 
     public int ComputePieces => Strips * RowBlocks;
 
@@ -39,7 +41,8 @@ internal readonly struct GemmPlan
         RowPanelsPerBlock = Math.Max(1, ABlockBytes / (mr * Kc * elementSize));
         DirectB = !transB && m <= DirectBMaxRows;
 
-        if (2L * m * n * k < ParallelFlops) threads = 1;
+        Serial = threads <= 1 || 2L * m * n * k < ParallelFlops;
+        if (Serial) threads = 1;
         int maxStripPanels = Math.Max(1, MaxStripColumns / nr);
         int strips = (NPanels + maxStripPanels - 1) / maxStripPanels;
         strips = strips < threads ? Math.Min(NPanels, threads) : Math.Min(NPanels, RoundUp(strips, threads));

@@ -43,6 +43,9 @@ internal static class ParallelismPool
             _inside = true;
             RunPieces(job);
             _inside = false;
+            // No piece is left to claim: workers that have not started are not needed.
+            for (int w = 0; w < threads - 1; w++)
+                if (workers[w].TryRevoke()) Interlocked.Decrement(ref _pending);
             WaitForWorkers();
 
             var error = _error;

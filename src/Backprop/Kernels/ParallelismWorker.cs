@@ -25,12 +25,20 @@ internal sealed class ParallelismWorker
         _wake.Set();
     }
 
-    /// <summary>Returns once assigned: spins for <paramref name="spinTicks"/>, then blocks until woken.</summary>
+    /// <summary>
+    /// Takes back an assignment the worker has not picked up yet (it may be asleep, or waiting for a core on a busy
+    /// machine), so the caller need not wait for it. True when revoked: the worker will not run this loop.
+    /// </summary>
+    public bool TryRevoke() => Interlocked.CompareExchange(ref _assigned, 0, 1) == 1;
+
+    /// <summary>Returns once assigned (and the assignment claimed): spins for <paramref name="spinTicks"/>, then blocks.</summary>
     public void WaitForAssignment(long spinTicks)
     {
         long deadline = Stopwatch.GetTimestamp() + spinTicks;
-        while (Volatile.Read(ref _assigned) == 0)
+        while (true)
         {
+            // Claim with a CAS: the caller may be revoking the same assignment; exactly one of us wins.
+            if (Volatile.Read(ref _assigned) == 1 && Interlocked.CompareExchange(ref _assigned, 0, 1) == 1) return;
             if (Stopwatch.GetTimestamp() < deadline)
             {
                 Thread.SpinWait(8);
@@ -43,6 +51,5 @@ internal sealed class ParallelismWorker
                 _wake.Reset();
             }
         }
-        Volatile.Write(ref _assigned, 0);
     }
 }
