@@ -25,7 +25,11 @@ public static class Gemm
         fixed (T* pa = a, pb = b, pc = c)
         {
             bool simdType = typeof(T) == typeof(float) || typeof(T) == typeof(double);
-            if (simdType && GemmKernel512<T>.IsSupported)
+            // Wide tiles (6×64 float, 6×32 double) load fewer values per FMA; narrow outputs would waste their lanes.
+            // The choice depends on the shape only, and both kernels compute each element with the same FMA chain.
+            if (simdType && GemmKernel512Wide<T>.IsSupported && n > GemmKernel512<T>.NR)
+                GemmDriver<T, GemmKernel512Wide<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate);
+            else if (simdType && GemmKernel512<T>.IsSupported)
                 GemmDriver<T, GemmKernel512<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate);
             else if (simdType && GemmKernel256<T>.IsSupported)
                 GemmDriver<T, GemmKernel256<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate);

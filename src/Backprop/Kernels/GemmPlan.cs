@@ -7,15 +7,17 @@ namespace Backprop.Kernels;
 internal readonly struct GemmPlan
 {
     /// <summary>Bytes of one packed A row-of-K: K panels are ≈1024 float / 512 double deep.</summary>
-    private const int KcBytes = 4096;
+    private static readonly int KcBytes = Env("GEMM_KCB", 4096);
     /// <summary>L2 share for the block of packed A that B micro-panels stream past (L2 is 1 MB on the target).</summary>
-    private const int ABlockBytes = 448 << 10;
+    private static readonly int ABlockBytes = Env("GEMM_AB", 448) << 10;
     /// <summary>Most columns one piece owns; its packed B strip then stays about 1 MB.</summary>
-    private const int MaxStripColumns = 256;
+    private static readonly int MaxStripColumns = Env("GEMM_NB", 256);
     /// <summary>Below this many flops, waking a worker costs more than it saves.</summary>
     private const long ParallelFlops = 2L << 20;
     /// <summary>Up to this many rows of C, B (not transposed) is read in place: too little reuse to repay packing it.</summary>
     internal static int DirectBMaxRows = 512;
+
+    private static int Env(string name, int fallback) => int.TryParse(Environment.GetEnvironmentVariable(name), out var v) ? v : fallback;
 
     public int KPanels { get; }
     public int Kc { get; }
