@@ -22,8 +22,8 @@ internal readonly unsafe struct GemmCall<T> where T : unmanaged
 /// <summary>
 /// Blocked GEMM around a micro-kernel (GotoBLAS/BLIS loops). Phase 1 packs all of op(A) once, K panel by K panel, into
 /// MR-row micro-panels shared by every piece. Phase 2 gives each piece a strip of C columns (× a block of rows when
-/// there are few columns); for each K panel in order it packs or points at its B micro-panels and sweeps its tiles,
-/// an L2-sized block of A rows at a time.
+/// there are few columns); for each K panel in order it sweeps its tiles an L2-sized block of A rows at a time, packing
+/// each B micro-panel of its strip just before first use.
 /// </summary>
 internal static unsafe class GemmDriver<T, TKernel>
     where T : unmanaged, IFloatingPointIeee754<T>
@@ -41,12 +41,12 @@ internal static unsafe class GemmDriver<T, TKernel>
             if (!accumulate) new Span<T>(c, m * n).Clear();
             return;
         }
-        var plan = new GemmPlan(m, n, k, transB, TKernel.MR, TKernel.NR, sizeof(T), Parallelism.MaxThreads);
+        var plan = new GemmPlan(m, n, k, TKernel.MR, TKernel.NR, sizeof(T), Parallelism.MaxThreads);
         var call = new GemmCall<T>
         {
             A = a, B = b, C = c, M = m, N = n, K = k,
             TransA = transA, TransB = transB, Accumulate = accumulate, Plan = plan,
-            PackedA = GemmScratch<T>.ForA((nint)plan.MPanels * TKernel.MR * k),
+            PackedA = GemmScratch<T>.ForA((nint)plan.KPanels * plan.MPanels * PanelLength(plan.Kc)),
         };
         if (plan.Serial)
         {
@@ -62,7 +62,10 @@ internal static unsafe class GemmDriver<T, TKernel>
     /// <summary>Packed A of K panel starting at <paramref name="p0"/>, micro-panel <paramref name="ir"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static T* PackedAPanel(in GemmCall<T> s, int p0, int kc, int ir) =>
-        s.PackedA + (nint)p0 * s.Plan.MPanels * TKernel.MR + (nint)ir * TKernel.MR * kc;
+        s.PackedA + (nint)(p0 / s.Plan.Kc) * s.Plan.MPanels * PanelLength(s.Plan.Kc) + (nint)ir * PanelLength(kc);
+
+    /// <summary>Values of one packed A micro-panel of depth kc, slack included.</summary>
+    private static nint PanelLength(int kc) => (nint)TKernel.MR * kc + GemmPacking.PanelSlackBytes / sizeof(T);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackAPiece(int piece, in GemmCall<T> s)
@@ -88,52 +91,34 @@ internal static unsafe class GemmDriver<T, TKernel>
         int jEnd = GemmPlan.SplitStart(plan.NPanels, plan.Strips, strip + 1);
         int iStart = GemmPlan.SplitStart(plan.MPanels, plan.RowBlocks, rowBlock);
         int iEnd = GemmPlan.SplitStart(plan.MPanels, plan.RowBlocks, rowBlock + 1);
-        bool lastPanelPartial = n % nr != 0;
-        // Direct B still packs a ragged last panel (zero-padded); otherwise the whole strip is packed.
-        int packedPanels = plan.DirectB ? 1 : jEnd - jStart;
-        T* packedB = GemmScratch<T>.ForB((nint)packedPanels * plan.Kc * nr);
+        T* packedB = GemmScratch<T>.ForB((nint)(jEnd - jStart) * plan.Kc * nr);
         T* edge = stackalloc T[mr * nr];
 
         for (int pc = 0; pc < plan.KPanels; pc++)
         {
             int p0 = pc * plan.Kc, kc = Math.Min(plan.Kc, s.K - p0);
             bool add = s.Accumulate || pc > 0;
-            if (!plan.DirectB)
-            {
-                for (int jr = jStart; jr < jEnd; jr++)
-                    GemmPacking.PackB(s.B, n, s.K, s.TransB, jr * nr, p0, kc, nr, packedB + (nint)(jr - jStart) * kc * nr);
-            }
-            else if (jEnd == plan.NPanels && lastPanelPartial)
-            {
-                GemmPacking.PackB(s.B, n, s.K, s.TransB, (jEnd - 1) * nr, p0, kc, nr, packedB);
-            }
-
             for (int iBlock = iStart; iBlock < iEnd; iBlock += plan.RowPanelsPerBlock)
             {
                 int iBlockEnd = Math.Min(iEnd, iBlock + plan.RowPanelsPerBlock);
                 for (int jr = jStart; jr < jEnd; jr++)
                 {
                     int j0 = jr * nr;
-                    bool fullColumns = j0 + nr <= n;
                     T* bPanel = packedB + (nint)(jr - jStart) * kc * nr;
-                    nint ldb = nr;
-                    if (plan.DirectB)
-                    {
-                        bPanel = fullColumns ? s.B + (nint)p0 * n + j0 : packedB;
-                        ldb = fullColumns ? n : nr;
-                    }
+                    // Pack each B micro-panel just before its first sweep, so it is still in L2 when the kernels read it.
+                    if (iBlock == iStart) GemmPacking.PackB(s.B, n, s.K, s.TransB, j0, p0, kc, nr, bPanel);
                     for (int ir = iBlock; ir < iBlockEnd; ir++)
                     {
                         int i0 = ir * mr;
                         T* aPanel = PackedAPanel(s, p0, kc, ir);
                         T* cTile = s.C + (nint)i0 * n + j0;
-                        if (fullColumns && i0 + mr <= s.M)
+                        if (j0 + nr <= n && i0 + mr <= s.M)
                         {
-                            TKernel.Run(aPanel, bPanel, ldb, kc, cTile, n, add);
+                            TKernel.Run(aPanel, bPanel, nr, kc, cTile, n, add);
                         }
                         else
                         {
-                            TKernel.Run(aPanel, bPanel, ldb, kc, edge, nr, add: false);
+                            TKernel.Run(aPanel, bPanel, nr, kc, edge, nr, add: false);
                             MergeEdge(edge, nr, cTile, n, Math.Min(mr, s.M - i0), Math.Min(nr, n - j0), add);
                         }
                     }

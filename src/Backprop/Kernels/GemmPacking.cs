@@ -9,9 +9,13 @@ namespace Backprop.Kernels;
 /// </summary>
 internal static unsafe class GemmPacking
 {
+    /// <summary>Writable bytes past the end of every packed A micro-panel: the vector packing may scribble there.</summary>
+    public const int PanelSlackBytes = 64;
+
     /// <summary>
     /// A micro-panel: dst[p·mr + r] = op(A)[i0 + r, p0 + p] for p &lt; kc, r &lt; mr, 0 past row m.
-    /// A is stored (m×k), or (k×m) when <paramref name="transA"/>.
+    /// A is stored (m×k), or (k×m) when <paramref name="transA"/>. dst must have <see cref="PanelSlackBytes"/> of
+    /// writable slack after the kc·mr values.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackA<T>(T* a, int m, int k, bool transA, int i0, int p0, int kc, int mr, T* dst)
@@ -57,7 +61,7 @@ internal static unsafe class GemmPacking
         where T : unmanaged, INumberBase<T>
     {
         int cols = Math.Min(nr, n - j0);
-        if (GemmTranspose.IsSupported<T>())
+        if (GemmTranspose.IsSupported<T>() && nr % System.Runtime.Intrinsics.Vector512<T>.Count == 0)
         {
             PackBVector(b, n, k, transB, j0, p0, kc, nr, cols, dst);
             return;
@@ -97,13 +101,16 @@ internal static unsafe class GemmPacking
             for (int p = 0; p < kc; p++, src += m, dst += mr) GemmTranspose.CopyPadded(src, rows, dst, mr);
             return;
         }
+        // Full-vector stores of each transposed row: a row of mr values spills into the next rows, which are stored
+        // after it (groups of rows go last-first, so lower groups overwrite spills of higher ones); the last spill
+        // lands in the panel's slack (PanelSlackBytes).
         int lanes = System.Runtime.Intrinsics.Vector512<T>.Count;
         T* rowsStart = a + (nint)i0 * k + p0;
-        int p0Tail = kc - kc % lanes;
-        for (int r0 = 0; r0 < mr; r0 += lanes)
-        for (int p = 0; p < p0Tail; p += lanes)
-            GemmTranspose.Block(rowsStart + (nint)r0 * k + p, k, Math.Clamp(rows - r0, 0, lanes), dst + (nint)p * mr + r0, mr, Math.Min(lanes, mr - r0));
-        for (int p = p0Tail; p < kc; p++)
+        int pTail = kc - kc % lanes;
+        for (int r0 = (mr - 1) / lanes * lanes; r0 >= 0; r0 -= lanes)
+        for (int p = 0; p < pTail; p += lanes)
+            GemmTranspose.Block(rowsStart + (nint)r0 * k + p, k, Math.Clamp(rows - r0, 0, lanes), dst + (nint)p * mr + r0, mr, lanes);
+        for (int p = pTail; p < kc; p++)
         for (int r = 0; r < mr; r++)
             dst[(nint)p * mr + r] = r < rows ? rowsStart[(nint)r * k + p] : T.Zero;
     }
@@ -124,7 +131,7 @@ internal static unsafe class GemmPacking
         int pTail = kc - kc % lanes;
         for (int c0 = 0; c0 < nr; c0 += lanes) // one group of L source rows at a time: L read streams, not nr
         for (int p = 0; p < pTail; p += lanes)
-            GemmTranspose.Block(colsStart + (nint)c0 * k + p, k, Math.Clamp(cols - c0, 0, lanes), dst + (nint)p * nr + c0, nr, Math.Min(lanes, nr - c0));
+            GemmTranspose.Block(colsStart + (nint)c0 * k + p, k, Math.Clamp(cols - c0, 0, lanes), dst + (nint)p * nr + c0, nr, lanes);
         for (int p = pTail; p < kc; p++)
         for (int j = 0; j < nr; j++)
             dst[(nint)p * nr + j] = j < cols ? colsStart[(nint)j * k + p] : T.Zero;

@@ -14,9 +14,6 @@ internal readonly struct GemmPlan
     private static readonly int MaxStripColumns = Env("GEMM_NB", 256);
     /// <summary>Below this many flops, waking a worker costs more than it saves.</summary>
     private const long ParallelFlops = 2L << 20;
-    /// <summary>Up to this many rows of C, B (not transposed) is read in place: too little reuse to repay packing it.</summary>
-    internal static int DirectBMaxRows = 512;
-
     private static int Env(string name, int fallback) => int.TryParse(Environment.GetEnvironmentVariable(name), out var v) ? v : fallback;
 
     public int KPanels { get; }
@@ -27,13 +24,12 @@ internal readonly struct GemmPlan
     public int Strips { get; }
     public int RowBlocks { get; }
     public int PackPieces { get; }
-    public bool DirectB { get; }
     /// <summary>Too little work to split over threads: run every piece on the calling thread.</summary>
     public bool Serial { get; }
 
     public int ComputePieces => Strips * RowBlocks;
 
-    public GemmPlan(int m, int n, int k, bool transB, int mr, int nr, int elementSize, int threads)
+    public GemmPlan(int m, int n, int k, int mr, int nr, int elementSize, int threads)
     {
         int kcMax = KcBytes / elementSize;
         KPanels = (k + kcMax - 1) / kcMax;
@@ -41,7 +37,6 @@ internal readonly struct GemmPlan
         MPanels = (m + mr - 1) / mr;
         NPanels = (n + nr - 1) / nr;
         RowPanelsPerBlock = Math.Max(1, ABlockBytes / (mr * Kc * elementSize));
-        DirectB = !transB && m <= DirectBMaxRows;
 
         Serial = threads <= 1 || 2L * m * n * k < ParallelFlops;
         if (Serial) threads = 1;

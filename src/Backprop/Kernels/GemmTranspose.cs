@@ -17,7 +17,8 @@ internal static unsafe class GemmTranspose
 
     /// <summary>
     /// dst[q·dstStride + r] = src[r·srcStride + q] for q &lt; L and r &lt; <paramref name="width"/>, where source rows
-    /// r ≥ <paramref name="rows"/> read as zero. Each source row must hold L readable values.
+    /// r ≥ <paramref name="rows"/> read as zero. Each source row must hold L readable values. With width = L every
+    /// row is one full store (rows are written in order q = 0, 1, …, so a row wider than dstStride spills forward).
     /// </summary>
     /// <remarks>Perfect shuffle: log2(L) rounds of out[2i] = lo(in[i], in[i+L/2]), out[2i+1] = hi(in[i], in[i+L/2]),
     /// each a 2-source permute, transpose the block in registers.</remarks>

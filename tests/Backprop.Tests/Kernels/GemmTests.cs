@@ -84,12 +84,17 @@ public class GemmTests
     }
 
     [Fact]
-    public void Vector256AndScalarKernels_MatchReference()
+    public void EveryKernel_MatchesReference()
     {
-        // The AVX-512 path is what runs here; the fallbacks must be right too on machines without it.
+        // Gemm picks one per machine and shape; each must be right wherever it is picked.
         foreach (var (m, n, k) in new[] { (1, 1, 1), (13, 31, 97), (100, 33, 600) })
         foreach (var (ta, tb) in Layouts)
         {
+            if (GemmKernel512<float>.IsSupported)
+            {
+                CheckDriver<float, GemmKernel512<float>>(m, n, k, ta, tb);
+                CheckDriver<double, GemmKernel512Wide<double>>(m, n, k, ta, tb);
+            }
             if (GemmKernel256<float>.IsSupported)
             {
                 CheckDriver<float, GemmKernel256<float>>(m, n, k, ta, tb);
@@ -120,25 +125,22 @@ public class GemmTests
     }
 
     [Fact]
-    public void BitIdentical_WhetherBIsPackedOrReadInPlace()
+    public unsafe void BitIdentical_WhicheverAvx512KernelRuns()
     {
-        // Small M reads B in place, large M packs it; the two must not change a single bit.
-        int saved = GemmPlan.DirectBMaxRows;
-        try
+        // The 12-row and the wide kernel are picked by n; each element must come out the same from either.
+        if (!GemmKernel512<float>.IsSupported) return;
+        foreach (var (ta, tb) in Layouts)
         {
-            var a = GemmReference.Random<float>(120 * 700, 1);
-            var b = GemmReference.Random<float>(700 * 333, 2);
-            var direct = new float[120 * 333];
-            var packed = new float[120 * 333];
-            GemmPlan.DirectBMaxRows = int.MaxValue;
-            Gemm.Multiply<float>(a, b, direct, 120, 333, 700);
-            GemmPlan.DirectBMaxRows = 0;
-            Gemm.Multiply<float>(a, b, packed, 120, 333, 700);
-            Assert.Equal(direct, packed);
-        }
-        finally
-        {
-            GemmPlan.DirectBMaxRows = saved;
+            var a = GemmReference.Random<double>(61 * 1300, 1);
+            var b = GemmReference.Random<double>(1300 * 70, 2);
+            var narrow = new double[61 * 70];
+            var wide = new double[61 * 70];
+            fixed (double* pa = a, pb = b, pn = narrow, pw = wide)
+            {
+                GemmDriver<double, GemmKernel512<double>>.Run(pa, pb, pn, 61, 70, 1300, ta, tb, accumulate: false);
+                GemmDriver<double, GemmKernel512Wide<double>>.Run(pa, pb, pw, 61, 70, 1300, ta, tb, accumulate: false);
+            }
+            Assert.Equal(narrow, wide);
         }
     }
 
