@@ -1,3 +1,4 @@
+"""Pretty-prints the JSON lines of `Backprop.Bench gemm` or bench/peers/numpy_gemm.py: python3 bench/show_gemm.py < out.jsonl"""
 import sys, json
 for l in sys.stdin:
     try: d = json.loads(l)
