@@ -24,18 +24,34 @@ public static class Gemm
         CheckSizes(a.Length, b.Length, c.Length, m, n, k);
         fixed (T* pa = a, pb = b, pc = c)
         {
-            bool simdType = typeof(T) == typeof(float) || typeof(T) == typeof(double);
-            // Wide tiles (6×64 float, 6×32 double) load fewer values per FMA; narrow outputs would waste their lanes.
-            // The choice depends on the shape only, and both kernels compute each element with the same FMA chain.
-            if (simdType && GemmKernel512Wide<T>.IsSupported && n > GemmKernel512<T>.NR)
-                GemmDriver<T, GemmKernel512Wide<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate);
-            else if (simdType && GemmKernel512<T>.IsSupported)
-                GemmDriver<T, GemmKernel512<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate);
-            else if (simdType && GemmKernel256<T>.IsSupported)
-                GemmDriver<T, GemmKernel256<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate);
-            else
-                GemmDriver<T, GemmKernelScalar<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate);
+            if (n < NarrowColumns && m >= 2 * n)
+            {
+                // Few columns would fill few lanes of a 32/64-wide tile: compute Cᵀ = op(B)ᵀ·op(A)ᵀ instead, putting n
+                // in the tile's rows. Bit-identical, as fma(x, y, z) = fma(y, x, z); chosen by shape alone.
+                Run(pb, pa, pc, n, m, k, !transB, !transA, accumulate, transposedC: true);
+                return;
+            }
+            Run(pa, pb, pc, m, n, k, transA, transB, accumulate, transposedC: false);
         }
+    }
+
+    /// <summary>Outputs narrower than this are computed transposed (see <see cref="Multiply{T}"/>).</summary>
+    private const int NarrowColumns = 32;
+
+    private static unsafe void Run<T>(T* pa, T* pb, T* pc, int m, int n, int k, bool transA, bool transB,
+        bool accumulate, bool transposedC) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        bool simdType = typeof(T) == typeof(float) || typeof(T) == typeof(double);
+        // Wide tiles (6×64 float, 6×32 double) load fewer values per FMA; narrow outputs would waste their lanes.
+        // The choice depends on the shape only, and both kernels compute each element with the same FMA chain.
+        if (simdType && GemmKernel512Wide<T>.IsSupported && n > GemmKernel512<T>.NR)
+            GemmDriver<T, GemmKernel512Wide<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate, transposedC);
+        else if (simdType && GemmKernel512<T>.IsSupported)
+            GemmDriver<T, GemmKernel512<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate, transposedC);
+        else if (simdType && GemmKernel256<T>.IsSupported)
+            GemmDriver<T, GemmKernel256<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate, transposedC);
+        else
+            GemmDriver<T, GemmKernelScalar<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate, transposedC);
     }
 
     internal static void CheckSizes(int aLength, int bLength, int cLength, int m, int n, int k)

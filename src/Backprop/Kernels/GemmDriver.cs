@@ -16,6 +16,8 @@ internal readonly unsafe struct GemmCall<T> where T : unmanaged
     public bool TransA { get; init; }
     public bool TransB { get; init; }
     public bool Accumulate { get; init; }
+    /// <summary>The product computed is Cᵀ: tile element (i, j) goes to C[j·M + i].</summary>
+    public bool TransposedC { get; init; }
     public GemmPlan Plan { get; init; }
 }
 
@@ -32,8 +34,12 @@ internal static unsafe class GemmDriver<T, TKernel>
     private static readonly ForBody<GemmCall<T>> PackABody = PackAPiece;
     private static readonly ForBody<GemmCall<T>> ComputeBody = ComputePiece;
 
-    /// <summary>C (m×n, row-major) (+)= op(A)·op(B); pointers pinned by the caller, sizes already checked.</summary>
-    public static void Run(T* a, T* b, T* c, int m, int n, int k, bool transA, bool transB, bool accumulate)
+    /// <summary>
+    /// C (m×n, row-major) (+)= op(A)·op(B); pointers pinned by the caller, sizes already checked. With
+    /// <paramref name="transposedC"/>, C is stored (n×m) and receives the product transposed.
+    /// </summary>
+    public static void Run(T* a, T* b, T* c, int m, int n, int k, bool transA, bool transB, bool accumulate,
+        bool transposedC = false)
     {
         if (m == 0 || n == 0) return;
         if (k == 0)
@@ -45,7 +51,7 @@ internal static unsafe class GemmDriver<T, TKernel>
         var call = new GemmCall<T>
         {
             A = a, B = b, C = c, M = m, N = n, K = k,
-            TransA = transA, TransB = transB, Accumulate = accumulate, Plan = plan,
+            TransA = transA, TransB = transB, Accumulate = accumulate, TransposedC = transposedC, Plan = plan,
             PackedA = GemmScratch<T>.ForA((nint)plan.KPanels * plan.MPanels * PanelLength(plan.Kc)),
         };
         if (plan.Serial)
@@ -111,6 +117,12 @@ internal static unsafe class GemmDriver<T, TKernel>
                     {
                         int i0 = ir * mr;
                         T* aPanel = PackedAPanel(s, p0, kc, ir);
+                        if (s.TransposedC)
+                        {
+                            TKernel.Run(aPanel, bPanel, nr, kc, edge, nr, add: false);
+                            MergeEdgeTransposed(edge, nr, s.C + (nint)j0 * s.M + i0, s.M, Math.Min(mr, s.M - i0), Math.Min(nr, n - j0), add);
+                            continue;
+                        }
                         T* cTile = s.C + (nint)i0 * n + j0;
                         if (j0 + nr <= n && i0 + mr <= s.M)
                         {
@@ -137,6 +149,19 @@ internal static unsafe class GemmDriver<T, TKernel>
                 for (int j = 0; j < cols; j++) c[j] += tile[j];
             else
                 for (int j = 0; j < cols; j++) c[j] = tile[j];
+        }
+    }
+
+    /// <summary>As <see cref="MergeEdge"/>, into a C stored transposed: tile (r, j) goes to c[j·ldc + r].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MergeEdgeTransposed(T* tile, int tileStride, T* c, int ldc, int rows, int cols, bool add)
+    {
+        for (int j = 0; j < cols; j++, c += ldc)
+        {
+            if (add)
+                for (int r = 0; r < rows; r++) c[r] += tile[r * tileStride + j];
+            else
+                for (int r = 0; r < rows; r++) c[r] = tile[r * tileStride + j];
         }
     }
 }

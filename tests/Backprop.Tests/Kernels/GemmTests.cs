@@ -12,6 +12,7 @@ public class GemmTests
     {
         { 1, 1, 1 }, { 1, 7, 13 }, { 7, 1, 31 }, { 13, 33, 1 }, { 31, 97, 33 }, { 33, 31, 97 },
         { 97, 100, 257 }, { 100, 13, 500 }, { 12, 32, 1024 }, { 25, 65, 1025 }, { 257, 33, 7 }, { 100, 500, 31 },
+        { 100, 10, 500 }, { 500, 10, 100 }, { 3072, 1, 5 }, { 62, 31, 3 },
     };
 
     [Theory]
@@ -141,6 +142,30 @@ public class GemmTests
                 GemmDriver<double, GemmKernel512Wide<double>>.Run(pa, pb, pw, 61, 70, 1300, ta, tb, accumulate: false);
             }
             Assert.Equal(narrow, wide);
+        }
+    }
+
+    [Fact]
+    public unsafe void NarrowOutputs_ComputedTransposed_AreBitIdentical()
+    {
+        // n < 32 runs as Cᵀ = op(B)ᵀ·op(A)ᵀ; it must give exactly what the direct product gives.
+        foreach (var (ta, tb) in Layouts)
+        foreach (bool accumulate in new[] { false, true })
+        {
+            const int m = 300, n = 10, k = 1500;
+            var a = GemmReference.Random<float>(m * k, 1);
+            var b = GemmReference.Random<float>(k * n, 2);
+            var viaGemm = GemmReference.Random<float>(m * n, 3);
+            var direct = (float[])viaGemm.Clone();
+            Gemm.Multiply<float>(a, b, viaGemm, m, n, k, ta, tb, accumulate);
+            if (GemmKernel512<float>.IsSupported)
+            {
+                fixed (float* pa = a, pb = b, pc = direct)
+                    GemmDriver<float, GemmKernel512<float>>.Run(pa, pb, pc, m, n, k, ta, tb, accumulate);
+                Assert.Equal(direct, viaGemm);
+            }
+            GemmReference.AssertClose(GemmReference.Multiply(a, b, m, n, k, ta, tb, accumulate ? GemmReference.Random<float>(m * n, 3) : null),
+                viaGemm, k, $"narrow tA={ta} tB={tb} acc={accumulate}");
         }
     }
 
