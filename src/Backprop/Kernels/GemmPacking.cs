@@ -109,7 +109,7 @@ internal static unsafe class GemmPacking
         int pTail = kc - kc % lanes;
         for (int r0 = (mr - 1) / lanes * lanes; r0 >= 0; r0 -= lanes)
         for (int p = 0; p < pTail; p += lanes)
-            GemmTranspose.Block(rowsStart + (nint)r0 * k + p, k, Math.Clamp(rows - r0, 0, lanes), dst + (nint)p * mr + r0, mr, lanes);
+            GemmTranspose.Block(rowsStart + (nint)r0 * k + p, k, Math.Clamp(rows - r0, 0, lanes), dst + (nint)p * mr + r0, mr);
         for (int p = pTail; p < kc; p++)
         for (int r = 0; r < mr; r++)
             dst[(nint)p * mr + r] = r < rows ? rowsStart[(nint)r * k + p] : T.Zero;
@@ -131,7 +131,7 @@ internal static unsafe class GemmPacking
         int pTail = kc - kc % lanes;
         for (int c0 = 0; c0 < nr; c0 += lanes) // one group of L source rows at a time: L read streams, not nr
         for (int p = 0; p < pTail; p += lanes)
-            GemmTranspose.Block(colsStart + (nint)c0 * k + p, k, Math.Clamp(cols - c0, 0, lanes), dst + (nint)p * nr + c0, nr, lanes);
+            GemmTranspose.Block(colsStart + (nint)c0 * k + p, k, Math.Clamp(cols - c0, 0, lanes), dst + (nint)p * nr + c0, nr);
         for (int p = pTail; p < kc; p++)
         for (int j = 0; j < nr; j++)
             dst[(nint)p * nr + j] = j < cols ? colsStart[(nint)j * k + p] : T.Zero;

@@ -5,7 +5,7 @@ using System.Runtime.Intrinsics.X86;
 namespace Backprop.Kernels;
 
 /// <summary>
-/// AVX-512 helpers for packing: an L×L in-register transpose (L = 16 float, 8 double) and masked partial copies.
+/// AVX-512 helpers for packing: an L×L in-register transpose (L = 16 float, 8 double) and zero-padded copies.
 /// Packing a panel across the stored layout is a transpose; element by element it costs ~1 ns per value, which for
 /// small-batch products is as much as the multiply itself.
 /// </summary>
@@ -16,21 +16,21 @@ internal static unsafe class GemmTranspose
         Avx512F.IsSupported && (typeof(T) == typeof(float) || typeof(T) == typeof(double));
 
     /// <summary>
-    /// dst[q·dstStride + r] = src[r·srcStride + q] for q &lt; L and r &lt; <paramref name="width"/>, where source rows
-    /// r ≥ <paramref name="rows"/> read as zero. Each source row must hold L readable values. With width = L every
-    /// row is one full store (rows are written in order q = 0, 1, …, so a row wider than dstStride spills forward).
+    /// dst[q·dstStride + r] = src[r·srcStride + q] for q, r &lt; L, where source rows r ≥ <paramref name="rows"/> read
+    /// as zero. Each source row must hold L readable values. Every output row is one full L-wide store, written in order
+    /// q = 0, 1, …: when dstStride &lt; L a row spills into the next ones, which the caller must write afterwards.
     /// </summary>
     /// <remarks>Perfect shuffle: log2(L) rounds of out[2i] = lo(in[i], in[i+L/2]), out[2i+1] = hi(in[i], in[i+L/2]),
     /// each a 2-source permute, transpose the block in registers.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Block<T>(T* src, nint srcStride, int rows, T* dst, nint dstStride, int width) where T : unmanaged
+    public static void Block<T>(T* src, nint srcStride, int rows, T* dst, nint dstStride) where T : unmanaged
     {
-        if (typeof(T) == typeof(float)) Block16((float*)src, srcStride, rows, (float*)dst, dstStride, width);
-        else Block8((double*)src, srcStride, rows, (double*)dst, dstStride, width);
+        if (typeof(T) == typeof(float)) Block16((float*)src, srcStride, rows, (float*)dst, dstStride);
+        else Block8((double*)src, srcStride, rows, (double*)dst, dstStride);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Block16(float* src, nint srcStride, int rows, float* dst, nint dstStride, int width)
+    private static void Block16(float* src, nint srcStride, int rows, float* dst, nint dstStride)
     {
         var lo = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
         var hi = Vector512.Create(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
@@ -114,48 +114,26 @@ internal static unsafe class GemmTranspose
         var s4_13 = Avx512F.PermuteVar16x32x2(s3_6, hi, s3_14);
         var s4_14 = Avx512F.PermuteVar16x32x2(s3_7, lo, s3_15);
         var s4_15 = Avx512F.PermuteVar16x32x2(s3_7, hi, s3_15);
-        if (width >= 16)
-        {
-            s4_0.Store(dst + 0 * dstStride);
-            s4_1.Store(dst + 1 * dstStride);
-            s4_2.Store(dst + 2 * dstStride);
-            s4_3.Store(dst + 3 * dstStride);
-            s4_4.Store(dst + 4 * dstStride);
-            s4_5.Store(dst + 5 * dstStride);
-            s4_6.Store(dst + 6 * dstStride);
-            s4_7.Store(dst + 7 * dstStride);
-            s4_8.Store(dst + 8 * dstStride);
-            s4_9.Store(dst + 9 * dstStride);
-            s4_10.Store(dst + 10 * dstStride);
-            s4_11.Store(dst + 11 * dstStride);
-            s4_12.Store(dst + 12 * dstStride);
-            s4_13.Store(dst + 13 * dstStride);
-            s4_14.Store(dst + 14 * dstStride);
-            s4_15.Store(dst + 15 * dstStride);
-        }
-        else
-        {
-            StorePartial(dst + 0 * dstStride, s4_0, width);
-            StorePartial(dst + 1 * dstStride, s4_1, width);
-            StorePartial(dst + 2 * dstStride, s4_2, width);
-            StorePartial(dst + 3 * dstStride, s4_3, width);
-            StorePartial(dst + 4 * dstStride, s4_4, width);
-            StorePartial(dst + 5 * dstStride, s4_5, width);
-            StorePartial(dst + 6 * dstStride, s4_6, width);
-            StorePartial(dst + 7 * dstStride, s4_7, width);
-            StorePartial(dst + 8 * dstStride, s4_8, width);
-            StorePartial(dst + 9 * dstStride, s4_9, width);
-            StorePartial(dst + 10 * dstStride, s4_10, width);
-            StorePartial(dst + 11 * dstStride, s4_11, width);
-            StorePartial(dst + 12 * dstStride, s4_12, width);
-            StorePartial(dst + 13 * dstStride, s4_13, width);
-            StorePartial(dst + 14 * dstStride, s4_14, width);
-            StorePartial(dst + 15 * dstStride, s4_15, width);
-        }
+        s4_0.Store(dst + 0 * dstStride);
+        s4_1.Store(dst + 1 * dstStride);
+        s4_2.Store(dst + 2 * dstStride);
+        s4_3.Store(dst + 3 * dstStride);
+        s4_4.Store(dst + 4 * dstStride);
+        s4_5.Store(dst + 5 * dstStride);
+        s4_6.Store(dst + 6 * dstStride);
+        s4_7.Store(dst + 7 * dstStride);
+        s4_8.Store(dst + 8 * dstStride);
+        s4_9.Store(dst + 9 * dstStride);
+        s4_10.Store(dst + 10 * dstStride);
+        s4_11.Store(dst + 11 * dstStride);
+        s4_12.Store(dst + 12 * dstStride);
+        s4_13.Store(dst + 13 * dstStride);
+        s4_14.Store(dst + 14 * dstStride);
+        s4_15.Store(dst + 15 * dstStride);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Block8(double* src, nint srcStride, int rows, double* dst, nint dstStride, int width)
+    private static void Block8(double* src, nint srcStride, int rows, double* dst, nint dstStride)
     {
         var lo = Vector512.Create(0L, 8, 1, 9, 2, 10, 3, 11);
         var hi = Vector512.Create(4L, 12, 5, 13, 6, 14, 7, 15);
@@ -191,28 +169,14 @@ internal static unsafe class GemmTranspose
         var s3_5 = Avx512F.PermuteVar8x64x2(s2_2, hi, s2_6);
         var s3_6 = Avx512F.PermuteVar8x64x2(s2_3, lo, s2_7);
         var s3_7 = Avx512F.PermuteVar8x64x2(s2_3, hi, s2_7);
-        if (width >= 8)
-        {
-            s3_0.Store(dst + 0 * dstStride);
-            s3_1.Store(dst + 1 * dstStride);
-            s3_2.Store(dst + 2 * dstStride);
-            s3_3.Store(dst + 3 * dstStride);
-            s3_4.Store(dst + 4 * dstStride);
-            s3_5.Store(dst + 5 * dstStride);
-            s3_6.Store(dst + 6 * dstStride);
-            s3_7.Store(dst + 7 * dstStride);
-        }
-        else
-        {
-            StorePartial(dst + 0 * dstStride, s3_0, width);
-            StorePartial(dst + 1 * dstStride, s3_1, width);
-            StorePartial(dst + 2 * dstStride, s3_2, width);
-            StorePartial(dst + 3 * dstStride, s3_3, width);
-            StorePartial(dst + 4 * dstStride, s3_4, width);
-            StorePartial(dst + 5 * dstStride, s3_5, width);
-            StorePartial(dst + 6 * dstStride, s3_6, width);
-            StorePartial(dst + 7 * dstStride, s3_7, width);
-        }
+        s3_0.Store(dst + 0 * dstStride);
+        s3_1.Store(dst + 1 * dstStride);
+        s3_2.Store(dst + 2 * dstStride);
+        s3_3.Store(dst + 3 * dstStride);
+        s3_4.Store(dst + 4 * dstStride);
+        s3_5.Store(dst + 5 * dstStride);
+        s3_6.Store(dst + 6 * dstStride);
+        s3_7.Store(dst + 7 * dstStride);
     }
 
     /// <summary>dst[0..count) = src[0..valid) then zeros (valid ≤ count).</summary>
@@ -243,35 +207,6 @@ internal static unsafe class GemmTranspose
         if (i + 32 <= bytes) { Vector256.Load(src + i).Store(dst + i); i += 32; }
         if (i + 16 <= bytes) { Vector128.Load(src + i).Store(dst + i); i += 16; }
         for (; i < bytes; i++) dst[i] = src[i];
-    }
-
-    /// <summary>
-    /// Stores lanes [0, width) of <paramref name="x"/>: 256- and 128-bit pieces where they fit (a masked store is slow
-    /// on AMD), a masked store only for what remains.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StorePartial<T>(T* dst, Vector512<T> x, int width) where T : unmanaged
-    {
-        int bytes = width * sizeof(T);
-        if (bytes >= 64) { x.Store(dst); return; }
-        var rest = x;
-        byte* d = (byte*)dst;
-        if (bytes >= 32)
-        {
-            x.GetLower().Store((T*)d);
-            rest = Vector512.Create(x.GetUpper(), default);
-            d += 32;
-            bytes -= 32;
-        }
-        if (bytes >= 16)
-        {
-            var quarter = rest.GetLower().GetLower();
-            quarter.Store((T*)d);
-            rest = Vector512.Create(Vector256.Create(rest.GetLower().GetUpper(), default), default);
-            d += 16;
-            bytes -= 16;
-        }
-        if (bytes > 0) MaskStore((T*)d, Mask<T>(bytes / sizeof(T)), rest);
     }
 
     /// <summary>All-ones in lanes [0, count), zero elsewhere.</summary>
