@@ -15,6 +15,7 @@ dotnet publish fuzz/Backprop.Fuzz -c Release -o "$bin" > /dev/null
 rm -rf "$out/afl-seeds-$format" && dotnet "$bin/Backprop.Fuzz.dll" --write-seeds "$format" "$out/afl-seeds-$format"
 # Instrument only our library: coverage feedback for the readers, not for the runtime.
 sharpfuzz "$bin/Backprop.dll" Backprop.Data
+rm -rf "$out/afl-$format"
 export AFL_SKIP_BIN_CHECK=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1
 afl-fuzz -i "$out/afl-seeds-$format" -o "$out/afl-$format" -t 5000 -m none -V "$seconds" \
   -- dotnet "$bin/Backprop.Fuzz.dll" --afl "$format"

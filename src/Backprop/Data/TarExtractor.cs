@@ -7,11 +7,11 @@ namespace Backprop.Data;
 /// <remarks>
 /// The archive is read by <see cref="TarStreamReader"/> (ustar, pax, GNU and V7 headers, checksums verified), which never
 /// allocates in proportion to a header's claims. Accepted entries: regular files and folders (PAX and GNU metadata
-/// records are applied to the entry they precede). Refused, with
-/// an <see cref="InvalidDataException"/> naming the archive and the entry: symbolic and hard links, devices, FIFOs and
-/// other special entries; absolute paths, <c>..</c> segments, backslashes and NUL characters in names; a name used twice
-/// or as both file and folder; more than <c>maxEntries</c> entries or <c>maxTotalBytes</c> bytes. File modes, owners and
-/// times are not applied. Data is streamed to disk; nothing is allocated in proportion to a header's claims.
+/// records are applied to the entry they precede). Refused, with an <see cref="InvalidDataException"/> naming the archive
+/// and the entry: symbolic and hard links, devices, FIFOs and other special entries; absolute paths, <c>..</c> segments,
+/// backslashes, colons and NUL characters in names, name components over 255 bytes and paths over 4096 bytes; a name
+/// used twice or as both file and folder; more than <c>maxEntries</c> entries or <c>maxTotalBytes</c> bytes. File modes,
+/// owners and times are not applied. Data is streamed to disk.
 /// </remarks>
 public static class TarExtractor
 {
@@ -132,9 +132,14 @@ public static class TarExtractor
             if (part is "" or ".") continue;
             if (part == "..") throw DataFile.Invalid(source, $"the entry '{Npy.Printable(name)}' leaves the target folder ('..').");
             if (part.Contains(':')) throw DataFile.Invalid(source, $"the entry name '{Npy.Printable(name)}' contains ':'.");
+            // What Linux file systems accept; longer names would fail as an IOException while writing.
+            if (System.Text.Encoding.UTF8.GetByteCount(part) > 255)
+                throw DataFile.Invalid(source, $"the entry name '{Npy.Printable(name)}' has a component longer than 255 bytes.");
             parts.Add(part);
         }
         var relative = string.Join('/', parts);
+        if (System.Text.Encoding.UTF8.GetByteCount(relative) > 4096)
+            throw DataFile.Invalid(source, $"the entry name '{Npy.Printable(name)}' is longer than 4096 bytes.");
         var full = Path.GetFullPath(Path.Combine(rootFull, relative.Replace('/', Path.DirectorySeparatorChar)));
         if (relative.Length > 0 && !full.StartsWith(rootFull, StringComparison.Ordinal))
             throw DataFile.Invalid(source, $"the entry '{Npy.Printable(name)}' leaves the target folder.");

@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Numerics.Tensors;
 
 namespace Backprop.Kernels;
 
@@ -7,34 +6,52 @@ namespace Backprop.Kernels;
 /// General matrix product on row-major spans: <c>C (+)= op(A) · op(B)</c>, with <c>op(A)</c> of shape (m, k),
 /// <c>op(B)</c> of shape (k, n) and C of shape (m, n).
 /// </summary>
+/// <remarks>
+/// Blocked and packed, with an AVX-512 micro-kernel (AVX2+FMA, then scalar, on machines without it), on up to
+/// <see cref="Parallelism.MaxThreads"/> threads. Results are bit-identical whatever the thread count. Safe to call from
+/// several threads at once. C must not overlap A or B.
+/// </remarks>
 public static class Gemm
 {
     /// <summary>
     /// C (m×n) = op(A)·op(B), or C += op(A)·op(B) when <paramref name="accumulate"/>.
     /// A is stored (m×k), or (k×m) when <paramref name="transA"/>; B is stored (k×n), or (n×k) when <paramref name="transB"/>.
     /// </summary>
-    public static void Multiply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int n, int k,
+    public static unsafe void Multiply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int n, int k,
         bool transA = false, bool transB = false, bool accumulate = false)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckSizes(a.Length, b.Length, c.Length, m, n, k);
-        if (!accumulate) c[..(m * n)].Clear();
-        for (int i = 0; i < m; i++)
+        fixed (T* pa = a, pb = b, pc = c)
         {
-            var ci = c.Slice(i * n, n);
-            for (int p = 0; p < k; p++)
+            if (n < NarrowColumns && m >= 2 * n)
             {
-                T aip = transA ? a[p * m + i] : a[i * k + p];
-                if (!transB)
-                {
-                    TensorPrimitives.MultiplyAdd(b.Slice(p * n, n), aip, ci, ci);
-                }
-                else
-                {
-                    for (int j = 0; j < n; j++) ci[j] += aip * b[j * k + p];
-                }
+                // Few columns would fill few lanes of a 32/64-wide tile: compute Cᵀ = op(B)ᵀ·op(A)ᵀ instead, putting n
+                // in the tile's rows. Bit-identical, as fma(x, y, z) = fma(y, x, z); chosen by shape alone.
+                Run(pb, pa, pc, n, m, k, !transB, !transA, accumulate, transposedC: true);
+                return;
             }
+            Run(pa, pb, pc, m, n, k, transA, transB, accumulate, transposedC: false);
         }
+    }
+
+    /// <summary>Outputs narrower than this are computed transposed (see <see cref="Multiply{T}"/>).</summary>
+    private const int NarrowColumns = 32;
+
+    private static unsafe void Run<T>(T* pa, T* pb, T* pc, int m, int n, int k, bool transA, bool transB,
+        bool accumulate, bool transposedC) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        bool simdType = typeof(T) == typeof(float) || typeof(T) == typeof(double);
+        // Wide tiles (6×64 float, 6×32 double) load fewer values per FMA; narrow outputs would waste their lanes.
+        // The choice depends on the shape only, and both kernels compute each element with the same FMA chain.
+        if (simdType && GemmKernel512Wide<T>.IsSupported && n > GemmKernel512<T>.NR)
+            GemmDriver<T, GemmKernel512Wide<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate, transposedC);
+        else if (simdType && GemmKernel512<T>.IsSupported)
+            GemmDriver<T, GemmKernel512<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate, transposedC);
+        else if (simdType && GemmKernel256<T>.IsSupported)
+            GemmDriver<T, GemmKernel256<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate, transposedC);
+        else
+            GemmDriver<T, GemmKernelScalar<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate, transposedC);
     }
 
     internal static void CheckSizes(int aLength, int bLength, int cLength, int m, int n, int k)

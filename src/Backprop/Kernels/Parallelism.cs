@@ -1,21 +1,33 @@
 namespace Backprop.Kernels;
 
+/// <summary>Body of one piece of a <see cref="Parallelism.For{TState}"/> loop; <paramref name="state"/> is shared, read-only.</summary>
+public delegate void ForBody<TState>(int piece, in TState state);
+
 /// <summary>
-/// How many threads the kernels use. Work is always split into the same pieces whatever the thread count, so results
-/// are bit-identical on 1 or many threads; only who computes each piece changes.
+/// How many threads the kernels use, and the loop that spreads pieces of work over them. Kernels split work into pieces
+/// whose results do not depend on who computes them, so output is bit-identical on 1 or many threads.
 /// </summary>
+/// <remarks>
+/// <para>Pieces run on a persistent pool of <c>MaxThreads - 1</c> background workers plus the calling thread, which
+/// works too. A dispatch allocates nothing in steady state.</para>
+/// <para>Only one loop owns the pool at a time. A loop started while another owns it (a concurrent caller on another
+/// thread), or from inside a running piece (nested loop), runs all its pieces inline on its own thread, in order. So
+/// nesting never deadlocks and concurrent callers stay correct; they just share the cores.</para>
+/// <para>If a piece throws, pieces not yet started are skipped and the first exception is rethrown on the caller, with
+/// its original stack trace, once every started piece has finished.</para>
+/// </remarks>
 public static class Parallelism
 {
     private static int _maxThreads = DefaultThreads();
 
-    /// <summary>Upper bound on threads per kernel call (default: <c>$BACKPROP_THREADS</c>, else the processor count).</summary>
+    /// <summary>Upper bound on threads per loop (default: <c>$BACKPROP_THREADS</c>, else the processor count). At least 1.</summary>
     public static int MaxThreads
     {
-        get => _maxThreads;
+        get => Volatile.Read(ref _maxThreads);
         set
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
-            _maxThreads = value;
+            Volatile.Write(ref _maxThreads, value);
         }
     }
 
@@ -25,15 +37,33 @@ public static class Parallelism
         return int.TryParse(env, out var t) && t >= 1 ? t : Environment.ProcessorCount;
     }
 
-    /// <summary>Runs <paramref name="body"/> for each piece in [0, <paramref name="pieces"/>), in parallel when worth it.</summary>
+    /// <summary>
+    /// Runs <paramref name="body"/> once for each piece in [0, <paramref name="pieces"/>) on up to
+    /// <see cref="MaxThreads"/> threads, and returns when all are done. Order between pieces is unspecified.
+    /// </summary>
+    /// <remarks>A capturing lambda allocates a closure per call; hot paths should use
+    /// <see cref="For{TState}(int, in TState, ForBody{TState})"/> with a <c>static</c> lambda.</remarks>
     public static void For(int pieces, Action<int> body)
     {
+        ArgumentNullException.ThrowIfNull(body);
+        For(pieces, body, static (int piece, in Action<int> action) => action(piece));
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/>(piece, state) once for each piece in [0, <paramref name="pieces"/>) on up to
+    /// <see cref="MaxThreads"/> threads, and returns when all are done. Allocation-free when <paramref name="body"/> is
+    /// a <c>static</c> lambda (cached by the compiler) and <typeparamref name="TState"/> is a struct carrying what the
+    /// pieces need (spans cannot be carried: pin them and pass pointers as <see cref="nint"/>).
+    /// </summary>
+    /// <param name="pieces">Number of pieces; nothing runs when it is 0 or less.</param>
+    /// <param name="state">Shared input for every piece, copied once per call.</param>
+    /// <param name="body">Work for one piece.</param>
+    public static void For<TState>(int pieces, in TState state, ForBody<TState> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
         if (pieces <= 0) return;
-        if (pieces == 1 || _maxThreads == 1)
-        {
-            for (int i = 0; i < pieces; i++) body(i);
-            return;
-        }
-        Parallel.For(0, pieces, new ParallelOptions { MaxDegreeOfParallelism = _maxThreads }, body);
+        int threads = Math.Min(MaxThreads, pieces);
+        if (threads > 1 && ParallelismPool.TryRun(pieces, threads, in state, body)) return;
+        for (int i = 0; i < pieces; i++) body(i, in state);
     }
 }

@@ -47,7 +47,7 @@ public class AtomicFileTests
     }
 
     [Fact]
-    public void ReadersNeverSeeAPartialFile()
+    public async Task ReadersNeverSeeAPartialFile()
     {
         using var dir = new TempDir();
         var path = dir.File("plot.bin");
@@ -73,7 +73,7 @@ public class AtomicFileTests
         Assert.True(started.Wait(TimeSpan.FromSeconds(10)));
         for (int i = 0; (i < 40 || Volatile.Read(ref reads) < 10) && !reader.IsCompleted; i++) AtomicFile.WriteAllBytes(path, i % 2 == 0 ? b : a);
         stop.Cancel();
-        reader.Wait();
+        await reader;
         Assert.True(reads >= 10);
     }
 }

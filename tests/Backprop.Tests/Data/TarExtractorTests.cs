@@ -49,6 +49,9 @@ public class TarExtractorTests
         { "cifar/../../evil.txt", "leaves the target folder" },
         { "/tmp/evil.txt", "absolute path" },
         { "a\\..\\..\\evil.txt", "backslash" },
+        { "C:/evil.txt", "contains ':'" },
+        { new string('n', 256) + "/x", "longer than 255 bytes" },
+        { string.Concat(Enumerable.Repeat(new string('d', 200) + "/", 21)) + "x", "longer than 4096 bytes" },
     };
 
     [Theory]

@@ -27,6 +27,23 @@ public class DropoutTests
     }
 
     [Fact]
+    public void Dropout_ReproducesTheNotebookStatistics()
+    {
+        // CS231n Dropout notebook, np.random.seed(231), x = randn(500, 500) + 10, one generator for all three p.
+        var rng = new NumpyRandom(231);
+        var x = rng.Randn(500, 500);
+        for (int i = 0; i < x.Size; i++) x.Data[i] += 10;
+        Assert.Equal(10.000207878477502, x.Mean(), 12);
+        (double P, double Mean, double Zeros)[] expected = [(0.25, 10.014059116977283, 0.749784), (0.4, 9.977917658761159, 0.600796), (0.7, 9.987811912159426, 0.30074)];
+        foreach (var (p, mean, zeros) in expected)
+        {
+            var (train, _) = DropoutForward(x, new DropoutParam(p, Mode.Train, rng: rng));
+            Assert.Equal(mean, train.Mean(), 9);
+            Assert.Equal(zeros, train.AsSpan().ToArray().Count(v => v == 0) / (double)train.Size, 12);
+        }
+    }
+
+    [Fact]
     public void DropoutBackward_PassesGradientCheck()
     {
         var rng = new NumpyRandom(231);

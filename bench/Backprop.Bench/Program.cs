@@ -1,0 +1,18 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Running;
+using Backprop.Bench;
+
+// `gemm [--case NAME] [--dtype float32|float64] [--threads N] [--seconds S]`: quick JSON-lines runner.
+// Anything else goes to BenchmarkDotNet, whose artifacts land in bench/BenchmarkDotNet.Artifacts.
+if (args.Length > 0 && args[0] == "gemm") return GemmRunner.Run(args[1..]);
+var config = DefaultConfig.Instance.WithArtifactsPath(Path.Combine(BenchFolder(), "BenchmarkDotNet.Artifacts"));
+BenchmarkSwitcher.FromAssembly(typeof(GemmBenchmarks).Assembly).Run(args, config);
+return 0;
+
+// The bench/ folder above the build output (bench/Backprop.Bench/bin/...), else the working directory.
+static string BenchFolder()
+{
+    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        if (File.Exists(Path.Combine(dir.FullName, "Backprop.Bench.csproj"))) return dir.Parent!.FullName;
+    return Directory.GetCurrentDirectory();
+}

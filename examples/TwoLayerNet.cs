@@ -1,0 +1,101 @@
+#:project Notebook/Notebook.csproj
+// The two-layer neural network notebooks (seed 002, CS231n; seed 001's first half, UCLA ECE 239AS), section by section:
+// dotnet run examples/TwoLayerNet.cs [-- --quick] [--data-dir DIR]
+using Backprop.Examples;
+using Backprop.Models.Monolithic;
+using Backprop.Plots;
+using Backprop.Tensors;
+using static Backprop.Checks.GradientCheck;
+using static Backprop.Examples.Notebook;
+
+var nb = Notebook.Start("TwoLayerNet", args);
+const int InputSize = 4, HiddenSize = 10, NumClasses = 3, NumInputs = 5;
+
+foreach (var convention in new[] { Convention.Cs231n, Convention.Ucla })
+{
+    Section($"Toy example, {(convention == Convention.Cs231n ? "CS231n (seed 002): W1 (D, H), reg·ΣW²" : "UCLA (seed 001): W1 (H, D), 0.5·reg·ΣW²")}");
+    var (x, y) = InitToyData();
+    var net = InitToyModel(convention);
+    var scores = net.Loss(x);
+    var correct = convention == Convention.Cs231n
+        ? NDArray<double>.FromRows([[-0.81233741, -1.27654624, -0.70335995], [-0.17129677, -1.18803311, -0.47310444], [-0.51590475, -1.01354314, -0.8504215], [-0.15419291, -0.48629638, -0.52901952], [-0.00618733, -0.12435261, -0.15226949]])
+        : NDArray<double>.FromRows([[-1.07260209, 0.05083871, -0.87253915], [-2.02778743, -0.10832494, -1.52641362], [-0.74225908, 0.15259725, -0.39578548], [-0.38172726, 0.10835902, -0.17328274], [-0.64417314, -0.18886813, -0.41106892]]);
+    Console.WriteLine("Your scores:");
+    Console.WriteLine(Rows(scores));
+    double diff = 0;
+    for (int i = 0; i < scores.Size; i++) diff += Math.Abs(scores.Data[i] - correct.Data[i]);
+    Error("Difference between your scores and correct scores", diff, convention == Convention.Cs231n ? 3.68027204961e-08 : 3.3812311797665195e-08, 1e-7);
+
+    double correctLoss = convention == Convention.Cs231n ? 1.30378789133 : 1.071696123862817;
+    var (loss, grads) = net.Loss(x, y, reg: 0.05);
+    Compare("Forward pass loss (reg 0.05)", loss, correctLoss);
+
+    Console.WriteLine("Backward pass (numeric gradient check, reg 0.05):");
+    var nbErrors = convention == Convention.Cs231n
+        ? new Dictionary<string, double> { ["W1"] = 3.669858e-09, ["W2"] = 3.440708e-09, ["b1"] = 2.738422e-09, ["b2"] = 3.865028e-11 }
+        : new Dictionary<string, double> { ["W1"] = 1.28328965625e-09, ["W2"] = 3.42547269506e-10, ["b1"] = 3.1726802857e-09, ["b2"] = 1.83916590901e-10 };
+    foreach (var (name, g) in grads)
+        Error($"{name} max relative error", RelError(EvalNumericalGradient(_ => net.Loss(x, y, reg: 0.05).Loss, net.Params[name]), g), nbErrors[name], 1e-8);
+
+    Console.WriteLine("Train the network (the cell re-creates the model; lr 0.1, reg 5e-6, 100 iterations):");
+    net = InitToyModel(convention);
+    var stats = net.Train(x, y, x, y, learningRate: 1e-1, reg: 5e-6, numIters: 100);
+    Compare("Final training loss", stats.LossHistory[^1], convention == Convention.Cs231n ? 0.017149607938732093 : 0.014497864587765906);
+    nb.Picture($"toy_loss_{convention.ToString().ToLowerInvariant()}.png", TrainingPlots.LossPng(stats.LossHistory));
+}
+
+Section("Load the CIFAR-10 data (rows of 3072 values)");
+var data = nb.LoadCifar10<double>();
+int iters = nb.Quick ? 200 : 1000;
+
+Section($"Train a network (hidden 50, sgd lr 1e-4, decay 0.95, reg 0.25, {iters} iterations, batch 200)");
+TwoLayerNet<double> subopt;
+{
+    subopt = new TwoLayerNet<double>(32 * 32 * 3, 50, 10, rng: new NumpyRandom(0));
+    var stats = subopt.Train(data.XTrain, data.YTrain, data.XVal, data.YVal, numIters: iters, batchSize: 200,
+        learningRate: 1e-4, learningRateDecay: 0.95, reg: 0.25, verbose: true);
+    double valAcc = Accuracy(subopt.Predict(data.XVal), data.YVal);
+    Console.WriteLine($"Validation accuracy: {valAcc}   (notebooks on the full data: 0.287 / 0.283)");
+    Console.WriteLine("Debug the training: the loss falls almost linearly (learning rate too low) and train ≈ val accuracy (too little capacity).");
+    nb.Picture("subopt_loss.png", TrainingPlots.LossPng(stats.LossHistory));
+    nb.Picture("subopt_accuracy.png", TrainingPlots.AccuracyPng(stats.TrainAccHistory, stats.ValAccHistory));
+    nb.Picture("subopt_weights.png", WeightGrid.FirstLayerPng(subopt.Params["W1"], [3, 32, 32]));
+}
+
+Section("Tune your hyperparameters (seed 001: hidden 50, lr 1e-3, reg 0.85 / 0.89 in the UCLA convention, 3000 iterations)");
+TwoLayerNet<double>? best = null;
+double bestVal = -1;
+foreach (var reg in new[] { 0.85, 0.89 })
+{
+    Console.WriteLine($"hidden size: 50, lr: 0.0010, reg: {reg:F2}");
+    var net = new TwoLayerNet<double>(32 * 32 * 3, 50, 10, convention: Convention.Ucla, rng: new NumpyRandom(0));
+    var stats = net.Train(data.XTrain, data.YTrain, data.XVal, data.YVal, numIters: nb.Quick ? 300 : 3000, batchSize: 200,
+        learningRate: 1e-3, learningRateDecay: 0.95, reg: reg);
+    Console.WriteLine($"train accuracy: {stats.TrainAccHistory[^1]:F4}");
+    Console.WriteLine($"validation accuracy: {stats.ValAccHistory[^1]:F4}");
+    if (stats.ValAccHistory[^1] > bestVal) (bestVal, best) = (stats.ValAccHistory[^1], net);
+}
+Console.WriteLine($"best validation accuracy achieved during cross-validation: {bestVal:F6}   (notebooks on the full data: 0.512 / 0.540)");
+nb.Picture("best_weights.png", WeightGrid.FirstLayerPng(Transpose(best!.Params["W1"]), [3, 32, 32]));
+
+Section("Run on the test set");
+Console.WriteLine($"Test accuracy: {Accuracy(best.Predict(data.XTest!), data.YTest!)}   (notebooks on the full data: 0.513 / 0.531)");
+
+static TwoLayerNet<double> InitToyModel(Convention c) => new(InputSize, HiddenSize, NumClasses, std: 1e-1, convention: c, rng: new NumpyRandom(0));
+
+static (NDArray<double> X, int[] Y) InitToyData()
+{
+    var x = new NumpyRandom(1).Randn(NumInputs, InputSize);
+    for (int i = 0; i < x.Size; i++) x.Data[i] *= 10;
+    return (x, [0, 1, 2, 2, 1]);
+}
+
+static double Accuracy(int[] pred, int[] y) => pred.Zip(y).Count(p => p.First == p.Second) / (double)y.Length;
+
+// The UCLA net stores W1 as (H, D); the picture wants (D, H).
+static NDArray<double> Transpose(NDArray<double> a)
+{
+    var t = new NDArray<double>(a.Dim(1), a.Dim(0));
+    for (int i = 0; i < a.Dim(0); i++) for (int j = 0; j < a.Dim(1); j++) t[j, i] = a[i, j];
+    return t;
+}

@@ -1,0 +1,167 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace Backprop.Kernels;
+
+/// <summary>One product in flight: pinned operands, the packed A and the plan, shared by all pieces.</summary>
+internal readonly unsafe struct GemmCall<T> where T : unmanaged
+{
+    public T* A { get; init; }
+    public T* B { get; init; }
+    public T* C { get; init; }
+    public T* PackedA { get; init; }
+    public int M { get; init; }
+    public int N { get; init; }
+    public int K { get; init; }
+    public bool TransA { get; init; }
+    public bool TransB { get; init; }
+    public bool Accumulate { get; init; }
+    /// <summary>The product computed is Cᵀ: tile element (i, j) goes to C[j·M + i].</summary>
+    public bool TransposedC { get; init; }
+    public GemmPlan Plan { get; init; }
+}
+
+/// <summary>
+/// Blocked GEMM around a micro-kernel (GotoBLAS/BLIS loops). Phase 1 packs all of op(A) once, K panel by K panel, into
+/// MR-row micro-panels shared by every piece. Phase 2 gives each piece a strip of C columns (× a block of rows when
+/// there are few columns); for each K panel in order it sweeps its tiles an L2-sized block of A rows at a time, packing
+/// each B micro-panel of its strip just before first use.
+/// </summary>
+internal static unsafe class GemmDriver<T, TKernel>
+    where T : unmanaged, IFloatingPointIeee754<T>
+    where TKernel : IGemmMicroKernel<T>
+{
+    private static readonly ForBody<GemmCall<T>> PackABody = PackAPiece;
+    private static readonly ForBody<GemmCall<T>> ComputeBody = ComputePiece;
+
+    /// <summary>
+    /// C (m×n, row-major) (+)= op(A)·op(B); pointers pinned by the caller, sizes already checked. With
+    /// <paramref name="transposedC"/>, C is stored (n×m) and receives the product transposed.
+    /// </summary>
+    public static void Run(T* a, T* b, T* c, int m, int n, int k, bool transA, bool transB, bool accumulate,
+        bool transposedC = false)
+    {
+        if (m == 0 || n == 0) return;
+        if (k == 0)
+        {
+            if (!accumulate) new Span<T>(c, m * n).Clear();
+            return;
+        }
+        var plan = new GemmPlan(m, n, k, TKernel.MR, TKernel.NR, sizeof(T), Parallelism.MaxThreads);
+        var call = new GemmCall<T>
+        {
+            A = a, B = b, C = c, M = m, N = n, K = k,
+            TransA = transA, TransB = transB, Accumulate = accumulate, TransposedC = transposedC, Plan = plan,
+            PackedA = GemmScratch<T>.ForA((nint)plan.KPanels * plan.MPanels * PanelLength(plan.Kc)),
+        };
+        if (plan.Serial)
+        {
+            // Too small to repay waking a worker: same pieces, in order, on this thread.
+            for (int piece = 0; piece < plan.PackPieces; piece++) PackAPiece(piece, in call);
+            for (int piece = 0; piece < plan.ComputePieces; piece++) ComputePiece(piece, in call);
+            return;
+        }
+        Parallelism.For(plan.PackPieces, in call, PackABody);
+        Parallelism.For(plan.ComputePieces, in call, ComputeBody);
+    }
+
+    /// <summary>Packed A of K panel starting at <paramref name="p0"/>, micro-panel <paramref name="ir"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T* PackedAPanel(in GemmCall<T> s, int p0, int kc, int ir) =>
+        s.PackedA + (nint)(p0 / s.Plan.Kc) * s.Plan.MPanels * PanelLength(s.Plan.Kc) + (nint)ir * PanelLength(kc);
+
+    /// <summary>Values of one packed A micro-panel of depth kc, slack included.</summary>
+    private static nint PanelLength(int kc) => (nint)TKernel.MR * kc + GemmPacking.PanelSlackBytes / sizeof(T);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackAPiece(int piece, in GemmCall<T> s)
+    {
+        var plan = s.Plan;
+        int units = plan.KPanels * plan.MPanels;
+        int end = GemmPlan.SplitStart(units, plan.PackPieces, piece + 1);
+        for (int u = GemmPlan.SplitStart(units, plan.PackPieces, piece); u < end; u++)
+        {
+            int pc = u / plan.MPanels, ir = u % plan.MPanels;
+            int p0 = pc * plan.Kc, kc = Math.Min(plan.Kc, s.K - p0);
+            GemmPacking.PackA(s.A, s.M, s.K, s.TransA, ir * TKernel.MR, p0, kc, TKernel.MR, PackedAPanel(s, p0, kc, ir));
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ComputePiece(int piece, in GemmCall<T> s)
+    {
+        var plan = s.Plan;
+        int mr = TKernel.MR, nr = TKernel.NR, n = s.N;
+        int strip = piece % plan.Strips, rowBlock = piece / plan.Strips;
+        int jStart = GemmPlan.SplitStart(plan.NPanels, plan.Strips, strip);
+        int jEnd = GemmPlan.SplitStart(plan.NPanels, plan.Strips, strip + 1);
+        int iStart = GemmPlan.SplitStart(plan.MPanels, plan.RowBlocks, rowBlock);
+        int iEnd = GemmPlan.SplitStart(plan.MPanels, plan.RowBlocks, rowBlock + 1);
+        T* packedB = GemmScratch<T>.ForB((nint)(jEnd - jStart) * plan.Kc * nr);
+        T* edge = stackalloc T[mr * nr];
+
+        for (int pc = 0; pc < plan.KPanels; pc++)
+        {
+            int p0 = pc * plan.Kc, kc = Math.Min(plan.Kc, s.K - p0);
+            bool add = s.Accumulate || pc > 0;
+            for (int iBlock = iStart; iBlock < iEnd; iBlock += plan.RowPanelsPerBlock)
+            {
+                int iBlockEnd = Math.Min(iEnd, iBlock + plan.RowPanelsPerBlock);
+                for (int jr = jStart; jr < jEnd; jr++)
+                {
+                    int j0 = jr * nr;
+                    T* bPanel = packedB + (nint)(jr - jStart) * kc * nr;
+                    // Pack each B micro-panel just before its first sweep, so it is still in L2 when the kernels read it.
+                    if (iBlock == iStart) GemmPacking.PackB(s.B, n, s.K, s.TransB, j0, p0, kc, nr, bPanel);
+                    for (int ir = iBlock; ir < iBlockEnd; ir++)
+                    {
+                        int i0 = ir * mr;
+                        T* aPanel = PackedAPanel(s, p0, kc, ir);
+                        if (s.TransposedC)
+                        {
+                            TKernel.Run(aPanel, bPanel, nr, kc, edge, nr, add: false);
+                            MergeEdgeTransposed(edge, nr, s.C + (nint)j0 * s.M + i0, s.M, Math.Min(mr, s.M - i0), Math.Min(nr, n - j0), add);
+                            continue;
+                        }
+                        T* cTile = s.C + (nint)i0 * n + j0;
+                        if (j0 + nr <= n && i0 + mr <= s.M)
+                        {
+                            TKernel.Run(aPanel, bPanel, nr, kc, cTile, n, add);
+                        }
+                        else
+                        {
+                            TKernel.Run(aPanel, bPanel, nr, kc, edge, nr, add: false);
+                            MergeEdge(edge, nr, cTile, n, Math.Min(mr, s.M - i0), Math.Min(nr, n - j0), add);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Copies (or adds) the valid rows×cols corner of a tile computed into scratch; same rounding as the kernel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MergeEdge(T* tile, int tileStride, T* c, int ldc, int rows, int cols, bool add)
+    {
+        for (int r = 0; r < rows; r++, tile += tileStride, c += ldc)
+        {
+            if (add)
+                for (int j = 0; j < cols; j++) c[j] += tile[j];
+            else
+                for (int j = 0; j < cols; j++) c[j] = tile[j];
+        }
+    }
+
+    /// <summary>As <see cref="MergeEdge"/>, into a C stored transposed: tile (r, j) goes to c[j·ldc + r].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MergeEdgeTransposed(T* tile, int tileStride, T* c, int ldc, int rows, int cols, bool add)
+    {
+        for (int j = 0; j < cols; j++, c += ldc)
+        {
+            if (add)
+                for (int r = 0; r < rows; r++) c[r] += tile[r * tileStride + j];
+            else
+                for (int r = 0; r < rows; r++) c[r] = tile[r * tileStride + j];
+        }
+    }
+}

@@ -1,0 +1,93 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Backprop.Kernels;
+
+/// <summary>
+/// AVX-512 micro-kernel, wide variant: a 6×(4·lanes) tile (6×32 double, 6×64 float) in 24 zmm accumulators; per step
+/// p it loads four B vectors and broadcasts 6 A values, 10 loads per 24 FMAs instead of 14 for the 12-row kernel.
+/// </summary>
+internal readonly unsafe struct GemmKernel512Wide<T> : IGemmMicroKernel<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private static int Lanes => Vector512<T>.Count;
+
+    public static int MR => 6;
+    public static int NR => 4 * Vector512<T>.Count;
+
+    public static bool IsSupported => Avx512F.IsSupported && Vector512.IsHardwareAccelerated;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Run(T* a, T* b, nint ldb, int kc, T* c, nint ldc, bool add)
+    {
+        // Pull the C tile toward L1 while the k loop runs; it is touched only at the end.
+        Prefetch(c + 0 * ldc);
+        Prefetch(c + 1 * ldc);
+        Prefetch(c + 2 * ldc);
+        Prefetch(c + 3 * ldc);
+        Prefetch(c + 4 * ldc);
+        Prefetch(c + 5 * ldc);
+        Vector512<T> c00 = default, c01 = default, c02 = default, c03 = default;
+        Vector512<T> c10 = default, c11 = default, c12 = default, c13 = default;
+        Vector512<T> c20 = default, c21 = default, c22 = default, c23 = default;
+        Vector512<T> c30 = default, c31 = default, c32 = default, c33 = default;
+        Vector512<T> c40 = default, c41 = default, c42 = default, c43 = default;
+        Vector512<T> c50 = default, c51 = default, c52 = default, c53 = default;
+        Vector512<T> ar;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector512.Load(b + 0 * Lanes);
+            var b1 = Vector512.Load(b + 1 * Lanes);
+            var b2 = Vector512.Load(b + 2 * Lanes);
+            var b3 = Vector512.Load(b + 3 * Lanes);
+            ar = Vector512.Create(a[0]); c00 = Fma(ar, b0, c00); c01 = Fma(ar, b1, c01); c02 = Fma(ar, b2, c02); c03 = Fma(ar, b3, c03);
+            ar = Vector512.Create(a[1]); c10 = Fma(ar, b0, c10); c11 = Fma(ar, b1, c11); c12 = Fma(ar, b2, c12); c13 = Fma(ar, b3, c13);
+            ar = Vector512.Create(a[2]); c20 = Fma(ar, b0, c20); c21 = Fma(ar, b1, c21); c22 = Fma(ar, b2, c22); c23 = Fma(ar, b3, c23);
+            ar = Vector512.Create(a[3]); c30 = Fma(ar, b0, c30); c31 = Fma(ar, b1, c31); c32 = Fma(ar, b2, c32); c33 = Fma(ar, b3, c33);
+            ar = Vector512.Create(a[4]); c40 = Fma(ar, b0, c40); c41 = Fma(ar, b1, c41); c42 = Fma(ar, b2, c42); c43 = Fma(ar, b3, c43);
+            ar = Vector512.Create(a[5]); c50 = Fma(ar, b0, c50); c51 = Fma(ar, b1, c51); c52 = Fma(ar, b2, c52); c53 = Fma(ar, b3, c53);
+            a += 6;
+            b += ldb;
+        }
+        Store(c + 0 * ldc, c00, c01, c02, c03, add);
+        Store(c + 1 * ldc, c10, c11, c12, c13, add);
+        Store(c + 2 * ldc, c20, c21, c22, c23, add);
+        Store(c + 3 * ldc, c30, c31, c32, c33, add);
+        Store(c + 4 * ldc, c40, c41, c42, c43, add);
+        Store(c + 5 * ldc, c50, c51, c52, c53, add);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Prefetch(T* row)
+    {
+        Sse.Prefetch0(row);
+        Sse.Prefetch0((byte*)row + 64);
+        Sse.Prefetch0((byte*)row + 128);
+        Sse.Prefetch0((byte*)row + 192);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<T> Fma(Vector512<T> x, Vector512<T> y, Vector512<T> acc)
+    {
+        if (typeof(T) == typeof(float))
+            return Avx512F.FusedMultiplyAdd(x.AsSingle(), y.AsSingle(), acc.AsSingle()).As<float, T>();
+        return Avx512F.FusedMultiplyAdd(x.AsDouble(), y.AsDouble(), acc.AsDouble()).As<double, T>();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(T* row, Vector512<T> v0, Vector512<T> v1, Vector512<T> v2, Vector512<T> v3, bool add)
+    {
+        if (add)
+        {
+            v0 += Vector512.Load(row);
+            v1 += Vector512.Load(row + Lanes);
+            v2 += Vector512.Load(row + 2 * Lanes);
+            v3 += Vector512.Load(row + 3 * Lanes);
+        }
+        v0.Store(row);
+        v1.Store(row + Lanes);
+        v2.Store(row + 2 * Lanes);
+        v3.Store(row + 3 * Lanes);
+    }
+}

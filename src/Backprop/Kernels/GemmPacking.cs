@@ -1,0 +1,139 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace Backprop.Kernels;
+
+/// <summary>
+/// Copies blocks of op(A) and op(B) into the micro-panel layouts the kernels stream through, zero-padding past the
+/// matrix edge. Transposes happen here, element by element, and are never materialised as whole matrices.
+/// </summary>
+internal static unsafe class GemmPacking
+{
+    /// <summary>Writable bytes past the end of every packed A micro-panel: the vector packing may scribble there.</summary>
+    public const int PanelSlackBytes = 64;
+
+    /// <summary>
+    /// A micro-panel: dst[p·mr + r] = op(A)[i0 + r, p0 + p] for p &lt; kc, r &lt; mr, 0 past row m.
+    /// A is stored (m×k), or (k×m) when <paramref name="transA"/>. dst must have <see cref="PanelSlackBytes"/> of
+    /// writable slack after the kc·mr values.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void PackA<T>(T* a, int m, int k, bool transA, int i0, int p0, int kc, int mr, T* dst)
+        where T : unmanaged, INumberBase<T>
+    {
+        int rows = Math.Min(mr, m - i0);
+        if (GemmTranspose.IsSupported<T>())
+        {
+            PackAVector(a, m, k, transA, i0, p0, kc, mr, rows, dst);
+            return;
+        }
+        if (transA)
+        {
+            // Row p of the stored A holds op(A)[., p] contiguously: copy mr of them per p.
+            T* src = a + (nint)p0 * m + i0;
+            for (int p = 0; p < kc; p++, src += m, dst += mr)
+            {
+                for (int r = 0; r < rows; r++) dst[r] = src[r];
+                for (int r = rows; r < mr; r++) dst[r] = T.Zero;
+            }
+            return;
+        }
+        // Row i of the stored A is op(A)[i, .]: read each row contiguously, scatter with stride mr.
+        for (int r = 0; r < rows; r++)
+        {
+            T* src = a + (nint)(i0 + r) * k + p0;
+            T* d = dst + r;
+            for (int p = 0; p < kc; p++, d += mr) *d = src[p];
+        }
+        for (int r = rows; r < mr; r++)
+        {
+            T* d = dst + r;
+            for (int p = 0; p < kc; p++, d += mr) *d = T.Zero;
+        }
+    }
+
+    /// <summary>
+    /// B micro-panel: dst[p·nr + j] = op(B)[p0 + p, j0 + j] for p &lt; kc, j &lt; nr, 0 past column n.
+    /// B is stored (k×n), or (n×k) when <paramref name="transB"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void PackB<T>(T* b, int n, int k, bool transB, int j0, int p0, int kc, int nr, T* dst)
+        where T : unmanaged, INumberBase<T>
+    {
+        int cols = Math.Min(nr, n - j0);
+        if (GemmTranspose.IsSupported<T>() && nr % System.Runtime.Intrinsics.Vector512<T>.Count == 0)
+        {
+            PackBVector(b, n, k, transB, j0, p0, kc, nr, cols, dst);
+            return;
+        }
+        if (!transB)
+        {
+            T* src = b + (nint)p0 * n + j0;
+            for (int p = 0; p < kc; p++, src += n, dst += nr)
+            {
+                new ReadOnlySpan<T>(src, cols).CopyTo(new Span<T>(dst, cols));
+                for (int j = cols; j < nr; j++) dst[j] = T.Zero;
+            }
+            return;
+        }
+        // Row j of the stored B is op(B)[., j]: read it contiguously, scatter with stride nr.
+        for (int j = 0; j < cols; j++)
+        {
+            T* src = b + (nint)(j0 + j) * k + p0;
+            T* d = dst + j;
+            for (int p = 0; p < kc; p++, d += nr) *d = src[p];
+        }
+        for (int j = cols; j < nr; j++)
+        {
+            T* d = dst + j;
+            for (int p = 0; p < kc; p++, d += nr) *d = T.Zero;
+        }
+    }
+
+    /// <summary>AVX-512 PackA: contiguous copies when transposed storage already runs along rows, else L×L transposes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackAVector<T>(T* a, int m, int k, bool transA, int i0, int p0, int kc, int mr, int rows, T* dst)
+        where T : unmanaged, INumberBase<T>
+    {
+        if (transA)
+        {
+            T* src = a + (nint)p0 * m + i0;
+            for (int p = 0; p < kc; p++, src += m, dst += mr) GemmTranspose.CopyPadded(src, rows, dst, mr);
+            return;
+        }
+        // Full-vector stores of each transposed row: a row of mr values spills into the next rows, which are stored
+        // after it (groups of rows go last-first, so lower groups overwrite spills of higher ones); the last spill
+        // lands in the panel's slack (PanelSlackBytes).
+        int lanes = System.Runtime.Intrinsics.Vector512<T>.Count;
+        T* rowsStart = a + (nint)i0 * k + p0;
+        int pTail = kc - kc % lanes;
+        for (int r0 = (mr - 1) / lanes * lanes; r0 >= 0; r0 -= lanes)
+        for (int p = 0; p < pTail; p += lanes)
+            GemmTranspose.Block(rowsStart + (nint)r0 * k + p, k, Math.Clamp(rows - r0, 0, lanes), dst + (nint)p * mr + r0, mr);
+        for (int p = pTail; p < kc; p++)
+        for (int r = 0; r < mr; r++)
+            dst[(nint)p * mr + r] = r < rows ? rowsStart[(nint)r * k + p] : T.Zero;
+    }
+
+    /// <summary>AVX-512 PackB: contiguous copies when B's rows run along columns, else L×L transposes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackBVector<T>(T* b, int n, int k, bool transB, int j0, int p0, int kc, int nr, int cols, T* dst)
+        where T : unmanaged, INumberBase<T>
+    {
+        if (!transB)
+        {
+            T* src = b + (nint)p0 * n + j0;
+            for (int p = 0; p < kc; p++, src += n, dst += nr) GemmTranspose.CopyPadded(src, cols, dst, nr);
+            return;
+        }
+        int lanes = System.Runtime.Intrinsics.Vector512<T>.Count;
+        T* colsStart = b + (nint)j0 * k + p0;
+        int pTail = kc - kc % lanes;
+        for (int c0 = 0; c0 < nr; c0 += lanes) // one group of L source rows at a time: L read streams, not nr
+        for (int p = 0; p < pTail; p += lanes)
+            GemmTranspose.Block(colsStart + (nint)c0 * k + p, k, Math.Clamp(cols - c0, 0, lanes), dst + (nint)p * nr + c0, nr);
+        for (int p = pTail; p < kc; p++)
+        for (int j = 0; j < nr; j++)
+            dst[(nint)p * nr + j] = j < cols ? colsStart[(nint)j * k + p] : T.Zero;
+    }
+}

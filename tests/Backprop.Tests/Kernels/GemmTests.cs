@@ -1,0 +1,263 @@
+using System.Numerics;
+using Backprop.Kernels;
+
+namespace Backprop.Tests.Kernels;
+
+[Collection(KernelCollection.Name)]
+public class GemmTests
+{
+    private static readonly (bool TransA, bool TransB)[] Layouts = [(false, false), (true, false), (false, true), (true, true)];
+
+    public static TheoryData<int, int, int> AwkwardShapes => new()
+    {
+        { 1, 1, 1 }, { 1, 7, 13 }, { 7, 1, 31 }, { 13, 33, 1 }, { 31, 97, 33 }, { 33, 31, 97 },
+        { 97, 100, 257 }, { 100, 13, 500 }, { 12, 32, 1024 }, { 25, 65, 1025 }, { 257, 33, 7 }, { 100, 500, 31 },
+        { 100, 10, 500 }, { 500, 10, 100 }, { 3072, 1, 5 }, { 62, 31, 3 },
+    };
+
+    [Theory]
+    [MemberData(nameof(AwkwardShapes))]
+    public void Float_AllLayouts_MatchReference(int m, int n, int k) => CheckAllLayouts<float>(m, n, k);
+
+    [Theory]
+    [MemberData(nameof(AwkwardShapes))]
+    public void Double_AllLayouts_MatchReference(int m, int n, int k) => CheckAllLayouts<double>(m, n, k);
+
+    [Fact]
+    public void LargeK_SpansSeveralPanels_MatchesReference()
+    {
+        // k = 3072 is three float K panels (two double ones); m, n ragged against every tile size.
+        CheckAllLayouts<float>(13, 37, 3072);
+        CheckAllLayouts<double>(29, 19, 3072);
+    }
+
+    [Fact]
+    public void ManyColumnsAndRows_SpanSeveralStripsAndBlocks()
+    {
+        // 500 columns: several strips and a ragged last panel; 257 rows: several row blocks at k = 300.
+        CheckAllLayouts<float>(257, 500, 300);
+        CheckAllLayouts<double>(131, 300, 97);
+    }
+
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public void Accumulate_AddsToExistingC(bool transA, bool transB)
+    {
+        foreach (var (m, n, k) in new[] { (7, 13, 5), (100, 97, 1100), (33, 64, 2) })
+        {
+            CheckLayout<float>(m, n, k, transA, transB, accumulate: true);
+            CheckLayout<double>(m, n, k, transA, transB, accumulate: true);
+        }
+    }
+
+    [Fact]
+    public void EmptySizes_LeaveOrClearC()
+    {
+        var c = new[] { 1f, 2f, 3f, 4f, 5f, 6f };
+        Gemm.Multiply<float>([], [], c, 2, 3, 0, accumulate: true);
+        Assert.Equal([1f, 2f, 3f, 4f, 5f, 6f], c);
+        Gemm.Multiply<float>([], [], c, 2, 3, 0);
+        Assert.All(c, v => Assert.Equal(0f, v));
+        Gemm.Multiply<double>([], [1.0, 2.0], [], 0, 2, 1); // m = 0: nothing to write, must not throw
+        Gemm.Multiply<double>([1.0, 2.0], [], [], 2, 0, 1);
+    }
+
+    [Fact]
+    public void OneByOne_IsAProduct()
+    {
+        var c = new[] { 10.0 };
+        Gemm.Multiply<double>([3.0], [4.0], c, 1, 1, 1);
+        Assert.Equal(12.0, c[0]);
+        Gemm.Multiply<double>([3.0], [4.0], c, 1, 1, 1, accumulate: true);
+        Assert.Equal(24.0, c[0]);
+    }
+
+    [Fact]
+    public void TooShortSpans_Throw()
+    {
+        Assert.Throws<ArgumentException>(() => Gemm.Multiply<float>(new float[5], new float[6], new float[4], 2, 2, 3));
+        Assert.Throws<ArgumentException>(() => Gemm.Multiply<float>(new float[6], new float[5], new float[4], 2, 2, 3));
+        Assert.Throws<ArgumentException>(() => Gemm.Multiply<float>(new float[6], new float[6], new float[3], 2, 2, 3));
+        Assert.Throws<ArgumentException>(() => Gemm.Multiply<float>(new float[6], new float[6], new float[4], -2, 2, 3));
+    }
+
+    [Fact]
+    public void EveryKernel_MatchesReference()
+    {
+        // Gemm picks one per machine and shape; each must be right wherever it is picked.
+        foreach (var (m, n, k) in new[] { (1, 1, 1), (13, 31, 97), (100, 33, 600) })
+        foreach (var (ta, tb) in Layouts)
+        {
+            if (GemmKernel512<float>.IsSupported)
+            {
+                CheckDriver<float, GemmKernel512<float>>(m, n, k, ta, tb);
+                CheckDriver<double, GemmKernel512Wide<double>>(m, n, k, ta, tb);
+            }
+            if (GemmKernel256<float>.IsSupported)
+            {
+                CheckDriver<float, GemmKernel256<float>>(m, n, k, ta, tb);
+                CheckDriver<double, GemmKernel256<double>>(m, n, k, ta, tb);
+            }
+            CheckDriver<float, GemmKernelScalar<float>>(m, n, k, ta, tb);
+            CheckDriver<double, GemmKernelScalar<double>>(m, n, k, ta, tb);
+        }
+    }
+
+    [Fact]
+    public void BitIdentical_ForOneTwoAndThreeThreads()
+    {
+        int saved = Parallelism.MaxThreads;
+        try
+        {
+            foreach (var (m, n, k, ta, tb) in new[]
+                     { (100, 500, 3072, false, false), (100, 3072, 500, false, true), (3072, 500, 100, true, false), (257, 97, 1100, true, true) })
+            {
+                AssertSameForThreadCounts<float>(m, n, k, ta, tb);
+                AssertSameForThreadCounts<double>(m, n, k, ta, tb);
+            }
+        }
+        finally
+        {
+            Parallelism.MaxThreads = saved;
+        }
+    }
+
+    [Fact]
+    public unsafe void BitIdentical_WhicheverAvx512KernelRuns()
+    {
+        // The 12-row and the wide kernel are picked by n; each element must come out the same from either.
+        if (!GemmKernel512<float>.IsSupported) return;
+        foreach (var (ta, tb) in Layouts)
+        {
+            var a = GemmReference.Random<double>(61 * 1300, 1);
+            var b = GemmReference.Random<double>(1300 * 70, 2);
+            var narrow = new double[61 * 70];
+            var wide = new double[61 * 70];
+            fixed (double* pa = a, pb = b, pn = narrow, pw = wide)
+            {
+                GemmDriver<double, GemmKernel512<double>>.Run(pa, pb, pn, 61, 70, 1300, ta, tb, accumulate: false);
+                GemmDriver<double, GemmKernel512Wide<double>>.Run(pa, pb, pw, 61, 70, 1300, ta, tb, accumulate: false);
+            }
+            Assert.Equal(narrow, wide);
+        }
+    }
+
+    [Fact]
+    public unsafe void NarrowOutputs_ComputedTransposed_AreBitIdentical()
+    {
+        // n < 32 runs as Cᵀ = op(B)ᵀ·op(A)ᵀ; it must give exactly what the direct product gives.
+        foreach (var (ta, tb) in Layouts)
+        foreach (bool accumulate in new[] { false, true })
+        {
+            const int m = 300, n = 10, k = 1500;
+            var a = GemmReference.Random<float>(m * k, 1);
+            var b = GemmReference.Random<float>(k * n, 2);
+            var viaGemm = GemmReference.Random<float>(m * n, 3);
+            var direct = (float[])viaGemm.Clone();
+            Gemm.Multiply<float>(a, b, viaGemm, m, n, k, ta, tb, accumulate);
+            if (GemmKernel512<float>.IsSupported)
+            {
+                fixed (float* pa = a, pb = b, pc = direct)
+                    GemmDriver<float, GemmKernel512<float>>.Run(pa, pb, pc, m, n, k, ta, tb, accumulate);
+                Assert.Equal(direct, viaGemm);
+            }
+            GemmReference.AssertClose(GemmReference.Multiply(a, b, m, n, k, ta, tb, accumulate ? GemmReference.Random<float>(m * n, 3) : null),
+                viaGemm, k, $"narrow tA={ta} tB={tb} acc={accumulate}");
+        }
+    }
+
+    [Fact]
+    public void SteadyState_AllocatesNothing()
+    {
+        var a = GemmReference.Random<float>(100 * 3072, 1);
+        var b = GemmReference.Random<float>(3072 * 500, 2);
+        var c = new float[100 * 500];
+        var ad = GemmReference.Random<double>(64 * 64, 3);
+        var cd = new double[64 * 64];
+        for (int warm = 0; warm < 3; warm++)
+        {
+            Gemm.Multiply<float>(a, b, c, 100, 500, 3072);
+            Gemm.Multiply<float>(b, a, c, 500, 100, 3072, transA: true, transB: true);
+            Gemm.Multiply<double>(ad, ad, cd, 64, 64, 64, accumulate: true);
+        }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 5; i++)
+        {
+            Gemm.Multiply<float>(a, b, c, 100, 500, 3072);
+            Gemm.Multiply<float>(b, a, c, 500, 100, 3072, transA: true, transB: true);
+            Gemm.Multiply<double>(ad, ad, cd, 64, 64, 64, accumulate: true);
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void ConcurrentCallers_GetCorrectResults()
+    {
+        const int m = 67, n = 300, k = 400;
+        var expected = new double[4][];
+        var inputs = new (float[] A, float[] B)[4];
+        for (int t = 0; t < 4; t++)
+        {
+            inputs[t] = (GemmReference.Random<float>(m * k, 10 + t), GemmReference.Random<float>(k * n, 20 + t));
+            expected[t] = GemmReference.Multiply(inputs[t].A, inputs[t].B, m, n, k, false, false);
+        }
+        var results = new float[4][];
+        var threads = Enumerable.Range(0, 4).Select(t => new Thread(() =>
+        {
+            var c = new float[m * n];
+            for (int rep = 0; rep < 20; rep++) Gemm.Multiply<float>(inputs[t].A, inputs[t].B, c, m, n, k);
+            results[t] = c;
+        })).ToList();
+        threads.ForEach(th => th.Start());
+        threads.ForEach(th => th.Join());
+        for (int t = 0; t < 4; t++) GemmReference.AssertClose(expected[t], results[t], k, $"caller {t}");
+    }
+
+    private static void CheckAllLayouts<T>(int m, int n, int k) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        foreach (var (ta, tb) in Layouts) CheckLayout<T>(m, n, k, ta, tb, accumulate: false);
+    }
+
+    private static void CheckLayout<T>(int m, int n, int k, bool transA, bool transB, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var a = GemmReference.Random<T>(m * k, m * 31 + k);
+        var b = GemmReference.Random<T>(k * n, n * 17 + k);
+        var c0 = GemmReference.Random<T>(m * n, 5);
+        var c = (T[])c0.Clone();
+        Gemm.Multiply<T>(a, b, c, m, n, k, transA, transB, accumulate);
+        var expected = GemmReference.Multiply(a, b, m, n, k, transA, transB, accumulate ? c0 : null);
+        GemmReference.AssertClose(expected, c, k, $"{typeof(T).Name} {m}x{n}x{k} tA={transA} tB={transB} acc={accumulate}");
+    }
+
+    private static unsafe void CheckDriver<T, TKernel>(int m, int n, int k, bool transA, bool transB)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TKernel : IGemmMicroKernel<T>
+    {
+        var a = GemmReference.Random<T>(m * k, 7);
+        var b = GemmReference.Random<T>(k * n, 8);
+        var c = new T[m * n];
+        fixed (T* pa = a, pb = b, pc = c) GemmDriver<T, TKernel>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate: false);
+        GemmReference.AssertClose(GemmReference.Multiply(a, b, m, n, k, transA, transB), c, k,
+            $"{typeof(TKernel).Name} {m}x{n}x{k} tA={transA} tB={transB}");
+    }
+
+    private static void AssertSameForThreadCounts<T>(int m, int n, int k, bool transA, bool transB)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var a = GemmReference.Random<T>(m * k, 3);
+        var b = GemmReference.Random<T>(k * n, 4);
+        T[]? first = null;
+        foreach (int threads in new[] { 1, 2, 3 })
+        {
+            Parallelism.MaxThreads = threads;
+            var c = new T[m * n];
+            Gemm.Multiply<T>(a, b, c, m, n, k, transA, transB);
+            if (first is null) first = c;
+            else Assert.True(first.AsSpan().SequenceEqual(c), $"{typeof(T).Name} {m}x{n}x{k}: {threads} threads differ from 1");
+        }
+    }
+}
