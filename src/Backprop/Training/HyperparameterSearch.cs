@@ -28,7 +28,7 @@ public sealed record SearchResult
 /// Random search (as the notebooks' "train a good model" cells, but drawn rather than on a grid): each trial is a
 /// <see cref="TrainingRun"/> whose searched options are drawn from their <see cref="SearchRange"/>s with a generator
 /// seeded by the base configuration's seed. Trials run in parallel, one per core, each with single-threaded kernels
-/// (measured faster than trials one after another on shared kernel threads: see README). Writes
+/// (measured faster than trials one after another on shared kernel threads: see src/Backprop.Cli/README.md). Writes
 /// <c>results.csv</c>, <c>results.json</c> and <c>search.png</c> into the search folder, and keeps <c>model.npz</c> only
 /// in the best trial's run folder.
 /// </summary>
