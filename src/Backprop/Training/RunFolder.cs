@@ -56,6 +56,20 @@ public static class RunFolder
         return config.IsFloat64 ? Predict<double>(runDir, config, data, split) : Predict<float>(runDir, config, data, split);
     }
 
+    /// <summary>
+    /// The predicted class of every image of <paramref name="images"/> (e.g. the leaderboard's unlabelled X): raw pixel
+    /// values on the 0–255 scale (uint8 or float), shape (N, C, H, W) or (N, C·H·W) in the data set's channel-first
+    /// layout. The run's training mean image is subtracted, as from its own splits.
+    /// </summary>
+    /// <exception cref="ArgumentException">The images do not have the data set's shape, or hold NaN or infinite values.</exception>
+    public static long[] PredictImages(string runDir, ImageData data, NpyArray images)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(images);
+        var config = ReadConfig(runDir);
+        return config.IsFloat64 ? PredictImages<double>(runDir, config, data, images) : PredictImages<float>(runDir, config, data, images);
+    }
+
     /// <summary>The run's model, loaded from <c>model.npz</c> into a network built from <paramref name="config"/>.</summary>
     public static FullyConnectedNet<T> LoadModel<T>(string runDir, TrainConfig config, int inputDim, int numClasses) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -84,6 +98,27 @@ public static class RunFolder
             "val" => split.XVal,
             _ => split.XTest ?? throw new ArgumentException("--split test: the run used no test images (num_test is 0).", nameof(which)),
         };
+        return Array.ConvertAll(Solver<T>.Predict(model, x), p => (long)p);
+    }
+
+    private static long[] PredictImages<T>(string runDir, TrainConfig config, ImageData data, NpyArray images) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var shape = data.ImageShape;
+        int d = data.Train.SampleSize;
+        var dims = images.ShapeArray();
+        bool fits = dims.Length == 2 ? dims[1] == d : dims.Length == 4 && dims[1..].SequenceEqual(shape);
+        if (!fits)
+            throw new ArgumentException($"--input: the images have shape {images.ShapeString}; the model takes (N, {string.Join(", ", shape)}) or (N, {d}) (channels first, pixel values 0–255).", nameof(images));
+        var resolved = SplitSizes.Resolve(config, data, out _);
+        var mean = Preprocessing.MeanImage(data.Train, resolved.NumTrain!.Value);
+        var raw = images.ToNDArray<double>();
+        int n = dims[0];
+        var x = new NDArray<T>(n, d);
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < d; j++)
+                x.Data[i * d + j] = T.CreateTruncating(raw.Data[i * d + j] - mean[j]);
+        if (!x.AllFinite()) throw new ArgumentException("--input: the images hold NaN or infinite values.", nameof(images));
+        var model = LoadModel<T>(runDir, resolved, d, data.ClassNames.Count);
         return Array.ConvertAll(Solver<T>.Predict(model, x), p => (long)p);
     }
 

@@ -74,4 +74,23 @@ public class CliResumeTests
         Assert.True(whole.ExitCode == 0, whole.ToString());
         AssertSameModel(tmp.File("whole"), killed);
     }
+
+    [Fact]
+    public void Sigterm_StopsTheProcessLikeCtrlC_WithExitCode130AndACheckpoint()
+    {
+        using var tmp = new TempDir();
+        var run = tmp.File("run");
+        using var process = CliRunner.Start(Train(CliRunner.Cifar10DataDir, run, "40"));
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!File.Exists(Path.Combine(run, "checkpoint.npz")) && !process.HasExited && DateTime.UtcNow < deadline) Thread.Sleep(5);
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            kill.WaitForExit();
+        Assert.True(process.WaitForExit(30_000), "the process did not stop after SIGTERM");
+        Assert.Equal(130, process.ExitCode);
+        var summary = RunSummary.Load(Path.Combine(run, "summary.json"));
+        Assert.Equal(RunStatus.Interrupted, summary.Status);
+        Assert.True(summary.Iterations < summary.NumIterations);
+        Assert.True(File.Exists(Path.Combine(run, "checkpoint.npz")));
+        Assert.True(File.Exists(Path.Combine(run, "loss.png")));
+    }
 }

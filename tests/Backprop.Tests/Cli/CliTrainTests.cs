@@ -73,6 +73,16 @@ public class CliTrainTests
         Assert.Equal(RunFolder.Predict(run, images, "test"), saved.ToInt64Array());
         Assert.All(saved.ToInt64Array(), c => Assert.InRange(c, 0, 9));
 
+        // predict --input: the raw test images from a file give the same predictions as the test split.
+        var testImages = tmp.File("x.npy");
+        Npy.Save(testImages, new NpyArray(images.Test.Pixels.AsSpan(0, 300 * 3072).ToArray(), 300, 3, 32, 32));
+        var fromFile = tmp.File("preds-file.npy");
+        var pf = CliRunner.Run("predict", "--model", run, "--input", testImages, "--out", fromFile, "--data-dir", CliRunner.Cifar10DataDir);
+        Assert.True(pf.ExitCode == 0, pf.ToString());
+        Assert.Equal(saved.ToInt64Array(), Npy.Load(fromFile).ToInt64Array());
+        Npy.Save(testImages, new NpyArray(new byte[2 * 3072], 2, 32, 32, 3));
+        Assert.Equal(2, CliRunner.Run("predict", "--model", run, "--input", testImages, "--out", fromFile, "--data-dir", CliRunner.Cifar10DataDir).ExitCode);
+
         // plot: one run redrawn in place, two runs compared on shared axes.
         File.Delete(Path.Combine(run, "loss.png"));
         Assert.Equal(0, CliRunner.Run("plot", run).ExitCode);
