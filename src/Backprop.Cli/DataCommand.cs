@@ -58,7 +58,7 @@ internal static class DataCommand
                 throw new UsageException($"{target} already exists; add --force to download {DataLocations.DisplayName(kind)} again.");
             Directory.CreateDirectory(locations.Root);
             var remote = RemoteDataSet.For(kind);
-            var folder = DataSource.Download(remote, locations.Root, console.Out, console.Cancel, baseUrl, overwrite: result.GetValue(force));
+            var folder = DataSource.Download(remote, locations.Root, console.Out, console.Cancel, baseUrl, overwrite: result.GetValue(force), terminal: console.OutIsTerminal);
             console.Out.WriteLine($"{DataLocations.DisplayName(kind)} is in {folder}");
             return ExitCodes.Success;
         });

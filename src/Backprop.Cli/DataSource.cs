@@ -1,5 +1,6 @@
 using Backprop.Data;
 using Backprop.Training;
+using Spectre.Console;
 
 namespace Backprop.Cli;
 
@@ -37,15 +38,49 @@ internal static class DataSource
     /// <summary>Reads the chosen images.</summary>
     public static ImageData Load(DataSetChoice choice) => ImageData.Load(choice);
 
-    /// <summary>Downloads a data set into <paramref name="root"/> (mirror from <c>$BACKPROP_MIRROR</c> if set), reporting progress as lines; <paramref name="overwrite"/> replaces a copy already there.</summary>
-    public static string Download(RemoteDataSet remote, string root, TextWriter progress, CancellationToken cancel, Uri? mirror = null, bool overwrite = false)
+    /// <summary>
+    /// Downloads a data set into <paramref name="root"/> (mirror from <c>$BACKPROP_MIRROR</c> if set), reporting progress
+    /// as a live bar per file on a terminal and as lines otherwise; <paramref name="overwrite"/> replaces a copy already there.
+    /// </summary>
+    public static string Download(RemoteDataSet remote, string root, TextWriter progress, CancellationToken cancel, Uri? mirror = null, bool overwrite = false, bool terminal = false)
     {
         if (mirror is null && Environment.GetEnvironmentVariable(MirrorVariable) is { Length: > 0 } m) mirror = new Uri(m.EndsWith('/') ? m : m + "/");
         if (mirror is not null) remote = remote with { BaseUrl = mirror };
         progress.WriteLine($"Downloading {DataLocations.DisplayName(remote.Kind)} from {remote.BaseUrl} into {root} …");
         using var downloader = new Downloader();
-        var lines = new LineProgress(progress);
-        return downloader.DownloadAsync(remote, root, lines, overwrite, cancel).GetAwaiter().GetResult();
+        if (!terminal) return downloader.DownloadAsync(remote, root, new LineProgress(progress), overwrite, cancel).GetAwaiter().GetResult();
+        string folder = "";
+        Consoles.Over(progress, terminal: true).Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new DownloadedColumn(), new TransferSpeedColumn(), new RemainingTimeColumn())
+            .Start(ctx => folder = downloader.DownloadAsync(remote, root, new BarProgress(ctx), overwrite, cancel).GetAwaiter().GetResult());
+        return folder;
+    }
+
+    /// <summary>Download progress as a Spectre bar per file (bytes, speed, time left; then the MD5 check and extraction).</summary>
+    private sealed class BarProgress(ProgressContext context) : IProgress<DownloadProgress>
+    {
+        private readonly Dictionary<string, ProgressTask> _tasks = [];
+
+        public void Report(DownloadProgress p)
+        {
+            lock (_tasks)
+            {
+                if (p.Phase == "done")
+                {
+                    foreach (var t in _tasks.Values) t.StopTask();
+                    return;
+                }
+                if (!_tasks.TryGetValue(p.FileName, out var task))
+                    _tasks[p.FileName] = task = context.AddTask(p.FileName, maxValue: Math.Max(1, p.TotalBytes ?? 1));
+                if (p.TotalBytes is long total) task.MaxValue = Math.Max(1, total);
+                if (p.Phase == "download") task.Value = p.BytesDone;
+                else
+                {
+                    task.Value = task.MaxValue;
+                    task.Description = $"{p.FileName}: {(p.Phase == "verify" ? "checking MD5" : "extracting")}";
+                }
+            }
+        }
     }
 
     /// <summary>Download progress as a line per 10 % (and per phase), for redirected output.</summary>
