@@ -52,9 +52,14 @@ public class CliTrainTests
         using (var doc = JsonDocument.Parse(e.Out))
             Assert.Equal(summary.TestAcc, doc.RootElement.GetProperty("test_acc").GetDouble());
 
-        // The config alone repeats the run.
+        // The config alone repeats the run, bit for bit.
         var config = TrainConfig.FromJson(File.ReadAllText(Path.Combine(run, "config.json")));
         Assert.Equal((500, 200, 300, "cifar10"), (config.NumTrain, config.NumVal, config.NumTest, config.Dataset));
+        var again = CliRunner.Run("train", "--config", Path.Combine(run, "config.json"), "--data-dir", CliRunner.Cifar10DataDir, "--out", tmp.File("again"));
+        Assert.True(again.ExitCode == 0, again.ToString());
+        var first = Npz.Load(Path.Combine(run, "model.npz"));
+        var second = Npz.Load(tmp.File("again/model.npz"));
+        foreach (var (k, v) in first) Assert.Equal((float[])v.Data, (float[])second[k].Data);
 
         // Pictures: the notebooks' panels, and 50 first-layer weight images in colour on an 8 × 8 grid.
         PlotTests.AssertPicture(File.ReadAllBytes(Path.Combine(run, "loss.png")), 900, 450);
