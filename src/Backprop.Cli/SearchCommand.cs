@@ -35,8 +35,8 @@ internal static class SearchCommand
             if (n < 1) throw new UsageException($"--trials: must be positive, got {n}.");
             int workers = result.GetValue(parallel) ?? Environment.ProcessorCount;
             if (workers < 1) throw new UsageException($"--parallel: must be positive, got {workers}.");
-            options.Build(result, result.GetValue(options.Dataset) ?? "cifar10", []);
-            var choice = DataSource.Choose(result.GetValue(options.Dataset), result.GetValue(options.DataDir), progress, console.Cancel);
+            options.Build(result, options.RequestedDataset(result) ?? "cifar10", []);
+            var choice = DataSource.Choose(options.RequestedDataset(result), result.GetValue(options.DataDir), progress, console.Cancel);
             var ranges = new List<SearchRange>();
             var config = options.Build(result, choice.Dataset, ranges);
             foreach (var (name, option, range) in new[] { ("learning_rate", options.LearningRate, "1e-4:1e-2:log"), ("weight_scale", options.WeightScale, "1e-3:1e-1:log"), ("reg", options.Reg, "1e-5:1e-1:log") })

@@ -48,8 +48,8 @@ internal static class TrainCommand
             else
             {
                 // Check every value before looking for data, so that a typo costs no download.
-                options.Build(result, result.GetValue(options.Dataset) ?? "cifar10");
-                var choice = DataSource.Choose(result.GetValue(options.Dataset), result.GetValue(options.DataDir), progress, console.Cancel);
+                options.Build(result, options.RequestedDataset(result) ?? "cifar10");
+                var choice = DataSource.Choose(options.RequestedDataset(result), result.GetValue(options.DataDir), progress, console.Cancel);
                 var config = options.Build(result, choice.Dataset);
                 var data = DataSource.Load(choice);
                 var outDir = result.GetValue(outOption) ?? Path.Combine("runs", DateTime.Now.ToString("yyyy-MM-dd_HH-mm-ss", CultureInfo.InvariantCulture));

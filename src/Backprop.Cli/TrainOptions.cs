@@ -52,6 +52,23 @@ internal sealed class TrainOptions
     public IEnumerable<string> Given(ParseResult result) =>
         ConfigOptions.Select(p => p.Option).Append(Config).Where(o => result.GetResult(o) is { Implicit: false }).Select(o => o.Name);
 
+    /// <summary>The data set asked for: <c>--dataset</c>, else the <c>dataset</c> of the <c>--config</c> file, else null (choose from the data found).</summary>
+    public string? RequestedDataset(ParseResult result)
+    {
+        if (result.GetValue(Dataset) is { } given) return given;
+        if (result.GetValue(Config) is not { } file || !File.Exists(file)) return null;
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(file), new System.Text.Json.JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = System.Text.Json.JsonCommentHandling.Skip });
+            return doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object && doc.RootElement.TryGetProperty("dataset", out var d)
+                && d.ValueKind == System.Text.Json.JsonValueKind.String ? d.GetString() : null;
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new UsageException($"--config {file}: {e.Message}");
+        }
+    }
+
     /// <summary>
     /// The configuration: <c>--config</c> (or the defaults of <paramref name="dataset"/>) overridden by the options given.
     /// With <paramref name="ranges"/>, numeric options written <c>lo:hi[:log]</c> are collected there instead.

@@ -116,6 +116,13 @@ public class CliTrainTests
         var weights = File.ReadAllBytes(Path.Combine(run, "weights.png"));
         PlotTests.AssertPicture(weights, (5 * 28 + 4 * 3) * 3, (5 * 28 + 4 * 3) * 3);
         Assert.True(IsGrey(weights));
+
+        // A --config naming its data set is trained on that one, even where another data set would be chosen.
+        var config = tmp.File("fm.json");
+        File.WriteAllText(config, """{ "dataset": "fashion-mnist", "num_train": 200, "num_val": 100, "num_test": 100, "epochs": 1, "hidden": [10] }""");
+        var c = CliRunner.Run("train", "--config", config, "--data-dir", CliRunner.Cifar10DataDir, "--out", tmp.File("fm2"), "--json");
+        Assert.True(c.ExitCode == 0, c.ToString());
+        Assert.Equal("fashion-mnist", RunSummary.Load(tmp.File("fm2/summary.json")).Dataset);
     }
 
     [Fact]
