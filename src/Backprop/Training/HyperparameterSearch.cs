@@ -83,9 +83,6 @@ public sealed class HyperparameterSearch
     /// <summary>The trials' run configurations, in trial order.</summary>
     public IReadOnlyList<TrainConfig> TrialConfigs => _runs.Select(r => r.Config).ToList();
 
-    /// <summary>Raised (from a worker thread) when a trial starts.</summary>
-    public event Action<int, IReadOnlyDictionary<string, double>>? TrialStarted;
-
     /// <summary>Raised (from a worker thread) when a trial has finished.</summary>
     public event Action<SearchTrial>? TrialCompleted;
 
@@ -102,7 +99,6 @@ public sealed class HyperparameterSearch
             System.Threading.Tasks.Parallel.For(0, _runs.Length, new ParallelOptions { MaxDegreeOfParallelism = parallel }, i =>
             {
                 if (cancel.IsCancellationRequested) return;
-                TrialStarted?.Invoke(i, _values[i]);
                 var summary = _runs[i].Run(cancel);
                 var history = RunHistory.Load(RunFiles.In(_runs[i].RunDir, RunFiles.History));
                 int best = history.ValAcc.Count == 0 ? -1 : history.ValAcc.ToList().IndexOf(history.ValAcc.Max());
