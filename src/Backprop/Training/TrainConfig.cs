@@ -96,6 +96,7 @@ public sealed record TrainConfig
     };
 
     /// <summary>True for float64, false for float32.</summary>
+    [JsonIgnore]
     public bool IsFloat64 => Dtype.Trim().ToLowerInvariant() switch
     {
         "float32" or "float" or "single" => false,

@@ -1,0 +1,92 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Invocation;
+using Backprop.Data;
+using Backprop.Training;
+
+namespace Backprop.Cli;
+
+/// <summary>
+/// The <c>backprop</c> command line: train, gradcheck, search, eval, predict, plot, data. Errors are one line on
+/// stderr (the stack trace only with <c>--verbose</c>) and the exit codes of <see cref="ExitCodes"/>.
+/// </summary>
+public static class Cli
+{
+    /// <summary>Parses <paramref name="args"/>, runs the command and returns its exit code.</summary>
+    public static int Run(string[] args, CliConsole console)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(console);
+        var verbose = new Option<bool>("--verbose") { Description = "Show the stack trace of an error", Recursive = true };
+        var root = new Command("backprop", "Backprop: fully-connected networks (the CS231n system) trained, checked and searched from the command line.\n" + ExitCodes.Help);
+        root.Options.Add(new HelpOption());
+        root.Options.Add(new VersionOption());
+        root.Options.Add(verbose);
+        var examples = new Dictionary<Command, string> { [root] = "Example:\n  backprop train --dataset fashion-mnist --epochs 1\n" + ExitCodes.Help };
+        void Add(Command c, string example)
+        {
+            root.Subcommands.Add(c);
+            examples[c] = example;
+        }
+        Add(TrainCommand.Create(console), TrainCommand.Example + "\n" + ExitCodes.Help);
+        Add(GradcheckCommand.Create(console), GradcheckCommand.Example + "\nExit codes: 0 every error within --tol; 1 above; 2 bad usage.");
+        Add(SearchCommand.Create(console), SearchCommand.Example + "\n" + ExitCodes.Help);
+        Add(EvalCommand.Create(console), EvalCommand.Example);
+        Add(PredictCommand.Create(console), PredictCommand.Example);
+        Add(PlotCommand.Create(console), PlotCommand.Example);
+        var data = DataCommand.Create(console);
+        Add(data, DataCommand.Example);
+        foreach (var sub in data.Subcommands) examples[sub] = DataCommand.Example;
+        var help = root.Options.OfType<HelpOption>().Single();
+        help.Action = new HelpWithExamples((HelpAction)help.Action!, examples);
+
+        var parsed = root.Parse(args);
+        if (parsed.Action is ParseErrorAction)
+        {
+            var first = parsed.Errors[0].Message;
+            console.Error.WriteLine($"backprop: {first} (see 'backprop {string.Join(' ', CommandPath(parsed.CommandResult.Command))} --help')".Replace("  ", " "));
+            return ExitCodes.Usage;
+        }
+        try
+        {
+            return parsed.Invoke(new InvocationConfiguration { Output = console.Out, Error = console.Error, EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e)
+        {
+            int code = CodeOf(e);
+            console.Error.WriteLine("backprop: " + OneLine(e is ArgumentException { ParamName: { } p } ? e.Message.Replace($" (Parameter '{p}')", "") : e.Message));
+            if (parsed.GetValue(verbose)) console.Error.WriteLine(e.ToString());
+            return code;
+        }
+    }
+
+    /// <summary>The exit code of an error: bad usage (2) for what the user can fix on the command line, else failure (1).</summary>
+    internal static int CodeOf(Exception e) => e switch
+    {
+        UsageException or ArgumentException or DataSetUnavailableException => ExitCodes.Usage,
+        FileNotFoundException or DirectoryNotFoundException => ExitCodes.Usage,
+        OperationCanceledException => ExitCodes.Interrupted,
+        _ => ExitCodes.Failure,
+    };
+
+    private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
+
+    private static IEnumerable<string> CommandPath(Command command)
+    {
+        var names = new List<string>();
+        for (Symbol? s = command; s is Command c && c.Parents.Any(); s = c.Parents.FirstOrDefault()) names.Insert(0, c.Name);
+        return names;
+    }
+
+    /// <summary>The standard help followed by the command's examples and exit codes.</summary>
+    private sealed class HelpWithExamples(HelpAction inner, IReadOnlyDictionary<Command, string> examples) : SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            int code = inner.Invoke(parseResult);
+            if (examples.TryGetValue(parseResult.CommandResult.Command, out var text))
+                parseResult.InvocationConfiguration.Output.WriteLine(text + "\n");
+            return code;
+        }
+    }
+}

@@ -1,0 +1,70 @@
+using System.CommandLine;
+using Backprop.Data;
+using Backprop.Training;
+
+namespace Backprop.Cli;
+
+/// <summary><c>backprop data info</c> and <c>backprop data download</c>.</summary>
+internal static class DataCommand
+{
+    public const string Example =
+        "Examples:\n" +
+        "  backprop data info\n" +
+        "  backprop data download --dataset cifar10 --data-dir ~/data\n" +
+        "  backprop data download --dataset fashion-mnist --mirror http://mirror.example/fashion/";
+
+    public static Command Create(CliConsole console)
+    {
+        var command = new Command("data", "Show what data is where, or download a data set (checksums verified, nothing half-written).");
+
+        var infoDir = new Option<string?>("--data-dir") { Description = "Data folder (default $BACKPROP_DATA, else ~/.cache/backprop)", HelpName = "DIR" };
+        var info = new Command("info", "Say which data sets are present where, and which one 'backprop train' would use.") { infoDir };
+        info.SetAction(result =>
+        {
+            var locations = DataSource.Locations(result.GetValue(infoDir));
+            console.Out.Write(locations.Describe());
+            try
+            {
+                console.Out.WriteLine("backprop train would use: " + DataSetChoice.Choose(null, locations).Reason);
+            }
+            catch (DataSetUnavailableException e)
+            {
+                console.Out.WriteLine(e.Message);
+            }
+            return ExitCodes.Success;
+        });
+
+        var dataset = new Option<string>("--dataset") { Description = "cifar10, fashion-mnist or mnist", DefaultValueFactory = _ => "cifar10", HelpName = "NAME" };
+        var format = new Option<string>("--format") { Description = "CIFAR-10 version: python or binary", DefaultValueFactory = _ => "python", HelpName = "python|binary" };
+        var dir = new Option<string?>("--data-dir") { Description = "Data folder to download into (created if needed; default $BACKPROP_DATA, else ~/.cache/backprop)", HelpName = "DIR" };
+        var mirror = new Option<string?>("--mirror") { Description = "Base URL to download from instead of the official site (also $BACKPROP_MIRROR)", HelpName = "URL" };
+        var force = new Option<bool>("--force") { Description = "Replace a copy that is already there" };
+        var download = new Command("download", "Download a data set into the data folder, with progress and MD5 checks.") { dataset, format, dir, mirror, force };
+        download.SetAction(result =>
+        {
+            var name = TrainConfig.Canonical(result.GetValue(dataset)!);
+            var kind = name switch
+            {
+                "cifar10" => Values.OneOf("--format", result.GetValue(format)!, "python", "binary") == "python" ? DataSetKind.Cifar10Python : DataSetKind.Cifar10Binary,
+                "fashion-mnist" => DataSetKind.FashionMnist,
+                _ => DataSetKind.Mnist,
+            };
+            Uri? baseUrl = null;
+            if (result.GetValue(mirror) is { } m && !Uri.TryCreate(m.EndsWith('/') ? m : m + "/", UriKind.Absolute, out baseUrl))
+                throw new UsageException($"--mirror: '{m}' is not a URL.");
+            var locations = DataLocations.Resolve(result.GetValue(dir));
+            var target = locations.DownloadFolder(kind);
+            if (!result.GetValue(force) && Directory.Exists(target))
+                throw new UsageException($"{target} already exists; add --force to download {DataLocations.DisplayName(kind)} again.");
+            Directory.CreateDirectory(locations.Root);
+            var remote = RemoteDataSet.For(kind);
+            var folder = DataSource.Download(remote, locations.Root, console.Out, console.Cancel, baseUrl, overwrite: result.GetValue(force), terminal: console.OutIsTerminal);
+            console.Out.WriteLine($"{DataLocations.DisplayName(kind)} is in {folder}");
+            return ExitCodes.Success;
+        });
+
+        command.Subcommands.Add(info);
+        command.Subcommands.Add(download);
+        return command;
+    }
+}

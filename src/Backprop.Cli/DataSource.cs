@@ -1,0 +1,109 @@
+using Backprop.Data;
+using Backprop.Training;
+using Spectre.Console;
+
+namespace Backprop.Cli;
+
+/// <summary>Finds the data a command uses (<c>--data-dir</c>, <c>--dataset</c>, or the automatic choice) and reads it.</summary>
+internal static class DataSource
+{
+    /// <summary>The environment variable naming a download mirror (a base URL used instead of the official one).</summary>
+    public const string MirrorVariable = "BACKPROP_MIRROR";
+
+    /// <summary>The data folders; a <c>--data-dir</c> that does not exist is bad usage.</summary>
+    public static DataLocations Locations(string? dataDir)
+    {
+        if (dataDir is not null && !Directory.Exists(dataDir))
+            throw new UsageException($"--data-dir: the folder '{dataDir}' does not exist.");
+        return DataLocations.Resolve(dataDir);
+    }
+
+    /// <summary>
+    /// Chooses the data set (<see cref="DataSetChoice.Choose"/>), downloading CIFAR-10 with progress on
+    /// <paramref name="progress"/> when nothing is found and no data set was named.
+    /// </summary>
+    public static DataSetChoice Choose(string? dataset, string? dataDir, TextWriter progress, CancellationToken cancel)
+    {
+        var locations = Locations(dataDir);
+        try
+        {
+            return DataSetChoice.Choose(dataset, locations, remote => Download(remote, locations.Root, progress, cancel));
+        }
+        catch (DataSetUnavailableException e)
+        {
+            throw new UsageException(e.Message);
+        }
+    }
+
+    /// <summary>Reads the chosen images.</summary>
+    public static ImageData Load(DataSetChoice choice) => ImageData.Load(choice);
+
+    /// <summary>
+    /// Downloads a data set into <paramref name="root"/> (mirror from <c>$BACKPROP_MIRROR</c> if set), reporting progress
+    /// as a live bar per file on a terminal and as lines otherwise; <paramref name="overwrite"/> replaces a copy already there.
+    /// </summary>
+    public static string Download(RemoteDataSet remote, string root, TextWriter progress, CancellationToken cancel, Uri? mirror = null, bool overwrite = false, bool terminal = false)
+    {
+        if (mirror is null && Environment.GetEnvironmentVariable(MirrorVariable) is { Length: > 0 } m) mirror = new Uri(m.EndsWith('/') ? m : m + "/");
+        if (mirror is not null) remote = remote with { BaseUrl = mirror };
+        progress.WriteLine($"Downloading {DataLocations.DisplayName(remote.Kind)} from {remote.BaseUrl} into {root} …");
+        using var downloader = new Downloader();
+        if (!terminal) return downloader.DownloadAsync(remote, root, new LineProgress(progress), overwrite, cancel).GetAwaiter().GetResult();
+        string folder = "";
+        Consoles.Over(progress, terminal: true).Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new DownloadedColumn(), new TransferSpeedColumn(), new RemainingTimeColumn())
+            .Start(ctx => folder = downloader.DownloadAsync(remote, root, new BarProgress(ctx), overwrite, cancel).GetAwaiter().GetResult());
+        return folder;
+    }
+
+    /// <summary>Download progress as a Spectre bar per file (bytes, speed, time left; then the MD5 check and extraction).</summary>
+    private sealed class BarProgress(ProgressContext context) : IProgress<DownloadProgress>
+    {
+        private readonly Dictionary<string, ProgressTask> _tasks = [];
+
+        public void Report(DownloadProgress p)
+        {
+            lock (_tasks)
+            {
+                if (p.Phase == "done")
+                {
+                    foreach (var t in _tasks.Values) t.StopTask();
+                    return;
+                }
+                if (!_tasks.TryGetValue(p.FileName, out var task))
+                    _tasks[p.FileName] = task = context.AddTask(p.FileName, maxValue: Math.Max(1, p.TotalBytes ?? 1));
+                if (p.TotalBytes is long total) task.MaxValue = Math.Max(1, total);
+                if (p.Phase == "download") task.Value = p.BytesDone;
+                else
+                {
+                    task.Value = task.MaxValue;
+                    task.Description = $"{p.FileName}: {(p.Phase == "verify" ? "checking MD5" : "extracting")}";
+                }
+            }
+        }
+    }
+
+    /// <summary>Download progress as a line per 10 % (and per phase), for redirected output.</summary>
+    private sealed class LineProgress(TextWriter output) : IProgress<DownloadProgress>
+    {
+        private int _tenth = -1;
+        private string _phase = "";
+
+        public void Report(DownloadProgress p)
+        {
+            lock (output)
+            {
+                int tenth = (int)((p.Fraction ?? 0) * 10);
+                if (p.Phase == _phase && (p.Phase != "download" || tenth == _tenth)) return;
+                (_phase, _tenth) = (p.Phase, tenth);
+                output.WriteLine(p.Phase switch
+                {
+                    "download" => $"  {p.FileName}: {p.BytesDone / 1e6:F1} MB{(p.TotalBytes is long t ? $" of {t / 1e6:F1} MB" : "")}, {p.BytesPerSecond / 1e6:F1} MB/s",
+                    "verify" => $"  {p.FileName}: checking MD5",
+                    "extract" => $"  {p.FileName}: extracting",
+                    _ => $"  done: {p.FileName}",
+                });
+            }
+        }
+    }
+}

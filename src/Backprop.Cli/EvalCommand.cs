@@ -1,0 +1,35 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Backprop.Training;
+
+namespace Backprop.Cli;
+
+/// <summary><c>backprop eval</c>: accuracy of a run's model on its validation and test splits.</summary>
+internal static class EvalCommand
+{
+    public const string Example = "Example:\n  backprop eval --model runs/2025-01-01_12-00-00";
+
+    public static Command Create(CliConsole console)
+    {
+        var model = new Option<string>("--model") { Description = "Run folder (holding config.json and model.npz)", Required = true, HelpName = "DIR" };
+        var dataDir = new Option<string?>("--data-dir") { Description = "Data folder (default $BACKPROP_DATA, else ~/.cache/backprop)", HelpName = "DIR" };
+        var json = new Option<bool>("--json") { Description = "Print the result as one JSON object" };
+        var command = new Command("eval", "Accuracy of a trained model on the validation and test splits it was trained with (same images, same mean image).") { model, dataDir, json };
+        command.SetAction(result =>
+        {
+            var dir = result.GetValue(model)!;
+            var config = RunDirs.Config("--model", dir);
+            var e = RunFolder.Evaluate(dir, RunDirs.Data(config, result.GetValue(dataDir), console));
+            if (result.GetValue(json))
+                console.Out.WriteLine(new JsonObject { ["model"] = Path.GetFullPath(dir), ["val_acc"] = e.ValAcc, ["test_acc"] = e.TestAcc, ["num_val"] = e.NumVal, ["num_test"] = e.NumTest }.ToJsonString());
+            else
+            {
+                console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Validation set accuracy:  {e.ValAcc} ({e.NumVal} images)"));
+                console.Out.WriteLine(e.TestAcc is double t ? string.Create(CultureInfo.InvariantCulture, $"Test set accuracy:  {t} ({e.NumTest} images)") : "Test set accuracy:  - (the run used no test images)");
+            }
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

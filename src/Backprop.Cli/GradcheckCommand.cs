@@ -1,0 +1,78 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Backprop.Training;
+
+namespace Backprop.Cli;
+
+/// <summary><c>backprop gradcheck</c>: the notebooks' numeric gradient check of a model built from the training options.</summary>
+internal static class GradcheckCommand
+{
+    public const string Example =
+        "Examples:\n" +
+        "  backprop gradcheck --hidden 20,30 --reg 3.14\n" +
+        "  backprop gradcheck --normalization batchnorm --dropout 0.5\n" +
+        "Each line prints the notebooks' rel_error (the largest element-wise relative error) and a norm-wise error\n" +
+        "‖num − analytic‖ / (‖num‖ + ‖analytic‖); pass or fail is judged on the norm-wise one, because an element whose\n" +
+        "gradient is ~1e-10 makes the element-wise maximum rounding noise (the notebooks' own W2 shows 2e-4 that way).\n" +
+        "The random batch has 10 samples (--batch-size): with the notebooks' 2 samples, batch normalization's errors\n" +
+        "legitimately reach ~1e-4. Numerical gradients are always taken in float64 with h = 1e-6 (--step); a float32 model\n" +
+        "is checked against a float64 copy of its weights. Default tolerance: 1e-6 for float64, 1e-3 for float32.";
+
+    public static Command Create(CliConsole console)
+    {
+        var options = new TrainOptions();
+        var inputDim = new Option<int>("--input-dim") { Description = "Features per random sample", DefaultValueFactory = _ => 15, HelpName = "D" };
+        var classes = new Option<int>("--classes") { Description = "Classes", DefaultValueFactory = _ => 10, HelpName = "C" };
+        var tol = new Option<double?>("--tol") { Description = "Largest relative error accepted (default 1e-6 float64, 1e-3 float32)", HelpName = "E" };
+        var step = new Option<double?>("--step") { Description = "Step h of the centred differences, taken in float64 (default 1e-6)", HelpName = "H" };
+        var json = new Option<bool>("--json") { Description = "Print the result as one JSON object" };
+        var command = new Command("gradcheck", "Check every parameter's analytic gradient against centred differences, on small random data, for a model built from the same options as train (defaults: --hidden 20,30 --weight-scale 5e-2 --normalization none --dtype float64 --batch-size 10).");
+        options.AddTo(command, withData: false);
+        command.Options.Add(inputDim);
+        command.Options.Add(classes);
+        command.Options.Add(tol);
+        command.Options.Add(step);
+        command.Options.Add(json);
+        command.SetAction(result =>
+        {
+            var config = options.Build(result, "cifar10");
+            // The notebooks' check: [20, 30], weight scale 5e-2, float64, unless given.
+            if (result.GetResult(options.Hidden) is null && result.GetResult(options.Config) is null) config = config with { Hidden = config.Model == "twolayer" ? [20] : [20, 30] };
+            if (result.GetResult(options.WeightScale) is null && result.GetResult(options.Config) is null) config = config with { WeightScale = 5e-2 };
+            if (result.GetResult(options.Normalization) is null && result.GetResult(options.Config) is null) config = config with { Normalization = "none" };
+            if (result.GetResult(options.Dropout) is null && result.GetResult(options.Config) is null) config = config with { Dropout = 1.0 };
+            if (result.GetResult(options.Dtype) is null) config = config with { Dtype = "float64" };
+            int batch = result.GetResult(options.BatchSize) is null ? 10 : config.BatchSize;
+            int d = result.GetValue(inputDim), c = result.GetValue(classes);
+            if (d < 1) throw new UsageException($"--input-dim: must be positive, got {d}.");
+            if (c < 2) throw new UsageException($"--classes: must be at least 2, got {c}.");
+            double limit = result.GetValue(tol) ?? (config.IsFloat64 ? 1e-6 : 1e-3);
+            if (!(limit > 0)) throw new UsageException($"--tol: must be positive, got {limit.ToString(CultureInfo.InvariantCulture)}.");
+
+            var checks = ModelGradientCheck.Run(config.Validate(), batch, d, c, result.GetResult(options.Seed) is null ? 231u : config.Seed, result.GetValue(step));
+            bool ok = checks.All(k => k.NormError <= limit);
+            if (result.GetValue(json))
+            {
+                JsonObject errors = new(), norms = new();
+                foreach (var k in checks)
+                {
+                    errors[k.Name] = k.RelativeError;
+                    norms[k.Name] = k.NormError;
+                }
+                console.Out.WriteLine(new JsonObject { ["dtype"] = config.Dtype, ["tol"] = limit, ["passed"] = ok, ["relative_errors"] = errors, ["norm_errors"] = norms }.ToJsonString());
+            }
+            else
+            {
+                foreach (var k in checks)
+                    console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{k.Name} relative error: {k.RelativeError:0.00e+00}  (norm-wise {k.NormError:0.00e+00})"));
+                var worst = checks.MaxBy(k => k.NormError)!;
+                console.Out.WriteLine(ok
+                    ? string.Create(CultureInfo.InvariantCulture, $"passed: every norm-wise error ≤ {limit:G3}")
+                    : string.Create(CultureInfo.InvariantCulture, $"FAILED: {worst.Name} norm-wise error {worst.NormError:0.00e+00} > {limit:G3}"));
+            }
+            return ok ? ExitCodes.Success : ExitCodes.Failure;
+        });
+        return command;
+    }
+}

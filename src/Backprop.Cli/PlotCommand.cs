@@ -1,0 +1,40 @@
+using System.CommandLine;
+using Backprop.Data;
+using Backprop.Training;
+
+namespace Backprop.Cli;
+
+/// <summary><c>backprop plot</c>: redraws a run's pictures, or compares several runs on shared axes.</summary>
+internal static class PlotCommand
+{
+    public const string Example =
+        "Examples:\n" +
+        "  backprop plot runs/adam                         (redraws loss.png, accuracy.png, weights.png in the folder)\n" +
+        "  backprop plot runs/sgd runs/adam --out cmp.png  (training loss, train and val accuracy of both, as the Optimization notebook)";
+
+    public static Command Create(CliConsole console)
+    {
+        var runs = new Argument<string[]>("RUN_DIR") { Description = "One or more run folders", Arity = ArgumentArity.OneOrMore };
+        var output = new Option<string?>("--out") { Description = "With several runs: the comparison PNG to write (default comparison.png)", HelpName = "FILE" };
+        var command = new Command("plot", "Redraw the plots of one run folder, or draw several runs on shared axes.") { runs, output };
+        command.SetAction(result =>
+        {
+            var dirs = result.GetValue(runs)!;
+            foreach (var dir in dirs)
+                if (!File.Exists(RunFiles.In(dir, RunFiles.History)))
+                    throw new UsageException($"RUN_DIR: '{dir}' is not a run folder (no {RunFiles.History}).");
+            if (dirs.Length == 1 && result.GetValue(output) is null)
+            {
+                var files = RunPlots.Redraw(dirs[0]);
+                console.Out.WriteLine($"Wrote {string.Join(", ", files)} in {Path.GetFullPath(dirs[0])}");
+                return ExitCodes.Success;
+            }
+            var path = Path.GetFullPath(result.GetValue(output) ?? "comparison.png");
+            if (!Directory.Exists(Path.GetDirectoryName(path))) throw new UsageException($"--out: the folder '{Path.GetDirectoryName(path)}' does not exist.");
+            AtomicFile.WriteAllBytes(path, RunPlots.ComparisonPng(dirs));
+            console.Out.WriteLine($"Wrote {path} ({dirs.Length} runs)");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,63 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Backprop.Training;
+
+namespace Backprop.Cli;
+
+/// <summary><c>backprop search</c>: random hyperparameter search, trials in parallel.</summary>
+internal static class SearchCommand
+{
+    public const string Example =
+        "Examples:\n" +
+        "  backprop search --dataset cifar10 --trials 20 --epochs 5\n" +
+        "  backprop search --learning-rate 1e-4:1e-2:log --weight-scale 1e-2 --reg 0:0.01 --dropout 0.5:1 --trials 8\n" +
+        "A numeric option written lo:hi is drawn uniformly, lo:hi:log log-uniformly; learning rate, weight scale and reg are\n" +
+        "searched by default (1e-4:1e-2:log, 1e-3:1e-1:log, 1e-5:1e-1:log) unless given a fixed value.";
+
+    public static Command Create(CliConsole console)
+    {
+        var options = new TrainOptions();
+        var trials = new Option<int>("--trials") { Description = "Number of trials", DefaultValueFactory = _ => 10, HelpName = "N" };
+        var parallel = new Option<int?>("--parallel") { Description = "Trials run at once (default: one per core, single-threaded kernels each)", HelpName = "N" };
+        var outOption = new Option<string?>("--out") { Description = "Search folder to create (default searches/<timestamp>)", HelpName = "DIR" };
+        var json = new Option<bool>("--json") { Description = "Print results.json's content as one JSON object on stdout" };
+        var command = new Command("search", "Random hyperparameter search: writes results.csv, results.json, search.png (the notebooks' scatter: colour = accuracy, x = log10 learning rate, y = log10 weight scale) and a run folder per trial; only the best trial keeps model.npz.");
+        options.AddTo(command);
+        command.Options.Add(trials);
+        command.Options.Add(parallel);
+        command.Options.Add(outOption);
+        command.Options.Add(json);
+        command.SetAction(result =>
+        {
+            var progress = result.GetValue(json) ? console.Error : console.Out;
+            int n = result.GetValue(trials);
+            if (n < 1) throw new UsageException($"--trials: must be positive, got {n}.");
+            int workers = result.GetValue(parallel) ?? Environment.ProcessorCount;
+            if (workers < 1) throw new UsageException($"--parallel: must be positive, got {workers}.");
+            options.Build(result, options.RequestedDataset(result) ?? "cifar10", []);
+            var choice = DataSource.Choose(options.RequestedDataset(result), result.GetValue(options.DataDir), progress, console.Cancel);
+            var ranges = new List<SearchRange>();
+            var config = options.Build(result, choice.Dataset, ranges);
+            foreach (var (name, option, range) in new[] { ("learning_rate", options.LearningRate, "1e-4:1e-2:log"), ("weight_scale", options.WeightScale, "1e-3:1e-1:log"), ("reg", options.Reg, "1e-5:1e-1:log") })
+                if (result.GetResult(option) is null) ranges.Add(SearchRange.Parse(name, range));
+            var outDir = result.GetValue(outOption) ?? Path.Combine("searches", DateTime.Now.ToString("yyyy-MM-dd_HH-mm-ss", CultureInfo.InvariantCulture));
+            var search = new HyperparameterSearch(config, ranges, n, DataSource.Load(choice), outDir) { Parallel = workers };
+            progress.WriteLine(choice.Reason);
+            progress.WriteLine($"Searching {string.Join(", ", ranges.Select(r => $"{r.Name} in [{F(r.Low)}, {F(r.High)}]{(r.Log ? " (log)" : "")}"))}: {n} trials, {Math.Min(workers, n)} at a time → {search.SearchDir}");
+            search.TrialCompleted += t =>
+            {
+                lock (progress)
+                    progress.WriteLine($"trial {t.Trial}: {string.Join(", ", t.Values.Select(v => $"{v.Key} {F(v.Value)}"))}: val_acc {t.ValAcc.ToString("F4", CultureInfo.InvariantCulture)} ({t.Status}, {t.Seconds.ToString("F0", CultureInfo.InvariantCulture)} s)");
+            };
+            var found = search.Run(console.Cancel);
+            if (result.GetValue(json)) console.Out.WriteLine(JsonSerializer.Serialize(found));
+            else if (found.Best is { } best)
+                console.Out.WriteLine($"Best: trial {best.Trial}, val_acc {best.ValAcc.ToString("F4", CultureInfo.InvariantCulture)}, test_acc {best.TestAcc?.ToString("F4", CultureInfo.InvariantCulture) ?? "-"}: {Path.Combine(found.SearchDir, best.Run)} (results.csv, results.json, search.png in {found.SearchDir})");
+            return found.Interrupted ? ExitCodes.Interrupted : ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static string F(double v) => v.ToString("G3", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,28 @@
+using System.Globalization;
+using Backprop.Training;
+using Spectre.Console;
+
+namespace Backprop.Cli;
+
+/// <summary>The final table of <c>backprop train</c>.</summary>
+internal static class SummaryTable
+{
+    /// <summary>Writes the summary of a run as a table.</summary>
+    public static void Write(IAnsiConsole console, RunSummary s)
+    {
+        static string P(double v) => v.ToString("P2", CultureInfo.InvariantCulture);
+        var table = new Table().Border(TableBorder.Rounded).AddColumn("").AddColumn("");
+        table.ShowHeaders = false;
+        void Row(string k, string v) => table.AddRow(new Text(k), new Text(v));
+        Row("status", s.Status);
+        Row("data", $"{DataSetChoice.Display(s.Dataset)}: {s.NumTrain} train / {s.NumVal} val / {s.NumTest} test ({s.DataFolder})");
+        Row("best val acc", P(s.BestValAcc));
+        Row("test acc", s.TestAcc is double t ? P(t) : "-");
+        Row("epochs", $"{s.EpochsCompleted} / {s.Epochs} ({s.Iterations} / {s.NumIterations} iterations)");
+        Row("time", TimeSpan.FromSeconds(s.WallSeconds).ToString(@"h\:mm\:ss", CultureInfo.InvariantCulture));
+        Row("images/s", s.ImagesPerSecond.ToString("F0", CultureInfo.InvariantCulture));
+        Row("files", $"{s.RunDir}: {string.Join(", ", s.Files)}");
+        console.Write(table);
+        if (s.Message is not null) console.WriteLine(s.Message);
+    }
+}

@@ -1,0 +1,125 @@
+using System.CommandLine;
+using Backprop.Training;
+
+namespace Backprop.Cli;
+
+/// <summary>
+/// The options that map one to one onto <see cref="TrainConfig"/> (shared by <c>train</c>, <c>search</c> and
+/// <c>gradcheck</c>), read as text and parsed here so that every bad value gives one line naming the option. Numeric
+/// options of <c>search</c> may also be ranges <c>lo:hi[:log]</c>.
+/// </summary>
+internal sealed class TrainOptions
+{
+    public Option<string?> Dataset { get; } = new("--dataset") { Description = "cifar10, fashion-mnist or mnist (default: chosen from the data found; see 'backprop data info')", HelpName = "NAME" };
+    public Option<string?> DataDir { get; } = new("--data-dir") { Description = "Data folder (default $BACKPROP_DATA, else ~/.cache/backprop)", HelpName = "DIR" };
+    public Option<string?> Model { get; } = new("--model") { Description = "fc (FullyConnectedNet) or twolayer (TwoLayerNet)", HelpName = "fc|twolayer" };
+    public Option<string?> Hidden { get; } = new("--hidden") { Description = "Hidden layer sizes, e.g. 500,500,500", HelpName = "SIZES" };
+    public Option<string?> Normalization { get; } = new("--normalization") { Description = "none, batchnorm or layernorm", HelpName = "KIND" };
+    public Option<string?> Dropout { get; } = new("--dropout") { Description = "Dropout keep probability in (0, 1]; 1 = no dropout", HelpName = "KEEP" };
+    public Option<string?> Reg { get; } = new("--reg") { Description = "L2 regularisation strength (0.5·reg·ΣW²)", HelpName = "R" };
+    public Option<string?> WeightScale { get; } = new("--weight-scale") { Description = "Standard deviation of the initial weights", HelpName = "S" };
+    public Option<string?> UpdateRule { get; } = new("--update-rule") { Description = "sgd, sgd_momentum, sgd_nesterov_momentum, rmsprop, adam or adagrad", HelpName = "RULE" };
+    public Option<string?> LearningRate { get; } = new("--learning-rate") { Description = "Initial learning rate", HelpName = "LR" };
+    public Option<string?> LrDecay { get; } = new("--lr-decay") { Description = "Learning-rate factor applied after every epoch", HelpName = "F" };
+    public Option<string?> Epochs { get; } = new("--epochs") { Description = "Number of epochs", HelpName = "N" };
+    public Option<string?> BatchSize { get; } = new("--batch-size") { Description = "Minibatch size", HelpName = "N" };
+    public Option<string?> NumTrain { get; } = new("--num-train") { Description = "Training images (default: 49000 CIFAR-10, 59000 (Fashion-)MNIST, or what the folder holds)", HelpName = "N" };
+    public Option<string?> NumVal { get; } = new("--num-val") { Description = "Validation images, taken after the training ones (default 1000)", HelpName = "N" };
+    public Option<string?> NumTest { get; } = new("--num-test") { Description = "Test images (default: 1000 CIFAR-10, 10000 (Fashion-)MNIST)", HelpName = "N" };
+    public Option<string?> Dtype { get; } = new("--dtype") { Description = "float32 or float64", HelpName = "TYPE" };
+    public Option<string?> Seed { get; } = new("--seed") { Description = "Seed of weights, dropout masks and minibatches (default 0)", HelpName = "N" };
+    public Option<string?> Config { get; } = new("--config") { Description = "JSON file with the same names (e.g. a run's config.json); options given override it", HelpName = "FILE" };
+
+    /// <summary>The options that set a <see cref="TrainConfig"/> value, with its config name.</summary>
+    public IEnumerable<(Option<string?> Option, string Key)> ConfigOptions =>
+    [
+        (Dataset, "dataset"), (Model, "model"), (Hidden, "hidden"), (Normalization, "normalization"), (Dropout, "dropout"),
+        (Reg, "reg"), (WeightScale, "weight_scale"), (UpdateRule, "update_rule"), (LearningRate, "learning_rate"),
+        (LrDecay, "lr_decay"), (Epochs, "epochs"), (BatchSize, "batch_size"), (NumTrain, "num_train"), (NumVal, "num_val"),
+        (NumTest, "num_test"), (Dtype, "dtype"), (Seed, "seed"),
+    ];
+
+    /// <summary>Adds every option to <paramref name="command"/>.</summary>
+    public void AddTo(Command command, bool withData = true)
+    {
+        foreach (var (o, key) in ConfigOptions)
+            if (withData || key is not ("dataset" or "num_train" or "num_val" or "num_test")) command.Options.Add(o);
+        if (withData) command.Options.Add(DataDir);
+        command.Options.Add(Config);
+    }
+
+    /// <summary>Names of the config options given on the command line (for <c>--resume</c>, which takes none).</summary>
+    public IEnumerable<string> Given(ParseResult result) =>
+        ConfigOptions.Select(p => p.Option).Append(Config).Where(o => result.GetResult(o) is { Implicit: false }).Select(o => o.Name);
+
+    /// <summary>The data set asked for: <c>--dataset</c>, else the <c>dataset</c> of the <c>--config</c> file, else null (choose from the data found).</summary>
+    public string? RequestedDataset(ParseResult result)
+    {
+        if (result.GetValue(Dataset) is { } given) return given;
+        if (result.GetValue(Config) is not { } file || !File.Exists(file)) return null;
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(file), new System.Text.Json.JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = System.Text.Json.JsonCommentHandling.Skip });
+            return doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object && doc.RootElement.TryGetProperty("dataset", out var d)
+                && d.ValueKind == System.Text.Json.JsonValueKind.String ? d.GetString() : null;
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new UsageException($"--config {file}: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// The configuration: <c>--config</c> (or the defaults of <paramref name="dataset"/>) overridden by the options given.
+    /// With <paramref name="ranges"/>, numeric options written <c>lo:hi[:log]</c> are collected there instead.
+    /// </summary>
+    public TrainConfig Build(ParseResult result, string dataset, List<SearchRange>? ranges = null)
+    {
+        TrainConfig config;
+        if (result.GetValue(Config) is { } file)
+        {
+            if (!File.Exists(file)) throw new UsageException($"--config: '{file}' does not exist.");
+            try
+            {
+                config = TrainConfig.FromJson(File.ReadAllText(file), file, dataset);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new UsageException("--config " + e.Message);
+            }
+        }
+        else config = TrainConfig.DefaultFor(dataset);
+        config = config with { Dataset = TrainConfig.Canonical(result.GetValue(Dataset) ?? config.Dataset) };
+
+        foreach (var (option, key) in ConfigOptions)
+        {
+            if (result.GetValue(option) is not { } text || key == "dataset") continue;
+            if (ranges is not null && text.Contains(':') && SearchRange.Searchable.Contains(key))
+            {
+                ranges.Add(SearchRange.Parse(key, text));
+                continue;
+            }
+            string name = option.Name;
+            config = key switch
+            {
+                "model" => config with { Model = Values.OneOf(name, text, "fc", "twolayer") },
+                "hidden" => config with { Hidden = Values.IntList(name, text) },
+                "normalization" => config with { Normalization = Values.OneOf(name, text, "none", "batchnorm", "layernorm") },
+                "dropout" => config with { Dropout = Values.Double(name, text) },
+                "reg" => config with { Reg = Values.Double(name, text) },
+                "weight_scale" => config with { WeightScale = Values.Double(name, text) },
+                "update_rule" => config with { UpdateRule = Values.OneOf(name, text, "sgd", "sgd_momentum", "sgd_nesterov_momentum", "rmsprop", "adam", "adagrad") },
+                "learning_rate" => config with { LearningRate = Values.Double(name, text) },
+                "lr_decay" => config with { LrDecay = Values.Double(name, text) },
+                "epochs" => config with { Epochs = Values.Int(name, text) },
+                "batch_size" => config with { BatchSize = Values.Int(name, text) },
+                "num_train" => config with { NumTrain = Values.Int(name, text) },
+                "num_val" => config with { NumVal = Values.Int(name, text) },
+                "num_test" => config with { NumTest = Values.Int(name, text) },
+                "dtype" => config with { Dtype = Values.OneOf(name, text, "float32", "float64") },
+                _ => config with { Seed = Values.Seed(name, text) },
+            };
+        }
+        return config.Validate();
+    }
+}

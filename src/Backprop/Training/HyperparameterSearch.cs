@@ -1,0 +1,155 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Serialization;
+using Backprop.Data;
+using Backprop.Kernels;
+using Backprop.Plots;
+using Backprop.Tensors;
+
+namespace Backprop.Training;
+
+/// <summary>What a search found: every trial and the best one (<c>results.json</c>).</summary>
+public sealed record SearchResult
+{
+    /// <summary>The search folder.</summary>
+    [JsonPropertyName("search_dir")] public string SearchDir { get; init; } = "";
+
+    /// <summary>Every trial that ran, in trial order.</summary>
+    [JsonPropertyName("trials")] public IReadOnlyList<SearchTrial> Trials { get; init; } = [];
+
+    /// <summary>The trial with the best validation accuracy (its run folder keeps <c>model.npz</c>), or null when none finished.</summary>
+    [JsonPropertyName("best")] public SearchTrial? Best { get; init; }
+
+    /// <summary>True when the search was cancelled before every trial ran.</summary>
+    [JsonPropertyName("interrupted")] public bool Interrupted { get; init; }
+}
+
+/// <summary>
+/// Random search (as the notebooks' "train a good model" cells, but drawn rather than on a grid): each trial is a
+/// <see cref="TrainingRun"/> whose searched options are drawn from their <see cref="SearchRange"/>s with a generator
+/// seeded by the base configuration's seed. Trials run in parallel, one per core, each with single-threaded kernels
+/// (measured faster than trials one after another on shared kernel threads: see src/Backprop.Cli/README.md). Writes
+/// <c>results.csv</c>, <c>results.json</c> and <c>search.png</c> into the search folder, and keeps <c>model.npz</c> only
+/// in the best trial's run folder.
+/// </summary>
+public sealed class HyperparameterSearch
+{
+    private readonly TrainingRun[] _runs;
+    private readonly IReadOnlyDictionary<string, double>[] _values;
+
+    /// <summary>Draws every trial's configuration and checks them all; nothing is written until <see cref="Run"/>.</summary>
+    /// <param name="baseConfig">The options not searched (and the seed of the draws and of every trial).</param>
+    /// <param name="ranges">The searched options.</param>
+    /// <param name="trials">Number of trials.</param>
+    /// <param name="data">The images.</param>
+    /// <param name="searchDir">The search folder: new or empty.</param>
+    /// <exception cref="ArgumentException">A bad option or range, or a folder that is not empty.</exception>
+    public HyperparameterSearch(TrainConfig baseConfig, IReadOnlyList<SearchRange> ranges, int trials, ImageData data, string searchDir)
+    {
+        ArgumentNullException.ThrowIfNull(baseConfig);
+        ArgumentNullException.ThrowIfNull(ranges);
+        ArgumentNullException.ThrowIfNull(data);
+        if (trials < 1) throw new ArgumentException($"--trials: must be positive, got {trials}.", nameof(trials));
+        SearchDir = Path.GetFullPath(searchDir);
+        if (File.Exists(SearchDir) || (Directory.Exists(SearchDir) && Directory.EnumerateFileSystemEntries(SearchDir).Any()))
+            throw new ArgumentException($"--out {searchDir} already exists and is not empty; choose a new folder.", "out");
+        Ranges = ranges;
+        var rng = new NumpyRandom(baseConfig.Seed);
+        _runs = new TrainingRun[trials];
+        _values = new IReadOnlyDictionary<string, double>[trials];
+        for (int i = 0; i < trials; i++)
+        {
+            var config = baseConfig;
+            var values = new Dictionary<string, double>();
+            foreach (var range in ranges)
+            {
+                values[range.Name] = range.Sample(rng);
+                config = range.Apply(config, values[range.Name]);
+            }
+            _values[i] = values;
+            _runs[i] = new TrainingRun(config, data, Path.Combine(SearchDir, TrialName(i)));
+        }
+    }
+
+    /// <summary>The search folder (absolute).</summary>
+    public string SearchDir { get; }
+
+    /// <summary>The searched options.</summary>
+    public IReadOnlyList<SearchRange> Ranges { get; }
+
+    /// <summary>Trials run at once; default one per core.</summary>
+    public int Parallel { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>The trials' run configurations, in trial order.</summary>
+    public IReadOnlyList<TrainConfig> TrialConfigs => _runs.Select(r => r.Config).ToList();
+
+    /// <summary>Raised (from a worker thread) when a trial has finished.</summary>
+    public event Action<SearchTrial>? TrialCompleted;
+
+    /// <summary>Runs the trials; on cancellation the running trials stop (and keep their checkpoints) and no new one starts.</summary>
+    public SearchResult Run(CancellationToken cancel = default)
+    {
+        Directory.CreateDirectory(SearchDir);
+        var done = new SearchTrial?[_runs.Length];
+        int threads = Parallelism.MaxThreads;
+        int parallel = Math.Clamp(Parallel, 1, _runs.Length);
+        Parallelism.MaxThreads = Math.Max(1, threads / parallel);
+        try
+        {
+            System.Threading.Tasks.Parallel.For(0, _runs.Length, new ParallelOptions { MaxDegreeOfParallelism = parallel }, i =>
+            {
+                if (cancel.IsCancellationRequested) return;
+                var summary = _runs[i].Run(cancel);
+                var history = RunHistory.Load(RunFiles.In(_runs[i].RunDir, RunFiles.History));
+                int best = history.ValAcc.Count == 0 ? -1 : history.ValAcc.ToList().IndexOf(history.ValAcc.Max());
+                done[i] = new SearchTrial
+                {
+                    Trial = i,
+                    Run = TrialName(i),
+                    Values = _values[i],
+                    LearningRate = _runs[i].Config.LearningRate,
+                    WeightScale = _runs[i].Config.WeightScale,
+                    TrainAcc = best < 0 ? 0 : history.TrainAcc[best],
+                    ValAcc = summary.BestValAcc,
+                    TestAcc = summary.TestAcc,
+                    Status = summary.Status,
+                    Seconds = summary.WallSeconds,
+                };
+                TrialCompleted?.Invoke(done[i]!);
+            });
+        }
+        finally
+        {
+            Parallelism.MaxThreads = threads;
+        }
+
+        var trials = done.Where(t => t is not null).Select(t => t!).ToList();
+        var bestTrial = trials.Where(t => t.Status != RunStatus.Interrupted).OrderByDescending(t => t.ValAcc).ThenBy(t => t.Trial).FirstOrDefault();
+        foreach (var t in trials.Where(t => t != bestTrial))
+            AtomicFile.TryDelete(RunFiles.In(Path.Combine(SearchDir, t.Run), RunFiles.Model));
+        var result = new SearchResult { SearchDir = SearchDir, Trials = trials, Best = bestTrial, Interrupted = trials.Count < _runs.Length || trials.Any(t => t.Status == RunStatus.Interrupted) };
+        RunJson.Save(Path.Combine(SearchDir, "results.json"), result);
+        AtomicFile.WriteAllText(Path.Combine(SearchDir, "results.csv"), Csv(trials));
+        if (trials.Count > 0)
+            AtomicFile.WriteAllBytes(Path.Combine(SearchDir, "search.png"),
+                SearchPlots.ScatterPng(trials.Select(t => new SearchPoint(t.LearningRate, t.WeightScale, t.TrainAcc, t.ValAcc)).ToList(), DataSetChoice.Display(_runs[0].Data.Dataset)));
+        return result;
+    }
+
+    /// <summary>The run folder name of trial <paramref name="i"/>.</summary>
+    public static string TrialName(int i) => string.Create(CultureInfo.InvariantCulture, $"trial-{i:D3}");
+
+    private string Csv(IReadOnlyList<SearchTrial> trials)
+    {
+        var names = Ranges.Select(r => r.Name).Where(n => n is not ("learning_rate" or "weight_scale")).ToList();
+        var sb = new StringBuilder();
+        sb.AppendJoin(',', ["trial", "run", "learning_rate", "weight_scale", .. names, "train_acc", "val_acc", "test_acc", "status", "seconds"]).Append('\n');
+        foreach (var t in trials)
+        {
+            string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+            sb.AppendJoin(',', [t.Trial.ToString(CultureInfo.InvariantCulture), t.Run, F(t.LearningRate), F(t.WeightScale),
+                .. names.Select(n => F(t.Values[n])), F(t.TrainAcc), F(t.ValAcc), t.TestAcc is double a ? F(a) : "", t.Status, F(t.Seconds)]).Append('\n');
+        }
+        return sb.ToString();
+    }
+}

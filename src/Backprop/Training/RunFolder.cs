@@ -1,0 +1,131 @@
+using System.Numerics;
+using Backprop.Data;
+using Backprop.Models;
+using Backprop.Tensors;
+
+namespace Backprop.Training;
+
+/// <summary>Accuracy of a saved model on the validation and test splits of its data.</summary>
+/// <param name="ValAcc">Validation accuracy (all validation images).</param>
+/// <param name="TestAcc">Test accuracy, or null when the run used no test images.</param>
+/// <param name="NumVal">Validation images.</param>
+/// <param name="NumTest">Test images.</param>
+public sealed record RunEvaluation(double ValAcc, double? TestAcc, int NumVal, int NumTest);
+
+/// <summary>
+/// A finished run folder read back: its configuration and its model, on the same split of the same data (same
+/// training mean image), for <c>backprop eval</c> and <c>backprop predict</c>.
+/// </summary>
+public static class RunFolder
+{
+    /// <summary>The splits <see cref="Predict"/> knows: train, val, test.</summary>
+    public static IReadOnlyList<string> Splits { get; } = ["train", "val", "test"];
+
+    /// <summary>The run's <c>config.json</c>.</summary>
+    /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
+    /// <exception cref="FileNotFoundException">It holds no <c>config.json</c> (it is not a run folder).</exception>
+    /// <exception cref="InvalidDataException">The configuration is malformed.</exception>
+    public static TrainConfig ReadConfig(string runDir)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(runDir);
+        if (!Directory.Exists(runDir)) throw new DirectoryNotFoundException($"The run folder '{runDir}' does not exist.");
+        var path = RunFiles.In(runDir, RunFiles.Config);
+        if (!File.Exists(path)) throw new FileNotFoundException($"'{runDir}' is not a run folder: it has no {RunFiles.Config}.", path);
+        return TrainConfig.FromJson(File.ReadAllText(path), path).Validate();
+    }
+
+    /// <summary>Accuracy of the run's <c>model.npz</c> on the validation and test splits of <paramref name="data"/>.</summary>
+    /// <exception cref="FileNotFoundException">No <c>config.json</c> or <c>model.npz</c>.</exception>
+    /// <exception cref="InvalidDataException">The model file does not fit the configuration.</exception>
+    /// <exception cref="ArgumentException">The data holds fewer images than the run used.</exception>
+    public static RunEvaluation Evaluate(string runDir, ImageData data)
+    {
+        var config = ReadConfig(runDir);
+        return config.IsFloat64 ? Evaluate<double>(runDir, config, data) : Evaluate<float>(runDir, config, data);
+    }
+
+    /// <summary>
+    /// The predicted class of every image of one split (<c>train</c>, <c>val</c> or <c>test</c>), as int64 (what
+    /// <c>np.save('prediction.npy', preds)</c> writes for the leaderboard).
+    /// </summary>
+    /// <exception cref="ArgumentException">An unknown split, or the data holds fewer images than the run used.</exception>
+    public static long[] Predict(string runDir, ImageData data, string split)
+    {
+        if (!Splits.Contains(split)) throw new ArgumentException($"--split: unknown split '{split}'; use train, val or test.", nameof(split));
+        var config = ReadConfig(runDir);
+        return config.IsFloat64 ? Predict<double>(runDir, config, data, split) : Predict<float>(runDir, config, data, split);
+    }
+
+    /// <summary>
+    /// The predicted class of every image of <paramref name="images"/> (e.g. the leaderboard's unlabelled X): raw pixel
+    /// values on the 0–255 scale (uint8 or float), shape (N, C, H, W) or (N, C·H·W) in the data set's channel-first
+    /// layout. The run's training mean image is subtracted, as from its own splits.
+    /// </summary>
+    /// <exception cref="ArgumentException">The images do not have the data set's shape, or hold NaN or infinite values.</exception>
+    public static long[] PredictImages(string runDir, ImageData data, NpyArray images)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(images);
+        var config = ReadConfig(runDir);
+        return config.IsFloat64 ? PredictImages<double>(runDir, config, data, images) : PredictImages<float>(runDir, config, data, images);
+    }
+
+    /// <summary>The run's model, loaded from <c>model.npz</c> into a network built from <paramref name="config"/>.</summary>
+    public static FullyConnectedNet<T> LoadModel<T>(string runDir, TrainConfig config, int inputDim, int numClasses) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var path = RunFiles.In(runDir, RunFiles.Model);
+        if (!File.Exists(path)) throw new FileNotFoundException($"'{runDir}' has no {RunFiles.Model}.", path);
+        var model = ModelFactory.Create<T>(config, inputDim, numClasses, new NumpyRandom(config.Seed));
+        ModelFile.Load(model, path);
+        return model;
+    }
+
+    private static RunEvaluation Evaluate<T>(string runDir, TrainConfig config, ImageData data) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var (split, model) = Open<T>(runDir, config, data);
+        double val = Solver<T>.Accuracy(model, split.XVal, split.YVal);
+        double? test = split.XTest is { } x ? Solver<T>.Accuracy(model, x, split.YTest!) : null;
+        return new RunEvaluation(val, test, split.YVal.Length, split.YTest?.Length ?? 0);
+    }
+
+    private static long[] Predict<T>(string runDir, TrainConfig config, ImageData data, string which) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var (split, model) = Open<T>(runDir, config, data);
+        var x = which switch
+        {
+            "train" => split.XTrain,
+            "val" => split.XVal,
+            _ => split.XTest ?? throw new ArgumentException("--split test: the run used no test images (num_test is 0).", nameof(which)),
+        };
+        return Array.ConvertAll(Solver<T>.Predict(model, x), p => (long)p);
+    }
+
+    private static long[] PredictImages<T>(string runDir, TrainConfig config, ImageData data, NpyArray images) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var shape = data.ImageShape;
+        int d = data.Train.SampleSize;
+        var dims = images.ShapeArray();
+        bool fits = dims.Length == 2 ? dims[1] == d : dims.Length == 4 && dims[1..].SequenceEqual(shape);
+        if (!fits)
+            throw new ArgumentException($"--input: the images have shape {images.ShapeString}; the model takes (N, {string.Join(", ", shape)}) or (N, {d}) (channels first, pixel values 0–255).", nameof(images));
+        var resolved = SplitSizes.Resolve(config, data, out _);
+        var mean = Preprocessing.MeanImage(data.Train, resolved.NumTrain!.Value);
+        var raw = images.ToNDArray<double>();
+        int n = dims[0];
+        var x = new NDArray<T>(n, d);
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < d; j++)
+                x.Data[i * d + j] = T.CreateTruncating(raw.Data[i * d + j] - mean[j]);
+        if (!x.AllFinite()) throw new ArgumentException("--input: the images hold NaN or infinite values.", nameof(images));
+        var model = LoadModel<T>(runDir, resolved, d, data.ClassNames.Count);
+        return Array.ConvertAll(Solver<T>.Predict(model, x), p => (long)p);
+    }
+
+    private static (Dataset<T> Split, FullyConnectedNet<T> Model) Open<T>(string runDir, TrainConfig config, ImageData data) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var resolved = SplitSizes.Resolve(config, data, out _);
+        var split = data.Split<T>(resolved);
+        return (split, LoadModel<T>(runDir, resolved, split.XTrain.RowLength, split.NumClasses));
+    }
+}

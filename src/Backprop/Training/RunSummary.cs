@@ -1,0 +1,73 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Backprop.Training;
+
+/// <summary><c>summary.json</c>: what a run achieved and what it wrote (what <c>backprop train --json</c> prints).</summary>
+public sealed record RunSummary
+{
+    /// <summary>The run folder.</summary>
+    [JsonPropertyName("run_dir")] public string RunDir { get; init; } = "";
+
+    /// <summary><see cref="RunStatus"/>: completed, interrupted or diverged.</summary>
+    [JsonPropertyName("status")] public string Status { get; init; } = RunStatus.Completed;
+
+    /// <summary>cifar10, fashion-mnist or mnist.</summary>
+    [JsonPropertyName("dataset")] public string Dataset { get; init; } = "";
+
+    /// <summary>The folder the images were read from.</summary>
+    [JsonPropertyName("data_folder")] public string DataFolder { get; init; } = "";
+
+    /// <summary>Best validation accuracy over the checks (the model saved has it).</summary>
+    [JsonPropertyName("best_val_acc")] public double BestValAcc { get; init; }
+
+    /// <summary>Accuracy of the saved (best) model on the test split; null when there is no test split.</summary>
+    [JsonPropertyName("test_acc")] public double? TestAcc { get; init; }
+
+    /// <summary>Training, validation and test images used.</summary>
+    [JsonPropertyName("num_train")] public int NumTrain { get; init; }
+
+    /// <inheritdoc cref="NumTrain"/>
+    [JsonPropertyName("num_val")] public int NumVal { get; init; }
+
+    /// <inheritdoc cref="NumTrain"/>
+    [JsonPropertyName("num_test")] public int NumTest { get; init; }
+
+    /// <summary>Epochs completed and configured.</summary>
+    [JsonPropertyName("epochs_completed")] public int EpochsCompleted { get; init; }
+
+    /// <inheritdoc cref="EpochsCompleted"/>
+    [JsonPropertyName("epochs")] public int Epochs { get; init; }
+
+    /// <summary>Iterations completed and configured.</summary>
+    [JsonPropertyName("iterations")] public int Iterations { get; init; }
+
+    /// <inheritdoc cref="Iterations"/>
+    [JsonPropertyName("num_iterations")] public int NumIterations { get; init; }
+
+    /// <summary>Training time (every session of a resumed run), seconds, without data loading and final evaluation.</summary>
+    [JsonPropertyName("wall_seconds")] public double WallSeconds { get; init; }
+
+    /// <summary>Training images processed per second (minibatch images, forward and backward, plus the accuracy checks' time).</summary>
+    [JsonPropertyName("images_per_second")] public double ImagesPerSecond { get; init; }
+
+    /// <summary>float32 or float64.</summary>
+    [JsonPropertyName("dtype")] public string Dtype { get; init; } = "";
+
+    /// <summary>Why the run stopped early (the divergence message), or null.</summary>
+    [JsonPropertyName("message")] public string? Message { get; init; }
+
+    /// <summary>The files written in the run folder, by name.</summary>
+    [JsonPropertyName("files")] public IReadOnlyList<string> Files { get; init; } = [];
+
+    /// <summary>Writes the summary to <paramref name="path"/> atomically.</summary>
+    public void Save(string path) => RunJson.Save(path, this);
+
+    /// <summary>The summary as one line of JSON (for <c>--json</c>).</summary>
+    public string ToJsonLine() => JsonSerializer.Serialize(this, new JsonSerializerOptions(RunJson.Options) { WriteIndented = false });
+
+    /// <summary>Reads <c>summary.json</c>.</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">It is not a summary.</exception>
+    public static RunSummary Load(string path) => RunJson.Load<RunSummary>(path);
+}

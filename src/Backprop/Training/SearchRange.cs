@@ -1,0 +1,57 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Backprop.Tensors;
+
+namespace Backprop.Training;
+
+/// <summary>
+/// One searched option of <c>backprop search</c>: a numeric <see cref="TrainConfig"/> option drawn uniformly from
+/// [<see cref="Low"/>, <see cref="High"/>], or log-uniformly when <see cref="Log"/> (written <c>lo:hi</c> or <c>lo:hi:log</c>).
+/// </summary>
+/// <param name="Name">The option's config name: learning_rate, weight_scale, reg, dropout, lr_decay, epochs or batch_size.</param>
+/// <param name="Low">Lower end.</param>
+/// <param name="High">Upper end.</param>
+/// <param name="Log">Draw log10 of the value uniformly.</param>
+public sealed record SearchRange(string Name, double Low, double High, bool Log)
+{
+    /// <summary>The options that can be searched, by config name.</summary>
+    public static IReadOnlyList<string> Searchable { get; } = ["learning_rate", "weight_scale", "reg", "dropout", "lr_decay", "epochs", "batch_size"];
+
+    private static bool IsInteger(string name) => name is "epochs" or "batch_size";
+
+    /// <summary>Parses <c>lo:hi</c> or <c>lo:hi:log</c> for option <paramref name="name"/>.</summary>
+    /// <exception cref="ArgumentException">Not a range, lo &gt; hi, or a log range that is not positive.</exception>
+    public static SearchRange Parse(string name, string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (!Searchable.Contains(name)) throw new ArgumentException($"'{name}' cannot be searched; searchable: {string.Join(", ", Searchable)}.", nameof(name));
+        string option = "--" + name.Replace('_', '-');
+        var parts = text.Split(':');
+        bool log = parts.Length == 3 && parts[2].Trim().Equals("log", StringComparison.OrdinalIgnoreCase);
+        if (parts.Length is < 2 or > 3 || (parts.Length == 3 && !log)
+            || !double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var lo)
+            || !double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var hi))
+            throw new ArgumentException($"{option}: '{text}' is not a range; write lo:hi or lo:hi:log (e.g. 1e-4:1e-2:log).", name);
+        if (!double.IsFinite(lo) || !double.IsFinite(hi) || lo > hi)
+            throw new ArgumentException($"{option}: the range {text} must have finite ends with lo ≤ hi.", name);
+        if (log && !(lo > 0)) throw new ArgumentException($"{option}: a log range needs positive ends, got {text}.", name);
+        return new SearchRange(name, lo, hi, log);
+    }
+
+    /// <summary>Draws a value from <paramref name="rng"/> (integers for epochs and batch_size).</summary>
+    public double Sample(NumpyRandom rng)
+    {
+        ArgumentNullException.ThrowIfNull(rng);
+        double v = Log ? Math.Pow(10, rng.Uniform(Math.Log10(Low), Math.Log10(High))) : rng.Uniform(Low, High);
+        return IsInteger(Name) ? Math.Round(v) : v;
+    }
+
+    /// <summary><paramref name="config"/> with this option set to <paramref name="value"/>.</summary>
+    public TrainConfig Apply(TrainConfig config, double value)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var node = JsonNode.Parse(config.ToJson())!.AsObject();
+        node[Name] = IsInteger(Name) ? JsonValue.Create((int)Math.Round(value)) : JsonValue.Create(value);
+        return TrainConfig.FromJson(node.ToJsonString(), "search");
+    }
+}

@@ -1,0 +1,190 @@
+using System.Diagnostics;
+using System.Numerics;
+using Backprop.Data;
+using Backprop.Models;
+using Backprop.Tensors;
+
+namespace Backprop.Training;
+
+/// <summary>The schedule of a run, reported once when training starts (or resumes).</summary>
+/// <param name="StartIteration">Iterations already done (0, or where a resumed run continues).</param>
+/// <param name="NumIterations">Iterations of the whole run.</param>
+/// <param name="IterationsPerEpoch"><c>max(num_train / batch_size, 1)</c>.</param>
+/// <param name="BatchSize">Images per iteration.</param>
+public readonly record struct RunStart(int StartIteration, int NumIterations, int IterationsPerEpoch, int BatchSize);
+
+/// <summary>
+/// One training run as <c>backprop train</c> does it: builds the model and the <see cref="Solver{T}"/> from a
+/// <see cref="TrainConfig"/> (one <c>NumpyRandom(seed)</c> shared by weight initialisation, dropout and the Solver, so
+/// the configuration alone reproduces the run), trains until done, cancelled or diverged, and writes the run folder
+/// atomically: <c>config.json</c>, <c>history.json</c>, <c>model.npz</c>, the plots, <c>summary.json</c>, and
+/// <c>checkpoint.npz</c> at every epoch end and on cancellation.
+/// </summary>
+/// <remarks>
+/// Everything that can be wrong with the options or the data is found by the constructor, before anything is written.
+/// The checkpoint is removed when the run completes or diverges (there is nothing left to resume).
+/// </remarks>
+public sealed class TrainingRun
+{
+    /// <summary>Prepares a run; nothing is written until <see cref="Run"/>.</summary>
+    /// <param name="config">The options; <c>num_train</c>, <c>num_val</c> and <c>num_test</c> may be left for the data to decide (<see cref="SplitSizes"/>).</param>
+    /// <param name="data">The images.</param>
+    /// <param name="runDir">The run folder: new (or empty), or, with <paramref name="resume"/>, the folder of the interrupted run.</param>
+    /// <param name="resume">Continue from <c>checkpoint.npz</c> in <paramref name="runDir"/>.</param>
+    /// <exception cref="ArgumentException">A bad option, more images than the data holds, or a folder that already holds a run.</exception>
+    /// <exception cref="FileNotFoundException">Resuming a folder without <c>checkpoint.npz</c>.</exception>
+    public TrainingRun(TrainConfig config, ImageData data, string runDir, bool resume = false)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentException.ThrowIfNullOrEmpty(runDir);
+        if (TrainConfig.Canonical(config.Dataset) != data.Dataset)
+            throw new ArgumentException($"The configuration is for {config.Dataset} but the data is {data.Dataset}.", nameof(data));
+        config.Validate();
+        Data = data;
+        Config = SplitSizes.Resolve(config, data, out var note);
+        Note = note;
+        RunDir = Path.GetFullPath(runDir);
+        Resume = resume;
+        if (resume)
+        {
+            if (!File.Exists(RunFiles.In(RunDir, RunFiles.Checkpoint)))
+                throw new FileNotFoundException($"--resume {runDir}: there is no {RunFiles.Checkpoint} to continue from (the run completed, or stopped before its first epoch ended).",
+                    RunFiles.In(RunDir, RunFiles.Checkpoint));
+        }
+        else if (File.Exists(RunDir))
+            throw new ArgumentException($"--out {runDir} is a file, not a folder.", "out");
+        else if (Directory.Exists(RunDir) && Directory.EnumerateFileSystemEntries(RunDir).Any())
+            throw new ArgumentException($"--out {runDir} already exists and is not empty; choose a new folder (or --resume it if it is an interrupted run).", "out");
+    }
+
+    /// <summary>The configuration with every count resolved: what <c>config.json</c> holds.</summary>
+    public TrainConfig Config { get; }
+
+    /// <summary>Says when the data set's default split was shrunk to fit the folder; null otherwise.</summary>
+    public string? Note { get; }
+
+    /// <summary>The images.</summary>
+    public ImageData Data { get; }
+
+    /// <summary>The run folder (absolute).</summary>
+    public string RunDir { get; }
+
+    /// <summary>True when continuing from <c>checkpoint.npz</c>.</summary>
+    public bool Resume { get; }
+
+    /// <summary>Where the notebooks' progress lines go (<c>(Iteration 1 / 4900) loss: …</c>); none when null.</summary>
+    public TextWriter? NotebookLog { get; init; }
+
+    /// <summary>Print a loss line every this many iterations (the notebooks' <c>print_every</c>); default 100.</summary>
+    public int PrintEvery { get; init; } = 100;
+
+    /// <summary>Raised when training starts, with the schedule.</summary>
+    public event Action<RunStart>? Started;
+
+    /// <summary>Raised after every iteration.</summary>
+    public event Action<IterationInfo>? IterationCompleted;
+
+    /// <summary>Raised after every accuracy check.</summary>
+    public event Action<EpochInfo>? AccuracyChecked;
+
+    /// <summary>
+    /// Trains and writes the run folder. Returns when all iterations ran, when <paramref name="cancel"/> fired (after the
+    /// current iteration; the checkpoint and the plots so far are written) or when the loss diverged (the best model so
+    /// far is saved); <see cref="RunSummary.Status"/> says which.
+    /// </summary>
+    public RunSummary Run(CancellationToken cancel = default) => Config.IsFloat64 ? Run<double>(cancel) : Run<float>(cancel);
+
+    private RunSummary Run<T>(CancellationToken cancel) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var split = Data.Split<T>(Config);
+        var rng = new NumpyRandom(Config.Seed);
+        var model = ModelFactory.Create<T>(Config, split.XTrain.RowLength, split.NumClasses, rng);
+        var solver = new Solver<T>(model, split, Config.ToSolverOptions(NotebookLog, PrintEvery), rng);
+
+        string checkpoint = RunFiles.In(RunDir, RunFiles.Checkpoint), historyPath = RunFiles.In(RunDir, RunFiles.History);
+        double previousSeconds = 0;
+        if (Resume)
+        {
+            Checkpoint.Restore(solver, checkpoint);
+            if (File.Exists(historyPath)) previousSeconds = RunHistory.Load(historyPath).WallSeconds;
+        }
+        else
+        {
+            Directory.CreateDirectory(RunDir);
+            AtomicFile.WriteAllText(RunFiles.In(RunDir, RunFiles.Config), Config.ToJson() + "\n");
+        }
+
+        var clock = Stopwatch.StartNew();
+        solver.IterationCompleted += info => IterationCompleted?.Invoke(info);
+        solver.AccuracyChecked += info =>
+        {
+            // An epoch end is a clean point between iterations: a crash after it loses at most one epoch.
+            if (info.Iteration % solver.IterationsPerEpoch == 0)
+            {
+                Checkpoint.Save(solver, checkpoint, Config);
+                RunHistory.Of(solver, RunStatus.Running, previousSeconds + clock.Elapsed.TotalSeconds).Save(historyPath);
+            }
+            AccuracyChecked?.Invoke(info);
+        };
+        int startIteration = solver.Iteration;
+        Started?.Invoke(new RunStart(startIteration, solver.NumIterations, solver.IterationsPerEpoch, Config.BatchSize));
+
+        string status = RunStatus.Completed;
+        string? message = null;
+        try
+        {
+            solver.Train(cancel);
+            if (!solver.IsFinished)
+            {
+                status = RunStatus.Interrupted;
+                Checkpoint.Save(solver, checkpoint, Config);
+                if (solver.BestParams.Count > 0) model.Params.CopyValuesFrom(solver.BestParams);
+                if (solver.BestBuffers.Count > 0) model.Buffers.CopyValuesFrom(solver.BestBuffers);
+            }
+        }
+        catch (TrainingDivergedException e)
+        {
+            status = RunStatus.Diverged;
+            message = e.Message;
+        }
+        clock.Stop();
+        double seconds = previousSeconds + clock.Elapsed.TotalSeconds;
+        int images = (solver.Iteration - startIteration) * Config.BatchSize;
+
+        var files = new List<string> { RunFiles.Config };
+        ModelFile.Save(model, RunFiles.In(RunDir, RunFiles.Model));
+        files.Add(RunFiles.Model);
+        var history = RunHistory.Of(solver, status, seconds);
+        history.Save(historyPath);
+        files.Add(RunFiles.History);
+        files.AddRange(RunPlots.Write(RunDir, history, model.Params["W1"], Data.ImageShape));
+        if (status == RunStatus.Interrupted) files.Add(RunFiles.Checkpoint);
+        else AtomicFile.TryDelete(checkpoint);
+
+        double? testAcc = split.XTest is { } xTest ? Solver<T>.Accuracy(model, xTest, split.YTest!) : null;
+        var summary = new RunSummary
+        {
+            RunDir = RunDir,
+            Status = status,
+            Dataset = Data.Dataset,
+            DataFolder = Data.Folder,
+            BestValAcc = solver.BestValAcc,
+            TestAcc = testAcc,
+            NumTrain = Config.NumTrain!.Value,
+            NumVal = Config.NumVal!.Value,
+            NumTest = Config.NumTest!.Value,
+            EpochsCompleted = solver.Epoch,
+            Epochs = Config.Epochs,
+            Iterations = solver.Iteration,
+            NumIterations = solver.NumIterations,
+            WallSeconds = seconds,
+            ImagesPerSecond = images / Math.Max(clock.Elapsed.TotalSeconds, 1e-9),
+            Dtype = Config.IsFloat64 ? "float64" : "float32",
+            Message = message,
+            Files = [.. files, RunFiles.Summary],
+        };
+        summary.Save(RunFiles.In(RunDir, RunFiles.Summary));
+        return summary;
+    }
+}

@@ -1,0 +1,96 @@
+using Backprop.Data;
+using Backprop.Tests.Data;
+using Backprop.Training;
+
+namespace Backprop.Tests.Cli;
+
+/// <summary><c>backprop data info|download</c> and the automatic choice of data set.</summary>
+public class CliDataTests
+{
+    [Fact]
+    public void DataInfo_SaysWhatIsWhere_AndWhatTrainWouldUse()
+    {
+        var r = CliRunner.Run("data", "info", "--data-dir", CliRunner.Cifar10DataDir);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("cifar-10-batches-py-first1000", r.Out);
+        Assert.Contains("backprop train would use: Using CIFAR-10 (python)", r.Out);
+    }
+
+    [Fact]
+    public void DataDownload_Unreachable_OneLineExit1_NothingLeft()
+    {
+        using var tmp = new TempDir();
+        var r = CliRunner.Run("data", "download", "--dataset", "fashion-mnist", "--data-dir", tmp.Path,
+            "--mirror", $"http://127.0.0.1:{LoopbackServer.FreePort()}/fashion/");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("Could not download", Assert.Single(r.ErrorLines));
+        Assert.Empty(tmp.Contents());
+    }
+
+    [Fact]
+    public void DataDownload_FromALoopbackMirror_VerifiesAndInstalls()
+    {
+        // MNIST-format files served from 127.0.0.1 with a checksum that matches: the download lands in <root>/mnist.
+        using var tmp = new TempDir();
+        var files = RemoteDataSet.Mnist.Files.ToDictionary(f => f.Name, f => File.ReadAllBytes(Path.Combine(TestData.FashionMnistDir, f.Name)));
+        var remote = RemoteDataSet.Mnist with
+        {
+            Files = files.Select(kv => new RemoteFile(kv.Key, Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(kv.Value)))).ToList(),
+        };
+        using var server = new LoopbackServer(ctx =>
+        {
+            var bytes = files[Path.GetFileName(ctx.Request.Url!.AbsolutePath)];
+            ctx.Response.ContentLength64 = bytes.Length;
+            ctx.Response.OutputStream.Write(bytes);
+            ctx.Response.Close();
+        });
+        var output = new StringWriter();
+        var folder = Backprop.Cli.DataSource.Download(remote, tmp.Path, output, CancellationToken.None, server.BaseUrl);
+        Assert.Equal(Path.Combine(tmp.Path, "mnist"), folder);
+        Assert.True(DataLocations.IsComplete(DataSetKind.Mnist, folder));
+        Assert.Contains("checking MD5", output.ToString());
+    }
+
+    [Fact]
+    public void Choose_PrefersCifar10_ThenFashionMnist_ThenDownload_ElseNamesEveryWay()
+    {
+        using var home = new TempDir();
+        var withCifar = DataLocations.Resolve(CliRunner.Cifar10DataDir, null, home.Path, TestData.FashionMnistDir);
+        var c = DataSetChoice.Choose(null, withCifar);
+        Assert.Equal("cifar10", c.Dataset);
+        Assert.Contains("because it is in the data folder", c.Reason);
+
+        using var empty = new TempDir();
+        var debianOnly = DataLocations.Resolve(empty.Path, null, home.Path, TestData.FashionMnistDir);
+        var f = DataSetChoice.Choose(null, debianOnly);
+        Assert.Equal("fashion-mnist", f.Dataset);
+        Assert.Contains("dataset-fashion-mnist package is installed", f.Reason);
+
+        var nothing = DataLocations.Resolve(empty.Path, null, home.Path, null);
+        var downloaded = DataSetChoice.Choose(null, nothing, remote => remote.Kind == DataSetKind.Cifar10Python ? "/somewhere/cifar-10-batches-py" : throw new InvalidOperationException());
+        Assert.Equal("cifar10", downloaded.Dataset);
+        Assert.Contains("downloaded", downloaded.Reason);
+
+        var e = Assert.Throws<DataSetUnavailableException>(() => DataSetChoice.Choose(null, nothing,
+            remote => throw new DataDownloadException("offline", remote.UrlOf(remote.Files[0]))));
+        Assert.Contains("could not be downloaded", e.Message);
+        Assert.Contains("backprop data download --dataset cifar10", e.Message);
+        Assert.Contains("apt-get install dataset-fashion-mnist", e.Message);
+        Assert.Contains("--data-dir", e.Message);
+        Assert.Throws<DataSetUnavailableException>(() => DataSetChoice.Choose("mnist", debianOnly));
+    }
+
+    [Fact]
+    public void SplitSizes_UseWhatTheSubsetHolds_AndRefuseMoreThanThere()
+    {
+        var images = ImageData.Load(new DataSetChoice("cifar10", TestData.Cifar10PythonDir, ""));
+        var resolved = SplitSizes.Resolve(TrainConfig.DefaultFor("cifar10"), images, out var note);
+        Assert.Equal((4000, 1000, 1000), (resolved.NumTrain, resolved.NumVal, resolved.NumTest));
+        Assert.Contains("holds 5000 training images", note);
+        Assert.Throws<ArgumentException>(() => SplitSizes.Resolve(TrainConfig.DefaultFor("cifar10") with { NumTrain = 49000 }, images, out _));
+        Assert.Throws<ArgumentException>(() => SplitSizes.Resolve(TrainConfig.DefaultFor("cifar10") with { NumTest = 2000 }, images, out _));
+        var explicitSizes = SplitSizes.Resolve(TrainConfig.DefaultFor("cifar10") with { NumTrain = 500, NumVal = 100 }, images, out var none);
+        Assert.Equal((500, 100), (explicitSizes.NumTrain, explicitSizes.NumVal));
+        Assert.Null(none);
+    }
+}

@@ -1,0 +1,47 @@
+using System.Diagnostics;
+using Backprop.Cli;
+using CommandLine = Backprop.Cli.Cli;
+
+namespace Backprop.Tests.Cli;
+
+/// <summary>What one <c>backprop</c> invocation printed and returned.</summary>
+internal sealed record CliResult(int ExitCode, string Out, string Error)
+{
+    /// <summary>The non-empty lines of standard error.</summary>
+    public string[] ErrorLines => Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Out}\n--- stderr\n{Error}";
+}
+
+/// <summary>Runs the <c>backprop</c> command line in-process (redirected output, as under a pipe) or as a real process.</summary>
+internal static class CliRunner
+{
+    /// <summary>The CIFAR-10 subset folder as a <c>--data-dir</c>.</summary>
+    public static string Cifar10DataDir => TestData.Cifar10SubsetDir;
+
+    /// <summary>Runs <c>backprop args</c> in this process.</summary>
+    public static CliResult Run(params string[] args) => Run(CancellationToken.None, args);
+
+    /// <summary>Runs <c>backprop args</c> in this process with a cancellation token standing for Ctrl-C.</summary>
+    public static CliResult Run(CancellationToken cancel, params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int code = CommandLine.Run(args, CliConsole.Plain(output, error, cancel));
+        return new CliResult(code, output.ToString(), error.ToString());
+    }
+
+    /// <summary>Starts <c>backprop args</c> as a separate process (the built Backprop.Cli.dll under <c>dotnet</c>).</summary>
+    public static Process Start(params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Backprop.Cli.dll"));
+        foreach (var a in args) info.ArgumentList.Add(a);
+        var process = Process.Start(info)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+}

@@ -1,0 +1,63 @@
+using System.Globalization;
+using Backprop.Tests.Data;
+using Backprop.Tests.Plots;
+using Backprop.Training;
+
+namespace Backprop.Tests.Cli;
+
+/// <summary><c>backprop search</c>: trials in parallel, results files, the notebooks' scatter, the best model kept.</summary>
+public class CliSearchTests
+{
+    [Fact]
+    public void Search_WritesResultsAndKeepsTheBestModel()
+    {
+        using var tmp = new TempDir();
+        var dir = tmp.File("search");
+        var r = CliRunner.Run("search", "--data-dir", CliRunner.Cifar10DataDir, "--trials", "3", "--parallel", "2", "--epochs", "1",
+            "--num-train", "200", "--num-val", "100", "--num-test", "100", "--hidden", "20", "--dropout", "0.5:1", "--seed", "3", "--out", dir);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("Best: trial ", r.Out);
+
+        var csv = File.ReadAllLines(Path.Combine(dir, "results.csv"));
+        Assert.Equal("trial,run,learning_rate,weight_scale,dropout,reg,train_acc,val_acc,test_acc,status,seconds", csv[0]);
+        Assert.Equal(4, csv.Length);
+        var rows = csv[1..].Select(l => l.Split(',')).ToList();
+        Assert.All(rows, row =>
+        {
+            Assert.InRange(double.Parse(row[2], CultureInfo.InvariantCulture), 1e-4, 1e-2);
+            Assert.InRange(double.Parse(row[3], CultureInfo.InvariantCulture), 1e-3, 1e-1);
+            Assert.InRange(double.Parse(row[4], CultureInfo.InvariantCulture), 0.5, 1);
+            Assert.Equal("completed", row[9]);
+        });
+        Assert.Equal(3, rows.Select(row => row[2]).Distinct().Count());   // each trial drew its own learning rate
+
+        var best = rows.MaxBy(row => double.Parse(row[7], CultureInfo.InvariantCulture))![1];
+        foreach (var row in rows)
+            Assert.Equal(row[1] == best, File.Exists(Path.Combine(dir, row[1], "model.npz")));
+        Assert.True(File.Exists(Path.Combine(dir, "results.json")));
+        PlotTests.AssertPicture(File.ReadAllBytes(Path.Combine(dir, "search.png")), 900, 840, panels: 2);
+
+        // The same seed draws the same trials.
+        var again = new HyperparameterSearch(TrainConfig.DefaultFor("cifar10") with { Seed = 3, Dropout = 1 },
+            [SearchRange.Parse("learning_rate", "1e-4:1e-2:log")], 3,
+            ImageData.Load(new DataSetChoice("cifar10", TestData.Cifar10PythonDir, "")), tmp.File("unused"));
+        Assert.Equal(3, again.TrialConfigs.Select(c => c.LearningRate).Distinct().Count());
+        Assert.Empty(Directory.GetDirectories(tmp.Path, "unused"));
+    }
+
+    [Theory]
+    [InlineData("1e-4:1e-2:log", 1e-4, 1e-2, true)]
+    [InlineData("0:0.5", 0, 0.5, false)]
+    public void SearchRange_Parses(string text, double lo, double hi, bool log)
+    {
+        Assert.Equal(new SearchRange("reg", lo, hi, log), SearchRange.Parse("reg", text));
+    }
+
+    [Theory]
+    [InlineData("1e-2:1e-4")]
+    [InlineData("0:1:log")]
+    [InlineData("a:b")]
+    [InlineData("1:2:lin")]
+    public void SearchRange_RejectsBadRanges(string text) =>
+        Assert.Throws<ArgumentException>(() => SearchRange.Parse("reg", text));
+}

@@ -1,0 +1,155 @@
+using System.Text.Json;
+using Backprop.Data;
+using Backprop.Tests.Data;
+using Backprop.Tests.Plots;
+using Backprop.Training;
+using SkiaSharp;
+
+namespace Backprop.Tests.Cli;
+
+/// <summary><c>backprop train</c>, <c>eval</c>, <c>predict</c> and <c>plot</c> end to end on real data, checking every file written.</summary>
+public class CliTrainTests
+{
+    [Fact]
+    public void Train_OnCifar10Subset_WritesARunFolderThatEvalPredictAndPlotRead()
+    {
+        using var tmp = new TempDir();
+        var run = tmp.File("run");
+        var r = CliRunner.Run("train", "--data-dir", CliRunner.Cifar10DataDir, "--num-train", "500", "--num-val", "200", "--num-test", "300",
+            "--epochs", "2", "--hidden", "50", "--print-every", "1", "--out", run);
+        Assert.True(r.ExitCode == 0, r.ToString());
+
+        // The notebooks' progress lines, the data choice and the summary table.
+        Assert.Contains("because it is in the data folder", r.Out);
+        Assert.Contains("(Iteration 1 / 10) loss: ", r.Out);
+        Assert.Contains("(Iteration 10 / 10) loss: ", r.Out);
+        Assert.Contains("(Epoch 0 / 2) train acc: ", r.Out);
+        Assert.Contains("(Epoch 2 / 2) train acc: ", r.Out);
+        Assert.Contains("best val acc", r.Out);
+
+        string[] expected = ["accuracy.png", "config.json", "history.json", "loss.png", "model.npz", "summary.json", "weights.png"];
+        Assert.Equal(expected, Directory.GetFiles(run).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray());
+
+        var history = RunHistory.Load(Path.Combine(run, "history.json"));
+        Assert.Equal(10, history.NumIterations);
+        Assert.Equal(10, history.Loss.Count);
+        Assert.All(history.Loss, l => Assert.InRange(l, 0.5, 3.5));
+        Assert.Equal(3, history.ValAcc.Count);
+        Assert.Equal(3, history.LearningRate.Count);
+        Assert.Equal(RunStatus.Completed, history.Status);
+
+        var summary = RunSummary.Load(Path.Combine(run, "summary.json"));
+        Assert.Equal((500, 200, 300, 2, 10), (summary.NumTrain, summary.NumVal, summary.NumTest, summary.EpochsCompleted, summary.Iterations));
+        Assert.True(summary.BestValAcc > 0.1, $"val acc {summary.BestValAcc}");
+
+        // model.npz loads back to the same scores: the best validation accuracy and the test accuracy recomputed from it are identical.
+        var images = ImageData.Load(new DataSetChoice("cifar10", TestData.Cifar10PythonDir, ""));
+        var evaluation = RunFolder.Evaluate(run, images);
+        Assert.Equal(summary.BestValAcc, evaluation.ValAcc);
+        Assert.Equal(summary.TestAcc, evaluation.TestAcc);
+        var e = CliRunner.Run("eval", "--model", run, "--data-dir", CliRunner.Cifar10DataDir, "--json");
+        Assert.True(e.ExitCode == 0, e.ToString());
+        using (var doc = JsonDocument.Parse(e.Out))
+            Assert.Equal(summary.TestAcc, doc.RootElement.GetProperty("test_acc").GetDouble());
+
+        // The config alone repeats the run, bit for bit.
+        var config = TrainConfig.FromJson(File.ReadAllText(Path.Combine(run, "config.json")));
+        Assert.Equal((500, 200, 300, "cifar10"), (config.NumTrain, config.NumVal, config.NumTest, config.Dataset));
+        var again = CliRunner.Run("train", "--config", Path.Combine(run, "config.json"), "--data-dir", CliRunner.Cifar10DataDir, "--out", tmp.File("again"));
+        Assert.True(again.ExitCode == 0, again.ToString());
+        var first = Npz.Load(Path.Combine(run, "model.npz"));
+        var second = Npz.Load(tmp.File("again/model.npz"));
+        foreach (var (k, v) in first) Assert.Equal((float[])v.Data, (float[])second[k].Data);
+
+        // Pictures: the notebooks' panels, and 50 first-layer weight images in colour on an 8 × 8 grid.
+        PlotTests.AssertPicture(File.ReadAllBytes(Path.Combine(run, "loss.png")), 900, 450);
+        PlotTests.AssertPicture(File.ReadAllBytes(Path.Combine(run, "accuracy.png")), 900, 450);
+        var weights = File.ReadAllBytes(Path.Combine(run, "weights.png"));
+        PlotTests.AssertPicture(weights, (8 * 32 + 7 * 3) * 3, (8 * 32 + 7 * 3) * 3);
+        Assert.False(IsGrey(weights));
+
+        // predict: int64 class indices of the test split, as the model scores them.
+        var preds = tmp.File("preds.npy");
+        var p = CliRunner.Run("predict", "--model", run, "--split", "test", "--out", preds, "--data-dir", CliRunner.Cifar10DataDir);
+        Assert.True(p.ExitCode == 0, p.ToString());
+        var saved = Npy.Load(preds);
+        Assert.Equal(NpyDType.Int64, saved.DType);
+        Assert.Equal([300], saved.ShapeArray());
+        Assert.Equal(RunFolder.Predict(run, images, "test"), saved.ToInt64Array());
+        Assert.All(saved.ToInt64Array(), c => Assert.InRange(c, 0, 9));
+
+        // predict --input: the raw test images from a file give the same predictions as the test split.
+        var testImages = tmp.File("x.npy");
+        Npy.Save(testImages, new NpyArray(images.Test.Pixels.AsSpan(0, 300 * 3072).ToArray(), 300, 3, 32, 32));
+        var fromFile = tmp.File("preds-file.npy");
+        var pf = CliRunner.Run("predict", "--model", run, "--input", testImages, "--out", fromFile, "--data-dir", CliRunner.Cifar10DataDir);
+        Assert.True(pf.ExitCode == 0, pf.ToString());
+        Assert.Equal(saved.ToInt64Array(), Npy.Load(fromFile).ToInt64Array());
+        Npy.Save(testImages, new NpyArray(new byte[2 * 3072], 2, 32, 32, 3));
+        Assert.Equal(2, CliRunner.Run("predict", "--model", run, "--input", testImages, "--out", fromFile, "--data-dir", CliRunner.Cifar10DataDir).ExitCode);
+
+        // plot: one run redrawn in place, two runs compared on shared axes.
+        File.Delete(Path.Combine(run, "loss.png"));
+        Assert.Equal(0, CliRunner.Run("plot", run).ExitCode);
+        PlotTests.AssertPicture(File.ReadAllBytes(Path.Combine(run, "loss.png")), 900, 450);
+        var cmp = tmp.File("cmp.png");
+        var c = CliRunner.Run("plot", run, run, "--out", cmp);
+        Assert.True(c.ExitCode == 0, c.ToString());
+        PlotTests.AssertPicture(File.ReadAllBytes(cmp), 1000, 3 * 380, panels: 3);
+    }
+
+    [Fact]
+    public void Train_OnFashionMnist_JsonPrintsOneObject_AndWeightsAreGrey()
+    {
+        using var tmp = new TempDir();
+        var run = tmp.File("fm");
+        var r = CliRunner.Run("train", "--dataset", "fashion-mnist", "--num-train", "300", "--num-val", "100", "--num-test", "200",
+            "--epochs", "1", "--hidden", "20", "--out", run, "--json");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var line = Assert.Single(r.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        using var doc = JsonDocument.Parse(line);
+        Assert.Equal("completed", doc.RootElement.GetProperty("status").GetString());
+        Assert.Equal("fashion-mnist", doc.RootElement.GetProperty("dataset").GetString());
+        Assert.InRange(doc.RootElement.GetProperty("test_acc").GetDouble(), 0.3, 1.0);
+        Assert.Contains("(Epoch 1 / 1) train acc: ", r.Error);   // progress went to stderr
+
+        var weights = File.ReadAllBytes(Path.Combine(run, "weights.png"));
+        PlotTests.AssertPicture(weights, (5 * 28 + 4 * 3) * 3, (5 * 28 + 4 * 3) * 3);
+        Assert.True(IsGrey(weights));
+
+        // A --config naming its data set is trained on that one, even where another data set would be chosen.
+        var config = tmp.File("fm.json");
+        File.WriteAllText(config, """{ "dataset": "fashion-mnist", "num_train": 200, "num_val": 100, "num_test": 100, "epochs": 1, "hidden": [10] }""");
+        var c = CliRunner.Run("train", "--config", config, "--data-dir", CliRunner.Cifar10DataDir, "--out", tmp.File("fm2"), "--json");
+        Assert.True(c.ExitCode == 0, c.ToString());
+        Assert.Equal("fashion-mnist", RunSummary.Load(tmp.File("fm2/summary.json")).Dataset);
+    }
+
+    [Fact]
+    public void Train_DivergingRun_SavesBestModelAndExitsWithItsOwnCode()
+    {
+        using var tmp = new TempDir();
+        var run = tmp.File("diverged");
+        var r = CliRunner.Run("train", "--data-dir", CliRunner.Cifar10DataDir, "--num-train", "200", "--num-val", "100", "--num-test", "100",
+            "--epochs", "3", "--hidden", "30", "--normalization", "none", "--update-rule", "sgd", "--learning-rate", "1e12", "--out", run);
+        Assert.True(r.ExitCode == 3, r.ToString());
+        Assert.Contains("Training diverged", r.Out);
+        var summary = RunSummary.Load(Path.Combine(run, "summary.json"));
+        Assert.Equal(RunStatus.Diverged, summary.Status);
+        Assert.True(File.Exists(Path.Combine(run, "model.npz")));
+        Assert.False(File.Exists(Path.Combine(run, "checkpoint.npz")));
+        Assert.Contains(RunHistory.Load(Path.Combine(run, "history.json")).Loss, double.IsNaN);
+    }
+
+    private static bool IsGrey(byte[] png)
+    {
+        using var bmp = SKBitmap.Decode(png);
+        for (int y = 0; y < bmp.Height; y += 3)
+            for (int x = 0; x < bmp.Width; x += 3)
+            {
+                var p = bmp.GetPixel(x, y);
+                if (p.Red != p.Green || p.Green != p.Blue) return false;
+            }
+        return true;
+    }
+}

@@ -1,0 +1,73 @@
+using Backprop.Tests.Data;
+
+namespace Backprop.Tests.Cli;
+
+/// <summary>Bad usage: one clear line on stderr, exit code 2, and nothing written.</summary>
+public class CliUsageTests
+{
+    [Theory]
+    [InlineData("--hidden: layer sizes must be positive, got 0", "--hidden", "0")]
+    [InlineData("--dropout: the keep probability must lie in (0, 1], got 1.5", "--dropout", "1.5")]
+    [InlineData("--update-rule: unknown value 'nesterov'", "--update-rule", "nesterov")]
+    [InlineData("--reg: 'abc' is not a number", "--reg", "abc")]
+    [InlineData("--epochs: must be positive, got 0", "--epochs", "0")]
+    [InlineData("Unknown dataset 'imagenet'", "--dataset", "imagenet")]
+    [InlineData("--data-dir: the folder", "--data-dir", "/nonexistent/backprop-data")]
+    [InlineData("--num-train 49000 + --num-val 1000 = 50000 images, but CIFAR-10 in", "--num-train", "49000")]
+    [InlineData("Unrecognized command or argument '--hiden'", "--hiden", "5")]
+    [InlineData("--config: '/nonexistent.json' does not exist", "--config", "/nonexistent.json")]
+    public void Train_BadValue_OneLineExit2_NothingWritten(string message, string option, string value)
+    {
+        using var tmp = new TempDir();
+        var run = tmp.File("run");
+        string[] args = option == "--data-dir" ? ["train", option, value, "--out", run] : ["train", "--data-dir", CliRunner.Cifar10DataDir, option, value, "--out", run];
+        var r = CliRunner.Run(args);
+        Assert.True(r.ExitCode == 2, r.ToString());
+        var line = Assert.Single(r.ErrorLines);
+        Assert.StartsWith("backprop: ", line);
+        Assert.Contains(message, line);
+        Assert.DoesNotContain(" at ", line);
+        Assert.Empty(tmp.Contents());
+    }
+
+    [Fact]
+    public void OtherCommands_BadUsage_Exit2()
+    {
+        using var tmp = new TempDir();
+        Assert.Equal(2, CliRunner.Run("eval", "--model", tmp.File("missing")).ExitCode);
+        Assert.Equal(2, CliRunner.Run("predict", "--model", tmp.Path).ExitCode);                       // not a run folder
+        Assert.Equal(2, CliRunner.Run("plot", tmp.Path).ExitCode);
+        Assert.Equal(2, CliRunner.Run("gradcheck", "--hidden", "-3").ExitCode);
+        Assert.Equal(2, CliRunner.Run("search", "--data-dir", CliRunner.Cifar10DataDir, "--learning-rate", "1e-2:1e-4", "--out", tmp.File("s")).ExitCode);
+        Assert.Equal(2, CliRunner.Run("train", "--resume", tmp.Path, "--epochs", "3").ExitCode);
+        Assert.Equal(2, CliRunner.Run("frobnicate").ExitCode);
+        Assert.Empty(tmp.Contents());
+    }
+
+    [Fact]
+    public void Train_IntoAFolderThatHoldsARun_IsRefused()
+    {
+        using var tmp = new TempDir();
+        File.WriteAllText(tmp.File("config.json"), "{}");
+        var r = CliRunner.Run("train", "--data-dir", CliRunner.Cifar10DataDir, "--out", tmp.Path);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("already exists and is not empty", Assert.Single(r.ErrorLines));
+        Assert.Equal(["config.json"], tmp.Contents());
+    }
+
+    [Fact]
+    public void Verbose_AddsTheStackTrace_HelpHasExamplesAndExitCodes()
+    {
+        var r = CliRunner.Run("eval", "--model", "/nonexistent/run", "--verbose");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains(" at ", r.Error);
+        foreach (var command in new[] { "train", "gradcheck", "search", "eval", "predict", "plot", "data" })
+        {
+            var help = CliRunner.Run(command, "--help");
+            Assert.Equal(0, help.ExitCode);
+            Assert.Contains("backprop " + command, help.Out);
+            Assert.Contains("Example", help.Out);
+        }
+        Assert.Contains("3 training diverged", CliRunner.Run("train", "--help").Out);
+    }
+}

@@ -1,0 +1,46 @@
+using Backprop.Data;
+using Backprop.Tests.Data;
+using Backprop.Training;
+
+namespace Backprop.Tests.Training;
+
+/// <summary><see cref="TrainingRun"/> in the library: reproducible from its config, in either dtype, and strict about its folder.</summary>
+public class TrainingRunTests
+{
+    private static ImageData Subset() => ImageData.Load(new DataSetChoice("cifar10", TestData.Cifar10BinaryDir, ""));
+
+    [Fact]
+    public void SameConfig_SameRun_InFloat64()
+    {
+        using var tmp = new TempDir();
+        var images = Subset();
+        var config = TrainConfig.DefaultFor("cifar10") with { NumTrain = 200, NumVal = 50, NumTest = 50, Hidden = [16], Epochs = 2, BatchSize = 25, Dtype = "float64", Dropout = 0.7, Seed = 11 };
+        var events = new List<string>();
+        var first = new TrainingRun(config, images, tmp.File("a"));
+        first.Started += s => events.Add($"start {s.StartIteration}/{s.NumIterations}");
+        first.AccuracyChecked += e => events.Add($"check {e.Epoch}");
+        var a = first.Run();
+        var b = new TrainingRun(TrainConfig.FromJson(File.ReadAllText(tmp.File("a/config.json"))), images, tmp.File("b")).Run();
+
+        Assert.Equal(["start 0/16", "check 0", "check 1", "check 2"], events);
+        Assert.Equal(a.BestValAcc, b.BestValAcc);
+        Assert.Equal(a.TestAcc, b.TestAcc);
+        var ma = Npz.Load(tmp.File("a/model.npz"));
+        var mb = Npz.Load(tmp.File("b/model.npz"));
+        Assert.Equal(NpyDType.Float64, ma["W1"].DType);
+        foreach (var (k, v) in ma) Assert.Equal((double[])v.Data, (double[])mb[k].Data);
+        Assert.Empty(Directory.GetFiles(tmp.Path, "*.tmp", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public void Resume_WithoutCheckpoint_AndMismatchedData_AreRefusedBeforeWriting()
+    {
+        using var tmp = new TempDir();
+        var images = Subset();
+        var config = TrainConfig.DefaultFor("cifar10") with { NumTrain = 100, NumVal = 50 };
+        Assert.Throws<FileNotFoundException>(() => new TrainingRun(config, images, tmp.Path, resume: true));
+        Assert.Throws<ArgumentException>(() => new TrainingRun(config with { Dataset = "fashion-mnist" }, images, tmp.File("x")));
+        Assert.Throws<ArgumentException>(() => new TrainingRun(config with { NumVal = 4950 }, images, tmp.File("x")));
+        Assert.Empty(tmp.Contents());
+    }
+}
