@@ -1,0 +1,99 @@
+"""The command line and the reporting shared by numpy_fcnet.py and torch_fcnet.py.
+
+parse_args() must run before numpy or torch is imported: it puts the thread count in the environment, and OpenBLAS
+(which both NumPy and this machine's PyTorch call for matrix products) and OpenMP read it only when they load.
+"""
+import argparse
+import ctypes
+import json
+import os
+import resource
+import sys
+
+UPDATE_RULES = ("sgd", "sgd_momentum", "sgd_nesterov_momentum", "rmsprop", "adam", "adagrad")
+# CS231n optim.py's default learning rates (adagrad, not in optim.py, takes sgd's).
+DEFAULT_LEARNING_RATE = {"sgd": 1e-2, "sgd_momentum": 1e-2, "sgd_nesterov_momentum": 1e-2,
+                         "rmsprop": 1e-2, "adam": 1e-3, "adagrad": 1e-2}
+
+
+def parse_args(description):
+    """Parses sys.argv; sets OPENBLAS/OMP/MKL_NUM_THREADS when --threads is given."""
+    if "numpy" in sys.modules or "torch" in sys.modules:
+        raise RuntimeError("peer_cli.parse_args() must run before numpy or torch is imported")
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--mode", choices=("speed", "accuracy"), default="accuracy")
+    p.add_argument("--data", default="cifar10-random",
+                   help="fashion-mnist | mnist | cifar10-subset | cifar10-random | cifar10:DIR | npy:DIR")
+    p.add_argument("--data-dir", help="directory for fashion-mnist, mnist or cifar10-subset (overrides the default)")
+    p.add_argument("--num-train", type=int, help="training rows (default depends on --data)")
+    p.add_argument("--num-val", type=int, help="validation rows, taken after the training rows")
+    p.add_argument("--num-test", type=int, help="first rows of the test set")
+    p.add_argument("--hidden", type=_dims, default=[500, 500, 500], help="hidden sizes, e.g. 500,500,500 ('' for none)")
+    p.add_argument("--normalization", choices=("none", "batchnorm", "layernorm"), default="none")
+    p.add_argument("--dropout", type=float, default=1.0, help="KEEP probability (1 = no dropout)")
+    p.add_argument("--reg", type=float, default=0.0, help="L2 strength: loss += 0.5*reg*sum(W**2)")
+    p.add_argument("--weight-scale", type=float, default=1e-2)
+    p.add_argument("--update-rule", choices=UPDATE_RULES, default="adam")
+    p.add_argument("--learning-rate", type=float, help="default: the update rule's CS231n default")
+    p.add_argument("--lr-decay", type=float, default=1.0)
+    p.add_argument("--epochs", type=int, help="training epochs (accuracy, default 10) or timed epochs (speed, default 3)")
+    p.add_argument("--warmup", type=int, default=1, help="untimed epochs before the timed ones (speed mode)")
+    p.add_argument("--batch-size", type=int, default=100)
+    p.add_argument("--dtype", choices=("float32", "float64"), default="float32")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, help="BLAS/OpenMP threads (default: the libraries' own default)")
+    a = p.parse_args()
+    if not 0 < a.dropout <= 1:
+        p.error("--dropout is the keep probability, in (0, 1]")
+    if a.learning_rate is None:
+        a.learning_rate = DEFAULT_LEARNING_RATE[a.update_rule]
+    if a.epochs is None:
+        a.epochs = 3 if a.mode == "speed" else 10
+    if a.threads is not None:
+        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ[var] = str(a.threads)
+    return a
+
+
+def _dims(text):
+    return [int(d) for d in text.split(",") if d.strip()]
+
+
+def gemm_flops_per_iteration(dims, batch_size, first_layer_dx):
+    """2*M*N*K for X.W, dout.W^T and X^T.dout of every affine layer; the first layer's dout.W^T only if computed."""
+    flops = 0
+    for i, (d_in, d_out) in enumerate(zip(dims[:-1], dims[1:])):
+        products = 3 if i > 0 or first_layer_dx else 2
+        flops += products * 2 * batch_size * d_in * d_out
+    return flops
+
+
+def openblas_info():
+    """The OpenBLAS this process loaded (found in /proc/self/maps): its core, configuration and thread count."""
+    with open("/proc/self/maps") as f:
+        paths = {line.split()[-1] for line in f if "libopenblas" in line}
+    if not paths:
+        return {"library": None}
+    path = sorted(paths)[0]
+    lib = ctypes.CDLL(path)
+    lib.openblas_get_corename.restype = ctypes.c_char_p
+    lib.openblas_get_config.restype = ctypes.c_char_p
+    return {"library": path, "core": lib.openblas_get_corename().decode(),
+            "config": lib.openblas_get_config().decode().strip(), "threads": lib.openblas_get_num_threads()}
+
+
+def rss_mib():
+    """Current resident set size, MiB."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def emit(result):
+    """Adds the peak RSS and prints the result as one JSON object on stdout."""
+    result["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    json.dump(result, sys.stdout, indent=1)
+    sys.stdout.write("\n")
+
+
+def log(*parts):
+    print(*parts, file=sys.stderr, flush=True)
