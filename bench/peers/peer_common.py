@@ -1,4 +1,4 @@
-"""The command line and the reporting shared by numpy_fcnet.py and torch_fcnet.py.
+"""The command line, the two modes (speed, accuracy) and the reporting shared by numpy_fcnet.py and torch_fcnet.py.
 
 parse_args() must run before numpy or torch is imported: it puts the thread count in the environment, and OpenBLAS
 (which both NumPy and this machine's PyTorch call for matrix products) and OpenMP read it only when they load.
@@ -6,9 +6,12 @@ parse_args() must run before numpy or torch is imported: it puts the thread coun
 import argparse
 import ctypes
 import json
+import math
 import os
 import resource
+import statistics
 import sys
+import time
 
 UPDATE_RULES = ("sgd", "sgd_momentum", "sgd_nesterov_momentum", "rmsprop", "adam", "adagrad")
 # CS231n optim.py's default learning rates (adagrad, not in optim.py, takes sgd's).
@@ -19,7 +22,7 @@ DEFAULT_LEARNING_RATE = {"sgd": 1e-2, "sgd_momentum": 1e-2, "sgd_nesterov_moment
 def parse_args(description):
     """Parses sys.argv; sets OPENBLAS/OMP/MKL_NUM_THREADS when --threads is given."""
     if "numpy" in sys.modules or "torch" in sys.modules:
-        raise RuntimeError("peer_cli.parse_args() must run before numpy or torch is imported")
+        raise RuntimeError("peer_common.parse_args() must run before numpy or torch is imported")
     p = argparse.ArgumentParser(description=description)
     p.add_argument("--mode", choices=("speed", "accuracy"), default="accuracy")
     p.add_argument("--data", default="cifar10-random",
@@ -36,7 +39,8 @@ def parse_args(description):
     p.add_argument("--update-rule", choices=UPDATE_RULES, default="adam")
     p.add_argument("--learning-rate", type=float, help="default: the update rule's CS231n default")
     p.add_argument("--lr-decay", type=float, default=1.0)
-    p.add_argument("--epochs", type=int, help="training epochs (accuracy, default 10) or timed epochs (speed, default 3)")
+    p.add_argument("--epochs", type=int,
+                   help="training epochs (accuracy mode, default 10) or timed epochs (speed mode, default 3)")
     p.add_argument("--warmup", type=int, default=1, help="untimed epochs before the timed ones (speed mode)")
     p.add_argument("--batch-size", type=int, default=100)
     p.add_argument("--dtype", choices=("float32", "float64"), default="float32")
@@ -93,6 +97,48 @@ def emit(result):
     result["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     json.dump(result, sys.stdout, indent=1)
     sys.stdout.write("\n")
+
+
+def run(args, peer, solver, data, data_info, runtime, first_layer_dx):
+    """Runs --mode on a solver and prints the JSON result. The solver has train_epoch() (num_train // batch_size
+    steps and the lr decay, nothing else), train() (the CS231n Solver.train loop), check_accuracy(X, y),
+    iterations_per_epoch, loss_history, train_acc_history, val_acc_history and best_val_acc."""
+    result = {"peer": peer, "mode": args.mode, "config": vars(args), "data": data_info, "runtime": runtime,
+              "rss_after_data_mib": round(rss_mib(), 1)}
+    if args.mode == "speed":
+        seconds = []
+        for epoch in range(args.warmup + args.epochs):
+            start = time.perf_counter()
+            solver.train_epoch()
+            seconds.append(time.perf_counter() - start)
+            log(f"{peer}: epoch {epoch + 1} ({'warm-up' if epoch < args.warmup else 'timed'}) {seconds[-1]:.3f} s,"
+                f" loss {solver.loss_history[-1]:.4f}")
+        timed = seconds[args.warmup:]
+        median = statistics.median(timed)
+        dims = [math.prod(data_info["image_shape"])] + args.hidden + [10]
+        flops = gemm_flops_per_iteration(dims, args.batch_size, first_layer_dx) * solver.iterations_per_epoch
+        result["speed"] = {
+            "iterations_per_epoch": solver.iterations_per_epoch, "warmup_epoch_seconds": seconds[:args.warmup],
+            "epoch_seconds": timed, "median_epoch_seconds": median, "min_epoch_seconds": min(timed),
+            "images_per_second": solver.iterations_per_epoch * args.batch_size / median,
+            "gemm_flops_per_epoch": flops, "first_layer_dx_computed": first_layer_dx,
+            "gemm_gflops_per_second": flops / median / 1e9,
+            "last_loss": solver.loss_history[-1]}
+    else:
+        start = time.perf_counter()
+        solver.train()
+        train_seconds = time.perf_counter() - start
+        test_acc = solver.check_accuracy(data["X_test"], data["y_test"]) if len(data["y_test"]) else None
+        losses, per_epoch = solver.loss_history, solver.iterations_per_epoch
+        result["accuracy"] = {
+            "train_acc_history": solver.train_acc_history, "val_acc_history": solver.val_acc_history,
+            "best_val_acc": solver.best_val_acc, "test_acc": test_acc,
+            "loss": {"iterations": len(losses), "first": losses[0], "last": losses[-1], "min": min(losses),
+                     "epoch_means": [statistics.fmean(losses[i:i + per_epoch])
+                                     for i in range(0, len(losses), per_epoch)]},
+            "train_seconds": train_seconds, "wall_seconds": time.perf_counter() - start}
+        log(f"{peer}: best val {solver.best_val_acc:.4f}, test {test_acc}, {train_seconds:.1f} s")
+    emit(result)
 
 
 def log(*parts):
