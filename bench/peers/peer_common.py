@@ -92,6 +92,13 @@ def rss_mib():
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
+def machine_busy_seconds():
+    """CPU seconds all processes have used since boot (/proc/stat: all but idle and iowait)."""
+    with open("/proc/stat") as f:
+        ticks = [int(v) for v in f.readline().split()[1:]]
+    return (sum(ticks[:8]) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+
+
 def emit(result):
     """Adds the peak RSS and prints the result as one JSON object on stdout."""
     result["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
@@ -106,23 +113,28 @@ def run(args, peer, solver, data, data_info, runtime, first_layer_dx):
     result = {"peer": peer, "mode": args.mode, "config": vars(args), "data": data_info, "runtime": runtime,
               "rss_after_data_mib": round(rss_mib(), 1)}
     if args.mode == "speed":
-        seconds = []
+        seconds, cpu_seconds, others = [], [], []
         for epoch in range(args.warmup + args.epochs):
-            start = time.perf_counter()
+            start, cpu_start, busy_start = time.perf_counter(), time.process_time(), machine_busy_seconds()
             solver.train_epoch()
             seconds.append(time.perf_counter() - start)
+            cpu_seconds.append(time.process_time() - cpu_start)
+            others.append(machine_busy_seconds() - busy_start - cpu_seconds[-1])
             log(f"{peer}: epoch {epoch + 1} ({'warm-up' if epoch < args.warmup else 'timed'}) {seconds[-1]:.3f} s,"
-                f" loss {solver.loss_history[-1]:.4f}")
+                f" loss {solver.loss_history[-1]:.4f}, other processes {others[-1]:.1f} CPU s")
         timed = seconds[args.warmup:]
         median = statistics.median(timed)
         dims = [math.prod(data_info["image_shape"])] + args.hidden + [10]
         flops = gemm_flops_per_iteration(dims, args.batch_size, first_layer_dx) * solver.iterations_per_epoch
         result["speed"] = {
             "iterations_per_epoch": solver.iterations_per_epoch, "warmup_epoch_seconds": seconds[:args.warmup],
-            "epoch_seconds": timed, "median_epoch_seconds": median, "min_epoch_seconds": min(timed),
+            "epoch_seconds": timed, "epoch_cpu_seconds": cpu_seconds[args.warmup:],
+            "median_epoch_seconds": median, "min_epoch_seconds": min(timed),
             "images_per_second": solver.iterations_per_epoch * args.batch_size / median,
             "gemm_flops_per_epoch": flops, "first_layer_dx_computed": first_layer_dx,
             "gemm_gflops_per_second": flops / median / 1e9,
+            # CPU seconds the rest of the machine used during each timed epoch: well above 0 means contention.
+            "other_processes_cpu_seconds": others[args.warmup:],
             "last_loss": solver.loss_history[-1]}
     else:
         start = time.perf_counter()
