@@ -13,7 +13,8 @@ net=(--hidden 500,500,500 --normalization batchnorm --update-rule adam --learnin
 
 busy_ticks() { awk '/^cpu /{print $2+$3+$4+$7+$8+$9}' /proc/stat; }
 
-wait_idle() {  # until the machine was idle (< 10% of one core) for 5 s, at most IDLE_WAIT seconds (default 900)
+# Before a speed run: wait until the machine was idle (< 10% of one core) for 5 s, at most IDLE_WAIT s (900).
+wait_idle() {
   local deadline=$((SECONDS + ${IDLE_WAIT:-900})) a b
   while ((SECONDS < deadline)); do
     a=$(busy_ticks); sleep 5; b=$(busy_ticks)
@@ -24,7 +25,6 @@ wait_idle() {  # until the machine was idle (< 10% of one core) for 5 s, at most
 
 run() {  # run NAME PEER ARGS...
   local name="$1" peer="$2"; shift 2
-  wait_idle
   echo "== $name: $peer $*" >&2
   "$py" "$here/${peer}_fcnet.py" "$@" > "$out/$name.json"
 }
@@ -33,6 +33,7 @@ if [[ "$what" == speed || "$what" == all ]]; then
   for data in "cifar10-random" "fashion-mnist --num-train 60000 --num-val 0"; do
     for peer in numpy torch; do
       for threads in 1 2; do
+        wait_idle
         # shellcheck disable=SC2086
         run "speed-${data%% *}-$peer-t$threads" "$peer" --mode speed --data $data "${net[@]}" --threads "$threads" \
           --warmup 1 --epochs 3
