@@ -20,7 +20,7 @@ DEFAULT_LEARNING_RATE = {"sgd": 1e-2, "sgd_momentum": 1e-2, "sgd_nesterov_moment
 
 
 def parse_args(description):
-    """Parses sys.argv; sets OPENBLAS/OMP/MKL_NUM_THREADS when --threads is given."""
+    """Parses sys.argv; sets OPENBLAS/OMP/MKL_NUM_THREADS from --threads and --blas-threads."""
     if "numpy" in sys.modules or "torch" in sys.modules:
         raise RuntimeError("peer_common.parse_args() must run before numpy or torch is imported")
     p = argparse.ArgumentParser(description=description)
@@ -46,6 +46,7 @@ def parse_args(description):
     p.add_argument("--dtype", choices=("float32", "float64"), default="float32")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, help="BLAS/OpenMP threads (default: the libraries' own default)")
+    p.add_argument("--blas-threads", type=int, help="OpenBLAS threads when they should differ from --threads")
     a = p.parse_args()
     if not 0 < a.dropout <= 1:
         p.error("--dropout is the keep probability, in (0, 1]")
@@ -56,6 +57,8 @@ def parse_args(description):
     if a.threads is not None:
         for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ[var] = str(a.threads)
+    if a.blas_threads is not None:
+        os.environ["OPENBLAS_NUM_THREADS"] = str(a.blas_threads)
     return a
 
 
