@@ -15,13 +15,21 @@ public sealed class BatchNormParam<T> where T : unmanaged, IFloatingPointIeee754
     public Mode Mode { get; set; } = Mode.Train;
 
     /// <summary>Added to the variance for numerical stability; 1e-5.</summary>
-    public double Eps { get; set; } = 1e-5;
+    public double Eps
+    {
+        get;
+        set => field = value > 0 && double.IsFinite(value) ? value : throw new ArgumentOutOfRangeException(nameof(Eps), value, "Batch norm eps must be a small positive number.");
+    } = 1e-5;
 
     /// <summary>
     /// Decay of the running statistics: <c>running = momentum·running + (1 − momentum)·batch</c>; 0.9.
     /// (PyTorch's <c>BatchNorm1d(momentum=0.1)</c> is the same update named the other way round.)
     /// </summary>
-    public double Momentum { get; set; } = 0.9;
+    public double Momentum
+    {
+        get;
+        set => field = value is >= 0 and <= 1 ? value : throw new ArgumentOutOfRangeException(nameof(Momentum), value, "Batch norm momentum must lie in [0, 1].");
+    } = 0.9;
 
     /// <summary>Running mean, shape (D,); zeros until the first training pass.</summary>
     public NDArray<T>? RunningMean { get; set; }

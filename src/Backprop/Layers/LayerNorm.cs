@@ -8,7 +8,11 @@ namespace Backprop.Layers;
 public sealed class LayerNormParam
 {
     /// <summary>Added to each sample's variance; 1e-5.</summary>
-    public double Eps { get; set; } = 1e-5;
+    public double Eps
+    {
+        get;
+        set => field = value > 0 && double.IsFinite(value) ? value : throw new ArgumentOutOfRangeException(nameof(Eps), value, "Layer norm eps must be a small positive number.");
+    } = 1e-5;
 }
 
 /// <summary>What <see cref="Layer.LayerNormBackward{T}"/> needs.</summary>

@@ -73,11 +73,13 @@ public sealed record TrainConfig
     /// </summary>
     public static TrainConfig DefaultFor(string dataset) => Canonical(dataset) switch
     {
+        // Measured (README "Accuracy"): 90.78% / 90.53% test with seeds 0 / 1 in about 3 minutes on 2 cores.
         "fashion-mnist" or "mnist" => new TrainConfig
         {
-            Dataset = Canonical(dataset), Hidden = [500, 500, 500], Normalization = "batchnorm", Dropout = 0.8,
-            UpdateRule = "adam", LearningRate = 1e-3, LrDecay = 0.9, Epochs = 15, BatchSize = 100, WeightScale = 1e-2,
+            Dataset = Canonical(dataset), Hidden = [1000, 1000], Normalization = "batchnorm", Dropout = 0.7,
+            UpdateRule = "adam", LearningRate = 1e-3, LrDecay = 0.92, Epochs = 30, BatchSize = 100, WeightScale = 1e-2,
         },
+        // The Optimization notebook's recipe (seed 004): 56.6% test on the full CIFAR-10.
         _ => new TrainConfig
         {
             Dataset = "cifar10", Hidden = [500, 500, 500], Normalization = "batchnorm", Dropout = 1.0,

@@ -163,4 +163,12 @@ public class NormalizationTests
         var e = Assert.Throws<ArgumentException>(() => BatchNormForward(new NDArray<float>(2, 3), new NDArray<float>(4), new NDArray<float>(3), new BatchNormParam<float>()));
         Assert.Contains("gamma must have shape (3,)", e.Message);
     }
+
+    [Fact]
+    public void NormalizationSettings_OutsideTheirRange_AreRejected()
+    {
+        Assert.Contains("eps", Assert.Throws<ArgumentOutOfRangeException>(() => new BatchNormParam<float> { Eps = -1 }).Message);
+        Assert.Contains("[0, 1]", Assert.Throws<ArgumentOutOfRangeException>(() => new BatchNormParam<float> { Momentum = 1.5 }).Message);
+        Assert.Contains("eps", Assert.Throws<ArgumentOutOfRangeException>(() => new LayerNormParam { Eps = double.NaN }).Message);
+    }
 }
