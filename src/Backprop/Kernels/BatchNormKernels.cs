@@ -1,5 +1,5 @@
 using System.Numerics;
-using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 
 namespace Backprop.Kernels;
 
@@ -24,105 +24,85 @@ internal readonly unsafe struct BatchNormCall<T> where T : unmanaged
 }
 
 /// <summary>
-/// Batch-norm training passes over column strips (<see cref="ColumnStrips"/>): per-feature statistics need every row of
-/// a column, so a strip owns its columns and walks the rows in order. Large batches run the strips on the pool; the
-/// arithmetic per element is the same either way, so results do not depend on the thread count.
+/// Batch-norm training passes: the per-feature sums are <see cref="ColumnReductions{T}"/>, the per-element passes run
+/// over <see cref="RowBlocks"/> (on the pool's threads for large batches). Nothing here depends on the thread count.
 /// </summary>
 internal static unsafe class BatchNormKernels<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private static readonly ForBody<BatchNormCall<T>> StatsBody = Stats;
     private static readonly ForBody<BatchNormCall<T>> NormalizeBody = Normalize;
-    private static readonly ForBody<BatchNormCall<T>> GradSumsBody = GradSums;
     private static readonly ForBody<BatchNormCall<T>> BackwardBody = Backward;
 
     /// <summary>Mean = Σx/N and biased variance = Σ(x − mean)²/N per column (two passes: the centred sum, as NumPy's var).</summary>
-    public static void Statistics(in BatchNormCall<T> c) => Run(in c, StatsBody);
+    public static void Statistics(in BatchNormCall<T> c) => Stats(in c);
 
     /// <summary>x̂ = (x − mean)·(1/σ), out = x̂·γ + β (fused multiply-add); Scale holds 1/σ.</summary>
     public static void NormalizeRows(in BatchNormCall<T> c) => Run(in c, NormalizeBody);
 
     /// <summary>dβ = Σ dout and dγ = Σ dout·x̂ per column, rows in order, in one pass.</summary>
-    public static void GradientSums(in BatchNormCall<T> c) => Run(in c, GradSumsBody);
+    public static void GradientSums(in BatchNormCall<T> c) =>
+        ColumnReductions<T>.Run(ColumnReduction.SumAndProducts, c.X, c.XHat, null, c.Sum1, c.Sum2, c.Rows, c.Cols);
 
     /// <summary>dx = dout·k − mb + x̂·mg (the closed form; Scale = k, Mean = mb, Gamma = mg).</summary>
     public static void BackwardRows(in BatchNormCall<T> c) => Run(in c, BackwardBody);
 
     private static void Run(in BatchNormCall<T> c, ForBody<BatchNormCall<T>> body)
     {
-        int strips = ColumnStrips.Count(c.Rows, c.Cols);
-        if (strips == 1) body(0, in c);
-        else Parallelism.For(strips, in c, body);
+        int blocks = RowBlocks.Count(c.Rows, c.Cols);
+        if (blocks == 1) body(0, in c);
+        else Parallelism.For(blocks, in c, body);
     }
 
-    private static void Stats(int strip, in BatchNormCall<T> c)
+    // Per element the vector body does exactly what the scalar tail does (single IEEE operations or fused
+    // multiply-adds), so the vector width and block boundaries never change a bit.
+
+    private static void Stats(in BatchNormCall<T> c)
     {
-        var (j0, w) = ColumnStrips.Of(strip, c.Rows, c.Cols);
-        var mean = c.Vec(c.Mean, j0, w);
-        var var_ = c.Vec(c.Scale, j0, w);
-        mean.Clear();
-        for (int i = 0; i < c.Rows; i++) TensorPrimitives.Add(mean, c.Row(c.X, i, j0, w), mean);
-        TensorPrimitives.Multiply(mean, c.InvN, mean);
-        // The centred values go through a small buffer that stays in L1: x − mean is recomputed by the
-        // normalisation pass instead of being written out and read back.
-        Span<T> centred = stackalloc T[Math.Min(w, 256)];
-        var_.Clear();
-        for (int i = 0; i < c.Rows; i++)
+        ColumnReductions<T>.Run(ColumnReduction.Sum, c.X, null, null, c.Mean, null, c.Rows, c.Cols);
+        for (int j = 0; j < c.Cols; j++) c.Mean[j] *= c.InvN;
+        ColumnReductions<T>.Run(ColumnReduction.CentredSquares, c.X, null, c.Mean, c.Scale, null, c.Rows, c.Cols);
+        for (int j = 0; j < c.Cols; j++) c.Scale[j] *= c.InvN;
+    }
+
+    private static void Normalize(int block, in BatchNormCall<T> c)
+    {
+        var (r0, rows) = RowBlocks.Of(block, c.Rows, c.Cols);
+        int j0 = 0, w = c.Cols;
+        T* mean = c.Mean + j0, inv = c.Scale + j0, g = c.Gamma + j0, b = c.Beta + j0;
+        int vw = Simd.Wide<T>() ? w - w % Vector512<T>.Count : 0;
+        for (int i = r0; i < r0 + rows; i++)
         {
-            var row = c.Row(c.X, i, j0, w);
-            for (int k = 0; k < w; k += centred.Length)
+            long o = (long)i * c.Cols + j0;
+            T* x = c.X + o, h = c.XHat + o, y = c.Out + o;
+            int j = 0;
+            for (; j < vw; j += Vector512<T>.Count)
             {
-                int len = Math.Min(centred.Length, w - k);
-                var part = centred[..len];
-                TensorPrimitives.Subtract(row.Slice(k, len), mean.Slice(k, len), part);
-                TensorPrimitives.FusedMultiplyAdd(part, part, var_.Slice(k, len), var_.Slice(k, len));
+                var hv = (Vector512.Load(x + j) - Vector512.Load(mean + j)) * Vector512.Load(inv + j);
+                hv.Store(h + j);
+                Simd.Fma(hv, Vector512.Load(g + j), Vector512.Load(b + j)).Store(y + j);
+            }
+            for (; j < w; j++)
+            {
+                T hv = (x[j] - mean[j]) * inv[j];
+                h[j] = hv;
+                y[j] = T.FusedMultiplyAdd(hv, g[j], b[j]);
             }
         }
-        TensorPrimitives.Multiply(var_, c.InvN, var_);
     }
 
-    private static void Normalize(int strip, in BatchNormCall<T> c)
+    private static void Backward(int block, in BatchNormCall<T> c)
     {
-        var (j0, w) = ColumnStrips.Of(strip, c.Rows, c.Cols);
-        var mean = c.Vec(c.Mean, j0, w);
-        var inv = c.Vec(c.Scale, j0, w);
-        var g = c.Vec(c.Gamma, j0, w);
-        var b = c.Vec(c.Beta, j0, w);
-        for (int i = 0; i < c.Rows; i++)
+        var (r0, rows) = RowBlocks.Of(block, c.Rows, c.Cols);
+        int j0 = 0, w = c.Cols;
+        T* k = c.Scale + j0, mb = c.Mean + j0, mg = c.Gamma + j0;
+        int vw = Simd.Wide<T>() ? w - w % Vector512<T>.Count : 0;
+        for (int i = r0; i < r0 + rows; i++)
         {
-            var h = c.Row(c.XHat, i, j0, w);
-            TensorPrimitives.Subtract(c.Row(c.X, i, j0, w), mean, h);
-            TensorPrimitives.Multiply(h, inv, h);
-            TensorPrimitives.FusedMultiplyAdd(h, g, b, c.Row(c.Out, i, j0, w));
-        }
-    }
-
-    private static void GradSums(int strip, in BatchNormCall<T> c)
-    {
-        var (j0, w) = ColumnStrips.Of(strip, c.Rows, c.Cols);
-        var dbeta = c.Vec(c.Sum1, j0, w);
-        var dgamma = c.Vec(c.Sum2, j0, w);
-        dbeta.Clear();
-        dgamma.Clear();
-        for (int i = 0; i < c.Rows; i++)
-        {
-            var d = c.Row(c.X, i, j0, w);
-            TensorPrimitives.Add(dbeta, d, dbeta);
-            TensorPrimitives.FusedMultiplyAdd(d, c.Row(c.XHat, i, j0, w), dgamma, dgamma);
-        }
-    }
-
-    private static void Backward(int strip, in BatchNormCall<T> c)
-    {
-        var (j0, w) = ColumnStrips.Of(strip, c.Rows, c.Cols);
-        var k = c.Vec(c.Scale, j0, w);
-        var mb = c.Vec(c.Mean, j0, w);
-        var mg = c.Vec(c.Gamma, j0, w);
-        for (int i = 0; i < c.Rows; i++)
-        {
-            var r = c.Row(c.Out, i, j0, w);
-            TensorPrimitives.Multiply(c.Row(c.X, i, j0, w), k, r);
-            TensorPrimitives.Subtract(r, mb, r);
-            TensorPrimitives.FusedMultiplyAdd(c.Row(c.XHat, i, j0, w), mg, r, r);
+            long o = (long)i * c.Cols + j0;
+            T* d = c.X + o, h = c.XHat + o, r = c.Out + o;
+            int j = 0;
+            for (; j < vw; j += Vector512<T>.Count)
+                Simd.Fma(Vector512.Load(h + j), Vector512.Load(mg + j), Vector512.Load(d + j) * Vector512.Load(k + j) - Vector512.Load(mb + j)).Store(r + j);
+            for (; j < w; j++) r[j] = T.FusedMultiplyAdd(h[j], mg[j], d[j] * k[j] - mb[j]);
         }
     }
 }

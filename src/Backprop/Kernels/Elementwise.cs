@@ -78,46 +78,22 @@ public static class Elementwise
     }
 
     /// <summary><c>dst[j] = Σ_i x[i, j]</c> over the rows of a (rows × cols) matrix, rows added in order (deterministic).</summary>
-    /// <remarks>Large matrices are split in fixed column strips (<see cref="ColumnStrips"/>) over the pool's threads;
-    /// each column is still summed row by row in order, so the result is the serial one on any thread count.</remarks>
+    /// <remarks>Large matrices are summed in fixed blocks of rows (<see cref="RowBlocks"/>) over the pool's threads, the
+    /// blocks' partial sums then added in order: the same bits on any thread count.</remarks>
     public static unsafe void SumRows<T>(ReadOnlySpan<T> x, Span<T> dst, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckMatrix(x.Length, dst.Length, rows, cols);
         fixed (T* px = x, pd = dst)
-        {
-            var call = new ColumnCall<T>(px, null, pd, null, rows, cols);
-            if (!ColumnStrips.Parallel(rows, cols)) SumRowsStrip(0, in call);
-            else Parallelism.For(ColumnStrips.Count(rows, cols), in call, static (int strip, in ColumnCall<T> c) => SumRowsStrip(strip, in c));
-        }
+            ColumnReductions<T>.Run(ColumnReduction.Sum, px, null, null, pd, null, rows, cols);
     }
 
-    /// <summary><c>dst[j] = Σ_i a[i, j]·b[i, j]</c> over the rows of two (rows × cols) matrices, in row order (split as <see cref="SumRows{T}"/>).</summary>
+    /// <summary><c>dst[j] = Σ_i a[i, j]·b[i, j]</c> over the rows of two (rows × cols) matrices, in row order (blocked as <see cref="SumRows{T}"/>).</summary>
     public static unsafe void SumRowsOfProducts<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> dst, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckMatrix(a.Length, dst.Length, rows, cols);
         CheckMatrix(b.Length, dst.Length, rows, cols);
         fixed (T* pa = a, pb = b, pd = dst)
-        {
-            var call = new ColumnCall<T>(pa, pb, pd, null, rows, cols);
-            if (!ColumnStrips.Parallel(rows, cols)) SumRowsOfProductsStrip(0, in call);
-            else Parallelism.For(ColumnStrips.Count(rows, cols), in call, static (int strip, in ColumnCall<T> c) => SumRowsOfProductsStrip(strip, in c));
-        }
-    }
-
-    private static unsafe void SumRowsStrip<T>(int strip, in ColumnCall<T> c) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var (j0, w) = ColumnStrips.Of(strip, c.Rows, c.Cols);
-        var d = c.Row(c.Out, 0, j0, w);
-        d.Clear();
-        for (int i = 0; i < c.Rows; i++) TensorPrimitives.Add(d, c.Row(c.A, i, j0, w), d);
-    }
-
-    private static unsafe void SumRowsOfProductsStrip<T>(int strip, in ColumnCall<T> c) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var (j0, w) = ColumnStrips.Of(strip, c.Rows, c.Cols);
-        var d = c.Row(c.Out, 0, j0, w);
-        d.Clear();
-        for (int i = 0; i < c.Rows; i++) TensorPrimitives.FusedMultiplyAdd(c.Row(c.A, i, j0, w), c.Row(c.B, i, j0, w), d, d);
+            ColumnReductions<T>.Run(ColumnReduction.Products, pa, pb, null, pd, null, rows, cols);
     }
 
     internal static void CheckMatrix(int length, int dstLength, int rows, int cols)
