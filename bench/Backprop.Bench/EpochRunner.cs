@@ -127,7 +127,16 @@ public static class EpochRunner
                 ["gen0_collections_timed"] = GC.CollectionCount(0) - gcBefore,
             },
             ["peak_rss_mib"] = Math.Round(ProcStats.PeakRssMiB(), 1),
+            ["params_sha256"] = ParamsHash(model.Params),
         };
+    }
+
+    /// <summary>SHA-256 of every parameter's bytes in order: equal hashes mean bit-identical training.</summary>
+    private static string ParamsHash<T>(Models.ParameterSet<T> ps) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        foreach (var (_, p) in ps) sha.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(p.AsSpan()));
+        return Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant();
     }
 
     /// <summary>2·M·N·K of X·W, Xᵀ·dout and dout·Wᵀ per affine layer; the first layer's dx is not computed (its input needs none).</summary>
