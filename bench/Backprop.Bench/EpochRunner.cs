@@ -62,21 +62,22 @@ public static class EpochRunner
         var others = new List<double>();
         var rss = new List<double>();
         var process = Process.GetCurrentProcess();
-        long allocatedBefore = 0;
+        long allocated = 0;   // by the training steps of the timed epochs only (not by this loop's bookkeeping)
         int gcBefore = 0;
         double loss = 0;
         for (int epoch = 0; epoch < warmup + epochs; epoch++)
         {
             if (epoch == warmup)
             {
-                allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
                 gcBefore = GC.CollectionCount(0);
             }
             process.Refresh();
             var cpu0 = process.TotalProcessorTime;
             double busy0 = ProcStats.MachineBusySeconds();
             long t0 = Stopwatch.GetTimestamp();
+            long allocated0 = GC.GetTotalAllocatedBytes(precise: true);
             for (int i = 0; i < solver.IterationsPerEpoch; i++) loss = solver.Step();
+            if (epoch >= warmup) allocated += GC.GetTotalAllocatedBytes(precise: true) - allocated0;
             foreach (var (_, rule) in solver.UpdateRules) rule.LearningRate *= config.LrDecay;
             seconds.Add(Stopwatch.GetElapsedTime(t0).TotalSeconds);
             process.Refresh();
@@ -87,7 +88,6 @@ public static class EpochRunner
                 $"backprop: epoch {epoch + 1} ({(epoch < warmup ? "warm-up" : "timed")}) {seconds[^1]:F3} s, loss {loss:F4}, other processes {others[^1]:F1} CPU s, rss {rss[^1]:F0} MiB"));
         }
         int timedIterations = epochs * solver.IterationsPerEpoch;
-        long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
         var timed = seconds.Skip(warmup).ToList();
         var sorted = timed.Order().ToList();
         double median = sorted.Count == 0 ? double.NaN : sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
