@@ -5,6 +5,9 @@ using Backprop.Bench;
 // `gemm [--case NAME] [--dtype float32|float64] [--threads N] [--seconds S]`: quick JSON-lines runner.
 // Anything else goes to BenchmarkDotNet, whose artifacts land in bench/BenchmarkDotNet.Artifacts.
 if (args.Length > 0 && args[0] == "gemm") return GemmRunner.Run(args[1..]);
+if (args.Length > 0 && args[0] == "epoch") return EpochRunner.Run(args[1..]);
+if (args.Length > 0 && args[0] == "bandwidth") return BandwidthRunner.Run(args[1..]);
+if (args.Length > 0 && args[0] == "suite") return Backprop.Bench.Suite.SuiteRunner.Run(args[1..]);
 var config = DefaultConfig.Instance.WithArtifactsPath(Path.Combine(BenchFolder(), "BenchmarkDotNet.Artifacts"));
 BenchmarkSwitcher.FromAssembly(typeof(GemmBenchmarks).Assembly).Run(args, config);
 return 0;

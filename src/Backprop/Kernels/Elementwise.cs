@@ -10,13 +10,41 @@ namespace Backprop.Kernels;
 public static class Elementwise
 {
     /// <summary><c>y = max(x, 0)</c> (NaN stays NaN, as <c>np.maximum</c>).</summary>
-    public static void Relu<T>(ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
-        => TensorPrimitives.Max(x, T.Zero, y);
+    /// <remarks>Long arrays are split in fixed pieces (<see cref="Chunks"/>) over the pool's threads.</remarks>
+    public static unsafe void Relu<T>(ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (y.Length < x.Length) throw new ArgumentException("Relu: the output is shorter than the input.");
+        if (!Chunks.Parallel(x.Length))
+        {
+            TensorPrimitives.Max(x, T.Zero, y[..x.Length]);
+            return;
+        }
+        fixed (T* px = x, py = y)
+            Parallelism.For(Chunks.Count(x.Length), new ElementwiseCall<T>(px, null, py, x.Length), static (int piece, in ElementwiseCall<T> c) =>
+            {
+                TensorPrimitives.Max(c.XPiece(piece), T.Zero, c.YPiece(piece));
+            });
+    }
 
     /// <summary><c>dx = dout · [x &gt; 0]</c>: the ReLU gradient.</summary>
-    public static void ReluBackward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dout, Span<T> dx) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <remarks>Long arrays are split in fixed pieces (<see cref="Chunks"/>) over the pool's threads; dx may be dout.</remarks>
+    public static unsafe void ReluBackward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dout, Span<T> dx) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (x.Length != dout.Length || dx.Length < x.Length) throw new ArgumentException("ReluBackward: spans differ in length.");
+        if (!Chunks.Parallel(x.Length))
+        {
+            ReluBackwardSerial(x, dout, dx);
+            return;
+        }
+        fixed (T* px = x, pd = dout, py = dx)
+            Parallelism.For(Chunks.Count(x.Length), new ElementwiseCall<T>(px, pd, py, x.Length), static (int piece, in ElementwiseCall<T> c) =>
+            {
+                ReluBackwardSerial(c.XPiece(piece), c.ZPiece(piece), c.YPiece(piece));
+            });
+    }
+
+    private static void ReluBackwardSerial<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dout, Span<T> dx) where T : unmanaged, IFloatingPointIeee754<T>
+    {
         int n = x.Length, i = 0;
         ref T xr = ref MemoryMarshal.GetReference(x);
         ref T dr = ref MemoryMarshal.GetReference(dout);
@@ -50,22 +78,27 @@ public static class Elementwise
     }
 
     /// <summary><c>dst[j] = Σ_i x[i, j]</c> over the rows of a (rows × cols) matrix, rows added in order (deterministic).</summary>
-    public static void SumRows<T>(ReadOnlySpan<T> x, Span<T> dst, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <remarks>Large matrices are summed in fixed blocks of rows (<see cref="RowBlocks"/>) over the pool's threads, the
+    /// blocks' partial sums then added in order: the same bits on any thread count.</remarks>
+    public static unsafe void SumRows<T>(ReadOnlySpan<T> x, Span<T> dst, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var d = dst[..cols];
-        d.Clear();
-        for (int i = 0; i < rows; i++) TensorPrimitives.Add(d, x.Slice(i * cols, cols), d);
+        CheckMatrix(x.Length, dst.Length, rows, cols);
+        fixed (T* px = x, pd = dst)
+            ColumnReductions<T>.Run(ColumnReduction.Sum, px, null, null, pd, null, rows, cols);
     }
 
-    /// <summary><c>dst[j] = Σ_i a[i, j]·b[i, j]</c> over the rows of two (rows × cols) matrices, in row order.</summary>
-    public static void SumRowsOfProducts<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> dst, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary><c>dst[j] = Σ_i a[i, j]·b[i, j]</c> over the rows of two (rows × cols) matrices, in row order (blocked as <see cref="SumRows{T}"/>).</summary>
+    public static unsafe void SumRowsOfProducts<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> dst, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var d = dst[..cols];
-        d.Clear();
-        for (int i = 0; i < rows; i++)
-        {
-            int o = i * cols;
-            TensorPrimitives.FusedMultiplyAdd(a.Slice(o, cols), b.Slice(o, cols), d, d);
-        }
+        CheckMatrix(a.Length, dst.Length, rows, cols);
+        CheckMatrix(b.Length, dst.Length, rows, cols);
+        fixed (T* pa = a, pb = b, pd = dst)
+            ColumnReductions<T>.Run(ColumnReduction.Products, pa, pb, null, pd, null, rows, cols);
+    }
+
+    internal static void CheckMatrix(int length, int dstLength, int rows, int cols)
+    {
+        if (rows < 0 || cols < 0 || length < (long)rows * cols || dstLength < cols)
+            throw new ArgumentException($"A ({rows} × {cols}) reduction over {length} values into {dstLength}.");
     }
 }

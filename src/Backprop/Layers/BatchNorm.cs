@@ -56,7 +56,7 @@ public static partial class Layer
     /// <param name="bnParam">Mode, eps, momentum and the running statistics (created as zeros when absent).</param>
     /// <param name="ws">Optional workspace.</param>
     /// <returns>Output (N, D) and the cache (meaningful only in training mode).</returns>
-    public static (NDArray<T> Out, BatchNormCache<T> Cache) BatchNormForward<T>(NDArray<T> x, NDArray<T> gamma, NDArray<T> beta, BatchNormParam<T> bnParam, Workspace? ws = null)
+    public static unsafe (NDArray<T> Out, BatchNormCache<T> Cache) BatchNormForward<T>(NDArray<T> x, NDArray<T> gamma, NDArray<T> beta, BatchNormParam<T> bnParam, Workspace? ws = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(bnParam);
@@ -90,27 +90,18 @@ public static partial class Layer
         var invStd = Alloc.New<T>(ws, d);
         var mean = Alloc.New<T>(ws, d).AsSpan();
         var var_ = invStd.AsSpan();   // holds the variance until it becomes 1/std
-        var hs = xhat.AsSpan();
-        T invN = T.One / T.CreateTruncating(n);
-
-        Elementwise.SumRows(xs, mean, n, d);
-        TensorPrimitives.Multiply(mean, invN, mean);
-        var_.Clear();
-        for (int i = 0; i < n; i++)
+        fixed (T* px = xs, ph = xhat.AsSpan(), po = os, pm = mean, pv = var_, pg = g, pb = b)
         {
-            var centred = hs.Slice(i * d, d);
-            TensorPrimitives.Subtract(xs.Slice(i * d, d), mean, centred);
-            TensorPrimitives.FusedMultiplyAdd(centred, centred, var_, var_);
-        }
-        TensorPrimitives.Multiply(var_, invN, var_);
-        UpdateRunning(bnParam, mean, var_);
-        TensorPrimitives.Add(var_, eps, var_);
-        TensorPrimitives.ReciprocalSqrt<T>(var_, var_);
-        for (int i = 0; i < n; i++)
-        {
-            var h = hs.Slice(i * d, d);
-            TensorPrimitives.Multiply(h, var_, h);
-            TensorPrimitives.FusedMultiplyAdd(h, g, b, os.Slice(i * d, d));
+            var call = new BatchNormCall<T>
+            {
+                X = px, XHat = ph, Out = po, Mean = pm, Scale = pv, Gamma = pg, Beta = pb,
+                InvN = T.One / T.CreateTruncating(n), Rows = n, Cols = d,
+            };
+            BatchNormKernels<T>.Statistics(in call);
+            UpdateRunning(bnParam, mean, var_);
+            TensorPrimitives.Add(var_, eps, var_);
+            TensorPrimitives.ReciprocalSqrt<T>(var_, var_);
+            BatchNormKernels<T>.NormalizeRows(in call);
         }
         return (outp, new BatchNormCache<T>(xhat, invStd, gamma));
     }
@@ -183,31 +174,32 @@ public static partial class Layer
     /// Batch-norm backward pass in closed form: <c>dx = (γ/σ)/N · (N·dout − Σdout − x̂·Σ(dout·x̂))</c>.
     /// Same result as <see cref="BatchNormBackward{T}"/>, fewer passes; the models use this one.
     /// </summary>
-    public static (NDArray<T> Dx, NDArray<T> Dgamma, NDArray<T> Dbeta) BatchNormBackwardAlt<T>(NDArray<T> dout, BatchNormCache<T> cache, Workspace? ws = null)
+    public static unsafe (NDArray<T> Dx, NDArray<T> Dgamma, NDArray<T> Dbeta) BatchNormBackwardAlt<T>(NDArray<T> dout, BatchNormCache<T> cache, Workspace? ws = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var (n, d) = CheckNormBackward(dout, cache.XHat, "BatchNormBackwardAlt");
-        var (dgamma, dbeta) = GammaBetaGrads(dout, cache.XHat, ws);
+        var dgamma = Alloc.New<T>(ws, d);
+        var dbeta = Alloc.New<T>(ws, d);
         var dx = Alloc.New<T>(ws, n, d);
         var k = Alloc.New<T>(ws, d).AsSpan();
         var mb = Alloc.New<T>(ws, d).AsSpan();
         var mg = Alloc.New<T>(ws, d).AsSpan();
         T invN = T.One / T.CreateTruncating(n);
-        // dx = k·dout − k·(Σdout)/N + x̂·mg  with k = γ/σ and mg = −k·(Σdout·x̂)/N
-        TensorPrimitives.Multiply(cache.Gamma.AsSpan(), cache.InvStd.AsSpan(), k);
-        TensorPrimitives.Multiply(dbeta.AsSpan(), k, mb);
-        TensorPrimitives.Multiply(mb, invN, mb);
-        TensorPrimitives.Multiply(dgamma.AsSpan(), k, mg);
-        TensorPrimitives.Multiply(mg, -invN, mg);
-        var hs = cache.XHat.AsSpan();
-        var ds = dout.AsSpan();
-        var dxs = dx.AsSpan();
-        for (int i = 0; i < n; i++)
+        fixed (T* pd = dout.AsSpan(), ph = cache.XHat.AsSpan(), pdx = dx.AsSpan(), pk = k, pmb = mb, pmg = mg, pdb = dbeta.AsSpan(), pdg = dgamma.AsSpan())
         {
-            var r = dxs.Slice(i * d, d);
-            TensorPrimitives.Multiply(ds.Slice(i * d, d), k, r);
-            TensorPrimitives.Subtract(r, mb, r);
-            TensorPrimitives.FusedMultiplyAdd(hs.Slice(i * d, d), mg, r, r);
+            var call = new BatchNormCall<T>
+            {
+                X = pd, XHat = ph, Out = pdx, Mean = pmb, Scale = pk, Gamma = pmg, Sum1 = pdb, Sum2 = pdg,
+                InvN = invN, Rows = n, Cols = d,
+            };
+            BatchNormKernels<T>.GradientSums(in call);
+            // dx = k·dout − k·(Σdout)/N + x̂·mg  with k = γ/σ and mg = −k·(Σdout·x̂)/N
+            TensorPrimitives.Multiply(cache.Gamma.AsSpan(), cache.InvStd.AsSpan(), k);
+            TensorPrimitives.Multiply(dbeta.AsSpan(), k, mb);
+            TensorPrimitives.Multiply(mb, invN, mb);
+            TensorPrimitives.Multiply(dgamma.AsSpan(), k, mg);
+            TensorPrimitives.Multiply(mg, -invN, mg);
+            BatchNormKernels<T>.BackwardRows(in call);
         }
         return (dx, dgamma, dbeta);
     }

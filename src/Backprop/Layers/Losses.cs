@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using Backprop.Kernels;
 using Backprop.Tensors;
 
 namespace Backprop.Layers;
@@ -13,28 +14,63 @@ public static partial class Layer
     /// <param name="y">Labels of length N, each in [0, C).</param>
     /// <param name="ws">Optional workspace for dx.</param>
     /// <returns>The loss and its gradient dx with respect to x, shape (N, C).</returns>
-    public static (double Loss, NDArray<T> Dx) SoftmaxLoss<T>(NDArray<T> x, int[] y, Workspace? ws = null)
+    /// <remarks>
+    /// Large score matrices are split in fixed blocks of rows (<see cref="Chunks"/>) over the pool's threads; each row's
+    /// loss goes to its own slot and the slots are added in row order, so the result does not depend on the thread count.
+    /// </remarks>
+    public static unsafe (double Loss, NDArray<T> Dx) SoftmaxLoss<T>(NDArray<T> x, int[] y, Workspace? ws = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var (n, c) = CheckScores(x, y, "SoftmaxLoss");
         var dx = Alloc.New<T>(ws, n, c);
-        var xs = x.AsSpan();
-        var ds = dx.AsSpan();
-        double loss = 0;
-        T invN = T.One / T.CreateTruncating(n);
-        for (int i = 0; i < n; i++)
+        if (!Chunks.Parallel((long)n * c))
         {
-            var row = xs.Slice(i * c, c);
-            var p = ds.Slice(i * c, c);
-            T max = TensorPrimitives.Max<T>(row);
-            TensorPrimitives.Subtract(row, max, p);
-            TensorPrimitives.Exp<T>(p, p);
-            double sum = double.CreateTruncating(TensorPrimitives.Sum<T>(p));
-            loss += Math.Log(sum) - double.CreateTruncating(row[y[i]] - max);
-            TensorPrimitives.Multiply(p, T.CreateTruncating(1.0 / (sum * n)), p);
-            p[y[i]] -= invN;
+            double loss = 0;
+            for (int i = 0; i < n; i++) loss += SoftmaxRow(x.AsSpan().Slice(i * c, c), dx.AsSpan().Slice(i * c, c), y[i], n);
+            return (loss / n, dx);
         }
-        return (loss / n, dx);
+        var rowLoss = Alloc.New<double>(ws, n);
+        int rowsPerPiece = Math.Max(1, Chunks.Size / c);
+        fixed (T* px = x.AsSpan(), pd = dx.AsSpan())
+        fixed (int* py = y)
+        fixed (double* pl = rowLoss.AsSpan())
+        {
+            var call = new SoftmaxCall<T>(px, pd, py, pl, n, c, rowsPerPiece);
+            Parallelism.For((n + rowsPerPiece - 1) / rowsPerPiece, in call, static (int piece, in SoftmaxCall<T> s) =>
+            {
+                int end = Math.Min(s.N, (piece + 1) * s.RowsPerPiece);
+                for (int i = piece * s.RowsPerPiece; i < end; i++)
+                    s.Loss[i] = SoftmaxRow(new ReadOnlySpan<T>(s.X + (long)i * s.C, s.C), new Span<T>(s.Dx + (long)i * s.C, s.C), s.Y[i], s.N);
+            });
+        }
+        double total = 0;
+        foreach (var l in rowLoss.AsSpan()) total += l;
+        return (total / n, dx);
+    }
+
+    /// <summary>One row: p = softmax(row) into <paramref name="p"/>, scaled by 1/n, minus 1/n at the label; returns the row's loss.</summary>
+    private static double SoftmaxRow<T>(ReadOnlySpan<T> row, Span<T> p, int label, int n) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T max = TensorPrimitives.Max<T>(row);
+        TensorPrimitives.Subtract(row, max, p);
+        TensorPrimitives.Exp<T>(p, p);
+        double sum = double.CreateTruncating(TensorPrimitives.Sum<T>(p));
+        double loss = Math.Log(sum) - double.CreateTruncating(row[label] - max);
+        TensorPrimitives.Multiply(p, T.CreateTruncating(1.0 / (sum * n)), p);
+        p[label] -= T.One / T.CreateTruncating(n);
+        return loss;
+    }
+
+    /// <summary>Pinned operands of a parallel softmax loss.</summary>
+    private readonly unsafe struct SoftmaxCall<T>(T* x, T* dx, int* y, double* loss, int n, int c, int rowsPerPiece) where T : unmanaged
+    {
+        public T* X { get; } = x;
+        public T* Dx { get; } = dx;
+        public int* Y { get; } = y;
+        public double* Loss { get; } = loss;
+        public int N { get; } = n;
+        public int C { get; } = c;
+        public int RowsPerPiece { get; } = rowsPerPiece;
     }
 
     /// <summary>Multiclass SVM (hinge) loss with margin 1, averaged over the batch.</summary>

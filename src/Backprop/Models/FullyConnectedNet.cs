@@ -173,8 +173,13 @@ public class FullyConnectedNet<T> : IModel<T> where T : unmanaged, IFloatingPoin
             }
             var (dx, dw, dbias) = AffineBackward(da, _affine[l], ws, computeDx: l > 0);
             var w = Params[_w[l]];
-            loss += 0.5 * Reg * double.CreateTruncating(TensorPrimitives.SumOfSquares<T>(w.AsSpan()));
-            if (Reg != 0) TensorPrimitives.MultiplyAdd(w.AsSpan(), reg, dw.AsSpan(), dw.AsSpan());
+            // With reg = 0 the term is 0 (non-finite weights make the scores, hence the loss, non-finite anyway):
+            // skipping it saves a pass over every weight per iteration.
+            if (Reg != 0)
+            {
+                loss += 0.5 * Reg * double.CreateTruncating(TensorPrimitives.SumOfSquares<T>(w.AsSpan()));
+                TensorPrimitives.MultiplyAdd(w.AsSpan(), reg, dw.AsSpan(), dw.AsSpan());
+            }
             grads[_w[l]] = dw;
             grads[_b[l]] = dbias;
             dh = dx;

@@ -45,34 +45,21 @@ public sealed class Adam<T> : UpdateRule<T> where T : unmanaged, IFloatingPointI
     public override IReadOnlyList<string> StateNames => ["m", "v"];
 
     /// <inheritdoc/>
-    protected override void Update(Span<T> w, ReadOnlySpan<T> dw, NDArray<T> like)
+    protected override unsafe void Update(Span<T> w, ReadOnlySpan<T> dw, NDArray<T> like)
     {
         var m = Slot("m", like);
         var v = Slot("v", like);
         TimeStep++;
-        T b1 = T.CreateTruncating(Beta1), b2 = T.CreateTruncating(Beta2);
-        T om1 = T.CreateTruncating(1 - Beta1), om2 = T.CreateTruncating(1 - Beta2);
-        T c1 = T.CreateTruncating(1 / (1 - Math.Pow(Beta1, TimeStep))), c2 = T.CreateTruncating(1 / (1 - Math.Pow(Beta2, TimeStep)));
-        T lr = T.CreateTruncating(LearningRate), eps = T.CreateTruncating(Epsilon);
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
+        fixed (T* pw = w, pd = dw, pm = m, pv = v)
         {
-            Vector<T> vb1 = new(b1), vb2 = new(b2), vom1 = new(om1), vom2 = new(om2), vc1 = new(c1), vc2 = new(c2), vlr = new(lr), veps = new(eps);
-            for (; i <= w.Length - Vector<T>.Count; i += Vector<T>.Count)
+            AdamKernel<T>.Run(new AdamCall<T>
             {
-                var g = new Vector<T>(dw[i..]);
-                var nm = vb1 * new Vector<T>(m[i..]) + vom1 * g;
-                var nv = vb2 * new Vector<T>(v[i..]) + vom2 * g * g;
-                nm.CopyTo(m[i..]);
-                nv.CopyTo(v[i..]);
-                (new Vector<T>(w[i..]) - vlr * (nm * vc1) / (Vector.SquareRoot(nv * vc2) + veps)).CopyTo(w[i..]);
-            }
-        }
-        for (; i < w.Length; i++)
-        {
-            m[i] = b1 * m[i] + om1 * dw[i];
-            v[i] = b2 * v[i] + om2 * dw[i] * dw[i];
-            w[i] -= lr * (m[i] * c1) / (T.Sqrt(v[i] * c2) + eps);
+                W = pw, Dw = pd, M = pm, V = pv, Length = w.Length,
+                B1 = T.CreateTruncating(Beta1), B2 = T.CreateTruncating(Beta2),
+                Om1 = T.CreateTruncating(1 - Beta1), Om2 = T.CreateTruncating(1 - Beta2),
+                C1 = T.CreateTruncating(1 / (1 - Math.Pow(Beta1, TimeStep))), C2 = T.CreateTruncating(1 / (1 - Math.Pow(Beta2, TimeStep))),
+                Lr = T.CreateTruncating(LearningRate), Eps = T.CreateTruncating(Epsilon),
+            });
         }
     }
 }

@@ -166,13 +166,8 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = _xTrain.Dim(0), d = _xTrain.Dim(1);
         Rng.FillChoice(n, _batchIdx);
-        var src = _xTrain.Data;
-        var dst = _xBatch.Data;
-        for (int i = 0; i < _batchIdx.Length; i++)
-        {
-            Array.Copy(src, (long)_batchIdx[i] * d, dst, (long)i * d, d);
-            _yBatch[i] = Data.YTrain[_batchIdx[i]];
-        }
+        MinibatchGather<T>.Run(_xTrain.Data, d, _batchIdx, _xBatch.Data);
+        for (int i = 0; i < _batchIdx.Length; i++) _yBatch[i] = Data.YTrain[_batchIdx[i]];
         _trainWs.Reset();
         var (loss, grads) = Model.Loss(_xBatch, _yBatch, _trainWs);
         Iteration++;

@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Numerics;
+using System.Text.Json;
+using Backprop.Kernels;
+using Backprop.Training;
+
+namespace Backprop.Bench;
+
+/// <summary>
+/// The <c>epoch</c> command: trains the network <c>backprop train</c> would build (<see cref="ModelFactory"/>,
+/// <see cref="Solver{T}"/>, the configuration's options) and times whole epochs as the peers' speed mode does:
+/// <c>iterations_per_epoch</c> calls of <see cref="Solver{T}.Step"/> (draw, gather, forward, backward, update), then the
+/// learning-rate decay; no accuracy checks. Prints one JSON object with the same speed fields as the peers, plus the
+/// resident memory after each epoch and the bytes allocated per iteration.
+/// </summary>
+/// <remarks>
+/// Options: <c>--data cifar10-random|fashion-mnist</c>, <c>--num-train N</c>, <c>--hidden 500,500,500</c>,
+/// <c>--normalization</c>, <c>--dropout KEEP</c>, <c>--update-rule</c>, <c>--batch-size</c>, <c>--dtype</c>,
+/// <c>--epochs</c> (timed, 3), <c>--warmup</c> (untimed, 1), <c>--threads N</c>, <c>--seed</c>.
+/// </remarks>
+public static class EpochRunner
+{
+    public static int Run(string[] args)
+    {
+        var o = new Options(args);
+        if (o.Get("--threads") is { } t) Parallelism.MaxThreads = int.Parse(t, CultureInfo.InvariantCulture);
+        string data = o.Get("--data") ?? "cifar10-random";
+        var config = new TrainConfig
+        {
+            Dataset = data == "cifar10-random" ? "cifar10" : data,
+            Hidden = [.. (o.Get("--hidden") ?? "500,500,500").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse)],
+            Normalization = o.Get("--normalization") ?? "batchnorm",
+            Dropout = o.Double("--dropout", 1.0),
+            UpdateRule = o.Get("--update-rule") ?? "adam",
+            LearningRate = o.Double("--learning-rate", 1e-3),
+            LrDecay = o.Double("--lr-decay", 1.0),
+            BatchSize = (int)o.Double("--batch-size", 100),
+            Dtype = o.Get("--dtype") ?? "float32",
+            Seed = (uint)o.Double("--seed", 0),
+        }.Validate();
+        int? numTrain = o.Get("--num-train") is { } nt ? int.Parse(nt, CultureInfo.InvariantCulture) : null;
+        int epochs = (int)o.Double("--epochs", 3), warmup = (int)o.Double("--warmup", 1);
+        var result = config.IsFloat64 ? Time<double>(config, data, numTrain, warmup, epochs) : Time<float>(config, data, numTrain, warmup, epochs);
+        Console.WriteLine(JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
+        return 0;
+    }
+
+    private static Dictionary<string, object?> Time<T>(TrainConfig config, string dataName, int? numTrain, int warmup, int epochs)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var loadClock = Stopwatch.StartNew();
+        var data = BenchData.Load<T>(dataName, numTrain, config.Seed);
+        double loadSeconds = loadClock.Elapsed.TotalSeconds;
+        double rssAfterData = ProcStats.RssMiB();
+        var rng = new Tensors.NumpyRandom(config.Seed);
+        var model = ModelFactory.Create<T>(config, data.XTrain.RowLength, data.NumClasses, rng);
+        var solver = new Solver<T>(model, data, (config with { Epochs = warmup + epochs }).ToSolverOptions(), rng);
+
+        var seconds = new List<double>();
+        var cpu = new List<double>();
+        var others = new List<double>();
+        var rss = new List<double>();
+        var process = Process.GetCurrentProcess();
+        long allocated = 0;   // by the training steps of the timed epochs only (not by this loop's bookkeeping)
+        int gcBefore = 0;
+        double loss = 0;
+        for (int epoch = 0; epoch < warmup + epochs; epoch++)
+        {
+            if (epoch == warmup)
+            {
+                gcBefore = GC.CollectionCount(0);
+            }
+            process.Refresh();
+            var cpu0 = process.TotalProcessorTime;
+            double busy0 = ProcStats.MachineBusySeconds();
+            long t0 = Stopwatch.GetTimestamp();
+            long allocated0 = GC.GetTotalAllocatedBytes(precise: true);
+            for (int i = 0; i < solver.IterationsPerEpoch; i++) loss = solver.Step();
+            if (epoch >= warmup) allocated += GC.GetTotalAllocatedBytes(precise: true) - allocated0;
+            foreach (var (_, rule) in solver.UpdateRules) rule.LearningRate *= config.LrDecay;
+            seconds.Add(Stopwatch.GetElapsedTime(t0).TotalSeconds);
+            process.Refresh();
+            cpu.Add((process.TotalProcessorTime - cpu0).TotalSeconds);
+            others.Add(Math.Max(0, ProcStats.MachineBusySeconds() - busy0 - cpu[^1]));
+            rss.Add(Math.Round(ProcStats.RssMiB(), 1));
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"backprop: epoch {epoch + 1} ({(epoch < warmup ? "warm-up" : "timed")}) {seconds[^1]:F3} s, loss {loss:F4}, other processes {others[^1]:F1} CPU s, rss {rss[^1]:F0} MiB"));
+        }
+        int timedIterations = epochs * solver.IterationsPerEpoch;
+        var timed = seconds.Skip(warmup).ToList();
+        var sorted = timed.Order().ToList();
+        double median = sorted.Count == 0 ? double.NaN : sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+        int[] dims = [data.XTrain.RowLength, .. config.Hidden, data.NumClasses];
+        double flops = GemmFlopsPerIteration(dims, config.BatchSize) * solver.IterationsPerEpoch;
+        int threads = Math.Min(Parallelism.MaxThreads, Environment.ProcessorCount);
+        double peak = GemmRunner.PeakPerCore(typeof(T)) * threads;
+        long trainBytes = (long)data.XTrain.Size * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        return new Dictionary<string, object?>
+        {
+            ["peer"] = "backprop",
+            ["mode"] = "speed",
+            ["config"] = new { data = dataName, hidden = config.Hidden, normalization = config.Normalization, dropout = config.Dropout,
+                update_rule = config.UpdateRule, batch_size = config.BatchSize, dtype = config.Dtype, threads, warmup, epochs },
+            ["data"] = new { num_train = data.XTrain.Dim(0), image_shape = data.XTrain.Shape[1..].ToArray(), train_bytes = trainBytes, load_seconds = loadSeconds },
+            ["rss_after_data_mib"] = Math.Round(rssAfterData, 1),
+            ["speed"] = new Dictionary<string, object?>
+            {
+                ["iterations_per_epoch"] = solver.IterationsPerEpoch,
+                ["warmup_epoch_seconds"] = seconds.Take(warmup).ToList(),
+                ["epoch_seconds"] = timed,
+                ["epoch_cpu_seconds"] = cpu.Skip(warmup).ToList(),
+                ["median_epoch_seconds"] = median,
+                ["min_epoch_seconds"] = sorted.Count == 0 ? double.NaN : sorted[0],
+                ["images_per_second"] = solver.IterationsPerEpoch * config.BatchSize / median,
+                ["gemm_flops_per_epoch"] = flops,
+                ["first_layer_dx_computed"] = false,
+                ["gemm_gflops_per_second"] = flops / median / 1e9,
+                ["pct_peak"] = 100 * flops / median / 1e9 / peak,
+                ["other_processes_cpu_seconds"] = others.Skip(warmup).ToList(),
+                ["last_loss"] = loss,
+            },
+            ["memory"] = new Dictionary<string, object?>
+            {
+                ["rss_after_epoch_mib"] = rss,
+                ["allocated_bytes_per_iteration"] = timedIterations == 0 ? 0 : (double)allocated / timedIterations,
+                ["gen0_collections_timed"] = GC.CollectionCount(0) - gcBefore,
+            },
+            ["peak_rss_mib"] = Math.Round(ProcStats.PeakRssMiB(), 1),
+            ["params_sha256"] = ParamsHash(model.Params),
+        };
+    }
+
+    /// <summary>SHA-256 of every parameter's bytes in order: equal hashes mean bit-identical training.</summary>
+    private static string ParamsHash<T>(Models.ParameterSet<T> ps) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        foreach (var (_, p) in ps) sha.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(p.AsSpan()));
+        return Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant();
+    }
+
+    /// <summary>2·M·N·K of X·W, Xᵀ·dout and dout·Wᵀ per affine layer; the first layer's dx is not computed (its input needs none).</summary>
+    public static double GemmFlopsPerIteration(IReadOnlyList<int> dims, int batch)
+    {
+        double flops = 0;
+        for (int l = 0; l + 1 < dims.Count; l++) flops += (l == 0 ? 2 : 3) * 2.0 * batch * dims[l] * dims[l + 1];
+        return flops;
+    }
+
+    private sealed class Options(string[] args)
+    {
+        public string? Get(string name)
+        {
+            int i = Array.IndexOf(args, name);
+            return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+        }
+
+        public double Double(string name, double fallback) =>
+            Get(name) is { } v ? double.Parse(v, CultureInfo.InvariantCulture) : fallback;
+    }
+}

@@ -1,0 +1,125 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace Backprop.Bench.Suite;
+
+/// <summary>
+/// Training epochs of [500,500,500] + batch norm, Adam, batch 100, float32: Backprop (2 threads) against PyTorch (1/1,
+/// 2/2 and 1/2 intra-op/OpenBLAS threads, the best taken per round) and the CS231n NumPy code (1 and 2 threads, best
+/// per round), alternating in every round; also the memory figures of our runs.
+/// </summary>
+public static class EpochSection
+{
+    private sealed record Setting(string Label, string Peer, string[] Threads);
+
+    public static (SectionResult Speed, SectionResult Memory) Run(SuiteContext ctx)
+    {
+        string[] datasets = ["cifar10-random", "fashion-mnist"];
+        Setting[] settings = ctx.Smoke
+            ? [new("backprop", "", []), new("torch 1/1", "torch", ["--threads", "1"]), new("numpy 1", "numpy", ["--threads", "1"])]
+            : [new("backprop", "", []), new("torch 1/1", "torch", ["--threads", "1"]), new("torch 2/2", "torch", ["--threads", "2"]),
+               new("torch 1/2", "torch", ["--threads", "1", "--blas-threads", "2"]), new("numpy 1", "numpy", ["--threads", "1"]),
+               new("numpy 2", "numpy", ["--threads", "2"])];
+        var md = new StringBuilder();
+        md.AppendLine("| data | ours s/epoch | PyTorch best s/epoch | NumPy best s/epoch | ours / PyTorch (target ≤ 0.5) | ours / NumPy (target ≤ 0.3) | ours GFLOP/s, % of peak (target ≥ 50%) |");
+        md.AppendLine("| --- | --- | --- | --- | --- | --- | --- |");
+        var detail = new StringBuilder();
+        var json = new JsonObject();
+        var memJson = new JsonObject();
+        var memMd = new StringBuilder();
+        foreach (var data in datasets)
+        {
+            var results = settings.ToDictionary(s => s.Label, _ => new List<(double Median, JsonObject Json, ChildResult Run)>());
+            for (int round = 0; round < ctx.Rounds; round++)
+            {
+                foreach (var s in settings)
+                {
+                    SuiteContext.Log($"epoch {data} round {round + 1}/{ctx.Rounds}: {s.Label}");
+                    var run = s.Peer == ""
+                        ? ctx.Self(["epoch", "--data", data, .. Size(ctx, data, ours: true)], TimeSpan.FromMinutes(10))
+                        : ctx.Peer($"{s.Peer}_fcnet.py", ["--mode", "speed", "--data", data, .. Size(ctx, data, ours: false), .. s.Threads], TimeSpan.FromMinutes(15));
+                    var j = SuiteContext.Json(run);
+                    double median = j?["speed"]?["median_epoch_seconds"] is JsonNode m ? (double)m : double.NaN;
+                    if (j is null) SuiteContext.Log($"  failed (exit {run.ExitCode}): {Tail(run.Stderr)}");
+                    else SuiteContext.Log($"  {median:F3} s/epoch");
+                    results[s.Label].Add((median, j ?? new JsonObject(), run));
+                }
+            }
+            // Per round: ours against the best setting of each peer in that round.
+            var ours = results["backprop"];
+            double Best(string peer, int round) => settings.Where(s => s.Peer == peer).Select(s => results[s.Label][round].Median).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Min();
+            var torchBest = Enumerable.Range(0, ctx.Rounds).Select(r => Best("torch", r)).ToList();
+            var numpyBest = Enumerable.Range(0, ctx.Rounds).Select(r => Best("numpy", r)).ToList();
+            var oursStat = Stat.Of(ours.Select(o => o.Median));
+            var vsTorch = Stat.Of(ours.Select((o, r) => o.Median / torchBest[r]));
+            var vsNumpy = Stat.Of(ours.Select((o, r) => o.Median / numpyBest[r]));
+            var gflops = Stat.Of(ours.Select(o => (double?)o.Json["speed"]?["gemm_gflops_per_second"] ?? double.NaN));
+            var pct = Stat.Of(ours.Select(o => (double?)o.Json["speed"]?["pct_peak"] ?? double.NaN));
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {data} | {oursStat.Show()} | {Stat.Of(torchBest).Show()} | {Stat.Of(numpyBest).Show()} | {vsTorch.Show()} | {vsNumpy.Show()} | {gflops.Show("F0")}, {pct.Show("F1")}% |");
+
+            detail.AppendLine(CultureInfo.InvariantCulture, $"**{data}** — median s/epoch of each run (other processes' CPU seconds per timed epoch in brackets):");
+            detail.AppendLine();
+            detail.AppendLine("| setting | " + string.Join(" | ", Enumerable.Range(1, ctx.Rounds).Select(r => $"round {r}")) + " |");
+            detail.AppendLine("| --- |" + string.Concat(Enumerable.Repeat(" --- |", ctx.Rounds)));
+            var perSetting = new JsonObject();
+            foreach (var s in settings)
+            {
+                var cells = results[s.Label].Select(r => double.IsFinite(r.Median)
+                    ? FormattableString.Invariant($"{r.Median:F2} ({OthersPerEpoch(r.Json):F1})") : $"failed ({r.Run.ExitCode})");
+                detail.AppendLine($"| {s.Label} | {string.Join(" | ", cells)} |");
+                perSetting[s.Label] = new JsonArray([.. results[s.Label].Select(r => (JsonNode?)r.Json.DeepClone())]);
+            }
+            detail.AppendLine();
+            json[data] = new JsonObject
+            {
+                ["ours_seconds"] = GemmSection.Node(oursStat), ["torch_best_seconds"] = GemmSection.Node(Stat.Of(torchBest)),
+                ["numpy_best_seconds"] = GemmSection.Node(Stat.Of(numpyBest)), ["ours_over_torch"] = GemmSection.Node(vsTorch),
+                ["ours_over_numpy"] = GemmSection.Node(vsNumpy), ["ours_gflops"] = GemmSection.Node(gflops), ["ours_pct_peak"] = GemmSection.Node(pct),
+                ["runs"] = perSetting,
+            };
+            AddMemory(data, ours.Select(o => o.Json).ToList(), memMd, memJson);
+        }
+        md.AppendLine();
+        md.Append(detail);
+        md.AppendLine(CultureInfo.InvariantCulture, $"Each run: {(ctx.Smoke ? "tiny smoke sizes" : "1 untimed warm-up epoch, then 3 timed epochs (ours) or 2 (peers)")}; a run's figure is its median timed epoch; {ctx.Rounds} rounds, each running every setting in turn; ratios are taken within a round (ours over that round's best PyTorch and best NumPy setting), then the median (min–max) over rounds. PyTorch settings are intra-op / OpenBLAS threads. % of peak: the GEMM FLOPs we compute per epoch over the epoch's wall time, against 448 GFLOP/s (2 cores).");
+        return (new SectionResult("epoch", md.ToString(), json), new SectionResult("memory", memMd.ToString(), memJson));
+    }
+
+    private static string[] Size(SuiteContext ctx, string data, bool ours)
+    {
+        string[] net = ctx.Smoke ? ["--hidden", "50,50", "--num-train", "1000"] : ["--hidden", "500,500,500"];
+        string[] common = [.. net, "--normalization", "batchnorm", "--update-rule", "adam", "--learning-rate", "1e-3", "--batch-size", "100", "--dtype", "float32", "--seed", "0"];
+        string[] epochs = ctx.Smoke ? ["--warmup", "0", "--epochs", "1"] : ours ? ["--warmup", "1", "--epochs", "3"] : ["--warmup", "1", "--epochs", "2"];
+        // The peers train Fashion-MNIST on all 60000 images with no validation split (ours takes its validation rows from the test set).
+        string[] split = !ours && data == "fashion-mnist" && !ctx.Smoke ? ["--num-train", "60000", "--num-val", "0"] : [];
+        return [.. common, .. epochs, .. split];
+    }
+
+    private static double OthersPerEpoch(JsonObject j) =>
+        j["speed"]?["other_processes_cpu_seconds"] is JsonArray a && a.Count > 0 ? a.Average(v => (double)v!) : double.NaN;
+
+    private static void AddMemory(string data, List<JsonObject> runs, StringBuilder md, JsonObject json)
+    {
+        var ok = runs.Where(r => r["peak_rss_mib"] is not null).ToList();
+        if (ok.Count == 0) return;
+        double trainBytes = (double)ok[0]["data"]!["train_bytes"]!;
+        double boundMiB = (1.25 * trainBytes) / (1 << 20) + 150;
+        var peak = Stat.Of(ok.Select(r => (double)r["peak_rss_mib"]!));
+        var alloc = Stat.Of(ok.Select(r => (double)r["memory"]!["allocated_bytes_per_iteration"]!));
+        var gcs = Stat.Of(ok.Select(r => (double)r["memory"]!["gen0_collections_timed"]!));
+        if (md.Length == 0)
+        {
+            md.AppendLine("| data | training set | peak RSS | bound 1.25 × set + 150 MiB | within | allocated per iteration (timed epochs) | gen-0 GCs in timed epochs |");
+            md.AppendLine("| --- | --- | --- | --- | --- | --- | --- |");
+        }
+        md.AppendLine(CultureInfo.InvariantCulture, $"| {data} | {trainBytes / (1 << 20):F0} MiB | {peak.Show("F0")} MiB | {boundMiB:F0} MiB | {(peak.Max <= boundMiB ? "yes" : "no")} | {alloc.Show("F1")} B | {gcs.Show("F0")} |");
+        json[data] = new JsonObject
+        {
+            ["train_bytes"] = trainBytes, ["peak_rss_mib"] = GemmSection.Node(peak), ["bound_mib"] = boundMiB,
+            ["within_bound"] = peak.Max <= boundMiB, ["allocated_bytes_per_iteration"] = GemmSection.Node(alloc),
+        };
+    }
+
+    private static string Tail(string s) => s.Length <= 300 ? s.Trim() : s[^300..].Trim();
+}

@@ -1,0 +1,75 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace Backprop.Bench.Suite;
+
+/// <summary>
+/// GEMM: every case of <see cref="GemmCase"/> (float32, and the square ones in float64) with Backprop's runner and
+/// NumPy's, alternating A B A B over the rounds; GFLOP/s medians, the per-round ratio and the share of peak.
+/// </summary>
+public static class GemmSection
+{
+    public static SectionResult Run(SuiteContext ctx)
+    {
+        var runs = new List<(string Dtype, string[] Args)>
+        {
+            ("float32", ctx.Smoke ? ["--dtype", "float32", "--case", "100x500x500", "--seconds", "0.02"] : ["--dtype", "float32", "--seconds", "0.5"]),
+        };
+        if (!ctx.Smoke) runs.Add(("float64", ["--dtype", "float64", "--case", "square", "--seconds", "0.5"]));
+        var ours = new Dictionary<(string, string), List<JsonObject>>();
+        var peer = new Dictionary<(string, string), List<JsonObject>>();
+        var others = new List<double>();
+        for (int round = 0; round < ctx.GemmRounds; round++)
+        {
+            foreach (var (dtype, args) in runs)
+            {
+                SuiteContext.Log($"gemm {dtype} round {round + 1}/{ctx.GemmRounds}: backprop");
+                var a = ctx.Self(["gemm", .. args], TimeSpan.FromMinutes(10));
+                SuiteContext.Log($"gemm {dtype} round {round + 1}/{ctx.GemmRounds}: numpy");
+                var b = ctx.Peer("numpy_gemm.py", args, TimeSpan.FromMinutes(10));
+                others.Add(a.OthersCpuSeconds / Math.Max(a.WallSeconds, 1e-9));
+                others.Add(b.OthersCpuSeconds / Math.Max(b.WallSeconds, 1e-9));
+                foreach (var j in SuiteContext.JsonLines(a)) Add(ours, j);
+                foreach (var j in SuiteContext.JsonLines(b)) Add(peer, j);
+            }
+        }
+
+        var md = new StringBuilder();
+        md.AppendLine("| case | layout | dtype | ours GFLOP/s | NumPy GFLOP/s | ours / NumPy | ours % of peak | target |");
+        md.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- |");
+        var rows = new JsonArray();
+        foreach (var ((name, dtype), list) in ours)
+        {
+            var p = peer.GetValueOrDefault((name, dtype)) ?? [];
+            var g = Stat.Of(list.Select(j => (double)j["gflops"]!));
+            var gp = Stat.Of(p.Select(j => (double)j["gflops"]!));
+            var ratio = Stat.Of(list.Zip(p, (x, y) => (double)x["gflops"]! / (double)y["gflops"]!));
+            var pct = Stat.Of(list.Select(j => (double)j["pct_peak"]!));
+            bool square = name.StartsWith("square", StringComparison.Ordinal);
+            bool narrow = name.EndsWith("x10", StringComparison.Ordinal);
+            string target = square ? "≥ 85% peak, ≥ 1.8× NumPy" : narrow ? "(N = 10: not a target shape)" : "≥ 65% peak";
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {list[0]["layout"]} | {dtype} | {g.Show("F1")} | {gp.Show("F1")} | {ratio.Show("F2")} | {pct.Show("F1")} | {target} |");
+            rows.Add(new JsonObject
+            {
+                ["case"] = name, ["layout"] = (string?)list[0]["layout"], ["dtype"] = dtype, ["threads"] = (int)list[0]["threads"]!,
+                ["ours_gflops"] = Node(g), ["numpy_gflops"] = Node(gp), ["ratio"] = Node(ratio), ["ours_pct_peak"] = Node(pct),
+                ["ours_gflops_per_cpu"] = Node(Stat.Of(list.Select(j => (double)j["gflops_per_cpu"]!))),
+            });
+        }
+        var busy = Stat.Of(others);
+        md.AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"{ctx.GemmRounds} alternating rounds (ours, NumPy); each figure is the median call of a run, then the median (min–max) over rounds. Other processes used {busy.Show("F2")} cores on average during these runs.");
+        return new SectionResult("gemm", md.ToString(), new JsonObject { ["cases"] = rows, ["other_processes_cores"] = Node(busy) });
+    }
+
+    private static void Add(Dictionary<(string, string), List<JsonObject>> into, JsonObject j)
+    {
+        var key = ((string)j["case"]!, (string)j["dtype"]!);
+        if (!into.TryGetValue(key, out var list)) into[key] = list = [];
+        list.Add(j);
+    }
+
+    internal static JsonNode Node(Stat s) => JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(s.ToJson(),
+        new System.Text.Json.JsonSerializerOptions { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }))!;
+}

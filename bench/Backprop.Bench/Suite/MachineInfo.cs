@@ -1,0 +1,38 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Json.Nodes;
+
+namespace Backprop.Bench.Suite;
+
+/// <summary>What the figures were measured on: CPU, cores, memory, runtimes, and the load average around the run.</summary>
+public static class MachineInfo
+{
+    public static JsonObject Describe(SuiteContext ctx)
+    {
+        string cpu = Cpuinfo("model name") ?? RuntimeInformation.ProcessArchitecture.ToString();
+        string flags = Cpuinfo("flags") ?? "";
+        double memGiB = MemTotalKiB() / (1024.0 * 1024.0);
+        var py = ChildRun.Run(ctx.Python, ["-c", "import numpy, torch; print(numpy.__version__, torch.__version__)"], TimeSpan.FromMinutes(1));
+        var git = ChildRun.Run("git", ["-C", ctx.Repo, "rev-parse", "--short", "HEAD"], TimeSpan.FromSeconds(30));
+        return new JsonObject
+        {
+            ["cpu"] = cpu, ["logical_cpus"] = Environment.ProcessorCount, ["avx512f"] = flags.Contains("avx512f"),
+            ["memory_gib"] = Math.Round(memGiB, 1), ["dotnet"] = RuntimeInformation.FrameworkDescription, ["os"] = RuntimeInformation.OSDescription,
+            ["numpy_torch"] = py.Ok ? py.Stdout.Trim() : "unavailable", ["commit"] = git.Ok ? git.Stdout.Trim() : "unknown",
+            ["peak_gflops_float32"] = 448, ["peak_gflops_float64"] = 224, ["memory_bandwidth_gbps"] = 80,
+            ["loadavg_start"] = LoadAvg(), ["date_utc"] = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
+            ["smoke"] = ctx.Smoke,
+        };
+    }
+
+    public static string LoadAvg() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+
+    private static string? Cpuinfo(string key) =>
+        File.Exists("/proc/cpuinfo") ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith(key, StringComparison.Ordinal))?.Split(':', 2)[1].Trim() : null;
+
+    private static long MemTotalKiB()
+    {
+        var line = File.Exists("/proc/meminfo") ? File.ReadLines("/proc/meminfo").FirstOrDefault(l => l.StartsWith("MemTotal:", StringComparison.Ordinal)) : null;
+        return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+    }
+}

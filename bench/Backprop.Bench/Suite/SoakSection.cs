@@ -1,0 +1,35 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace Backprop.Bench.Suite;
+
+/// <summary>A long training run on Fashion-MNIST ([500,500,500] + batch norm, Adam): resident memory after every epoch.</summary>
+public static class SoakSection
+{
+    public static SectionResult Run(SuiteContext ctx)
+    {
+        string[] net = ctx.Smoke ? ["--num-train", "1000", "--hidden", "50,50"] : ["--hidden", "500,500,500"];
+        SuiteContext.Log($"soak: {ctx.SoakEpochs} epochs of fashion-mnist");
+        var run = ctx.Self(["epoch", "--data", "fashion-mnist", .. net, "--warmup", "0", "--epochs", ctx.SoakEpochs.ToString(CultureInfo.InvariantCulture)], TimeSpan.FromMinutes(30));
+        var j = SuiteContext.Json(run);
+        var md = new StringBuilder();
+        if (j is null)
+        {
+            md.AppendLine($"Soak run failed (exit {run.ExitCode}).");
+            return new SectionResult("soak", md.ToString(), new JsonObject { ["failed"] = true });
+        }
+        var rss = ((JsonArray)j["memory"]!["rss_after_epoch_mib"]!).Select(v => (double)v!).ToList();
+        var seconds = ((JsonArray)j["speed"]!["epoch_seconds"]!).Select(v => (double)v!).ToList();
+        double growth = rss.Count > 1 ? rss[^1] - rss[1] : 0;
+        md.AppendLine(CultureInfo.InvariantCulture, $"{rss.Count} epochs of Fashion-MNIST in one process: RSS after epoch 1 {rss[0]:F0} MiB, after epoch 2 {(rss.Count > 1 ? rss[1] : rss[0]):F0} MiB, after the last {rss[^1]:F0} MiB (max {rss.Max():F0}, change from epoch 2 to the last {growth:+0.0;-0.0;0} MiB); peak RSS {(double)j["peak_rss_mib"]!:F0} MiB; {(double)j["memory"]!["allocated_bytes_per_iteration"]!:F1} bytes allocated per iteration, {(int)j["memory"]!["gen0_collections_timed"]!} gen-0 collections; epoch time {Stat.Of(seconds).Show()} s.");
+        md.AppendLine();
+        md.AppendLine("RSS after each epoch (MiB): " + string.Join(", ", rss.Select(v => v.ToString("F0", CultureInfo.InvariantCulture))));
+        return new SectionResult("soak", md.ToString(), new JsonObject
+        {
+            ["epochs"] = rss.Count, ["rss_after_epoch_mib"] = new JsonArray([.. rss.Select(v => (JsonNode?)v)]),
+            ["growth_after_epoch_2_mib"] = growth, ["peak_rss_mib"] = (double)j["peak_rss_mib"]!,
+            ["allocated_bytes_per_iteration"] = (double)j["memory"]!["allocated_bytes_per_iteration"]!, ["epoch_seconds"] = GemmSection.Node(Stat.Of(seconds)),
+        });
+    }
+}

@@ -1,0 +1,128 @@
+using System.Numerics;
+using System.Runtime.Intrinsics;
+
+namespace Backprop.Kernels;
+
+/// <summary>What a column reduction adds up per element: into Out1 (and Out2 for <see cref="SumAndProducts"/>).</summary>
+internal enum ColumnReduction
+{
+    /// <summary>Σ a.</summary>
+    Sum,
+    /// <summary>Σ a·b (fused multiply-add).</summary>
+    Products,
+    /// <summary>Σ (a − r)², r a row vector (fused multiply-add of the difference).</summary>
+    CentredSquares,
+    /// <summary>Σ a into Out1 and Σ a·b into Out2, in one pass.</summary>
+    SumAndProducts,
+}
+
+/// <summary>Pinned operands of a column reduction over (rows × cols) matrices A and B, with row vector R.</summary>
+internal readonly unsafe struct ReductionCall<T> where T : unmanaged
+{
+    public T* A { get; init; }
+    public T* B { get; init; }
+    public T* R { get; init; }
+    public T* Out1 { get; init; }
+    public T* Out2 { get; init; }
+    public T* Partials { get; init; }
+    public int Rows { get; init; }
+    public int Cols { get; init; }
+    public ColumnReduction Op { get; init; }
+}
+
+/// <summary>
+/// Column sums of large matrices over <see cref="RowBlocks"/>: each block's rows are added in order into its own partial
+/// (on the pool's threads), then the partials in block order. Per element every step is one IEEE operation, the same in
+/// the vector body and the scalar tail, so the result never depends on the thread count or the vector width.
+/// </summary>
+internal static unsafe class ColumnReductions<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private static readonly ForBody<ReductionCall<T>> BlockBody = Block;
+
+    /// <summary>Runs the reduction <paramref name="op"/>; outputs have <paramref name="cols"/> values.</summary>
+    public static void Run(ColumnReduction op, T* a, T* b, T* r, T* out1, T* out2, int rows, int cols)
+    {
+        int blocks = RowBlocks.Count(rows, cols);
+        int outs = op == ColumnReduction.SumAndProducts ? 2 : 1;
+        var call = new ReductionCall<T>
+        {
+            A = a, B = b, R = r, Out1 = out1, Out2 = out2, Rows = rows, Cols = cols, Op = op,
+            Partials = blocks == 1 ? null : ReductionScratch<T>.Get((long)blocks * outs * cols),
+        };
+        if (blocks == 1)
+        {
+            Block(0, in call);
+            return;
+        }
+        if (Parallelism.MaxThreads > 1) Parallelism.For(blocks, in call, BlockBody);
+        else for (int k = 0; k < blocks; k++) Block(k, in call);
+        for (int o = 0; o < outs; o++)
+        {
+            T* dst = o == 0 ? out1 : out2;
+            new Span<T>(call.Partials + (long)o * cols, cols).CopyTo(new Span<T>(dst, cols));
+            for (int k = 1; k < blocks; k++) Add(dst, call.Partials + ((long)k * outs + o) * cols, cols);
+        }
+    }
+
+    private static void Add(T* dst, T* src, int n)
+    {
+        int j = 0;
+        if (Simd.Wide<T>())
+            for (; j <= n - Vector512<T>.Count; j += Vector512<T>.Count) (Vector512.Load(dst + j) + Vector512.Load(src + j)).Store(dst + j);
+        for (; j < n; j++) dst[j] += src[j];
+    }
+
+    private static void Block(int block, in ReductionCall<T> c)
+    {
+        var (r0, rows) = RowBlocks.Of(block, c.Rows, c.Cols);
+        int outs = c.Op == ColumnReduction.SumAndProducts ? 2 : 1;
+        int n = c.Cols;
+        T* s1 = c.Partials is null ? c.Out1 : c.Partials + (long)block * outs * n;
+        T* s2 = c.Partials is null ? c.Out2 : s1 + n;
+        new Span<T>(s1, n).Clear();
+        if (outs == 2) new Span<T>(s2, n).Clear();
+        int vw = Simd.Wide<T>() ? n - n % Vector512<T>.Count : 0;
+        for (int i = r0; i < r0 + rows; i++)
+        {
+            T* a = c.A + (long)i * n;
+            T* b = c.B + (long)i * n;
+            int j = 0;
+            switch (c.Op)
+            {
+                case ColumnReduction.Sum:
+                    for (; j < vw; j += Vector512<T>.Count) (Vector512.Load(s1 + j) + Vector512.Load(a + j)).Store(s1 + j);
+                    for (; j < n; j++) s1[j] += a[j];
+                    break;
+                case ColumnReduction.Products:
+                    for (; j < vw; j += Vector512<T>.Count) Simd.Fma(Vector512.Load(a + j), Vector512.Load(b + j), Vector512.Load(s1 + j)).Store(s1 + j);
+                    for (; j < n; j++) s1[j] = T.FusedMultiplyAdd(a[j], b[j], s1[j]);
+                    break;
+                case ColumnReduction.CentredSquares:
+                    for (; j < vw; j += Vector512<T>.Count)
+                    {
+                        var d = Vector512.Load(a + j) - Vector512.Load(c.R + j);
+                        Simd.Fma(d, d, Vector512.Load(s1 + j)).Store(s1 + j);
+                    }
+                    for (; j < n; j++)
+                    {
+                        T d = a[j] - c.R[j];
+                        s1[j] = T.FusedMultiplyAdd(d, d, s1[j]);
+                    }
+                    break;
+                default:
+                    for (; j < vw; j += Vector512<T>.Count)
+                    {
+                        var av = Vector512.Load(a + j);
+                        (Vector512.Load(s1 + j) + av).Store(s1 + j);
+                        Simd.Fma(av, Vector512.Load(b + j), Vector512.Load(s2 + j)).Store(s2 + j);
+                    }
+                    for (; j < n; j++)
+                    {
+                        s1[j] += a[j];
+                        s2[j] = T.FusedMultiplyAdd(a[j], b[j], s2[j]);
+                    }
+                    break;
+            }
+        }
+    }
+}

@@ -1,0 +1,22 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Backprop.Kernels;
+
+/// <summary>Generic helpers over <see cref="Vector512{T}"/> that the BCL offers only per type.</summary>
+internal static class Simd
+{
+    /// <summary>True when 512-bit vectors of T are hardware-accelerated (the fast paths' condition).</summary>
+    public static bool Wide<T>() where T : unmanaged => Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported
+        && (typeof(T) == typeof(float) || typeof(T) == typeof(double));
+
+    /// <summary>a·b + c rounded once (the same bits as <c>T.FusedMultiplyAdd</c> and <c>TensorPrimitives.FusedMultiplyAdd</c>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Fma<T>(Vector512<T> a, Vector512<T> b, Vector512<T> c) where T : unmanaged
+    {
+        if (typeof(T) == typeof(float)) return Vector512.FusedMultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>();
+        if (typeof(T) == typeof(double)) return Vector512.FusedMultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
+        throw new NotSupportedException();
+    }
+}

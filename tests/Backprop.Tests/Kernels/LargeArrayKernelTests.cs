@@ -1,0 +1,143 @@
+using Backprop.Kernels;
+using Backprop.Layers;
+using Backprop.Optim;
+using Backprop.Tensors;
+using static Backprop.Layers.Layer;
+
+namespace Backprop.Tests.Kernels;
+
+/// <summary>
+/// Arrays large enough for the element-wise kernels, reductions, batch norm, softmax and Adam to split over threads
+/// (700 × 1500: past the parallel threshold, two column strips) give the same bits on 1, 2 and 3 threads, and the
+/// values of the plain formulas.
+/// </summary>
+[Collection(KernelCollection.Name)]
+public class LargeArrayKernelTests
+{
+    private const int N = 700, D = 1500;
+
+    private static float[] Run(int threads, Func<float[]> body)
+    {
+        int saved = Parallelism.MaxThreads;
+        Parallelism.MaxThreads = threads;
+        try { return body(); }
+        finally { Parallelism.MaxThreads = saved; }
+    }
+
+    private static void SameOnAllThreadCounts(Func<float[]> body)
+    {
+        var one = Run(1, body);
+        Assert.True(one.AsSpan().SequenceEqual(Run(2, body)), "2 threads differ from 1");
+        Assert.True(one.AsSpan().SequenceEqual(Run(3, body)), "3 threads differ from 1");
+    }
+
+    private static NDArray<float> Randn(uint seed) => new NumpyRandom(seed).Randn<float>(N, D);
+
+    [Fact]
+    public void Relu_ForwardAndBackward()
+    {
+        var x = Randn(1);
+        var dout = Randn(2);
+        SameOnAllThreadCounts(() => [.. ReluForward(x).Out.Data, .. ReluBackward(dout, new ReluCache<float>(x)).Data]);
+        var y = ReluForward(x).Out.Data;
+        var dx = ReluBackward(dout, new ReluCache<float>(x)).Data;
+        for (int i = 0; i < x.Size; i++)
+        {
+            Assert.Equal(Math.Max(x.Data[i], 0f), y[i]);
+            Assert.Equal(x.Data[i] > 0 ? dout.Data[i] : 0f, dx[i]);
+        }
+    }
+
+    [Fact]
+    public void SumRows_AddsRowBlocksInOrder()
+    {
+        var x = Randn(3);
+        var sums = new float[D];
+        SameOnAllThreadCounts(() => { Elementwise.SumRows<float>(x.Data, sums, N, D); return [.. sums]; });
+        for (int j = 0; j < D; j += 97)
+        {
+            // Blocks of 128 rows, each summed in row order, then the block sums in order.
+            float total = 0;
+            for (int b = 0; b < N; b += 128)
+            {
+                float s = 0;
+                for (int i = b; i < Math.Min(N, b + 128); i++) s += x.Data[i * D + j];
+                total = b == 0 ? s : total + s;
+            }
+            Assert.Equal(total, sums[j]);
+        }
+    }
+
+    [Fact]
+    public void BatchNorm_ForwardAndBackward()
+    {
+        var x = Randn(4);
+        var dout = Randn(5);
+        var gamma = new NumpyRandom(6).Randn<float>(D);
+        var beta = new NumpyRandom(7).Randn<float>(D);
+        float[] Pass()
+        {
+            var p = new BatchNormParam<float>();
+            var (outp, cache) = BatchNormForward(x, gamma, beta, p);
+            var (dx, dg, db) = BatchNormBackwardAlt(dout, cache);
+            return [.. outp.Data, .. dx.Data, .. dg.Data, .. db.Data, .. p.RunningVar!.Data];
+        }
+        SameOnAllThreadCounts(Pass);
+        // Column 0 by the textbook formula in double.
+        var (o, _) = BatchNormForward(x, gamma, beta, new BatchNormParam<float>());
+        double mean = 0, var_ = 0;
+        for (int i = 0; i < N; i++) mean += x.Data[i * D];
+        mean /= N;
+        for (int i = 0; i < N; i++) var_ += Math.Pow(x.Data[i * D] - mean, 2);
+        var_ /= N;
+        for (int i = 0; i < N; i += 50)
+            Assert.Equal((x.Data[i * D] - mean) / Math.Sqrt(var_ + 1e-5) * gamma.Data[0] + beta.Data[0], o.Data[i * D], 4);
+    }
+
+    [Fact]
+    public void SoftmaxLoss_SameLossAndGradient()
+    {
+        var x = Randn(8);
+        var y = new NumpyRandom(9).Randint(D, N);
+        SameOnAllThreadCounts(() => { var (loss, dx) = SoftmaxLoss(x, y); return [(float)loss, .. dx.Data]; });
+        double expected = 0;
+        for (int i = 0; i < N; i++)
+        {
+            double max = double.MinValue, sum = 0;
+            for (int j = 0; j < D; j++) max = Math.Max(max, x.Data[i * D + j]);
+            for (int j = 0; j < D; j++) sum += Math.Exp(x.Data[i * D + j] - max);
+            expected += Math.Log(sum) - (x.Data[i * D + y[i]] - max);
+        }
+        Assert.Equal(expected / N, SoftmaxLoss(x, y).Loss, 5);
+    }
+
+    [Fact]
+    public void Adam_SameBitsAsTheScalarFormula()
+    {
+        var dw = new NumpyRandom(10).Randn<double>(N, D);
+        double[] Steps()
+        {
+            var w = new NumpyRandom(11).Randn<double>(N, D);
+            var rule = new Adam<double>(learningRate: 1e-2);
+            for (int t = 0; t < 3; t++) rule.Step(w, dw);
+            return w.Data;
+        }
+        var one = Run(1, () => Array.ConvertAll(Steps(), v => (float)v));
+        Assert.True(one.AsSpan().SequenceEqual(Run(2, () => Array.ConvertAll(Steps(), v => (float)v))));
+        var got = Steps();
+        var wRef = new NumpyRandom(11).Randn<double>(N, D).Data;
+        var m = new double[wRef.Length];
+        var v = new double[wRef.Length];
+        for (int t = 1; t <= 3; t++)
+        {
+            double c1 = 1 / (1 - Math.Pow(0.9, t)), c2 = 1 / (1 - Math.Pow(0.999, t));
+            for (int i = 0; i < wRef.Length; i++)
+            {
+                m[i] = 0.9 * m[i] + (1 - 0.9) * dw.Data[i];
+                v[i] = 0.999 * v[i] + (1 - 0.999) * dw.Data[i] * dw.Data[i];
+                wRef[i] -= 1e-2 * (m[i] * c1) / (Math.Sqrt(v[i] * c2) + 1e-8);
+            }
+        }
+        Assert.True(wRef.AsSpan().SequenceEqual(got), "Adam differs from the scalar formula");
+    }
+}
