@@ -7,10 +7,10 @@ import sys
 
 NOTEBOOK = {
     "cifar-twolayer": "≥ 0.50 val (full data; seed 000: 0.530 val)",
-    "cifar-100x5-adam": "0.364–0.382 val (full data, 4000 images)",
+    "cifar-100x5-adam": "0.364–0.382 val (4000 training images, 5 epochs; seeds 000/003/004)",
     "cifar-500x3-bn-adam": "0.565 val / 0.566 test (full data, seed 004)",
     "cifar-best": "0.548 val / 0.526 test (seed 003), 0.54 / 0.517 (seed 000)",
-    "fashion-default": "— (PyTorch anchor: ~90.1% with [500]*3 recipe)",
+    "fashion-default": "— (Fashion-MNIST benchmark: scikit-learn MLP, 100 ReLU units, 87.7% test)",
 }
 
 
