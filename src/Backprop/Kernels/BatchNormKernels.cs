@@ -66,12 +66,12 @@ internal static unsafe class BatchNormKernels<T> where T : unmanaged, IFloatingP
     private static void Normalize(int block, in BatchNormCall<T> c)
     {
         var (r0, rows) = RowBlocks.Of(block, c.Rows, c.Cols);
-        int j0 = 0, w = c.Cols;
-        T* mean = c.Mean + j0, inv = c.Scale + j0, g = c.Gamma + j0, b = c.Beta + j0;
+        int w = c.Cols;
+        T* mean = c.Mean, inv = c.Scale, g = c.Gamma, b = c.Beta;
         int vw = Simd.Wide<T>() ? w - w % Vector512<T>.Count : 0;
         for (int i = r0; i < r0 + rows; i++)
         {
-            long o = (long)i * c.Cols + j0;
+            long o = (long)i * c.Cols;
             T* x = c.X + o, h = c.XHat + o, y = c.Out + o;
             int j = 0;
             for (; j < vw; j += Vector512<T>.Count)
@@ -92,12 +92,12 @@ internal static unsafe class BatchNormKernels<T> where T : unmanaged, IFloatingP
     private static void Backward(int block, in BatchNormCall<T> c)
     {
         var (r0, rows) = RowBlocks.Of(block, c.Rows, c.Cols);
-        int j0 = 0, w = c.Cols;
-        T* k = c.Scale + j0, mb = c.Mean + j0, mg = c.Gamma + j0;
+        int w = c.Cols;
+        T* k = c.Scale, mb = c.Mean, mg = c.Gamma;
         int vw = Simd.Wide<T>() ? w - w % Vector512<T>.Count : 0;
         for (int i = r0; i < r0 + rows; i++)
         {
-            long o = (long)i * c.Cols + j0;
+            long o = (long)i * c.Cols;
             T* d = c.X + o, h = c.XHat + o, r = c.Out + o;
             int j = 0;
             for (; j < vw; j += Vector512<T>.Count)
