@@ -241,9 +241,11 @@ def adagrad(w, dw, config):
 
 # ---- solver.py -------------------------------------------------------------------------------------------------
 
-class Solver:
+class Solver(peer_common.SolverLoop):
     """CS231n's Solver: minibatches drawn with replacement, per-epoch lr decay, accuracy checks after the first
     iteration and at each epoch end, the best parameters (by validation accuracy) restored at the end."""
+
+    PEER = "numpy"
 
     def __init__(self, model, data, update_rule="sgd", optim_config=None, lr_decay=1.0, batch_size=100,
                  num_epochs=10, num_train_samples=1000, num_val_samples=None):
@@ -285,30 +287,11 @@ class Solver:
                   for i in range(num_batches)]
         return float(np.mean(np.hstack(y_pred) == y))
 
-    def train_epoch(self):
-        """One epoch without accuracy checks (speed mode)."""
-        for _ in range(self.iterations_per_epoch):
-            self._step()
-        self._end_epoch()
+    def _snapshot_params(self):
+        return {k: v.copy() for k, v in self.model.params.items()}
 
-    def train(self):
-        num_iterations = self.num_epochs * self.iterations_per_epoch
-        for t in range(num_iterations):
-            self._step()
-            epoch_end = (t + 1) % self.iterations_per_epoch == 0
-            if epoch_end:
-                self._end_epoch()
-            if t == 0 or t == num_iterations - 1 or epoch_end:
-                train_acc = self.check_accuracy(self.X_train, self.y_train, self.num_train_samples)
-                val_acc = self.check_accuracy(self.X_val, self.y_val, self.num_val_samples)
-                self.train_acc_history.append(train_acc)
-                self.val_acc_history.append(val_acc)
-                peer_common.log(f"numpy: (epoch {self.epoch} / {self.num_epochs}) loss {self.loss_history[-1]:.4f},"
-                                f" train acc {train_acc:.4f}, val acc {val_acc:.4f}")
-                if val_acc > self.best_val_acc:
-                    self.best_val_acc = val_acc
-                    self.best_params = {k: v.copy() for k, v in self.model.params.items()}
-        self.model.params = self.best_params
+    def _restore_params(self, best):
+        self.model.params = best
 
 
 def main(args):

@@ -158,3 +158,33 @@ def run(args, peer, solver, data, data_info, runtime, first_layer_dx):
 
 def log(*parts):
     print(*parts, file=sys.stderr, flush=True)
+
+
+class SolverLoop:
+    """CS231n's Solver.train loop, shared by the peers. A subclass provides PEER (its log name), _step(),
+    _end_epoch(), check_accuracy(X, y, num_samples), _snapshot_params() and _restore_params(best)."""
+
+    def train_epoch(self):
+        """One epoch without accuracy checks (speed mode)."""
+        for _ in range(self.iterations_per_epoch):
+            self._step()
+        self._end_epoch()
+
+    def train(self):
+        num_iterations = self.num_epochs * self.iterations_per_epoch
+        for t in range(num_iterations):
+            self._step()
+            epoch_end = (t + 1) % self.iterations_per_epoch == 0
+            if epoch_end:
+                self._end_epoch()
+            if t == 0 or t == num_iterations - 1 or epoch_end:
+                train_acc = self.check_accuracy(self.X_train, self.y_train, self.num_train_samples)
+                val_acc = self.check_accuracy(self.X_val, self.y_val, self.num_val_samples)
+                self.train_acc_history.append(train_acc)
+                self.val_acc_history.append(val_acc)
+                log(f"{self.PEER}: (epoch {self.epoch} / {self.num_epochs}) loss {self.loss_history[-1]:.4f},"
+                    f" train acc {train_acc:.4f}, val acc {val_acc:.4f}")
+                if val_acc > self.best_val_acc:
+                    self.best_val_acc = val_acc
+                    self.best_params = self._snapshot_params()
+        self._restore_params(self.best_params)

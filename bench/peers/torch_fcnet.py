@@ -55,10 +55,12 @@ def make_optimizer(rule, params, lr):
     return torch.optim.Adagrad(params, lr=lr, eps=1e-8)
 
 
-class Solver:
+class Solver(peer_common.SolverLoop):
     """CS231n's Solver loop around a PyTorch model: minibatches drawn with replacement from a seeded generator,
     per-epoch lr decay, eval-mode accuracy checks after the first iteration and at each epoch end, the best
     parameters (by validation accuracy) restored at the end."""
+
+    PEER = "torch"
 
     def __init__(self, model, data, update_rule, learning_rate, lr_decay, reg, batch_size, num_epochs, generator,
                  num_train_samples=1000, num_val_samples=None):
@@ -114,33 +116,14 @@ class Solver:
         self.model.train()
         return (y_pred == y).double().mean().item()
 
-    def train_epoch(self):
-        """One epoch without accuracy checks (speed mode)."""
-        for _ in range(self.iterations_per_epoch):
-            self._step()
-        self._end_epoch()
+    def _snapshot_params(self):
+        # Parameters only, as CS231n's model.params: BatchNorm's running statistics are not restored.
+        return {k: v.detach().clone() for k, v in self.model.named_parameters()}
 
-    def train(self):
-        num_iterations = self.num_epochs * self.iterations_per_epoch
-        for t in range(num_iterations):
-            self._step()
-            epoch_end = (t + 1) % self.iterations_per_epoch == 0
-            if epoch_end:
-                self._end_epoch()
-            if t == 0 or t == num_iterations - 1 or epoch_end:
-                train_acc = self.check_accuracy(self.X_train, self.y_train, self.num_train_samples)
-                val_acc = self.check_accuracy(self.X_val, self.y_val, self.num_val_samples)
-                self.train_acc_history.append(train_acc)
-                self.val_acc_history.append(val_acc)
-                peer_common.log(f"torch: (epoch {self.epoch} / {self.num_epochs}) loss {self.loss_history[-1]:.4f},"
-                                f" train acc {train_acc:.4f}, val acc {val_acc:.4f}")
-                if val_acc > self.best_val_acc:
-                    self.best_val_acc = val_acc
-                    # Parameters only, as CS231n's model.params: BatchNorm's running statistics are not restored.
-                    self.best_params = {k: v.detach().clone() for k, v in self.model.named_parameters()}
+    def _restore_params(self, best):
         with torch.no_grad():
             for k, v in self.model.named_parameters():
-                v.copy_(self.best_params[k])
+                v.copy_(best[k])
 
 
 def main(args):
