@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace Backprop.Kernels;
 
@@ -87,6 +88,19 @@ internal static unsafe class GemmDriver<T, TKernel>
         }
     }
 
+    /// <summary>
+    /// Fetches the next C tile while this one is computed: with a short K (dW = Xᵀ·dout has K = batch) the tile's
+    /// stores would otherwise wait on memory for every line of a C that is larger than the caches.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchTile(T* tile, int ldc, int mr, int nr)
+    {
+        if (!Sse.IsSupported) return;
+        int lines = nr * sizeof(T) / 64 + 1;
+        for (int r = 0; r < mr; r++)
+        for (int l = 0; l < lines; l++) Sse.Prefetch0((byte*)(tile + (nint)r * ldc) + 64 * l);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ComputePiece(int piece, in GemmCall<T> s)
     {
@@ -124,6 +138,7 @@ internal static unsafe class GemmDriver<T, TKernel>
                             continue;
                         }
                         T* cTile = s.C + (nint)i0 * n + j0;
+                        if (ir + 1 < iBlockEnd) PrefetchTile(cTile + (nint)mr * n, n, mr, nr);
                         if (j0 + nr <= n && i0 + mr <= s.M)
                         {
                             TKernel.Run(aPanel, bPanel, nr, kc, cTile, n, add);

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace Backprop.Kernels;
 
@@ -115,6 +116,9 @@ internal static unsafe class GemmPacking
             dst[(nint)p * mr + r] = r < rows ? rowsStart[(nint)r * k + p] : T.Zero;
     }
 
+    /// <summary>Rows of B fetched ahead of the copy (prefetches never fault, so running past the array is harmless).</summary>
+    private const int PrefetchRows = 16;
+
     /// <summary>AVX-512 PackB: contiguous copies when B's rows run along columns, else L×L transposes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackBVector<T>(T* b, int n, int k, bool transB, int j0, int p0, int kc, int nr, int cols, T* dst)
@@ -122,8 +126,17 @@ internal static unsafe class GemmPacking
     {
         if (!transB)
         {
+            // Each row gives this panel a few cache lines, one row stride apart: too sparse for the hardware
+            // prefetchers when B comes from memory (the weights, once per step), so rows are fetched ahead by hand.
             T* src = b + (nint)p0 * n + j0;
-            for (int p = 0; p < kc; p++, src += n, dst += nr) GemmTranspose.CopyPadded(src, cols, dst, nr);
+            int lines = cols * sizeof(T) / 64 + 1;
+            nint ahead = (nint)PrefetchRows * n;
+            for (int p = 0; p < kc; p++, src += n, dst += nr)
+            {
+                if (Sse.IsSupported)
+                    for (int l = 0; l < lines; l++) Sse.Prefetch0((byte*)(src + ahead) + 64 * l);
+                GemmTranspose.CopyPadded(src, cols, dst, nr);
+            }
             return;
         }
         int lanes = System.Runtime.Intrinsics.Vector512<T>.Count;
