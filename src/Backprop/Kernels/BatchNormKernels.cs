@@ -76,6 +76,7 @@ internal static unsafe class BatchNormKernels<T> where T : unmanaged, IFloatingP
             int j = 0;
             for (; j < vw; j += Vector512<T>.Count)
             {
+                ColumnReductions<T>.Ahead(x + j);
                 var hv = (Vector512.Load(x + j) - Vector512.Load(mean + j)) * Vector512.Load(inv + j);
                 hv.Store(h + j);
                 Simd.Fma(hv, Vector512.Load(g + j), Vector512.Load(b + j)).Store(y + j);
@@ -101,7 +102,11 @@ internal static unsafe class BatchNormKernels<T> where T : unmanaged, IFloatingP
             T* d = c.X + o, h = c.XHat + o, r = c.Out + o;
             int j = 0;
             for (; j < vw; j += Vector512<T>.Count)
+            {
+                ColumnReductions<T>.Ahead(d + j);
+                ColumnReductions<T>.Ahead(h + j);
                 Simd.Fma(Vector512.Load(h + j), Vector512.Load(mg + j), Vector512.Load(d + j) * Vector512.Load(k + j) - Vector512.Load(mb + j)).Store(r + j);
+            }
             for (; j < w; j++) r[j] = T.FusedMultiplyAdd(h[j], mg[j], d[j] * k[j] - mb[j]);
         }
     }
