@@ -1,7 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace Backprop.Kernels;
 
@@ -76,7 +75,7 @@ internal static unsafe class ColumnReductions<T> where T : unmanaged, IFloatingP
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void Ahead(T* p)
     {
-        if (Sse.IsSupported) Sse.Prefetch0((byte*)p + PrefetchBytes);
+        Simd.Prefetch((byte*)p + PrefetchBytes);
     }
 
     private static void Add(T* dst, T* src, int n)

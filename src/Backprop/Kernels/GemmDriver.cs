@@ -1,6 +1,5 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics.X86;
 
 namespace Backprop.Kernels;
 
@@ -95,10 +94,9 @@ internal static unsafe class GemmDriver<T, TKernel>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void PrefetchTile(T* tile, int ldc, int mr, int nr)
     {
-        if (!Sse.IsSupported) return;
         int lines = nr * sizeof(T) / 64 + 1;
         for (int r = 0; r < mr; r++)
-        for (int l = 0; l < lines; l++) Sse.Prefetch0((byte*)(tile + (nint)r * ldc) + 64 * l);
+        for (int l = 0; l < lines; l++) Simd.Prefetch((byte*)(tile + (nint)r * ldc) + 64 * l);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -1,6 +1,5 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics.X86;
 
 namespace Backprop.Kernels;
 
@@ -133,8 +132,7 @@ internal static unsafe class GemmPacking
             nint ahead = (nint)PrefetchRows * n;
             for (int p = 0; p < kc; p++, src += n, dst += nr)
             {
-                if (Sse.IsSupported)
-                    for (int l = 0; l < lines; l++) Sse.Prefetch0((byte*)(src + ahead) + 64 * l);
+                for (int l = 0; l < lines; l++) Simd.Prefetch((byte*)(src + ahead) + 64 * l);
                 GemmTranspose.CopyPadded(src, cols, dst, nr);
             }
             return;

@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Backprop.Kernels;
 
@@ -10,6 +11,16 @@ internal static class Simd
     /// <summary>True when 512-bit vectors of T are hardware-accelerated (the fast paths' condition).</summary>
     public static bool Wide<T>() where T : unmanaged => Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported
         && (typeof(T) == typeof(float) || typeof(T) == typeof(double));
+
+    /// <summary>
+    /// Asks for the cache line holding <paramref name="p"/> ahead of use, for streams the hardware prefetchers miss.
+    /// A prefetch never faults, so <paramref name="p"/> may lie past an array's end; a no-op without SSE.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void Prefetch(void* p)
+    {
+        if (Sse.IsSupported) Sse.Prefetch0(p);
+    }
 
     /// <summary>a·b + c rounded once (the same bits as <c>T.FusedMultiplyAdd</c> and <c>TensorPrimitives.FusedMultiplyAdd</c>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -1,7 +1,6 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace Backprop.Kernels;
 
@@ -43,7 +42,7 @@ internal static unsafe class SoftmaxRows
         // the next row's max pass reads from cache instead of waiting on memory.
         for (; j <= c - Vector512<float>.Count; j += Vector512<float>.Count)
         {
-            Sse.Prefetch0(row + c + j);
+            Simd.Prefetch(row + c + j);
             Exp(Vector512.Load(row + j) - vmax).Store(p + j);
         }
         for (; j < c; j++) p[j] = Exp(row[j] - max);
