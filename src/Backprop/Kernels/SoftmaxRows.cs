@@ -5,9 +5,9 @@ using System.Runtime.Intrinsics;
 namespace Backprop.Kernels;
 
 /// <summary>
-/// The float32 softmax-loss row on 512-bit vectors: the row's maximum (one read from memory), then exp and its sum in
-/// one pass that writes the probabilities, then their scaling in place while the row is in L1. exp is computed once per
-/// element in float (Cody–Waite reduction and Cephes' polynomial, evaluated by Estrin's scheme for a short dependency chain, within 2 ulp), where
+/// The float32 softmax-loss row on 512-bit vectors: the row's maximum (one read from memory), then one pass writing
+/// exp(x − max), then its sum and the scaling in place while the row is in L1. exp is computed once per element in float
+/// (Cody–Waite reduction and Cephes' polynomial by Estrin's scheme for a short dependency chain; within 3 ulp), where
 /// <see cref="TensorPrimitives.Exp{T}(ReadOnlySpan{T}, Span{T})"/> widens float to double and made the loss exp-bound.
 /// </summary>
 internal static unsafe class SoftmaxRows
