@@ -31,21 +31,35 @@ public static class Elementwise
     public static unsafe void ReluBackward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dout, Span<T> dx) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (x.Length != dout.Length || dx.Length < x.Length) throw new ArgumentException("ReluBackward: spans differ in length.");
+        bool stream = Streaming.Worth<T>(x.Length);
         if (!Chunks.Parallel(x.Length))
         {
-            ReluBackwardSerial(x, dout, dx);
+            ReluBackwardSerial(x, dout, dx, stream);
             return;
         }
         fixed (T* px = x, pd = dout, py = dx)
             Parallelism.For(Chunks.Count(x.Length), new ElementwiseCall<T>(px, pd, py, x.Length), static (int piece, in ElementwiseCall<T> c) =>
             {
-                ReluBackwardSerial(c.XPiece(piece), c.ZPiece(piece), c.YPiece(piece));
+                ReluBackwardSerial(c.XPiece(piece), c.ZPiece(piece), c.YPiece(piece), Streaming.Worth<T>(c.Length));
             });
     }
 
-    private static void ReluBackwardSerial<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dout, Span<T> dx) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>dout where x &gt; 0, else 0 (the mask's AND keeps dout's bits, as the scalar select does).</summary>
+    private readonly unsafe struct ReluGrad<T>(T* x, T* dout) : IRowElement<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public Vector512<T> Vector(int j) => Vector512.Load(dout + j) & Vector512.GreaterThan(Vector512.Load(x + j), Vector512<T>.Zero);
+        public T Scalar(int j) => x[j] > T.Zero ? dout[j] : T.Zero;
+    }
+
+    private static unsafe void ReluBackwardSerial<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dout, Span<T> dx, bool stream) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = x.Length, i = 0;
+        if (stream)
+        {
+            fixed (T* px = x, pd = dout, py = dx) Streaming.Row(py, n, new ReluGrad<T>(px, pd));
+            Streaming.Fence();
+            return;
+        }
         ref T xr = ref MemoryMarshal.GetReference(x);
         ref T dr = ref MemoryMarshal.GetReference(dout);
         ref T or = ref MemoryMarshal.GetReference(dx);

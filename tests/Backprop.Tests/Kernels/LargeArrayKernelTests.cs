@@ -49,6 +49,29 @@ public class LargeArrayKernelTests
     }
 
     [Fact]
+    public void ReluBackward_PastTheStreamingSize_SameBitsOnAnyAlignmentAndInPlace()
+    {
+        // Outputs of 16 MiB and more are written by streaming stores from a 64-byte boundary: start the spans off it
+        // and end them off a vector, on 1, 2 and 3 threads, and in place (dx = dout).
+        int length = (int)(Streaming.MinBytes / sizeof(float)) + 1003;
+        var rng = new NumpyRandom(12);
+        float[] x = rng.Randn<float>(length + 3).Data, dout = rng.Randn<float>(length + 3).Data;
+        x[7] = float.NaN;
+        dout[8] = -0f;
+        var want = new float[length];
+        for (int i = 0; i < length; i++) want[i] = x[i + 3] > 0 ? dout[i + 3] : 0f;
+        var dx = new float[length + 3];
+        SameOnAllThreadCounts(() =>
+        {
+            Elementwise.ReluBackward<float>(x.AsSpan(3, length), dout.AsSpan(3, length), dx.AsSpan(1, length));
+            return dx[1..];
+        });
+        Assert.True(want.AsSpan().SequenceEqual(dx.AsSpan(1, length)), "streamed ReLU gradient differs from the formula");
+        Elementwise.ReluBackward<float>(x.AsSpan(3, length), dout.AsSpan(3, length), dout.AsSpan(3, length));
+        Assert.True(want.AsSpan().SequenceEqual(dout.AsSpan(3, length)), "in-place ReLU gradient differs");
+    }
+
+    [Fact]
     public void SumRows_AddsRowBlocksInOrder()
     {
         var x = Randn(3);
