@@ -25,8 +25,8 @@ internal interface IRowElement<T> where T : unmanaged
 internal static unsafe class Streaming
 {
     /// <summary>
-    /// Outputs of at least this many bytes are streamed: half of this machine's 32 MiB last-level cache, past which an
-    /// output would not survive until it is read (glibc's memcpy switches at a similar fraction).
+    /// Outputs of at least this many bytes are streamed: half the 32 MiB last-level cache of a Zen 5 core complex (shared
+    /// with other tenants here), past which an output is unlikely to still be cached when it is read.
     /// </summary>
     public const long MinBytes = 16L << 20;
 
@@ -50,7 +50,7 @@ internal static unsafe class Streaming
 
     /// <summary>Elements before <paramref name="dst"/> reaches a 64-byte boundary, at most <paramref name="count"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int Head<T>(T* dst, int count) where T : unmanaged =>
+    private static int Head<T>(T* dst, int count) where T : unmanaged =>
         (int)Math.Min(count, ((64 - ((nint)dst & 63)) & 63) / Unsafe.SizeOf<T>());
 
     /// <summary>
@@ -64,7 +64,7 @@ internal static unsafe class Streaming
 
     /// <summary>Streams v to <paramref name="p"/>, which must be 64-byte aligned.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Store<T>(Vector512<T> v, T* p) where T : unmanaged
+    private static void Store<T>(Vector512<T> v, T* p) where T : unmanaged
     {
         if (typeof(T) == typeof(float)) Avx512F.StoreAlignedNonTemporal((float*)p, v.AsSingle());
         else if (typeof(T) == typeof(double)) Avx512F.StoreAlignedNonTemporal((double*)p, v.AsDouble());
