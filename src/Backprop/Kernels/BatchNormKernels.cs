@@ -18,9 +18,6 @@ internal readonly unsafe struct BatchNormCall<T> where T : unmanaged
     public T InvN { get; init; }
     public int Rows { get; init; }
     public int Cols { get; init; }
-
-    public Span<T> Vec(T* p, int j0, int w) => new(p + j0, w);
-    public Span<T> Row(T* p, int i, int j0, int w) => new(p + (long)i * Cols + j0, w);
 }
 
 /// <summary>
@@ -31,9 +28,6 @@ internal static unsafe class BatchNormKernels<T> where T : unmanaged, IFloatingP
 {
     private static readonly ForBody<BatchNormCall<T>> NormalizeBody = Normalize;
     private static readonly ForBody<BatchNormCall<T>> BackwardBody = Backward;
-
-    /// <summary>Mean = Σx/N and biased variance = Σ(x − mean)²/N per column (two passes: the centred sum, as NumPy's var).</summary>
-    public static void Statistics(in BatchNormCall<T> c) => Stats(in c);
 
     /// <summary>x̂ = (x − mean)·(1/σ), out = x̂·γ + β (fused multiply-add); Scale holds 1/σ.</summary>
     public static void NormalizeRows(in BatchNormCall<T> c) => Run(in c, NormalizeBody);
@@ -52,16 +46,17 @@ internal static unsafe class BatchNormKernels<T> where T : unmanaged, IFloatingP
         else Parallelism.For(blocks, in c, body);
     }
 
-    // Per element the vector body does exactly what the scalar tail does (single IEEE operations or fused
-    // multiply-adds), so the vector width and block boundaries never change a bit.
-
-    private static void Stats(in BatchNormCall<T> c)
+    /// <summary>Mean = Σx/N and biased variance = Σ(x − mean)²/N per column (two passes: the centred sum, as NumPy's var).</summary>
+    public static void Statistics(in BatchNormCall<T> c)
     {
         ColumnReductions<T>.Run(ColumnReduction.Sum, c.X, null, null, c.Mean, null, c.Rows, c.Cols);
         for (int j = 0; j < c.Cols; j++) c.Mean[j] *= c.InvN;
         ColumnReductions<T>.Run(ColumnReduction.CentredSquares, c.X, null, c.Mean, c.Scale, null, c.Rows, c.Cols);
         for (int j = 0; j < c.Cols; j++) c.Scale[j] *= c.InvN;
     }
+
+    // Per element the vector body does exactly what the scalar tail does (single IEEE operations or fused
+    // multiply-adds), so the vector width and block boundaries never change a bit.
 
     private static void Normalize(int block, in BatchNormCall<T> c)
     {
