@@ -43,7 +43,7 @@ Section("Batch normalization: backward (gradient check, N=4, D=5)");
 {
     var rng = new NumpyRandom(231);
     var x = rng.Randn(4, 5);
-    for (int i = 0; i < x.Size; i++) x.Data[i] = 5 * x.Data[i] + 12;
+    for (int i = 0; i < x.Size; i++) x.Flat(i) = 5 * x.Flat(i) + 12;
     var gamma = rng.Randn(5);
     var beta = rng.Randn(5);
     var dout = rng.Randn(4, 5);
@@ -59,7 +59,7 @@ Section("Batch normalization: alternative backward (N=100, D=500)");
 {
     var rng = new NumpyRandom(231);
     var x = rng.Randn(100, 500);
-    for (int i = 0; i < x.Size; i++) x.Data[i] = 5 * x.Data[i] + 12;
+    for (int i = 0; i < x.Size; i++) x.Flat(i) = 5 * x.Flat(i) + 12;
     var gamma = rng.Randn(500);
     var beta = rng.Randn(500);
     var dout = rng.Randn(100, 500);
@@ -173,7 +173,7 @@ Section("Layer normalization: forward and backward");
         Console.WriteLine($"sample {i}: mean {mean: 0.00000000;-0.00000000}, std {std:F8}   (every sample ≈ 0 and ≈ 1)");
     }
     var xg = rng.Randn(4, 5);
-    for (int i = 0; i < xg.Size; i++) xg.Data[i] = 5 * xg.Data[i] + 12;
+    for (int i = 0; i < xg.Size; i++) xg.Flat(i) = 5 * xg.Flat(i) + 12;
     var gamma = rng.Randn(5);
     var beta = rng.Randn(5);
     var dout = rng.Randn(4, 5);

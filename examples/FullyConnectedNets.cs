@@ -78,7 +78,7 @@ Section("Loss layers: Softmax and SVM (np.random.seed(231))");
 {
     var rng = new NumpyRandom(231);
     var x = rng.Randn(50, 10);
-    for (int i = 0; i < x.Size; i++) x.Data[i] *= 0.001;
+    for (int i = 0; i < x.Size; i++) x.Flat(i) *= 0.001;
     var y = rng.Randint(10, 50);
     var (svm, dxSvm) = SvmLoss(x, y);
     Console.WriteLine("Testing svm_loss:");
@@ -113,7 +113,7 @@ Section("Two-layer network");
         [12.58373087, 13.20054771, 13.81736455, 14.43418138, 15.05099822, 15.66781506, 16.2846319]]);
     var scores = model.Loss(x);
     double diff = 0;
-    for (int i = 0; i < scores.Size; i++) diff += Math.Abs(scores.Data[i] - correct.Data[i]);
+    for (int i = 0; i < scores.Size; i++) diff += Math.Abs(scores.Flat(i) - correct.Flat(i));
     Console.WriteLine($"Testing test-time forward pass ... scores_diff = {diff:E2} (must be < 1e-6)");
     int[] y = [0, 5, 1];
     Console.WriteLine("Testing training loss (no regularization)");

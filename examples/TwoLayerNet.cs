@@ -23,7 +23,7 @@ foreach (var convention in new[] { Convention.Cs231n, Convention.Ucla })
     Console.WriteLine("Your scores:");
     Console.WriteLine(Rows(scores));
     double diff = 0;
-    for (int i = 0; i < scores.Size; i++) diff += Math.Abs(scores.Data[i] - correct.Data[i]);
+    for (int i = 0; i < scores.Size; i++) diff += Math.Abs(scores.Flat(i) - correct.Flat(i));
     Error("Difference between your scores and correct scores", diff, convention == Convention.Cs231n ? 3.68027204961e-08 : 3.3812311797665195e-08, 1e-7);
 
     double correctLoss = convention == Convention.Cs231n ? 1.30378789133 : 1.071696123862817;
@@ -86,7 +86,7 @@ static TwoLayerNet<double> InitToyModel(Convention c) => new(InputSize, HiddenSi
 static (NDArray<double> X, int[] Y) InitToyData()
 {
     var x = new NumpyRandom(1).Randn(NumInputs, InputSize);
-    for (int i = 0; i < x.Size; i++) x.Data[i] *= 10;
+    for (int i = 0; i < x.Size; i++) x.Flat(i) *= 10;
     return (x, [0, 1, 2, 2, 1]);
 }
 

@@ -136,7 +136,7 @@ public sealed class Notebook
         var shape = data.XTrain.ShapeArray();
         shape[0] = n;
         var x = new NDArray<T>(shape);
-        Array.Copy(data.XTrain.Data, x.Data, x.Size);
+        data.XTrain.AsSpan()[..x.Size].CopyTo(x.AsSpan());
         return new Dataset<T>(x, data.YTrain[..n], data.XVal, data.YVal, NumClasses: data.NumClasses);
     }
 

@@ -21,7 +21,7 @@ public static class GradientCheck
         ArgumentNullException.ThrowIfNull(x);
         CheckStep(h);
         var grad = new NDArray<T>(x.ShapeArray());
-        var xs = x.Data;
+        var xs = x.AsSpan();
         for (int i = 0; i < x.Size; i++)
         {
             T old = xs[i];
@@ -30,8 +30,8 @@ public static class GradientCheck
             xs[i] = old - T.CreateTruncating(h);
             double fxmh = f(x);
             xs[i] = old;
-            grad.Data[i] = T.CreateTruncating((fxph - fxmh) / (2 * h));
-            verbose?.WriteLine($"{i} {grad.Data[i]}");
+            grad.Flat(i) = T.CreateTruncating((fxph - fxmh) / (2 * h));
+            verbose?.WriteLine($"{i} {grad.Flat(i)}");
         }
         return grad;
     }
@@ -52,7 +52,7 @@ public static class GradientCheck
         ArgumentNullException.ThrowIfNull(df);
         CheckStep(h);
         var grad = new NDArray<T>(x.ShapeArray());
-        var xs = x.Data;
+        var xs = x.AsSpan();
         for (int i = 0; i < x.Size; i++)
         {
             T old = xs[i];
@@ -65,8 +65,8 @@ public static class GradientCheck
                 throw new ArgumentException($"EvalNumericalGradientArray: f returns {pos.ShapeString} but df has shape {df.ShapeString}.", nameof(df));
             double s = 0;
             for (int j = 0; j < df.Size; j++)
-                s += (double.CreateTruncating(pos.Data[j]) - double.CreateTruncating(neg.Data[j])) * double.CreateTruncating(df.Data[j]);
-            grad.Data[i] = T.CreateTruncating(s / (2 * h));
+                s += (double.CreateTruncating(pos.Flat(j)) - double.CreateTruncating(neg.Flat(j))) * double.CreateTruncating(df.Flat(j));
+            grad.Flat(i) = T.CreateTruncating(s / (2 * h));
         }
         return grad;
     }
@@ -92,13 +92,13 @@ public static class GradientCheck
         for (int c = 0; c < numChecks; c++)
         {
             int i = (int)rng.NextInt(0, x.Size);
-            T old = x.Data[i];
-            x.Data[i] = old + T.CreateTruncating(h);
+            T old = x.Flat(i);
+            x.Flat(i) = old + T.CreateTruncating(h);
             double fxph = f(x);
-            x.Data[i] = old - T.CreateTruncating(h);
+            x.Flat(i) = old - T.CreateTruncating(h);
             double fxmh = f(x);
-            x.Data[i] = old;
-            double num = (fxph - fxmh) / (2 * h), ana = double.CreateTruncating(analyticGrad.Data[i]);
+            x.Flat(i) = old;
+            double num = (fxph - fxmh) / (2 * h), ana = double.CreateTruncating(analyticGrad.Flat(i));
             double rel = Math.Abs(num - ana) / Math.Max(1e-8, Math.Abs(num) + Math.Abs(ana));
             results.Add(new SparseCheck(i, num, ana, rel));
             log?.WriteLine($"numerical: {num:F6} analytic: {ana:F6}, relative error: {rel:E6}");
@@ -117,7 +117,7 @@ public static class GradientCheck
         double worst = 0;
         for (int i = 0; i < x.Size; i++)
         {
-            double a = double.CreateTruncating(x.Data[i]), b = double.CreateTruncating(y.Data[i]);
+            double a = double.CreateTruncating(x.Flat(i)), b = double.CreateTruncating(y.Flat(i));
             double e = Math.Abs(a - b) / Math.Max(1e-8, Math.Abs(a) + Math.Abs(b));
             if (double.IsNaN(e)) return double.NaN;
             worst = Math.Max(worst, e);

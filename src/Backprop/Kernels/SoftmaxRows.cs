@@ -1,14 +1,17 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Backprop.Kernels;
 
 /// <summary>
 /// The float32 softmax-loss row on 512-bit vectors: the row's maximum (one read from memory), then one pass writing
 /// exp(x − max), then its sum and the scaling in place while the row is in L1. exp is computed once per element in float
-/// (Cody–Waite reduction and Cephes' polynomial by Estrin's scheme for a short dependency chain; within 3 ulp), where
+/// (Cody–Waite reduction, Cephes' polynomial by Estrin's scheme for a short dependency chain, and <c>vscalefps</c> for
+/// the 2ⁿ factor, which also rounds results below float's normal range correctly; within 3 ulp), where
 /// <see cref="TensorPrimitives.Exp{T}(ReadOnlySpan{T}, Span{T})"/> widens float to double and made the loss exp-bound.
+/// A row's last partial vector goes through the same vector code under a mask, so every element gets the same bits.
 /// </summary>
 internal static unsafe class SoftmaxRows
 {
@@ -20,14 +23,11 @@ internal static unsafe class SoftmaxRows
     /// <summary>1.5·2²³: adding it rounds a float of magnitude below 2²² to an integer, held in the low mantissa bits.</summary>
     private const float Magic = 12582912f;
 
-    /// <summary>Turns the bits of t = Magic + n into n + 127, the biased exponent of 2ⁿ.</summary>
-    private const int ExponentBias = 127 - 0x4B400000;
+    /// <summary>exp(x) for x at or below this rounds to 0 in float (half the smallest subnormal is e^−103.97).</summary>
+    private const float MinArg = -104f;
 
-    /// <summary>Below this exp(x) is under float's smallest normal number; it is returned as 0.</summary>
-    private const float MinArg = -87.33654f;
-
-    /// <summary>True where this path runs: 512-bit vectors in hardware.</summary>
-    public static bool Supported => Simd.Wide<float>();
+    /// <summary>True where this path runs: 512-bit vectors in hardware with AVX-512F (for the scaling and masks).</summary>
+    public static bool Supported => Simd.Wide<float>() && Avx512F.IsSupported;
 
     /// <summary>
     /// One row of C scores: p = softmax(row)/n with 1/n taken off at the label; returns the row's loss
@@ -45,7 +45,11 @@ internal static unsafe class SoftmaxRows
             Simd.Prefetch(row + c + j);
             Exp(Vector512.Load(row + j) - vmax).Store(p + j);
         }
-        for (; j < c; j++) p[j] = Exp(row[j] - max);
+        if (j < c)
+        {
+            var tail = Vector512.LessThan(Vector512.Create(j) + Vector512<int>.Indices, Vector512.Create(c)).AsSingle();
+            Avx512F.MaskStore(p + j, tail, Exp(Avx512F.MaskLoad(row + j, tail, Vector512.Create(float.NegativeInfinity)) - vmax));
+        }
         // Summed after the pass from L1: an accumulator inside the exp loop was kept on the stack by the JIT.
         double sum = TensorPrimitives.Sum(new ReadOnlySpan<float>(p, c));
         double loss = Math.Log(sum) - (double)(row[label] - max);
@@ -76,17 +80,17 @@ internal static unsafe class SoftmaxRows
         return max;
     }
 
-    // The vector and scalar exp do the same IEEE operations in the same order, so a row's tail gets the bits its
-    // vector body would have.
+    // The vector and scalar exp do the same IEEE operations in the same order (the scalar one serves tests and
+    // documents the formula).
 
     /// <summary>exp(x) for x ≤ 0 (scores shifted by their maximum); NaN stays NaN.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Exp(Vector512<float> x)
     {
-        var xc = Vector512.Max(x, Vector512.Create(MinArg));
-        // Rounding by the 1.5·2²³ trick: t's low mantissa bits hold round(x·log2 e) as an integer.
-        var t = Vector512.FusedMultiplyAdd(xc, Vector512.Create(Log2E), Vector512.Create(Magic));
-        var n = t - Vector512.Create(Magic);
+        // vmaxps returns its second operand when either is NaN: x second keeps a NaN.
+        var xc = Avx512F.Max(Vector512.Create(MinArg), x);
+        // Rounding by the 1.5·2²³ trick: n = round(x·log2 e).
+        var n = Vector512.FusedMultiplyAdd(xc, Vector512.Create(Log2E), Vector512.Create(Magic)) - Vector512.Create(Magic);
         var r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Hi), xc);
         r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Lo), r);
         var r2 = r * r;
@@ -95,16 +99,14 @@ internal static unsafe class SoftmaxRows
         var c = Vector512.FusedMultiplyAdd(Vector512.Create(P4), r, Vector512.Create(P5));
         var q = Vector512.FusedMultiplyAdd(Vector512.FusedMultiplyAdd(a, r2, b), r2, c);
         q = Vector512.FusedMultiplyAdd(q, r2, r) + Vector512<float>.One;
-        var scale = ((t.AsInt32() + Vector512.Create(ExponentBias)) << 23).AsSingle();
-        return Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512.Create(MinArg)), Vector512<float>.Zero, q * scale);
+        return Avx512F.Scale(q, n);
     }
 
     /// <inheritdoc cref="Exp(Vector512{float})"/>
     public static float Exp(float x)
     {
-        float xc = MathF.Max(x, MinArg);
-        float t = MathF.FusedMultiplyAdd(xc, Log2E, Magic);
-        float n = t - Magic;
+        float xc = MathF.Max(MinArg, x);
+        float n = MathF.FusedMultiplyAdd(xc, Log2E, Magic) - Magic;
         float r = MathF.FusedMultiplyAdd(n, -Ln2Hi, xc);
         r = MathF.FusedMultiplyAdd(n, -Ln2Lo, r);
         float r2 = r * r;
@@ -113,7 +115,6 @@ internal static unsafe class SoftmaxRows
         float c = MathF.FusedMultiplyAdd(P4, r, P5);
         float q = MathF.FusedMultiplyAdd(MathF.FusedMultiplyAdd(a, r2, b), r2, c);
         q = MathF.FusedMultiplyAdd(q, r2, r) + 1f;
-        float scale = BitConverter.Int32BitsToSingle((BitConverter.SingleToInt32Bits(t) + ExponentBias) << 23);
-        return x < MinArg ? 0f : q * scale;
+        return float.IsNaN(n) ? n : MathF.ScaleB(q, (int)n);
     }
 }

@@ -54,7 +54,7 @@ public static partial class Layer
             TensorPrimitives.Subtract(xr, mean, h);
             T var = TensorPrimitives.SumOfSquares<T>(h) * invD;
             T inv = T.One / T.Sqrt(var + T.CreateTruncating(eps));
-            invStd.Data[i] = inv;
+            invStd.Flat(i) = inv;
             TensorPrimitives.Multiply(h, inv, h);
             TensorPrimitives.FusedMultiplyAdd(h, g, b, os.Slice(i * d, d));
         }
@@ -83,7 +83,7 @@ public static partial class Layer
             TensorPrimitives.Multiply(ds.Slice(i * d, d), g, r);          // dx̂
             T sum = TensorPrimitives.Sum<T>(r);
             T dot = TensorPrimitives.Dot<T>(r, h);
-            T k = cache.InvStd.Data[i] * invD;
+            T k = cache.InvStd.Flat(i) * invD;
             // r = k·(D·dx̂ − sum − x̂·dot)
             TensorPrimitives.Multiply(r, dT, r);
             TensorPrimitives.Subtract(r, sum, r);

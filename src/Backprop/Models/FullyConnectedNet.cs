@@ -70,7 +70,7 @@ public class FullyConnectedNet<T> : IModel<T> where T : unmanaged, IFloatingPoin
             _b[l] = $"b{l + 1}";
             var w = rng.Randn(_dims[l], _dims[l + 1]);
             var wt = new NDArray<T>(_dims[l], _dims[l + 1]);
-            for (int i = 0; i < w.Size; i++) wt.Data[i] = T.CreateTruncating(weightScale * w.Data[i]);
+            for (int i = 0; i < w.Size; i++) wt.Flat(i) = T.CreateTruncating(weightScale * w.Flat(i));
             Params[_w[l]] = wt;
             Params[_b[l]] = new NDArray<T>(_dims[l + 1]);
             if (l < NumLayers - 1 && normalization != Normalization.None)

@@ -27,7 +27,7 @@ public static class WeightGrid
         for (int idx = 0; idx < n; idx++)
         {
             int y0 = idx / g * (h + padding), x0 = idx % g * (w + padding);
-            var img = xs.Data.AsSpan(idx * per, per);
+            var img = xs.AsSpan().Slice(idx * per, per);
             double lo = double.PositiveInfinity, hi = double.NegativeInfinity;
             foreach (var v in img) { double d = double.CreateTruncating(v); lo = Math.Min(lo, d); hi = Math.Max(hi, d); }
             double scale = hi > lo ? ubound / (hi - lo) : 0;   // a constant image is drawn black instead of NaN
@@ -66,7 +66,7 @@ public static class WeightGrid
             for (int ch = 0; ch < c; ch++)
                 for (int y = 0; y < h; y++)
                     for (int x = 0; x < w; x++)
-                        images.At(k, y, x, ch) = double.CreateTruncating(w1.Data[((ch * h + y) * w + x) * cols + k]);
+                        images.At(k, y, x, ch) = double.CreateTruncating(w1.Flat(((ch * h + y) * w + x) * cols + k));
         return ToPng(VisualizeGrid(images, 255.0, padding), scale);
     }
 
@@ -81,7 +81,7 @@ public static class WeightGrid
             for (int x = 0; x < w * scale; x++)
             {
                 int o = ((y / scale) * w + x / scale) * c;
-                byte r = Byte(image.Data[o]), g = c == 3 ? Byte(image.Data[o + 1]) : r, b = c == 3 ? Byte(image.Data[o + 2]) : r;
+                byte r = Byte(image.Flat(o)), g = c == 3 ? Byte(image.Flat(o + 1)) : r, b = c == 3 ? Byte(image.Flat(o + 2)) : r;
                 bmp.SetPixel(x, y, new SKColor(r, g, b));
             }
         using var img = SKImage.FromBitmap(bmp);

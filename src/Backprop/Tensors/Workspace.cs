@@ -62,8 +62,8 @@ public sealed class Workspace
     private static NDArray<T> Make<T>(NDArray<T>? previous, int[] shape) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int size = NDArray<T>.CheckedSize(shape);
-        return previous is not null && previous.Data.Length >= size
-            ? NDArray<T>.OverBuffer(previous.Data, shape)
+        return previous is not null && previous.Capacity >= size
+            ? NDArray<T>.OverBuffer(previous, shape)
             : new NDArray<T>(shape);
     }
 }

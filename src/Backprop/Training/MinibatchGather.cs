@@ -24,7 +24,7 @@ internal static unsafe class MinibatchGather<T> where T : unmanaged
     private static readonly ForBody<Call> Body = Piece;
 
     /// <summary><c>dst[i, :] = src[idx[i], :]</c> for every i; rows have <paramref name="d"/> values.</summary>
-    public static void Run(T[] src, int d, ReadOnlySpan<int> idx, T[] dst)
+    public static void Run(ReadOnlySpan<T> src, int d, ReadOnlySpan<int> idx, Span<T> dst)
     {
         fixed (T* ps = src, pd = dst)
         fixed (int* pi = idx)

@@ -82,7 +82,7 @@ public static class ModelGradientCheck
         double diff = 0, nx = 0, ny = 0;
         for (int i = 0; i < x.Size; i++)
         {
-            double a = double.CreateTruncating(x.Data[i]), b = double.CreateTruncating(y.Data[i]);
+            double a = double.CreateTruncating(x.Flat(i)), b = double.CreateTruncating(y.Flat(i));
             diff += (a - b) * (a - b);
             nx += a * a;
             ny += b * b;

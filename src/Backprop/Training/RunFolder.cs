@@ -116,7 +116,7 @@ public static class RunFolder
         var x = new NDArray<T>(n, d);
         for (int i = 0; i < n; i++)
             for (int j = 0; j < d; j++)
-                x.Data[i * d + j] = T.CreateTruncating(raw.Data[i * d + j] - mean[j]);
+                x.Flat(i * d + j) = T.CreateTruncating(raw.Flat(i * d + j) - mean[j]);
         if (!x.AllFinite()) throw new ArgumentException("--input: the images hold NaN or infinite values.", nameof(images));
         var model = LoadModel<T>(runDir, resolved, d, data.ClassNames.Count);
         return Array.ConvertAll(Solver<T>.Predict(model, x), p => (long)p);

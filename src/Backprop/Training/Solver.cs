@@ -166,7 +166,7 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = _xTrain.Dim(0), d = _xTrain.Dim(1);
         Rng.FillChoice(n, _batchIdx);
-        MinibatchGather<T>.Run(_xTrain.Data, d, _batchIdx, _xBatch.Data);
+        MinibatchGather<T>.Run(_xTrain.AsSpan(), d, _batchIdx, _xBatch.AsSpan());
         for (int i = 0; i < _batchIdx.Length; i++) _yBatch[i] = Data.YTrain[_batchIdx[i]];
         _trainWs.Reset();
         var (loss, grads) = Model.Loss(_xBatch, _yBatch, _trainWs);
@@ -247,7 +247,7 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
             Rng.FillChoice(n, _sampleIdx);
             for (int i = 0; i < m; i++)
             {
-                Array.Copy(xs.Data, (long)_sampleIdx![i] * d, _xSample.Data, (long)i * d, d);
+                xs.AsSpan().Slice(_sampleIdx![i] * d, d).CopyTo(_xSample.Row(i));
                 _ySample![i] = y[_sampleIdx[i]];
             }
             xs = _xSample;
@@ -279,12 +279,12 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
             int rows = Math.Min(batchSize, n - start);
             ws.Reset();
             var batch = ws.Rent<T>(rows, d);
-            Array.Copy(xs.Data, (long)start * d, batch.Data, 0, (long)rows * d);
+            xs.AsSpan().Slice(start * d, rows * d).CopyTo(batch.AsSpan());
             var scores = model.Loss(batch, ws);
             int c = scores.Dim(1);
             for (int i = 0; i < rows; i++)
             {
-                var row = scores.Data.AsSpan(i * c, c);
+                var row = scores.Row(i);
                 int arg = 0;
                 for (int j = 1; j < c; j++) if (row[j] > row[arg]) arg = j;
                 preds[start + i] = arg;

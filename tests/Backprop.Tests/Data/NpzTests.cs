@@ -38,8 +38,8 @@ public class NpzTests
         Assert.Equal(["W1", "b1"], loaded.Keys);
         var w1Back = loaded["W1"].ToNDArray<double>();
         Assert.Equal(w1.ShapeArray(), w1Back.ShapeArray());
-        Assert.Equal(w1.Data, w1Back.Data);
-        Assert.Equal(b1.Data, loaded["b1"].ToNDArray<double>().Data);
+        Assert.Equal(w1.AsSpan(), w1Back.AsSpan());
+        Assert.Equal(b1.AsSpan(), loaded["b1"].ToNDArray<double>().AsSpan());
     }
 
     [Fact]

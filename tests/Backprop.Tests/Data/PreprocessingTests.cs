@@ -33,7 +33,7 @@ public class PreprocessingTests
         Assert.Equal([3, 32, 32], mean.ShapeArray());
 
         // The training set's mean is now zero at every pixel.
-        var xt = data.XTrain.Data;
+        var xt = data.XTrain.AsSpan();
         for (int j = 0; j < 3072; j += 97)
         {
             double s = 0;
@@ -41,12 +41,12 @@ public class PreprocessingTests
             Assert.True(Math.Abs(s / 4000) < 1e-9, $"pixel {j}: mean {s / 4000}");
         }
         // Every split is raw pixel minus the same mean.
-        Assert.Equal(train.Pixels[4000 * 3072 + 5] - mean.Data[5], data.XVal.Data[5], 12);
-        Assert.Equal(test.Pixels[999 * 3072 + 3071] - mean.Data[3071], data.XTest!.Data[999 * 3072 + 3071], 12);
+        Assert.Equal(train.Pixels[4000 * 3072 + 5] - mean.Flat(5), data.XVal.Flat(5), 12);
+        Assert.Equal(test.Pixels[999 * 3072 + 3071] - mean.Flat(3071), data.XTest!.Flat(999 * 3072 + 3071), 12);
         // Exactly NumPy's mean: integer sum over 4000 images divided once.
         long sum = 0;
         for (int i = 0; i < 4000; i++) sum += train.Pixels[i * 3072 + 100];
-        Assert.Equal(sum / 4000.0, mean.Data[100]);
+        Assert.Equal(sum / 4000.0, mean.Flat(100));
     }
 
     [Fact]
@@ -56,8 +56,8 @@ public class PreprocessingTests
         var d64 = Subset64.Value;
         Assert.Equal(d64.XTrain.Size, d32.XTrain.Size);
         for (int i = 0; i < d64.XTrain.Size; i += 1009)
-            Assert.Equal((float)d64.XTrain.Data[i], d32.XTrain.Data[i]);
-        Assert.Equal((float)d64.MeanImage!.Data[7], d32.MeanImage!.Data[7]);
+            Assert.Equal((float)d64.XTrain.Flat(i), d32.XTrain.Flat(i));
+        Assert.Equal((float)d64.MeanImage!.Flat(7), d32.MeanImage!.Flat(7));
     }
 
     [Fact]
@@ -67,8 +67,8 @@ public class PreprocessingTests
         var (train, _) = Cifar10.Load(TestData.Cifar10BinaryDir);
         Assert.Null(data.MeanImage);
         Assert.Null(data.XTest);
-        Assert.Equal(train.Pixels[..(10 * 3072)].Select(b => (float)b), data.XTrain.Data);
-        Assert.Equal(train.Pixels[(10 * 3072)..(15 * 3072)].Select(b => (float)b), data.XVal.Data);
+        Assert.Equal(train.Pixels[..(10 * 3072)].Select(b => (float)b), data.XTrain.AsSpan().ToArray());
+        Assert.Equal(train.Pixels[(10 * 3072)..(15 * 3072)].Select(b => (float)b), data.XVal.AsSpan().ToArray());
     }
 
     [Fact]

@@ -26,7 +26,7 @@ public class ColumnReductionsTests
     {
         var op = (ColumnReduction)opCode;
         var rng = new NumpyRandom(11);
-        float[] a = rng.Randn<float>(rows, Cols).Data, b = rng.Randn<float>(rows, Cols).Data, r = rng.Randn<float>(Cols).Data;
+        float[] a = rng.Randn<float>(rows, Cols).AsSpan().ToArray(), b = rng.Randn<float>(rows, Cols).AsSpan().ToArray(), r = rng.Randn<float>(Cols).AsSpan().ToArray();
         var (want1, want2) = Reference(op, a, b, r, rows);
         foreach (int threads in new[] { 1, 2, 3 })
         {

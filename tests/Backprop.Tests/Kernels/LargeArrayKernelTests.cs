@@ -38,13 +38,13 @@ public class LargeArrayKernelTests
     {
         var x = Randn(1);
         var dout = Randn(2);
-        SameOnAllThreadCounts(() => [.. ReluForward(x).Out.Data, .. ReluBackward(dout, new ReluCache<float>(x)).Data]);
-        var y = ReluForward(x).Out.Data;
-        var dx = ReluBackward(dout, new ReluCache<float>(x)).Data;
+        SameOnAllThreadCounts(() => [.. ReluForward(x).Out.AsSpan(), .. ReluBackward(dout, new ReluCache<float>(x)).AsSpan()]);
+        var y = ReluForward(x).Out.AsSpan();
+        var dx = ReluBackward(dout, new ReluCache<float>(x)).AsSpan();
         for (int i = 0; i < x.Size; i++)
         {
-            Assert.Equal(Math.Max(x.Data[i], 0f), y[i]);
-            Assert.Equal(x.Data[i] > 0 ? dout.Data[i] : 0f, dx[i]);
+            Assert.Equal(Math.Max(x.Flat(i), 0f), y[i]);
+            Assert.Equal(x.Flat(i) > 0 ? dout.Flat(i) : 0f, dx[i]);
         }
     }
 
@@ -55,7 +55,7 @@ public class LargeArrayKernelTests
         // and end them off a vector, on 1, 2 and 3 threads, and in place (dx = dout).
         int length = (int)(Streaming.MinBytes / sizeof(float)) + 1003;
         var rng = new NumpyRandom(12);
-        float[] x = rng.Randn<float>(length + 3).Data, dout = rng.Randn<float>(length + 3).Data;
+        float[] x = rng.Randn<float>(length + 3).AsSpan().ToArray(), dout = rng.Randn<float>(length + 3).AsSpan().ToArray();
         x[7] = float.NaN;
         dout[8] = -0f;
         var want = new float[length];
@@ -76,7 +76,7 @@ public class LargeArrayKernelTests
     {
         var x = Randn(3);
         var sums = new float[D];
-        SameOnAllThreadCounts(() => { Elementwise.SumRows<float>(x.Data, sums, N, D); return [.. sums]; });
+        SameOnAllThreadCounts(() => { Elementwise.SumRows<float>(x.AsSpan(), sums, N, D); return [.. sums]; });
         for (int j = 0; j < D; j += 97)
         {
             // Blocks of 128 rows, each summed in row order, then the block sums in order.
@@ -84,7 +84,7 @@ public class LargeArrayKernelTests
             for (int b = 0; b < N; b += 128)
             {
                 float s = 0;
-                for (int i = b; i < Math.Min(N, b + 128); i++) s += x.Data[i * D + j];
+                for (int i = b; i < Math.Min(N, b + 128); i++) s += x.Flat(i * D + j);
                 total = b == 0 ? s : total + s;
             }
             Assert.Equal(total, sums[j]);
@@ -103,18 +103,18 @@ public class LargeArrayKernelTests
             var p = new BatchNormParam<float>();
             var (outp, cache) = BatchNormForward(x, gamma, beta, p);
             var (dx, dg, db) = BatchNormBackwardAlt(dout, cache);
-            return [.. outp.Data, .. dx.Data, .. dg.Data, .. db.Data, .. p.RunningVar!.Data];
+            return [.. outp.AsSpan(), .. dx.AsSpan(), .. dg.AsSpan(), .. db.AsSpan(), .. p.RunningVar!.AsSpan()];
         }
         SameOnAllThreadCounts(Pass);
         // Column 0 by the textbook formula in double.
         var (o, _) = BatchNormForward(x, gamma, beta, new BatchNormParam<float>());
         double mean = 0, var_ = 0;
-        for (int i = 0; i < N; i++) mean += x.Data[i * D];
+        for (int i = 0; i < N; i++) mean += x.Flat(i * D);
         mean /= N;
-        for (int i = 0; i < N; i++) var_ += Math.Pow(x.Data[i * D] - mean, 2);
+        for (int i = 0; i < N; i++) var_ += Math.Pow(x.Flat(i * D) - mean, 2);
         var_ /= N;
         for (int i = 0; i < N; i += 50)
-            Assert.Equal((x.Data[i * D] - mean) / Math.Sqrt(var_ + 1e-5) * gamma.Data[0] + beta.Data[0], o.Data[i * D], 4);
+            Assert.Equal((x.Flat(i * D) - mean) / Math.Sqrt(var_ + 1e-5) * gamma.Flat(0) + beta.Flat(0), o.Flat(i * D), 4);
     }
 
     [Fact]
@@ -122,14 +122,14 @@ public class LargeArrayKernelTests
     {
         var x = Randn(8);
         var y = new NumpyRandom(9).Randint(D, N);
-        SameOnAllThreadCounts(() => { var (loss, dx) = SoftmaxLoss(x, y); return [(float)loss, .. dx.Data]; });
+        SameOnAllThreadCounts(() => { var (loss, dx) = SoftmaxLoss(x, y); return [(float)loss, .. dx.AsSpan()]; });
         double expected = 0;
         for (int i = 0; i < N; i++)
         {
             double max = double.MinValue, sum = 0;
-            for (int j = 0; j < D; j++) max = Math.Max(max, x.Data[i * D + j]);
-            for (int j = 0; j < D; j++) sum += Math.Exp(x.Data[i * D + j] - max);
-            expected += Math.Log(sum) - (x.Data[i * D + y[i]] - max);
+            for (int j = 0; j < D; j++) max = Math.Max(max, x.Flat(i * D + j));
+            for (int j = 0; j < D; j++) sum += Math.Exp(x.Flat(i * D + j) - max);
+            expected += Math.Log(sum) - (x.Flat(i * D + y[i]) - max);
         }
         Assert.Equal(expected / N, SoftmaxLoss(x, y).Loss, 5);
     }
@@ -143,12 +143,12 @@ public class LargeArrayKernelTests
             var w = new NumpyRandom(11).Randn<double>(N, D);
             var rule = new Adam<double>(learningRate: 1e-2);
             for (int t = 0; t < 3; t++) rule.Step(w, dw);
-            return w.Data;
+            return w.AsSpan().ToArray();
         }
         var one = Run(1, () => Array.ConvertAll(Steps(), v => (float)v));
         Assert.True(one.AsSpan().SequenceEqual(Run(2, () => Array.ConvertAll(Steps(), v => (float)v))));
         var got = Steps();
-        var wRef = new NumpyRandom(11).Randn<double>(N, D).Data;
+        var wRef = new NumpyRandom(11).Randn<double>(N, D).AsSpan();
         var m = new double[wRef.Length];
         var v = new double[wRef.Length];
         for (int t = 1; t <= 3; t++)
@@ -156,11 +156,11 @@ public class LargeArrayKernelTests
             double c1 = 1 / (1 - Math.Pow(0.9, t)), c2 = 1 / (1 - Math.Pow(0.999, t));
             for (int i = 0; i < wRef.Length; i++)
             {
-                m[i] = 0.9 * m[i] + (1 - 0.9) * dw.Data[i];
-                v[i] = 0.999 * v[i] + (1 - 0.999) * dw.Data[i] * dw.Data[i];
+                m[i] = 0.9 * m[i] + (1 - 0.9) * dw.Flat(i);
+                v[i] = 0.999 * v[i] + (1 - 0.999) * dw.Flat(i) * dw.Flat(i);
                 wRef[i] -= 1e-2 * (m[i] * c1) / (Math.Sqrt(v[i] * c2) + 1e-8);
             }
         }
-        Assert.True(wRef.AsSpan().SequenceEqual(got), "Adam differs from the scalar formula");
+        Assert.True(wRef.SequenceEqual(got), "Adam differs from the scalar formula");
     }
 }

@@ -16,7 +16,7 @@ public class DropoutTests
     {
         var rng = new NumpyRandom(231);
         var x = rng.Randn(500, 500);
-        for (int i = 0; i < x.Size; i++) x.Data[i] += 10;
+        for (int i = 0; i < x.Size; i++) x.Flat(i) += 10;
         var (train, _) = DropoutForward(x, new DropoutParam(p, Mode.Train, rng: rng));
         var (test, _) = DropoutForward(x, new DropoutParam(p, Mode.Test));
         double zeros = train.AsSpan().ToArray().Count(v => v == 0) / (double)train.Size;
@@ -32,7 +32,7 @@ public class DropoutTests
         // CS231n Dropout notebook, np.random.seed(231), x = randn(500, 500) + 10, one generator for all three p.
         var rng = new NumpyRandom(231);
         var x = rng.Randn(500, 500);
-        for (int i = 0; i < x.Size; i++) x.Data[i] += 10;
+        for (int i = 0; i < x.Size; i++) x.Flat(i) += 10;
         Assert.Equal(10.000207878477502, x.Mean(), 12);
         (double P, double Mean, double Zeros)[] expected = [(0.25, 10.014059116977283, 0.749784), (0.4, 9.977917658761159, 0.600796), (0.7, 9.987811912159426, 0.30074)];
         foreach (var (p, mean, zeros) in expected)
@@ -48,7 +48,7 @@ public class DropoutTests
     {
         var rng = new NumpyRandom(231);
         var x = rng.Randn(10, 10);
-        for (int i = 0; i < x.Size; i++) x.Data[i] += 10;
+        for (int i = 0; i < x.Size; i++) x.Flat(i) += 10;
         var dout = rng.Randn(10, 10);
         var param = new DropoutParam(0.2, Mode.Train, seed: 123);
         var (_, cache) = DropoutForward(x, param);
@@ -65,7 +65,7 @@ public class DropoutTests
         var param = new DropoutParam(0.5, Mode.Train, seed: 7);
         var a = DropoutForward(x, param).Out.Copy();
         var b = DropoutForward(x, param).Out;
-        Assert.Equal(a.Data, b.Data);
+        Assert.Equal(a.AsSpan(), b.AsSpan());
     }
 
     [Theory]

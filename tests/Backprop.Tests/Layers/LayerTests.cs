@@ -94,7 +94,7 @@ public class LayerTests
         var rng = new NumpyRandom(231);
         int numClasses = 10, numInputs = 50;
         var x = rng.Randn(numInputs, numClasses);
-        for (int i = 0; i < x.Size; i++) x.Data[i] *= 0.001;
+        for (int i = 0; i < x.Size; i++) x.Flat(i) *= 0.001;
         var y = rng.Randint(numClasses, numInputs);
 
         var (svm, dxSvm) = SvmLoss(x, y);

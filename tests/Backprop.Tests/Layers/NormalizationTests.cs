@@ -83,7 +83,7 @@ public class NormalizationTests
     {
         var rng = new NumpyRandom(231);
         var x = rng.Randn(4, 5);
-        for (int i = 0; i < x.Size; i++) x.Data[i] = 5 * x.Data[i] + 12;
+        for (int i = 0; i < x.Size; i++) x.Flat(i) = 5 * x.Flat(i) + 12;
         var gamma = rng.Randn(5);
         var beta = rng.Randn(5);
         var dout = rng.Randn(4, 5);
@@ -108,7 +108,7 @@ public class NormalizationTests
     {
         var rng = new NumpyRandom(231);
         var x = rng.Randn(100, 500);
-        for (int i = 0; i < x.Size; i++) x.Data[i] = 5 * x.Data[i] + 12;
+        for (int i = 0; i < x.Size; i++) x.Flat(i) = 5 * x.Flat(i) + 12;
         var gamma = rng.Randn(500);
         var beta = rng.Randn(500);
         var dout = rng.Randn(100, 500);
@@ -126,7 +126,7 @@ public class NormalizationTests
     {
         var rng = new NumpyRandom(231);
         var x = rng.Randn(4, 5);
-        for (int i = 0; i < x.Size; i++) x.Data[i] = 5 * x.Data[i] + 12;
+        for (int i = 0; i < x.Size; i++) x.Flat(i) = 5 * x.Flat(i) + 12;
         var gamma = rng.Randn(5);
         var beta = rng.Randn(5);
         var dout = rng.Randn(4, 5);

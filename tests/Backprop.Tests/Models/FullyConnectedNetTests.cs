@@ -101,7 +101,7 @@ public class FullyConnectedNetTests
             // b1 and b2 feed batch norm, so their true gradient is 0: compare against the scale of each gradient.
             double scale = g.AsSpan().ToArray().Max(Math.Abs) + 1e-6;
             var g32d = g32[k].Cast<double>();
-            for (int i = 0; i < g.Size; i++) Assert.True(Math.Abs(g.Data[i] - g32d.Data[i]) < 1e-4 * scale + 1e-6, $"{k}[{i}]");
+            for (int i = 0; i < g.Size; i++) Assert.True(Math.Abs(g.Flat(i) - g32d.Flat(i)) < 1e-4 * scale + 1e-6, $"{k}[{i}]");
         }
     }
 

@@ -19,7 +19,7 @@ public class MonolithicTwoLayerNetTests
     {
         var rng = new NumpyRandom(1);
         var x = rng.Randn(NumInputs, InputSize);
-        for (int i = 0; i < x.Size; i++) x.Data[i] *= 10;
+        for (int i = 0; i < x.Size; i++) x.Flat(i) *= 10;
         return (x, [0, 1, 2, 2, 1]);
     }
 
@@ -41,7 +41,7 @@ public class MonolithicTwoLayerNetTests
                 [-0.64417314, -0.18886813, -0.41106892]]);
         var scores = net.Loss(x);
         double diff = 0;
-        for (int i = 0; i < scores.Size; i++) diff += Math.Abs(scores.Data[i] - correct.Data[i]);
+        for (int i = 0; i < scores.Size; i++) diff += Math.Abs(scores.Flat(i) - correct.Flat(i));
         Assert.True(diff < 1e-7, $"difference {diff}");   // "We get < 1e-7"
     }
 

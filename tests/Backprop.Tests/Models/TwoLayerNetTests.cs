@@ -42,7 +42,7 @@ public class TwoLayerNetTests
             [12.05769098, 12.74614105, 13.43459113, 14.1230412, 14.81149128, 15.49994135, 16.18839143],
             [12.58373087, 13.20054771, 13.81736455, 14.43418138, 15.05099822, 15.66781506, 16.2846319]]);
         double diff = 0;
-        for (int i = 0; i < scores.Size; i++) diff += Math.Abs(scores.Data[i] - correct.Data[i]);
+        for (int i = 0; i < scores.Size; i++) diff += Math.Abs(scores.Flat(i) - correct.Flat(i));
         Assert.True(diff < 1e-6, $"Problem with test-time forward pass: {diff}");
     }
 

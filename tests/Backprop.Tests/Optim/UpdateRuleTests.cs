@@ -107,7 +107,7 @@ public class UpdateRuleTests
         var w = NDArray<double>.Vector(1.0, -2.0);
         var rule = new AdaGrad<double>(learningRate: 0.5);
         rule.Step(w, NDArray<double>.Vector(2.0, -4.0));
-        Assert.Equal(NDArray<double>.Vector(4.0, 16.0).Data, rule.State["cache"].Data);
+        Assert.Equal(NDArray<double>.Vector(4.0, 16.0).AsSpan(), rule.State["cache"].AsSpan());
         Assert.Equal(1.0 - 0.5 * 2 / (2 + 1e-8), w[0], 15);
         rule.Step(w, NDArray<double>.Vector(2.0, 0.0));
         Assert.Equal(8.0, rule.State["cache"][0]);
@@ -118,7 +118,7 @@ public class UpdateRuleTests
     {
         var w = NDArray<float>.Vector(1f, 2f);
         new Sgd<float>(0.1).Step(w, NDArray<float>.Vector(10f, -10f));
-        Assert.Equal([0f, 3f], w.Data);
+        Assert.Equal([0f, 3f], w.AsSpan());
     }
 
     [Fact]

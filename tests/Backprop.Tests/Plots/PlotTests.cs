@@ -46,7 +46,7 @@ public class PlotTests
     public void VisualizeGrid_MatchesNotebookLayout()
     {
         var xs = new NDArray<double>(5, 2, 2, 1);
-        for (int i = 0; i < xs.Size; i++) xs.Data[i] = i;
+        for (int i = 0; i < xs.Size; i++) xs.Flat(i) = i;
         var grid = WeightGrid.VisualizeGrid(xs, 255, padding: 1);
         Assert.Equal("(8, 8, 1)", grid.ShapeString);          // G = 3: 2·3 + 1·2
         Assert.Equal(0, grid.At(0, 0, 0));

@@ -69,6 +69,33 @@ public class NDArrayTests
         Assert.Same(b1, ws.Rent<float>(5));
         ws.Reset();
         var smaller = ws.Rent<float>(2, 4);
-        Assert.Same(a1.Data, smaller.Data);                 // a smaller batch reuses the buffer
+        Assert.Same(a1.Buffer, smaller.Buffer);                     // a smaller batch reuses the buffer
+        Assert.Equal(a1.Offset, smaller.Offset);
+    }
+
+    [Theory]
+    [InlineData(4096)]          // 16 KiB of floats: the smallest aligned size
+    [InlineData(100 * 3072)]    // a CIFAR batch
+    [InlineData(4097 * 513)]    // odd, past the large-object threshold
+    public unsafe void LargeArrays_StartOnACacheLine_ViewsAndReusedBuffersToo(int size)
+    {
+        static long Misalignment(NDArray<float> a)
+        {
+            fixed (float* p = a.AsSpan()) return (long)p & 63;
+        }
+        var a = new NDArray<float>(size);
+        Assert.Equal(0, Misalignment(a));
+        Assert.All(a.ToDoubleArray(), v => Assert.Equal(0.0, v));        // zeroed, slack included or not
+        a.Flat(size - 1) = 7f;
+        Assert.Equal(7f, a.AsSpan()[^1]);
+        Assert.Throws<IndexOutOfRangeException>(() => a.Flat(size));
+        Assert.Equal(0, Misalignment(a.Reshape(1, size)));
+        Assert.Equal(0, Misalignment(new NumpyRandom(0).Randn<float>(size)));
+        var ws = new Workspace();
+        ws.Rent<float>(size);
+        ws.Reset();
+        var reused = ws.Rent<float>(size / 2);
+        Assert.Equal(0, Misalignment(reused));
+        Assert.Equal(0, Misalignment(NDArray<double>.Zeros(size).Cast<float>()));
     }
 }

@@ -9,28 +9,28 @@ public class NumpyRandomTests
     public void Randn_Seed42_MatchesNumpy()
     {
         var r = new NumpyRandom(42).Randn(5);
-        Assert.Equal([0.4967141530112327, -0.13826430117118466, 0.6476885381006925, 1.5230298564080254, -0.23415337472333597], r.Data);
+        Assert.Equal([0.4967141530112327, -0.13826430117118466, 0.6476885381006925, 1.5230298564080254, -0.23415337472333597], r.AsSpan());
     }
 
     [Fact]
     public void Randn_Seed0_MatchesNumpy()
     {
         var r = new NumpyRandom(0).Randn(4);
-        Assert.Equal([1.764052345967664, 0.4001572083672233, 0.9787379841057392, 2.240893199201458], r.Data);
+        Assert.Equal([1.764052345967664, 0.4001572083672233, 0.9787379841057392, 2.240893199201458], r.AsSpan());
     }
 
     [Fact]
     public void Randn_MaxSeed_MatchesNumpy()
     {
         var r = new NumpyRandom(4294967295L).Randn(2);
-        Assert.Equal([0.6484086742306527, 0.6693235306338161], r.Data);
+        Assert.Equal([0.6484086742306527, 0.6693235306338161], r.AsSpan());
     }
 
     [Fact]
     public void Rand_Seed0_MatchesNumpy()
     {
         var r = new NumpyRandom(0).Rand(3);
-        Assert.Equal([0.5488135039273248, 0.7151893663724195, 0.6027633760716439], r.Data);
+        Assert.Equal([0.5488135039273248, 0.7151893663724195, 0.6027633760716439], r.AsSpan());
     }
 
     [Fact]
@@ -68,10 +68,10 @@ public class NumpyRandomTests
         var a = new NumpyRandom(7);
         a.Randn(3);                           // odd count: a Gaussian is cached
         var state = a.GetState();
-        var expected = a.Randn(5).Data;
+        var expected = a.Randn(5).AsSpan();
         var b = new NumpyRandom(1);
         b.SetState(state);
-        Assert.Equal(expected, b.Randn(5).Data);
+        Assert.Equal(expected, b.Randn(5).AsSpan());
     }
 
     [Fact]

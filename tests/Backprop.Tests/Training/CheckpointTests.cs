@@ -56,8 +56,8 @@ public class CheckpointTests
 
         Assert.Equal(wholeSolver.LossHistory, resumedSolver.LossHistory);
         Assert.Equal(wholeSolver.ValAccHistory, resumedSolver.ValAccHistory);
-        foreach (var (k, v) in whole.Params) Assert.Equal(v.Data, resumed.Params[k].Data);
-        foreach (var (k, v) in whole.Buffers) Assert.Equal(v.Data, resumed.Buffers[k].Data);
+        foreach (var (k, v) in whole.Params) Assert.Equal(v.AsSpan(), resumed.Params[k].AsSpan());
+        foreach (var (k, v) in whole.Buffers) Assert.Equal(v.AsSpan(), resumed.Buffers[k].AsSpan());
         Assert.Equal(rule, Checkpoint.ReadConfig(path)!.UpdateRule);
     }
 
@@ -99,7 +99,7 @@ public class CheckpointTests
         var copy = new FullyConnectedNet<float>([16, 8], inputDim: 12, numClasses: 3, dropoutKeep: 0.8, normalization: Normalization.BatchNorm, rng: new NumpyRandom(123));
         ModelFile.Load(copy, path);
         var x = Data().XVal;
-        Assert.Equal(model.Loss(x).Data, copy.Loss(x).Data);
+        Assert.Equal(model.Loss(x).AsSpan(), copy.Loss(x).AsSpan());
 
         var wrong = new FullyConnectedNet<float>([16, 9], inputDim: 12, numClasses: 3, normalization: Normalization.BatchNorm);
         Assert.Contains("'W2' has shape (16, 8)", Assert.Throws<InvalidDataException>(() => ModelFile.Load(wrong, path)).Message);

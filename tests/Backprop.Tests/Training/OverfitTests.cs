@@ -15,7 +15,7 @@ public class OverfitTests
     {
         var data = Preprocessing.GetCifar10Data<double>(TestData.Cifar10PythonDir, numTraining: 4000, numValidation: 1000, numTest: 0);
         var x = new NDArray<double>(50, 3, 32, 32);
-        Array.Copy(data.XTrain.Data, x.Data, x.Size);
+        data.XTrain.AsSpan()[..x.Size].CopyTo(x.AsSpan());
         return new Dataset<double>(x, data.YTrain[..50], data.XVal, data.YVal);
     }
 

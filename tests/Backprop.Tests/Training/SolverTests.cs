@@ -72,8 +72,8 @@ public class SolverTests
         var model = new FullyConnectedNet<double>([8], inputDim: 12, numClasses: 3, normalization: Normalization.BatchNorm);
         var solver = new Solver<double>(model, data, Quiet(rule: "adam", lr: 1e-2, epochs: 5));
         solver.Train();
-        foreach (var (k, v) in solver.BestParams) Assert.Equal(v.Data, model.Params[k].Data);
-        foreach (var (k, v) in solver.BestBuffers) Assert.Equal(v.Data, model.Buffers[k].Data);
+        foreach (var (k, v) in solver.BestParams) Assert.Equal(v.AsSpan(), model.Params[k].AsSpan());
+        foreach (var (k, v) in solver.BestBuffers) Assert.Equal(v.AsSpan(), model.Buffers[k].AsSpan());
         Assert.Equal(solver.BestValAcc, solver.CheckAccuracy(data.XVal, data.YVal), 12);
     }
 
@@ -86,7 +86,7 @@ public class SolverTests
             var model = new FullyConnectedNet<double>([10, 10], inputDim: 12, numClasses: 3, dropoutKeep: 0.8, normalization: Normalization.BatchNorm, rng: rng);
             var solver = new Solver<double>(model, Blobs(50), Quiet(rule: "rmsprop", lr: 1e-3), rng);
             solver.Train();
-            return [.. solver.LossHistory, .. solver.ValAccHistory, .. model.Params["W2"].Data];
+            return [.. solver.LossHistory, .. solver.ValAccHistory, .. model.Params["W2"].AsSpan()];
         }
         Assert.Equal(Run(), Run());
     }
@@ -130,7 +130,7 @@ public class SolverTests
         Assert.False(double.IsFinite(solver.LossHistory[^1]));
         Assert.True(e.Iteration < solver.NumIterations);
         // The model holds finite parameters: the best ones, or those from before the diverging step.
-        if (solver.BestParams.Count > 0) foreach (var (k, v) in solver.BestParams) Assert.Equal(v.Data, model.Params[k].Data);
+        if (solver.BestParams.Count > 0) foreach (var (k, v) in solver.BestParams) Assert.Equal(v.AsSpan(), model.Params[k].AsSpan());
     }
 
     [Fact]

@@ -66,7 +66,7 @@ public sealed class TwoLayerNet<T> where T : unmanaged, IFloatingPointIeee754<T>
     private static NDArray<T> Scaled(NDArray<double> w, double std)
     {
         var r = new NDArray<T>(w.ShapeArray());
-        for (int i = 0; i < w.Size; i++) r.Data[i] = T.CreateTruncating(std * w.Data[i]);
+        for (int i = 0; i < w.Size; i++) r.Flat(i) = T.CreateTruncating(std * w.Flat(i));
         return r;
     }
 
