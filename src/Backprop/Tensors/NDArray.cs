@@ -51,9 +51,9 @@ public sealed class NDArray<T> where T : unmanaged, IFloatingPointIeee754<T>
     private static unsafe (T[] Buffer, int Offset) Allocate(int size)
     {
         if (size == 0) return ([], 0);
-        if ((long)size * sizeof(T) < AlignedBytes) return (new T[size], 0);
         int slack = 64 / sizeof(T);
-        var buffer = GC.AllocateArray<T>(checked(size + slack), pinned: true);
+        if ((long)size * sizeof(T) < AlignedBytes || size > Array.MaxLength - slack) return (new T[size], 0);
+        var buffer = GC.AllocateArray<T>(size + slack, pinned: true);
         long address = (long)Unsafe.AsPointer(ref buffer[0]);
         return (buffer, (int)(((64 - (address & 63)) & 63) / sizeof(T)));
     }
