@@ -26,7 +26,7 @@ public static partial class Layer
         if (!Chunks.Parallel((long)n * c))
         {
             double loss = 0;
-            for (int i = 0; i < n; i++) loss += SoftmaxRow(x.AsSpan().Slice(i * c, c), dx.AsSpan().Slice(i * c, c), y[i], n);
+            for (int i = 0; i < n; i++) loss += SoftmaxRow(x.Row(i), dx.Row(i), y[i], n);
             return (loss / n, dx);
         }
         var rowLoss = Alloc.New<double>(ws, n);

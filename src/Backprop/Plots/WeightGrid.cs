@@ -23,11 +23,10 @@ public static class WeightGrid
         int g = (int)Math.Ceiling(Math.Sqrt(n));
         int gh = h * g + padding * (g - 1), gw = w * g + padding * (g - 1);
         var grid = new NDArray<double>(gh, gw, c);
-        int per = h * w * c;
         for (int idx = 0; idx < n; idx++)
         {
             int y0 = idx / g * (h + padding), x0 = idx % g * (w + padding);
-            var img = xs.AsSpan().Slice(idx * per, per);
+            var img = xs.Row(idx);
             double lo = double.PositiveInfinity, hi = double.NegativeInfinity;
             foreach (var v in img) { double d = double.CreateTruncating(v); lo = Math.Min(lo, d); hi = Math.Max(hi, d); }
             double scale = hi > lo ? ubound / (hi - lo) : 0;   // a constant image is drawn black instead of NaN

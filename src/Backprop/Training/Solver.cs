@@ -247,7 +247,7 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
             Rng.FillChoice(n, _sampleIdx);
             for (int i = 0; i < m; i++)
             {
-                xs.AsSpan().Slice(_sampleIdx![i] * d, d).CopyTo(_xSample.Row(i));
+                xs.Row(_sampleIdx![i]).CopyTo(_xSample.Row(i));
                 _ySample![i] = y[_sampleIdx[i]];
             }
             xs = _xSample;
