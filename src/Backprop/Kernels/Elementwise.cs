@@ -110,6 +110,33 @@ public static class Elementwise
             ColumnReductions<T>.Run(ColumnReduction.Products, pa, pb, null, pd, null, rows, cols);
     }
 
+    /// <summary><c>y = x·a + y</c> (product rounded, then the sum: no fused multiply-add), as the L2 term <c>dW += reg·W</c>.</summary>
+    public static unsafe void AddScaled<T>(ReadOnlySpan<T> x, T a, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (x.Length != y.Length) throw new ArgumentException($"AddScaled: x has {x.Length} values, y {y.Length}.");
+        fixed (T* px = x, py = y) AddScaled(px, a, py, x.Length);
+    }
+
+    /// <summary><c>y[i] = x[i]·a + y[i]</c> for i &lt; n: the row form of <see cref="AddScaled{T}(ReadOnlySpan{T}, T, Span{T})"/>, same bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static unsafe void AddScaled<T>(T* x, T a, T* y, long n) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        long i = 0;
+        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
+        {
+            var va = Vector512.Create(a);
+            for (; i <= n - Vector512<T>.Count; i += Vector512<T>.Count)
+                (Vector512.Load(x + i) * va + Vector512.Load(y + i)).Store(y + i);
+        }
+        else if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
+        {
+            var va = Vector256.Create(a);
+            for (; i <= n - Vector256<T>.Count; i += Vector256<T>.Count)
+                (Vector256.Load(x + i) * va + Vector256.Load(y + i)).Store(y + i);
+        }
+        for (; i < n; i++) y[i] = x[i] * a + y[i];
+    }
+
     internal static void CheckMatrix(int length, int dstLength, int rows, int cols)
     {
         if (rows < 0 || cols < 0 || length < (long)rows * cols || dstLength < cols)

@@ -35,23 +35,46 @@ public static class Gemm
         }
     }
 
+    /// <summary>
+    /// op(A)·op(B) handed tile by tile to <paramref name="sink"/> (see <see cref="IGemmTileSink{T}"/>) instead of being
+    /// stored. <paramref name="c"/> (m×n) is scratch: partial sums when K spans several panels, and the whole product,
+    /// passed to the sink in one tile, for the narrow shapes computed transposed. Same values, bit for bit, as
+    /// <see cref="Multiply{T}"/>.
+    /// </summary>
+    internal static unsafe void MultiplyToSink<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int n, int k,
+        bool transA, bool transB, IGemmTileSink<T> sink)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        CheckSizes(a.Length, b.Length, c.Length, m, n, k);
+        fixed (T* pa = a, pb = b, pc = c)
+        {
+            if (n < NarrowColumns && m >= 2 * n)
+            {
+                Run(pb, pa, pc, n, m, k, !transB, !transA, accumulate: false, transposedC: true);
+                sink.Take(pc, n, 0, 0, m, n);
+                return;
+            }
+            Run(pa, pb, pc, m, n, k, transA, transB, accumulate: false, transposedC: false, sink);
+        }
+    }
+
     /// <summary>Outputs narrower than this are computed transposed (see <see cref="Multiply{T}"/>).</summary>
     private const int NarrowColumns = 32;
 
     private static unsafe void Run<T>(T* pa, T* pb, T* pc, int m, int n, int k, bool transA, bool transB,
-        bool accumulate, bool transposedC) where T : unmanaged, IFloatingPointIeee754<T>
+        bool accumulate, bool transposedC, IGemmTileSink<T>? sink = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
         bool simdType = typeof(T) == typeof(float) || typeof(T) == typeof(double);
         // Wide tiles (6×64 float, 6×32 double) load fewer values per FMA; narrow outputs would waste their lanes.
         // The choice depends on the shape only, and both kernels compute each element with the same FMA chain.
         if (simdType && GemmKernel512Wide<T>.IsSupported && n > GemmKernel512<T>.NR)
-            GemmDriver<T, GemmKernel512Wide<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate, transposedC);
+            GemmDriver<T, GemmKernel512Wide<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate, transposedC, sink);
         else if (simdType && GemmKernel512<T>.IsSupported)
-            GemmDriver<T, GemmKernel512<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate, transposedC);
+            GemmDriver<T, GemmKernel512<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate, transposedC, sink);
         else if (simdType && GemmKernel256<T>.IsSupported)
-            GemmDriver<T, GemmKernel256<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate, transposedC);
+            GemmDriver<T, GemmKernel256<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate, transposedC, sink);
         else
-            GemmDriver<T, GemmKernelScalar<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate, transposedC);
+            GemmDriver<T, GemmKernelScalar<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate, transposedC, sink);
     }
 
     internal static void CheckSizes(int aLength, int bLength, int cLength, int m, int n, int k)

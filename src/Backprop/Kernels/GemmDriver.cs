@@ -19,6 +19,8 @@ internal readonly unsafe struct GemmCall<T> where T : unmanaged
     /// <summary>The product computed is Cᵀ: tile element (i, j) goes to C[j·M + i].</summary>
     public bool TransposedC { get; init; }
     public GemmPlan Plan { get; init; }
+    /// <summary>When set, receives each finished tile instead of C (C then only holds partial sums of earlier K panels).</summary>
+    public IGemmTileSink<T>? Sink { get; init; }
 }
 
 /// <summary>
@@ -38,20 +40,25 @@ internal static unsafe class GemmDriver<T, TKernel>
     /// C (m×n, row-major) (+)= op(A)·op(B); pointers pinned by the caller, sizes already checked. With
     /// <paramref name="transposedC"/>, C is stored (n×m) and receives the product transposed.
     /// </summary>
+    /// <remarks>
+    /// With a <paramref name="sink"/> (not with <paramref name="accumulate"/> or <paramref name="transposedC"/>), each
+    /// finished tile goes to the sink instead of C; C is only written when K spans several panels (partial sums).
+    /// </remarks>
     public static void Run(T* a, T* b, T* c, int m, int n, int k, bool transA, bool transB, bool accumulate,
-        bool transposedC = false)
+        bool transposedC = false, IGemmTileSink<T>? sink = null)
     {
         if (m == 0 || n == 0) return;
         if (k == 0)
         {
             if (!accumulate) new Span<T>(c, m * n).Clear();
+            if (sink is not null) sink.Take(c, n, 0, 0, m, n);
             return;
         }
-        var plan = new GemmPlan(m, n, k, TKernel.MR, TKernel.NR, sizeof(T), Parallelism.MaxThreads);
+        var plan = new GemmPlan(m, n, k, TKernel.MR, TKernel.NR, sizeof(T), Parallelism.MaxThreads, rowSweep: sink is not null);
         var call = new GemmCall<T>
         {
             A = a, B = b, C = c, M = m, N = n, K = k,
-            TransA = transA, TransB = transB, Accumulate = accumulate, TransposedC = transposedC, Plan = plan,
+            TransA = transA, TransB = transB, Accumulate = accumulate, TransposedC = transposedC, Plan = plan, Sink = sink,
             PackedA = GemmScratch<T>.ForA((nint)plan.KPanels * plan.MPanels * PanelLength(plan.Kc)),
         };
         if (plan.Serial)
@@ -116,6 +123,11 @@ internal static unsafe class GemmDriver<T, TKernel>
         {
             int p0 = pc * plan.Kc, kc = Math.Min(plan.Kc, s.K - p0);
             bool add = s.Accumulate || pc > 0;
+            if (s.Sink is not null && pc == plan.KPanels - 1)
+            {
+                SweepRowsToSink(in s, p0, kc, add, iStart, iEnd, packedB, edge);
+                continue;
+            }
             for (int iBlock = iStart; iBlock < iEnd; iBlock += plan.RowPanelsPerBlock)
             {
                 int iBlockEnd = Math.Min(iEnd, iBlock + plan.RowPanelsPerBlock);
@@ -152,6 +164,30 @@ internal static unsafe class GemmDriver<T, TKernel>
         }
     }
 
+    /// <summary>
+    /// The last K panel of a product with a sink: row panel by row panel, each across all of N, so the sink's own
+    /// row-major arrays are walked in address order; every B micro-panel is packed on the first row panel.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SweepRowsToSink(in GemmCall<T> s, int p0, int kc, bool add, int iStart, int iEnd, T* packedB, T* edge)
+    {
+        int mr = TKernel.MR, nr = TKernel.NR, n = s.N;
+        for (int ir = iStart; ir < iEnd; ir++)
+        {
+            int i0 = ir * mr, rows = Math.Min(mr, s.M - i0);
+            T* aPanel = PackedAPanel(s, p0, kc, ir);
+            for (int jr = 0; jr < s.Plan.NPanels; jr++)
+            {
+                int j0 = jr * nr, cols = Math.Min(nr, n - j0);
+                T* bPanel = packedB + (nint)jr * kc * nr;
+                if (ir == iStart) GemmPacking.PackB(s.B, n, s.K, s.TransB, j0, p0, kc, nr, bPanel);
+                TKernel.Run(aPanel, bPanel, nr, kc, edge, nr, add: false);
+                if (add) AddInto(edge, nr, s.C + (nint)i0 * n + j0, n, rows, cols);
+                s.Sink!.Take(edge, nr, i0, j0, rows, cols);
+            }
+        }
+    }
+
     /// <summary>Copies (or adds) the valid rows×cols corner of a tile computed into scratch; same rounding as the kernel.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MergeEdge(T* tile, int tileStride, T* c, int ldc, int rows, int cols, bool add)
@@ -163,6 +199,14 @@ internal static unsafe class GemmDriver<T, TKernel>
             else
                 for (int j = 0; j < cols; j++) c[j] = tile[j];
         }
+    }
+
+    /// <summary>tile += c over the valid corner: the last K panel's tile completed with the earlier panels' sums in C.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AddInto(T* tile, int tileStride, T* c, int ldc, int rows, int cols)
+    {
+        for (int r = 0; r < rows; r++, tile += tileStride, c += ldc)
+            for (int j = 0; j < cols; j++) tile[j] = c[j] + tile[j];
     }
 
     /// <summary>As <see cref="MergeEdge"/>, into a C stored transposed: tile (r, j) goes to c[j·ldc + r].</summary>

@@ -33,7 +33,13 @@ internal readonly struct GemmPlan
 
     public int ComputePieces => Strips * RowBlocks;
 
-    public GemmPlan(int m, int n, int k, int mr, int nr, int elementSize, int threads)
+    /// <summary>
+    /// The plan for C (m×n) (+)= op(A)·op(B) on a mr×nr micro-kernel. With <c>rowSweep</c>, C is split by rows only,
+    /// each piece sweeping whole rows of tiles (all of N per A micro-panel): the order an epilogue that streams other
+    /// row-major arrays along C wants (<see cref="IGemmTileSink{T}"/>). Its packed B is all of N at depth Kc, so it
+    /// is meant for short K (a weight gradient's K is the batch).
+    /// </summary>
+    public GemmPlan(int m, int n, int k, int mr, int nr, int elementSize, int threads, bool rowSweep = false)
     {
         KPanels = (k + KcMax - 1) / KcMax;
         Kc = (k + KPanels - 1) / KPanels; // equal panels: K = 1100 gives 550 + 550, not 1024 + 76
@@ -43,14 +49,19 @@ internal readonly struct GemmPlan
 
         Serial = threads <= 1 || 2L * m * n * k < ParallelFlops;
         if (Serial) threads = 1;
+        PackPieces = threads > 1 && (long)m * k >= 16_384 ? Math.Min(KPanels * MPanels, 2 * threads) : 1;
+        if (rowSweep)
+        {
+            Strips = 1;
+            RowBlocks = Math.Min(MPanels, threads);
+            RowPanelsPerBlock = MPanels;
+            return;
+        }
         int maxStripPanels = Math.Max(1, MaxStripColumns / nr);
         int strips = (NPanels + maxStripPanels - 1) / maxStripPanels;
         strips = strips < threads ? Math.Min(NPanels, threads) : Math.Min(NPanels, RoundUp(strips, threads));
         Strips = strips;
         RowBlocks = strips < threads ? Math.Min(MPanels, (threads + strips - 1) / strips) : 1;
-
-        int packUnits = KPanels * MPanels;
-        PackPieces = threads > 1 && (long)m * k >= 16_384 ? Math.Min(packUnits, 2 * threads) : 1;
     }
 
     private static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;

@@ -4,7 +4,7 @@ using Backprop.Tensors;
 
 namespace Backprop.Layers;
 
-/// <summary>What <see cref="Layer.AffineBackward{T}"/> needs from the forward pass: the input and the weights.</summary>
+/// <summary>What <see cref="Layer.AffineBackward{T}(NDArray{T}, AffineCache{T}, Workspace?, bool)"/> needs from the forward pass: the input and the weights.</summary>
 /// <param name="X">The input as given, shape (N, d1, …, dk).</param>
 /// <param name="W">Weights, shape (D, M) with D = d1·…·dk.</param>
 public readonly record struct AffineCache<T>(NDArray<T> X, NDArray<T> W) where T : unmanaged, IFloatingPointIeee754<T>;
@@ -37,6 +37,15 @@ public static partial class Layer
     /// <returns>dx with the shape of x, dw (D, M), db (M,).</returns>
     public static (NDArray<T> Dx, NDArray<T> Dw, NDArray<T> Db) AffineBackward<T>(NDArray<T> dout, AffineCache<T> cache, Workspace? ws = null, bool computeDx = true)
         where T : unmanaged, IFloatingPointIeee754<T>
+        => AffineBackward(dout, cache, ws, computeDx, dwSink: null);
+
+    /// <summary>
+    /// As <see cref="AffineBackward{T}(NDArray{T}, AffineCache{T}, Workspace?, bool)"/>, with dw handed tile by tile
+    /// to <paramref name="dwSink"/> (when not null) instead of stored; the returned Dw then holds scratch. dx is
+    /// computed first, so the sink may update w.
+    /// </summary>
+    internal static (NDArray<T> Dx, NDArray<T> Dw, NDArray<T> Db) AffineBackward<T>(NDArray<T> dout, AffineCache<T> cache, Workspace? ws, bool computeDx, IGemmTileSink<T>? dwSink)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         var (x, w) = cache;
         int n = x.Dim(0), d = w.Dim(0), m = w.Dim(1);
@@ -49,7 +58,8 @@ public static partial class Layer
             Gemm.Multiply<T>(dout.AsSpan(), w.AsSpan(), dx.AsSpan(), n, d, m, transB: true);
         }
         var dw = Alloc.New<T>(ws, d, m);
-        Gemm.Multiply<T>(x.AsSpan(), dout.AsSpan(), dw.AsSpan(), d, m, n, transA: true);
+        if (dwSink is null) Gemm.Multiply<T>(x.AsSpan(), dout.AsSpan(), dw.AsSpan(), d, m, n, transA: true);
+        else Gemm.MultiplyToSink<T>(x.AsSpan(), dout.AsSpan(), dw.AsSpan(), d, m, n, transA: true, transB: false, dwSink);
         var db = Alloc.New<T>(ws, m);
         Elementwise.SumRows<T>(dout.AsSpan(), db.AsSpan(), n, m);
         return (dx, dw, db);

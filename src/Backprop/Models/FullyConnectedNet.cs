@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using Backprop.Kernels;
 using Backprop.Layers;
 using Backprop.Tensors;
 using static Backprop.Layers.Layer;
@@ -145,12 +146,27 @@ public class FullyConnectedNet<T> : IModel<T> where T : unmanaged, IFloatingPoin
     public NDArray<T> Loss(NDArray<T> x, Workspace? ws = null) => Forward(x, Mode.Test, ws);
 
     /// <inheritdoc/>
-    public (double Loss, ParameterSet<T> Grads) Loss(NDArray<T> x, int[] y, Workspace? ws = null)
+    public (double Loss, ParameterSet<T> Grads) Loss(NDArray<T> x, int[] y, Workspace? ws = null) => Loss(x, y, ws, null, null);
+
+    /// <summary>
+    /// As <see cref="Loss(NDArray{T}, int[], Workspace?)"/>, with the update of each weight matrix fused into the
+    /// product that computes its gradient when <paramref name="beginUpdate"/> gives a sink for it (see
+    /// <see cref="UpdateInBackward{T}"/>): those weights are updated on return, their names are added to
+    /// <paramref name="updated"/>, and their entries in Grads hold scratch. Nothing is updated when the loss (data
+    /// and regularisation) is not finite.
+    /// </summary>
+    internal (double Loss, ParameterSet<T> Grads) Loss(NDArray<T> x, int[] y, Workspace? ws, UpdateInBackward<T>? beginUpdate, ISet<string>? updated)
     {
         var scores = Forward(x, Mode.Train, ws);
         var (loss, dscores) = SoftmaxLoss(scores, y, ws);
         var grads = ws is null ? new ParameterSet<T>() : _grads;
         T reg = T.CreateTruncating(Reg);
+        // With reg = 0 the term is 0 (non-finite weights make the scores, hence the loss, non-finite anyway):
+        // skipping it saves a pass over every weight per iteration. Added last layer first, before any update.
+        if (Reg != 0)
+            for (int l = NumLayers - 1; l >= 0; l--)
+                loss += 0.5 * Reg * double.CreateTruncating(TensorPrimitives.SumOfSquares<T>(Params[_w[l]].AsSpan()));
+        if (!double.IsFinite(loss)) beginUpdate = null;
 
         var dh = dscores;
         for (int l = NumLayers - 1; l >= 0; l--)
@@ -171,15 +187,12 @@ public class FullyConnectedNet<T> : IModel<T> where T : unmanaged, IFloatingPoin
                     (da, grads[_gamma[l]], grads[_beta[l]]) = (dn, dg, db);
                 }
             }
-            var (dx, dw, dbias) = AffineBackward(da, _affine[l], ws, computeDx: l > 0);
             var w = Params[_w[l]];
-            // With reg = 0 the term is 0 (non-finite weights make the scores, hence the loss, non-finite anyway):
-            // skipping it saves a pass over every weight per iteration.
-            if (Reg != 0)
-            {
-                loss += 0.5 * Reg * double.CreateTruncating(TensorPrimitives.SumOfSquares<T>(w.AsSpan()));
-                TensorPrimitives.MultiplyAdd(w.AsSpan(), reg, dw.AsSpan(), dw.AsSpan());
-            }
+            // dx is computed from w before the sink, if any, updates w.
+            var sink = beginUpdate?.Invoke(_w[l], w, reg);
+            var (dx, dw, dbias) = AffineBackward(da, _affine[l], ws, computeDx: l > 0, sink);
+            if (sink is not null) updated?.Add(_w[l]);
+            else if (Reg != 0) Elementwise.AddScaled<T>(w.AsSpan(), reg, dw.AsSpan());
             grads[_w[l]] = dw;
             grads[_b[l]] = dbias;
             dh = dx;

@@ -1,4 +1,6 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using Backprop.Kernels;
 using Backprop.Tensors;
 
 namespace Backprop.Optim;
@@ -49,17 +51,44 @@ public sealed class Adam<T> : UpdateRule<T> where T : unmanaged, IFloatingPointI
     {
         var m = Slot("m", like);
         var v = Slot("v", like);
-        TimeStep++;
+        var step = NextStep();
         fixed (T* pw = w, pd = dw, pm = m, pv = v)
+            AdamKernel<T>.Run(step with { W = pw, Dw = pd, M = pm, V = pv, Length = w.Length });
+    }
+
+    private AdamTileSink<T>? _tileSink;
+
+    /// <summary>
+    /// Smallest parameter (bytes) whose step is fused into its gradient's product. Below it w, m, v and dw stay in the
+    /// last-level cache and the separate pass is cheap, while the fused one adds Adam's arithmetic (a square root and
+    /// a division per parameter) to the product's critical path. Measured on the CIFAR net: the first layer alone
+    /// (6 MB) fused, epochs 2% faster; every layer fused, 4% slower. Settable for tests.
+    /// </summary>
+    internal static long MinTiledBytes { get; set; } = 4L << 20;
+
+    /// <inheritdoc/>
+    internal override IGemmTileSink<T>? BeginTiledStep(NDArray<T> w, T reg)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        if (w.Rank != 2) throw new ArgumentException($"{Name}: a tiled step needs a matrix, got shape {w.ShapeString}.", nameof(w));
+        if ((long)w.Size * Unsafe.SizeOf<T>() < MinTiledBytes) return null;
+        var m = SlotArray("m", w);
+        var v = SlotArray("v", w);
+        _tileSink ??= new AdamTileSink<T>();
+        _tileSink.Reset(w, m, v, NextStep(), reg);
+        return _tileSink;
+    }
+
+    /// <summary>Advances t and gives this step's coefficients (operand pointers unset).</summary>
+    private AdamCall<T> NextStep()
+    {
+        TimeStep++;
+        return new AdamCall<T>
         {
-            AdamKernel<T>.Run(new AdamCall<T>
-            {
-                W = pw, Dw = pd, M = pm, V = pv, Length = w.Length,
-                B1 = T.CreateTruncating(Beta1), B2 = T.CreateTruncating(Beta2),
-                Om1 = T.CreateTruncating(1 - Beta1), Om2 = T.CreateTruncating(1 - Beta2),
-                C1 = T.CreateTruncating(1 / (1 - Math.Pow(Beta1, TimeStep))), C2 = T.CreateTruncating(1 / (1 - Math.Pow(Beta2, TimeStep))),
-                Lr = T.CreateTruncating(LearningRate), Eps = T.CreateTruncating(Epsilon),
-            });
-        }
+            B1 = T.CreateTruncating(Beta1), B2 = T.CreateTruncating(Beta2),
+            Om1 = T.CreateTruncating(1 - Beta1), Om2 = T.CreateTruncating(1 - Beta2),
+            C1 = T.CreateTruncating(1 / (1 - Math.Pow(Beta1, TimeStep))), C2 = T.CreateTruncating(1 / (1 - Math.Pow(Beta2, TimeStep))),
+            Lr = T.CreateTruncating(LearningRate), Eps = T.CreateTruncating(Epsilon),
+        };
     }
 }

@@ -45,10 +45,13 @@ internal static unsafe class AdamKernel<T> where T : unmanaged, IFloatingPointIe
         Range(in c, start, n);
     }
 
+    private static void Range(in AdamCall<T> c, long start, long count) =>
+        Row(in c, c.W + start, c.Dw + start, c.M + start, c.V + start, count);
+
+    /// <summary>The update of <paramref name="count"/> consecutive parameters (the pointers in <paramref name="c"/> are not used).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Range(in AdamCall<T> c, long start, long count)
+    public static void Row(in AdamCall<T> c, T* w, T* dw, T* m, T* v, long count)
     {
-        T* w = c.W + start, dw = c.Dw + start, m = c.M + start, v = c.V + start;
         long i = 0;
         if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
         {

@@ -1,4 +1,5 @@
 using System.Numerics;
+using Backprop.Kernels;
 using Backprop.Tensors;
 
 namespace Backprop.Optim;
@@ -60,8 +61,22 @@ public abstract class UpdateRule<T> where T : unmanaged, IFloatingPointIeee754<T
     /// <summary>The rule itself, on spans; <paramref name="like"/> gives the shape for new state arrays.</summary>
     protected abstract void Update(Span<T> w, ReadOnlySpan<T> dw, NDArray<T> like);
 
+    /// <summary>
+    /// Starts a step whose gradient arrives tile by tile while the GEMM computes it (the update fused into the
+    /// product, see <see cref="IGemmTileSink{T}"/>): the rule's step count advances now, and the returned sink updates
+    /// each tile's parameters of <paramref name="w"/> from <c>tile + reg·w</c> exactly as <see cref="Step"/> would from
+    /// the whole gradient, bit for bit. Null when the rule has no tiled form: the caller then computes the gradient
+    /// and calls <see cref="Step"/>. The sink is reused by the next call.
+    /// </summary>
+    /// <param name="w">The parameter, shape (D, M); it must not be read by anything else until the product ends.</param>
+    /// <param name="reg">L2 strength added to the gradient, <c>reg·w</c> (0: none).</param>
+    internal virtual IGemmTileSink<T>? BeginTiledStep(NDArray<T> w, T reg) => null;
+
     /// <summary>The state array <paramref name="name"/>, created as zeros of the parameter's shape on first use.</summary>
-    protected Span<T> Slot(string name, NDArray<T> like)
+    protected Span<T> Slot(string name, NDArray<T> like) => SlotArray(name, like).AsSpan();
+
+    /// <summary>As <see cref="Slot"/>, the array itself.</summary>
+    private protected NDArray<T> SlotArray(string name, NDArray<T> like)
     {
         if (!_state.TryGetValue(name, out var a))
         {
@@ -70,7 +85,7 @@ public abstract class UpdateRule<T> where T : unmanaged, IFloatingPointIeee754<T
         }
         else if (!a.SameShape(like))
             throw new InvalidOperationException($"{Name}: state '{name}' has shape {a.ShapeString} but the parameter has {like.ShapeString}.");
-        return a.AsSpan();
+        return a;
     }
 
     /// <summary>Checks a hyperparameter lies in [0, 1).</summary>

@@ -32,6 +32,9 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
     private readonly NDArray<T> _xTrain, _xVal;
     private readonly NDArray<T> _xBatch;
     private readonly int[] _yBatch, _batchIdx;
+    private readonly FullyConnectedNet<T>? _fusingModel;
+    private readonly UpdateInBackward<T>? _beginUpdate;
+    private readonly HashSet<string> _updatedInBackward = [];
     private NDArray<T>? _xSample;
     private int[]? _ySample, _sampleIdx;
 
@@ -63,6 +66,11 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
         NumIterations = Options.NumEpochs * IterationsPerEpoch;
         LossHistory = new List<double>(NumIterations);
         foreach (var (name, _) in model.Params) UpdateRules[name] = Optim.UpdateRules.Create<T>(Options.UpdateRule, Options.OptimConfig);
+        if (Options.FusedUpdates && model is FullyConnectedNet<T> fcn)
+        {
+            _fusingModel = fcn;
+            _beginUpdate = (name, w, reg) => UpdateRules.TryGetValue(name, out var rule) ? rule.BeginTiledStep(w, reg) : null;
+        }
         _xBatch = new NDArray<T>(Options.BatchSize, model.InputDim);
         _yBatch = new int[Options.BatchSize];
         _batchIdx = new int[Options.BatchSize];
@@ -169,7 +177,10 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
         MinibatchGather<T>.Run(_xTrain.AsSpan(), d, _batchIdx, _xBatch.AsSpan());
         for (int i = 0; i < _batchIdx.Length; i++) _yBatch[i] = Data.YTrain[_batchIdx[i]];
         _trainWs.Reset();
-        var (loss, grads) = Model.Loss(_xBatch, _yBatch, _trainWs);
+        _updatedInBackward.Clear();
+        var (loss, grads) = _fusingModel is null
+            ? Model.Loss(_xBatch, _yBatch, _trainWs)
+            : _fusingModel.Loss(_xBatch, _yBatch, _trainWs, _beginUpdate, _updatedInBackward);
         Iteration++;
         LossHistory.Add(loss);
         if (!double.IsFinite(loss))
@@ -180,6 +191,7 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
         foreach (var (name, w) in Model.Params)
         {
+            if (_updatedInBackward.Contains(name)) continue;
             if (!grads.TryGetValue(name, out var dw)) throw new InvalidOperationException($"The model returned no gradient for parameter '{name}'.");
             if (!UpdateRules.TryGetValue(name, out var rule))
                 throw new InvalidOperationException($"Parameter '{name}' appeared after the Solver was created; create the Solver after the model is complete.");

@@ -16,6 +16,15 @@ public sealed record SolverOptions
     /// <summary>Every learning rate is multiplied by this after each epoch; default 1.</summary>
     public double LrDecay { get; init; } = 1.0;
 
+    /// <summary>
+    /// Update large weight matrices while their gradients are computed, when the model and the rule can (a
+    /// <see cref="Models.FullyConnectedNet{T}"/> with Adam, matrices of 4 MiB and more, such as the CIFAR net's first
+    /// layer): the gradient is applied tile by tile as the backward product produces it, so it never goes to memory.
+    /// The same parameters, bit for bit, as the separate update; default true. Not in the notebooks (an addition of
+    /// this library).
+    /// </summary>
+    public bool FusedUpdates { get; init; } = true;
+
     /// <summary>Minibatch size; default 100.</summary>
     public int BatchSize { get; init; } = 100;
 

@@ -169,6 +169,57 @@ public class GemmTests
         }
     }
 
+    /// <summary>Writes each tile it takes into a matrix and counts how often each element arrives (tiles come on several threads).</summary>
+    private sealed unsafe class RecordingSink<T>(int m, int n) : IGemmTileSink<T> where T : unmanaged
+    {
+        public readonly T[] C = new T[m * n];
+        public readonly int[] Visits = new int[m * n];
+
+        public void Take(T* tile, int stride, int row0, int col0, int rows, int cols)
+        {
+            Assert.InRange(row0 + rows, 1, m);
+            Assert.InRange(col0 + cols, 1, n);
+            for (int r = 0; r < rows; r++)
+            for (int j = 0; j < cols; j++)
+            {
+                int at = (row0 + r) * n + col0 + j;
+                C[at] = tile[r * stride + j];
+                Interlocked.Increment(ref Visits[at]);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(3072, 500, 100)]  // dW of a CIFAR net's first layer
+    [InlineData(500, 10, 100)]    // narrow: computed transposed, handed over whole
+    [InlineData(97, 130, 1100)]   // K in two panels: the last one completes C's partial sums
+    [InlineData(13, 33, 7)]       // edge tiles both ways, too small to split over threads
+    [InlineData(7, 5, 0)]         // K = 0: zeros
+    public void Sink_TakesEveryElementOnce_WithTheStoredProductsBits(int m, int n, int k)
+    {
+        int saved = Parallelism.MaxThreads;
+        try
+        {
+            foreach (int threads in new[] { 1, 2, 3 })
+            foreach (var (ta, tb) in Layouts)
+            {
+                Parallelism.MaxThreads = threads;
+                var a = GemmReference.Random<float>(m * k, 1);
+                var b = GemmReference.Random<float>(k * n, 2);
+                var stored = new float[m * n];
+                Gemm.Multiply<float>(a, b, stored, m, n, k, ta, tb);
+                var sink = new RecordingSink<float>(m, n);
+                Gemm.MultiplyToSink<float>(a, b, new float[m * n], m, n, k, ta, tb, sink);
+                Assert.All(sink.Visits, v => Assert.Equal(1, v));
+                Assert.Equal(stored, sink.C);
+            }
+        }
+        finally
+        {
+            Parallelism.MaxThreads = saved;
+        }
+    }
+
     [Fact]
     public void SteadyState_AllocatesNothing()
     {

@@ -1,3 +1,4 @@
+using Backprop.Kernels;
 using Backprop.Optim;
 using Backprop.Tensors;
 using static Backprop.Checks.GradientCheck;
@@ -69,6 +70,56 @@ public class UpdateRuleTests
             [0.82883269, 0.84469141, 0.86060554, 0.87657507, 0.8926]]);
         Assert.InRange(RelError(expectedNextW, w), 0, 1e-7);                         // notebook: 9.52e-08
         Assert.InRange(RelError(expectedCache, rule.State["cache"]), 0, 1e-8);       // notebook: 2.65e-09
+    }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(0.3)]
+    public void Adam_TiledStep_IsStep_BitForBit(double reg)
+    {
+        // dW = Xᵀ·dout as the affine layer computes it, handed tile by tile to the update instead of stored.
+        const int n = 20, d = 70, m = 45;
+        var rng = new NumpyRandom(3);
+        var x = rng.Randn<float>(n, d);
+        var dout = rng.Randn<float>(n, m);
+        var w0 = rng.Randn<float>(d, m);
+        var (whole, tiled) = (new Adam<float>(1e-2), new Adam<float>(1e-2));
+        var (wWhole, wTiled) = (w0.Copy(), w0.Copy());
+        Assert.Null(tiled.BeginTiledStep(wTiled, 0f));   // 12 KB: below the size worth fusing, declined
+        Assert.Equal(0, tiled.TimeStep);
+        long saved = Adam<float>.MinTiledBytes;
+        Adam<float>.MinTiledBytes = 0;
+        try
+        {
+        for (int step = 0; step < 3; step++)
+        {
+            var dw = new NDArray<float>(d, m);
+            Gemm.Multiply<float>(x.AsSpan(), dout.AsSpan(), dw.AsSpan(), d, m, n, transA: true);
+            Elementwise.AddScaled<float>(wWhole.AsSpan(), (float)reg, dw.AsSpan());
+            whole.Step(wWhole, dw);
+            var sink = tiled.BeginTiledStep(wTiled, (float)reg);
+            Assert.NotNull(sink);
+            Gemm.MultiplyToSink<float>(x.AsSpan(), dout.AsSpan(), new float[d * m], d, m, n, true, false, sink);
+        }
+        }
+        finally
+        {
+            Adam<float>.MinTiledBytes = saved;
+        }
+        Assert.Equal(3, tiled.TimeStep);
+        Assert.Equal(wWhole.AsSpan(), wTiled.AsSpan());
+        Assert.Equal(whole.State["m"].AsSpan(), tiled.State["m"].AsSpan());
+        Assert.Equal(whole.State["v"].AsSpan(), tiled.State["v"].AsSpan());
+        Assert.NotEqual(w0.AsSpan().ToArray(), wTiled.AsSpan().ToArray());
+    }
+
+    [Fact]
+    public void RulesWithoutATiledForm_DeclineIt()
+    {
+        var w = new NDArray<double>(4, 5);
+        foreach (var name in new[] { "sgd", "sgd_momentum", "sgd_nesterov_momentum", "rmsprop", "adagrad" })
+            Assert.Null(UpdateRules.Create<double>(name, new Dictionary<string, double>()).BeginTiledStep(w, 0.0));
+        Assert.Contains("needs a matrix", Assert.Throws<ArgumentException>(() => new Adam<double>().BeginTiledStep(new NDArray<double>(5), 0.0)).Message);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using Backprop.Data;
 using Backprop.Models;
+using Backprop.Optim;
 using Backprop.Tensors;
 using Backprop.Training;
 
@@ -114,6 +115,61 @@ public class SolverTests
         var resumed = Run(7);
         Assert.Equal(whole.Losses, resumed.Losses);
         Assert.Equal(whole.W, resumed.W);
+    }
+
+    [Fact]
+    public void FusedUpdates_GiveTheSameTraining_BitForBit()
+    {
+        // Adam applied to each weight matrix inside its gradient's product must change nothing: wide and narrow
+        // weights (W3 is 40 × 3, computed transposed), L2, batch norm and dropout all in play.
+        (double[] Losses, double[] Acc, Dictionary<string, float[]> Params) Run(bool fused)
+        {
+            var rng = new NumpyRandom(21);
+            var model = new FullyConnectedNet<float>([70, 40], inputDim: 12, numClasses: 3, reg: 0.05, dropoutKeep: 0.9,
+                normalization: Normalization.BatchNorm, rng: rng);
+            var solver = new Solver<float>(model, Blobs(120).Map(), Quiet(rule: "adam", lr: 1e-2, epochs: 3) with { FusedUpdates = fused }, rng);
+            solver.Train();
+            return ([.. solver.LossHistory], [.. solver.ValAccHistory], model.Params.ToDictionary(p => p.Key, p => p.Value.AsSpan().ToArray()));
+        }
+        long saved = Adam<float>.MinTiledBytes;
+        Adam<float>.MinTiledBytes = 0;   // fuse every weight matrix, however small
+        (double[] Losses, double[] Acc, Dictionary<string, float[]> Params) separate, fused;
+        try
+        {
+            separate = Run(fused: false);
+            fused = Run(fused: true);
+        }
+        finally
+        {
+            Adam<float>.MinTiledBytes = saved;
+        }
+        Assert.Equal(separate.Losses, fused.Losses);
+        Assert.Equal(separate.Acc, fused.Acc);
+        Assert.Equal(separate.Params.Keys, fused.Params.Keys);
+        foreach (var (name, values) in separate.Params) Assert.Equal(values, fused.Params[name]);
+    }
+
+    [Fact]
+    public void FusedAdam_DivergingStep_UpdatesNothing()
+    {
+        // The fused update runs inside the backward pass; a non-finite loss must still leave every parameter as it was.
+        var data = Blobs(60);
+        var model = new FullyConnectedNet<double>([20], inputDim: 12, numClasses: 3, weightScale: 1.0);
+        var solver = new Solver<double>(model, data, Quiet(rule: "adam", lr: 1e-2, epochs: 2));
+        model.Params["W1"].AsSpan()[0] = double.PositiveInfinity;
+        var before = model.Params.ToDictionary(p => p.Key, p => p.Value.AsSpan().ToArray());
+        long saved = Adam<double>.MinTiledBytes;
+        Adam<double>.MinTiledBytes = 0;
+        try
+        {
+            Assert.Throws<TrainingDivergedException>(() => solver.Step());
+        }
+        finally
+        {
+            Adam<double>.MinTiledBytes = saved;
+        }
+        foreach (var (name, values) in before) Assert.Equal(values, model.Params[name].AsSpan().ToArray());
+        Assert.Equal(0, ((Adam<double>)solver.UpdateRules["W1"]).TimeStep);
     }
 
     [Fact]
