@@ -77,28 +77,41 @@ public static class Preprocessing
     /// numTraining + numValidation) of <paramref name="train"/>, test [0, numTest) of <paramref name="test"/>, and (when
     /// <paramref name="subtractMean"/>) the training mean image subtracted from all three.
     /// </summary>
+    /// <param name="validationFromTest">
+    /// Take the validation images from the test set instead, [0, numValidation) of <paramref name="test"/>, and the test
+    /// images after them, so every training image can be trained on (Fashion-MNIST's 60,000, as PyTorch users train it).
+    /// </param>
     /// <exception cref="ArgumentException">More images are asked for than the sets hold.</exception>
     public static Dataset<T> Split<T>(ImageSet train, ImageSet test, int numTraining, int numValidation, int numTest,
-        bool subtractMean = true, string name = "data", IReadOnlyList<string>? classNames = null, int numClasses = 10, string? source = null)
+        bool subtractMean = true, string name = "data", IReadOnlyList<string>? classNames = null, int numClasses = 10, string? source = null,
+        bool validationFromTest = false)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(test);
         CheckCounts(numTraining, numValidation, numTest);
         string from = source is null ? "" : $" in '{source}'";
-        if ((long)numTraining + numValidation > train.Count)
-            throw new ArgumentException($"{name}: asked for {numTraining} training + {numValidation} validation = {(long)numTraining + numValidation} training images, but the training set{from} holds {train.Count}.");
-        if (numTest > test.Count)
-            throw new ArgumentException($"{name}: asked for {numTest} test images, but the test set{from} holds {test.Count}.");
+        long fromTrain = validationFromTest ? numTraining : (long)numTraining + numValidation;
+        long fromTest = validationFromTest ? (long)numValidation + numTest : numTest;
+        if (fromTrain > train.Count)
+            throw new ArgumentException(validationFromTest
+                ? $"{name}: asked for {numTraining} training images, but the training set{from} holds {train.Count}."
+                : $"{name}: asked for {numTraining} training + {numValidation} validation = {fromTrain} training images, but the training set{from} holds {train.Count}.");
+        if (fromTest > test.Count)
+            throw new ArgumentException(validationFromTest
+                ? $"{name}: asked for {numValidation} validation + {numTest} test = {fromTest} test images, but the test set{from} holds {test.Count}."
+                : $"{name}: asked for {numTest} test images, but the test set{from} holds {test.Count}.");
 
         double[]? mean = subtractMean ? MeanImage(train, numTraining) : null;
+        var (valSet, valStart) = validationFromTest ? (test, 0) : (train, numTraining);
+        int testStart = validationFromTest ? numValidation : 0;
         var xTrain = Images<T>(train, 0, numTraining, mean);
-        var xVal = Images<T>(train, numTraining, numValidation, mean);
-        var xTest = numTest > 0 ? Images<T>(test, 0, numTest, mean) : null;
+        var xVal = Images<T>(valSet, valStart, numValidation, mean);
+        var xTest = numTest > 0 ? Images<T>(test, testStart, numTest, mean) : null;
         var data = new Dataset<T>(
             xTrain, train.LabelRange(0, numTraining),
-            xVal, train.LabelRange(numTraining, numValidation),
-            xTest, numTest > 0 ? test.LabelRange(0, numTest) : null,
+            xVal, valSet.LabelRange(valStart, numValidation),
+            xTest, numTest > 0 ? test.LabelRange(testStart, numTest) : null,
             numClasses, name)
         {
             ClassNames = classNames,

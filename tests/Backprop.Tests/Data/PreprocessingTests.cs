@@ -83,4 +83,28 @@ public class PreprocessingTests
         Assert.Contains("holds 1000", t.Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => Preprocessing.GetCifar10Data<float>(TestData.Cifar10BinaryDir, 0, 1000, 1000));
     }
+
+    [Fact]
+    public void ValidationFromTheTestSetLeavesTheWholeTrainingSetToTrainOn()
+    {
+        var (train, test) = Cifar10.Load(TestData.Cifar10BinaryDir);
+        var data = Preprocessing.Split<float>(train, test, train.Count, 300, 200, name: "CIFAR-10", validationFromTest: true);
+        Assert.Equal([5000, 3, 32, 32], data.XTrain.ShapeArray());
+        Assert.Equal([300, 3, 32, 32], data.XVal.ShapeArray());
+        Assert.Equal([200, 3, 32, 32], data.XTest!.ShapeArray());
+        // Validation is test [0, 300), test is [300, 500); the mean is the training set's alone.
+        Assert.Equal(test.Labels[..300], data.YVal);
+        Assert.Equal(test.Labels[300..500], data.YTest);
+        Assert.Equal(train.Labels, data.YTrain);
+        var mean = Preprocessing.MeanImage(train, train.Count);
+        Assert.Equal((float)(test.Pixels[5] - mean[5]), data.XVal.Flat(5));
+        Assert.Equal((float)(test.Pixels[300 * 3072 + 7] - mean[7]), data.XTest!.Flat(7));
+        Assert.Equal((float)(train.Pixels[4999 * 3072 + 3071] - mean[3071]), data.XTrain.Flat(4999 * 3072 + 3071));
+
+        var e = Assert.Throws<ArgumentException>(() => Preprocessing.Split<float>(train, test, 5000, 900, 101, name: "CIFAR-10", validationFromTest: true));
+        Assert.Contains("asked for 900 validation + 101 test = 1001 test images", e.Message);
+        Assert.Contains("holds 1000", e.Message);
+        var t = Assert.Throws<ArgumentException>(() => Preprocessing.Split<float>(train, test, 5001, 10, 0, name: "CIFAR-10", validationFromTest: true));
+        Assert.Contains("asked for 5001 training images", t.Message);
+    }
 }
