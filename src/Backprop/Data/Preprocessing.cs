@@ -75,12 +75,10 @@ public static class Preprocessing
     /// <summary>
     /// Splits loaded images as <c>get_CIFAR10_data</c> does: training [0, numTraining), validation [numTraining,
     /// numTraining + numValidation) of <paramref name="train"/>, test [0, numTest) of <paramref name="test"/>, and (when
-    /// <paramref name="subtractMean"/>) the training mean image subtracted from all three.
+    /// <paramref name="subtractMean"/>) the training mean image subtracted from all three. With
+    /// <paramref name="validationFromTest"/>, validation is [0, numValidation) of <paramref name="test"/> and the test
+    /// images follow it, so every training image can be trained on (Fashion-MNIST's 60,000, as PyTorch users train it).
     /// </summary>
-    /// <param name="validationFromTest">
-    /// Take the validation images from the test set instead, [0, numValidation) of <paramref name="test"/>, and the test
-    /// images after them, so every training image can be trained on (Fashion-MNIST's 60,000, as PyTorch users train it).
-    /// </param>
     /// <exception cref="ArgumentException">More images are asked for than the sets hold.</exception>
     public static Dataset<T> Split<T>(ImageSet train, ImageSet test, int numTraining, int numValidation, int numTest,
         bool subtractMean = true, string name = "data", IReadOnlyList<string>? classNames = null, int numClasses = 10, string? source = null,
