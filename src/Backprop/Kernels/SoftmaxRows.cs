@@ -7,7 +7,8 @@ namespace Backprop.Kernels;
 
 /// <summary>
 /// The float32 softmax-loss row on 512-bit vectors: the row's maximum (one read from memory), then one pass writing
-/// exp(x − max), then its sum and the scaling in place while the row is in L1. exp is computed once per element in float
+/// exp(x − max) and summing it (two vector accumulators, two vectors per trip: the JIT keeps both in registers), then
+/// the scaling in place while the row is in L1. exp is computed once per element in float
 /// (Cody–Waite reduction, Cephes' polynomial by Estrin's scheme for a short dependency chain, and <c>vscalefps</c> for
 /// the 2ⁿ factor, which also rounds results below float's normal range correctly; within 3 ulp), where
 /// <see cref="TensorPrimitives.Exp{T}(ReadOnlySpan{T}, Span{T})"/> widens float to double and made the loss exp-bound.
@@ -40,18 +41,33 @@ internal static unsafe class SoftmaxRows
         int j = 0;
         // While exp keeps the cores busy, the next row is fetched (prefetches never fault past the array's end), so
         // the next row's max pass reads from cache instead of waiting on memory.
-        for (; j <= c - Vector512<float>.Count; j += Vector512<float>.Count)
+        var acc0 = Vector512<float>.Zero;
+        var acc1 = Vector512<float>.Zero;
+        for (; j <= c - 2 * Vector512<float>.Count; j += 2 * Vector512<float>.Count)
         {
             Simd.Prefetch(row + c + j);
-            Exp(Vector512.Load(row + j) - vmax).Store(p + j);
+            Simd.Prefetch(row + c + j + Vector512<float>.Count);
+            var e0 = Exp(Vector512.Load(row + j) - vmax);
+            var e1 = Exp(Vector512.Load(row + j + Vector512<float>.Count) - vmax);
+            e0.Store(p + j);
+            e1.Store(p + j + Vector512<float>.Count);
+            acc0 += e0;
+            acc1 += e1;
+        }
+        for (; j <= c - Vector512<float>.Count; j += Vector512<float>.Count)
+        {
+            var e0 = Exp(Vector512.Load(row + j) - vmax);
+            e0.Store(p + j);
+            acc0 += e0;
         }
         if (j < c)
         {
             var tail = Vector512.LessThan(Vector512.Create(j) + Vector512<int>.Indices, Vector512.Create(c)).AsSingle();
-            Avx512F.MaskStore(p + j, tail, Exp(Avx512F.MaskLoad(row + j, tail, Vector512.Create(float.NegativeInfinity)) - vmax));
+            var e = Exp(Avx512F.MaskLoad(row + j, tail, Vector512.Create(float.NegativeInfinity)) - vmax);
+            Avx512F.MaskStore(p + j, tail, e);
+            acc1 += e;
         }
-        // Summed after the pass from L1: an accumulator inside the exp loop was kept on the stack by the JIT.
-        double sum = TensorPrimitives.Sum(new ReadOnlySpan<float>(p, c));
+        double sum = Vector512.Sum(acc0 + acc1);
         double loss = Math.Log(sum) - (double)(row[label] - max);
         TensorPrimitives.Multiply(new ReadOnlySpan<float>(p, c), (float)(1.0 / (sum * n)), new Span<float>(p, c));
         p[label] -= 1f / n;

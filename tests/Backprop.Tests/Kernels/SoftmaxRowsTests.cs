@@ -48,14 +48,17 @@ public class SoftmaxRowsTests
         }
     }
 
-    [Fact]
-    public void SoftmaxLoss_Float32MatchesFloat64()
+    [Theory]
+    [InlineData(10)]  // the masked tail alone
+    [InlineData(37)]  // two vectors per trip, then the tail
+    [InlineData(48)]  // two vectors per trip, then one vector
+    [InlineData(61)]  // every part of the row loop
+    public void SoftmaxLoss_Float32MatchesFloat64(int classes)
     {
-        // Rows of 37 classes: a vector body and a scalar tail.
-        var x64 = new NumpyRandom(4).Randn<double>(50, 37);
+        var x64 = new NumpyRandom(4).Randn<double>(50, classes);
         for (int i = 0; i < x64.Size; i++) x64.Flat(i) *= 5;
-        var y = new NumpyRandom(5).Randint(37, 50);
-        var x32 = new NDArray<float>(50, 37);
+        var y = new NumpyRandom(5).Randint(classes, 50);
+        var x32 = new NDArray<float>(50, classes);
         for (int i = 0; i < x64.Size; i++) x32.Flat(i) = (float)x64.Flat(i);
         var (l64, d64) = Layer.SoftmaxLoss(x64, y);
         var (l32, d32) = Layer.SoftmaxLoss(x32, y);
