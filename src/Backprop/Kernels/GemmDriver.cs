@@ -54,7 +54,8 @@ internal static unsafe class GemmDriver<T, TKernel>
             if (sink is not null) sink.Take(c, n, 0, 0, m, n);
             return;
         }
-        var plan = new GemmPlan(m, n, k, TKernel.MR, TKernel.NR, sizeof(T), Parallelism.MaxThreads, rowSweep: sink is not null);
+        bool rowSweep = sink is not null || (!transposedC && k <= GemmPlan.RowSweepMaxK);
+        var plan = new GemmPlan(m, n, k, TKernel.MR, TKernel.NR, sizeof(T), Parallelism.MaxThreads, rowSweep);
         var call = new GemmCall<T>
         {
             A = a, B = b, C = c, M = m, N = n, K = k,
@@ -123,9 +124,9 @@ internal static unsafe class GemmDriver<T, TKernel>
         {
             int p0 = pc * plan.Kc, kc = Math.Min(plan.Kc, s.K - p0);
             bool add = s.Accumulate || pc > 0;
-            if (s.Sink is not null && pc == plan.KPanels - 1)
+            if (plan.RowSweep && (s.Sink is null || pc == plan.KPanels - 1))
             {
-                SweepRowsToSink(in s, p0, kc, add, iStart, iEnd, packedB, edge);
+                SweepRows(in s, p0, kc, add, iStart, iEnd, packedB, edge);
                 continue;
             }
             for (int iBlock = iStart; iBlock < iEnd; iBlock += plan.RowPanelsPerBlock)
@@ -165,11 +166,12 @@ internal static unsafe class GemmDriver<T, TKernel>
     }
 
     /// <summary>
-    /// The last K panel of a product with a sink: row panel by row panel, each across all of N, so the sink's own
-    /// row-major arrays are walked in address order; every B micro-panel is packed on the first row panel.
+    /// A K panel row panel by row panel, each across all of N, so C (or the sink's own row-major arrays) is walked in
+    /// address order; every B micro-panel is packed on the first row panel. With a sink, this is the last K panel and
+    /// each finished tile goes to the sink (completed with the earlier panels' sums held in C).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SweepRowsToSink(in GemmCall<T> s, int p0, int kc, bool add, int iStart, int iEnd, T* packedB, T* edge)
+    private static void SweepRows(in GemmCall<T> s, int p0, int kc, bool add, int iStart, int iEnd, T* packedB, T* edge)
     {
         int mr = TKernel.MR, nr = TKernel.NR, n = s.N;
         for (int ir = iStart; ir < iEnd; ir++)
@@ -180,10 +182,21 @@ internal static unsafe class GemmDriver<T, TKernel>
             {
                 int j0 = jr * nr, cols = Math.Min(nr, n - j0);
                 T* bPanel = packedB + (nint)jr * kc * nr;
+                T* cTile = s.C + (nint)i0 * n + j0;
                 if (ir == iStart) GemmPacking.PackB(s.B, n, s.K, s.TransB, j0, p0, kc, nr, bPanel);
+                if (s.Sink is null && rows == mr && cols == nr)
+                {
+                    TKernel.Run(aPanel, bPanel, nr, kc, cTile, n, add);
+                    continue;
+                }
                 TKernel.Run(aPanel, bPanel, nr, kc, edge, nr, add: false);
-                if (add) AddInto(edge, nr, s.C + (nint)i0 * n + j0, n, rows, cols);
-                s.Sink!.Take(edge, nr, i0, j0, rows, cols);
+                if (s.Sink is null)
+                {
+                    MergeEdge(edge, nr, cTile, n, rows, cols, add);
+                    continue;
+                }
+                if (add) AddInto(edge, nr, cTile, n, rows, cols);
+                s.Sink.Take(edge, nr, i0, j0, rows, cols);
             }
         }
     }

@@ -14,6 +14,11 @@ internal readonly struct GemmPlan
     private const int MaxStripColumns = 256;
     /// <summary>Below this many flops, waking a worker costs more than it saves.</summary>
     private const long ParallelFlops = 2L << 20;
+    /// <summary>
+    /// Products this shallow sweep C by rows (a weight gradient's K is the batch): each tile is short work, and
+    /// column strips would store C down the columns, lines shared between neighbouring strips fetched twice.
+    /// </summary>
+    internal static int RowSweepMaxK = 256;
 
     /// <summary>K is summed in KPanels panels of depth Kc (the last may be shorter), in order.</summary>
     public int KPanels { get; }
@@ -26,6 +31,8 @@ internal readonly struct GemmPlan
     /// <summary>Compute pieces: Strips column strips × RowBlocks row blocks (rows split only when columns are too few).</summary>
     public int Strips { get; }
     public int RowBlocks { get; }
+    /// <summary>Pieces sweep whole rows of tiles (<see cref="RowSweepMaxK"/>, or a sink).</summary>
+    public bool RowSweep { get; }
     /// <summary>Pieces of the A-packing phase.</summary>
     public int PackPieces { get; }
     /// <summary>Too little work to split over threads: run every piece on the calling thread.</summary>
@@ -52,6 +59,7 @@ internal readonly struct GemmPlan
         PackPieces = threads > 1 && (long)m * k >= 16_384 ? Math.Min(KPanels * MPanels, 2 * threads) : 1;
         if (rowSweep)
         {
+            RowSweep = true;
             Strips = 1;
             RowBlocks = Math.Min(MPanels, threads);
             RowPanelsPerBlock = MPanels;

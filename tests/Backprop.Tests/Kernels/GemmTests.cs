@@ -126,6 +126,46 @@ public class GemmTests
     }
 
     [Fact]
+    public unsafe void ShallowProducts_SweptByRows_GiveTheColumnStripsBits()
+    {
+        // K up to RowSweepMaxK sweeps C row panel by row panel; the column strips must give every element the same bits.
+        int saved = GemmPlan.RowSweepMaxK, threads = Parallelism.MaxThreads;
+        try
+        {
+            foreach (var (m, n, k) in new[] { (3072, 500, 100), (131, 300, 97), (62, 31, 3), (100, 500, 10) })
+            foreach (var (ta, tb) in Layouts)
+            foreach (bool accumulate in new[] { false, true })
+            foreach (int t in new[] { 1, 2, 3 })
+            {
+                Parallelism.MaxThreads = t;
+                var a = GemmReference.Random<float>(m * k, 1);
+                var b = GemmReference.Random<float>(k * n, 2);
+                var swept = GemmReference.Random<float>(m * n, 3);
+                var strips = (float[])swept.Clone();
+                fixed (float* pa = a, pb = b, ps = swept, pc = strips)
+                {
+                    GemmPlan.RowSweepMaxK = 256;
+                    Product(pa, pb, ps, m, n, k, ta, tb, accumulate);
+                    GemmPlan.RowSweepMaxK = 0;
+                    Product(pa, pb, pc, m, n, k, ta, tb, accumulate);
+                }
+                Assert.Equal(strips, swept);
+            }
+        }
+        finally
+        {
+            GemmPlan.RowSweepMaxK = saved;
+            Parallelism.MaxThreads = threads;
+        }
+
+        static void Product(float* a, float* b, float* c, int m, int n, int k, bool ta, bool tb, bool accumulate)
+        {
+            if (GemmKernel512Wide<float>.IsSupported) GemmDriver<float, GemmKernel512Wide<float>>.Run(a, b, c, m, n, k, ta, tb, accumulate);
+            else GemmDriver<float, GemmKernelScalar<float>>.Run(a, b, c, m, n, k, ta, tb, accumulate);
+        }
+    }
+
+    [Fact]
     public unsafe void BitIdentical_WhicheverAvx512KernelRuns()
     {
         // The 12-row and the wide kernel are picked by n; each element must come out the same from either.
