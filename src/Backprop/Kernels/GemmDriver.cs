@@ -27,7 +27,8 @@ internal readonly unsafe struct GemmCall<T> where T : unmanaged
 /// Blocked GEMM around a micro-kernel (GotoBLAS/BLIS loops). Phase 1 packs all of op(A) once, K panel by K panel, into
 /// MR-row micro-panels shared by every piece. Phase 2 gives each piece a strip of C columns (× a block of rows when
 /// there are few columns); for each K panel in order it sweeps its tiles an L2-sized block of A rows at a time, packing
-/// each B micro-panel of its strip just before first use.
+/// each B micro-panel of its strip just before first use. Shallow products (and those with a sink) instead give each
+/// piece a block of row panels, each swept across all of N (<see cref="GemmPlan.RowSweep"/>).
 /// </summary>
 internal static unsafe class GemmDriver<T, TKernel>
     where T : unmanaged, IFloatingPointIeee754<T>

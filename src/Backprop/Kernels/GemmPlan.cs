@@ -42,9 +42,9 @@ internal readonly struct GemmPlan
 
     /// <summary>
     /// The plan for C (m×n) (+)= op(A)·op(B) on a mr×nr micro-kernel. With <c>rowSweep</c>, C is split by rows only,
-    /// each piece sweeping whole rows of tiles (all of N per A micro-panel): the order an epilogue that streams other
-    /// row-major arrays along C wants (<see cref="IGemmTileSink{T}"/>). Its packed B is all of N at depth Kc, so it
-    /// is meant for short K (a weight gradient's K is the batch).
+    /// each piece sweeping whole rows of tiles (all of N per A micro-panel): C, or the other row-major arrays an
+    /// epilogue streams along it (<see cref="IGemmTileSink{T}"/>), walked in address order. Its packed B is all of N at
+    /// depth Kc, so it is meant for short K (<see cref="RowSweepMaxK"/>; a weight gradient's K is the batch).
     /// </summary>
     public GemmPlan(int m, int n, int k, int mr, int nr, int elementSize, int threads, bool rowSweep = false)
     {
