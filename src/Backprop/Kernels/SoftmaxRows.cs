@@ -39,10 +39,10 @@ internal static unsafe class SoftmaxRows
         float max = Max(row, c);
         var vmax = Vector512.Create(max);
         int j = 0;
-        // While exp keeps the cores busy, the next row is fetched (prefetches never fault past the array's end), so
-        // the next row's max pass reads from cache instead of waiting on memory.
         var acc0 = Vector512<float>.Zero;
         var acc1 = Vector512<float>.Zero;
+        // While exp keeps the cores busy, the next row is fetched (prefetches never fault past the array's end), so
+        // the next row's max pass reads from cache instead of waiting on memory.
         for (; j <= c - 2 * Vector512<float>.Count; j += 2 * Vector512<float>.Count)
         {
             Simd.Prefetch(row + c + j);
