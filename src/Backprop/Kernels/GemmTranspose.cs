@@ -198,7 +198,10 @@ internal static unsafe class GemmTranspose
         }
     }
 
-    /// <summary>Copies whole 64-, 32- and 16-byte pieces, then bytes: no masks on the common full-panel path.</summary>
+    /// <summary>
+    /// Copies whole 64-, 32-, 16-, 8- and 4-byte pieces, then bytes: no masks on the common full-panel path. The 8-byte
+    /// step is the 6-row float panel's (24 bytes per step p of a transposed A), copied once per p.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void CopyExact(byte* src, byte* dst, int bytes)
     {
@@ -206,6 +209,8 @@ internal static unsafe class GemmTranspose
         for (; i + 64 <= bytes; i += 64) Vector512.Load(src + i).Store(dst + i);
         if (i + 32 <= bytes) { Vector256.Load(src + i).Store(dst + i); i += 32; }
         if (i + 16 <= bytes) { Vector128.Load(src + i).Store(dst + i); i += 16; }
+        if (i + 8 <= bytes) { *(ulong*)(dst + i) = *(ulong*)(src + i); i += 8; }
+        if (i + 4 <= bytes) { *(uint*)(dst + i) = *(uint*)(src + i); i += 4; }
         for (; i < bytes; i++) dst[i] = src[i];
     }
 
