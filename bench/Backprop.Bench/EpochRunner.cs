@@ -94,7 +94,7 @@ public static class EpochRunner
         int[] dims = [data.XTrain.RowLength, .. config.Hidden, data.NumClasses];
         double flops = GemmFlopsPerIteration(dims, config.BatchSize) * solver.IterationsPerEpoch;
         int threads = Math.Min(Parallelism.MaxThreads, Environment.ProcessorCount);
-        double peak = GemmRunner.PeakPerCore(typeof(T)) * threads;
+        double peak = MachinePeak.Gflops(typeof(T), threads);
         long trainBytes = (long)data.XTrain.Size * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
         return new Dictionary<string, object?>
         {

@@ -12,9 +12,6 @@ namespace Backprop.Bench;
 /// </summary>
 public static class GemmRunner
 {
-    /// <summary>Peak per core of the target (Zen 5, 3.5 GHz, 2 × 512-bit FMA per cycle): 224 float / 112 double GFLOP/s.</summary>
-    public static double PeakPerCore(Type t) => 3.5 * 2 * 2 * (64 / (t == typeof(float) ? 4 : 8));
-
     public static int Run(string[] args)
     {
         string? filter = Option(args, "--case");
@@ -68,7 +65,7 @@ public static class GemmRunner
         double median = times[times.Count / 2], best = times[0];
         int threads = Math.Min(Parallelism.MaxThreads, Environment.ProcessorCount);
         double gflops = c.Flops / median / 1e9;
-        double peak = PeakPerCore(typeof(T)) * threads;
+        double peak = MachinePeak.Gflops(typeof(T), threads);
         return JsonSerializer.Serialize(new
         {
             impl = "backprop",

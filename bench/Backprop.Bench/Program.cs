@@ -2,11 +2,18 @@ using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Running;
 using Backprop.Bench;
 
+// `peak`: the FMA-loop rate and the read bandwidth that "% of peak" and "% of bandwidth" divide by.
 // `gemm [--case NAME] [--dtype float32|float64] [--threads N] [--seconds S]`: quick JSON-lines runner.
 // Anything else goes to BenchmarkDotNet, whose artifacts land in bench/BenchmarkDotNet.Artifacts.
 if (args.Length > 0 && args[0] == "gemm") return GemmRunner.Run(args[1..]);
 if (args.Length > 0 && args[0] == "epoch") return EpochRunner.Run(args[1..]);
 if (args.Length > 0 && args[0] == "bandwidth") return BandwidthRunner.Run(args[1..]);
+if (args.Length > 0 && args[0] == "peak")
+{
+    double perCpu = MachinePeak.Measure(), gbps = MachineBandwidth.Measure();
+    Console.WriteLine(System.FormattableString.Invariant($"{{\"logical_cpus\":{Environment.ProcessorCount},\"float32_gflops_per_cpu\":{perCpu:F1},\"float32_gflops\":{perCpu * Environment.ProcessorCount:F1},\"float64_gflops\":{perCpu * Environment.ProcessorCount / 2:F1},\"read_gbps\":{gbps:F1}}}"));
+    return 0;
+}
 if (args.Length > 0 && args[0] == "suite") return Backprop.Bench.Suite.SuiteRunner.Run(args[1..]);
 var config = DefaultConfig.Instance.WithArtifactsPath(Path.Combine(BenchFolder(), "BenchmarkDotNet.Artifacts"));
 BenchmarkSwitcher.FromAssembly(typeof(GemmBenchmarks).Assembly).Run(args, config);

@@ -82,7 +82,7 @@ public static class EpochSection
         }
         md.AppendLine();
         md.Append(detail);
-        md.AppendLine(CultureInfo.InvariantCulture, $"Each run: {(ctx.Smoke ? "tiny smoke sizes" : "1 untimed warm-up epoch, then 3 timed epochs (ours) or 2 (peers)")}; a run's figure is its median timed epoch; {ctx.Rounds} rounds, each running every setting in turn; ratios are taken within a round (ours over that round's best PyTorch and best NumPy setting), then the median (min–max) over rounds. PyTorch settings are intra-op / OpenBLAS threads. % of peak: the GEMM FLOPs we compute per epoch over the epoch's wall time, against 448 GFLOP/s (2 cores).");
+        md.AppendLine(CultureInfo.InvariantCulture, $"Each run: {(ctx.Smoke ? "tiny smoke sizes" : "1 untimed warm-up epoch, then 3 timed epochs (ours) or 2 (peers)")}; a run's figure is its median timed epoch; {ctx.Rounds} rounds, each running every setting in turn; ratios are taken within a round (ours over that round's best PyTorch and best NumPy setting), then the median (min–max) over rounds. PyTorch settings are intra-op / OpenBLAS threads. % of peak: the GEMM FLOPs we compute per epoch over the epoch's wall time, against the measured peak above.");
         return (new SectionResult("epoch", md.ToString(), json), new SectionResult("memory", memMd.ToString(), memJson));
     }
 

@@ -7,8 +7,11 @@ namespace Backprop.Bench.Suite;
 /// <summary>What the figures were measured on: CPU, cores, memory, runtimes, and the load average around the run.</summary>
 public static class MachineInfo
 {
+    /// <remarks>Measures the FMA-loop peak and the read bandwidth once and hands them to every child process.</remarks>
     public static JsonObject Describe(SuiteContext ctx)
     {
+        Environment.SetEnvironmentVariable(MachinePeak.EnvironmentVariable, MachinePeak.PerCpuFloat32().ToString("R", CultureInfo.InvariantCulture));
+        Environment.SetEnvironmentVariable(MachineBandwidth.EnvironmentVariable, MachineBandwidth.ReadGBps().ToString("R", CultureInfo.InvariantCulture));
         string cpu = Cpuinfo("model name") ?? RuntimeInformation.ProcessArchitecture.ToString();
         string flags = Cpuinfo("flags") ?? "";
         double memGiB = MemTotalKiB() / (1024.0 * 1024.0);
@@ -19,7 +22,10 @@ public static class MachineInfo
             ["cpu"] = cpu, ["logical_cpus"] = Environment.ProcessorCount, ["avx512f"] = flags.Contains("avx512f"),
             ["memory_gib"] = Math.Round(memGiB, 1), ["dotnet"] = RuntimeInformation.FrameworkDescription, ["os"] = RuntimeInformation.OSDescription,
             ["numpy_torch"] = py.Ok ? py.Stdout.Trim() : "unavailable", ["commit"] = git.Ok ? git.Stdout.Trim() : "unknown",
-            ["peak_gflops_float32"] = 448, ["peak_gflops_float64"] = 224, ["memory_bandwidth_gbps"] = 80,
+            ["cpu_family_model"] = $"{Cpuinfo("cpu family")}/{Cpuinfo("model")}",
+            ["peak_gflops_float32"] = Math.Round(MachinePeak.Gflops(typeof(float), Environment.ProcessorCount), 1),
+            ["peak_gflops_float64"] = Math.Round(MachinePeak.Gflops(typeof(double), Environment.ProcessorCount), 1),
+            ["read_bandwidth_gbps"] = Math.Round(MachineBandwidth.ReadGBps(), 1), ["nominal_bandwidth_gbps"] = BandwidthRunner.NominalGBps,
             ["loadavg_start"] = LoadAvg(), ["date_utc"] = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
             ["smoke"] = ctx.Smoke,
         };

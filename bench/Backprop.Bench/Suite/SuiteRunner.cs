@@ -60,7 +60,7 @@ public static class SuiteRunner
         md.AppendLine("Written by `bench/run.sh`; the raw figures are in `results.json` beside this file.");
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"- Machine: {m["cpu"]}, {m["logical_cpus"]} logical CPUs{((bool)m["avx512f"]! ? ", AVX-512" : "")}, {m["memory_gib"]} GiB; {m["os"]}; {m["dotnet"]}; NumPy / PyTorch {m["numpy_torch"]}; commit {m["commit"]}; {m["date_utc"]} UTC.");
-        md.AppendLine("- Peaks used for \"% of peak\": 448 GFLOP/s float32, 224 float64 (2 Zen 5 cores × 3.5 GHz × 2 AVX-512 FMA/cycle); memory bandwidth 80 GB/s (2 threads).");
+        md.AppendLine(CultureInfo.InvariantCulture, $"- Peaks used for \"% of peak\", measured at the start of the run by a register-resident FMA loop on every CPU at once (the bench's `peak` command): {m["peak_gflops_float32"]} GFLOP/s float32, {m["peak_gflops_float64"]} float64 (CPU family/model {m["cpu_family_model"]}; the issue's Zen 5 reference machine: 448 / 224, two 512-bit FMAs per cycle per core; a Zen 4 does half of that per clock). Memory: targets against the nominal {m["nominal_bandwidth_gbps"]} GB/s; this machine read {m["read_bandwidth_gbps"]} GB/s in a streaming sum on all CPUs.");
         md.AppendLine(CultureInfo.InvariantCulture, $"- Contention: the machine is shared with other engineers' builds and runs. Load average {m["loadavg_start"]} at the start, {m["loadavg_end"]} at the end; each table gives the CPU time other processes used during the runs (from /proc/stat, all CPU time minus the measured process's). Comparisons alternate ours and the peers and are taken round by round, so both sides see similar load.");
         md.AppendLine();
         foreach (var s in sections)

@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Backprop.Bench;
+
+/// <summary>
+/// The denominator of "% of peak": the FLOP rate this machine's cores reach now, read off a register-resident FMA loop
+/// run on every logical CPU at once. Measured rather than assumed because the hosts differ: the Zen 5 host the speed
+/// issue was written on does two 512-bit FMAs per cycle per core (its loop read 99% of the nominal 448 GFLOP/s float32),
+/// a Zen 4 host runs AVX-512 on 256-bit units and does half of that per clock.
+/// </summary>
+public static class MachinePeak
+{
+    /// <summary>Set by the suite for its child processes, so every figure of one run shares one denominator.</summary>
+    public const string EnvironmentVariable = "BACKPROP_BENCH_PEAK_GFLOPS_PER_CPU";
+
+    private static double? _perCpu;
+
+    /// <summary>Peak GFLOP/s of <paramref name="threads"/> CPUs for float (double: half, one FMA covers half the lanes).</summary>
+    public static double Gflops(Type element, int threads) => PerCpuFloat32() * threads * (element == typeof(double) ? 0.5 : 1);
+
+    /// <summary>float32 GFLOP/s per logical CPU with all of them busy: from the environment when the suite set it, else measured once.</summary>
+    public static double PerCpuFloat32()
+    {
+        if (_perCpu is { } known) return known;
+        if (Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } s)
+        {
+            if (!double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !(v > 0))
+                throw new InvalidOperationException($"{EnvironmentVariable}={s}: expected a positive number of GFLOP/s.");
+            return (_perCpu = v).Value;
+        }
+        return (_perCpu = Measure()).Value;
+    }
+
+    /// <summary>Best of five 0.2-second runs of the FMA loop on every logical CPU at once; GFLOP/s per CPU.</summary>
+    public static double Measure()
+    {
+        int cpus = Environment.ProcessorCount;
+        double best = 0;
+        for (int round = 0; round < 5; round++)
+        {
+            var rates = new double[cpus];
+            var threads = Enumerable.Range(0, cpus).Select(i => new Thread(() => rates[i] = FmaLoopGflops(0.2))).ToList();
+            threads.ForEach(t => t.Start());
+            threads.ForEach(t => t.Join());
+            best = Math.Max(best, rates.Sum() / cpus);
+        }
+        return best;
+    }
+
+    /// <summary>Twelve independent FMA chains (more than latency × ports on either Zen) for about <paramref name="seconds"/>.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static double FmaLoopGflops(double seconds)
+    {
+        const int Trips = 1 << 16, Chains = 12;
+        int lanes = Vector512.IsHardwareAccelerated ? Vector512<float>.Count : Vector256<float>.Count;
+        long fmas = 0;
+        var sw = Stopwatch.StartNew();
+        float sink = 0;
+        while (sw.Elapsed.TotalSeconds < seconds)
+        {
+            sink += Vector512.IsHardwareAccelerated ? Chains512(Trips) : Chains256(Trips);
+            fmas += (long)Trips * Chains;
+        }
+        double elapsed = sw.Elapsed.TotalSeconds;
+        GC.KeepAlive(sink);
+        return fmas * lanes * 2 / elapsed / 1e9;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static float Chains512(int trips)
+    {
+        Vector512<float> m = Vector512.Create(0.999999f), a = Vector512.Create(1e-7f);
+        Vector512<float> c0 = Vector512.Create(1f), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0, c8 = c0, c9 = c0, c10 = c0, c11 = c0;
+        for (int i = 0; i < trips; i++)
+        {
+            c0 = Vector512.FusedMultiplyAdd(c0, m, a); c1 = Vector512.FusedMultiplyAdd(c1, m, a);
+            c2 = Vector512.FusedMultiplyAdd(c2, m, a); c3 = Vector512.FusedMultiplyAdd(c3, m, a);
+            c4 = Vector512.FusedMultiplyAdd(c4, m, a); c5 = Vector512.FusedMultiplyAdd(c5, m, a);
+            c6 = Vector512.FusedMultiplyAdd(c6, m, a); c7 = Vector512.FusedMultiplyAdd(c7, m, a);
+            c8 = Vector512.FusedMultiplyAdd(c8, m, a); c9 = Vector512.FusedMultiplyAdd(c9, m, a);
+            c10 = Vector512.FusedMultiplyAdd(c10, m, a); c11 = Vector512.FusedMultiplyAdd(c11, m, a);
+        }
+        return Vector512.Sum(c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static float Chains256(int trips)
+    {
+        Vector256<float> m = Vector256.Create(0.999999f), a = Vector256.Create(1e-7f);
+        Vector256<float> c0 = Vector256.Create(1f), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0, c8 = c0, c9 = c0, c10 = c0, c11 = c0;
+        for (int i = 0; i < trips; i++)
+        {
+            c0 = Vector256.FusedMultiplyAdd(c0, m, a); c1 = Vector256.FusedMultiplyAdd(c1, m, a);
+            c2 = Vector256.FusedMultiplyAdd(c2, m, a); c3 = Vector256.FusedMultiplyAdd(c3, m, a);
+            c4 = Vector256.FusedMultiplyAdd(c4, m, a); c5 = Vector256.FusedMultiplyAdd(c5, m, a);
+            c6 = Vector256.FusedMultiplyAdd(c6, m, a); c7 = Vector256.FusedMultiplyAdd(c7, m, a);
+            c8 = Vector256.FusedMultiplyAdd(c8, m, a); c9 = Vector256.FusedMultiplyAdd(c9, m, a);
+            c10 = Vector256.FusedMultiplyAdd(c10, m, a); c11 = Vector256.FusedMultiplyAdd(c11, m, a);
+        }
+        return Vector256.Sum(c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11);
+    }
+}
