@@ -6,7 +6,8 @@ namespace Backprop.Tests.Bench;
 /// <summary>
 /// <c>bench/run.sh --smoke</c> builds the benchmark program and runs every part of the suite at tiny sizes: the report
 /// and the JSON come out with every section, training is bit-identical on 1, 2 and 3 threads, and the soak run
-/// reports memory per epoch. No figure is judged (the peers may be missing, and timings mean nothing at these sizes).
+/// reports memory per epoch; the machine's peak FLOP rate and read bandwidth are measured (float64 half of float32).
+/// No figure is judged (the peers may be missing, and timings mean nothing at these sizes).
 /// </summary>
 [Collection(Kernels.KernelCollection.Name)]
 public class HarnessSmokeTests
@@ -29,6 +30,9 @@ public class HarnessSmokeTests
 
             var json = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "results.json")))!;
             Assert.True((bool)json["machine"]!["smoke"]!);
+            double peak32 = (double)json["machine"]!["peak_gflops_float32"]!, peak64 = (double)json["machine"]!["peak_gflops_float64"]!;
+            Assert.True(peak32 > 0 && Math.Abs(peak64 - peak32 / 2) <= 0.1, $"measured peaks {peak32} / {peak64} GFLOP/s");
+            Assert.True((double)json["machine"]!["read_bandwidth_gbps"]! > 0);
             Assert.NotEmpty(json["gemm"]!["cases"]!.AsArray());
             foreach (var data in new[] { "cifar10-random", "fashion-mnist" })
             {
