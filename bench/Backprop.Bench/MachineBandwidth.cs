@@ -10,6 +10,11 @@ namespace Backprop.Bench;
 /// The machine's memory read bandwidth now, read off a streaming sum of 512 MiB split over every logical CPU: what the
 /// element-wise kernels' GB/s are set against next to the nominal 80 GB/s (hosts differ, as their cores do).
 /// </summary>
+/// <remarks>
+/// A floor more than a ceiling: on the Zen 4 host it read 33-58 GB/s from one run to the next (other tenants share the
+/// memory), and ReLU backward, reading two arrays and streaming a third past the cache, moved up to 78 GB/s in the
+/// same hour. Four address streams per CPU instead of one measured the same.
+/// </remarks>
 public static class MachineBandwidth
 {
     /// <summary>Set by the suite for its child processes, so every figure of one run shares one denominator.</summary>
@@ -30,7 +35,7 @@ public static class MachineBandwidth
         return (_gbps = Measure()).Value;
     }
 
-    /// <summary>Best of five passes after one untimed pass that faults the pages in; GB/s over all CPUs.</summary>
+    /// <summary>Best of ten passes after one untimed pass (threads started, code compiled); GB/s over all CPUs.</summary>
     public static unsafe double Measure()
     {
         const long Bytes = 512L << 20;
@@ -38,10 +43,10 @@ public static class MachineBandwidth
         float* data = (float*)NativeMemory.AlignedAlloc((nuint)Bytes, 64);
         try
         {
-            long count = Bytes / sizeof(float), share = count / cpus / 64 * 64;
+            long count = Bytes / sizeof(float), share = count / cpus / 128 * 128;
             NativeMemory.Clear(data, (nuint)Bytes);
             double best = 0;
-            for (int pass = 0; pass < 6; pass++)
+            for (int pass = 0; pass < 11; pass++)
             {
                 var sums = new float[cpus];
                 var threads = Enumerable.Range(0, cpus).Select(i => new Thread(() => sums[i] = Sum(data + i * share, share))).ToList();
@@ -56,21 +61,18 @@ public static class MachineBandwidth
         finally { NativeMemory.AlignedFree(data); }
     }
 
-    /// <summary>Sums four quarters of the range side by side: one stream per core leaves the memory system idle between
-    /// a core's misses (a single-stream sum read ~47 GB/s on the Zen 4 host where ReLU backward's three streams moved 78).</summary>
+    /// <summary>Eight accumulators, two cache lines per trip: the loads' latency hidden, one address stream per CPU.</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static unsafe float Sum(float* p, long count)
     {
-        long quarter = count / 4 / 16 * 16;
-        float* p0 = p, p1 = p + quarter, p2 = p + 2 * quarter, p3 = p + 3 * quarter;
-        Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
-        for (long i = 0; i < quarter; i += 16)
+        Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default, s4 = default, s5 = default, s6 = default, s7 = default;
+        for (long i = 0; i + 128 <= count; i += 128)
         {
-            s0 += Vector512.LoadAligned(p0 + i);
-            s1 += Vector512.LoadAligned(p1 + i);
-            s2 += Vector512.LoadAligned(p2 + i);
-            s3 += Vector512.LoadAligned(p3 + i);
+            s0 += Vector512.LoadAligned(p + i); s1 += Vector512.LoadAligned(p + i + 16);
+            s2 += Vector512.LoadAligned(p + i + 32); s3 += Vector512.LoadAligned(p + i + 48);
+            s4 += Vector512.LoadAligned(p + i + 64); s5 += Vector512.LoadAligned(p + i + 80);
+            s6 += Vector512.LoadAligned(p + i + 96); s7 += Vector512.LoadAligned(p + i + 112);
         }
-        return Vector512.Sum(s0 + s1 + s2 + s3);
+        return Vector512.Sum(s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7);
     }
 }
