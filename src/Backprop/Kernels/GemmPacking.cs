@@ -101,15 +101,24 @@ internal static unsafe class GemmPacking
             for (int p = 0; p < kc; p++, src += m, dst += mr) GemmTranspose.CopyPadded(src, rows, dst, mr);
             return;
         }
-        // Full-vector stores of each transposed row: a row of mr values spills into the next rows, which are stored
-        // after it (groups of rows go last-first, so lower groups overwrite spills of higher ones); the last spill
-        // lands in the panel's slack (PanelSlackBytes).
         int lanes = System.Runtime.Intrinsics.Vector512<T>.Count;
         T* rowsStart = a + (nint)i0 * k + p0;
         int pTail = kc - kc % lanes;
-        for (int r0 = (mr - 1) / lanes * lanes; r0 >= 0; r0 -= lanes)
-        for (int p = 0; p < pTail; p += lanes)
-            GemmTranspose.Block(rowsStart + (nint)r0 * k + p, k, Math.Clamp(rows - r0, 0, lanes), dst + (nint)p * mr + r0, mr);
+        if (typeof(T) == typeof(float) && mr == 6)
+        {
+            // The wide kernel's panel: each 16-column step is six whole vectors of output.
+            for (int p = 0; p < pTail; p += lanes)
+                GemmTranspose.Block6x16((float*)rowsStart + p, k, rows, (float*)dst + (nint)p * mr);
+        }
+        else
+        {
+            // Full-vector stores of each transposed row: a row of mr values spills into the next rows, which are stored
+            // after it (groups of rows go last-first, so lower groups overwrite spills of higher ones); the last spill
+            // lands in the panel's slack (PanelSlackBytes).
+            for (int r0 = (mr - 1) / lanes * lanes; r0 >= 0; r0 -= lanes)
+            for (int p = 0; p < pTail; p += lanes)
+                GemmTranspose.Block(rowsStart + (nint)r0 * k + p, k, Math.Clamp(rows - r0, 0, lanes), dst + (nint)p * mr + r0, mr);
+        }
         for (int p = pTail; p < kc; p++)
         for (int r = 0; r < mr; r++)
             dst[(nint)p * mr + r] = r < rows ? rowsStart[(nint)r * k + p] : T.Zero;

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -177,6 +178,63 @@ internal static unsafe class GemmTranspose
         s3_5.Store(dst + 5 * dstStride);
         s3_6.Store(dst + 6 * dstStride);
         s3_7.Store(dst + 7 * dstStride);
+    }
+
+    /// <summary>
+    /// Six rows × 16 columns into a 6-row float panel: dst[q·6 + r] = src[r·srcStride + q] for q &lt; 16, r &lt; 6, source
+    /// rows r ≥ <paramref name="rows"/> reading as zero. The 96 outputs are six whole, non-overlapping vectors, each
+    /// drawn from the six rows by three two-source permutes (rows 0–1, 2–3, 4–5) and two blends: 18 permutes where
+    /// <see cref="Block{T}"/> spends 64 on a block that is mostly zero rows, and 6 stores instead of 16 overlapping ones.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Block6x16(float* src, nint srcStride, int rows, float* dst)
+    {
+        var v0 = 0 < rows ? Vector512.Load(src) : default;
+        var v1 = 1 < rows ? Vector512.Load(src + srcStride) : default;
+        var v2 = 2 < rows ? Vector512.Load(src + 2 * srcStride) : default;
+        var v3 = 3 < rows ? Vector512.Load(src + 3 * srcStride) : default;
+        var v4 = 4 < rows ? Vector512.Load(src + 4 * srcStride) : default;
+        var v5 = 5 < rows ? Vector512.Load(src + 5 * srcStride) : default;
+        for (int t = 0; t < 6; t++)
+        {
+            int* i = Six.Index + t * 48, sel = Six.Select + t * 32;
+            var a = Avx512F.PermuteVar16x32x2(v0, Vector512.LoadAligned(i), v1);
+            var b = Avx512F.PermuteVar16x32x2(v2, Vector512.LoadAligned(i + 16), v3);
+            var c = Avx512F.PermuteVar16x32x2(v4, Vector512.LoadAligned(i + 32), v5);
+            var fromA = Vector512.LoadAligned(sel).AsSingle();
+            var fromB = Vector512.LoadAligned(sel + 16).AsSingle();
+            Vector512.ConditionalSelect(fromA, a, Vector512.ConditionalSelect(fromB, b, c)).Store(dst + 16 * t);
+        }
+    }
+
+    /// <summary>Tables of <see cref="Block6x16"/>: output vector t, lane e holds row r = (16t + e) mod 6, column q = (16t + e) / 6.</summary>
+    private static class Six
+    {
+        /// <summary>Per t, three 16-lane permute indices (pairs of rows 0–1, 2–3, 4–5): q, plus 16 for the pair's second row.</summary>
+        public static readonly int* Index = Build(index: true);
+
+        /// <summary>Per t, two 16-lane masks (all ones): the lane's row is in pair 0–1; the lane's row is in pair 2–3.</summary>
+        public static readonly int* Select = Build(index: false);
+
+        /// <summary>Native and 64-byte aligned, never freed: the tables live as long as the process, and never move.</summary>
+        private static int* Build(bool index)
+        {
+            int count = 6 * (index ? 48 : 32);
+            var table = (int*)NativeMemory.AlignedAlloc((nuint)count * sizeof(int), 64);
+            for (int t = 0; t < 6; t++)
+            for (int e = 0; e < 16; e++)
+            {
+                int g = 16 * t + e, q = g / 6, r = g % 6;
+                if (index)
+                    for (int pair = 0; pair < 3; pair++) table[t * 48 + pair * 16 + e] = q + (r == 2 * pair + 1 ? 16 : 0);
+                else
+                {
+                    table[t * 32 + e] = r < 2 ? -1 : 0;
+                    table[t * 32 + 16 + e] = r is 2 or 3 ? -1 : 0;
+                }
+            }
+            return table;
+        }
     }
 
     /// <summary>dst[0..count) = src[0..valid) then zeros (valid ≤ count).</summary>

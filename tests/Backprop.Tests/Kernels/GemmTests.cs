@@ -84,6 +84,30 @@ public class GemmTests
         Assert.Throws<ArgumentException>(() => Gemm.Multiply<float>(new float[6], new float[6], new float[4], -2, 2, 3));
     }
 
+    [Theory]
+    [InlineData(6, 3072)]
+    [InlineData(4, 500)]  // the last row panel of a batch of 100, a K tail of 4 columns
+    [InlineData(1, 37)]
+    [InlineData(5, 16)]
+    public unsafe void PackA_SixRowPanel_IsTheTransposedBlock(int rows, int k)
+    {
+        // The wide kernel's float A panel (mr = 6) from a row-major A: every value in place, rows past the edge zero.
+        if (!GemmTranspose.IsSupported<float>()) return;
+        const int mr = 6;
+        var rng = new Random(rows * 1000 + k);
+        var a = new float[(rows + 1) * k];
+        for (int i = 0; i < a.Length; i++) a[i] = rng.NextSingle() - 0.5f;
+        foreach (int kc in new[] { k, Math.Max(1, k - 3) })
+        {
+            var packed = new float[kc * mr + GemmPacking.PanelSlackBytes / sizeof(float)];
+            Array.Fill(packed, float.NaN);
+            fixed (float* pa = a, pd = packed) GemmPacking.PackA(pa + k, rows, k, transA: false, i0: 0, p0: 0, kc, mr, pd);
+            for (int p = 0; p < kc; p++)
+            for (int r = 0; r < mr; r++)
+                Assert.Equal(r < rows ? a[(1 + r) * k + p] : 0f, packed[p * mr + r]);
+        }
+    }
+
     [Fact]
     public void EveryKernel_MatchesReference()
     {
@@ -94,6 +118,7 @@ public class GemmTests
             if (GemmKernel512<float>.IsSupported)
             {
                 CheckDriver<float, GemmKernel512<float>>(m, n, k, ta, tb);
+                CheckDriver<float, GemmKernel512Wide<float>>(m, n, k, ta, tb);
                 CheckDriver<double, GemmKernel512Wide<double>>(m, n, k, ta, tb);
             }
             if (GemmKernel256<float>.IsSupported)
