@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -25,14 +24,8 @@ public static class MachineBandwidth
     /// <summary>GB/s: from the environment when the suite set it, else measured once.</summary>
     public static double ReadGBps()
     {
-        if (_gbps is { } known) return known;
-        if (Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } s)
-        {
-            if (!double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !(v > 0))
-                throw new InvalidOperationException($"{EnvironmentVariable}={s}: expected a positive number of GB/s.");
-            return (_gbps = v).Value;
-        }
-        return (_gbps = Measure()).Value;
+        _gbps ??= MachinePeak.FromEnvironment(EnvironmentVariable, "GB/s") ?? Measure();
+        return _gbps.Value;
     }
 
     /// <summary>Best of ten passes after one untimed pass (threads started, code compiled); GB/s over all CPUs.</summary>

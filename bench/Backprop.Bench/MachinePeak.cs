@@ -24,14 +24,17 @@ public static class MachinePeak
     /// <summary>float32 GFLOP/s per logical CPU with all of them busy: from the environment when the suite set it, else measured once.</summary>
     public static double PerCpuFloat32()
     {
-        if (_perCpu is { } known) return known;
-        if (Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } s)
-        {
-            if (!double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !(v > 0))
-                throw new InvalidOperationException($"{EnvironmentVariable}={s}: expected a positive number of GFLOP/s.");
-            return (_perCpu = v).Value;
-        }
-        return (_perCpu = Measure()).Value;
+        _perCpu ??= FromEnvironment(EnvironmentVariable, "GFLOP/s") ?? Measure();
+        return _perCpu.Value;
+    }
+
+    /// <summary>A positive figure handed down in <paramref name="variable"/>, or null when it is unset.</summary>
+    internal static double? FromEnvironment(string variable, string unit)
+    {
+        if (Environment.GetEnvironmentVariable(variable) is not { Length: > 0 } s) return null;
+        if (!double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !(v > 0))
+            throw new InvalidOperationException($"{variable}={s}: expected a positive number of {unit}.");
+        return v;
     }
 
     /// <summary>Best of five 0.2-second runs of the FMA loop on every logical CPU at once; GFLOP/s per CPU.</summary>
