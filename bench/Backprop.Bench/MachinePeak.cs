@@ -89,6 +89,10 @@ public static class MachinePeak
         return Vector512.Sum(c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11);
     }
 
+    /// <summary>
+    /// <see cref="Chains512"/> at 256 bits, for CPUs without AVX-512: written twice because .NET has no public interface
+    /// over vector widths (ISimdVector is internal), as the GEMM's Block16 and Block8 are.
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static float Chains256(int trips)
     {

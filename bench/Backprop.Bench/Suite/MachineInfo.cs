@@ -7,11 +7,8 @@ namespace Backprop.Bench.Suite;
 /// <summary>What the figures were measured on: CPU, cores, memory, runtimes, and the load average around the run.</summary>
 public static class MachineInfo
 {
-    /// <remarks>Measures the FMA-loop peak and the read bandwidth once and hands them to every child process.</remarks>
     public static JsonObject Describe(SuiteContext ctx)
     {
-        Environment.SetEnvironmentVariable(MachinePeak.EnvironmentVariable, MachinePeak.PerCpuFloat32().ToString("R", CultureInfo.InvariantCulture));
-        Environment.SetEnvironmentVariable(MachineBandwidth.EnvironmentVariable, MachineBandwidth.ReadGBps().ToString("R", CultureInfo.InvariantCulture));
         string cpu = Cpuinfo("model name") ?? RuntimeInformation.ProcessArchitecture.ToString();
         string flags = Cpuinfo("flags") ?? "";
         double memGiB = MemTotalKiB() / (1024.0 * 1024.0);
@@ -29,6 +26,16 @@ public static class MachineInfo
             ["loadavg_start"] = LoadAvg(), ["date_utc"] = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
             ["smoke"] = ctx.Smoke,
         };
+    }
+
+    /// <summary>
+    /// Measures the FMA-loop peak and the read bandwidth once, in this process, and puts them in its environment, which
+    /// every child process inherits: all figures of one run then share one denominator.
+    /// </summary>
+    public static void HandDownPeaks()
+    {
+        Environment.SetEnvironmentVariable(MachinePeak.EnvironmentVariable, MachinePeak.PerCpuFloat32().ToString("R", CultureInfo.InvariantCulture));
+        Environment.SetEnvironmentVariable(MachineBandwidth.EnvironmentVariable, MachineBandwidth.ReadGBps().ToString("R", CultureInfo.InvariantCulture));
     }
 
     public static string LoadAvg() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";

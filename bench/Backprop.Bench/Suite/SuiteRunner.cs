@@ -18,6 +18,7 @@ public static class SuiteRunner
     {
         var ctx = new SuiteContext(args);
         Directory.CreateDirectory(ctx.Out);
+        MachineInfo.HandDownPeaks();
         var machine = MachineInfo.Describe(ctx);
         SuiteContext.Log($"suite{(ctx.Smoke ? " (smoke)" : "")}: results to {ctx.Out}; load average {machine["loadavg_start"]}");
         var sections = new List<SectionResult>();
