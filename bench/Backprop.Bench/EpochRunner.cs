@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Numerics;
 using System.Text.Json;
 using Backprop.Kernels;
+using Backprop.Models;
 using Backprop.Training;
 
 namespace Backprop.Bench;
@@ -17,7 +18,8 @@ namespace Backprop.Bench;
 /// <remarks>
 /// Options: <c>--data cifar10-random|fashion-mnist</c>, <c>--num-train N</c>, <c>--hidden 500,500,500</c>,
 /// <c>--normalization</c>, <c>--dropout KEEP</c>, <c>--update-rule</c>, <c>--batch-size</c>, <c>--dtype</c>,
-/// <c>--epochs</c> (timed, 3), <c>--warmup</c> (untimed, 1), <c>--threads N</c>, <c>--seed</c>.
+/// <c>--epochs</c> (timed, 3), <c>--warmup</c> (untimed, 1), <c>--threads N</c>, <c>--seed</c>, <c>--phases</c> (also
+/// time each phase of the steps, per layer: <see cref="StepPhases"/>).
 /// </remarks>
 public static class EpochRunner
 {
@@ -41,12 +43,13 @@ public static class EpochRunner
         }.Validate();
         int? numTrain = o.Get("--num-train") is { } nt ? int.Parse(nt, CultureInfo.InvariantCulture) : null;
         int epochs = (int)o.Double("--epochs", 3), warmup = (int)o.Double("--warmup", 1);
-        var result = config.IsFloat64 ? Time<double>(config, data, numTrain, warmup, epochs) : Time<float>(config, data, numTrain, warmup, epochs);
+        bool phases = o.Flag("--phases");
+        var result = config.IsFloat64 ? Time<double>(config, data, numTrain, warmup, epochs, phases) : Time<float>(config, data, numTrain, warmup, epochs, phases);
         Console.WriteLine(JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
         return 0;
     }
 
-    private static Dictionary<string, object?> Time<T>(TrainConfig config, string dataName, int? numTrain, int warmup, int epochs)
+    private static Dictionary<string, object?> Time<T>(TrainConfig config, string dataName, int? numTrain, int warmup, int epochs, bool phases)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var loadClock = Stopwatch.StartNew();
@@ -56,6 +59,7 @@ public static class EpochRunner
         var rng = new Tensors.NumpyRandom(config.Seed);
         var model = ModelFactory.Create<T>(config, data.XTrain.RowLength, data.NumClasses, rng);
         var solver = new Solver<T>(model, data, (config with { Epochs = warmup + epochs }).ToSolverOptions(), rng);
+        if (phases) solver.Phases = new StepPhases();
 
         var seconds = new List<double>();
         var cpu = new List<double>();
@@ -70,6 +74,7 @@ public static class EpochRunner
             if (epoch == warmup)
             {
                 gcBefore = GC.CollectionCount(0);
+                solver.Phases?.Clear();
             }
             process.Refresh();
             var cpu0 = process.TotalProcessorTime;
@@ -96,6 +101,7 @@ public static class EpochRunner
         int threads = Math.Min(Parallelism.MaxThreads, Environment.ProcessorCount);
         double peak = MachinePeak.Gflops(typeof(T), threads);
         long trainBytes = (long)data.XTrain.Size * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        var phaseTable = solver.Phases is { } ph ? PhaseTable(ph, dims, config.BatchSize, epochs, timed.Sum()) : null;
         return new Dictionary<string, object?>
         {
             ["peer"] = "backprop",
@@ -126,9 +132,47 @@ public static class EpochRunner
                 ["allocated_bytes_per_iteration"] = timedIterations == 0 ? 0 : (double)allocated / timedIterations,
                 ["gen0_collections_timed"] = GC.CollectionCount(0) - gcBefore,
             },
+            ["phases"] = phaseTable,
             ["peak_rss_mib"] = Math.Round(ProcStats.PeakRssMiB(), 1),
             ["params_sha256"] = ParamsHash(model.Params),
         };
+    }
+
+    /// <summary>
+    /// Where the timed epochs went, phase by phase and layer by layer (layers 1-based, as W1): seconds per epoch, share
+    /// of the steps' time, and for the affine phases the GEMM rate while they ran (their products' FLOPs over their
+    /// time; the first layer's backward computes no dx). Also printed as a table on stderr.
+    /// </summary>
+    private static List<Dictionary<string, object?>> PhaseTable(StepPhases phases, int[] dims, int batch, int epochs, double timedSeconds)
+    {
+        var entries = phases.Entries().ToList();
+        double total = entries.Sum(e => e.Seconds);
+        var rows = new List<Dictionary<string, object?>>();
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"backprop: where the {epochs} timed epoch(s) went ({total:F3} s in {phases.Steps} steps' phases, {timedSeconds:F3} s timed):"));
+        foreach (var (phase, layer, seconds, _) in entries)
+        {
+            double flops = phase switch
+            {
+                StepPhase.AffineForward => 2.0 * batch * dims[layer] * dims[layer + 1],
+                StepPhase.AffineBackward => (layer == 0 ? 1 : 2) * 2.0 * batch * dims[layer] * dims[layer + 1],
+                _ => 0,
+            } * phases.Steps;
+            string name = string.Concat(phase.ToString().Select((c, i) => i > 0 && char.IsUpper(c) ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
+            bool perLayer = phase is not (StepPhase.Gather or StepPhase.Loss or StepPhase.Update);
+            double? gflops = flops > 0 ? flops / seconds / 1e9 : null;
+            rows.Add(new Dictionary<string, object?>
+            {
+                ["phase"] = name,
+                ["layer"] = perLayer ? layer + 1 : null,
+                ["seconds_per_epoch"] = seconds / epochs,
+                ["share"] = seconds / total,
+                ["gemm_gflops_per_second"] = gflops,
+            });
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {name,-17} {(perLayer ? (layer + 1).ToString(CultureInfo.InvariantCulture) : ""),2}  {1000 * seconds / epochs,8:F1} ms/epoch  {100 * seconds / total,5:F1}%{(gflops is { } g ? $"  {g,6:F1} GFLOP/s" : "")}"));
+        }
+        return rows;
     }
 
     /// <summary>SHA-256 of every parameter's bytes in order: equal hashes mean bit-identical training.</summary>
@@ -154,6 +198,8 @@ public static class EpochRunner
             int i = Array.IndexOf(args, name);
             return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
         }
+
+        public bool Flag(string name) => Array.IndexOf(args, name) >= 0;
 
         public double Double(string name, double fallback) =>
             Get(name) is { } v ? double.Parse(v, CultureInfo.InvariantCulture) : fallback;

@@ -37,7 +37,7 @@ public static class EpochSection
                 {
                     SuiteContext.Log($"epoch {data} round {round + 1}/{ctx.Rounds}: {s.Label}");
                     var run = s.Peer == ""
-                        ? ctx.Self(["epoch", "--data", data, .. Size(ctx, data, ours: true)], TimeSpan.FromMinutes(10))
+                        ? ctx.Self(["epoch", "--data", data, "--phases", .. Size(ctx, data, ours: true)], TimeSpan.FromMinutes(10))
                         : ctx.Peer($"{s.Peer}_fcnet.py", ["--mode", "speed", "--data", data, .. Size(ctx, data, ours: false), .. s.Threads], TimeSpan.FromMinutes(15));
                     var j = SuiteContext.Json(run);
                     double median = j?["speed"]?["median_epoch_seconds"] is JsonNode m ? (double)m : double.NaN;
@@ -71,11 +71,13 @@ public static class EpochSection
                 perSetting[s.Label] = new JsonArray([.. results[s.Label].Select(r => (JsonNode?)r.Json.DeepClone())]);
             }
             detail.AppendLine();
+            var phases = PhaseTable(data, ours.Select(o => o.Json).ToList(), detail);
             json[data] = new JsonObject
             {
                 ["ours_seconds"] = GemmSection.Node(oursStat), ["torch_best_seconds"] = GemmSection.Node(Stat.Of(torchBest)),
                 ["numpy_best_seconds"] = GemmSection.Node(Stat.Of(numpyBest)), ["ours_over_torch"] = GemmSection.Node(vsTorch),
                 ["ours_over_numpy"] = GemmSection.Node(vsNumpy), ["ours_gflops"] = GemmSection.Node(gflops), ["ours_pct_peak"] = GemmSection.Node(pct),
+                ["phases"] = phases,
                 ["runs"] = perSetting,
             };
             AddMemory(data, ours.Select(o => o.Json).ToList(), memMd, memJson);
@@ -94,6 +96,44 @@ public static class EpochSection
         // The peers train Fashion-MNIST on all 60000 images with no validation split (ours takes its validation rows from the test set).
         string[] split = !ours && data == "fashion-mnist" && !ctx.Smoke ? ["--num-train", "60000", "--num-val", "0"] : [];
         return [.. common, .. epochs, .. split];
+    }
+
+    /// <summary>
+    /// Where our timed epochs went (the runs' <c>phases</c>, see <see cref="EpochRunner"/>): per phase and layer, the
+    /// median over rounds of the seconds per epoch, of the share of the steps' time, and of the GEMM rate of the
+    /// affine phases.
+    /// </summary>
+    private static JsonArray PhaseTable(string data, List<JsonObject> runs, StringBuilder md)
+    {
+        var rows = new Dictionary<(string Phase, int? Layer), List<(double Seconds, double Share, double Gflops)>>();
+        foreach (var run in runs)
+            if (run["phases"] is JsonArray entries)
+                foreach (var e in entries.OfType<JsonObject>())
+                {
+                    var key = ((string)e["phase"]!, (int?)e["layer"]);
+                    if (!rows.TryGetValue(key, out var list)) rows[key] = list = [];
+                    list.Add(((double)e["seconds_per_epoch"]!, (double)e["share"]!, (double?)e["gemm_gflops_per_second"] ?? double.NaN));
+                }
+        var json = new JsonArray();
+        if (rows.Count == 0) return json;
+        md.AppendLine(CultureInfo.InvariantCulture, $"**{data}** — where our timed epochs went, phase by phase (each run's steps timed phase by phase with `epoch --phases`; median (min–max) over our {runs.Count} run(s) above; a layer's affine_backward includes its weights' Adam step where that is fused into the weight-gradient product (weights of 4 MiB or more: the CIFAR-shaped first layer), `update` is the other parameters' Adam passes):");
+        md.AppendLine();
+        md.AppendLine("| phase | layer | ms per epoch | share of the steps | GEMM GFLOP/s while in it |");
+        md.AppendLine("| --- | --- | --- | --- | --- |");
+        foreach (var ((phase, layer), list) in rows)
+        {
+            var ms = Stat.Of(list.Select(x => 1000 * x.Seconds));
+            var share = Stat.Of(list.Select(x => 100 * x.Share));
+            var gflops = Stat.Of(list.Select(x => x.Gflops));
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {phase} | {layer} | {ms.Show("F1")} | {share.Show("F1")}% | {(double.IsFinite(gflops.Median) ? gflops.Show("F0") : "")} |");
+            json.Add(new JsonObject
+            {
+                ["phase"] = phase, ["layer"] = layer, ["ms_per_epoch"] = GemmSection.Node(ms), ["share_pct"] = GemmSection.Node(share),
+                ["gemm_gflops"] = double.IsFinite(gflops.Median) ? GemmSection.Node(gflops) : null,
+            });
+        }
+        md.AppendLine();
+        return json;
     }
 
     private static double OthersPerEpoch(JsonObject j) =>

@@ -133,6 +133,9 @@ public class FullyConnectedNet<T> : IModel<T> where T : unmanaged, IFloatingPoin
     /// <summary>The normalization after each hidden affine layer.</summary>
     public Normalization Normalization { get; }
 
+    /// <summary>Where training steps record the time of each layer's phases (null: not recorded).</summary>
+    internal StepPhases? Phases { get; set; }
+
     /// <summary>Dropout keep probability (1 = no dropout).</summary>
     public double DropoutKeep { get; }
 
@@ -167,6 +170,7 @@ public class FullyConnectedNet<T> : IModel<T> where T : unmanaged, IFloatingPoin
             for (int l = NumLayers - 1; l >= 0; l--)
                 loss += 0.5 * Reg * double.CreateTruncating(TensorPrimitives.SumOfSquares<T>(Params[_w[l]].AsSpan()));
         if (!double.IsFinite(loss)) beginUpdate = null;
+        Phases?.Mark(StepPhase.Loss);
 
         var dh = dscores;
         for (int l = NumLayers - 1; l >= 0; l--)
@@ -174,17 +178,24 @@ public class FullyConnectedNet<T> : IModel<T> where T : unmanaged, IFloatingPoin
             var da = dh;
             if (l < NumLayers - 1)
             {
-                if (_dropout is not null) da = DropoutBackward(da, _drop[l], ws);
+                if (_dropout is not null)
+                {
+                    da = DropoutBackward(da, _drop[l], ws);
+                    Phases?.Mark(StepPhase.DropoutBackward, l);
+                }
                 da = ReluBackward(da, _relu[l], ws);
+                Phases?.Mark(StepPhase.ReluBackward, l);
                 if (Normalization == Normalization.BatchNorm)
                 {
                     var (dn, dg, db) = BatchNormBackwardAlt(da, _bn[l], ws);
                     (da, grads[_gamma[l]], grads[_beta[l]]) = (dn, dg, db);
+                    Phases?.Mark(StepPhase.NormBackward, l);
                 }
                 else if (Normalization == Normalization.LayerNorm)
                 {
                     var (dn, dg, db) = LayerNormBackward(da, _ln[l], ws);
                     (da, grads[_gamma[l]], grads[_beta[l]]) = (dn, dg, db);
+                    Phases?.Mark(StepPhase.NormBackward, l);
                 }
             }
             var w = Params[_w[l]];
@@ -196,6 +207,7 @@ public class FullyConnectedNet<T> : IModel<T> where T : unmanaged, IFloatingPoin
             grads[_w[l]] = dw;
             grads[_b[l]] = dbias;
             dh = dx;
+            Phases?.Mark(StepPhase.AffineBackward, l);
         }
         if (ws is null) return (loss, Ordered(grads));
         return (loss, grads);
@@ -214,15 +226,26 @@ public class FullyConnectedNet<T> : IModel<T> where T : unmanaged, IFloatingPoin
         {
             var (a, fc) = AffineForward(h, Params[_w[l]], Params[_b[l]], ws);
             _affine[l] = fc;
-            if (Normalization == Normalization.BatchNorm)
-                (a, _bn[l]) = BatchNormForward(a, Params[_gamma[l]], Params[_beta[l]], _bnParams[l], ws);
-            else if (Normalization == Normalization.LayerNorm)
-                (a, _ln[l]) = LayerNormForward(a, Params[_gamma[l]], Params[_beta[l]], _lnParam, ws);
+            Phases?.Mark(StepPhase.AffineForward, l);
+            if (Normalization != Normalization.None)
+            {
+                if (Normalization == Normalization.BatchNorm)
+                    (a, _bn[l]) = BatchNormForward(a, Params[_gamma[l]], Params[_beta[l]], _bnParams[l], ws);
+                else
+                    (a, _ln[l]) = LayerNormForward(a, Params[_gamma[l]], Params[_beta[l]], _lnParam, ws);
+                Phases?.Mark(StepPhase.NormForward, l);
+            }
             (h, _relu[l]) = ReluForward(a, ws);
-            if (_dropout is not null) (h, _drop[l]) = DropoutForward(h, _dropout, ws);
+            Phases?.Mark(StepPhase.ReluForward, l);
+            if (_dropout is not null)
+            {
+                (h, _drop[l]) = DropoutForward(h, _dropout, ws);
+                Phases?.Mark(StepPhase.DropoutForward, l);
+            }
         }
         var (scores, last) = AffineForward(h, Params[_w[^1]], Params[_b[^1]], ws);
         _affine[NumLayers - 1] = last;
+        Phases?.Mark(StepPhase.AffineForward, NumLayers - 1);
         return scores;
     }
 

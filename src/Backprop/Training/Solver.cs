@@ -76,6 +76,20 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
         _batchIdx = new int[Options.BatchSize];
     }
 
+    /// <summary>
+    /// Where <see cref="Step"/> records the time of its phases (and a <see cref="FullyConnectedNet{T}"/>'s, per layer);
+    /// null (the default) records nothing.
+    /// </summary>
+    internal StepPhases? Phases
+    {
+        get;
+        set
+        {
+            field = value;
+            if (Model is FullyConnectedNet<T> fcn) fcn.Phases = value;
+        }
+    }
+
     /// <summary>The model being trained.</summary>
     public IModel<T> Model { get; }
 
@@ -172,10 +186,12 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <exception cref="TrainingDivergedException">The loss is not finite (no update is applied).</exception>
     public double Step()
     {
+        Phases?.Start();
         int n = _xTrain.Dim(0), d = _xTrain.Dim(1);
         Rng.FillChoice(n, _batchIdx);
         MinibatchGather<T>.Run(_xTrain.AsSpan(), d, _batchIdx, _xBatch.AsSpan());
         for (int i = 0; i < _batchIdx.Length; i++) _yBatch[i] = Data.YTrain[_batchIdx[i]];
+        Phases?.Mark(StepPhase.Gather);
         _trainWs.Reset();
         _updatedInBackward.Clear();
         var (loss, grads) = _fusingModel is null
@@ -185,6 +201,7 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
         LossHistory.Add(loss);
         if (!double.IsFinite(loss))
         {
+            Phases?.Stop();
             double lr = LearningRate;
             RestoreBest();
             throw new TrainingDivergedException(Iteration, Epoch, lr, loss, BestValAcc);
@@ -197,6 +214,8 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
                 throw new InvalidOperationException($"Parameter '{name}' appeared after the Solver was created; create the Solver after the model is complete.");
             rule.Step(w, dw);
         }
+        Phases?.Mark(StepPhase.Update);
+        Phases?.Stop();
         return loss;
     }
 

@@ -6,7 +6,7 @@ namespace Backprop.Tests.Bench;
 /// <summary>
 /// <c>bench/run.sh --smoke</c> builds the benchmark program and runs every part of the suite at tiny sizes: the report
 /// and the JSON come out with every section, training is bit-identical on 1, 2 and 3 threads, and the soak run
-/// reports memory per epoch; the machine's peak FLOP rate and read bandwidth are measured (float64 half of float32).
+/// reports memory per epoch; our epochs come with their phase-by-phase time; the machine's peak FLOP rate and read bandwidth are measured (float64 half of float32).
 /// No figure is judged (the peers may be missing, and timings mean nothing at these sizes).
 /// </summary>
 [Collection(Kernels.KernelCollection.Name)]
@@ -38,6 +38,10 @@ public class HarnessSmokeTests
             {
                 Assert.Equal(1, (int)json["epoch"]![data]!["ours_seconds"]!["count"]!);
                 Assert.True((double)json["memory"]![data]!["peak_rss_mib"]!["median"]! > 0);
+                var phases = json["epoch"]![data]!["phases"]!.AsArray().Select(e => ((string)e!["phase"]!, (int?)e!["layer"])).ToList();
+                Assert.Contains(("affine_forward", 1), phases);
+                Assert.Contains(("affine_backward", 3), phases);
+                Assert.Contains(("update", null), phases);
             }
             Assert.Equal(5, json["bandwidth"]!["kernels"]!.AsArray().Count);
             Assert.True((bool)json["determinism"]!["identical"]!, "training differs between thread counts");
@@ -46,6 +50,7 @@ public class HarnessSmokeTests
             string md = File.ReadAllText(Path.Combine(outDir, "RESULTS.md"));
             foreach (var heading in new[] { "## GEMM", "## Training epoch", "## Memory", "## Element-wise", "## Same answer", "## Soak" })
                 Assert.Contains(heading, md);
+            Assert.Contains("where our timed epochs went", md);
         }
         finally
         {
