@@ -159,7 +159,7 @@ public static class EpochRunner
                 _ => 0,
             } * phases.Steps;
             string name = string.Concat(phase.ToString().Select((c, i) => i > 0 && char.IsUpper(c) ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
-            bool perLayer = phase is not (StepPhase.Gather or StepPhase.Loss or StepPhase.Update);
+            bool perLayer = phase is not (StepPhase.Gather or StepPhase.Loss or StepPhase.ModelLoss or StepPhase.Update);
             double? gflops = flops > 0 ? flops / seconds / 1e9 : null;
             rows.Add(new Dictionary<string, object?>
             {

@@ -15,6 +15,8 @@ internal enum StepPhase
     DropoutForward,
     /// <summary>Softmax loss and its gradient, plus the regularisation term.</summary>
     Loss,
+    /// <summary>The whole forward and backward pass of a model that does not mark its own phases (an <see cref="IModel{T}"/> other than <see cref="FullyConnectedNet{T}"/>).</summary>
+    ModelLoss,
     DropoutBackward,
     ReluBackward,
     NormBackward,

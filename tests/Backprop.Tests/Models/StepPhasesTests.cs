@@ -79,6 +79,30 @@ public class StepPhasesTests
         Assert.Equal(0, phases.Steps);
     }
 
+    /// <summary>A model the Solver knows only through <see cref="IModel{T}"/>: it marks no phases of its own.</summary>
+    private sealed class Opaque(IModel<double> inner) : IModel<double>
+    {
+        public ParameterSet<double> Params => inner.Params;
+        public ParameterSet<double> Buffers => inner.Buffers;
+        public int InputDim => inner.InputDim;
+        public int NumClasses => inner.NumClasses;
+        public NDArray<double> Loss(NDArray<double> x, Workspace? ws = null) => inner.Loss(x, ws);
+        public (double Loss, ParameterSet<double> Grads) Loss(NDArray<double> x, int[] y, Workspace? ws = null) => inner.Loss(x, y, ws);
+    }
+
+    [Fact]
+    public void AnOpaqueModel_IsChargedAsOnePhase()
+    {
+        var rng = new NumpyRandom(5);
+        var data = new Dataset<double>(rng.Randn(40, 12), rng.Randint(3, 40), rng.Randn(10, 12), rng.Randint(3, 10), NumClasses: 3);
+        var model = new Opaque(new FullyConnectedNet<double>([16], inputDim: 12, numClasses: 3, rng: rng));
+        var solver = new Solver<double>(model, data, new SolverOptions { BatchSize = 10, Verbose = false }, rng) { Phases = new StepPhases() };
+        solver.Step();
+        solver.Step();
+        Assert.Equal([(StepPhase.Gather, 2), (StepPhase.ModelLoss, 2), (StepPhase.Update, 2)],
+            solver.Phases.Entries().Select(e => (e.Phase, e.Marks)));
+    }
+
     [Fact]
     public void Profiling_ChangesNoBitOfTraining()
     {
