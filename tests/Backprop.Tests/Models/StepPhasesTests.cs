@@ -52,6 +52,21 @@ public class StepPhasesTests
     }
 
     [Fact]
+    public void ADeepNet_GetsEveryLayerRecorded()
+    {
+        var rng = new NumpyRandom(4);
+        var data = new Dataset<double>(rng.Randn(30, 6), rng.Randint(3, 30), rng.Randn(10, 6), rng.Randint(3, 10), NumClasses: 3);
+        var model = new FullyConnectedNet<double>([8, 8, 8, 8, 8, 8, 8], inputDim: 6, numClasses: 3, normalization: Normalization.BatchNorm, rng: rng);
+        var solver = new Solver<double>(model, data, new SolverOptions { BatchSize = 10, Verbose = false }, rng) { Phases = new StepPhases() };
+        solver.Step();
+        solver.Step();
+        var forward = solver.Phases.Entries().Where(e => e.Phase == StepPhase.AffineForward).ToList();
+        Assert.Equal(Enumerable.Range(0, 8), forward.Select(e => e.Layer));
+        Assert.All(forward, e => Assert.Equal(2, e.Marks));
+        Assert.Equal(Enumerable.Range(0, 7), solver.Phases.Entries().Where(e => e.Phase == StepPhase.NormBackward).Select(e => e.Layer));
+    }
+
+    [Fact]
     public void WithoutNormalizationOrDropout_TheirPhasesAreNotRecorded()
     {
         var (_, solver) = Build(Normalization.None, keep: 1.0);
