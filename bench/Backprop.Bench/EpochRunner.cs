@@ -141,7 +141,7 @@ public static class EpochRunner
     /// <summary>
     /// Where the timed epochs went, phase by phase and layer by layer (layers 1-based, as W1): seconds per epoch, share
     /// of the steps' time, and for the affine phases the GEMM rate while they ran (their products' FLOPs over their
-    /// time; the first layer's backward computes no dx). Also printed as a table on stderr.
+    /// time, <see cref="AffineFlops"/>). Also printed as a table on stderr.
     /// </summary>
     private static List<Dictionary<string, object?>> PhaseTable(StepPhases phases, int[] dims, int batch, int epochs, double timedSeconds)
     {
@@ -154,8 +154,8 @@ public static class EpochRunner
         {
             double flops = phase switch
             {
-                StepPhase.AffineForward => 2.0 * batch * dims[layer] * dims[layer + 1],
-                StepPhase.AffineBackward => (layer == 0 ? 1 : 2) * 2.0 * batch * dims[layer] * dims[layer + 1],
+                StepPhase.AffineForward => AffineFlops(dims, batch, layer, backward: false),
+                StepPhase.AffineBackward => AffineFlops(dims, batch, layer, backward: true),
                 _ => 0,
             } * phases.Steps;
             string name = string.Concat(phase.ToString().Select((c, i) => i > 0 && char.IsUpper(c) ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
@@ -183,13 +183,20 @@ public static class EpochRunner
         return Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant();
     }
 
-    /// <summary>2·M·N·K of X·W, Xᵀ·dout and dout·Wᵀ per affine layer; the first layer's dx is not computed (its input needs none).</summary>
+    /// <summary>GEMM FLOPs of one training iteration: every affine layer's forward and backward products.</summary>
     public static double GemmFlopsPerIteration(IReadOnlyList<int> dims, int batch)
     {
         double flops = 0;
-        for (int l = 0; l + 1 < dims.Count; l++) flops += (l == 0 ? 2 : 3) * 2.0 * batch * dims[l] * dims[l + 1];
+        for (int l = 0; l + 1 < dims.Count; l++) flops += AffineFlops(dims, batch, l, backward: false) + AffineFlops(dims, batch, l, backward: true);
         return flops;
     }
+
+    /// <summary>
+    /// 2·M·N·K of affine layer <paramref name="layer"/>'s products: X·W forward; Xᵀ·dout and dout·Wᵀ backward, except
+    /// the first layer's dx, which is not computed (its input needs none).
+    /// </summary>
+    private static double AffineFlops(IReadOnlyList<int> dims, int batch, int layer, bool backward) =>
+        (backward ? (layer == 0 ? 1 : 2) : 1) * 2.0 * batch * dims[layer] * dims[layer + 1];
 
     private sealed class Options(string[] args)
     {

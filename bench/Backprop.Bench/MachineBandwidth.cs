@@ -41,11 +41,8 @@ public static class MachineBandwidth
             double best = 0;
             for (int pass = 0; pass < 11; pass++)
             {
-                var sums = new float[cpus];
-                var threads = Enumerable.Range(0, cpus).Select(i => new Thread(() => sums[i] = Sum(data + i * share, share))).ToList();
                 var sw = Stopwatch.StartNew();
-                threads.ForEach(t => t.Start());
-                threads.ForEach(t => t.Join());
+                MachinePeak.OnEveryCpu(i => Sum(data + i * share, share));
                 double seconds = sw.Elapsed.TotalSeconds;
                 if (pass > 0) best = Math.Max(best, share * cpus * sizeof(float) / seconds / 1e9);
             }

@@ -19,7 +19,10 @@ public static class MachinePeak
     private static double? _perCpu;
 
     /// <summary>Peak GFLOP/s of <paramref name="threads"/> CPUs for float (double: half, one FMA covers half the lanes).</summary>
-    public static double Gflops(Type element, int threads) => PerCpuFloat32() * threads * (element == typeof(double) ? 0.5 : 1);
+    public static double Gflops(Type element, int threads) => Gflops(PerCpuFloat32(), element, threads);
+
+    /// <summary>As <see cref="Gflops(Type, int)"/>, from a given float32 rate per CPU.</summary>
+    public static double Gflops(double perCpuFloat32, Type element, int threads) => perCpuFloat32 * threads * (element == typeof(double) ? 0.5 : 1);
 
     /// <summary>float32 GFLOP/s per logical CPU with all of them busy: from the environment when the suite set it, else measured once.</summary>
     public static double PerCpuFloat32()
@@ -40,17 +43,19 @@ public static class MachinePeak
     /// <summary>Best of five 0.2-second runs of the FMA loop on every logical CPU at once; GFLOP/s per CPU.</summary>
     public static double Measure()
     {
-        int cpus = Environment.ProcessorCount;
         double best = 0;
-        for (int round = 0; round < 5; round++)
-        {
-            var rates = new double[cpus];
-            var threads = Enumerable.Range(0, cpus).Select(i => new Thread(() => rates[i] = FmaLoopGflops(0.2))).ToList();
-            threads.ForEach(t => t.Start());
-            threads.ForEach(t => t.Join());
-            best = Math.Max(best, rates.Sum() / cpus);
-        }
+        for (int round = 0; round < 5; round++) best = Math.Max(best, OnEveryCpu(_ => FmaLoopGflops(0.2)).Average());
         return best;
+    }
+
+    /// <summary>Runs <paramref name="work"/>(cpu) on a thread of its own for every logical CPU, all at once; their results.</summary>
+    internal static double[] OnEveryCpu(Func<int, double> work)
+    {
+        var results = new double[Environment.ProcessorCount];
+        var threads = Enumerable.Range(0, results.Length).Select(i => new Thread(() => results[i] = work(i))).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        return results;
     }
 
     /// <summary>Twelve independent FMA chains (more than latency × ports on either Zen) for about <paramref name="seconds"/>.</summary>

@@ -10,8 +10,9 @@ if (args.Length > 0 && args[0] == "epoch") return EpochRunner.Run(args[1..]);
 if (args.Length > 0 && args[0] == "bandwidth") return BandwidthRunner.Run(args[1..]);
 if (args.Length > 0 && args[0] == "peak")
 {
+    int cpus = Environment.ProcessorCount;
     double perCpu = MachinePeak.Measure(), gbps = MachineBandwidth.Measure();
-    Console.WriteLine(System.FormattableString.Invariant($"{{\"logical_cpus\":{Environment.ProcessorCount},\"float32_gflops_per_cpu\":{perCpu:F1},\"float32_gflops\":{perCpu * Environment.ProcessorCount:F1},\"float64_gflops\":{perCpu * Environment.ProcessorCount / 2:F1},\"read_gbps\":{gbps:F1}}}"));
+    Console.WriteLine(System.FormattableString.Invariant($"{{\"logical_cpus\":{cpus},\"float32_gflops_per_cpu\":{perCpu:F1},\"float32_gflops\":{MachinePeak.Gflops(perCpu, typeof(float), cpus):F1},\"float64_gflops\":{MachinePeak.Gflops(perCpu, typeof(double), cpus):F1},\"read_gbps\":{gbps:F1}}}"));
     return 0;
 }
 if (args.Length > 0 && args[0] == "suite") return Backprop.Bench.Suite.SuiteRunner.Run(args[1..]);

@@ -197,7 +197,7 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
         var (loss, grads) = _fusingModel is null
             ? Model.Loss(_xBatch, _yBatch, _trainWs)
             : _fusingModel.Loss(_xBatch, _yBatch, _trainWs, _beginUpdate, _updatedInBackward);
-        if (Model is not FullyConnectedNet<T>) Phases?.Mark(StepPhase.ModelLoss);
+        if (Phases is not null && Model is not FullyConnectedNet<T>) Phases.Mark(StepPhase.ModelLoss);
         Iteration++;
         LossHistory.Add(loss);
         if (!double.IsFinite(loss))
