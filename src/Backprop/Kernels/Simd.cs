@@ -22,6 +22,16 @@ internal static class Simd
         if (Sse.IsSupported) Sse.Prefetch0(p);
     }
 
+    /// <summary>
+    /// As <see cref="Prefetch"/>, into L2 only: for lines wanted microseconds ahead, which would crowd L1 and its few
+    /// outstanding-miss slots.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void PrefetchL2(void* p)
+    {
+        if (Sse.IsSupported) Sse.Prefetch1(p);
+    }
+
     /// <summary>a·b + c rounded once (the same bits as <c>T.FusedMultiplyAdd</c> and <c>TensorPrimitives.FusedMultiplyAdd</c>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Fma<T>(Vector512<T> a, Vector512<T> b, Vector512<T> c) where T : unmanaged
