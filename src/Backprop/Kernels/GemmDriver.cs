@@ -25,7 +25,8 @@ internal readonly unsafe struct GemmCall<T> where T : unmanaged
 
 /// <summary>
 /// Blocked GEMM around a micro-kernel (GotoBLAS/BLIS loops). Phase 1 packs all of op(A) once, K panel by K panel, into
-/// MR-row micro-panels shared by every piece. Phase 2 gives each piece a strip of C columns (× a block of rows when
+/// MR-row micro-panels shared by every piece (unless pieces split rows only: then each packs its own,
+/// <see cref="GemmPlan.OwnA"/>). Phase 2 gives each piece a strip of C columns (× a block of rows when
 /// there are few columns); for each K panel in order it sweeps its tiles an L2-sized block of A rows at a time, packing
 /// each B micro-panel of its strip just before first use. Shallow products (and those with a sink) instead give each
 /// piece a block of row panels, each swept across all of N (<see cref="GemmPlan.RowSweep"/>).
@@ -61,16 +62,16 @@ internal static unsafe class GemmDriver<T, TKernel>
         {
             A = a, B = b, C = c, M = m, N = n, K = k,
             TransA = transA, TransB = transB, Accumulate = accumulate, TransposedC = transposedC, Plan = plan, Sink = sink,
-            PackedA = GemmScratch<T>.ForA((nint)plan.KPanels * plan.MPanels * PanelLength(plan.Kc)),
+            PackedA = plan.OwnA ? null : GemmScratch<T>.ForA((nint)plan.KPanels * plan.MPanels * PanelLength(plan.Kc)),
         };
         if (plan.Serial)
         {
             // Too small to repay waking a worker: same pieces, in order, on this thread.
-            for (int piece = 0; piece < plan.PackPieces; piece++) PackAPiece(piece, in call);
+            if (!plan.OwnA) for (int piece = 0; piece < plan.PackPieces; piece++) PackAPiece(piece, in call);
             for (int piece = 0; piece < plan.ComputePieces; piece++) ComputePiece(piece, in call);
             return;
         }
-        Parallelism.For(plan.PackPieces, in call, PackABody);
+        if (!plan.OwnA) Parallelism.For(plan.PackPieces, in call, PackABody);
         Parallelism.For(plan.ComputePieces, in call, ComputeBody);
     }
 
@@ -120,6 +121,7 @@ internal static unsafe class GemmDriver<T, TKernel>
         int iEnd = GemmPlan.SplitStart(plan.MPanels, plan.RowBlocks, rowBlock + 1);
         T* packedB = GemmScratch<T>.ForB((nint)(jEnd - jStart) * plan.Kc * nr);
         T* edge = stackalloc T[mr * nr];
+        T* ownA = plan.OwnA ? GemmScratch<T>.ForOwnA((nint)(iEnd - iStart) * PanelLength(plan.Kc)) : null;
 
         for (int pc = 0; pc < plan.KPanels; pc++)
         {
@@ -127,7 +129,7 @@ internal static unsafe class GemmDriver<T, TKernel>
             bool add = s.Accumulate || pc > 0;
             if (plan.RowSweep && (s.Sink is null || pc == plan.KPanels - 1))
             {
-                SweepRows(in s, p0, kc, add, iStart, iEnd, packedB, edge);
+                SweepRows(in s, p0, kc, add, iStart, iEnd, packedB, edge, ownA);
                 continue;
             }
             for (int iBlock = iStart; iBlock < iEnd; iBlock += plan.RowPanelsPerBlock)
@@ -142,7 +144,8 @@ internal static unsafe class GemmDriver<T, TKernel>
                     for (int ir = iBlock; ir < iBlockEnd; ir++)
                     {
                         int i0 = ir * mr;
-                        T* aPanel = PackedAPanel(s, p0, kc, ir);
+                        T* aPanel = ownA is null ? PackedAPanel(s, p0, kc, ir) : ownA + (nint)(ir - iStart) * PanelLength(kc);
+                        if (ownA is not null && jr == jStart) GemmPacking.PackA(s.A, s.M, s.K, s.TransA, i0, p0, kc, mr, aPanel);
                         if (s.TransposedC)
                         {
                             TKernel.Run(aPanel, bPanel, nr, kc, edge, nr, add: false);
@@ -172,13 +175,14 @@ internal static unsafe class GemmDriver<T, TKernel>
     /// each finished tile goes to the sink (completed with the earlier panels' sums held in C).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SweepRows(in GemmCall<T> s, int p0, int kc, bool add, int iStart, int iEnd, T* packedB, T* edge)
+    private static void SweepRows(in GemmCall<T> s, int p0, int kc, bool add, int iStart, int iEnd, T* packedB, T* edge, T* ownA)
     {
         int mr = TKernel.MR, nr = TKernel.NR, n = s.N;
         for (int ir = iStart; ir < iEnd; ir++)
         {
             int i0 = ir * mr, rows = Math.Min(mr, s.M - i0);
-            T* aPanel = PackedAPanel(s, p0, kc, ir);
+            T* aPanel = ownA is null ? PackedAPanel(s, p0, kc, ir) : ownA;
+            if (ownA is not null) GemmPacking.PackA(s.A, s.M, s.K, s.TransA, i0, p0, kc, mr, aPanel);
             for (int jr = 0; jr < s.Plan.NPanels; jr++)
             {
                 int j0 = jr * nr, cols = Math.Min(nr, n - j0);

@@ -41,6 +41,19 @@ internal readonly struct GemmPlan
     public int ComputePieces => Strips * RowBlocks;
 
     /// <summary>
+    /// Pieces split C by rows only, so each packs its own rows' A micro-panels, at first use, on its own thread, instead
+    /// of a shared packing phase before them: no packed line is written on one core and read on the other. That costs
+    /// most when the host puts the two virtual CPUs on different CCDs (a cache-line round trip between them measured
+    /// ~360 ns instead of ~105 ns): dW 100 × 3072 × 500 then ran 188–191 → 205–207 GFLOP/s. Column strips keep the
+    /// shared phase, since each strip reads all of A: packing it per strip doubled that work, and epochs were ~1%
+    /// slower while the two CPUs were close.
+    /// </summary>
+    public bool OwnA => Strips == 1 && OwnAPacking;
+
+    /// <summary>Allows <see cref="OwnA"/> (tests turn it off to compare against the shared packing phase).</summary>
+    internal static bool OwnAPacking = true;
+
+    /// <summary>
     /// The plan for C (m×n) (+)= op(A)·op(B) on a mr×nr micro-kernel. With <c>rowSweep</c>, C is split by rows only,
     /// each piece sweeping whole rows of tiles (all of N per A micro-panel): C, or the other row-major arrays an
     /// epilogue streams along it (<see cref="IGemmTileSink{T}"/>), walked in address order. Its packed B is all of N at

@@ -15,8 +15,11 @@ internal static unsafe class GemmScratch<T> where T : unmanaged
     [ThreadStatic] private static T[]? _a;
     /// <summary>Packed B strip of the piece this thread is running.</summary>
     [ThreadStatic] private static T[]? _b;
+    [ThreadStatic] private static T[]? _ownA;
 
     public static T* ForA(nint length) => Ensure(ref _a, length);
+    /// <summary>The A micro-panels the piece this thread is running packs for itself (<see cref="GemmPlan.OwnA"/>).</summary>
+    public static T* ForOwnA(nint length) => Ensure(ref _ownA, length);
     public static T* ForB(nint length) => Ensure(ref _b, length);
 
     private static T* Ensure(ref T[]? buffer, nint length)

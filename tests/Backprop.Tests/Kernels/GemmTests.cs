@@ -191,6 +191,42 @@ public class GemmTests
     }
 
     [Fact]
+    public void RowSplitPieces_PackingTheirOwnA_GiveTheSharedPackingsBits()
+    {
+        // Pieces that split C by rows pack their own A panels (GemmPlan.OwnA): the same values as the shared phase, so
+        // the same bits: row sweeps and single-strip products, row blocks over 1–3 threads, several K panels, edge rows,
+        // every layout.
+        bool saved = GemmPlan.OwnAPacking;
+        int threads = Parallelism.MaxThreads;
+        try
+        {
+            foreach (var (m, n, k) in new[] { (3072, 500, 100), (100, 40, 500), (257, 33, 1100), (62, 64, 3) })
+            foreach (var (ta, tb) in Layouts)
+            foreach (bool accumulate in new[] { false, true })
+            foreach (int t in new[] { 1, 2, 3 })
+            {
+                Parallelism.MaxThreads = t;
+                var a = GemmReference.Random<float>(m * k, 1);
+                var b = GemmReference.Random<float>(k * n, 2);
+                var own = GemmReference.Random<float>(m * n, 3);
+                var shared = (float[])own.Clone();
+                GemmPlan.OwnAPacking = true;
+                if (GemmKernel512Wide<float>.IsSupported) // the kernel Gemm picks above 32 columns: one 64-wide panel or a row sweep
+                    Assert.True(new GemmPlan(m, n, k, 6, 64, sizeof(float), t, rowSweep: k <= GemmPlan.RowSweepMaxK).OwnA);
+                Gemm.Multiply<float>(a, b, own, m, n, k, ta, tb, accumulate);
+                GemmPlan.OwnAPacking = false;
+                Gemm.Multiply<float>(a, b, shared, m, n, k, ta, tb, accumulate);
+                Assert.Equal(shared, own);
+            }
+        }
+        finally
+        {
+            GemmPlan.OwnAPacking = saved;
+            Parallelism.MaxThreads = threads;
+        }
+    }
+
+    [Fact]
     public unsafe void BitIdentical_WhicheverAvx512KernelRuns()
     {
         // The 12-row and the wide kernel are picked by n; each element must come out the same from either.
