@@ -23,7 +23,7 @@ public static class MachineInfo
             ["peak_gflops_float32"] = Math.Round(MachinePeak.Gflops(typeof(float), Environment.ProcessorCount), 1),
             ["peak_gflops_float64"] = Math.Round(MachinePeak.Gflops(typeof(double), Environment.ProcessorCount), 1),
             ["read_bandwidth_gbps"] = Math.Round(MachineBandwidth.ReadGBps(), 1), ["nominal_bandwidth_gbps"] = BandwidthRunner.NominalGBps,
-            ["loadavg_start"] = LoadAvg(), ["date_utc"] = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
+            ["core_round_trip_ns_start"] = CoreRoundTrip(), ["loadavg_start"] = LoadAvg(), ["date_utc"] = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
             ["smoke"] = ctx.Smoke,
         };
     }
@@ -37,6 +37,9 @@ public static class MachineInfo
         Environment.SetEnvironmentVariable(MachinePeak.EnvironmentVariable, MachinePeak.PerCpuFloat32().ToString("R", CultureInfo.InvariantCulture));
         Environment.SetEnvironmentVariable(MachineBandwidth.EnvironmentVariable, MachineBandwidth.ReadGBps().ToString("R", CultureInfo.InvariantCulture));
     }
+
+    /// <summary>A cache line's round trip between CPUs 0 and 1 (ns), or null on one CPU: which phase a shared host is in.</summary>
+    public static double? CoreRoundTrip() => Environment.ProcessorCount >= 2 ? Math.Round(CoreLatency.RoundTripNs()) : null;
 
     public static string LoadAvg() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 

@@ -6,7 +6,7 @@ namespace Backprop.Tests.Bench;
 /// <summary>
 /// <c>bench/run.sh --smoke</c> builds the benchmark program and runs every part of the suite at tiny sizes: the report
 /// and the JSON come out with every section, training is bit-identical on 1, 2 and 3 threads, and the soak run
-/// reports memory per epoch; our epochs come with their phase-by-phase time; the machine's peak FLOP rate and read bandwidth are measured (float64 half of float32).
+/// reports memory per epoch; our epochs come with their phase-by-phase time; the machine's peak FLOP rate, read bandwidth and core-to-core round trip are measured (float64 half of float32).
 /// No figure is judged (the peers may be missing, and timings mean nothing at these sizes).
 /// </summary>
 [Collection(Kernels.KernelCollection.Name)]
@@ -33,6 +33,8 @@ public class HarnessSmokeTests
             double peak32 = (double)json["machine"]!["peak_gflops_float32"]!, peak64 = (double)json["machine"]!["peak_gflops_float64"]!;
             Assert.True(peak32 > 0 && Math.Abs(peak64 - peak32 / 2) <= 0.1, $"measured peaks {peak32} / {peak64} GFLOP/s");
             Assert.True((double)json["machine"]!["read_bandwidth_gbps"]! > 0);
+            if (Environment.ProcessorCount >= 2)
+                Assert.True((double)json["machine"]!["core_round_trip_ns_start"]! > 0 && (double)json["machine"]!["core_round_trip_ns_end"]! > 0);
             Assert.NotEmpty(json["gemm"]!["cases"]!.AsArray());
             foreach (var data in new[] { "cifar10-random", "fashion-mnist" })
             {

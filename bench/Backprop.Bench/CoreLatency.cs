@@ -1,0 +1,57 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace Backprop.Bench;
+
+/// <summary>
+/// The round trip of one cache line between two CPUs: one thread on each (pinned on Linux), handing a counter back and
+/// forth. It tells which phase a shared host is in: on the Zen 4 host it read ~105 ns while both virtual CPUs shared a
+/// CCD and ~360 ns while they sat on different ones, and batch-100 products ran 185 against 144 GFLOP/s accordingly.
+/// </summary>
+public static class CoreLatency
+{
+    [DllImport("libc", SetLastError = true)]
+    private static extern int sched_setaffinity(int pid, nint size, ref ulong mask);
+
+    private static long _counter;
+
+    /// <summary>Nanoseconds per round trip between CPUs <paramref name="a"/> and <paramref name="b"/>, over <paramref name="trips"/> trips.</summary>
+    public static double RoundTripNs(int a = 0, int b = 1, int trips = 200_000)
+    {
+        _counter = 0;
+        var partner = new Thread(() =>
+        {
+            Pin(b);
+            for (long i = 1; i <= trips; i++)
+            {
+                while (Volatile.Read(ref _counter) != 2 * i - 1) { }
+                Volatile.Write(ref _counter, 2 * i);
+            }
+        }) { IsBackground = true };
+        partner.Start();
+        ulong saved = Pin(a);
+        var clock = Stopwatch.StartNew();
+        for (long i = 1; i <= trips; i++)
+        {
+            Volatile.Write(ref _counter, 2 * i - 1);
+            while (Volatile.Read(ref _counter) != 2 * i) { }
+        }
+        double ns = clock.Elapsed.TotalNanoseconds / trips;
+        partner.Join();
+        Restore(saved);
+        return ns;
+    }
+
+    /// <summary>Pins the calling thread to one CPU (Linux; elsewhere a no-op); returns the mask to restore.</summary>
+    private static ulong Pin(int cpu)
+    {
+        if (!OperatingSystem.IsLinux() || cpu >= 64) return 0;
+        ulong mask = 1UL << cpu;
+        return sched_setaffinity(0, sizeof(ulong), ref mask) == 0 ? ulong.MaxValue : 0;
+    }
+
+    private static void Restore(ulong mask)
+    {
+        if (mask != 0) sched_setaffinity(0, sizeof(ulong), ref mask);
+    }
+}
