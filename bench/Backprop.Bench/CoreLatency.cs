@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Runtime.InteropServices;
 
 namespace Backprop.Bench;
@@ -14,6 +15,25 @@ public static class CoreLatency
     private static extern int sched_setaffinity(int pid, nint size, ref ulong mask);
 
     private static long _counter;
+
+    /// <summary>The <c>latency</c> command: one JSON line per reading, <c>--count</c> readings <c>--every</c> seconds apart.</summary>
+    public static int Run(string[] args)
+    {
+        int count = int.Parse(Option(args, "--count") ?? "1", CultureInfo.InvariantCulture);
+        double every = double.Parse(Option(args, "--every") ?? "0", CultureInfo.InvariantCulture);
+        for (int i = 0; i < count; i++)
+        {
+            if (i > 0) Thread.Sleep(TimeSpan.FromSeconds(every));
+            Console.WriteLine(FormattableString.Invariant($"{{\"time\":\"{DateTime.UtcNow:HH:mm:ss}\",\"cpus\":[0,1],\"round_trip_ns\":{RoundTripNs():F0}}}"));
+        }
+        return 0;
+    }
+
+    private static string? Option(string[] args, string name)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
 
     /// <summary>Nanoseconds per round trip between CPUs <paramref name="a"/> and <paramref name="b"/>, over <paramref name="trips"/> trips.</summary>
     public static double RoundTripNs(int a = 0, int b = 1, int trips = 200_000)

@@ -16,17 +16,7 @@ if (args.Length > 0 && args[0] == "peak")
     return 0;
 }
 // `latency [--count N] [--every S]`: a cache line's round trip between CPUs 0 and 1, N readings S seconds apart.
-if (args.Length > 0 && args[0] == "latency")
-{
-    int count = Array.IndexOf(args, "--count") is int ci and >= 0 && ci + 1 < args.Length ? int.Parse(args[ci + 1], System.Globalization.CultureInfo.InvariantCulture) : 1;
-    double every = Array.IndexOf(args, "--every") is int ei and >= 0 && ei + 1 < args.Length ? double.Parse(args[ei + 1], System.Globalization.CultureInfo.InvariantCulture) : 0;
-    for (int i = 0; i < count; i++)
-    {
-        if (i > 0) Thread.Sleep(TimeSpan.FromSeconds(every));
-        Console.WriteLine(System.FormattableString.Invariant($"{{\"time\":\"{DateTime.UtcNow:HH:mm:ss}\",\"cpus\":[0,1],\"round_trip_ns\":{CoreLatency.RoundTripNs():F0}}}"));
-    }
-    return 0;
-}
+if (args.Length > 0 && args[0] == "latency") return CoreLatency.Run(args[1..]);
 if (args.Length > 0 && args[0] == "suite") return Backprop.Bench.Suite.SuiteRunner.Run(args[1..]);
 var config = DefaultConfig.Instance.WithArtifactsPath(Path.Combine(BenchFolder(), "BenchmarkDotNet.Artifacts"));
 BenchmarkSwitcher.FromAssembly(typeof(GemmBenchmarks).Assembly).Run(args, config);

@@ -151,42 +151,18 @@ public class GemmTests
     }
 
     [Fact]
-    public unsafe void ShallowProducts_SweptByRows_GiveTheColumnStripsBits()
+    public void ShallowProducts_SweptByRows_GiveTheColumnStripsBits()
     {
         // K up to RowSweepMaxK sweeps C row panel by row panel; the column strips must give every element the same bits.
-        int saved = GemmPlan.RowSweepMaxK, threads = Parallelism.MaxThreads;
+        int saved = GemmPlan.RowSweepMaxK;
         try
         {
-            foreach (var (m, n, k) in new[] { (3072, 500, 100), (131, 300, 97), (62, 31, 3), (100, 500, 10) })
-            foreach (var (ta, tb) in Layouts)
-            foreach (bool accumulate in new[] { false, true })
-            foreach (int t in new[] { 1, 2, 3 })
-            {
-                Parallelism.MaxThreads = t;
-                var a = GemmReference.Random<float>(m * k, 1);
-                var b = GemmReference.Random<float>(k * n, 2);
-                var swept = GemmReference.Random<float>(m * n, 3);
-                var strips = (float[])swept.Clone();
-                fixed (float* pa = a, pb = b, ps = swept, pc = strips)
-                {
-                    GemmPlan.RowSweepMaxK = 256;
-                    Product(pa, pb, ps, m, n, k, ta, tb, accumulate);
-                    GemmPlan.RowSweepMaxK = 0;
-                    Product(pa, pb, pc, m, n, k, ta, tb, accumulate);
-                }
-                Assert.Equal(strips, swept);
-            }
+            SameBitsEitherWay([(3072, 500, 100), (131, 300, 97), (62, 31, 3), (100, 500, 10)],
+                rowSweep => GemmPlan.RowSweepMaxK = rowSweep ? 256 : 0, WideKernelProduct);
         }
         finally
         {
             GemmPlan.RowSweepMaxK = saved;
-            Parallelism.MaxThreads = threads;
-        }
-
-        static void Product(float* a, float* b, float* c, int m, int n, int k, bool ta, bool tb, bool accumulate)
-        {
-            if (GemmKernel512Wide<float>.IsSupported) GemmDriver<float, GemmKernel512Wide<float>>.Run(a, b, c, m, n, k, ta, tb, accumulate);
-            else GemmDriver<float, GemmKernelScalar<float>>.Run(a, b, c, m, n, k, ta, tb, accumulate);
         }
     }
 
@@ -195,12 +171,36 @@ public class GemmTests
     {
         // Pieces that split C by rows pack their own A panels (GemmPlan.OwnA): the same values as the shared phase, so
         // the same bits: row sweeps and single-strip products, row blocks over 1–3 threads, several K panels, edge rows,
-        // every layout.
+        // every layout. Gemm picks the wide kernel (6×64) above 32 columns: one 64-wide panel or a row sweep.
+        (int, int, int)[] shapes = [(3072, 500, 100), (100, 40, 500), (257, 33, 1100), (62, 64, 3)];
+        if (GemmKernel512Wide<float>.IsSupported)
+            foreach (var (m, n, k) in shapes)
+            foreach (int t in new[] { 1, 2, 3 })
+                Assert.True(new GemmPlan(m, n, k, 6, 64, sizeof(float), t, rowSweep: k <= GemmPlan.RowSweepMaxK).OwnA);
         bool saved = GemmPlan.OwnAPacking;
+        try
+        {
+            SameBitsEitherWay(shapes, own => GemmPlan.OwnAPacking = own,
+                (a, b, c, m, n, k, ta, tb, accumulate) => Gemm.Multiply<float>(a, b, c, m, n, k, ta, tb, accumulate));
+        }
+        finally
+        {
+            GemmPlan.OwnAPacking = saved;
+        }
+    }
+
+    private delegate void FloatProduct(float[] a, float[] b, float[] c, int m, int n, int k, bool transA, bool transB, bool accumulate);
+
+    /// <summary>
+    /// Every shape, layout, accumulate flag and thread count (1–3) computed with <paramref name="choose"/>(true), then
+    /// with <paramref name="choose"/>(false), from the same operands: the two C must hold the same bits.
+    /// </summary>
+    private static void SameBitsEitherWay((int M, int N, int K)[] shapes, Action<bool> choose, FloatProduct product)
+    {
         int threads = Parallelism.MaxThreads;
         try
         {
-            foreach (var (m, n, k) in new[] { (3072, 500, 100), (100, 40, 500), (257, 33, 1100), (62, 64, 3) })
+            foreach (var (m, n, k) in shapes)
             foreach (var (ta, tb) in Layouts)
             foreach (bool accumulate in new[] { false, true })
             foreach (int t in new[] { 1, 2, 3 })
@@ -208,21 +208,28 @@ public class GemmTests
                 Parallelism.MaxThreads = t;
                 var a = GemmReference.Random<float>(m * k, 1);
                 var b = GemmReference.Random<float>(k * n, 2);
-                var own = GemmReference.Random<float>(m * n, 3);
-                var shared = (float[])own.Clone();
-                GemmPlan.OwnAPacking = true;
-                if (GemmKernel512Wide<float>.IsSupported) // the kernel Gemm picks above 32 columns: one 64-wide panel or a row sweep
-                    Assert.True(new GemmPlan(m, n, k, 6, 64, sizeof(float), t, rowSweep: k <= GemmPlan.RowSweepMaxK).OwnA);
-                Gemm.Multiply<float>(a, b, own, m, n, k, ta, tb, accumulate);
-                GemmPlan.OwnAPacking = false;
-                Gemm.Multiply<float>(a, b, shared, m, n, k, ta, tb, accumulate);
-                Assert.Equal(shared, own);
+                var first = GemmReference.Random<float>(m * n, 3);
+                var second = (float[])first.Clone();
+                choose(true);
+                product(a, b, first, m, n, k, ta, tb, accumulate);
+                choose(false);
+                product(a, b, second, m, n, k, ta, tb, accumulate);
+                Assert.Equal(second, first);
             }
         }
         finally
         {
-            GemmPlan.OwnAPacking = saved;
             Parallelism.MaxThreads = threads;
+        }
+    }
+
+    /// <summary>The wide AVX-512 kernel's driver (the scalar one without AVX-512), called directly.</summary>
+    private static unsafe void WideKernelProduct(float[] a, float[] b, float[] c, int m, int n, int k, bool ta, bool tb, bool accumulate)
+    {
+        fixed (float* pa = a, pb = b, pc = c)
+        {
+            if (GemmKernel512Wide<float>.IsSupported) GemmDriver<float, GemmKernel512Wide<float>>.Run(pa, pb, pc, m, n, k, ta, tb, accumulate);
+            else GemmDriver<float, GemmKernelScalar<float>>.Run(pa, pb, pc, m, n, k, ta, tb, accumulate);
         }
     }
 
