@@ -49,7 +49,7 @@ public static class CoreLatency
             }
         }) { IsBackground = true };
         partner.Start();
-        ulong saved = Pin(a);
+        bool pinned = Pin(a);
         var clock = Stopwatch.StartNew();
         for (long i = 1; i <= trips; i++)
         {
@@ -58,20 +58,22 @@ public static class CoreLatency
         }
         double ns = clock.Elapsed.TotalNanoseconds / trips;
         partner.Join();
-        Restore(saved);
+        if (pinned) Unpin();
         return ns;
     }
 
-    /// <summary>Pins the calling thread to one CPU (Linux; elsewhere a no-op); returns the mask to restore.</summary>
-    private static ulong Pin(int cpu)
+    /// <summary>Pins the calling thread to one CPU (Linux; elsewhere a no-op); true when pinned.</summary>
+    private static bool Pin(int cpu)
     {
-        if (!OperatingSystem.IsLinux() || cpu >= 64) return 0;
+        if (!OperatingSystem.IsLinux() || cpu >= 64) return false;
         ulong mask = 1UL << cpu;
-        return sched_setaffinity(0, sizeof(ulong), ref mask) == 0 ? ulong.MaxValue : 0;
+        return sched_setaffinity(0, sizeof(ulong), ref mask) == 0;
     }
 
-    private static void Restore(ulong mask)
+    /// <summary>Lets the calling thread run on every CPU again (the measuring thread is the caller's own).</summary>
+    private static void Unpin()
     {
-        if (mask != 0) sched_setaffinity(0, sizeof(ulong), ref mask);
+        ulong all = ulong.MaxValue;
+        sched_setaffinity(0, sizeof(ulong), ref all);
     }
 }
