@@ -60,7 +60,7 @@ public class HarnessSmokeTests
         }
     }
 
-    private static string Repo()
+    internal static string Repo()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "Backprop.sln"))) return dir.FullName;
