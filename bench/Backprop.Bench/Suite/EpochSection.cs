@@ -30,27 +30,36 @@ public static class EpochSection
         var memMd = new StringBuilder();
         foreach (var data in datasets)
         {
-            var results = settings.ToDictionary(s => s.Label, _ => new List<(double Median, JsonObject Json, ChildResult Run)>());
+            var results = settings.ToDictionary(s => s.Label, _ => new List<(double Median, JsonObject Json, ChildResult Run, HostPhase Phase)>());
             for (int round = 0; round < ctx.Rounds; round++)
             {
                 foreach (var s in settings)
                 {
                     SuiteContext.Log($"epoch {data} round {round + 1}/{ctx.Rounds}: {s.Label}");
+                    double? before = MachineInfo.CoreRoundTrip();
                     var run = s.Peer == ""
                         ? ctx.Self(["epoch", "--data", data, "--phases", .. Size(ctx, data, ours: true)], TimeSpan.FromMinutes(10))
                         : ctx.Peer($"{s.Peer}_fcnet.py", ["--mode", "speed", "--data", data, .. Size(ctx, data, ours: false), .. s.Threads], TimeSpan.FromMinutes(15));
+                    var phase = new HostPhase(before, MachineInfo.CoreRoundTrip());
                     var j = SuiteContext.Json(run);
                     double median = j?["speed"]?["median_epoch_seconds"] is JsonNode m ? (double)m : double.NaN;
                     if (j is null) SuiteContext.Log($"  failed (exit {run.ExitCode}): {Tail(run.Stderr)}");
-                    else SuiteContext.Log($"  {median:F3} s/epoch");
-                    results[s.Label].Add((median, j ?? new JsonObject(), run));
+                    else SuiteContext.Log($"  {median:F3} s/epoch, core round trip {phase.Show()}");
+                    j ??= new JsonObject();
+                    j["core_round_trip_ns"] = new JsonArray(phase.Before, phase.After);
+                    results[s.Label].Add((median, j, run, phase));
                 }
             }
             // Per round: ours against the best setting of each peer in that round.
             var ours = results["backprop"];
-            double Best(string peer, int round) => settings.Where(s => s.Peer == peer).Select(s => results[s.Label][round].Median).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Min();
-            var torchBest = Enumerable.Range(0, ctx.Rounds).Select(r => Best("torch", r)).ToList();
-            var numpyBest = Enumerable.Range(0, ctx.Rounds).Select(r => Best("numpy", r)).ToList();
+            // The peer's fastest run of the round, and the host's phase during it.
+            (double Seconds, HostPhase Phase) Best(string peer, int round) => settings.Where(s => s.Peer == peer)
+                .Select(s => results[s.Label][round]).Where(r => double.IsFinite(r.Median))
+                .Select(r => (r.Median, r.Phase)).DefaultIfEmpty((double.NaN, default)).MinBy(r => r.Item1);
+            var torchRuns = Enumerable.Range(0, ctx.Rounds).Select(r => Best("torch", r)).ToList();
+            var numpyRuns = Enumerable.Range(0, ctx.Rounds).Select(r => Best("numpy", r)).ToList();
+            var torchBest = torchRuns.Select(r => r.Seconds).ToList();
+            var numpyBest = numpyRuns.Select(r => r.Seconds).ToList();
             var oursStat = Stat.Of(ours.Select(o => o.Median));
             var vsTorch = Stat.Of(ours.Select((o, r) => o.Median / torchBest[r]));
             var vsNumpy = Stat.Of(ours.Select((o, r) => o.Median / numpyBest[r]));
@@ -58,7 +67,7 @@ public static class EpochSection
             var pct = Stat.Of(ours.Select(o => (double?)o.Json["speed"]?["pct_peak"] ?? double.NaN));
             md.AppendLine(CultureInfo.InvariantCulture, $"| {data} | {oursStat.Show()} | {Stat.Of(torchBest).Show()} | {Stat.Of(numpyBest).Show()} | {vsTorch.Show()} | {vsNumpy.Show()} | {gflops.Show("F0")}, {pct.Show("F1")}% |");
 
-            detail.AppendLine(CultureInfo.InvariantCulture, $"**{data}** — median s/epoch of each run (other processes' CPU seconds per timed epoch in brackets):");
+            detail.AppendLine(CultureInfo.InvariantCulture, $"**{data}** — median s/epoch of each run (in brackets: other processes' CPU seconds per timed epoch; the core-to-core round trip just before and after the run, see the machine line):");
             detail.AppendLine();
             detail.AppendLine("| setting | " + string.Join(" | ", Enumerable.Range(1, ctx.Rounds).Select(r => $"round {r}")) + " |");
             detail.AppendLine("| --- |" + string.Concat(Enumerable.Repeat(" --- |", ctx.Rounds)));
@@ -66,10 +75,13 @@ public static class EpochSection
             foreach (var s in settings)
             {
                 var cells = results[s.Label].Select(r => double.IsFinite(r.Median)
-                    ? FormattableString.Invariant($"{r.Median:F2} ({OthersPerEpoch(r.Json):F1})") : $"failed ({r.Run.ExitCode})");
+                    ? FormattableString.Invariant($"{r.Median:F2} ({OthersPerEpoch(r.Json):F1}; {r.Phase.Show()})") : $"failed ({r.Run.ExitCode})");
                 detail.AppendLine($"| {s.Label} | {string.Join(" | ", cells)} |");
                 perSetting[s.Label] = new JsonArray([.. results[s.Label].Select(r => (JsonNode?)r.Json.DeepClone())]);
             }
+            detail.AppendLine();
+            var byPhase = RatiosByPhase(ours.Select(o => (o.Median, o.Phase)).ToList(), torchRuns, numpyRuns);
+            detail.AppendLine(CultureInfo.InvariantCulture, $"{data}, ratios by the host's phase (rounds in which our run and the peer's fastest run both saw the two vCPUs on one CCD, round trip < {HostPhase.OneCcdBelowNs} ns, or both on two; the other rounds mixed phases): {byPhase.Text}");
             detail.AppendLine();
             var phases = PhaseTable(data, ours.Select(o => o.Json).ToList(), detail);
             json[data] = new JsonObject
@@ -77,6 +89,7 @@ public static class EpochSection
                 ["ours_seconds"] = GemmSection.Node(oursStat), ["torch_best_seconds"] = GemmSection.Node(Stat.Of(torchBest)),
                 ["numpy_best_seconds"] = GemmSection.Node(Stat.Of(numpyBest)), ["ours_over_torch"] = GemmSection.Node(vsTorch),
                 ["ours_over_numpy"] = GemmSection.Node(vsNumpy), ["ours_gflops"] = GemmSection.Node(gflops), ["ours_pct_peak"] = GemmSection.Node(pct),
+                ["ratios_by_host_phase"] = byPhase.Json,
                 ["phases"] = phases,
                 ["runs"] = perSetting,
             };
@@ -96,6 +109,31 @@ public static class EpochSection
         // The peers train Fashion-MNIST on all 60000 images with no validation split (ours takes its validation rows from the test set).
         string[] split = !ours && data == "fashion-mnist" && !ctx.Smoke ? ["--num-train", "60000", "--num-val", "0"] : [];
         return [.. common, .. epochs, .. split];
+    }
+
+    /// <summary>
+    /// Ours over the peer's best, round by round, grouped by the host's phase in both runs (see <see cref="HostPhase"/>):
+    /// the PyTorch ratio moves with it, since PyTorch gains more than we do while the two vCPUs share a CCD.
+    /// </summary>
+    private static (string Text, JsonObject Json) RatiosByPhase(List<(double Seconds, HostPhase Phase)> ours,
+        List<(double Seconds, HostPhase Phase)> torch, List<(double Seconds, HostPhase Phase)> numpy)
+    {
+        var text = new StringBuilder();
+        var json = new JsonObject();
+        foreach (var (peer, runs) in new[] { ("PyTorch", torch), ("NumPy", numpy) })
+        {
+            var groups = new JsonObject();
+            var parts = new List<string>();
+            foreach (var kind in new[] { HostPhaseKind.OneCcd, HostPhaseKind.TwoCcds, HostPhaseKind.Mixed })
+            {
+                var stat = Stat.Of(ours.Select((o, r) => HostPhase.Common(o.Phase, runs[r].Phase) == kind ? o.Seconds / runs[r].Seconds : double.NaN));
+                groups[HostPhase.Name(kind)] = GemmSection.Node(stat);
+                parts.Add(FormattableString.Invariant($"{HostPhase.Display(kind)} {stat.Show()} ({stat.Count} round(s))"));
+            }
+            json[peer.ToLowerInvariant()] = groups;
+            text.Append(CultureInfo.InvariantCulture, $"ours / {peer}: {string.Join(", ", parts)}. ");
+        }
+        return (text.ToString().TrimEnd(), json);
     }
 
     /// <summary>

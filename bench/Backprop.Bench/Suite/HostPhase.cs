@@ -1,0 +1,48 @@
+using System.Globalization;
+
+namespace Backprop.Bench.Suite;
+
+/// <summary>Where the host had the two vCPUs during a run, from the core-to-core round trip just before and after it.</summary>
+public enum HostPhaseKind { Unknown, OneCcd, TwoCcds, Mixed }
+
+/// <summary>
+/// The core-to-core round trip (<see cref="CoreLatency"/>) read just before and just after one run. On the Zen 4 host it
+/// reads ~85–120 ns while the two vCPUs share a CCD and ~360–395 ns while they do not; every two-thread figure moves
+/// with it, so each run is tagged with it.
+/// </summary>
+public readonly record struct HostPhase(double? Before, double? After)
+{
+    /// <summary>Round trips below this (ns) mean one CCD: halfway between the two modes measured on the Zen 4 host.</summary>
+    public const double OneCcdBelowNs = 240;
+
+    public HostPhaseKind Kind => Before is not { } b || After is not { } a ? HostPhaseKind.Unknown
+        : b < OneCcdBelowNs && a < OneCcdBelowNs ? HostPhaseKind.OneCcd
+        : b >= OneCcdBelowNs && a >= OneCcdBelowNs ? HostPhaseKind.TwoCcds
+        : HostPhaseKind.Mixed;
+
+    /// <summary>The phase two runs share: theirs when both saw the same one throughout, else mixed (unknown if either is).</summary>
+    public static HostPhaseKind Common(HostPhase x, HostPhase y) =>
+        x.Kind == HostPhaseKind.Unknown || y.Kind == HostPhaseKind.Unknown ? HostPhaseKind.Unknown
+        : x.Kind == y.Kind ? x.Kind : HostPhaseKind.Mixed;
+
+    public static string Name(HostPhaseKind kind) => kind switch
+    {
+        HostPhaseKind.OneCcd => "one_ccd",
+        HostPhaseKind.TwoCcds => "two_ccds",
+        HostPhaseKind.Mixed => "mixed",
+        _ => "unknown",
+    };
+
+    /// <summary>How RESULTS.md says it.</summary>
+    public static string Display(HostPhaseKind kind) => kind switch
+    {
+        HostPhaseKind.OneCcd => "one CCD",
+        HostPhaseKind.TwoCcds => "two CCDs",
+        HostPhaseKind.Mixed => "mixed",
+        _ => "unknown",
+    };
+
+    /// <summary>"92→101 ns", or "n/a" on one CPU.</summary>
+    public string Show() => Before is { } b && After is { } a
+        ? string.Create(CultureInfo.InvariantCulture, $"{b:F0}→{a:F0} ns") : "n/a";
+}
