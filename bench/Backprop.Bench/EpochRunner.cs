@@ -68,6 +68,7 @@ public static class EpochRunner
         var process = Process.GetCurrentProcess();
         long allocated = 0;   // by the training steps of the timed epochs only (not by this loop's bookkeeping)
         int gcBefore = 0;
+        var allocatedPerEpoch = new List<long>();   // every epoch's steps, warm-up included (the first holds the first iteration's buffers)
         double loss = 0;
         for (int epoch = 0; epoch < warmup + epochs; epoch++)
         {
@@ -82,7 +83,8 @@ public static class EpochRunner
             long t0 = Stopwatch.GetTimestamp();
             long allocated0 = GC.GetTotalAllocatedBytes(precise: true);
             for (int i = 0; i < solver.IterationsPerEpoch; i++) loss = solver.Step();
-            if (epoch >= warmup) allocated += GC.GetTotalAllocatedBytes(precise: true) - allocated0;
+            allocatedPerEpoch.Add(GC.GetTotalAllocatedBytes(precise: true) - allocated0);
+            if (epoch >= warmup) allocated += allocatedPerEpoch[^1];
             foreach (var (_, rule) in solver.UpdateRules) rule.LearningRate *= config.LrDecay;
             seconds.Add(Stopwatch.GetElapsedTime(t0).TotalSeconds);
             process.Refresh();
@@ -130,6 +132,7 @@ public static class EpochRunner
             {
                 ["rss_after_epoch_mib"] = rss,
                 ["allocated_bytes_per_iteration"] = timedIterations == 0 ? 0 : (double)allocated / timedIterations,
+                ["allocated_bytes_per_epoch"] = allocatedPerEpoch,
                 ["gen0_collections_timed"] = GC.CollectionCount(0) - gcBefore,
             },
             ["phases"] = phaseTable,

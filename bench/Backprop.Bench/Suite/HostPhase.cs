@@ -25,14 +25,6 @@ public readonly record struct HostPhase(double? Before, double? After)
         x.Kind == HostPhaseKind.Unknown || y.Kind == HostPhaseKind.Unknown ? HostPhaseKind.Unknown
         : x.Kind == y.Kind ? x.Kind : HostPhaseKind.Mixed;
 
-    public static string Name(HostPhaseKind kind) => kind switch
-    {
-        HostPhaseKind.OneCcd => "one_ccd",
-        HostPhaseKind.TwoCcds => "two_ccds",
-        HostPhaseKind.Mixed => "mixed",
-        _ => "unknown",
-    };
-
     /// <summary>How RESULTS.md says it.</summary>
     public static string Display(HostPhaseKind kind) => kind switch
     {
@@ -41,6 +33,9 @@ public readonly record struct HostPhase(double? Before, double? After)
         HostPhaseKind.Mixed => "mixed",
         _ => "unknown",
     };
+
+    /// <summary>The key in results.json: "one_ccd", "two_ccds", "mixed".</summary>
+    public static string Name(HostPhaseKind kind) => Display(kind).Replace(' ', '_').ToLowerInvariant();
 
     /// <summary>"92→101 ns", or "n/a" on one CPU.</summary>
     public string Show() => Before is { } b && After is { } a

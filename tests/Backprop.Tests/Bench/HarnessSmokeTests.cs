@@ -61,6 +61,9 @@ public class HarnessSmokeTests
             Assert.Equal(5, json["bandwidth"]!["kernels"]!.AsArray().Count);
             Assert.True((bool)json["determinism"]!["identical"]!, "training differs between thread counts");
             Assert.Equal(3, (int)json["soak"]!["epochs"]!);
+            // The soak run has no warm-up epoch: its first epoch holds the first iteration's buffers, counted apart.
+            Assert.True((double)json["soak"]!["allocated_bytes_first_epoch"]! > 0);
+            Assert.NotNull(json["soak"]!["allocated_bytes_per_iteration_after_first_epoch"]);
 
             string md = File.ReadAllText(Path.Combine(outDir, "RESULTS.md"));
             foreach (var heading in new[] { "## GEMM", "## Training epoch", "## Memory", "## Element-wise", "## Same answer", "## Soak" })
