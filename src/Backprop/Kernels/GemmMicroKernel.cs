@@ -16,9 +16,11 @@ internal unsafe interface IGemmMicroKernel<T> where T : unmanaged, IFloatingPoin
     static abstract int NR { get; }
 
     /// <summary>
-    /// C[r, j] (+)= Σ_p a[p·MR + r] · b[p·ldb + j] for r &lt; MR, j &lt; NR, where C[r, j] = c[r·ldc + j].
-    /// <paramref name="a"/> is a packed A micro-panel (kc×MR); <paramref name="b"/> holds kc rows of NR values with row
-    /// stride <paramref name="ldb"/> (NR when packed, or n when read straight from a row-major B).
+    /// C[r, j] (+)= Σ_p a[p·lda + r] · b[p·ldb + j] for r &lt; MR, j &lt; NR, where C[r, j] = c[r·ldc + j].
+    /// <paramref name="a"/> holds kc rows of MR values with row stride <paramref name="lda"/>: a packed A micro-panel
+    /// (lda = MR), or MR adjacent columns of a row-major Aᵀ read in place (lda = its row length).
+    /// <paramref name="b"/> holds kc rows of NR values with row stride <paramref name="ldb"/> (NR when packed, or n when
+    /// read straight from a row-major B).
     /// </summary>
-    static abstract void Run(T* a, T* b, nint ldb, int kc, T* c, nint ldc, bool add);
+    static abstract void Run(T* a, nint lda, T* b, nint ldb, int kc, T* c, nint ldc, bool add);
 }

@@ -169,10 +169,11 @@ public class GemmTests
     [Fact]
     public void RowSplitPieces_PackingTheirOwnA_GiveTheSharedPackingsBits()
     {
-        // Pieces that split C by rows pack their own A panels (GemmPlan.OwnA): the same values as the shared phase, so
-        // the same bits: row sweeps and single-strip products, row blocks over 1–3 threads, several K panels, edge rows,
-        // every layout. Gemm picks the wide kernel (6×64) above 32 columns: one 64-wide panel or a row sweep.
-        (int, int, int)[] shapes = [(3072, 500, 100), (100, 40, 500), (257, 33, 1100), (62, 64, 3)];
+        // Pieces that split C by rows pack their own A panels (GemmPlan.OwnA), and row sweeps read a transposed A's whole
+        // panels in place (K ≤ 256): the same values as the shared phase, so the same bits: row sweeps and single-strip
+        // products, row blocks over 1–3 threads, several K panels, edge rows (130 = 21·6 + 4, 62 = 10·6 + 2), K at the
+        // in-place limit, every layout. Gemm picks the wide kernel (6×64) above 32 columns: one 64-wide panel or a row sweep.
+        (int, int, int)[] shapes = [(3072, 500, 100), (100, 40, 500), (257, 33, 1100), (62, 64, 3), (130, 70, 256)];
         if (GemmKernel512Wide<float>.IsSupported)
             foreach (var (m, n, k) in shapes)
             foreach (int t in new[] { 1, 2, 3 })
