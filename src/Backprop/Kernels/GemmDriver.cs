@@ -21,6 +21,18 @@ internal readonly unsafe struct GemmCall<T> where T : unmanaged
     public GemmPlan Plan { get; init; }
     /// <summary>When set, receives each finished tile instead of C (C then only holds partial sums of earlier K panels).</summary>
     public IGemmTileSink<T>? Sink { get; init; }
+    /// <summary>op(A) is row-major and the kernel reads its whole micro-panels in place (<see cref="IGemmMicroKernel{T}.RunRows"/>).</summary>
+    public bool ARowsInPlace { get; init; }
+    /// <summary>Pieces pack the A panels they need themselves (<see cref="GemmPlan.OwnA"/>, or the edge panel of in-place rows).</summary>
+    public bool OwnA => Plan.OwnA || ARowsInPlace;
+}
+
+/// <summary>One A micro-panel as the kernel reads it: steps <see cref="Ld"/> apart, or (<see cref="Rows"/>) rows <see cref="Ld"/> apart.</summary>
+internal readonly unsafe struct APanel<T>(T* ptr, nint ld, bool rows) where T : unmanaged
+{
+    public T* Ptr { get; } = ptr;
+    public nint Ld { get; } = ld;
+    public bool Rows { get; } = rows;
 }
 
 /// <summary>
@@ -58,20 +70,22 @@ internal static unsafe class GemmDriver<T, TKernel>
         }
         bool rowSweep = sink is not null || (!transposedC && k <= GemmPlan.RowSweepMaxK);
         var plan = new GemmPlan(m, n, k, TKernel.MR, TKernel.NR, sizeof(T), Parallelism.MaxThreads, rowSweep);
+        bool rowsInPlace = !transA && TKernel.RunsRowsInPlace && GemmPlan.InPlaceA;
         var call = new GemmCall<T>
         {
             A = a, B = b, C = c, M = m, N = n, K = k,
             TransA = transA, TransB = transB, Accumulate = accumulate, TransposedC = transposedC, Plan = plan, Sink = sink,
-            PackedA = plan.OwnA ? null : GemmScratch<T>.ForA((nint)plan.KPanels * plan.MPanels * PanelLength(plan.Kc)),
+            ARowsInPlace = rowsInPlace,
+            PackedA = plan.OwnA || rowsInPlace ? null : GemmScratch<T>.ForA((nint)plan.KPanels * plan.MPanels * PanelLength(plan.Kc)),
         };
         if (plan.Serial)
         {
             // Too small to repay waking a worker: same pieces, in order, on this thread.
-            if (!plan.OwnA) for (int piece = 0; piece < plan.PackPieces; piece++) PackAPiece(piece, in call);
+            if (!call.OwnA) for (int piece = 0; piece < plan.PackPieces; piece++) PackAPiece(piece, in call);
             for (int piece = 0; piece < plan.ComputePieces; piece++) ComputePiece(piece, in call);
             return;
         }
-        if (!plan.OwnA) Parallelism.For(plan.PackPieces, in call, PackABody);
+        if (!call.OwnA) Parallelism.For(plan.PackPieces, in call, PackABody);
         Parallelism.For(plan.ComputePieces, in call, ComputeBody);
     }
 
@@ -98,6 +112,44 @@ internal static unsafe class GemmDriver<T, TKernel>
     }
 
     /// <summary>
+    /// The A micro-panel of row panel <paramref name="ir"/> for the K panel at <paramref name="p0"/>, as the kernel reads
+    /// it. A whole panel is read in place when the stored A already holds it in a layout the kernel takes: a row-major
+    /// op(A), its MR rows k apart (<see cref="GemmCall{T}.ARowsInPlace"/>), or, in row sweeps, a transposed one, each
+    /// step's MR values side by side m apart (kc ≤ 256, so the panel's lines stay in L1 across the row's tiles). Other
+    /// panels are packed: by the shared phase, or into <paramref name="own"/> when <paramref name="pack"/> (their first
+    /// use in this K panel), edge panels with their zero padding.
+    /// </summary>
+    /// <remarks>
+    /// The kernel reads the same values in the same order either way, so the bits are the packed path's. Reading in
+    /// place drops the copy, and for row-major A the shared packing phase with it (one dispatch fewer, and no packed
+    /// line written by one core for the other). GEMM command, 3 alternated rounds, float32: fwd 100 × 3072 × 500
+    /// 139–147 → 190–198 GFLOP/s, fwd 100 × 500 × 500 141–142 → 197–206, dx 100 × 500 × 500 142–185 → 194–204, 1024³
+    /// 180–187 → 218–224, 2048³ 199–202 → 215–216 (float64 2048³ 103–104 → 109); the transposed panels of the weight
+    /// gradients, dW 100 × 3072 × 500 192–207 → 212–215. Whole epochs gain less, since A is new every step there:
+    /// CIFAR-shaped first-layer forward 844–956 → 815–861 ms per epoch (4 pairs of 4).
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static APanel<T> PanelOfA(in GemmCall<T> s, int p0, int kc, int ir, T* own, bool pack, bool rowSweep)
+    {
+        int mr = TKernel.MR, i0 = ir * mr;
+        bool whole = i0 + mr <= s.M;
+        if (whole && s.ARowsInPlace) return new APanel<T>(s.A + (nint)i0 * s.K + p0, s.K, rows: true);
+        if (whole && rowSweep && s.TransA && own is not null && GemmPlan.InPlaceA && kc <= GemmPlan.RowSweepMaxK)
+            return new APanel<T>(s.A + (nint)p0 * s.M + i0, s.M, rows: false);
+        if (own is null) return new APanel<T>(PackedAPanel(s, p0, kc, ir), mr, rows: false);
+        if (pack) GemmPacking.PackA(s.A, s.M, s.K, s.TransA, i0, p0, kc, mr, own);
+        return new APanel<T>(own, mr, rows: false);
+    }
+
+    /// <summary>The tile op(A)·B for one A panel and one packed B micro-panel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Multiply(APanel<T> a, T* bPanel, int kc, T* c, nint ldc, bool add)
+    {
+        if (a.Rows) TKernel.RunRows(a.Ptr, a.Ld, bPanel, TKernel.NR, kc, c, ldc, add);
+        else TKernel.Run(a.Ptr, a.Ld, bPanel, TKernel.NR, kc, c, ldc, add);
+    }
+
+    /// <summary>
     /// Fetches the next C tile while this one is computed: with a short K (dW = Xᵀ·dout has K = batch) the tile's
     /// stores would otherwise wait on memory for every line of a C that is larger than the caches.
     /// </summary>
@@ -121,7 +173,7 @@ internal static unsafe class GemmDriver<T, TKernel>
         int iEnd = GemmPlan.SplitStart(plan.MPanels, plan.RowBlocks, rowBlock + 1);
         T* packedB = GemmScratch<T>.ForB((nint)(jEnd - jStart) * plan.Kc * nr);
         T* edge = stackalloc T[mr * nr];
-        T* ownA = plan.OwnA ? GemmScratch<T>.ForOwnA((nint)(iEnd - iStart) * PanelLength(plan.Kc)) : null;
+        T* ownA = s.OwnA ? GemmScratch<T>.ForOwnA((nint)(iEnd - iStart) * PanelLength(plan.Kc)) : null;
 
         for (int pc = 0; pc < plan.KPanels; pc++)
         {
@@ -144,11 +196,11 @@ internal static unsafe class GemmDriver<T, TKernel>
                     for (int ir = iBlock; ir < iBlockEnd; ir++)
                     {
                         int i0 = ir * mr;
-                        T* aPanel = ownA is null ? PackedAPanel(s, p0, kc, ir) : ownA + (nint)(ir - iStart) * PanelLength(kc);
-                        if (ownA is not null && jr == jStart) GemmPacking.PackA(s.A, s.M, s.K, s.TransA, i0, p0, kc, mr, aPanel);
+                        T* own = ownA is null ? null : ownA + (nint)(ir - iStart) * PanelLength(kc);
+                        var aPanel = PanelOfA(in s, p0, kc, ir, own, pack: jr == jStart, rowSweep: false);
                         if (s.TransposedC)
                         {
-                            TKernel.Run(aPanel, mr, bPanel, nr, kc, edge, nr, add: false);
+                            Multiply(aPanel, bPanel, kc, edge, nr, add: false);
                             MergeEdgeTransposed(edge, nr, s.C + (nint)j0 * s.M + i0, s.M, Math.Min(mr, s.M - i0), Math.Min(nr, n - j0), add);
                             continue;
                         }
@@ -156,11 +208,11 @@ internal static unsafe class GemmDriver<T, TKernel>
                         if (ir + 1 < iBlockEnd) PrefetchTile(cTile + (nint)mr * n, n, mr, nr);
                         if (j0 + nr <= n && i0 + mr <= s.M)
                         {
-                            TKernel.Run(aPanel, mr, bPanel, nr, kc, cTile, n, add);
+                            Multiply(aPanel, bPanel, kc, cTile, n, add);
                         }
                         else
                         {
-                            TKernel.Run(aPanel, mr, bPanel, nr, kc, edge, nr, add: false);
+                            Multiply(aPanel, bPanel, kc, edge, nr, add: false);
                             MergeEdge(edge, nr, cTile, n, Math.Min(mr, s.M - i0), Math.Min(nr, n - j0), add);
                         }
                     }
@@ -174,14 +226,6 @@ internal static unsafe class GemmDriver<T, TKernel>
     /// address order; every B micro-panel is packed on the first row panel. With a sink, this is the last K panel and
     /// each finished tile goes to the sink (completed with the earlier panels' sums held in C).
     /// </summary>
-    /// <remarks>
-    /// A transposed A (stored k×m: a weight gradient's Xᵀ) already holds a micro-panel's MR values of each step side by
-    /// side, one row of the stored A apart, so whole panels are read in place instead of copied (their kc ≤ 256 lines
-    /// stay in L1 across the row's tiles); edge panels are still packed, with their zero padding. The kernel reads the
-    /// same values in the same order, so the bits are the packed path's. GEMM command, 3 alternated rounds: dW
-    /// 100 × 3072 × 500 float32 192–207 → 212–215 GFLOP/s, dW 100 × 500 × 500 188–205 → 211; Fashion-MNIST epochs,
-    /// 4 pairs: each layer's backward 10–15 ms per epoch faster, 4 of 4.
-    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SweepRows(in GemmCall<T> s, int p0, int kc, bool add, int iStart, int iEnd, T* packedB, T* edge, T* ownA)
     {
@@ -189,15 +233,7 @@ internal static unsafe class GemmDriver<T, TKernel>
         for (int ir = iStart; ir < iEnd; ir++)
         {
             int i0 = ir * mr, rows = Math.Min(mr, s.M - i0);
-            T* aPanel = ownA is null ? PackedAPanel(s, p0, kc, ir) : ownA;
-            nint lda = mr;
-            if (ownA is not null && s.TransA && rows == mr && kc <= GemmPlan.RowSweepMaxK)
-            {
-                aPanel = s.A + (nint)p0 * s.M + i0;
-                lda = s.M;
-            }
-            else if (ownA is not null)
-                GemmPacking.PackA(s.A, s.M, s.K, s.TransA, i0, p0, kc, mr, aPanel);
+            var aPanel = PanelOfA(in s, p0, kc, ir, ownA, pack: true, rowSweep: true);
             for (int jr = 0; jr < s.Plan.NPanels; jr++)
             {
                 int j0 = jr * nr, cols = Math.Min(nr, n - j0);
@@ -206,10 +242,10 @@ internal static unsafe class GemmDriver<T, TKernel>
                 if (ir == iStart) GemmPacking.PackB(s.B, n, s.K, s.TransB, j0, p0, kc, nr, bPanel);
                 if (s.Sink is null && rows == mr && cols == nr)
                 {
-                    TKernel.Run(aPanel, lda, bPanel, nr, kc, cTile, n, add);
+                    Multiply(aPanel, bPanel, kc, cTile, n, add);
                     continue;
                 }
-                TKernel.Run(aPanel, lda, bPanel, nr, kc, edge, nr, add: false);
+                Multiply(aPanel, bPanel, kc, edge, nr, add: false);
                 if (s.Sink is null)
                 {
                     MergeEdge(edge, nr, cTile, n, rows, cols, add);

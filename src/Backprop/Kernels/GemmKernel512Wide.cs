@@ -18,8 +18,18 @@ internal readonly unsafe struct GemmKernel512Wide<T> : IGemmMicroKernel<T> where
 
     public static bool IsSupported => Avx512F.IsSupported && Vector512.IsHardwareAccelerated;
 
+    public static bool RunsRowsInPlace => true;
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run(T* a, nint lda, T* b, nint ldb, int kc, T* c, nint ldc, bool add)
+    public static void Run(T* a, nint lda, T* b, nint ldb, int kc, T* c, nint ldc, bool add) =>
+        Tile(new StepWalk<T>(a, lda), b, ldb, kc, c, ldc, add);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void RunRows(T* a, nint lda, T* b, nint ldb, int kc, T* c, nint ldc, bool add) =>
+        Tile(new RowWalk<T>(a, lda), b, ldb, kc, c, ldc, add);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile<TWalk>(TWalk a, T* b, nint ldb, int kc, T* c, nint ldc, bool add) where TWalk : struct, IAWalk<T>
     {
         // Pull the C tile toward L1 while the k loop runs; it is touched only at the end.
         Prefetch(c + 0 * ldc);
@@ -47,7 +57,7 @@ internal readonly unsafe struct GemmKernel512Wide<T> : IGemmMicroKernel<T> where
             ar = Vector512.Create(a[3]); c30 = Fma(ar, b0, c30); c31 = Fma(ar, b1, c31); c32 = Fma(ar, b2, c32); c33 = Fma(ar, b3, c33);
             ar = Vector512.Create(a[4]); c40 = Fma(ar, b0, c40); c41 = Fma(ar, b1, c41); c42 = Fma(ar, b2, c42); c43 = Fma(ar, b3, c43);
             ar = Vector512.Create(a[5]); c50 = Fma(ar, b0, c50); c51 = Fma(ar, b1, c51); c52 = Fma(ar, b2, c52); c53 = Fma(ar, b3, c53);
-            a += lda;
+            a.Next();
             b += ldb;
         }
         Store(c + 0 * ldc, c00, c01, c02, c03, add);

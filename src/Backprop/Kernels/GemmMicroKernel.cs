@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Backprop.Kernels;
 
@@ -23,4 +24,56 @@ internal unsafe interface IGemmMicroKernel<T> where T : unmanaged, IFloatingPoin
     /// read straight from a row-major B).
     /// </summary>
     static abstract void Run(T* a, nint lda, T* b, nint ldb, int kc, T* c, nint ldc, bool add);
+
+    /// <summary>Whether <see cref="RunRows"/> is implemented.</summary>
+    static virtual bool RunsRowsInPlace => false;
+
+    /// <summary>
+    /// As <see cref="Run"/> with A read in place from MR rows of a row-major op(A), <paramref name="lda"/> apart:
+    /// C[r, j] (+)= Σ_p a[r·lda + p] · b[p·ldb + j]. Same values in the same order as the packed panel, so the same bits.
+    /// </summary>
+    static virtual void RunRows(T* a, nint lda, T* b, nint ldb, int kc, T* c, nint ldc, bool add) =>
+        throw new NotSupportedException($"{typeof(T).Name} kernel reads packed A panels only.");
+}
+
+/// <summary>How a micro-kernel walks A: the MR values of the current step, then the next step.</summary>
+internal interface IAWalk<T> where T : unmanaged
+{
+    /// <summary>Value <paramref name="r"/> (row r of the tile) of the current step.</summary>
+    T this[int r] { get; }
+
+    void Next();
+}
+
+/// <summary>
+/// Steps <c>lda</c> apart, each step's MR values side by side: a packed panel (lda = MR), or a transposed A read in place
+/// (lda = its row length).
+/// </summary>
+internal unsafe struct StepWalk<T>(T* a, nint lda) : IAWalk<T> where T : unmanaged
+{
+    private T* _a = a;
+
+    public readonly T this[int r]
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _a[r];
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Next() => _a += lda;
+}
+
+/// <summary>MR rows <c>lda</c> apart, each step the next value along them: a row-major A read in place.</summary>
+internal unsafe struct RowWalk<T>(T* a, nint lda) : IAWalk<T> where T : unmanaged
+{
+    private T* _a = a;
+
+    public readonly T this[int r]
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _a[r * lda];
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Next() => _a++;
 }

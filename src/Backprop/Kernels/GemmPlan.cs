@@ -53,6 +53,9 @@ internal readonly struct GemmPlan
     /// <summary>Allows <see cref="OwnA"/> (tests turn it off to compare against the shared packing phase).</summary>
     internal static bool OwnAPacking = true;
 
+    /// <summary>Allows reading whole A panels in place instead of packing them (tests turn it off to compare bits).</summary>
+    internal static bool InPlaceA = true;
+
     /// <summary>
     /// The plan for C (m×n) (+)= op(A)·op(B) on a mr×nr micro-kernel. With <c>rowSweep</c>, C is split by rows only,
     /// each piece sweeping whole rows of tiles (all of N per A micro-panel): C, or the other row-major arrays an

@@ -190,6 +190,26 @@ public class GemmTests
         }
     }
 
+    [Fact]
+    public void APanelsReadInPlace_GiveThePackedPanelsBits()
+    {
+        // Whole A panels read in place (a row-major op(A) on every path, a transposed one in row sweeps with K ≤ 256)
+        // against every panel packed: column strips and row sweeps, the first layer's shapes, several K panels
+        // (1100 = 2 × 550), edge rows (101 = 16·6 + 5, 62 = 10·6 + 2, 257), narrow outputs computed transposed (n = 10),
+        // K at the in-place limit, with and without accumulation, every layout, 1–3 threads.
+        (int, int, int)[] shapes = [(100, 500, 3072), (101, 300, 1100), (3072, 500, 100), (62, 64, 3), (100, 10, 500), (257, 130, 256)];
+        bool saved = GemmPlan.InPlaceA;
+        try
+        {
+            SameBitsEitherWay(shapes, inPlace => GemmPlan.InPlaceA = inPlace,
+                (a, b, c, m, n, k, ta, tb, accumulate) => Gemm.Multiply<float>(a, b, c, m, n, k, ta, tb, accumulate));
+        }
+        finally
+        {
+            GemmPlan.InPlaceA = saved;
+        }
+    }
+
     private delegate void FloatProduct(float[] a, float[] b, float[] c, int m, int n, int k, bool transA, bool transB, bool accumulate);
 
     /// <summary>
