@@ -12,8 +12,10 @@ import sys
 # First match wins; order matters (GemmDriver's own loops count as packing/driver, after the kernels).
 GROUPS = [
     ("setup (not training)", r"MachinePeak|BenchData|NumpyRandom|Preprocessing|MeanImage|AllFinite|libclrjit|Program::<Main>|EpochRunner"),
-    ("GEMM micro-kernel", r"GemmKernel"),
-    ("GEMM packing and driver", r"GemmPacking|GemmTranspose|GemmDriver"),
+    # Anchored on the method's owner ("[Backprop] Backprop.Kernels.X`1[...]::"), since the driver's own name
+    # (GemmDriver`2[System.Single,Backprop.Kernels.GemmKernel512Wide`1[...]]) mentions its kernel.
+    ("GEMM micro-kernel", r"\] Backprop\.Kernels\.GemmKernel"),
+    ("GEMM packing and driver", r"\] Backprop\.Kernels\.Gemm(Packing|Transpose|Driver)"),
     ("Adam (fused and separate)", r"AdamKernel|AdamTileSink|Backprop\.Optim\."),
     ("batch norm, ReLU, softmax, element-wise", r"BatchNorm|ColumnReductions|Elementwise|SoftmaxRows|Relu|Streaming|TensorPrimitives|Losses|LayerNorm"),
     ("copies (batch gather, memmove)", r"MinibatchGather|memmove|Memmove|memcpy"),

@@ -20,11 +20,13 @@ internal readonly unsafe struct GemmKernel512Wide<T> : IGemmMicroKernel<T> where
 
     public static bool RunsRowsInPlace => true;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    // Each entry is its own function with the tile loop inlined into it: the loop specialised for its walk over A, and
+    // not inlined further into the driver's loops (which would put 24 live accumulators beside the driver's state).
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void Run(T* a, nint lda, T* b, nint ldb, int kc, T* c, nint ldc, bool add) =>
         Tile(new StepWalk<T>(a, lda), b, ldb, kc, c, ldc, add);
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void RunRows(T* a, nint lda, T* b, nint ldb, int kc, T* c, nint ldc, bool add) =>
         Tile(new RowWalk<T>(a, lda), b, ldb, kc, c, ldc, add);
 
