@@ -38,7 +38,8 @@ internal readonly unsafe struct APanel<T>(T* ptr, nint ld, bool rows) where T : 
 /// <summary>
 /// Blocked GEMM around a micro-kernel (GotoBLAS/BLIS loops). Phase 1 packs all of op(A) once, K panel by K panel, into
 /// MR-row micro-panels shared by every piece (unless pieces split rows only: then each packs its own,
-/// <see cref="GemmPlan.OwnA"/>). Phase 2 gives each piece a strip of C columns (× a block of rows when
+/// <see cref="GemmPlan.OwnA"/>; and unless the kernel reads a row-major op(A)'s panels in place, <see cref="PanelOfA"/>:
+/// then there is no phase 1, and pieces pack only edge panels). Phase 2 gives each piece a strip of C columns (× a block of rows when
 /// there are few columns); for each K panel in order it sweeps its tiles an L2-sized block of A rows at a time, packing
 /// each B micro-panel of its strip just before first use. Shallow products (and those with a sink) instead give each
 /// piece a block of row panels, each swept across all of N (<see cref="GemmPlan.RowSweep"/>).
