@@ -155,15 +155,8 @@ public class GemmTests
     {
         // K up to RowSweepMaxK sweeps C row panel by row panel; the column strips must give every element the same bits.
         int saved = GemmPlan.RowSweepMaxK;
-        try
-        {
-            SameBitsEitherWay([(3072, 500, 100), (131, 300, 97), (62, 31, 3), (100, 500, 10)],
-                rowSweep => GemmPlan.RowSweepMaxK = rowSweep ? 256 : 0, WideKernelProduct);
-        }
-        finally
-        {
-            GemmPlan.RowSweepMaxK = saved;
-        }
+        SameBitsEitherWay([(3072, 500, 100), (131, 300, 97), (62, 31, 3), (100, 500, 10)],
+            rowSweep => GemmPlan.RowSweepMaxK = rowSweep ? 256 : 0, WideKernelProduct, restore: () => GemmPlan.RowSweepMaxK = saved);
     }
 
     [Fact]
@@ -179,15 +172,7 @@ public class GemmTests
             foreach (int t in new[] { 1, 2, 3 })
                 Assert.True(new GemmPlan(m, n, k, 6, 64, sizeof(float), t, rowSweep: k <= GemmPlan.RowSweepMaxK).OwnA);
         bool saved = GemmPlan.OwnAPacking;
-        try
-        {
-            SameBitsEitherWay(shapes, own => GemmPlan.OwnAPacking = own,
-                (a, b, c, m, n, k, ta, tb, accumulate) => Gemm.Multiply<float>(a, b, c, m, n, k, ta, tb, accumulate));
-        }
-        finally
-        {
-            GemmPlan.OwnAPacking = saved;
-        }
+        SameBitsEitherWay(shapes, own => GemmPlan.OwnAPacking = own, MultiplyProduct, restore: () => GemmPlan.OwnAPacking = saved);
     }
 
     [Fact]
@@ -199,24 +184,17 @@ public class GemmTests
         // K at the in-place limit, with and without accumulation, every layout, 1–3 threads.
         (int, int, int)[] shapes = [(100, 500, 3072), (101, 300, 1100), (3072, 500, 100), (62, 64, 3), (100, 10, 500), (257, 130, 256)];
         bool saved = GemmPlan.InPlaceA;
-        try
-        {
-            SameBitsEitherWay(shapes, inPlace => GemmPlan.InPlaceA = inPlace,
-                (a, b, c, m, n, k, ta, tb, accumulate) => Gemm.Multiply<float>(a, b, c, m, n, k, ta, tb, accumulate));
-        }
-        finally
-        {
-            GemmPlan.InPlaceA = saved;
-        }
+        SameBitsEitherWay(shapes, inPlace => GemmPlan.InPlaceA = inPlace, MultiplyProduct, restore: () => GemmPlan.InPlaceA = saved);
     }
 
     private delegate void FloatProduct(float[] a, float[] b, float[] c, int m, int n, int k, bool transA, bool transB, bool accumulate);
 
     /// <summary>
     /// Every shape, layout, accumulate flag and thread count (1–3) computed with <paramref name="choose"/>(true), then
-    /// with <paramref name="choose"/>(false), from the same operands: the two C must hold the same bits.
+    /// with <paramref name="choose"/>(false), from the same operands: the two C must hold the same bits. The switch is put
+    /// back by <paramref name="restore"/>, and the thread count as it was, whatever happens.
     /// </summary>
-    private static void SameBitsEitherWay((int M, int N, int K)[] shapes, Action<bool> choose, FloatProduct product)
+    private static void SameBitsEitherWay((int M, int N, int K)[] shapes, Action<bool> choose, FloatProduct product, Action restore)
     {
         int threads = Parallelism.MaxThreads;
         try
@@ -241,8 +219,13 @@ public class GemmTests
         finally
         {
             Parallelism.MaxThreads = threads;
+            restore();
         }
     }
+
+    /// <summary>The public entry, <see cref="Gemm.Multiply{T}"/>.</summary>
+    private static void MultiplyProduct(float[] a, float[] b, float[] c, int m, int n, int k, bool ta, bool tb, bool accumulate) =>
+        Gemm.Multiply<float>(a, b, c, m, n, k, ta, tb, accumulate);
 
     /// <summary>The wide AVX-512 kernel's driver (the scalar one without AVX-512), called directly.</summary>
     private static unsafe void WideKernelProduct(float[] a, float[] b, float[] c, int m, int n, int k, bool ta, bool tb, bool accumulate)
