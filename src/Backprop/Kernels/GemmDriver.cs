@@ -115,8 +115,9 @@ internal static unsafe class GemmDriver<T, TKernel>
     /// <summary>
     /// The A micro-panel of row panel <paramref name="ir"/> for the K panel at <paramref name="p0"/>, as the kernel reads
     /// it. A whole panel is read in place when the stored A already holds it in a layout the kernel takes: a row-major
-    /// op(A), its MR rows k apart (<see cref="GemmCall{T}.ARowsInPlace"/>), or, in row sweeps, a transposed one, each
-    /// step's MR values side by side m apart (kc ≤ 256, so the panel's lines stay in L1 across the row's tiles). Other
+    /// op(A), its MR rows k apart (<see cref="GemmCall{T}.ARowsInPlace"/>), or, in row sweeps with kernels that gain
+    /// from it (<see cref="IGemmMicroKernel{T}.ReadsStepsInPlace"/>), a transposed one, each step's MR values side by
+    /// side m apart (kc ≤ 256). Other
     /// panels are packed: by the shared phase, or into <paramref name="own"/> when <paramref name="pack"/> (their first
     /// use in this K panel), edge panels with their zero padding.
     /// </summary>
@@ -135,7 +136,7 @@ internal static unsafe class GemmDriver<T, TKernel>
         int mr = TKernel.MR, i0 = ir * mr;
         bool whole = i0 + mr <= s.M;
         if (whole && s.ARowsInPlace) return new APanel<T>(s.A + (nint)i0 * s.K + p0, s.K, rows: true);
-        if (whole && rowSweep && s.TransA && own is not null && GemmPlan.InPlaceA && kc <= GemmPlan.RowSweepMaxK)
+        if (whole && rowSweep && s.TransA && own is not null && TKernel.ReadsStepsInPlace && GemmPlan.InPlaceA && kc <= GemmPlan.RowSweepMaxK)
             return new APanel<T>(s.A + (nint)p0 * s.M + i0, s.M, rows: false);
         if (own is null) return new APanel<T>(PackedAPanel(s, p0, kc, ir), mr, rows: false);
         if (pack) GemmPacking.PackA(s.A, s.M, s.K, s.TransA, i0, p0, kc, mr, own);

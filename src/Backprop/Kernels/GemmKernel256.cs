@@ -18,8 +18,19 @@ internal readonly unsafe struct GemmKernel256<T> : IGemmMicroKernel<T> where T :
 
     public static bool IsSupported => System.Runtime.Intrinsics.X86.Fma.IsSupported && Vector256.IsHardwareAccelerated;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run(T* a, nint lda, T* b, nint ldb, int kc, T* c, nint ldc, bool add)
+    public static bool RunsRowsInPlace => true;
+
+    // As in the wide kernel: each entry is its own function, the tile loop inlined into it and specialised for its walk.
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    public static void Run(T* a, nint lda, T* b, nint ldb, int kc, T* c, nint ldc, bool add) =>
+        Tile(new StepWalk<T>(a, lda), b, ldb, kc, c, ldc, add);
+
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    public static void RunRows(T* a, nint lda, T* b, nint ldb, int kc, T* c, nint ldc, bool add) =>
+        Tile(new RowWalk<T>(a, lda), b, ldb, kc, c, ldc, add);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile<TWalk>(TWalk a, T* b, nint ldb, int kc, T* c, nint ldc, bool add) where TWalk : struct, IAWalk<T>
     {
         Vector256<T> c00 = default, c01 = default;
         Vector256<T> c10 = default, c11 = default;
@@ -38,7 +49,7 @@ internal readonly unsafe struct GemmKernel256<T> : IGemmMicroKernel<T> where T :
             ar = Vector256.Create(a[3]); c30 = MulAdd(ar, b0, c30); c31 = MulAdd(ar, b1, c31);
             ar = Vector256.Create(a[4]); c40 = MulAdd(ar, b0, c40); c41 = MulAdd(ar, b1, c41);
             ar = Vector256.Create(a[5]); c50 = MulAdd(ar, b0, c50); c51 = MulAdd(ar, b1, c51);
-            a += lda;
+            a.Next();
             b += ldb;
         }
         Store(c + 0 * ldc, c00, c01, add);

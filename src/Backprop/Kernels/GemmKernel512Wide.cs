@@ -20,6 +20,8 @@ internal readonly unsafe struct GemmKernel512Wide<T> : IGemmMicroKernel<T> where
 
     public static bool RunsRowsInPlace => true;
 
+    public static bool ReadsStepsInPlace => true;
+
     // Each entry is its own function with the tile loop inlined into it: the loop specialised for its walk over A, and
     // not inlined further into the driver's loops (which would put 24 live accumulators beside the driver's state).
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]

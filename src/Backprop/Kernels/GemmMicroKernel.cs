@@ -29,6 +29,14 @@ internal unsafe interface IGemmMicroKernel<T> where T : unmanaged, IFloatingPoin
     static virtual bool RunsRowsInPlace => false;
 
     /// <summary>
+    /// Whether <see cref="Run"/> should read a transposed A's panels in place (lda = m) rather than packed. Their kc
+    /// lines, one per step, can fall in few L1 sets (m = 3072 floats puts them all in one), so they come from L2: the wide
+    /// kernel's 24 FMAs per line hide that (dW 100 × 3072 × 500 192–207 → 212–215 GFLOP/s), a 6 × 16 tile's 12 do not
+    /// (the AVX2 kernel fell from 204–208 to 162–164 on the Zen 4).
+    /// </summary>
+    static virtual bool ReadsStepsInPlace => false;
+
+    /// <summary>
     /// As <see cref="Run"/> with A read in place from MR rows of a row-major op(A), <paramref name="lda"/> apart:
     /// C[r, j] (+)= Σ_p a[r·lda + p] · b[p·ldb + j]. Same values in the same order as the packed panel, so the same bits.
     /// </summary>

@@ -185,6 +185,15 @@ public class GemmTests
         (int, int, int)[] shapes = [(100, 500, 3072), (101, 300, 1100), (3072, 500, 100), (62, 64, 3), (100, 10, 500), (257, 130, 256)];
         bool saved = GemmPlan.InPlaceA;
         SameBitsEitherWay(shapes, inPlace => GemmPlan.InPlaceA = inPlace, MultiplyProduct, restore: () => GemmPlan.InPlaceA = saved);
+        // The AVX2 kernel (machines without AVX-512) reads them in place the same way.
+        if (GemmKernel256<float>.IsSupported)
+            SameBitsEitherWay(shapes, inPlace => GemmPlan.InPlaceA = inPlace, Avx2KernelProduct, restore: () => GemmPlan.InPlaceA = saved);
+    }
+
+    /// <summary>The AVX2 kernel's driver, called directly.</summary>
+    private static unsafe void Avx2KernelProduct(float[] a, float[] b, float[] c, int m, int n, int k, bool ta, bool tb, bool accumulate)
+    {
+        fixed (float* pa = a, pb = b, pc = c) GemmDriver<float, GemmKernel256<float>>.Run(pa, pb, pc, m, n, k, ta, tb, accumulate);
     }
 
     private delegate void FloatProduct(float[] a, float[] b, float[] c, int m, int n, int k, bool transA, bool transB, bool accumulate);
