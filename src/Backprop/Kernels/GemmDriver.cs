@@ -21,7 +21,7 @@ internal readonly unsafe struct GemmCall<T> where T : unmanaged
     public GemmPlan Plan { get; init; }
     /// <summary>When set, receives each finished tile instead of C (C then only holds partial sums of earlier K panels).</summary>
     public IGemmTileSink<T>? Sink { get; init; }
-    /// <summary>op(A) is row-major and the kernel reads its whole micro-panels in place (<see cref="IGemmMicroKernel{T}.RunRows"/>).</summary>
+    /// <summary>op(A) is row-major and the kernel reads its whole micro-panels in place (<see cref="IGemmMicroKernel{T}.RunsRowsInPlace"/>).</summary>
     public bool ARowsInPlace { get; init; }
     /// <summary>Pieces pack the A panels they need themselves (<see cref="GemmPlan.OwnA"/>, or the edge panel of in-place rows).</summary>
     public bool OwnA => Plan.OwnA || ARowsInPlace;
@@ -77,8 +77,8 @@ internal static unsafe class GemmDriver<T, TKernel>
             A = a, B = b, C = c, M = m, N = n, K = k,
             TransA = transA, TransB = transB, Accumulate = accumulate, TransposedC = transposedC, Plan = plan, Sink = sink,
             ARowsInPlace = rowsInPlace,
-            PackedA = plan.OwnA || rowsInPlace ? null : GemmScratch<T>.ForA((nint)plan.KPanels * plan.MPanels * PanelLength(plan.Kc)),
         };
+        if (!call.OwnA) call = call with { PackedA = GemmScratch<T>.ForA((nint)plan.KPanels * plan.MPanels * PanelLength(plan.Kc)) };
         if (plan.Serial)
         {
             // Too small to repay waking a worker: same pieces, in order, on this thread.
@@ -145,10 +145,10 @@ internal static unsafe class GemmDriver<T, TKernel>
 
     /// <summary>The tile op(A)·B for one A panel and one packed B micro-panel.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Multiply(APanel<T> a, T* bPanel, int kc, T* c, nint ldc, bool add)
+    private static void RunTile(APanel<T> a, T* bPanel, int kc, T* c, nint ldc, bool add)
     {
-        if (a.Rows) TKernel.RunRows(a.Ptr, a.Ld, bPanel, TKernel.NR, kc, c, ldc, add);
-        else TKernel.Run(a.Ptr, a.Ld, bPanel, TKernel.NR, kc, c, ldc, add);
+        if (a.Rows) TKernel.Tile(new RowWalk<T>(a.Ptr, a.Ld), bPanel, TKernel.NR, kc, c, ldc, add);
+        else TKernel.Tile(new StepWalk<T>(a.Ptr, a.Ld), bPanel, TKernel.NR, kc, c, ldc, add);
     }
 
     /// <summary>
@@ -202,7 +202,7 @@ internal static unsafe class GemmDriver<T, TKernel>
                         var aPanel = PanelOfA(in s, p0, kc, ir, own, pack: jr == jStart, rowSweep: false);
                         if (s.TransposedC)
                         {
-                            Multiply(aPanel, bPanel, kc, edge, nr, add: false);
+                            RunTile(aPanel, bPanel, kc, edge, nr, add: false);
                             MergeEdgeTransposed(edge, nr, s.C + (nint)j0 * s.M + i0, s.M, Math.Min(mr, s.M - i0), Math.Min(nr, n - j0), add);
                             continue;
                         }
@@ -210,11 +210,11 @@ internal static unsafe class GemmDriver<T, TKernel>
                         if (ir + 1 < iBlockEnd) PrefetchTile(cTile + (nint)mr * n, n, mr, nr);
                         if (j0 + nr <= n && i0 + mr <= s.M)
                         {
-                            Multiply(aPanel, bPanel, kc, cTile, n, add);
+                            RunTile(aPanel, bPanel, kc, cTile, n, add);
                         }
                         else
                         {
-                            Multiply(aPanel, bPanel, kc, edge, nr, add: false);
+                            RunTile(aPanel, bPanel, kc, edge, nr, add: false);
                             MergeEdge(edge, nr, cTile, n, Math.Min(mr, s.M - i0), Math.Min(nr, n - j0), add);
                         }
                     }
@@ -244,10 +244,10 @@ internal static unsafe class GemmDriver<T, TKernel>
                 if (ir == iStart) GemmPacking.PackB(s.B, n, s.K, s.TransB, j0, p0, kc, nr, bPanel);
                 if (s.Sink is null && rows == mr && cols == nr)
                 {
-                    Multiply(aPanel, bPanel, kc, cTile, n, add);
+                    RunTile(aPanel, bPanel, kc, cTile, n, add);
                     continue;
                 }
-                Multiply(aPanel, bPanel, kc, edge, nr, add: false);
+                RunTile(aPanel, bPanel, kc, edge, nr, add: false);
                 if (s.Sink is null)
                 {
                     MergeEdge(edge, nr, cTile, n, rows, cols, add);

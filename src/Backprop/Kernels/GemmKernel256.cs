@@ -20,17 +20,8 @@ internal readonly unsafe struct GemmKernel256<T> : IGemmMicroKernel<T> where T :
 
     public static bool RunsRowsInPlace => true;
 
-    // As in the wide kernel: each entry is its own function, the tile loop inlined into it and specialised for its walk.
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    public static void Run(T* a, nint lda, T* b, nint ldb, int kc, T* c, nint ldc, bool add) =>
-        Tile(new StepWalk<T>(a, lda), b, ldb, kc, c, ldc, add);
-
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    public static void RunRows(T* a, nint lda, T* b, nint ldb, int kc, T* c, nint ldc, bool add) =>
-        Tile(new RowWalk<T>(a, lda), b, ldb, kc, c, ldc, add);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Tile<TWalk>(TWalk a, T* b, nint ldb, int kc, T* c, nint ldc, bool add) where TWalk : struct, IAWalk<T>
+    public static void Tile<TWalk>(TWalk a, T* b, nint ldb, int kc, T* c, nint ldc, bool add) where TWalk : struct, IAWalk<T>
     {
         Vector256<T> c00 = default, c01 = default;
         Vector256<T> c10 = default, c11 = default;

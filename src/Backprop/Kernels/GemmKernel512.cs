@@ -18,8 +18,8 @@ internal readonly unsafe struct GemmKernel512<T> : IGemmMicroKernel<T> where T :
 
     public static bool IsSupported => Avx512F.IsSupported && Vector512.IsHardwareAccelerated;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run(T* a, nint lda, T* b, nint ldb, int kc, T* c, nint ldc, bool add)
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    public static void Tile<TWalk>(TWalk a, T* b, nint ldb, int kc, T* c, nint ldc, bool add) where TWalk : struct, IAWalk<T>
     {
         // Pull the C tile toward L1 while the k loop runs; it is touched only at the end.
         Prefetch(c + 0 * ldc);
@@ -63,7 +63,7 @@ internal readonly unsafe struct GemmKernel512<T> : IGemmMicroKernel<T> where T :
             ar = Vector512.Create(a[9]); c90 = Fma(ar, b0, c90); c91 = Fma(ar, b1, c91);
             ar = Vector512.Create(a[10]); c100 = Fma(ar, b0, c100); c101 = Fma(ar, b1, c101);
             ar = Vector512.Create(a[11]); c110 = Fma(ar, b0, c110); c111 = Fma(ar, b1, c111);
-            a += lda;
+            a.Next();
             b += ldb;
         }
         Store(c + 0 * ldc, c00, c01, add);

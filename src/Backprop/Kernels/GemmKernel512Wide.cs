@@ -22,18 +22,8 @@ internal readonly unsafe struct GemmKernel512Wide<T> : IGemmMicroKernel<T> where
 
     public static bool ReadsStepsInPlace => true;
 
-    // Each entry is its own function with the tile loop inlined into it: the loop specialised for its walk over A, and
-    // not inlined further into the driver's loops (which would put 24 live accumulators beside the driver's state).
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    public static void Run(T* a, nint lda, T* b, nint ldb, int kc, T* c, nint ldc, bool add) =>
-        Tile(new StepWalk<T>(a, lda), b, ldb, kc, c, ldc, add);
-
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    public static void RunRows(T* a, nint lda, T* b, nint ldb, int kc, T* c, nint ldc, bool add) =>
-        Tile(new RowWalk<T>(a, lda), b, ldb, kc, c, ldc, add);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Tile<TWalk>(TWalk a, T* b, nint ldb, int kc, T* c, nint ldc, bool add) where TWalk : struct, IAWalk<T>
+    public static void Tile<TWalk>(TWalk a, T* b, nint ldb, int kc, T* c, nint ldc, bool add) where TWalk : struct, IAWalk<T>
     {
         // Pull the C tile toward L1 while the k loop runs; it is touched only at the end.
         Prefetch(c + 0 * ldc);

@@ -9,8 +9,8 @@ internal readonly unsafe struct GemmKernelScalar<T> : IGemmMicroKernel<T> where 
     public static int MR => 4;
     public static int NR => 4;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run(T* a, nint lda, T* b, nint ldb, int kc, T* c, nint ldc, bool add)
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    public static void Tile<TWalk>(TWalk a, T* b, nint ldb, int kc, T* c, nint ldc, bool add) where TWalk : struct, IAWalk<T>
     {
         T c00 = T.Zero, c01 = T.Zero, c02 = T.Zero, c03 = T.Zero;
         T c10 = T.Zero, c11 = T.Zero, c12 = T.Zero, c13 = T.Zero;
@@ -24,7 +24,7 @@ internal readonly unsafe struct GemmKernelScalar<T> : IGemmMicroKernel<T> where 
             c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
             c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
             c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
-            a += lda;
+            a.Next();
             b += ldb;
         }
         Store(c, c00, c01, c02, c03, add);

@@ -17,31 +17,25 @@ internal unsafe interface IGemmMicroKernel<T> where T : unmanaged, IFloatingPoin
     static abstract int NR { get; }
 
     /// <summary>
-    /// C[r, j] (+)= Σ_p a[p·lda + r] · b[p·ldb + j] for r &lt; MR, j &lt; NR, where C[r, j] = c[r·ldc + j].
-    /// <paramref name="a"/> holds kc rows of MR values with row stride <paramref name="lda"/>: a packed A micro-panel
-    /// (lda = MR), or MR adjacent columns of a row-major Aᵀ read in place (lda = its row length).
-    /// <paramref name="b"/> holds kc rows of NR values with row stride <paramref name="ldb"/> (NR when packed, or n when
-    /// read straight from a row-major B).
+    /// C[r, j] (+)= Σ_p A(r, p) · b[p·ldb + j] for r &lt; MR, j &lt; NR, where C[r, j] = c[r·ldc + j] and A(r, p) is
+    /// value r of step p of the walk <paramref name="a"/>: a packed A micro-panel or a transposed A read in place
+    /// (<see cref="StepWalk{T}"/>), or MR rows of a row-major A read in place (<see cref="RowWalk{T}"/>); the same values
+    /// in the same order give the same bits. <paramref name="b"/> holds kc rows of NR values with row stride
+    /// <paramref name="ldb"/> (NR when packed). Implementations are compiled once per walk (a struct type argument), and
+    /// are not inlined into the driver's loops, which would put the accumulators beside the driver's state.
     /// </summary>
-    static abstract void Run(T* a, nint lda, T* b, nint ldb, int kc, T* c, nint ldc, bool add);
+    static abstract void Tile<TWalk>(TWalk a, T* b, nint ldb, int kc, T* c, nint ldc, bool add) where TWalk : struct, IAWalk<T>;
 
-    /// <summary>Whether <see cref="RunRows"/> is implemented.</summary>
+    /// <summary>Whether the driver should read a row-major A's panels in place (<see cref="RowWalk{T}"/>) rather than pack them.</summary>
     static virtual bool RunsRowsInPlace => false;
 
     /// <summary>
-    /// Whether <see cref="Run"/> should read a transposed A's panels in place (lda = m) rather than packed. Their kc
-    /// lines, one per step, can fall in few L1 sets (m = 3072 floats puts them all in one), so they come from L2: the wide
-    /// kernel's 24 FMAs per line hide that (dW 100 × 3072 × 500 192–207 → 212–215 GFLOP/s), a 6 × 16 tile's 12 do not
-    /// (the AVX2 kernel fell from 204–208 to 162–164 on the Zen 4).
+    /// Whether the driver should read a transposed A's panels in place (a <see cref="StepWalk{T}"/> with lda = m) rather
+    /// than pack them. Their kc lines, one per step, can fall in few L1 sets (m = 3072 floats puts them all in one), so
+    /// they come from L2: the wide kernel's 24 FMAs per line hide that (dW 100 × 3072 × 500 192–207 → 212–215 GFLOP/s),
+    /// a 6 × 16 tile's 12 do not (the AVX2 kernel fell from 204–208 to 162–164 on the Zen 4).
     /// </summary>
     static virtual bool ReadsStepsInPlace => false;
-
-    /// <summary>
-    /// As <see cref="Run"/> with A read in place from MR rows of a row-major op(A), <paramref name="lda"/> apart:
-    /// C[r, j] (+)= Σ_p a[r·lda + p] · b[p·ldb + j]. Same values in the same order as the packed panel, so the same bits.
-    /// </summary>
-    static virtual void RunRows(T* a, nint lda, T* b, nint ldb, int kc, T* c, nint ldc, bool add) =>
-        throw new NotSupportedException($"{typeof(T).Name} kernel reads packed A panels only.");
 }
 
 /// <summary>How a micro-kernel walks A: the MR values of the current step, then the next step.</summary>
