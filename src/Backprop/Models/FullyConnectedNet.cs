@@ -26,7 +26,7 @@ public class FullyConnectedNet<T> : IModel<T> where T : unmanaged, IFloatingPoin
     private readonly LayerNormParam _lnParam = new();
     private readonly DropoutParam? _dropout;
     private readonly AffineCache<T>[] _affine;
-    private readonly BatchNormCache<T>[] _bn;
+    private readonly BatchNormReluCache<T>[] _bnRelu;
     private readonly LayerNormCache<T>[] _ln;
     private readonly ReluCache<T>[] _relu;
     private readonly DropoutCache<T>[] _drop;
@@ -95,7 +95,7 @@ public class FullyConnectedNet<T> : IModel<T> where T : unmanaged, IFloatingPoin
         if (dropoutKeep < 1) _dropout = new DropoutParam(dropoutKeep, Mode.Train, seed, rng);
         foreach (var (k, v) in Params) _grads[k] = v;   // fixes the order of the reused gradient set
         _affine = new AffineCache<T>[NumLayers];
-        _bn = new BatchNormCache<T>[NumLayers];
+        _bnRelu = new BatchNormReluCache<T>[NumLayers];
         _ln = new LayerNormCache<T>[NumLayers];
         _relu = new ReluCache<T>[NumLayers];
         _drop = new DropoutCache<T>[NumLayers];
@@ -183,15 +183,19 @@ public class FullyConnectedNet<T> : IModel<T> where T : unmanaged, IFloatingPoin
                     da = DropoutBackward(da, _drop[l], ws);
                     Phases?.Mark(StepPhase.DropoutBackward, l);
                 }
-                da = ReluBackward(da, _relu[l], ws);
-                Phases?.Mark(StepPhase.ReluBackward, l);
                 if (Normalization == Normalization.BatchNorm)
                 {
-                    var (dn, dg, db) = BatchNormBackwardAlt(da, _bn[l], ws);
+                    // Batch norm and ReLU in one pass (the same bits as the two layers).
+                    var (dn, dg, db) = BatchNormReluBackward(da, _bnRelu[l], ws);
                     (da, grads[_gamma[l]], grads[_beta[l]]) = (dn, dg, db);
                     Phases?.Mark(StepPhase.NormBackward, l);
                 }
-                else if (Normalization == Normalization.LayerNorm)
+                else
+                {
+                    da = ReluBackward(da, _relu[l], ws);
+                    Phases?.Mark(StepPhase.ReluBackward, l);
+                }
+                if (Normalization == Normalization.LayerNorm)
                 {
                     var (dn, dg, db) = LayerNormBackward(da, _ln[l], ws);
                     (da, grads[_gamma[l]], grads[_beta[l]]) = (dn, dg, db);
@@ -227,16 +231,27 @@ public class FullyConnectedNet<T> : IModel<T> where T : unmanaged, IFloatingPoin
             var (a, fc) = AffineForward(h, Params[_w[l]], Params[_b[l]], ws);
             _affine[l] = fc;
             Phases?.Mark(StepPhase.AffineForward, l);
-            if (Normalization != Normalization.None)
+            if (Normalization == Normalization.BatchNorm && mode == Mode.Train)
             {
-                if (Normalization == Normalization.BatchNorm)
-                    (a, _bn[l]) = BatchNormForward(a, Params[_gamma[l]], Params[_beta[l]], _bnParams[l], ws);
-                else
-                    (a, _ln[l]) = LayerNormForward(a, Params[_gamma[l]], Params[_beta[l]], _lnParam, ws);
+                // Batch norm and ReLU in one pass (the same bits as the two layers).
+                (h, _bnRelu[l]) = BatchNormReluForward(a, Params[_gamma[l]], Params[_beta[l]], _bnParams[l], ws);
                 Phases?.Mark(StepPhase.NormForward, l);
             }
-            (h, _relu[l]) = ReluForward(a, ws);
-            Phases?.Mark(StepPhase.ReluForward, l);
+            else
+            {
+                if (Normalization == Normalization.BatchNorm)
+                {
+                    (a, _) = BatchNormForward(a, Params[_gamma[l]], Params[_beta[l]], _bnParams[l], ws);
+                    Phases?.Mark(StepPhase.NormForward, l);
+                }
+                else if (Normalization == Normalization.LayerNorm)
+                {
+                    (a, _ln[l]) = LayerNormForward(a, Params[_gamma[l]], Params[_beta[l]], _lnParam, ws);
+                    Phases?.Mark(StepPhase.NormForward, l);
+                }
+                (h, _relu[l]) = ReluForward(a, ws);
+                Phases?.Mark(StepPhase.ReluForward, l);
+            }
             if (_dropout is not null)
             {
                 (h, _drop[l]) = DropoutForward(h, _dropout, ws);

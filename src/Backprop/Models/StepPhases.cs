@@ -9,7 +9,7 @@ internal enum StepPhase
     Gather,
     /// <summary>x·W + b of one layer.</summary>
     AffineForward,
-    /// <summary>Batch or layer normalization of one layer.</summary>
+    /// <summary>Batch or layer normalization of one layer (with batch norm, its ReLU too: they run fused).</summary>
     NormForward,
     ReluForward,
     DropoutForward,
@@ -19,6 +19,7 @@ internal enum StepPhase
     ModelLoss,
     DropoutBackward,
     ReluBackward,
+    /// <summary>Backward of <see cref="NormForward"/> (with batch norm, the ReLU's gradient too).</summary>
     NormBackward,
     /// <summary>dx, dW and db of one layer; includes the weights' update when it is fused into the dW product.</summary>
     AffineBackward,
