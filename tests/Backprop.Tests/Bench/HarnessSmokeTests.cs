@@ -14,7 +14,7 @@ namespace Backprop.Tests.Bench;
 public class HarnessSmokeTests
 {
     [Fact]
-    public void SmokeRun_WritesEverySection()
+    public async Task SmokeRun_WritesEverySection()
     {
         string repo = Repo();
         string outDir = Path.Combine(Path.GetTempPath(), $"backprop-bench-smoke-{Guid.NewGuid():N}");
@@ -27,7 +27,7 @@ public class HarnessSmokeTests
             var stderr = p.StandardError.ReadToEndAsync();
             Assert.True(p.WaitForExit(TimeSpan.FromMinutes(10)), "the smoke run did not finish in 10 minutes");
             p.WaitForExit();
-            Assert.True(p.ExitCode == 0, $"run.sh --smoke exited {p.ExitCode}:\n{stderr.Result}");
+            Assert.True(p.ExitCode == 0, $"run.sh --smoke exited {p.ExitCode}:\n{await stderr}");
 
             var json = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "results.json")))!;
             Assert.True((bool)json["machine"]!["smoke"]!);

@@ -25,9 +25,9 @@ public class ProfileReportTests
         """;
 
     [Fact]
-    public void GroupsSamplesByCodeAndThread()
+    public async Task GroupsSamplesByCodeAndThread()
     {
-        string output = Run(PerfLines, frequency: 1000);
+        string output = await Run(PerfLines, frequency: 1000);
         // Training samples: everything but the peak loop (3000) and the JIT thread (100): 19,100. The driver's name
         // mentions its kernel; its samples are the driver's, not the kernel's.
         Assert.Contains("| GEMM micro-kernel | 8.00 | 6.00 | 73.3% |", output);
@@ -42,21 +42,21 @@ public class ProfileReportTests
     }
 
     [Fact]
-    public void NoSamples_IsAnError()
+    public async Task NoSamples_IsAnError()
     {
-        var (code, _, stderr) = RunRaw("# nothing sampled\n", frequency: 1000);
+        var (code, _, stderr) = await RunRaw("# nothing sampled\n", frequency: 1000);
         Assert.Equal(1, code);
         Assert.Contains("no samples", stderr);
     }
 
-    private static string Run(string input, int frequency)
+    private static async Task<string> Run(string input, int frequency)
     {
-        var (code, stdout, stderr) = RunRaw(input, frequency);
+        var (code, stdout, stderr) = await RunRaw(input, frequency);
         Assert.True(code == 0, $"profile_report.py exited {code}: {stderr}");
         return stdout;
     }
 
-    private static (int Code, string Stdout, string Stderr) RunRaw(string input, int frequency)
+    private static async Task<(int Code, string Stdout, string Stderr)> RunRaw(string input, int frequency)
     {
         string script = Path.Combine(HarnessSmokeTests.Repo(), "bench", "profile_report.py");
         var psi = new ProcessStartInfo("python3")
@@ -72,6 +72,6 @@ public class ProfileReportTests
         var stderr = p.StandardError.ReadToEndAsync();
         Assert.True(p.WaitForExit(TimeSpan.FromMinutes(1)), "profile_report.py did not finish in a minute");
         p.WaitForExit();
-        return (p.ExitCode, stdout.Result, stderr.Result);
+        return (p.ExitCode, await stdout, await stderr);
     }
 }

@@ -16,7 +16,7 @@ public class ExamplesTests
     [InlineData("Optimization", new[] { "all_update_rules.png", "easier_optimization.png" }, "next_w error: 1.09e-08")]
     [InlineData("BatchNormalization", new[] { "batchnorm_vs_baseline.png", "weight_scale.png" }, "means: [-0.03927354 -0.04349152 -0.10452688]")]
     [InlineData("Dropout", new[] { "dropout_regularization.png" }, "Fraction of train-time output set to zero: 0.749784")]
-    public void RunsInQuickMode(string name, string[] pictures, string expectedLine)
+    public async Task RunsInQuickMode(string name, string[] pictures, string expectedLine)
     {
         _ = TestData.Cifar10SubsetDir;   // fails clearly when the data is missing
         using var outDir = new TempDir();
@@ -35,8 +35,9 @@ public class ExamplesTests
             p.Kill(entireProcessTree: true);
             Assert.Fail($"{name} did not finish within 5 minutes");
         }
-        string output = stdout.Result;
-        Assert.True(p.ExitCode == 0, $"{name} exited with {p.ExitCode}:\n{stderr.Result}\n{output[^Math.Min(output.Length, 3000)..]}");
+        string output = await stdout;
+        string errors = await stderr;
+        Assert.True(p.ExitCode == 0, $"{name} exited with {p.ExitCode}:\n{errors}\n{output[^Math.Min(output.Length, 3000)..]}");
         Assert.Contains(expectedLine, output);
         Assert.DoesNotContain("ABOVE", output);                  // a check outside the notebook's level
         foreach (var picture in pictures)
