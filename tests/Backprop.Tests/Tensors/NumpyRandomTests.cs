@@ -74,6 +74,74 @@ public class NumpyRandomTests
         Assert.Equal(expected, b.Randn(5).AsSpan());
     }
 
+    /// <summary>MT19937 as the reference C code writes it, one word at a time.</summary>
+    private static IEnumerable<uint> ReferenceMt19937(uint seed)
+    {
+        var mt = new uint[624];
+        for (int i = 0; i < 624; i++)
+        {
+            mt[i] = seed;
+            seed = 1812433253U * (seed ^ (seed >> 30)) + (uint)i + 1;
+        }
+        while (true)
+        {
+            for (int k = 0; k < 624; k++)
+            {
+                uint y = (mt[k] & 0x80000000U) | (mt[(k + 1) % 624] & 0x7fffffffU);
+                mt[k] = mt[(k + 397) % 624] ^ (y >> 1) ^ ((y & 1) != 0 ? 0x9908b0dfU : 0);
+            }
+            for (int k = 0; k < 624; k++)
+            {
+                uint y = mt[k];
+                y ^= y >> 11;
+                y ^= (y << 7) & 0x9d2c5680U;
+                y ^= (y << 15) & 0xefc60000U;
+                y ^= y >> 18;
+                yield return y;
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(0u)]
+    [InlineData(231u)]
+    [InlineData(4294967295u)]
+    public void Words_MatchTheReferenceMt19937_OverSeveralRegenerations(uint seed)
+    {
+        var r = new NumpyRandom(seed);
+        int i = 0;
+        foreach (uint want in ReferenceMt19937(seed).Take(5 * 624 + 7))
+        {
+            uint got = r.NextUInt32();
+            Assert.True(want == got, $"seed {seed}, word {i}: {got}, want {want}");
+            i++;
+        }
+    }
+
+    [Fact]
+    public void NextDoubles_GivesTheValuesOfNextDouble_FromAnyPosition()
+    {
+        var bulk = new NumpyRandom(5);
+        var single = new NumpyRandom(5);
+        // Odd word positions (a lone NextUInt32), pairs straddling a regeneration, lengths below and past a vector.
+        foreach (int n in new[] { 1, 7, 8, 9, 311, 1000, 2000, 3 })
+        {
+            bulk.NextUInt32();
+            single.NextUInt32();
+            var got = new double[n];
+            bulk.NextDoubles(got);
+            for (int i = 0; i < n; i++)
+            {
+                double want = single.NextDouble();
+                Assert.True(BitConverter.DoubleToInt64Bits(want) == BitConverter.DoubleToInt64Bits(got[i]), $"length {n}, value {i}: {got[i]}, want {want}");
+            }
+        }
+        Assert.Equal(single.NextUInt32(), bulk.NextUInt32());
+        var f = new float[777];
+        bulk.FillUniform<float>(f);
+        for (int i = 0; i < f.Length; i++) Assert.Equal((float)single.NextDouble(), f[i]);
+    }
+
     [Fact]
     public void SeedOutOfRange_IsRejected()
     {
