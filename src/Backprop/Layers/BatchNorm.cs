@@ -61,10 +61,7 @@ public static partial class Layer
     {
         ArgumentNullException.ThrowIfNull(bnParam);
         var (n, d) = CheckNorm(x, gamma, beta, "BatchNormForward");
-        bnParam.RunningMean ??= new NDArray<T>(d);
-        bnParam.RunningVar ??= new NDArray<T>(d);
-        if (bnParam.RunningMean.Size != d || bnParam.RunningVar.Size != d)
-            throw new ArgumentException($"BatchNormForward: running statistics have {bnParam.RunningMean.Size} features but x has {d}.", nameof(bnParam));
+        var (runningMean, runningVar) = EnsureRunningStatistics(bnParam, d, "BatchNormForward");
         T eps = T.CreateTruncating(bnParam.Eps);
         var outp = Alloc.New<T>(ws, n, d);
         var xs = x.AsSpan();
@@ -76,10 +73,10 @@ public static partial class Layer
         {
             var scale = Alloc.New<T>(ws, d).AsSpan();
             var shift = Alloc.New<T>(ws, d).AsSpan();
-            TensorPrimitives.Add(bnParam.RunningVar.AsSpan(), eps, scale);
+            TensorPrimitives.Add(runningVar.AsSpan(), eps, scale);
             TensorPrimitives.ReciprocalSqrt<T>(scale, scale);
             TensorPrimitives.Multiply(scale, g, scale);
-            TensorPrimitives.Multiply(bnParam.RunningMean.AsSpan(), scale, shift);
+            TensorPrimitives.Multiply(runningMean.AsSpan(), scale, shift);
             TensorPrimitives.Subtract(b, shift, shift);
             for (int i = 0; i < n; i++)
                 TensorPrimitives.FusedMultiplyAdd(xs.Slice(i * d, d), scale, shift, os.Slice(i * d, d));
@@ -104,6 +101,16 @@ public static partial class Layer
             BatchNormKernels<T>.NormalizeRows(in call);
         }
         return (outp, new BatchNormCache<T>(xhat, invStd, gamma));
+    }
+
+    /// <summary>The running statistics, created as zeros when absent; a clear error when they have another feature count.</summary>
+    private static (NDArray<T> Mean, NDArray<T> Var) EnsureRunningStatistics<T>(BatchNormParam<T> p, int d, string who) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var mean = p.RunningMean ??= new NDArray<T>(d);
+        var var = p.RunningVar ??= new NDArray<T>(d);
+        if (mean.Size != d || var.Size != d)
+            throw new ArgumentException($"{who}: running statistics have {mean.Size} features but x has {d}.", "bnParam");
+        return (mean, var);
     }
 
     private static void UpdateRunning<T>(BatchNormParam<T> p, ReadOnlySpan<T> mean, ReadOnlySpan<T> var) where T : unmanaged, IFloatingPointIeee754<T>

@@ -34,16 +34,13 @@ public static partial class Layer
             var (h, _) = ReluForward(a, ws);
             return (h, new BatchNormReluCache<T>(norm, h));
         }
-        bnParam.RunningMean ??= new NDArray<T>(d);
-        bnParam.RunningVar ??= new NDArray<T>(d);
-        if (bnParam.RunningMean.Size != d || bnParam.RunningVar.Size != d)
-            throw new ArgumentException($"BatchNormReluForward: running statistics have {bnParam.RunningMean.Size} features but x has {d}.", nameof(bnParam));
+        var (runningMean, runningVar) = EnsureRunningStatistics(bnParam, d, "BatchNormReluForward");
         var outp = Alloc.New<T>(ws, n, d);
         var xhat = Alloc.New<T>(ws, n, d);
         var invStd = Alloc.New<T>(ws, d);
         var mean = Alloc.New<T>(ws, d);
         fixed (T* px = x.AsSpan(), ph = xhat.AsSpan(), po = outp.AsSpan(), pm = mean.AsSpan(), pv = invStd.AsSpan(),
-               pg = gamma.AsSpan(), pb = beta.AsSpan(), prm = bnParam.RunningMean.AsSpan(), prv = bnParam.RunningVar.AsSpan())
+               pg = gamma.AsSpan(), pb = beta.AsSpan(), prm = runningMean.AsSpan(), prv = runningVar.AsSpan())
         {
             BatchNormReluKernels<T>.Forward(new BatchNormReluCall<T>
             {

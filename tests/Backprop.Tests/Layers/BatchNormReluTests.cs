@@ -110,7 +110,7 @@ public class BatchNormReluTests
     }
 
     [Fact]
-    public void TestMode_And_MismatchedCache_AreClearErrors()
+    public void TestMode_MismatchedCache_AndStaleRunningStatistics_AreClearErrors()
     {
         var x = new NumpyRandom(0).Randn(4, 3);
         var g = new NDArray<double>(3);
@@ -120,5 +120,11 @@ public class BatchNormReluTests
         var (_, cache) = BatchNormReluForward(x, g, b, new BatchNormParam<double>());
         var e2 = Assert.Throws<ArgumentException>(() => BatchNormReluBackward(new NDArray<double>(4, 2), cache));
         Assert.Contains("(4, 2)", e2.Message);
+        // Running statistics of another layer width, fused or not.
+        var stale = new BatchNormParam<double> { RunningMean = new NDArray<double>(5), RunningVar = new NDArray<double>(5) };
+        var e3 = Assert.Throws<ArgumentException>(() => BatchNormReluForward(x, g, b, stale));
+        Assert.Contains("running statistics have 5 features but x has 3", e3.Message);
+        var e4 = Assert.Throws<ArgumentException>(() => BatchNormForward(x, g, b, stale));
+        Assert.Contains("BatchNormForward: running statistics have 5 features", e4.Message);
     }
 }
