@@ -12,8 +12,14 @@ internal readonly struct GemmPlan
     private const int ABlockBytes = 448 << 10;
     /// <summary>Most columns one piece owns (its packed B strip is at most KcMax × 256 values).</summary>
     private const int MaxStripColumns = 256;
-    /// <summary>Below this many flops, waking a worker costs more than it saves.</summary>
-    private const long ParallelFlops = 2L << 20;
+    /// <summary>
+    /// Below this many flops, waking a worker costs more than it saves. The 10-class output layer's products (1–2
+    /// MFLOP at batch 100) gain from the second core: with 2 MFLOP here they ran serially, and its forward and backward
+    /// took 16–17 and 26–27 ms per Fashion-MNIST epoch against 11–12 and 18–21 split (3 alternated pairs; the main
+    /// job's 1000-unit layer 44–45 and 54–57 against 34–37 and 31–34; GEMM command, 100 × 500 × 10 fwd / dx / dW
+    /// 45 / 56 / 52 → 65 / 83 / 92 GFLOP/s, 2 rounds).
+    /// </summary>
+    private const long ParallelFlops = 1L << 19;
     /// <summary>
     /// Products this shallow sweep C by rows (a weight gradient's K is the batch): each tile is short work, and
     /// column strips would store C down the columns, lines shared between neighbouring strips fetched twice.
