@@ -55,6 +55,19 @@ internal static unsafe class BatchNormKernels<T> where T : unmanaged, IFloatingP
         for (int j = 0; j < c.Cols; j++) c.Scale[j] *= c.InvN;
     }
 
+    /// <summary>
+    /// running = momentum·running + (1 − momentum)·batch for the mean and the variance, <paramref name="n"/> features
+    /// (two products rounded, then the sum, as the notebooks' NumPy line).
+    /// </summary>
+    public static void UpdateRunning(T* runningMean, T* runningVar, T* mean, T* var, int n, T momentum, T oneMinusMomentum)
+    {
+        for (int j = 0; j < n; j++)
+        {
+            runningMean[j] = momentum * runningMean[j] + oneMinusMomentum * mean[j];
+            runningVar[j] = momentum * runningVar[j] + oneMinusMomentum * var[j];
+        }
+    }
+
     // Per element the vector body does exactly what the scalar tail does (single IEEE operations or fused
     // multiply-adds), so the vector width and block boundaries never change a bit.
 

@@ -88,12 +88,7 @@ internal static unsafe class BatchNormReluKernels<T> where T : unmanaged, IFloat
         for (int j = 0; j < w; j++) mean[j] *= c.InvN;
         ColumnSums(c.X + j0, null, mean, d, c.Rows, w, vw, var, null);
         for (int j = 0; j < w; j++) var[j] *= c.InvN;
-        T* rm = c.RunningMean + j0, rv = c.RunningVar + j0;
-        for (int j = 0; j < w; j++)
-        {
-            rm[j] = c.Momentum * rm[j] + c.OneMinusMomentum * mean[j];
-            rv[j] = c.Momentum * rv[j] + c.OneMinusMomentum * var[j];
-        }
+        BatchNormKernels<T>.UpdateRunning(c.RunningMean + j0, c.RunningVar + j0, mean, var, w, c.Momentum, c.OneMinusMomentum);
         var inv = new Span<T>(var, w);
         TensorPrimitives.Add(inv, c.Eps, inv);
         TensorPrimitives.ReciprocalSqrt<T>(inv, inv);

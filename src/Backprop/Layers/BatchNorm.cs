@@ -95,7 +95,8 @@ public static partial class Layer
                 InvN = T.One / T.CreateTruncating(n), Rows = n, Cols = d,
             };
             BatchNormKernels<T>.Statistics(in call);
-            UpdateRunning(bnParam, mean, var_);
+            fixed (T* prm = runningMean.AsSpan(), prv = runningVar.AsSpan())
+                BatchNormKernels<T>.UpdateRunning(prm, prv, pm, pv, d, T.CreateTruncating(bnParam.Momentum), T.CreateTruncating(1 - bnParam.Momentum));
             TensorPrimitives.Add(var_, eps, var_);
             TensorPrimitives.ReciprocalSqrt<T>(var_, var_);
             BatchNormKernels<T>.NormalizeRows(in call);
@@ -111,18 +112,6 @@ public static partial class Layer
         if (mean.Size != d || var.Size != d)
             throw new ArgumentException($"{who}: running statistics have {mean.Size} features but x has {d}.", "bnParam");
         return (mean, var);
-    }
-
-    private static void UpdateRunning<T>(BatchNormParam<T> p, ReadOnlySpan<T> mean, ReadOnlySpan<T> var) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        T m = T.CreateTruncating(p.Momentum), oneMinus = T.CreateTruncating(1 - p.Momentum);
-        var rm = p.RunningMean!.AsSpan();
-        var rv = p.RunningVar!.AsSpan();
-        for (int j = 0; j < rm.Length; j++)
-        {
-            rm[j] = m * rm[j] + oneMinus * mean[j];
-            rv[j] = m * rv[j] + oneMinus * var[j];
-        }
     }
 
     /// <summary>

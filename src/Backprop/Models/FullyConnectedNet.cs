@@ -194,12 +194,12 @@ public class FullyConnectedNet<T> : IModel<T> where T : unmanaged, IFloatingPoin
                 {
                     da = ReluBackward(da, _relu[l], ws);
                     Phases?.Mark(StepPhase.ReluBackward, l);
-                }
-                if (Normalization == Normalization.LayerNorm)
-                {
-                    var (dn, dg, db) = LayerNormBackward(da, _ln[l], ws);
-                    (da, grads[_gamma[l]], grads[_beta[l]]) = (dn, dg, db);
-                    Phases?.Mark(StepPhase.NormBackward, l);
+                    if (Normalization == Normalization.LayerNorm)
+                    {
+                        var (dn, dg, db) = LayerNormBackward(da, _ln[l], ws);
+                        (da, grads[_gamma[l]], grads[_beta[l]]) = (dn, dg, db);
+                        Phases?.Mark(StepPhase.NormBackward, l);
+                    }
                 }
             }
             var w = Params[_w[l]];

@@ -74,13 +74,13 @@ public sealed class NumpyRandom
     {
         int i = 0;
         uint y;
-        if (Vector512.IsHardwareAccelerated) i = GenerateVectors();
+        if (Vector512.IsHardwareAccelerated) i = GenerateVectors(0, N - M, M);
         for (; i < N - M; i++)
         {
             y = (_key[i] & UpperMask) | (_key[i + 1] & LowerMask);
             _key[i] = _key[i + M] ^ (y >> 1) ^ ((uint)-(int)(y & 1) & MatrixA);
         }
-        if (Vector512.IsHardwareAccelerated) i = GenerateVectors(i);
+        if (Vector512.IsHardwareAccelerated) i = GenerateVectors(i, N - 1, M - N);
         for (; i < N - 1; i++)
         {
             y = (_key[i] & UpperMask) | (_key[i + 1] & LowerMask);
@@ -92,19 +92,20 @@ public sealed class NumpyRandom
     }
 
     /// <summary>
-    /// The twist 16 words at a time, from word 0 while the words it reads lie ahead (below N − M, it reads word i + M,
-    /// not yet rewritten), or, given <paramref name="from"/> = N − M, from there while word i + 16 is still ahead (it
-    /// reads word i + M − N, already rewritten, as the scalar loop does). Each word gets the scalar loop's operations,
-    /// so the state is the same; returns where the scalar loop takes over.
+    /// The twist 16 words at a time over [<paramref name="start"/>, <paramref name="end"/>): word i becomes word
+    /// i + <paramref name="offset"/> mixed with words i and i + 1, the scalar loop's operations. Each step reads words
+    /// i + 1 … i + 16 before it rewrites i … i + 15, and word i + offset is either still ahead (the first loop, offset
+    /// M) or already rewritten (the second, offset M − N, at least 227 behind), as in the scalar loop; so the state is
+    /// the same. Returns where the scalar loop takes over.
     /// </summary>
-    private int GenerateVectors(int from = 0)
+    private int GenerateVectors(int start, int end, int offset)
     {
         var key = _key.AsSpan();
         var upper = Vector512.Create(UpperMask);
         var lower = Vector512.Create(LowerMask);
         var matrixA = Vector512.Create(MatrixA);
         var one = Vector512.Create(1u);
-        int i = from, end = from == 0 ? N - M : N - 1, offset = from == 0 ? M : M - N;
+        int i = start;
         for (; i + 16 <= end; i += 16)
         {
             var y = (Vector512.Create(key.Slice(i, 16)) & upper) | (Vector512.Create(key.Slice(i + 1, 16)) & lower);
