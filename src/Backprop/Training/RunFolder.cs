@@ -5,12 +5,24 @@ using Backprop.Tensors;
 
 namespace Backprop.Training;
 
-/// <summary>Accuracy of a saved model on the validation and test splits of its data.</summary>
-/// <param name="ValAcc">Validation accuracy (all validation images).</param>
-/// <param name="TestAcc">Test accuracy, or null when the run used no test images.</param>
-/// <param name="NumVal">Validation images.</param>
-/// <param name="NumTest">Test images.</param>
-public sealed record RunEvaluation(double ValAcc, double? TestAcc, int NumVal, int NumTest);
+/// <summary>How a saved model does on the validation and test splits of its data, class by class.</summary>
+/// <param name="Val">Counts over all validation images.</param>
+/// <param name="Test">Counts over the test images, or null when the run used none.</param>
+/// <param name="ClassNames">The data set's class names, by index.</param>
+public sealed record RunEvaluation(ConfusionMatrix Val, ConfusionMatrix? Test, IReadOnlyList<string> ClassNames)
+{
+    /// <summary>Validation accuracy.</summary>
+    public double ValAcc => Val.Accuracy;
+
+    /// <summary>Test accuracy, or null when the run used no test images.</summary>
+    public double? TestAcc => Test?.Accuracy;
+
+    /// <summary>Validation images.</summary>
+    public int NumVal => (int)Val.Total;
+
+    /// <summary>Test images.</summary>
+    public int NumTest => (int)(Test?.Total ?? 0);
+}
 
 /// <summary>
 /// A finished run folder read back: its configuration and its model, on the same split of the same data (same
@@ -34,7 +46,7 @@ public static class RunFolder
         return TrainConfig.FromJson(File.ReadAllText(path), path).Validate();
     }
 
-    /// <summary>Accuracy of the run's <c>model.npz</c> on the validation and test splits of <paramref name="data"/>.</summary>
+    /// <summary>Accuracy of the run's <c>model.npz</c> on the validation and test splits of <paramref name="data"/>, with each split's confusion matrix.</summary>
     /// <exception cref="FileNotFoundException">No <c>config.json</c> or <c>model.npz</c>.</exception>
     /// <exception cref="InvalidDataException">The model file does not fit the configuration.</exception>
     /// <exception cref="ArgumentException">The data holds fewer images than the run used.</exception>
@@ -84,9 +96,9 @@ public static class RunFolder
     private static RunEvaluation Evaluate<T>(string runDir, TrainConfig config, ImageData data) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var (split, model) = Open<T>(runDir, config, data);
-        double val = Solver<T>.Accuracy(model, split.XVal, split.YVal);
-        double? test = split.XTest is { } x ? Solver<T>.Accuracy(model, x, split.YTest!) : null;
-        return new RunEvaluation(val, test, split.YVal.Length, split.YTest?.Length ?? 0);
+        var val = new ConfusionMatrix(split.YVal, Solver<T>.Predict(model, split.XVal), split.NumClasses);
+        var test = split.XTest is { } x ? new ConfusionMatrix(split.YTest!, Solver<T>.Predict(model, x), split.NumClasses) : null;
+        return new RunEvaluation(val, test, data.ClassNames);
     }
 
     private static long[] Predict<T>(string runDir, TrainConfig config, ImageData data, string which) where T : unmanaged, IFloatingPointIeee754<T>

@@ -47,10 +47,25 @@ public class CliTrainTests
         var evaluation = RunFolder.Evaluate(run, images);
         Assert.Equal(summary.BestValAcc, evaluation.ValAcc);
         Assert.Equal(summary.TestAcc, evaluation.TestAcc);
+        Assert.Equal((200L, 300L), (evaluation.Val.Total, evaluation.Test!.Total));
+        Assert.Equal(Cifar10.ClassNames, evaluation.ClassNames);
         var e = CliRunner.Run("eval", "--model", run, "--data-dir", CliRunner.Cifar10DataDir, "--json");
         Assert.True(e.ExitCode == 0, e.ToString());
         using (var doc = JsonDocument.Parse(e.Out))
+        {
             Assert.Equal(summary.TestAcc, doc.RootElement.GetProperty("test_acc").GetDouble());
+            Assert.Equal(evaluation.Test.ToRows(), Counts(doc.RootElement.GetProperty("test_confusion")));
+            Assert.Equal(evaluation.Val.ToRows(), Counts(doc.RootElement.GetProperty("val_confusion")));
+            Assert.Equal("airplane", doc.RootElement.GetProperty("class_names")[0].GetString());
+        }
+        // The text form: both accuracies, then the test split class by class and its matrix.
+        var text = CliRunner.Run("eval", "--model", run, "--data-dir", CliRunner.Cifar10DataDir);
+        Assert.True(text.ExitCode == 0, text.ToString());
+        Assert.Contains("Test set accuracy:", text.Out);
+        Assert.Contains("Test set, by class", text.Out);
+        Assert.Contains("confusion matrix (rows: true class, columns: predicted)", text.Out);
+        var truck = Assert.Single(text.Out.Split('\n'), l => l.TrimStart().StartsWith("9 truck", StringComparison.Ordinal));
+        Assert.Equal(evaluation.Test.ToRows()[9], truck.Split(' ', StringSplitOptions.RemoveEmptyEntries)[2..].Select(long.Parse));
 
         // The config alone repeats the run, bit for bit.
         var config = TrainConfig.FromJson(File.ReadAllText(Path.Combine(run, "config.json")));
@@ -76,6 +91,8 @@ public class CliTrainTests
         Assert.Equal(NpyDType.Int64, saved.DType);
         Assert.Equal([300], saved.ShapeArray());
         Assert.Equal(RunFolder.Predict(run, images, "test"), saved.ToInt64Array());
+        // The matrix's columns count exactly these predictions.
+        for (int k = 0; k < 10; k++) Assert.Equal(saved.ToInt64Array().LongCount(v => v == k), evaluation.Test.Predicted(k));
         Assert.All(saved.ToInt64Array(), c => Assert.InRange(c, 0, 9));
 
         // predict --input: the raw test images from a file give the same predictions as the test split.
@@ -97,6 +114,9 @@ public class CliTrainTests
         Assert.True(c.ExitCode == 0, c.ToString());
         PlotTests.AssertPicture(File.ReadAllBytes(cmp), 1000, 3 * 380, panels: 3);
     }
+
+    private static long[][] Counts(JsonElement rows) =>
+        [.. rows.EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetInt64()).ToArray())];
 
     [Fact]
     public void Train_OnFashionMnist_JsonPrintsOneObject_AndWeightsAreGrey()

@@ -1,0 +1,111 @@
+namespace Backprop.Training;
+
+/// <summary>
+/// How often each true class was predicted as each class, over one labelled split: the per-class view behind an
+/// accuracy (scikit-learn's <c>confusion_matrix</c>: rows are the true classes, columns the predictions).
+/// </summary>
+public sealed class ConfusionMatrix
+{
+    private readonly long[] _counts; // row-major (actual, predicted)
+
+    /// <summary>Counts the pairs (<paramref name="labels"/>[i], <paramref name="predictions"/>[i]).</summary>
+    /// <exception cref="ArgumentException">The two have different lengths, or a class lies outside [0, <paramref name="numClasses"/>).</exception>
+    public ConfusionMatrix(ReadOnlySpan<int> labels, ReadOnlySpan<int> predictions, int numClasses)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(numClasses, 1);
+        if (labels.Length != predictions.Length)
+            throw new ArgumentException($"Confusion matrix: {labels.Length} labels but {predictions.Length} predictions.", nameof(predictions));
+        NumClasses = numClasses;
+        _counts = new long[(long)numClasses * numClasses];
+        for (int i = 0; i < labels.Length; i++)
+        {
+            int y = labels[i], p = predictions[i];
+            if ((uint)y >= (uint)numClasses) throw new ArgumentException($"Confusion matrix: label {i} is {y}, outside [0, {numClasses}).", nameof(labels));
+            if ((uint)p >= (uint)numClasses) throw new ArgumentException($"Confusion matrix: prediction {i} is {p}, outside [0, {numClasses}).", nameof(predictions));
+            _counts[y * numClasses + p]++;
+        }
+        Total = labels.Length;
+    }
+
+    /// <summary>Number of classes (rows and columns).</summary>
+    public int NumClasses { get; }
+
+    /// <summary>Images counted.</summary>
+    public long Total { get; }
+
+    /// <summary>Images of class <paramref name="actual"/> predicted as <paramref name="predicted"/>.</summary>
+    public long this[int actual, int predicted]
+    {
+        get
+        {
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)actual, (uint)NumClasses, nameof(actual));
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)predicted, (uint)NumClasses, nameof(predicted));
+            return _counts[actual * NumClasses + predicted];
+        }
+    }
+
+    /// <summary>Correct predictions.</summary>
+    public long Correct
+    {
+        get
+        {
+            long sum = 0;
+            for (int c = 0; c < NumClasses; c++) sum += _counts[c * NumClasses + c];
+            return sum;
+        }
+    }
+
+    /// <summary>Share of correct predictions, as <see cref="Solver{T}.Accuracy"/> computes it (0 when nothing was counted).</summary>
+    public double Accuracy => Total == 0 ? 0 : (double)Correct / Total;
+
+    /// <summary>Images whose true class is <paramref name="c"/> (the row's sum).</summary>
+    public long Support(int c)
+    {
+        long sum = 0;
+        foreach (long v in Row(c)) sum += v;
+        return sum;
+    }
+
+    /// <summary>Images predicted as <paramref name="c"/> (the column's sum).</summary>
+    public long Predicted(int c)
+    {
+        long sum = 0;
+        for (int a = 0; a < NumClasses; a++) sum += this[a, c];
+        return sum;
+    }
+
+    /// <summary>Accuracy on the images of class <paramref name="c"/> (recall); NaN when the split has none.</summary>
+    public double Recall(int c) => Ratio(this[c, c], Support(c));
+
+    /// <summary>Share of the predictions of class <paramref name="c"/> that are right; NaN when it was never predicted.</summary>
+    public double Precision(int c) => Ratio(this[c, c], Predicted(c));
+
+    /// <summary>
+    /// The class that images of class <paramref name="c"/> are most often mistaken for, and how many were (the lowest
+    /// index among ties); null when none was mistaken.
+    /// </summary>
+    public (int Class, long Count)? MostConfusedWith(int c)
+    {
+        var row = Row(c);
+        (int Class, long Count)? best = null;
+        for (int p = 0; p < NumClasses; p++)
+            if (p != c && row[p] > 0 && (best is null || row[p] > best.Value.Count)) best = (p, row[p]);
+        return best;
+    }
+
+    /// <summary>The counts as rows (true class) of columns (predicted class).</summary>
+    public long[][] ToRows()
+    {
+        var rows = new long[NumClasses][];
+        for (int c = 0; c < NumClasses; c++) rows[c] = Row(c).ToArray();
+        return rows;
+    }
+
+    private ReadOnlySpan<long> Row(int c)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)c, (uint)NumClasses, nameof(c));
+        return _counts.AsSpan(c * NumClasses, NumClasses);
+    }
+
+    private static double Ratio(long a, long b) => b == 0 ? double.NaN : (double)a / b;
+}

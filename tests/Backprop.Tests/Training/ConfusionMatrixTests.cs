@@ -1,0 +1,76 @@
+using Backprop.Tensors;
+using Backprop.Training;
+
+namespace Backprop.Tests.Training;
+
+public class ConfusionMatrixTests
+{
+    // Three classes; true class 0 ×4 (predicted 0, 0, 1, 2), class 1 ×3 (1, 1, 0), class 2 never appears but is predicted once.
+    private static readonly int[] Labels = [0, 0, 0, 0, 1, 1, 1];
+    private static readonly int[] Preds = [0, 0, 1, 2, 1, 1, 0];
+
+    [Fact]
+    public void Counts_RowsAreTrueClasses_ColumnsPredictions()
+    {
+        var m = new ConfusionMatrix(Labels, Preds, 3);
+        long[][] expected = [[2, 1, 1], [1, 2, 0], [0, 0, 0]];
+        Assert.Equal(expected, m.ToRows());
+        Assert.Equal(1, m[0, 2]);
+        Assert.Equal((7L, 4L, 3), (m.Total, m.Correct, m.NumClasses));
+        Assert.Equal((4L, 3L, 0L), (m.Support(0), m.Support(1), m.Support(2)));
+        Assert.Equal((3L, 3L, 1L), (m.Predicted(0), m.Predicted(1), m.Predicted(2)));
+    }
+
+    [Fact]
+    public void Rates_AreTheTextbookOnes_AndNaNWhereUndefined()
+    {
+        var m = new ConfusionMatrix(Labels, Preds, 3);
+        Assert.Equal(4.0 / 7, m.Accuracy);
+        Assert.Equal(0.5, m.Recall(0));
+        Assert.Equal(2.0 / 3, m.Recall(1));
+        Assert.True(double.IsNaN(m.Recall(2)));          // no image of class 2
+        Assert.Equal(2.0 / 3, m.Precision(0));
+        Assert.Equal(0.0, m.Precision(2));              // predicted once, wrongly
+        Assert.True(double.IsNaN(new ConfusionMatrix([0], [0], 2).Precision(1)));  // never predicted
+        Assert.Equal(0, new ConfusionMatrix([], [], 4).Accuracy);
+    }
+
+    [Fact]
+    public void Accuracy_IsTheSolversFigure()
+    {
+        var rng = new NumpyRandom(3);
+        var y = new int[997];
+        var p = new int[997];
+        rng.FillChoice(10, y);
+        rng.FillChoice(10, p);
+        for (int i = 0; i < 500; i++) p[i] = y[i];
+        int correct = y.Zip(p).Count(t => t.First == t.Second);
+        Assert.Equal((double)correct / y.Length, new ConfusionMatrix(y, p, 10).Accuracy);
+    }
+
+    [Fact]
+    public void MostConfusedWith_TakesTheLargestMistake_LowestIndexOnTies()
+    {
+        var m = new ConfusionMatrix(Labels, Preds, 3);
+        Assert.Equal((1, 1L), m.MostConfusedWith(0));   // 1 and 2 tie at one each
+        Assert.Equal((0, 1L), m.MostConfusedWith(1));
+        Assert.Null(m.MostConfusedWith(2));
+        Assert.Null(new ConfusionMatrix([0, 0], [0, 0], 2).MostConfusedWith(0));
+        Assert.Equal((2, 3L), new ConfusionMatrix([1, 1, 1, 1, 1], [0, 2, 2, 2, 1], 3).MostConfusedWith(1));
+    }
+
+    [Fact]
+    public void BadInput_IsRefused_NamingTheProblem()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new ConfusionMatrix([0, 1], [0], 2));
+        Assert.Contains("2 labels but 1 predictions", e.Message);
+        e = Assert.Throws<ArgumentException>(() => new ConfusionMatrix([0, 5], [0, 1], 3));
+        Assert.Contains("label 1 is 5, outside [0, 3)", e.Message);
+        e = Assert.Throws<ArgumentException>(() => new ConfusionMatrix([0, 1], [0, -1], 3));
+        Assert.Contains("prediction 1 is -1, outside [0, 3)", e.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ConfusionMatrix([], [], 0));
+        var m = new ConfusionMatrix(Labels, Preds, 3);
+        Assert.Throws<ArgumentOutOfRangeException>(() => m[3, 0]);
+        Assert.Throws<ArgumentOutOfRangeException>(() => m.Recall(-1));
+    }
+}
