@@ -27,6 +27,9 @@ public static class RunFiles
     /// <summary>The first-layer weights as images (<c>visualize_grid</c>).</summary>
     public const string WeightsPlot = "weights.png";
 
+    /// <summary>The best model's confusion matrix on the test split (the validation split when the run has no test images).</summary>
+    public const string ConfusionPlot = "confusion.png";
+
     /// <summary>The path of <paramref name="file"/> inside the run folder <paramref name="dir"/>.</summary>
     public static string In(string dir, string file) => Path.Combine(dir, file);
 }

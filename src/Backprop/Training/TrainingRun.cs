@@ -1,7 +1,9 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Numerics;
 using Backprop.Data;
 using Backprop.Models;
+using Backprop.Plots;
 using Backprop.Tensors;
 
 namespace Backprop.Training;
@@ -159,10 +161,15 @@ public sealed class TrainingRun
         history.Save(historyPath);
         files.Add(RunFiles.History);
         files.AddRange(RunPlots.Write(RunDir, history, model.Params["W1"], Data.ImageShape));
+        var test = split.XTest is { } xTest ? new ConfusionMatrix(split.YTest!, Solver<T>.Predict(model, xTest), split.NumClasses) : null;
+        var (confusion, splitName) = test is not null ? (test, "test") : (new ConfusionMatrix(split.YVal, Solver<T>.Predict(model, split.XVal), split.NumClasses), "validation");
+        AtomicFile.WriteAllBytes(RunFiles.In(RunDir, RunFiles.ConfusionPlot), ConfusionPlot.Png(confusion.ToRows(), Data.ClassNames,
+            string.Create(CultureInfo.InvariantCulture, $"{DataSetChoice.Display(Data.Dataset)} {splitName} set: {100 * confusion.Accuracy:F2}% of {confusion.Total} images correct")));
+        files.Add(RunFiles.ConfusionPlot);
         if (status == RunStatus.Interrupted) files.Add(RunFiles.Checkpoint);
         else AtomicFile.TryDelete(checkpoint);
 
-        double? testAcc = split.XTest is { } xTest ? Solver<T>.Accuracy(model, xTest, split.YTest!) : null;
+        double? testAcc = test?.Accuracy;
         var summary = new RunSummary
         {
             RunDir = RunDir,

@@ -43,7 +43,7 @@ public class CliResumeTests
         var cut = first.Run(ctrlC.Token);
         Assert.Equal(RunStatus.Interrupted, cut.Status);
         Assert.Equal(27, cut.Iterations);
-        foreach (var f in new[] { "checkpoint.npz", "loss.png", "accuracy.png", "weights.png", "model.npz", "summary.json" })
+        foreach (var f in new[] { "checkpoint.npz", "loss.png", "accuracy.png", "weights.png", "confusion.png", "model.npz", "summary.json" })
             Assert.True(File.Exists(tmp.File("cut/" + f)), f);
 
         var resumed = CliRunner.Run("train", "--resume", tmp.File("cut"), "--data-dir", CliRunner.Cifar10DataDir);

@@ -27,7 +27,7 @@ public class CliTrainTests
         Assert.Contains("(Epoch 2 / 2) train acc: ", r.Out);
         Assert.Contains("best val acc", r.Out);
 
-        string[] expected = ["accuracy.png", "config.json", "history.json", "loss.png", "model.npz", "summary.json", "weights.png"];
+        string[] expected = ["accuracy.png", "config.json", "confusion.png", "history.json", "loss.png", "model.npz", "summary.json", "weights.png"];
         Assert.Equal(expected, Directory.GetFiles(run).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray());
 
         var history = RunHistory.Load(Path.Combine(run, "history.json"));
@@ -79,6 +79,7 @@ public class CliTrainTests
         // Pictures: the notebooks' panels, and 50 first-layer weight images in colour on an 8 × 8 grid.
         PlotTests.AssertPicture(File.ReadAllBytes(Path.Combine(run, "loss.png")), 900, 450);
         PlotTests.AssertPicture(File.ReadAllBytes(Path.Combine(run, "accuracy.png")), 900, 450);
+        PlotTests.AssertPicture(File.ReadAllBytes(Path.Combine(run, "confusion.png")), 760, 760);
         var weights = File.ReadAllBytes(Path.Combine(run, "weights.png"));
         PlotTests.AssertPicture(weights, (8 * 32 + 7 * 3) * 3, (8 * 32 + 7 * 3) * 3);
         Assert.False(IsGrey(weights));

@@ -74,4 +74,30 @@ public class PlotTests
         for (int i = 0; i < 9; i++) pts.Add(new SearchPoint(Math.Pow(10, rng.Uniform(-4, -3)), Math.Pow(10, rng.Uniform(-2, -1)), rng.NextDouble(), rng.NextDouble()));
         AssertPicture(SearchPlots.ScatterPng(pts), 900, 840, panels: 2);
     }
+
+    [Fact]
+    public void ConfusionMatrix_ColoursEachRowsShare_TrueClassZeroOnTop()
+    {
+        string[] names = ["cat", "dog", "ship"];
+        AssertPicture(ConfusionPlot.Png([[5, 1, 0], [2, 7, 1], [0, 0, 9]], names, "test"), 760, 760);
+
+        // Only class 0 has images, all predicted right: the one cell at full share is the top-left one.
+        using var bmp = SKBitmap.Decode(ConfusionPlot.Png([[4, 0, 0], [0, 0, 0], [0, 0, 0]], names, "test"));
+        var full = new ScottPlot.Colormaps.Viridis().GetColor(1.0);
+        var (xs, ys) = (new List<int>(), new List<int>());
+        for (int y = 0; y < bmp.Height; y++)
+            for (int x = 0; x < bmp.Width; x++)
+            {
+                var c = bmp.GetPixel(x, y);
+                if (Math.Abs(c.Red - full.R) <= 2 && Math.Abs(c.Green - full.G) <= 2 && Math.Abs(c.Blue - full.B) <= 2) { xs.Add(x); ys.Add(y); }
+            }
+        Assert.True(xs.Count > 5000, $"{xs.Count} pixels in the full-share colour");
+        Assert.InRange(xs.Max(), 0, bmp.Width / 2);
+        Assert.InRange(ys.Max(), 0, bmp.Height / 2);
+
+        var e = Assert.Throws<ArgumentException>(() => ConfusionPlot.Png([[1, 0], [0, 1, 2]], names, "test"));
+        Assert.Contains("square", e.Message);
+        e = Assert.Throws<ArgumentException>(() => ConfusionPlot.Png([[1, 0], [0, 1]], names, "test"));
+        Assert.Contains("2 classes in the matrix but 3 class names", e.Message);
+    }
 }
