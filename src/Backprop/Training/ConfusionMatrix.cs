@@ -1,3 +1,7 @@
+using System.Numerics;
+using Backprop.Models;
+using Backprop.Tensors;
+
 namespace Backprop.Training;
 
 /// <summary>
@@ -25,6 +29,13 @@ public sealed class ConfusionMatrix
             _counts[y * numClasses + p]++;
         }
         Total = labels.Length;
+    }
+
+    /// <summary>The matrix of <paramref name="model"/>'s predictions for the rows of <paramref name="x"/> (<see cref="Solver{T}.Predict"/>) against <paramref name="y"/>.</summary>
+    public static ConfusionMatrix Of<T>(IModel<T> model, NDArray<T> x, int[] y, int numClasses) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(y);
+        return new ConfusionMatrix(y, Solver<T>.Predict(model, x), numClasses);
     }
 
     /// <summary>Number of classes (rows and columns).</summary>

@@ -96,8 +96,8 @@ public static class RunFolder
     private static RunEvaluation Evaluate<T>(string runDir, TrainConfig config, ImageData data) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var (split, model) = Open<T>(runDir, config, data);
-        var val = new ConfusionMatrix(split.YVal, Solver<T>.Predict(model, split.XVal), split.NumClasses);
-        var test = split.XTest is { } x ? new ConfusionMatrix(split.YTest!, Solver<T>.Predict(model, x), split.NumClasses) : null;
+        var val = ConfusionMatrix.Of(model, split.XVal, split.YVal, split.NumClasses);
+        var test = split.XTest is { } x ? ConfusionMatrix.Of(model, x, split.YTest!, split.NumClasses) : null;
         return new RunEvaluation(val, test, data.ClassNames);
     }
 

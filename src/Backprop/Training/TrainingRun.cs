@@ -161,8 +161,8 @@ public sealed class TrainingRun
         history.Save(historyPath);
         files.Add(RunFiles.History);
         files.AddRange(RunPlots.Write(RunDir, history, model.Params["W1"], Data.ImageShape));
-        var test = split.XTest is { } xTest ? new ConfusionMatrix(split.YTest!, Solver<T>.Predict(model, xTest), split.NumClasses) : null;
-        var (confusion, splitName) = test is not null ? (test, "test") : (new ConfusionMatrix(split.YVal, Solver<T>.Predict(model, split.XVal), split.NumClasses), "validation");
+        var test = split.XTest is { } xTest ? ConfusionMatrix.Of(model, xTest, split.YTest!, split.NumClasses) : null;
+        var (confusion, splitName) = test is not null ? (test, "test") : (ConfusionMatrix.Of(model, split.XVal, split.YVal, split.NumClasses), "validation");
         AtomicFile.WriteAllBytes(RunFiles.In(RunDir, RunFiles.ConfusionPlot), ConfusionPlot.Png(confusion.ToRows(), Data.ClassNames,
             string.Create(CultureInfo.InvariantCulture, $"{DataSetChoice.Display(Data.Dataset)} {splitName} set: {100 * confusion.Accuracy:F2}% of {confusion.Total} images correct")));
         files.Add(RunFiles.ConfusionPlot);

@@ -43,4 +43,21 @@ public class TrainingRunTests
         Assert.Throws<ArgumentException>(() => new TrainingRun(config with { NumVal = 4950 }, images, tmp.File("x")));
         Assert.Empty(tmp.Contents());
     }
+
+    [Fact]
+    public void WithoutTestImages_TheConfusionMatrixIsTheValidationSplits()
+    {
+        using var tmp = new TempDir();
+        var images = Subset();
+        var config = TrainConfig.DefaultFor("cifar10") with { NumTrain = 200, NumVal = 60, NumTest = 0, Hidden = [16], Epochs = 1, BatchSize = 50 };
+        var summary = new TrainingRun(config, images, tmp.File("r")).Run();
+        Assert.Null(summary.TestAcc);
+        Assert.Contains(RunFiles.ConfusionPlot, summary.Files);
+        Assert.True(File.Exists(tmp.File("r/" + RunFiles.ConfusionPlot)));
+
+        var e = RunFolder.Evaluate(tmp.File("r"), images);
+        Assert.Null(e.Test);
+        Assert.Equal(60, e.Val.Total);
+        Assert.Equal(summary.BestValAcc, e.ValAcc);
+    }
 }
