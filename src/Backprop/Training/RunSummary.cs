@@ -24,6 +24,9 @@ public sealed record RunSummary
     /// <summary>Accuracy of the saved (best) model on the test split; null when there is no test split.</summary>
     [JsonPropertyName("test_acc")] public double? TestAcc { get; init; }
 
+    /// <summary>The saved model's test-split counts, rows the true class and columns the predicted one (<see cref="ConfusionMatrix"/>); null when there is no test split.</summary>
+    [JsonPropertyName("test_confusion")] public long[][]? TestConfusion { get; init; }
+
     /// <summary>Training, validation and test images used.</summary>
     [JsonPropertyName("num_train")] public int NumTrain { get; init; }
 

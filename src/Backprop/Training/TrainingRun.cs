@@ -178,6 +178,7 @@ public sealed class TrainingRun
             DataFolder = Data.Folder,
             BestValAcc = solver.BestValAcc,
             TestAcc = testAcc,
+            TestConfusion = test?.ToRows(),
             NumTrain = Config.NumTrain!.Value,
             NumVal = Config.NumVal!.Value,
             NumTest = Config.NumTest!.Value,

@@ -48,6 +48,7 @@ public class CliTrainTests
         Assert.Equal(summary.BestValAcc, evaluation.ValAcc);
         Assert.Equal(summary.TestAcc, evaluation.TestAcc);
         Assert.Equal((200L, 300L), (evaluation.Val.Total, evaluation.Test!.Total));
+        Assert.Equal(evaluation.Test.ToRows(), summary.TestConfusion);
         Assert.Equal(Cifar10.ClassNames, evaluation.ClassNames);
         var e = CliRunner.Run("eval", "--model", run, "--data-dir", CliRunner.Cifar10DataDir, "--json");
         Assert.True(e.ExitCode == 0, e.ToString());

@@ -52,6 +52,7 @@ public class TrainingRunTests
         var config = TrainConfig.DefaultFor("cifar10") with { NumTrain = 200, NumVal = 60, NumTest = 0, Hidden = [16], Epochs = 1, BatchSize = 50 };
         var summary = new TrainingRun(config, images, tmp.File("r")).Run();
         Assert.Null(summary.TestAcc);
+        Assert.Null(summary.TestConfusion);
         Assert.Contains(RunFiles.ConfusionPlot, summary.Files);
         Assert.True(File.Exists(tmp.File("r/" + RunFiles.ConfusionPlot)));
 
