@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using Backprop.Data;
 using Backprop.Training;
 
@@ -11,17 +12,21 @@ internal static class PredictCommand
         "Examples:\n" +
         "  backprop predict --model runs/best --split test --out output/phase_1/prediction.npy\n" +
         "  backprop predict --model runs/best --input X_leaderboard.npy --out prediction.npy\n" +
-        "--input takes raw pixel values (0-255, uint8 or float) of shape (N, C, H, W) or (N, C*H*W), channels first;\n" +
-        "the run's training mean image is subtracted as for its own data.";
+        "  backprop predict --model runs/best --input my_photos/\n" +
+        "--input takes an .npy of raw pixel values (0-255, uint8 or float) of shape (N, C, H, W) or (N, C*H*W), channels\n" +
+        "first; or pictures (PNG, JPEG, BMP, GIF, WebP: one file, or a folder's in name order), centre-cropped to square\n" +
+        "and scaled to the data set's size, each printed with its three likeliest classes. (Fashion-)MNIST models expect\n" +
+        "a light object on a black background, as in their data. The run's training mean image is subtracted as for its\n" +
+        "own data.";
 
     public static Command Create(CliConsole console)
     {
         var model = new Option<string>("--model") { Description = "Run folder (holding config.json and model.npz)", Required = true, HelpName = "DIR" };
         var split = new Option<string>("--split") { Description = "train, val or test", DefaultValueFactory = _ => "test", HelpName = "SPLIT" };
         var output = new Option<string>("--out") { Description = "The .npy file to write (int64 class indices)", DefaultValueFactory = _ => "prediction.npy", HelpName = "FILE" };
-        var input = new Option<string?>("--input") { Description = "Predict these images (.npy of raw pixels) instead of a split", HelpName = "FILE" };
+        var input = new Option<string?>("--input") { Description = "Predict these images instead of a split: an .npy of raw pixels, a picture, or a folder of pictures", HelpName = "PATH" };
         var dataDir = new Option<string?>("--data-dir") { Description = "Data folder (default $BACKPROP_DATA, else ~/.cache/backprop)", HelpName = "DIR" };
-        var command = new Command("predict", "Predict the class of every image of a split (or of an .npy of images) and save the indices as an int64 .npy (np.save of the predictions).") { model, split, input, output, dataDir };
+        var command = new Command("predict", "Predict the class of every image of a split (or of an .npy of images, or of picture files) and save the indices as an int64 .npy (np.save of the predictions).") { model, split, input, output, dataDir };
         command.SetAction(result =>
         {
             var dir = result.GetValue(model)!;
@@ -30,14 +35,30 @@ internal static class PredictCommand
             if (!Directory.Exists(Path.GetDirectoryName(path))) throw new UsageException($"--out: the folder '{Path.GetDirectoryName(path)}' does not exist.");
             var inputPath = result.GetValue(input);
             if (inputPath is not null && result.GetResult(split) is { Implicit: false }) throw new UsageException("--input and --split exclude each other: predict either a split or the images of a file.");
-            if (inputPath is not null && !File.Exists(inputPath)) throw new UsageException($"--input: '{inputPath}' does not exist.");
+            if (inputPath is not null && !File.Exists(inputPath) && !Directory.Exists(inputPath)) throw new UsageException($"--input: '{inputPath}' does not exist.");
+            bool pictures = inputPath is not null && (Directory.Exists(inputPath) || ImageFiles.IsImage(inputPath));
             var config = RunDirs.Config("--model", dir);
             var data = RunDirs.Data(config, result.GetValue(dataDir), console);
-            var preds = inputPath is null ? RunFolder.Predict(dir, data, which) : RunFolder.PredictImages(dir, data, Npy.Load(inputPath));
+            long[] preds;
+            if (inputPath is null) preds = RunFolder.Predict(dir, data, which);
+            else if (!pictures) preds = RunFolder.PredictImages(dir, data, Npy.Load(inputPath));
+            else
+            {
+                var files = ImageFiles.Find(inputPath);
+                var classified = RunFolder.ClassifyImages(dir, data, ImageFiles.Load(files, data.ImageShape));
+                for (int i = 0; i < files.Length; i++)
+                    console.Out.WriteLine($"{Path.GetFileName(files[i])}: {Likeliest(classified.Probabilities[i], data.ClassNames)}");
+                preds = classified.Classes;
+            }
             Npy.Save(path, preds);
-            console.Out.WriteLine($"Wrote {preds.Length} predictions ({(inputPath is null ? which + " split" : Path.GetFileName(inputPath))}, int64) to {path}");
+            console.Out.WriteLine($"Wrote {preds.Length} predictions ({(inputPath is null ? which + " split" : Path.GetFileName(Path.TrimEndingDirectorySeparator(inputPath)))}, int64) to {path}");
             return ExitCodes.Success;
         });
         return command;
     }
+
+    /// <summary>"cat 81.2%, dog 9.0%, frog 3.1%": the three likeliest classes.</summary>
+    private static string Likeliest(double[] probabilities, IReadOnlyList<string> names) =>
+        string.Join(", ", probabilities.Select((p, c) => (p, c)).OrderByDescending(t => t.p).ThenBy(t => t.c).Take(3)
+            .Select(t => string.Create(CultureInfo.InvariantCulture, $"{names[t.c]} {100 * t.p:F1}%")));
 }

@@ -24,6 +24,11 @@ public sealed record RunEvaluation(ConfusionMatrix Val, ConfusionMatrix? Test, I
     public int NumTest => (int)(Test?.Total ?? 0);
 }
 
+/// <summary>What a model says of some images.</summary>
+/// <param name="Classes">The predicted class of each image (the highest score; the first among equals).</param>
+/// <param name="Probabilities">Each image's class probabilities, the softmax of its scores.</param>
+public sealed record ImageClassification(long[] Classes, double[][] Probabilities);
+
 /// <summary>
 /// A finished run folder read back: its configuration and its model, on the same split of the same data (same
 /// training mean image), for <c>backprop eval</c> and <c>backprop predict</c>.
@@ -74,12 +79,19 @@ public static class RunFolder
     /// layout. The run's training mean image is subtracted, as from its own splits.
     /// </summary>
     /// <exception cref="ArgumentException">The images do not have the data set's shape, or hold NaN or infinite values.</exception>
-    public static long[] PredictImages(string runDir, ImageData data, NpyArray images)
+    public static long[] PredictImages(string runDir, ImageData data, NpyArray images) => ClassifyImages(runDir, data, images).Classes;
+
+    /// <summary>
+    /// As <see cref="PredictImages"/>, with every class's probability for each image (the softmax of the model's
+    /// scores, in float64).
+    /// </summary>
+    /// <exception cref="ArgumentException">The images do not have the data set's shape, or hold NaN or infinite values.</exception>
+    public static ImageClassification ClassifyImages(string runDir, ImageData data, NpyArray images)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(images);
         var config = ReadConfig(runDir);
-        return config.IsFloat64 ? PredictImages<double>(runDir, config, data, images) : PredictImages<float>(runDir, config, data, images);
+        return config.IsFloat64 ? ClassifyImages<double>(runDir, config, data, images) : ClassifyImages<float>(runDir, config, data, images);
     }
 
     /// <summary>The run's model, loaded from <c>model.npz</c> into a network built from <paramref name="config"/>.</summary>
@@ -113,7 +125,7 @@ public static class RunFolder
         return Array.ConvertAll(Solver<T>.Predict(model, x), p => (long)p);
     }
 
-    private static long[] PredictImages<T>(string runDir, TrainConfig config, ImageData data, NpyArray images) where T : unmanaged, IFloatingPointIeee754<T>
+    private static ImageClassification ClassifyImages<T>(string runDir, TrainConfig config, ImageData data, NpyArray images) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var shape = data.ImageShape;
         int d = data.Train.SampleSize;
@@ -131,7 +143,29 @@ public static class RunFolder
                 x.Flat(i * d + j) = T.CreateTruncating(raw.Flat(i * d + j) - mean[j]);
         if (!x.AllFinite()) throw new ArgumentException("--input: the images hold NaN or infinite values.", nameof(images));
         var model = LoadModel<T>(runDir, resolved, d, data.ClassNames.Count);
-        return Array.ConvertAll(Solver<T>.Predict(model, x), p => (long)p);
+        var scores = Solver<T>.Scores(model, x);
+        var classes = new long[n];
+        var probabilities = new double[n][];
+        for (int i = 0; i < n; i++)
+        {
+            var row = scores.Row(i);
+            int arg = 0;
+            for (int j = 1; j < row.Length; j++) if (row[j] > row[arg]) arg = j;   // Solver.Predict's rule: the first maximum
+            classes[i] = arg;
+            probabilities[i] = Softmax(row);
+        }
+        return new ImageClassification(classes, probabilities);
+    }
+
+    private static double[] Softmax<T>(ReadOnlySpan<T> scores) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double max = double.NegativeInfinity;
+        foreach (var s in scores) max = Math.Max(max, double.CreateTruncating(s));
+        var p = new double[scores.Length];
+        double sum = 0;
+        for (int j = 0; j < p.Length; j++) sum += p[j] = Math.Exp(double.CreateTruncating(scores[j]) - max);
+        for (int j = 0; j < p.Length; j++) p[j] /= sum;
+        return p;
     }
 
     private static (Dataset<T> Split, FullyConnectedNet<T> Model) Open<T>(string runDir, TrainConfig config, ImageData data) where T : unmanaged, IFloatingPointIeee754<T>

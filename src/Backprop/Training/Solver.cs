@@ -301,10 +301,40 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Predicted class of every row of X (N, d1, …, dk), scoring in batches of <paramref name="batchSize"/>.</summary>
     public static int[] Predict(IModel<T> model, NDArray<T> x, int batchSize = 100, Workspace? ws = null)
     {
+        var preds = new int[x.Dim(0)];
+        ScoreInBatches(model, x, batchSize, ws, (start, scores) =>
+        {
+            int c = scores.Dim(1);
+            for (int i = 0; i < scores.Dim(0); i++)
+            {
+                var row = scores.Row(i);
+                int arg = 0;
+                for (int j = 1; j < c; j++) if (row[j] > row[arg]) arg = j;
+                preds[start + i] = arg;
+            }
+        });
+        return preds;
+    }
+
+    /// <summary>The class scores (N, C) of every row of X (N, d1, …, dk), computed in batches of <paramref name="batchSize"/>.</summary>
+    public static NDArray<T> Scores(IModel<T> model, NDArray<T> x, int batchSize = 100, Workspace? ws = null)
+    {
+        NDArray<T>? all = null;
+        ScoreInBatches(model, x, batchSize, ws, (start, scores) =>
+        {
+            all ??= new NDArray<T>(x.Dim(0), scores.Dim(1));
+            scores.AsSpan().CopyTo(all.AsSpan().Slice(start * scores.Dim(1)));
+        });
+        return all ?? new NDArray<T>(0, 0);
+    }
+
+    /// <summary>Hands each batch's scores, with its first row's index, to <paramref name="take"/> (the scores live in <paramref name="ws"/> until the next batch).</summary>
+    private static void ScoreInBatches(IModel<T> model, NDArray<T> x, int batchSize, Workspace? ws, Action<int, NDArray<T>> take)
+    {
         ArgumentNullException.ThrowIfNull(model);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         var xs = x.Flatten2D();
         int n = xs.Dim(0), d = xs.Dim(1);
-        var preds = new int[n];
         ws ??= new Workspace();
         for (int start = 0; start < n; start += batchSize)
         {
@@ -312,16 +342,7 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
             ws.Reset();
             var batch = ws.Rent<T>(rows, d);
             xs.AsSpan().Slice(start * d, rows * d).CopyTo(batch.AsSpan());
-            var scores = model.Loss(batch, ws);
-            int c = scores.Dim(1);
-            for (int i = 0; i < rows; i++)
-            {
-                var row = scores.Row(i);
-                int arg = 0;
-                for (int j = 1; j < c; j++) if (row[j] > row[arg]) arg = j;
-                preds[start + i] = arg;
-            }
+            take(start, model.Loss(batch, ws));
         }
-        return preds;
     }
 }

@@ -104,6 +104,18 @@ public class CliTrainTests
         var pf = CliRunner.Run("predict", "--model", run, "--input", testImages, "--out", fromFile, "--data-dir", CliRunner.Cifar10DataDir);
         Assert.True(pf.ExitCode == 0, pf.ToString());
         Assert.Equal(saved.ToInt64Array(), Npy.Load(fromFile).ToInt64Array());
+        // predict --input a folder of pictures: the same classes for the same images, each printed with its likeliest classes.
+        for (int i = 0; i < 3; i++) tmp.Write($"pics/{i}.png", ImageFilesTests.Png(images.Test, i));
+        var fromPictures = tmp.File("preds-pics.npy");
+        var pp = CliRunner.Run("predict", "--model", run, "--input", tmp.File("pics"), "--out", fromPictures, "--data-dir", CliRunner.Cifar10DataDir);
+        Assert.True(pp.ExitCode == 0, pp.ToString());
+        Assert.Equal(saved.ToInt64Array()[..3], Npy.Load(fromPictures).ToInt64Array());
+        for (int i = 0; i < 3; i++)
+        {
+            var line = Assert.Single(pp.Out.Split('\n'), l => l.StartsWith($"{i}.png: ", StringComparison.Ordinal));
+            Assert.StartsWith($"{i}.png: {Cifar10.ClassNames[(int)saved.ToInt64Array()[i]]} ", line);
+            Assert.Equal(3, line.Count(ch => ch == '%'));
+        }
         Npy.Save(testImages, new NpyArray(new byte[2 * 3072], 2, 32, 32, 3));
         Assert.Equal(2, CliRunner.Run("predict", "--model", run, "--input", testImages, "--out", fromFile, "--data-dir", CliRunner.Cifar10DataDir).ExitCode);
 

@@ -32,6 +32,20 @@ public class SolverTests
     };
 
     [Fact]
+    public void ScoresInBatches_AreTheWholeBatchsScores_AndPredictTheirArgmax()
+    {
+        var data = Blobs(23);
+        var model = new FullyConnectedNet<double>([16, 8], inputDim: 12, numClasses: 3, normalization: Normalization.BatchNorm, weightScale: 0.5, seed: 4u);
+        var whole = model.Loss(data.XTrain);
+        var scores = Solver<double>.Scores(model, data.XTrain, batchSize: 7);
+        Assert.Equal("(23, 3)", scores.ShapeString);
+        Assert.Equal(whole.AsSpan().ToArray(), scores.AsSpan().ToArray());
+        var preds = Solver<double>.Predict(model, data.XTrain, batchSize: 5);
+        for (int i = 0; i < 23; i++) Assert.Equal(scores.Row(i).ToArray().IndexOf(scores.Row(i).ToArray().Max()), preds[i]);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Solver<double>.Scores(model, data.XTrain, batchSize: 0));
+    }
+
+    [Fact]
     public void Histories_FollowCs231nSchedule()
     {
         var data = Blobs(95);

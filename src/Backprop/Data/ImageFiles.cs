@@ -1,0 +1,95 @@
+using SkiaSharp;
+
+namespace Backprop.Data;
+
+/// <summary>
+/// Ordinary picture files (PNG, JPEG, BMP, GIF, WebP) as a data set's images: the centre square cropped (torchvision's
+/// <c>Resize</c> + <c>CenterCrop</c>), scaled to the data set's size, in its channels (RGB, or grey by ITU-R BT.601
+/// luma as PIL's <c>convert('L')</c>), channel-first, pixel values 0–255.
+/// </summary>
+public static class ImageFiles
+{
+    /// <summary>File extensions read as pictures.</summary>
+    public static IReadOnlyList<string> Extensions { get; } = [".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"];
+
+    /// <summary>Whether <paramref name="path"/> names a picture by its extension.</summary>
+    public static bool IsImage(string path) => Extensions.Contains(Path.GetExtension(path).ToLowerInvariant());
+
+    /// <summary>
+    /// The pictures to read for <paramref name="path"/>: the file itself, or a folder's pictures in name order.
+    /// </summary>
+    /// <exception cref="ArgumentException">The folder holds no picture.</exception>
+    public static string[] Find(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!Directory.Exists(path)) return [path];
+        var files = Directory.GetFiles(path).Where(IsImage).Order(StringComparer.Ordinal).ToArray();
+        if (files.Length == 0)
+            throw new ArgumentException($"The folder '{path}' holds no picture ({string.Join(", ", Extensions)}).", nameof(path));
+        return files;
+    }
+
+    /// <summary>
+    /// Reads <paramref name="paths"/> as (N, C, H, W) uint8 images of <paramref name="shape"/> (C, H, W), C = 3 (RGB)
+    /// or 1 (grey). A picture already of size H × W is taken pixel for pixel.
+    /// </summary>
+    /// <exception cref="ArgumentException">The shape has another channel count.</exception>
+    /// <exception cref="FileNotFoundException">A file does not exist.</exception>
+    /// <exception cref="InvalidDataException">A file is not a picture SkiaSharp can decode.</exception>
+    public static NpyArray Load(IReadOnlyList<string> paths, IReadOnlyList<int> shape)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        ArgumentNullException.ThrowIfNull(shape);
+        if (shape.Count != 3 || shape[0] is not (1 or 3) || shape[1] < 1 || shape[2] < 1)
+            throw new ArgumentException($"Pictures become (C, H, W) images with C = 1 or 3; got ({string.Join(", ", shape)}).", nameof(shape));
+        int c = shape[0], h = shape[1], w = shape[2], plane = h * w;
+        var pixels = new byte[paths.Count * c * plane];
+        for (int i = 0; i < paths.Count; i++)
+        {
+            using var image = Scaled(paths[i], w, h);
+            var span = pixels.AsSpan(i * c * plane, c * plane);
+            for (int y = 0; y < h; y++)
+                for (int x = 0; x < w; x++)
+                {
+                    var p = image.GetPixel(x, y);
+                    int at = y * w + x;
+                    if (c == 1) span[at] = Luma(p);
+                    else
+                    {
+                        span[at] = p.Red;
+                        span[plane + at] = p.Green;
+                        span[2 * plane + at] = p.Blue;
+                    }
+                }
+        }
+        return new NpyArray(pixels, paths.Count, c, h, w);
+    }
+
+    /// <summary>PIL's <c>L = R·299/1000 + G·587/1000 + B·114/1000</c>, rounded.</summary>
+    private static byte Luma(SKColor p) => (byte)((p.Red * 299 + p.Green * 587 + p.Blue * 114 + 500) / 1000);
+
+    /// <summary>The picture's centre square scaled to <paramref name="w"/> × <paramref name="h"/>, opaque RGBA.</summary>
+    private static SKBitmap Scaled(string path, int w, int h)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"The picture '{path}' does not exist.", path);
+        using var decoded = SKBitmap.Decode(path)
+            ?? throw new InvalidDataException($"'{path}' is not a picture this reader can decode ({string.Join(", ", Extensions)}).");
+        var info = new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Premul);
+        var result = new SKBitmap(info);
+        using var canvas = new SKCanvas(result);
+        canvas.Clear(SKColors.Black);   // opaque: transparent pixels count as black
+        if (decoded.Width == w && decoded.Height == h)
+        {
+            canvas.DrawBitmap(decoded, 0, 0);
+            return result;
+        }
+        // The largest centred region of the target's aspect ratio, then one resampling with mipmaps (photographs
+        // are shrunk many times over; without them a 32 × 32 sample aliases).
+        double scale = Math.Min((double)decoded.Width / w, (double)decoded.Height / h);
+        float cw = (float)(w * scale), ch = (float)(h * scale);
+        var source = SKRect.Create((decoded.Width - cw) / 2, (decoded.Height - ch) / 2, cw, ch);
+        using var img = SKImage.FromBitmap(decoded);
+        canvas.DrawImage(img, source, SKRect.Create(0, 0, w, h), new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));
+        return result;
+    }
+}

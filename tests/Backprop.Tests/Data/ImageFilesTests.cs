@@ -1,0 +1,79 @@
+using Backprop.Data;
+using SkiaSharp;
+
+namespace Backprop.Tests.Data;
+
+public class ImageFilesTests
+{
+    /// <summary>PNG bytes of a channel-first (C, H, W) image (C = 3) or a function of (x, y).</summary>
+    internal static byte[] Png(int w, int h, Func<int, int, SKColor> colour, SKEncodedImageFormat format = SKEncodedImageFormat.Png)
+    {
+        using var bmp = new SKBitmap(new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Premul));
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) bmp.SetPixel(x, y, colour(x, y));
+        using var data = bmp.Encode(format, 100);
+        return data.ToArray();
+    }
+
+    /// <summary>PNG bytes of image <paramref name="i"/> of a channel-first RGB set.</summary>
+    internal static byte[] Png(ImageSet set, int i)
+    {
+        int plane = set.Height * set.Width, at = i * set.SampleSize;
+        return Png(set.Width, set.Height, (x, y) => new SKColor(set.Pixels[at + y * set.Width + x],
+            set.Pixels[at + plane + y * set.Width + x], set.Pixels[at + 2 * plane + y * set.Width + x]));
+    }
+
+    [Fact]
+    public void PicturesOfTheDataSetsSize_AreReadPixelForPixel()
+    {
+        using var tmp = new TempDir();
+        var (_, test) = Cifar10.Load(TestData.Cifar10BinaryDir);
+        var files = Enumerable.Range(0, 5).Select(i => tmp.Write($"{i}.png", Png(test, i))).ToArray();
+        var images = ImageFiles.Load(files, [3, 32, 32]);
+        Assert.Equal([5, 3, 32, 32], images.ShapeArray());
+        Assert.Equal(NpyDType.UInt8, images.DType);
+        Assert.Equal(test.Pixels.AsSpan(0, 5 * 3072).ToArray(), (byte[])images.Data);
+    }
+
+    [Fact]
+    public void OtherSizes_AreCentreCroppedAndScaled_ChannelsFirst()
+    {
+        using var tmp = new TempDir();
+        // 64 × 48, red left of x = 32, green right of it: the centre 48 × 48 square keeps x 8..55, red in its left half.
+        var file = tmp.Write("wide.png", Png(64, 48, (x, _) => x < 32 ? SKColors.Red : SKColors.Lime));
+        var img = (byte[])ImageFiles.Load([file], [3, 32, 32]).Data;
+        int R(int y, int x) => img[y * 32 + x];
+        int G(int y, int x) => img[1024 + y * 32 + x];
+        int B(int y, int x) => img[2048 + y * 32 + x];
+        Assert.Equal((255, 0, 0), (R(10, 2), G(10, 2), B(10, 2)));
+        Assert.Equal((0, 255, 0), (R(20, 29), G(20, 29), B(20, 29)));
+        Assert.Equal((255, 0), (R(31, 14), G(31, 14)));
+        Assert.Equal((0, 255), (R(0, 17), G(0, 17)));
+
+        // Grey: PIL's luma of pure red is 76; white stays 255; a JPEG is read too.
+        var red = tmp.Write("red.png", Png(10, 10, (_, _) => SKColors.Red));
+        var white = tmp.Write("white.jpg", Png(56, 56, (_, _) => SKColors.White, SKEncodedImageFormat.Jpeg));
+        var grey = (byte[])ImageFiles.Load([red, white], [1, 28, 28]).Data;
+        Assert.All(grey.AsSpan(0, 784).ToArray(), v => Assert.Equal(76, v));
+        Assert.All(grey.AsSpan(784, 784).ToArray(), v => Assert.Equal(255, v));
+    }
+
+    [Fact]
+    public void Folders_GiveTheirPicturesInNameOrder_AndBadFilesAreNamed()
+    {
+        using var tmp = new TempDir();
+        tmp.Write("pics/b.png", Png(4, 4, (_, _) => SKColors.Blue));
+        tmp.Write("pics/a.JPG", Png(4, 4, (_, _) => SKColors.Blue, SKEncodedImageFormat.Jpeg));
+        tmp.Write("pics/notes.txt", [1, 2, 3]);
+        Assert.Equal([tmp.File("pics/a.JPG"), tmp.File("pics/b.png")], ImageFiles.Find(tmp.File("pics")));
+        Assert.Equal([tmp.File("x.png")], ImageFiles.Find(tmp.File("x.png")));
+
+        Directory.CreateDirectory(tmp.File("empty"));
+        Assert.Contains("holds no picture", Assert.Throws<ArgumentException>(() => ImageFiles.Find(tmp.File("empty"))).Message);
+        var fake = tmp.Write("fake.png", "not a picture"u8.ToArray());
+        var e = Assert.Throws<InvalidDataException>(() => ImageFiles.Load([fake], [3, 32, 32]));
+        Assert.Contains("fake.png", e.Message);
+        Assert.Throws<FileNotFoundException>(() => ImageFiles.Load([tmp.File("missing.png")], [3, 32, 32]));
+        Assert.Throws<ArgumentException>(() => ImageFiles.Load([fake], [2, 32, 32]));
+    }
+}
