@@ -13,6 +13,9 @@ public delegate void ForBody<TState>(int piece, in TState state);
 /// <para>Only one loop owns the pool at a time. A loop started while another owns it (a concurrent caller on another
 /// thread), or from inside a running piece (nested loop), runs all its pieces inline on its own thread, in order. So
 /// nesting never deadlocks and concurrent callers stay correct; they just share the cores.</para>
+/// <para>Each thread owns a contiguous block of the pieces (the caller the first) and takes others' only when its own
+/// are done, so a loop run every step gives the same pieces to the same thread, and the data they write stays in that
+/// core's caches.</para>
 /// <para>If a piece throws, pieces not yet started are skipped and the first exception is rethrown on the caller, with
 /// its original stack trace, once every started piece has finished.</para>
 /// </remarks>

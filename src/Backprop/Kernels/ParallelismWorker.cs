@@ -10,6 +10,7 @@ internal sealed class ParallelismWorker
 
     public ParallelismWorker(int index)
     {
+        Index = index;
         var thread = new Thread(() => ParallelismPool.WorkerMain(this), maxStackSize: 4 << 20)
         {
             IsBackground = true,
@@ -17,6 +18,9 @@ internal sealed class ParallelismWorker
         };
         thread.Start();
     }
+
+    /// <summary>0 for the first worker (the loop's participant 1).</summary>
+    public int Index { get; }
 
     /// <summary>Hands this worker the current loop (published before this call).</summary>
     public void Assign()

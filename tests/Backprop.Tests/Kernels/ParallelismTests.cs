@@ -57,6 +57,26 @@ public class ParallelismTests
     }
 
     [Fact]
+    public void EachThreadRunsItsOwnBlock_WhileTheyKeepPace()
+    {
+        if (Environment.ProcessorCount < 2) return;
+        WithThreads(2, () =>
+        {
+            // The caller owns pieces 0–3, the worker 4–7; each piece takes the same time, so neither runs out early.
+            // (A worker the OS delays has its pieces taken by the caller: a few tries.)
+            int caller = Environment.CurrentManagedThreadId;
+            bool split = false;
+            for (int attempt = 0; attempt < 5 && !split; attempt++)
+            {
+                var ids = new int[8];
+                Parallelism.For(8, i => { ids[i] = Environment.CurrentManagedThreadId; Thread.Sleep(2); });
+                split = ids[..4].All(id => id == caller) && ids[4..].Distinct().Count() == 1 && ids[4] != caller;
+            }
+            Assert.True(split, "the pieces were not split in two blocks, one per thread");
+        });
+    }
+
+    [Fact]
     public void OneThread_RunsInlineInOrder()
     {
         WithThreads(1, () =>
