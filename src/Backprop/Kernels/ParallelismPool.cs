@@ -29,7 +29,6 @@ internal static class ParallelismPool
 
     // The current loop, published before workers are assigned (volatile write) and read after (volatile read).
     private static ParallelismJob? _job;
-    private static int _pieces;
     private static int _participants;
     private static BlockCounter[] _blocks = [];
     private static int _pending;
@@ -51,7 +50,6 @@ internal static class ParallelismPool
                 blocks[t].End = SplitStart(pieces, threads, t + 1);
             }
             _job = job;
-            _pieces = pieces;
             _participants = threads;
             _error = null;
             Volatile.Write(ref _pending, threads - 1);

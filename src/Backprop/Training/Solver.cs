@@ -301,6 +301,7 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Predicted class of every row of X (N, d1, …, dk), scoring in batches of <paramref name="batchSize"/>.</summary>
     public static int[] Predict(IModel<T> model, NDArray<T> x, int batchSize = 100, Workspace? ws = null)
     {
+        ArgumentNullException.ThrowIfNull(x);
         var preds = new int[x.Dim(0)];
         ScoreInBatches(model, x, batchSize, ws, (start, scores) =>
         {
@@ -332,6 +333,7 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
     private static void ScoreInBatches(IModel<T> model, NDArray<T> x, int batchSize, Workspace? ws, Action<int, NDArray<T>> take)
     {
         ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(x);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         var xs = x.Flatten2D();
         int n = xs.Dim(0), d = xs.Dim(1);
