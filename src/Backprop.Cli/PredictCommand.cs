@@ -44,8 +44,7 @@ internal static class PredictCommand
             else if (!pictures) preds = RunFolder.PredictImages(dir, data, Npy.Load(inputPath));
             else
             {
-                var files = ImageFiles.Find(inputPath);
-                var classified = RunFolder.ClassifyImages(dir, data, ImageFiles.Load(files, data.ImageShape));
+                var (files, classified) = RunFolder.ClassifyPictures(dir, data, inputPath);
                 for (int i = 0; i < files.Length; i++)
                     console.Out.WriteLine($"{Path.GetFileName(files[i])}: {Likeliest(classified.Probabilities[i], data.ClassNames)}");
                 preds = classified.Classes;

@@ -103,8 +103,8 @@ internal static unsafe class GemmDriver<T, TKernel>
     {
         var plan = s.Plan;
         int units = plan.KPanels * plan.MPanels;
-        int end = GemmPlan.SplitStart(units, plan.PackPieces, piece + 1);
-        for (int u = GemmPlan.SplitStart(units, plan.PackPieces, piece); u < end; u++)
+        int end = Parallelism.SplitStart(units, plan.PackPieces, piece + 1);
+        for (int u = Parallelism.SplitStart(units, plan.PackPieces, piece); u < end; u++)
         {
             int pc = u / plan.MPanels, ir = u % plan.MPanels;
             int p0 = pc * plan.Kc, kc = Math.Min(plan.Kc, s.K - p0);
@@ -169,10 +169,10 @@ internal static unsafe class GemmDriver<T, TKernel>
         var plan = s.Plan;
         int mr = TKernel.MR, nr = TKernel.NR, n = s.N;
         int strip = piece % plan.Strips, rowBlock = piece / plan.Strips;
-        int jStart = GemmPlan.SplitStart(plan.NPanels, plan.Strips, strip);
-        int jEnd = GemmPlan.SplitStart(plan.NPanels, plan.Strips, strip + 1);
-        int iStart = GemmPlan.SplitStart(plan.MPanels, plan.RowBlocks, rowBlock);
-        int iEnd = GemmPlan.SplitStart(plan.MPanels, plan.RowBlocks, rowBlock + 1);
+        int jStart = Parallelism.SplitStart(plan.NPanels, plan.Strips, strip);
+        int jEnd = Parallelism.SplitStart(plan.NPanels, plan.Strips, strip + 1);
+        int iStart = Parallelism.SplitStart(plan.MPanels, plan.RowBlocks, rowBlock);
+        int iEnd = Parallelism.SplitStart(plan.MPanels, plan.RowBlocks, rowBlock + 1);
         T* packedB = GemmScratch<T>.ForB((nint)(jEnd - jStart) * plan.Kc * nr);
         T* edge = stackalloc T[mr * nr];
         T* ownA = s.OwnA ? GemmScratch<T>.ForOwnA((nint)(iEnd - iStart) * PanelLength(plan.Kc)) : null;

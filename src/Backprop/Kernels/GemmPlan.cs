@@ -95,7 +95,4 @@ internal readonly struct GemmPlan
     }
 
     private static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
-
-    /// <summary>Start of part <paramref name="index"/> when <paramref name="total"/> items are split in <paramref name="parts"/> near-equal runs.</summary>
-    public static int SplitStart(int total, int parts, int index) => (int)((long)total * index / parts);
 }

@@ -40,6 +40,9 @@ public static class Parallelism
         return int.TryParse(env, out var t) && t >= 1 ? t : Environment.ProcessorCount;
     }
 
+    /// <summary>Start of part <paramref name="index"/> when <paramref name="total"/> items are split in <paramref name="parts"/> near-equal runs.</summary>
+    internal static int SplitStart(int total, int parts, int index) => (int)((long)total * index / parts);
+
     /// <summary>
     /// Runs <paramref name="body"/> once for each piece in [0, <paramref name="pieces"/>) on up to
     /// <see cref="MaxThreads"/> threads, and returns when all are done. Order between pieces is unspecified.

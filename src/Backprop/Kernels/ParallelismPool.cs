@@ -46,8 +46,8 @@ internal static class ParallelismPool
             var blocks = EnsureBlocks(threads);
             for (int t = 0; t < threads; t++)
             {
-                blocks[t].Next = SplitStart(pieces, threads, t);
-                blocks[t].End = SplitStart(pieces, threads, t + 1);
+                blocks[t].Next = Parallelism.SplitStart(pieces, threads, t);
+                blocks[t].End = Parallelism.SplitStart(pieces, threads, t + 1);
             }
             _job = job;
             _participants = threads;
@@ -106,8 +106,6 @@ internal static class ParallelismPool
             }
         }
     }
-
-    private static int SplitStart(int total, int parts, int index) => (int)((long)total * index / parts);
 
     private static BlockCounter[] EnsureBlocks(int count)
     {

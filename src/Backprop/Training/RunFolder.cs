@@ -125,6 +125,20 @@ public static class RunFolder
         return Array.ConvertAll(Solver<T>.Predict(model, x), p => (long)p);
     }
 
+    /// <summary>
+    /// As <see cref="ClassifyImages"/>, for picture files: <paramref name="path"/> is one picture or a folder of them
+    /// (<see cref="ImageFiles.Find"/>), each read at the data set's size (<see cref="ImageFiles.Load"/>). Returns the
+    /// files read, in order, with what the model says of each.
+    /// </summary>
+    /// <exception cref="ArgumentException">A folder holds no picture.</exception>
+    /// <exception cref="InvalidDataException">A file is not a picture that can be decoded.</exception>
+    public static (string[] Files, ImageClassification Classification) ClassifyPictures(string runDir, ImageData data, string path)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var files = ImageFiles.Find(path);
+        return (files, ClassifyImages(runDir, data, ImageFiles.Load(files, data.ImageShape)));
+    }
+
     private static ImageClassification ClassifyImages<T>(string runDir, TrainConfig config, ImageData data, NpyArray images) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var shape = data.ImageShape;
@@ -149,9 +163,7 @@ public static class RunFolder
         for (int i = 0; i < n; i++)
         {
             var row = scores.Row(i);
-            int arg = 0;
-            for (int j = 1; j < row.Length; j++) if (row[j] > row[arg]) arg = j;   // Solver.Predict's rule: the first maximum
-            classes[i] = arg;
+            classes[i] = Solver<T>.ArgMax(row);
             probabilities[i] = Softmax(row);
         }
         return new ImageClassification(classes, probabilities);
