@@ -23,6 +23,8 @@ internal readonly unsafe struct GemmCall<T> where T : unmanaged
     public IGemmTileSink<T>? Sink { get; init; }
     /// <summary>op(A) is row-major and the kernel reads its whole micro-panels in place (<see cref="IGemmMicroKernel{T}.RunsRowsInPlace"/>).</summary>
     public bool ARowsInPlace { get; init; }
+    /// <summary>With <see cref="GemmPlan.SplitK"/>: the (m×n) scratch the second K half is summed into.</summary>
+    public T* Partial { get; init; }
     /// <summary>Pieces pack the A panels they need themselves (<see cref="GemmPlan.OwnA"/>, or the edge panel of in-place rows).</summary>
     public bool OwnA => Plan.OwnA || ARowsInPlace;
 }
@@ -70,7 +72,16 @@ internal static unsafe class GemmDriver<T, TKernel>
             return;
         }
         bool rowSweep = sink is not null || (!transposedC && k <= GemmPlan.RowSweepMaxK);
-        var plan = new GemmPlan(m, n, k, TKernel.MR, TKernel.NR, sizeof(T), Parallelism.MaxThreads, rowSweep);
+        bool splitK = !transposedC && !transA && !transB;
+        var plan = new GemmPlan(m, n, k, TKernel.MR, TKernel.NR, sizeof(T), Parallelism.MaxThreads, rowSweep, splitK);
+        if (sink is not null && plan.SplitK)
+        {
+            // A sink takes finished tiles, and a split product finishes none until its halves are added: store it,
+            // then hand it over whole (same bits as without the sink).
+            Run(a, b, c, m, n, k, transA, transB, accumulate, transposedC);
+            sink.Take(c, n, 0, 0, m, n);
+            return;
+        }
         bool rowsInPlace = !transA && TKernel.RunsRowsInPlace && GemmPlan.InPlaceA;
         var call = new GemmCall<T>
         {
@@ -78,16 +89,28 @@ internal static unsafe class GemmDriver<T, TKernel>
             TransA = transA, TransB = transB, Accumulate = accumulate, TransposedC = transposedC, Plan = plan, Sink = sink,
             ARowsInPlace = rowsInPlace,
         };
+        if (plan.SplitK) call = call with { Partial = GemmScratch<T>.ForPartial((nint)m * n) };
         if (!call.OwnA) call = call with { PackedA = GemmScratch<T>.ForA((nint)plan.KPanels * plan.MPanels * PanelLength(plan.Kc)) };
         if (plan.Serial)
         {
             // Too small to repay waking a worker: same pieces, in order, on this thread.
             if (!call.OwnA) for (int piece = 0; piece < plan.PackPieces; piece++) PackAPiece(piece, in call);
             for (int piece = 0; piece < plan.ComputePieces; piece++) ComputePiece(piece, in call);
+            if (plan.SplitK) for (int piece = 0; piece < 2; piece++) AddPartialPiece(piece, in call);
             return;
         }
         if (!call.OwnA) Parallelism.For(plan.PackPieces, in call, PackABody);
         Parallelism.For(plan.ComputePieces, in call, ComputeBody);
+        if (plan.SplitK) Parallelism.For(2, in call, AddPartialBody);
+    }
+
+    private static readonly ForBody<GemmCall<T>> AddPartialBody = AddPartialPiece;
+
+    /// <summary>Half of C's rows: C += the second K half's sums.</summary>
+    private static void AddPartialPiece(int piece, in GemmCall<T> s)
+    {
+        nint begin = (nint)Parallelism.SplitStart(s.M, 2, piece) * s.N, end = (nint)Parallelism.SplitStart(s.M, 2, piece + 1) * s.N;
+        Elementwise.Add(s.Partial + begin, s.C + begin, end - begin);
     }
 
     /// <summary>Packed A of K panel starting at <paramref name="p0"/>, micro-panel <paramref name="ir"/>.</summary>
@@ -168,7 +191,11 @@ internal static unsafe class GemmDriver<T, TKernel>
     {
         var plan = s.Plan;
         int mr = TKernel.MR, nr = TKernel.NR, n = s.N;
-        int strip = piece % plan.Strips, rowBlock = piece / plan.Strips;
+        // A K half (SplitK) is one piece over all of C; otherwise pieces are strips × row blocks over all of K.
+        int strip = plan.SplitK ? 0 : piece % plan.Strips, rowBlock = plan.SplitK ? 0 : piece / plan.Strips;
+        var (kBegin, kEnd, kPanels, kcFull) = plan.KPanelsOf(piece, s.K);
+        T* c = plan.SplitK && piece == 1 ? s.Partial : s.C;
+        bool accumulate = s.Accumulate && c == s.C;
         int jStart = Parallelism.SplitStart(plan.NPanels, plan.Strips, strip);
         int jEnd = Parallelism.SplitStart(plan.NPanels, plan.Strips, strip + 1);
         int iStart = Parallelism.SplitStart(plan.MPanels, plan.RowBlocks, rowBlock);
@@ -177,11 +204,11 @@ internal static unsafe class GemmDriver<T, TKernel>
         T* edge = stackalloc T[mr * nr];
         T* ownA = s.OwnA ? GemmScratch<T>.ForOwnA((nint)(iEnd - iStart) * PanelLength(plan.Kc)) : null;
 
-        for (int pc = 0; pc < plan.KPanels; pc++)
+        for (int pc = 0; pc < kPanels; pc++)
         {
-            int p0 = pc * plan.Kc, kc = Math.Min(plan.Kc, s.K - p0);
-            bool add = s.Accumulate || pc > 0;
-            if (plan.RowSweep && (s.Sink is null || pc == plan.KPanels - 1))
+            int p0 = kBegin + pc * kcFull, kc = Math.Min(kcFull, kEnd - p0);
+            bool add = accumulate || pc > 0;
+            if (plan.RowSweep && (s.Sink is null || pc == kPanels - 1))
             {
                 SweepRows(in s, p0, kc, add, iStart, iEnd, packedB, edge, ownA);
                 continue;
@@ -206,7 +233,7 @@ internal static unsafe class GemmDriver<T, TKernel>
                             MergeEdgeTransposed(edge, nr, s.C + (nint)j0 * s.M + i0, s.M, Math.Min(mr, s.M - i0), Math.Min(nr, n - j0), add);
                             continue;
                         }
-                        T* cTile = s.C + (nint)i0 * n + j0;
+                        T* cTile = c + (nint)i0 * n + j0;
                         if (ir + 1 < iBlockEnd) PrefetchTile(cTile + (nint)mr * n, n, mr, nr);
                         if (j0 + nr <= n && i0 + mr <= s.M)
                         {

@@ -26,7 +26,7 @@ internal readonly struct GemmPlan
     /// </summary>
     internal static int RowSweepMaxK = 256;
 
-    /// <summary>K is summed in KPanels panels of depth Kc (the last may be shorter), in order.</summary>
+    /// <summary>K is summed in KPanels panels of depth Kc (the last may be shorter), in order; with <see cref="SplitK"/>, each half in its own (<see cref="KPanelsOf"/>).</summary>
     public int KPanels { get; }
     public int Kc { get; }
     /// <summary>MR-row micro-panels of op(A) and NR-column micro-panels of op(B), the last ones zero-padded.</summary>
@@ -44,7 +44,22 @@ internal readonly struct GemmPlan
     /// <summary>Too little work to split over threads: run every piece on the calling thread.</summary>
     public bool Serial { get; }
 
-    public int ComputePieces => Strips * RowBlocks;
+    public int ComputePieces => SplitK ? 2 : Strips * RowBlocks;
+
+    /// <summary>
+    /// Where K is cut in two when the product is computed as two halves (<see cref="SplitK"/>), else 0: at the
+    /// boundary between the two row blocks a row-swept product of m = this K rows splits into, so a weight matrix W
+    /// is read here by the rows its update in backward (dW = Xᵀ·dout, rows split over the threads) writes.
+    /// </summary>
+    public int KSplit { get; }
+
+    /// <summary>
+    /// C = (op(A)·op(B) over K below <see cref="KSplit"/>) + (the same over the rest): each half computed whole by
+    /// one piece, the second into scratch, then added. Chosen by shape and layout alone (few rows, deep K, neither
+    /// operand transposed: the forward product X·W of a layer), so both halves are summed in this order on any thread
+    /// count.
+    /// </summary>
+    public bool SplitK => KSplit > 0;
 
     /// <summary>
     /// Pieces split C by rows only, so each packs its own rows' A micro-panels, at first use, on its own thread, instead
@@ -54,7 +69,7 @@ internal readonly struct GemmPlan
     /// shared phase, since each strip reads all of A: packing it per strip doubled that work, and epochs were ~1%
     /// slower while the two CPUs were close.
     /// </summary>
-    public bool OwnA => Strips == 1 && OwnAPacking;
+    public bool OwnA => SplitK || (Strips == 1 && OwnAPacking);
 
     /// <summary>Allows <see cref="OwnA"/> (tests turn it off to compare against the shared packing phase).</summary>
     internal static bool OwnAPacking = true;
@@ -68,7 +83,7 @@ internal readonly struct GemmPlan
     /// epilogue streams along it (<see cref="IGemmTileSink{T}"/>), walked in address order. Its packed B is all of N at
     /// depth Kc, so it is meant for short K (<see cref="RowSweepMaxK"/>; a weight gradient's K is the batch).
     /// </summary>
-    public GemmPlan(int m, int n, int k, int mr, int nr, int elementSize, int threads, bool rowSweep = false)
+    public GemmPlan(int m, int n, int k, int mr, int nr, int elementSize, int threads, bool rowSweep = false, bool splitK = false)
     {
         KPanels = (k + KcMax - 1) / KcMax;
         Kc = (k + KPanels - 1) / KPanels; // equal panels: K = 1100 gives 550 + 550, not 1024 + 76
@@ -76,7 +91,20 @@ internal readonly struct GemmPlan
         NPanels = (n + nr - 1) / nr;
         RowPanelsPerBlock = Math.Max(1, ABlockBytes / (mr * Kc * elementSize));
 
-        Serial = threads <= 1 || 2L * m * n * k < ParallelFlops;
+        bool enoughWork = 2L * m * n * k >= ParallelFlops;
+        if (splitK && enoughWork && m <= RowSweepMaxK && k > RowSweepMaxK)
+        {
+            int kPanelsOfRows = (k + mr - 1) / mr;
+            KSplit = Parallelism.SplitStart(kPanelsOfRows, 2, 1) * mr;
+            KPanels = 0;
+            Kc = Math.Max(KPanelsOf(0, k).Kc, KPanelsOf(1, k).Kc); // the deeper panels' depth, for scratch sizes
+            RowPanelsPerBlock = Math.Max(1, ABlockBytes / (mr * Kc * elementSize));
+            Strips = RowBlocks = 1;
+            PackPieces = 1;
+            Serial = threads <= 1;
+            return;
+        }
+        Serial = threads <= 1 || !enoughWork;
         if (Serial) threads = 1;
         PackPieces = threads > 1 && (long)m * k >= 16_384 ? Math.Min(KPanels * MPanels, 2 * threads) : 1;
         if (rowSweep)
@@ -92,6 +120,15 @@ internal readonly struct GemmPlan
         strips = strips < threads ? Math.Min(NPanels, threads) : Math.Min(NPanels, RoundUp(strips, threads));
         Strips = strips;
         RowBlocks = strips < threads ? Math.Min(MPanels, (threads + strips - 1) / strips) : 1;
+    }
+
+    /// <summary>The K range [begin, end) of compute piece <paramref name="piece"/>, summed in panels of equal depth kc.</summary>
+    public (int Begin, int End, int Panels, int Kc) KPanelsOf(int piece, int k)
+    {
+        if (!SplitK) return (0, k, KPanels, Kc);
+        int begin = piece == 0 ? 0 : KSplit, end = piece == 0 ? KSplit : k;
+        int panels = (end - begin + KcMax - 1) / KcMax;
+        return (begin, end, panels, (end - begin + panels - 1) / panels);
     }
 
     private static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;

@@ -16,11 +16,14 @@ internal static unsafe class GemmScratch<T> where T : unmanaged
     /// <summary>Packed B strip of the piece this thread is running.</summary>
     [ThreadStatic] private static T[]? _b;
     [ThreadStatic] private static T[]? _ownA;
+    [ThreadStatic] private static T[]? _partial;
 
     public static T* ForA(nint length) => Ensure(ref _a, length);
     /// <summary>The A micro-panels the piece this thread is running packs for itself (<see cref="GemmPlan.OwnA"/>).</summary>
     public static T* ForOwnA(nint length) => Ensure(ref _ownA, length);
     public static T* ForB(nint length) => Ensure(ref _b, length);
+    /// <summary>The second K half's sums of the call this thread is making (<see cref="GemmPlan.SplitK"/>).</summary>
+    public static T* ForPartial(nint length) => Ensure(ref _partial, length);
 
     private static T* Ensure(ref T[]? buffer, nint length)
     {

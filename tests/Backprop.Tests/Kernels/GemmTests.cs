@@ -150,6 +150,28 @@ public class GemmTests
         }
     }
 
+    [Theory]
+    [InlineData(3072, 500)]  // CIFAR-10's first layer
+    [InlineData(784, 500)]   // Fashion-MNIST's
+    [InlineData(500, 500)]   // a hidden layer
+    [InlineData(1000, 1000)]
+    public void ForwardProduct_SplitsK_WhereTheWeightUpdateSplitsRows(int d, int h)
+    {
+        // X (100×d)·W (d×h) is summed in two K halves, one per thread; the cut is the row-block boundary of the update
+        // in backward (dW = Xᵀ·dout swept by rows, 6×64 kernel), so each core reads in forward the rows of W it writes.
+        var forward = new GemmPlan(100, h, d, 6, 64, sizeof(float), threads: 2, splitK: true);
+        var update = new GemmPlan(d, h, 100, 6, 64, sizeof(float), threads: 2, rowSweep: true);
+        Assert.True(forward.SplitK);
+        Assert.Equal(2, forward.ComputePieces);
+        Assert.Equal(2, update.RowBlocks);
+        Assert.Equal(Parallelism.SplitStart(update.MPanels, update.RowBlocks, 1) * 6, forward.KSplit);
+        // Shape alone decides: one thread sums the same halves, in the same order.
+        Assert.Equal(forward.KSplit, new GemmPlan(100, h, d, 6, 64, sizeof(float), threads: 1, splitK: true).KSplit);
+        // Shallow or tall products are not split.
+        Assert.False(new GemmPlan(100, h, 200, 6, 64, sizeof(float), threads: 2, splitK: true).SplitK);
+        Assert.False(new GemmPlan(1024, 1024, 1024, 6, 64, sizeof(float), threads: 2, splitK: true).SplitK);
+    }
+
     [Fact]
     public void ShallowProducts_SweptByRows_GiveTheColumnStripsBits()
     {
