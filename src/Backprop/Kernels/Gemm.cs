@@ -36,6 +36,28 @@ public static class Gemm
     }
 
     /// <summary>
+    /// C (m×n) = A·B + <paramref name="row"/> added to every row: a layer's <c>x·w + b</c>, A (m×k) and B (k×n) stored
+    /// as they are. Products that sum K in two halves (<see cref="GemmPlan.SplitK"/>) add the row when they add the
+    /// halves, so no core writes the other's columns of C; others start from the row and accumulate onto it.
+    /// </summary>
+    internal static unsafe void MultiplyAddRow<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> row, Span<T> c, int m, int n, int k)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        CheckSizes(a.Length, b.Length, c.Length, m, n, k);
+        if (row.Length < n) throw new ArgumentException($"Gemm: the row holds {row.Length} values, needs {n}.");
+        fixed (T* pa = a, pb = b, pc = c, pr = row)
+        {
+            if (n < NarrowColumns && m >= 2 * n)
+            {
+                Elementwise.BroadcastRows(row[..n], c, m);
+                Run(pb, pa, pc, n, m, k, transA: true, transB: true, accumulate: true, transposedC: true);
+                return;
+            }
+            Run(pa, pb, pc, m, n, k, transA: false, transB: false, accumulate: false, transposedC: false, rowBias: pr);
+        }
+    }
+
+    /// <summary>
     /// op(A)·op(B) handed tile by tile to <paramref name="sink"/> (see <see cref="IGemmTileSink{T}"/>) instead of being
     /// stored. <paramref name="c"/> (m×n) is scratch: partial sums when K spans several panels, and the whole product,
     /// passed to the sink in one tile, for the narrow shapes computed transposed. Same values, bit for bit, as
@@ -62,19 +84,19 @@ public static class Gemm
     private const int NarrowColumns = 32;
 
     private static unsafe void Run<T>(T* pa, T* pb, T* pc, int m, int n, int k, bool transA, bool transB,
-        bool accumulate, bool transposedC, IGemmTileSink<T>? sink = null) where T : unmanaged, IFloatingPointIeee754<T>
+        bool accumulate, bool transposedC, IGemmTileSink<T>? sink = null, T* rowBias = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
         bool simdType = typeof(T) == typeof(float) || typeof(T) == typeof(double);
         // Wide tiles (6×64 float, 6×32 double) load fewer values per FMA; narrow outputs would waste their lanes.
         // The choice depends on the shape only, and both kernels compute each element with the same FMA chain.
         if (simdType && GemmKernel512Wide<T>.IsSupported && n > GemmKernel512<T>.NR)
-            GemmDriver<T, GemmKernel512Wide<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate, transposedC, sink);
+            GemmDriver<T, GemmKernel512Wide<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate, transposedC, sink, rowBias);
         else if (simdType && GemmKernel512<T>.IsSupported)
-            GemmDriver<T, GemmKernel512<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate, transposedC, sink);
+            GemmDriver<T, GemmKernel512<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate, transposedC, sink, rowBias);
         else if (simdType && GemmKernel256<T>.IsSupported)
-            GemmDriver<T, GemmKernel256<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate, transposedC, sink);
+            GemmDriver<T, GemmKernel256<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate, transposedC, sink, rowBias);
         else
-            GemmDriver<T, GemmKernelScalar<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate, transposedC, sink);
+            GemmDriver<T, GemmKernelScalar<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate, transposedC, sink, rowBias);
     }
 
     internal static void CheckSizes(int aLength, int bLength, int cLength, int m, int n, int k)

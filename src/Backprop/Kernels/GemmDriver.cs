@@ -23,8 +23,11 @@ internal readonly unsafe struct GemmCall<T> where T : unmanaged
     public IGemmTileSink<T>? Sink { get; init; }
     /// <summary>op(A) is row-major and the kernel reads its whole micro-panels in place (<see cref="IGemmMicroKernel{T}.RunsRowsInPlace"/>).</summary>
     public bool ARowsInPlace { get; init; }
-    /// <summary>With <see cref="GemmPlan.SplitK"/>: the (m×n) scratch the second K half is summed into.</summary>
-    public T* Partial { get; init; }
+    /// <summary>With <see cref="GemmPlan.SplitK"/>: the (m×n) scratches the first and second K halves are summed into.</summary>
+    public T* Partial0 { get; init; }
+    /// <summary>When set, n values added to every row of C (after the product when split, before it otherwise).</summary>
+    public T* RowBias { get; init; }
+    public T* Partial1 { get; init; }
     /// <summary>Pieces pack the A panels they need themselves (<see cref="GemmPlan.OwnA"/>, or the edge panel of in-place rows).</summary>
     public bool OwnA => Plan.OwnA || ARowsInPlace;
 }
@@ -62,9 +65,15 @@ internal static unsafe class GemmDriver<T, TKernel>
     /// finished tile goes to the sink instead of C; C is only written when K spans several panels (partial sums).
     /// </remarks>
     public static void Run(T* a, T* b, T* c, int m, int n, int k, bool transA, bool transB, bool accumulate,
-        bool transposedC = false, IGemmTileSink<T>? sink = null)
+        bool transposedC = false, IGemmTileSink<T>? sink = null, T* rowBias = null)
     {
         if (m == 0 || n == 0) return;
+        if (rowBias is not null && (k == 0 || transposedC || sink is not null || accumulate))
+        {
+            for (int i = 0; i < m; i++) new Span<T>(rowBias, n).CopyTo(new Span<T>(c + (nint)i * n, n));
+            Run(a, b, c, m, n, k, transA, transB, accumulate: true, transposedC, sink);
+            return;
+        }
         if (k == 0)
         {
             if (!accumulate) new Span<T>(c, m * n).Clear();
@@ -89,7 +98,13 @@ internal static unsafe class GemmDriver<T, TKernel>
             TransA = transA, TransB = transB, Accumulate = accumulate, TransposedC = transposedC, Plan = plan, Sink = sink,
             ARowsInPlace = rowsInPlace,
         };
-        if (plan.SplitK) call = call with { Partial = GemmScratch<T>.ForPartial((nint)m * n) };
+        if (rowBias is not null && !plan.SplitK)
+        {
+            // Unsplit, the bias goes in first and the product is accumulated onto it.
+            for (int i = 0; i < m; i++) new Span<T>(rowBias, n).CopyTo(new Span<T>(c + (nint)i * n, n));
+            call = call with { Accumulate = true };
+        }
+        if (plan.SplitK) call = call with { RowBias = rowBias, Partial0 = GemmScratch<T>.ForPartial(0, (nint)m * n), Partial1 = GemmScratch<T>.ForPartial(1, (nint)m * n) };
         if (!call.OwnA) call = call with { PackedA = GemmScratch<T>.ForA((nint)plan.KPanels * plan.MPanels * PanelLength(plan.Kc)) };
         if (plan.Serial)
         {
@@ -106,11 +121,25 @@ internal static unsafe class GemmDriver<T, TKernel>
 
     private static readonly ForBody<GemmCall<T>> AddPartialBody = AddPartialPiece;
 
-    /// <summary>Half of C's rows: C += the second K half's sums.</summary>
+    /// <summary>
+    /// C = the two K halves' sums (added to C's own values when accumulating, then the row bias when there is one) over
+    /// one of two column strips, split at a micro-panel boundary as a product's strips are. Each half was summed into
+    /// its own scratch, so each core reads only the other's half of its strip and writes the lines of C it wrote last
+    /// step (the bias too: broadcast beforehand by the caller, it put all of C in the caller's cache): a batch norm
+    /// after the layer then reads on each core the columns that core wrote.
+    /// </summary>
     private static void AddPartialPiece(int piece, in GemmCall<T> s)
     {
-        nint begin = (nint)Parallelism.SplitStart(s.M, 2, piece) * s.N, end = (nint)Parallelism.SplitStart(s.M, 2, piece + 1) * s.N;
-        Elementwise.Add(s.Partial + begin, s.C + begin, end - begin);
+        int nr = TKernel.NR, n = s.N;
+        int j0 = Math.Min(n, Parallelism.SplitStart(s.Plan.NPanels, 2, piece) * nr);
+        int j1 = Math.Min(n, Parallelism.SplitStart(s.Plan.NPanels, 2, piece + 1) * nr);
+        for (nint row = 0, o = j0; row < s.M; row++, o += n)
+        {
+            if (s.Accumulate) Elementwise.Add(s.Partial0 + o, s.C + o, j1 - j0);
+            else new Span<T>(s.Partial0 + o, j1 - j0).CopyTo(new Span<T>(s.C + o, j1 - j0));
+            Elementwise.Add(s.Partial1 + o, s.C + o, j1 - j0);
+            if (s.RowBias is not null) Elementwise.Add(s.RowBias + j0, s.C + o, j1 - j0);
+        }
     }
 
     /// <summary>Packed A of K panel starting at <paramref name="p0"/>, micro-panel <paramref name="ir"/>.</summary>
@@ -194,8 +223,8 @@ internal static unsafe class GemmDriver<T, TKernel>
         // A K half (SplitK) is one piece over all of C; otherwise pieces are strips × row blocks over all of K.
         int strip = plan.SplitK ? 0 : piece % plan.Strips, rowBlock = plan.SplitK ? 0 : piece / plan.Strips;
         var (kBegin, kEnd, kPanels, kcFull) = plan.KPanelsOf(piece, s.K);
-        T* c = plan.SplitK && piece == 1 ? s.Partial : s.C;
-        bool accumulate = s.Accumulate && c == s.C;
+        T* c = !plan.SplitK ? s.C : piece == 0 ? s.Partial0 : s.Partial1;
+        bool accumulate = s.Accumulate && !plan.SplitK;
         int jStart = Parallelism.SplitStart(plan.NPanels, plan.Strips, strip);
         int jEnd = Parallelism.SplitStart(plan.NPanels, plan.Strips, strip + 1);
         int iStart = Parallelism.SplitStart(plan.MPanels, plan.RowBlocks, rowBlock);

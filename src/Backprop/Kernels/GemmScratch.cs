@@ -16,14 +16,14 @@ internal static unsafe class GemmScratch<T> where T : unmanaged
     /// <summary>Packed B strip of the piece this thread is running.</summary>
     [ThreadStatic] private static T[]? _b;
     [ThreadStatic] private static T[]? _ownA;
-    [ThreadStatic] private static T[]? _partial;
+    [ThreadStatic] private static T[]? _partial0, _partial1;
 
     public static T* ForA(nint length) => Ensure(ref _a, length);
     /// <summary>The A micro-panels the piece this thread is running packs for itself (<see cref="GemmPlan.OwnA"/>).</summary>
     public static T* ForOwnA(nint length) => Ensure(ref _ownA, length);
     public static T* ForB(nint length) => Ensure(ref _b, length);
-    /// <summary>The second K half's sums of the call this thread is making (<see cref="GemmPlan.SplitK"/>).</summary>
-    public static T* ForPartial(nint length) => Ensure(ref _partial, length);
+    /// <summary>The sums of K half <paramref name="half"/> of the call this thread is making (<see cref="GemmPlan.SplitK"/>).</summary>
+    public static T* ForPartial(int half, nint length) => half == 0 ? Ensure(ref _partial0, length) : Ensure(ref _partial1, length);
 
     private static T* Ensure(ref T[]? buffer, nint length)
     {

@@ -24,8 +24,7 @@ public static partial class Layer
     {
         var (n, d, m) = CheckAffine(x, w, b);
         var outp = Alloc.New<T>(ws, n, m);
-        Elementwise.BroadcastRows<T>(b.AsSpan(), outp.AsSpan(), n);
-        Gemm.Multiply<T>(x.AsSpan(), w.AsSpan(), outp.AsSpan(), n, m, d, accumulate: true);
+        Gemm.MultiplyAddRow<T>(x.AsSpan(), w.AsSpan(), b.AsSpan(), outp.AsSpan(), n, m, d);
         return (outp, new AffineCache<T>(x, w));
     }
 

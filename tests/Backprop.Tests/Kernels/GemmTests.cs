@@ -172,6 +172,42 @@ public class GemmTests
         Assert.False(new GemmPlan(1024, 1024, 1024, 6, 64, sizeof(float), threads: 2, splitK: true).SplitK);
     }
 
+    [Theory]
+    [InlineData(100, 500, 3072)] // split in K halves: the row is added with them
+    [InlineData(100, 500, 500)]
+    [InlineData(100, 10, 500)]   // narrow, computed transposed: row first
+    [InlineData(13, 33, 7)]      // too small to split: row first
+    [InlineData(5, 7, 0)]        // K = 0: the row alone
+    public void MultiplyAddRow_IsTheProductPlusTheRow_OnAnyThreadCount(int m, int n, int k)
+    {
+        int saved = Parallelism.MaxThreads;
+        try
+        {
+            var a = GemmReference.Random<float>(m * k, 1);
+            var b = GemmReference.Random<float>(k * n, 2);
+            var row = GemmReference.Random<float>(n, 3);
+            var rows = new float[m * n];
+            for (int i = 0; i < m; i++) row.CopyTo(rows, i * n);
+            var expected = GemmReference.Multiply(a, b, m, n, k, false, false, rows);
+            float[]? first = null;
+            foreach (int threads in new[] { 1, 2, 3 })
+            {
+                Parallelism.MaxThreads = threads;
+                var c = new float[m * n];
+                Array.Fill(c, float.NaN); // C's old values must not leak in
+                Gemm.MultiplyAddRow<float>(a, b, row, c, m, n, k);
+                GemmReference.AssertClose(expected, c, k, $"{m}x{n}x{k} on {threads} threads");
+                if (first is null) first = c;
+                else Assert.Equal(first, c);
+            }
+        }
+        finally
+        {
+            Parallelism.MaxThreads = saved;
+        }
+        Assert.Throws<ArgumentException>(() => Gemm.MultiplyAddRow<float>(new float[m * k], new float[k * n], new float[n - 1], new float[m * n], m, n, k));
+    }
+
     [Fact]
     public void ShallowProducts_SweptByRows_GiveTheColumnStripsBits()
     {
