@@ -94,8 +94,7 @@ internal readonly struct GemmPlan
         bool enoughWork = 2L * m * n * k >= ParallelFlops;
         if (splitK && enoughWork && m <= RowSweepMaxK && k > RowSweepMaxK)
         {
-            int kPanelsOfRows = (k + mr - 1) / mr;
-            KSplit = Parallelism.SplitStart(kPanelsOfRows, 2, 1) * mr;
+            KSplit = RowSplit(k, mr);
             KPanels = 0;
             Kc = Math.Max(KPanelsOf(0, k).Kc, KPanelsOf(1, k).Kc); // the deeper panels' depth, for scratch sizes
             RowPanelsPerBlock = Math.Max(1, ABlockBytes / (mr * Kc * elementSize));
@@ -130,6 +129,9 @@ internal readonly struct GemmPlan
         int panels = (end - begin + KcMax - 1) / KcMax;
         return (begin, end, panels, (end - begin + panels - 1) / panels);
     }
+
+    /// <summary>Where two row blocks of MR-row panels split <paramref name="rows"/> rows (a row-swept product on two threads).</summary>
+    public static int RowSplit(int rows, int mr) => Parallelism.SplitStart((rows + mr - 1) / mr, 2, 1) * mr;
 
     private static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
 }

@@ -4,16 +4,19 @@ namespace Backprop.Training;
 
 /// <summary>
 /// Copies the sampled rows of the training set into the minibatch. The rows are scattered over hundreds of MiB, so the
-/// copy waits on memory; for large batches the rows are split in fixed groups over the pool's threads (a copy, so the
-/// result is the same on any thread count).
+/// copy waits on memory; for large batches the work is split over the pool's threads (a copy, so the result is the
+/// same on any thread count): on two threads by columns, at the cut where the first layer's forward product splits K
+/// (<see cref="GemmPlan.RowSplit"/>), so each core writes the half of every sample it then multiplies; otherwise
+/// in fixed groups of rows.
 /// </summary>
 internal static unsafe class MinibatchGather<T> where T : unmanaged
 {
     /// <summary>Rows per piece.</summary>
     private const int RowsPerPiece = 16;
 
-    private readonly struct Call(T* src, T* dst, int* idx, int rows, int d)
+    private readonly struct Call(T* src, T* dst, int* idx, int rows, int d, int cut = 0)
     {
+        public int Cut { get; } = cut;
         public T* Src { get; } = src;
         public T* Dst { get; } = dst;
         public int* Idx { get; } = idx;
@@ -22,6 +25,7 @@ internal static unsafe class MinibatchGather<T> where T : unmanaged
     }
 
     private static readonly ForBody<Call> Body = Piece;
+    private static readonly ForBody<Call> HalfBody = HalfPiece;
 
     /// <summary><c>dst[i, :] = src[idx[i], :]</c> for every i; rows have <paramref name="d"/> values.</summary>
     public static void Run(ReadOnlySpan<T> src, int d, ReadOnlySpan<int> idx, Span<T> dst)
@@ -34,8 +38,22 @@ internal static unsafe class MinibatchGather<T> where T : unmanaged
             // Below ~256 KiB the copy takes microseconds: not worth a wake-up.
             if ((long)idx.Length * d * sizeof(T) < (256 << 10) || Parallelism.MaxThreads == 1)
                 for (int p = 0; p < pieces; p++) Piece(p, in call);
+            else if (Parallelism.MaxThreads == 2 && d >= 2 * FirstLayerMr)
+                Parallelism.For(2, new Call(ps, pd, pi, idx.Length, d, GemmPlan.RowSplit(d, FirstLayerMr)), HalfBody);
             else Parallelism.For(pieces, in call, Body);
         }
+    }
+
+    /// <summary>Rows of the micro-kernel a first layer of more than 32 units runs (6, the wide kernel's).</summary>
+    private const int FirstLayerMr = 6;
+
+    /// <summary>Columns [0, Cut) of every row, or [Cut, D).</summary>
+    private static void HalfPiece(int piece, in Call c)
+    {
+        int c0 = piece == 0 ? 0 : c.Cut;
+        long bytes = (long)((piece == 0 ? c.Cut : c.D) - c0) * sizeof(T);
+        for (int i = 0; i < c.Rows; i++)
+            Buffer.MemoryCopy(c.Src + (long)c.Idx[i] * c.D + c0, c.Dst + (long)i * c.D + c0, bytes, bytes);
     }
 
     private static void Piece(int piece, in Call c)
