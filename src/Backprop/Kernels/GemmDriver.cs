@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 
@@ -68,15 +69,11 @@ internal static unsafe class GemmDriver<T, TKernel>
         bool transposedC = false, IGemmTileSink<T>? sink = null, T* rowBias = null)
     {
         if (m == 0 || n == 0) return;
-        if (rowBias is not null && (k == 0 || transposedC || sink is not null || accumulate))
-        {
-            for (int i = 0; i < m; i++) new Span<T>(rowBias, n).CopyTo(new Span<T>(c + (nint)i * n, n));
-            Run(a, b, c, m, n, k, transA, transB, accumulate: true, transposedC, sink);
-            return;
-        }
+        Debug.Assert(rowBias is null || (!accumulate && !transposedC && sink is null), "a row bias starts C");
         if (k == 0)
         {
-            if (!accumulate) new Span<T>(c, m * n).Clear();
+            if (rowBias is not null) BroadcastRow(rowBias, c, m, n);
+            else if (!accumulate) new Span<T>(c, m * n).Clear();
             if (sink is not null) sink.Take(c, n, 0, 0, m, n);
             return;
         }
@@ -91,20 +88,27 @@ internal static unsafe class GemmDriver<T, TKernel>
             sink.Take(c, n, 0, 0, m, n);
             return;
         }
-        bool rowsInPlace = !transA && TKernel.RunsRowsInPlace && GemmPlan.InPlaceA;
+        if (rowBias is not null && !plan.SplitK)
+        {
+            // Unsplit, the bias goes in first and the product is accumulated onto it.
+            BroadcastRow(rowBias, c, m, n);
+            accumulate = true;
+        }
         var call = new GemmCall<T>
         {
             A = a, B = b, C = c, M = m, N = n, K = k,
             TransA = transA, TransB = transB, Accumulate = accumulate, TransposedC = transposedC, Plan = plan, Sink = sink,
-            ARowsInPlace = rowsInPlace,
+            ARowsInPlace = !transA && TKernel.RunsRowsInPlace && GemmPlan.InPlaceA,
         };
-        if (rowBias is not null && !plan.SplitK)
+        if (plan.SplitK)
         {
-            // Unsplit, the bias goes in first and the product is accumulated onto it.
-            for (int i = 0; i < m; i++) new Span<T>(rowBias, n).CopyTo(new Span<T>(c + (nint)i * n, n));
-            call = call with { Accumulate = true };
+            call = call with
+            {
+                RowBias = rowBias,
+                Partial0 = GemmScratch<T>.ForPartial(0, (nint)m * n),
+                Partial1 = GemmScratch<T>.ForPartial(1, (nint)m * n),
+            };
         }
-        if (plan.SplitK) call = call with { RowBias = rowBias, Partial0 = GemmScratch<T>.ForPartial(0, (nint)m * n), Partial1 = GemmScratch<T>.ForPartial(1, (nint)m * n) };
         if (!call.OwnA) call = call with { PackedA = GemmScratch<T>.ForA((nint)plan.KPanels * plan.MPanels * PanelLength(plan.Kc)) };
         if (plan.Serial)
         {
@@ -120,6 +124,9 @@ internal static unsafe class GemmDriver<T, TKernel>
     }
 
     private static readonly ForBody<GemmCall<T>> AddPartialBody = AddPartialPiece;
+
+    private static void BroadcastRow(T* row, T* c, int m, int n) =>
+        Elementwise.BroadcastRows<T>(new ReadOnlySpan<T>(row, n), new Span<T>(c, m * n), m);
 
     /// <summary>
     /// C = the two K halves' sums (added to C's own values when accumulating, then the row bias when there is one) over
