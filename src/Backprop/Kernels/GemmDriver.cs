@@ -115,12 +115,12 @@ internal static unsafe class GemmDriver<T, TKernel>
             // Too small to repay waking a worker: same pieces, in order, on this thread.
             if (!call.OwnA) for (int piece = 0; piece < plan.PackPieces; piece++) PackAPiece(piece, in call);
             for (int piece = 0; piece < plan.ComputePieces; piece++) ComputePiece(piece, in call);
-            if (plan.SplitK) for (int piece = 0; piece < 2; piece++) AddPartialPiece(piece, in call);
+            if (plan.SplitK) for (int piece = 0; piece < plan.ComputePieces; piece++) AddPartialPiece(piece, in call);
             return;
         }
         if (!call.OwnA) Parallelism.For(plan.PackPieces, in call, PackABody);
         Parallelism.For(plan.ComputePieces, in call, ComputeBody);
-        if (plan.SplitK) Parallelism.For(2, in call, AddPartialBody);
+        if (plan.SplitK) Parallelism.For(plan.ComputePieces, in call, AddPartialBody);
     }
 
     private static readonly ForBody<GemmCall<T>> AddPartialBody = AddPartialPiece;
@@ -130,7 +130,8 @@ internal static unsafe class GemmDriver<T, TKernel>
 
     /// <summary>
     /// C = the two K halves' sums (added to C's own values when accumulating, then the row bias when there is one) over
-    /// one of two column strips, split at a micro-panel boundary as a product's strips are. Each half was summed into
+    /// one of as many column strips as there were compute pieces (two on two threads), split at micro-panel boundaries
+    /// as a product's strips are. Each half was summed into
     /// its own scratch, so each core reads only the other's half of its strip and writes the lines of C it wrote last
     /// step (the bias too: broadcast beforehand by the caller, it put all of C in the caller's cache): a batch norm
     /// after the layer then reads on each core the columns that core wrote.
@@ -138,8 +139,9 @@ internal static unsafe class GemmDriver<T, TKernel>
     private static void AddPartialPiece(int piece, in GemmCall<T> s)
     {
         int nr = TKernel.NR, n = s.N;
-        int j0 = Math.Min(n, Parallelism.SplitStart(s.Plan.NPanels, 2, piece) * nr);
-        int j1 = Math.Min(n, Parallelism.SplitStart(s.Plan.NPanels, 2, piece + 1) * nr);
+        int pieces = s.Plan.ComputePieces;
+        int j0 = Math.Min(n, Parallelism.SplitStart(s.Plan.NPanels, pieces, piece) * nr);
+        int j1 = Math.Min(n, Parallelism.SplitStart(s.Plan.NPanels, pieces, piece + 1) * nr);
         for (nint row = 0, o = j0; row < s.M; row++, o += n)
         {
             if (s.Accumulate) Elementwise.Add(s.Partial0 + o, s.C + o, j1 - j0);
@@ -227,10 +229,10 @@ internal static unsafe class GemmDriver<T, TKernel>
     {
         var plan = s.Plan;
         int mr = TKernel.MR, nr = TKernel.NR, n = s.N;
-        // A K half (SplitK) is one piece over all of C; otherwise pieces are strips × row blocks over all of K.
-        int strip = plan.SplitK ? 0 : piece % plan.Strips, rowBlock = plan.SplitK ? 0 : piece / plan.Strips;
-        var (kBegin, kEnd, kPanels, kcFull) = plan.KPanelsOf(piece, s.K);
-        T* c = !plan.SplitK ? s.C : piece == 0 ? s.Partial0 : s.Partial1;
+        // Pieces are strips × row blocks over all of K, or (SplitK) strips of one K half, the first half's first.
+        int strip = piece % plan.Strips, rowBlock = plan.SplitK ? 0 : piece / plan.Strips, half = plan.SplitK ? piece / plan.Strips : 0;
+        var (kBegin, kEnd, kPanels, kcFull) = plan.KPanelsOf(half, s.K);
+        T* c = !plan.SplitK ? s.C : half == 0 ? s.Partial0 : s.Partial1;
         bool accumulate = s.Accumulate && !plan.SplitK;
         int jStart = Parallelism.SplitStart(plan.NPanels, plan.Strips, strip);
         int jEnd = Parallelism.SplitStart(plan.NPanels, plan.Strips, strip + 1);

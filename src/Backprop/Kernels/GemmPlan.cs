@@ -44,7 +44,7 @@ internal readonly struct GemmPlan
     /// <summary>Too little work to split over threads: run every piece on the calling thread.</summary>
     public bool Serial { get; }
 
-    public int ComputePieces => SplitK ? 2 : Strips * RowBlocks;
+    public int ComputePieces => SplitK ? 2 * Strips : Strips * RowBlocks;
 
     /// <summary>
     /// Where K is cut in two when the product is computed as two halves (<see cref="SplitK"/>), else 0: at the
@@ -54,8 +54,8 @@ internal readonly struct GemmPlan
     public int KSplit { get; }
 
     /// <summary>
-    /// C = (op(A)·op(B) over K below <see cref="KSplit"/>) + (the same over the rest): each half computed whole by
-    /// one piece, the second into scratch, then added. Chosen by shape and layout alone (few rows, deep K, neither
+    /// C = (op(A)·op(B) over K below <see cref="KSplit"/>) + (the same over the rest): each half computed by its own
+    /// pieces (<see cref="Strips"/> column strips of it) into its own scratch, then the two added. Chosen by shape and layout alone (few rows, deep K, neither
     /// operand transposed: the forward product X·W of a layer), so both halves are summed in this order on any thread
     /// count.
     /// </summary>
@@ -98,7 +98,10 @@ internal readonly struct GemmPlan
             KPanels = 0;
             Kc = Math.Max(KPanelsOf(0, k).Kc, KPanelsOf(1, k).Kc); // the deeper panels' depth, for scratch sizes
             RowPanelsPerBlock = Math.Max(1, ABlockBytes / (mr * Kc * elementSize));
-            Strips = RowBlocks = 1;
+            // Each half over all of C on two threads; on more, each half's C in column strips (threads beyond the
+            // first two would otherwise sit out).
+            Strips = Math.Max(1, Math.Min(NPanels, threads / 2));
+            RowBlocks = 1;
             PackPieces = 1;
             Serial = threads <= 1;
             return;
@@ -121,11 +124,11 @@ internal readonly struct GemmPlan
         RowBlocks = strips < threads ? Math.Min(MPanels, (threads + strips - 1) / strips) : 1;
     }
 
-    /// <summary>The K range [begin, end) of compute piece <paramref name="piece"/>, summed in panels of equal depth kc.</summary>
-    public (int Begin, int End, int Panels, int Kc) KPanelsOf(int piece, int k)
+    /// <summary>The K range [begin, end) of K half <paramref name="half"/> (all of K unless <see cref="SplitK"/>), summed in panels of equal depth kc.</summary>
+    public (int Begin, int End, int Panels, int Kc) KPanelsOf(int half, int k)
     {
         if (!SplitK) return (0, k, KPanels, Kc);
-        int begin = piece == 0 ? 0 : KSplit, end = piece == 0 ? KSplit : k;
+        int begin = half == 0 ? 0 : KSplit, end = half == 0 ? KSplit : k;
         int panels = (end - begin + KcMax - 1) / KcMax;
         return (begin, end, panels, (end - begin + panels - 1) / panels);
     }

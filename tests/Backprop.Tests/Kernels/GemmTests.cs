@@ -165,8 +165,10 @@ public class GemmTests
         Assert.Equal(2, forward.ComputePieces);
         Assert.Equal(2, update.RowBlocks);
         Assert.Equal(Parallelism.SplitStart(update.MPanels, update.RowBlocks, 1) * 6, forward.KSplit);
-        // Shape alone decides: one thread sums the same halves, in the same order.
+        // Shape alone decides: one thread sums the same halves, in the same order; four cut each half in two strips.
         Assert.Equal(forward.KSplit, new GemmPlan(100, h, d, 6, 64, sizeof(float), threads: 1, splitK: true).KSplit);
+        var four = new GemmPlan(100, h, d, 6, 64, sizeof(float), threads: 4, splitK: true);
+        Assert.Equal((forward.KSplit, 2, 4), (four.KSplit, four.Strips, four.ComputePieces));
         // Shallow or tall products are not split.
         Assert.False(new GemmPlan(100, h, 200, 6, 64, sizeof(float), threads: 2, splitK: true).SplitK);
         Assert.False(new GemmPlan(1024, 1024, 1024, 6, 64, sizeof(float), threads: 2, splitK: true).SplitK);
@@ -190,7 +192,7 @@ public class GemmTests
             for (int i = 0; i < m; i++) row.CopyTo(rows, i * n);
             var expected = GemmReference.Multiply(a, b, m, n, k, false, false, rows);
             float[]? first = null;
-            foreach (int threads in new[] { 1, 2, 3 })
+            foreach (int threads in new[] { 1, 2, 3, 4 })
             {
                 Parallelism.MaxThreads = threads;
                 var c = new float[m * n];
