@@ -26,9 +26,9 @@ internal readonly unsafe struct GemmCall<T> where T : unmanaged
     public bool ARowsInPlace { get; init; }
     /// <summary>With <see cref="GemmPlan.SplitK"/>: the (m×n) scratches the first and second K halves are summed into.</summary>
     public T* Partial0 { get; init; }
-    /// <summary>When set, n values added to every row of C (after the product when split, before it otherwise).</summary>
-    public T* RowBias { get; init; }
     public T* Partial1 { get; init; }
+    /// <summary>With <see cref="GemmPlan.SplitK"/>: n values added to every row of C with the halves' sums, or null.</summary>
+    public T* RowBias { get; init; }
     /// <summary>Pieces pack the A panels they need themselves (<see cref="GemmPlan.OwnA"/>, or the edge panel of in-place rows).</summary>
     public bool OwnA => Plan.OwnA || ARowsInPlace;
 }
@@ -131,10 +131,10 @@ internal static unsafe class GemmDriver<T, TKernel>
     /// <summary>
     /// C = the two K halves' sums (added to C's own values when accumulating, then the row bias when there is one) over
     /// one of as many column strips as there were compute pieces (two on two threads), split at micro-panel boundaries
-    /// as a product's strips are. Each half was summed into
-    /// its own scratch, so each core reads only the other's half of its strip and writes the lines of C it wrote last
-    /// step (the bias too: broadcast beforehand by the caller, it put all of C in the caller's cache): a batch norm
-    /// after the layer then reads on each core the columns that core wrote.
+    /// as a product's strips are. Each half was summed into its own scratch, so each core reads only the other's half
+    /// of its strip and writes the lines of C it wrote last step; the bias is added here rather than broadcast into C
+    /// first, which would put all of C in the caller's cache. A batch norm after the layer then reads on each core the
+    /// columns that core wrote.
     /// </summary>
     private static void AddPartialPiece(int piece, in GemmCall<T> s)
     {

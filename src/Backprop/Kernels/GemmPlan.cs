@@ -55,9 +55,9 @@ internal readonly struct GemmPlan
 
     /// <summary>
     /// C = (op(A)·op(B) over K below <see cref="KSplit"/>) + (the same over the rest): each half computed by its own
-    /// pieces (<see cref="Strips"/> column strips of it) into its own scratch, then the two added. Chosen by shape and layout alone (few rows, deep K, neither
-    /// operand transposed: the forward product X·W of a layer), so both halves are summed in this order on any thread
-    /// count.
+    /// pieces (<see cref="Strips"/> column strips of it) into its own scratch, then the two added. Chosen by shape and
+    /// layout alone (few rows, deep K, neither operand transposed: the forward product X·W of a layer), so both halves
+    /// are summed in this order on any thread count.
     /// </summary>
     public bool SplitK => KSplit > 0;
 
