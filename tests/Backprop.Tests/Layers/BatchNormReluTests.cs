@@ -22,6 +22,7 @@ public class BatchNormReluTests
     [InlineData(100, 500)]     // the nets' hidden layers: two column blocks, 244 = 15·16 + 4 in the second
     [InlineData(64, 1000)]     // four blocks
     [InlineData(200, 300)]     // two blocks, more rows than a row block (not blocked: 60 000 values)
+    [InlineData(100, 260)]     // two blocks, the second 4 columns wide
     [InlineData(600, 500)]     // blocked by the separate layers: the fused layer falls back to them
     public void Float_SameBitsAsBatchNormThenRelu(int n, int d) => SameBitsAsSeparateLayers<float>(n, d);
 
