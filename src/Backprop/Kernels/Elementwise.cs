@@ -137,19 +137,6 @@ public static class Elementwise
         for (; i < n; i++) y[i] = x[i] * a + y[i];
     }
 
-    /// <summary><c>y[i] += x[i]</c> for i &lt; n.</summary>
-    internal static unsafe void Add<T>(T* x, T* y, long n) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        long i = 0;
-        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
-            for (; i <= n - Vector512<T>.Count; i += Vector512<T>.Count)
-                (Vector512.Load(x + i) + Vector512.Load(y + i)).Store(y + i);
-        else if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
-            for (; i <= n - Vector256<T>.Count; i += Vector256<T>.Count)
-                (Vector256.Load(x + i) + Vector256.Load(y + i)).Store(y + i);
-        for (; i < n; i++) y[i] += x[i];
-    }
-
     internal static void CheckMatrix(int length, int dstLength, int rows, int cols)
     {
         if (rows < 0 || cols < 0 || length < (long)rows * cols || dstLength < cols)

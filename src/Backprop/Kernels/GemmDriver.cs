@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Backprop.Kernels;
 
@@ -143,11 +144,35 @@ internal static unsafe class GemmDriver<T, TKernel>
         int j0 = Math.Min(n, Parallelism.SplitStart(s.Plan.NPanels, pieces, piece) * nr);
         int j1 = Math.Min(n, Parallelism.SplitStart(s.Plan.NPanels, pieces, piece + 1) * nr);
         for (nint row = 0, o = j0; row < s.M; row++, o += n)
+            SumRow(s.Partial0 + o, s.Partial1 + o, s.RowBias is null ? null : s.RowBias + j0, s.C + o, j1 - j0, s.Accumulate);
+    }
+
+    /// <summary>c = ((c + p0, or p0) + p1) + bias (when there is one), element by element, in one pass.</summary>
+    private static void SumRow(T* p0, T* p1, T* bias, T* c, int count, bool accumulate)
+    {
+        int j = 0;
+        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
         {
-            if (s.Accumulate) Elementwise.Add(s.Partial0 + o, s.C + o, j1 - j0);
-            else new Span<T>(s.Partial0 + o, j1 - j0).CopyTo(new Span<T>(s.C + o, j1 - j0));
-            Elementwise.Add(s.Partial1 + o, s.C + o, j1 - j0);
-            if (s.RowBias is not null) Elementwise.Add(s.RowBias + j0, s.C + o, j1 - j0);
+            for (; j <= count - Vector512<T>.Count; j += Vector512<T>.Count)
+            {
+                var v = accumulate ? Vector512.Load(c + j) + Vector512.Load(p0 + j) : Vector512.Load(p0 + j);
+                v += Vector512.Load(p1 + j);
+                (bias is null ? v : v + Vector512.Load(bias + j)).Store(c + j);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
+        {
+            for (; j <= count - Vector256<T>.Count; j += Vector256<T>.Count)
+            {
+                var v = accumulate ? Vector256.Load(c + j) + Vector256.Load(p0 + j) : Vector256.Load(p0 + j);
+                v += Vector256.Load(p1 + j);
+                (bias is null ? v : v + Vector256.Load(bias + j)).Store(c + j);
+            }
+        }
+        for (; j < count; j++)
+        {
+            T v = (accumulate ? c[j] + p0[j] : p0[j]) + p1[j];
+            c[j] = bias is null ? v : v + bias[j];
         }
     }
 
