@@ -86,17 +86,54 @@ public static class Gemm
     private static unsafe void Run<T>(T* pa, T* pb, T* pc, int m, int n, int k, bool transA, bool transB,
         bool accumulate, bool transposedC, IGemmTileSink<T>? sink = null, T* rowBias = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        switch (KernelFor<T>(n))
+        {
+            case Kernel.Wide512:
+                GemmDriver<T, GemmKernel512Wide<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate, transposedC, sink, rowBias);
+                break;
+            case Kernel.Tall512:
+                GemmDriver<T, GemmKernel512<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate, transposedC, sink, rowBias);
+                break;
+            case Kernel.Avx2:
+                GemmDriver<T, GemmKernel256<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate, transposedC, sink, rowBias);
+                break;
+            default:
+                GemmDriver<T, GemmKernelScalar<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate, transposedC, sink, rowBias);
+                break;
+        }
+    }
+
+    private enum Kernel { Wide512, Tall512, Avx2, Scalar }
+
+    /// <summary>
+    /// The micro-kernel for a product with <paramref name="n"/> output columns. Wide tiles (6×64 float, 6×32 double)
+    /// load fewer values per FMA; narrow outputs would waste their lanes. The choice depends on the shape only, and
+    /// every kernel computes each element with the same FMA chain.
+    /// </summary>
+    private static Kernel KernelFor<T>(int n) where T : unmanaged, IFloatingPointIeee754<T>
+    {
         bool simdType = typeof(T) == typeof(float) || typeof(T) == typeof(double);
-        // Wide tiles (6×64 float, 6×32 double) load fewer values per FMA; narrow outputs would waste their lanes.
-        // The choice depends on the shape only, and both kernels compute each element with the same FMA chain.
-        if (simdType && GemmKernel512Wide<T>.IsSupported && n > GemmKernel512<T>.NR)
-            GemmDriver<T, GemmKernel512Wide<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate, transposedC, sink, rowBias);
-        else if (simdType && GemmKernel512<T>.IsSupported)
-            GemmDriver<T, GemmKernel512<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate, transposedC, sink, rowBias);
-        else if (simdType && GemmKernel256<T>.IsSupported)
-            GemmDriver<T, GemmKernel256<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate, transposedC, sink, rowBias);
-        else
-            GemmDriver<T, GemmKernelScalar<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate, transposedC, sink, rowBias);
+        if (simdType && GemmKernel512Wide<T>.IsSupported && n > GemmKernel512<T>.NR) return Kernel.Wide512;
+        if (simdType && GemmKernel512<T>.IsSupported) return Kernel.Tall512;
+        if (simdType && GemmKernel256<T>.IsSupported) return Kernel.Avx2;
+        return Kernel.Scalar;
+    }
+
+    /// <summary>
+    /// The row at which two threads split a (rows × cols) weight matrix W: forward products X·W sum K in two halves cut
+    /// here (<see cref="GemmPlan.KSplit"/>), and the gradient's product Xᵀ·dout, swept by rows, splits its rows here.
+    /// A pass that writes what those products read (the minibatch gather: the first layer's X) can split at it too.
+    /// </summary>
+    internal static int WeightRowSplit<T>(int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int mr = KernelFor<T>(cols) switch
+        {
+            Kernel.Wide512 => GemmKernel512Wide<T>.MR,
+            Kernel.Tall512 => GemmKernel512<T>.MR,
+            Kernel.Avx2 => GemmKernel256<T>.MR,
+            _ => GemmKernelScalar<T>.MR,
+        };
+        return GemmPlan.RowSplit(rows, mr);
     }
 
     internal static void CheckSizes(int aLength, int bLength, int cLength, int m, int n, int k)

@@ -1,3 +1,4 @@
+using System.Numerics;
 using Backprop.Kernels;
 
 namespace Backprop.Training;
@@ -6,10 +7,10 @@ namespace Backprop.Training;
 /// Copies the sampled rows of the training set into the minibatch. The rows are scattered over hundreds of MiB, so the
 /// copy waits on memory; for large batches the work is split over the pool's threads (a copy, so the result is the
 /// same on any thread count): on two threads by columns, at the cut where the first layer's forward product splits K
-/// (<see cref="GemmPlan.RowSplit"/>), so each core writes the half of every sample it then multiplies; otherwise
-/// in fixed groups of rows.
+/// (<see cref="Gemm.WeightRowSplit{T}"/>, for a layer wider than the narrow-tile limit, as every net's first layer
+/// here), so each core writes the half of every sample it then multiplies; otherwise in fixed groups of rows.
 /// </summary>
-internal static unsafe class MinibatchGather<T> where T : unmanaged
+internal static unsafe class MinibatchGather<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>Rows per piece.</summary>
     private const int RowsPerPiece = 16;
@@ -38,14 +39,14 @@ internal static unsafe class MinibatchGather<T> where T : unmanaged
             // Below ~256 KiB the copy takes microseconds: not worth a wake-up.
             if ((long)idx.Length * d * sizeof(T) < (256 << 10) || Parallelism.MaxThreads == 1)
                 for (int p = 0; p < pieces; p++) Piece(p, in call);
-            else if (Parallelism.MaxThreads == 2 && d >= 2 * FirstLayerMr)
-                Parallelism.For(2, new Call(ps, pd, pi, idx.Length, d, GemmPlan.RowSplit(d, FirstLayerMr)), HalfBody);
+            else if (Parallelism.MaxThreads == 2 && Gemm.WeightRowSplit<T>(d, FirstLayerUnits) is > 0 and var cut)
+                Parallelism.For(2, new Call(ps, pd, pi, idx.Length, d, cut), HalfBody);
             else Parallelism.For(pieces, in call, Body);
         }
     }
 
-    /// <summary>Rows of the micro-kernel a first layer of more than 32 units runs (6, the wide kernel's).</summary>
-    private const int FirstLayerMr = 6;
+    /// <summary>A first layer's width for the cut: any above the narrow-tile limit picks the same kernel.</summary>
+    private const int FirstLayerUnits = 100;
 
     /// <summary>Columns [0, Cut) of every row, or [Cut, D).</summary>
     private static void HalfPiece(int piece, in Call c)

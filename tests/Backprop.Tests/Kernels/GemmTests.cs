@@ -165,6 +165,7 @@ public class GemmTests
         Assert.Equal(2, forward.ComputePieces);
         Assert.Equal(2, update.RowBlocks);
         Assert.Equal(Parallelism.SplitStart(update.MPanels, update.RowBlocks, 1) * 6, forward.KSplit);
+        if (GemmKernel512Wide<float>.IsSupported) Assert.Equal(forward.KSplit, Gemm.WeightRowSplit<float>(d, h)); // what the gather cuts at
         // Shape alone decides: one thread sums the same halves, in the same order; four cut each half in two strips.
         Assert.Equal(forward.KSplit, new GemmPlan(100, h, d, 6, 64, sizeof(float), threads: 1, splitK: true).KSplit);
         var four = new GemmPlan(100, h, d, 6, 64, sizeof(float), threads: 4, splitK: true);
