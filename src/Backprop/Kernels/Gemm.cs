@@ -38,7 +38,7 @@ public static class Gemm
     /// <summary>
     /// C (m×n) = A·B + <paramref name="row"/> added to every row: a layer's <c>x·w + b</c>, A (m×k) and B (k×n) stored
     /// as they are. Products that sum K in two halves (<see cref="GemmPlan.SplitK"/>) add the row when they add the
-    /// halves, so no core writes the other's columns of C; others start from the row and accumulate onto it.
+    /// halves, so C is written once, by the cores' row blocks; others start from the row and accumulate onto it.
     /// </summary>
     internal static unsafe void MultiplyAddRow<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> row, Span<T> c, int m, int n, int k)
         where T : unmanaged, IFloatingPointIeee754<T>

@@ -131,20 +131,18 @@ internal static unsafe class GemmDriver<T, TKernel>
 
     /// <summary>
     /// C = the two K halves' sums (added to C's own values when accumulating, then the row bias when there is one) over
-    /// one of as many column strips as there were compute pieces (two on two threads), split at micro-panel boundaries
-    /// as a product's strips are. Each half was summed into its own scratch, so each core reads only the other's half
-    /// of its strip and writes the lines of C it wrote last step; the bias is added here rather than broadcast into C
-    /// first, which would put all of C in the caller's cache. A batch norm after the layer then reads on each core the
-    /// columns that core wrote.
+    /// one of as many blocks of rows as there were compute pieces (two on two threads). Each half was summed into its
+    /// own scratch, so each core reads the other's half of its rows. Blocks of rows, not column strips: two cores
+    /// writing the two column halves of the same rows slow each other through their prefetchers (see
+    /// <see cref="BatchNormReluKernels{T}"/>). The bias is added here rather than broadcast into C first, which would
+    /// put all of C in the caller's cache.
     /// </summary>
     private static void AddPartialPiece(int piece, in GemmCall<T> s)
     {
-        int nr = TKernel.NR, n = s.N;
-        int pieces = s.Plan.ComputePieces;
-        int j0 = Math.Min(n, Parallelism.SplitStart(s.Plan.NPanels, pieces, piece) * nr);
-        int j1 = Math.Min(n, Parallelism.SplitStart(s.Plan.NPanels, pieces, piece + 1) * nr);
-        for (nint row = 0, o = j0; row < s.M; row++, o += n)
-            SumRow(s.Partial0 + o, s.Partial1 + o, s.RowBias is null ? null : s.RowBias + j0, s.C + o, j1 - j0, s.Accumulate);
+        int n = s.N, pieces = s.Plan.ComputePieces;
+        int i0 = Parallelism.SplitStart(s.M, pieces, piece), i1 = Parallelism.SplitStart(s.M, pieces, piece + 1);
+        for (nint row = i0, o = (nint)i0 * n; row < i1; row++, o += n)
+            SumRow(s.Partial0 + o, s.Partial1 + o, s.RowBias, s.C + o, n, s.Accumulate);
     }
 
     /// <summary>c = ((c + p0, or p0) + p1) + bias (when there is one), element by element, in one pass.</summary>

@@ -29,12 +29,12 @@ public sealed class NDArray<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>A zero-filled array of the given shape.</summary>
     public NDArray(params int[] shape) : this(null, 0, shape) { }
 
-    private NDArray(T[]? data, int offset, int[] shape)
+    private NDArray(T[]? data, int offset, int[] shape, bool aligned = false)
     {
         ArgumentNullException.ThrowIfNull(shape);
         _shape = (int[])shape.Clone();
         Size = CheckedSize(_shape);
-        if (data is null) (data, offset) = Allocate(Size);
+        if (data is null) (data, offset) = Allocate(Size, aligned);
         if (data.Length - offset < Size)
             throw new ArgumentException($"A buffer of {data.Length - offset} elements cannot hold shape {ShapeToString(_shape)} ({Size} elements).", nameof(data));
         Buffer = data;
@@ -45,14 +45,21 @@ public sealed class NDArray<T> where T : unmanaged, IFloatingPointIeee754<T>
     public const int AlignedBytes = 16 * 1024;
 
     /// <summary>
-    /// A zeroed buffer for <paramref name="size"/> elements and the index where they start. Large ones are pinned (they
-    /// never move, so the alignment found here holds) with one cache line of slack to start on a 64-byte boundary.
+    /// A zero-filled array whose first element starts a 64-byte line, whatever its size: for buffers reused every step
+    /// whose parts different threads write (<see cref="Workspace"/>), so a part boundary on a line boundary is one too.
     /// </summary>
-    private static unsafe (T[] Buffer, int Offset) Allocate(int size)
+    internal static NDArray<T> Aligned(int[] shape) => new(null, 0, shape, aligned: true);
+
+    /// <summary>
+    /// A zeroed buffer for <paramref name="size"/> elements and the index where they start. Large ones (or any, when
+    /// <paramref name="aligned"/>) are pinned (they never move, so the alignment found here holds) with one cache line
+    /// of slack to start on a 64-byte boundary.
+    /// </summary>
+    private static unsafe (T[] Buffer, int Offset) Allocate(int size, bool aligned)
     {
         if (size == 0) return ([], 0);
         int slack = 64 / sizeof(T);
-        if ((long)size * sizeof(T) < AlignedBytes || size > Array.MaxLength - slack) return (new T[size], 0);
+        if (((long)size * sizeof(T) < AlignedBytes && !aligned) || size > Array.MaxLength - slack) return (new T[size], 0);
         var buffer = GC.AllocateArray<T>(size + slack, pinned: true);
         long address = (long)Unsafe.AsPointer(ref buffer[0]);
         return (buffer, (int)(((64 - (address & 63)) & 63) / sizeof(T)));

@@ -10,7 +10,7 @@ namespace Backprop.Tensors;
 /// <remarks>
 /// Arrays rented since the last <see cref="Reset"/> stay valid until the next <see cref="Reset"/>; after it they are
 /// overwritten by the next iteration. Layer functions take an optional workspace: with <c>null</c> they allocate fresh
-/// arrays, as NumPy code does. Not thread-safe.
+/// arrays, as NumPy code does. Not thread-safe. Every slot starts on a 64-byte line (see <see cref="NDArray{T}.Aligned"/>).
 /// </remarks>
 public sealed class Workspace
 {
@@ -64,7 +64,7 @@ public sealed class Workspace
         int size = NDArray<T>.CheckedSize(shape);
         return previous is not null && previous.Capacity >= size
             ? NDArray<T>.OverBuffer(previous, shape)
-            : new NDArray<T>(shape);
+            : NDArray<T>.Aligned(shape);
     }
 }
 

@@ -23,6 +23,7 @@ public class BatchNormReluTests
     [InlineData(64, 1000)]     // four blocks
     [InlineData(200, 300)]     // two blocks, more rows than a row block (not blocked: 60 000 values)
     [InlineData(100, 260)]     // two blocks, the second 4 columns wide
+    [InlineData(7, 2500)]      // ten blocks; the element-wise pass's 7 rows split unevenly over 2 and 3 threads
     [InlineData(600, 500)]     // blocked by the separate layers: the fused layer falls back to them
     public void Float_SameBitsAsBatchNormThenRelu(int n, int d) => SameBitsAsSeparateLayers<float>(n, d);
 

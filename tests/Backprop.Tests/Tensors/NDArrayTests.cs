@@ -73,6 +73,24 @@ public class NDArrayTests
         Assert.Equal(a1.Offset, smaller.Offset);
     }
 
+    [Fact]
+    public unsafe void WorkspaceSlots_StartOnACacheLine_WhateverTheirSize()
+    {
+        // Threads write a slot's parts (features in blocks of 256, rows in halves): boundaries then fall on lines.
+        var ws = new Workspace();
+        var small = ws.Rent<float>(10);
+        var vector = ws.Rent<double>(500);
+        var matrix = ws.Rent<float>(3, 7);
+        fixed (float* a = small.AsSpan(), c = matrix.AsSpan())
+        fixed (double* b = vector.AsSpan())
+        {
+            Assert.Equal(0, (long)a & 63);
+            Assert.Equal(0, (long)b & 63);
+            Assert.Equal(0, (long)c & 63);
+        }
+        Assert.All(vector.ToDoubleArray(), v => Assert.Equal(0.0, v));
+    }
+
     [Theory]
     [InlineData(4096)]          // 16 KiB of floats: the smallest aligned size
     [InlineData(100 * 3072)]    // a CIFAR batch
