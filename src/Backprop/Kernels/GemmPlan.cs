@@ -77,6 +77,16 @@ internal readonly struct GemmPlan
     /// <summary>Allows reading whole A panels in place instead of packing them (tests turn it off to compare bits).</summary>
     internal static bool InPlaceA = true;
 
+    /// <summary>Allows reading whole B panels in place instead of packing them (tests turn it off to compare bits).</summary>
+    internal static bool InPlaceB = true;
+
+    /// <summary>
+    /// True when rows <paramref name="n"/> values apart fall in many different cache sets: the row stride in bytes is not
+    /// a multiple of 128, so a panel's kc rows read in place do not evict each other (a stride of 4 KB, as n = 1024
+    /// floats, would put them all in one L1 set). Packing exists for the other strides.
+    /// </summary>
+    public static bool SpreadsOverSets(int n, int elementSize) => (long)n * elementSize % 128 != 0;
+
     /// <summary>
     /// The plan for C (m×n) (+)= op(A)·op(B) on a mr×nr micro-kernel. With <c>rowSweep</c>, C is split by rows only,
     /// each piece sweeping whole rows of tiles (all of N per A micro-panel): C, or the other row-major arrays an

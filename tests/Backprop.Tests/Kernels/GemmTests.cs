@@ -251,6 +251,24 @@ public class GemmTests
             SameBitsEitherWay(shapes, inPlace => GemmPlan.InPlaceA = inPlace, Avx2KernelProduct, restore: () => GemmPlan.InPlaceA = saved);
     }
 
+    [Fact]
+    public void BPanelsReadInPlace_GiveThePackedPanelsBits()
+    {
+        // Whole B panels read in place (B not transposed, a row stride that is not a multiple of 128 bytes) against every
+        // panel packed: the layers' forward and weight-gradient shapes (n = 500: the last panel, 52 wide, still packed),
+        // split-K halves, several K panels (1100), row sweeps (K ≤ 256), a stride that keeps packing (n = 1024), narrow
+        // outputs computed transposed (n = 10), every layout, with and without accumulation, 1–3 threads.
+        Assert.True(GemmPlan.SpreadsOverSets(500, sizeof(float)));
+        Assert.True(GemmPlan.SpreadsOverSets(130, sizeof(double)));
+        Assert.False(GemmPlan.SpreadsOverSets(1024, sizeof(float)));
+        Assert.False(GemmPlan.SpreadsOverSets(64, sizeof(double)));
+        (int, int, int)[] shapes = [(100, 500, 3072), (100, 500, 500), (3072, 500, 100), (101, 300, 1100), (62, 130, 3), (64, 1024, 70), (100, 10, 500)];
+        bool saved = GemmPlan.InPlaceB;
+        SameBitsEitherWay(shapes, inPlace => GemmPlan.InPlaceB = inPlace, MultiplyProduct, restore: () => GemmPlan.InPlaceB = saved);
+        if (GemmKernel256<float>.IsSupported)
+            SameBitsEitherWay(shapes, inPlace => GemmPlan.InPlaceB = inPlace, Avx2KernelProduct, restore: () => GemmPlan.InPlaceB = saved);
+    }
+
     /// <summary>The AVX2 kernel's driver, called directly.</summary>
     private static unsafe void Avx2KernelProduct(float[] a, float[] b, float[] c, int m, int n, int k, bool ta, bool tb, bool accumulate)
     {
