@@ -17,6 +17,8 @@ if (args.Length > 0 && args[0] == "peak")
 }
 // `latency [--count N] [--every S]`: a cache line's round trip between CPUs 0 and 1, N readings S seconds apart.
 if (args.Length > 0 && args[0] == "latency") return CoreLatency.Run(args[1..]);
+// `split-writes [--rows R] [--cols C] [--gap G] [--calls N]`: two threads writing a batch by column halves or by row halves.
+if (args.Length > 0 && args[0] == "split-writes") return WriteSplit.Run(args[1..]);
 if (args.Length > 0 && args[0] == "suite") return Backprop.Bench.Suite.SuiteRunner.Run(args[1..]);
 var config = DefaultConfig.Instance.WithArtifactsPath(Path.Combine(BenchFolder(), "BenchmarkDotNet.Artifacts"));
 BenchmarkSwitcher.FromAssembly(typeof(GemmBenchmarks).Assembly).Run(args, config);
