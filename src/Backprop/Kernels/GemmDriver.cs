@@ -55,10 +55,11 @@ internal readonly unsafe struct BPanel<T>(T* ptr, nint ld) where T : unmanaged
 /// Blocked GEMM around a micro-kernel (GotoBLAS/BLIS loops). Phase 1 packs all of op(A) once, K panel by K panel, into
 /// MR-row micro-panels shared by every piece (unless pieces split rows only: then each packs its own,
 /// <see cref="GemmPlan.OwnA"/>; and unless the kernel reads a row-major op(A)'s panels in place, <see cref="PanelOfA"/>:
-/// then there is no phase 1, and pieces pack only edge panels). Phase 2 gives each piece a strip of C columns (× a block of rows when
-/// there are few columns); for each K panel in order it sweeps its tiles an L2-sized block of A rows at a time, packing
-/// each B micro-panel of its strip just before first use (or reading it in place, <see cref="PanelOfB"/>). Shallow products (and those with a sink) instead give each
-/// piece a block of row panels, each swept across all of N (<see cref="GemmPlan.RowSweep"/>).
+/// then there is no phase 1, and pieces pack only edge panels). Phase 2 gives each piece a strip of C columns (× a
+/// block of rows when there are few columns); for each K panel in order it sweeps its tiles an L2-sized block of A rows
+/// at a time, packing each B micro-panel of its strip just before first use (or reading it in place,
+/// <see cref="PanelOfB"/>). Shallow products (and those with a sink) instead give each piece a block of row panels, each
+/// swept across all of N (<see cref="GemmPlan.RowSweep"/>).
 /// </summary>
 internal static unsafe class GemmDriver<T, TKernel>
     where T : unmanaged, IFloatingPointIeee754<T>
@@ -237,7 +238,7 @@ internal static unsafe class GemmDriver<T, TKernel>
         return new APanel<T>(own, mr, rows: false);
     }
 
-    /// <summary>The tile op(A)·B for one A panel and one packed B micro-panel.</summary>
+    /// <summary>The tile op(A)·B for one A panel and one B micro-panel (packed or in place).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void RunTile(APanel<T> a, BPanel<T> b, int kc, T* c, nint ldc, bool add)
     {
