@@ -69,11 +69,32 @@ public class HarnessSmokeTests
             foreach (var heading in new[] { "## GEMM", "## Training epoch", "## Memory", "## Element-wise", "## Same answer", "## Soak" })
                 Assert.Contains(heading, md);
             Assert.Contains("where our timed epochs went", md);
+
+            // The split-writes command (README, "What the round of 15:10 UTC changed") runs from the build run.sh made.
+            var line = JsonNode.Parse(await RunBench(repo, "split-writes", "--calls", "50"))!;
+            foreach (var key in new[] { "one_thread_us", "column_halves_us", "column_halves_gap_64_us", "row_halves_us",
+                                        "batchnorm_relu_forward_1_thread_us", "batchnorm_relu_forward_2_threads_us" })
+                Assert.True((double)line[key]! > 0, $"split-writes {key}: {line[key]}");
         }
         finally
         {
             if (Directory.Exists(outDir)) Directory.Delete(outDir, recursive: true);
         }
+    }
+
+    /// <summary>The benchmark program's standard output for <paramref name="args"/> (it must exit 0).</summary>
+    private static async Task<string> RunBench(string repo, params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(Path.Combine(repo, "bench", "Backprop.Bench", "bin", "Release", "net10.0", "Backprop.Bench.dll"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        Assert.True(p.WaitForExit(TimeSpan.FromMinutes(2)), $"bench {string.Join(' ', args)} did not finish in 2 minutes");
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 0, $"bench {string.Join(' ', args)} exited {p.ExitCode}:\n{await stderr}");
+        return (await stdout).Trim();
     }
 
     internal static string Repo()
