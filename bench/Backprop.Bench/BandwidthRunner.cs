@@ -23,8 +23,8 @@ public static class BandwidthRunner
     public static int Run(string[] args)
     {
         int rows = Int(args, "--rows", 4096), cols = Int(args, "--cols", 4096);
-        double seconds = double.Parse(Opt(args, "--seconds") ?? "1", CultureInfo.InvariantCulture);
-        if (Opt(args, "--threads") is { } t) Parallelism.MaxThreads = int.Parse(t, CultureInfo.InvariantCulture);
+        double seconds = double.Parse(BenchArgs.Option(args, "--seconds") ?? "1", CultureInfo.InvariantCulture);
+        if (BenchArgs.Option(args, "--threads") is { } t) Parallelism.MaxThreads = int.Parse(t, CultureInfo.InvariantCulture);
         var rng = new NumpyRandom(0);
         var x = rng.Randn<float>(rows, cols);
         var dout = rng.Randn<float>(rows, cols);
@@ -82,12 +82,7 @@ public static class BandwidthRunner
         return times;
     }
 
-    private static string? Opt(string[] args, string name)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-    }
 
     private static int Int(string[] args, string name, int fallback) =>
-        Opt(args, name) is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
+        BenchArgs.Option(args, name) is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
 }

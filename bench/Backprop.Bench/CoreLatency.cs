@@ -19,8 +19,8 @@ public static class CoreLatency
     /// <summary>The <c>latency</c> command: one JSON line per reading, <c>--count</c> readings <c>--every</c> seconds apart.</summary>
     public static int Run(string[] args)
     {
-        int count = int.Parse(Option(args, "--count") ?? "1", CultureInfo.InvariantCulture);
-        double every = double.Parse(Option(args, "--every") ?? "0", CultureInfo.InvariantCulture);
+        int count = int.Parse(BenchArgs.Option(args, "--count") ?? "1", CultureInfo.InvariantCulture);
+        double every = double.Parse(BenchArgs.Option(args, "--every") ?? "0", CultureInfo.InvariantCulture);
         for (int i = 0; i < count; i++)
         {
             if (i > 0) Thread.Sleep(TimeSpan.FromSeconds(every));
@@ -29,11 +29,6 @@ public static class CoreLatency
         return 0;
     }
 
-    private static string? Option(string[] args, string name)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-    }
 
     /// <summary>Nanoseconds per round trip between CPUs <paramref name="a"/> and <paramref name="b"/>, over <paramref name="trips"/> trips.</summary>
     public static double RoundTripNs(int a = 0, int b = 1, int trips = 200_000)

@@ -203,11 +203,7 @@ public static class EpochRunner
 
     private sealed class Options(string[] args)
     {
-        public string? Get(string name)
-        {
-            int i = Array.IndexOf(args, name);
-            return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-        }
+        public string? Get(string name) => BenchArgs.Option(args, name);
 
         public bool Flag(string name) => Array.IndexOf(args, name) >= 0;
 

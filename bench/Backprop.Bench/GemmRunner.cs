@@ -14,10 +14,10 @@ public static class GemmRunner
 {
     public static int Run(string[] args)
     {
-        string? filter = Option(args, "--case");
-        double seconds = double.Parse(Option(args, "--seconds") ?? "1", CultureInfo.InvariantCulture);
-        if (Option(args, "--threads") is { } t) Parallelism.MaxThreads = int.Parse(t, CultureInfo.InvariantCulture);
-        string? dtype = Option(args, "--dtype");
+        string? filter = BenchArgs.Option(args, "--case");
+        double seconds = double.Parse(BenchArgs.Option(args, "--seconds") ?? "1", CultureInfo.InvariantCulture);
+        if (BenchArgs.Option(args, "--threads") is { } t) Parallelism.MaxThreads = int.Parse(t, CultureInfo.InvariantCulture);
+        string? dtype = BenchArgs.Option(args, "--dtype");
         foreach (var c in GemmCase.All)
         {
             if (filter is not null && !c.Name.Contains(filter, StringComparison.Ordinal)) continue;
@@ -27,11 +27,6 @@ public static class GemmRunner
         return 0;
     }
 
-    private static string? Option(string[] args, string name)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-    }
 
     /// <summary>Median time per call over repeated calls for about <paramref name="budget"/> seconds, after warm-up.</summary>
     private static string Time<T>(GemmCase c, double budget) where T : unmanaged, IFloatingPointIeee754<T>

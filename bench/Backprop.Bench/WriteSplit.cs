@@ -32,10 +32,10 @@ public static unsafe class WriteSplit
 
     public static int Run(string[] args)
     {
-        int rows = int.Parse(Option(args, "--rows") ?? "100", CultureInfo.InvariantCulture);
-        int cols = int.Parse(Option(args, "--cols") ?? "512", CultureInfo.InvariantCulture);
-        int gap = int.Parse(Option(args, "--gap") ?? "64", CultureInfo.InvariantCulture);
-        int calls = int.Parse(Option(args, "--calls") ?? "20000", CultureInfo.InvariantCulture);
+        int rows = int.Parse(BenchArgs.Option(args, "--rows") ?? "100", CultureInfo.InvariantCulture);
+        int cols = int.Parse(BenchArgs.Option(args, "--cols") ?? "512", CultureInfo.InvariantCulture);
+        int gap = int.Parse(BenchArgs.Option(args, "--gap") ?? "64", CultureInfo.InvariantCulture);
+        int calls = int.Parse(BenchArgs.Option(args, "--calls") ?? "20000", CultureInfo.InvariantCulture);
         if (rows < 2 || cols < 2 * 16 + gap || calls < 1) throw new ArgumentException("split-writes: need --rows ≥ 2, --cols ≥ 32 + gap, --calls ≥ 1.");
         double before = CoreLatency.RoundTripNs();
         nuint bytes = (nuint)rows * (nuint)cols * sizeof(float);
@@ -128,9 +128,4 @@ public static unsafe class WriteSplit
         return batches[batches.Length / 2];
     }
 
-    private static string? Option(string[] args, string name)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-    }
 }

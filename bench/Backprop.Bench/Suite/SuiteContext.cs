@@ -12,12 +12,12 @@ public sealed class SuiteContext
     public SuiteContext(string[] args)
     {
         Smoke = args.Contains("--smoke");
-        Repo = Path.GetFullPath(Opt(args, "--repo") ?? FindRepo());
-        Out = Path.GetFullPath(Opt(args, "--out") ?? (Smoke ? Path.Combine(Repo, "bench", "out", "smoke") : Path.Combine(Repo, "bench")));
-        Rounds = int.Parse(Opt(args, "--rounds") ?? (Smoke ? "1" : "2"), CultureInfo.InvariantCulture);
-        GemmRounds = int.Parse(Opt(args, "--gemm-rounds") ?? (Smoke ? "1" : "3"), CultureInfo.InvariantCulture);
-        SoakEpochs = int.Parse(Opt(args, "--soak-epochs") ?? (Smoke ? "3" : "30"), CultureInfo.InvariantCulture);
-        Only = Opt(args, "--only")?.Split(',') ?? [];
+        Repo = Path.GetFullPath(BenchArgs.Option(args, "--repo") ?? FindRepo());
+        Out = Path.GetFullPath(BenchArgs.Option(args, "--out") ?? (Smoke ? Path.Combine(Repo, "bench", "out", "smoke") : Path.Combine(Repo, "bench")));
+        Rounds = int.Parse(BenchArgs.Option(args, "--rounds") ?? (Smoke ? "1" : "2"), CultureInfo.InvariantCulture);
+        GemmRounds = int.Parse(BenchArgs.Option(args, "--gemm-rounds") ?? (Smoke ? "1" : "3"), CultureInfo.InvariantCulture);
+        SoakEpochs = int.Parse(BenchArgs.Option(args, "--soak-epochs") ?? (Smoke ? "3" : "30"), CultureInfo.InvariantCulture);
+        Only = BenchArgs.Option(args, "--only")?.Split(',') ?? [];
     }
 
     /// <summary>Tiny sizes, one round: proves every part runs, in seconds; its figures mean nothing.</summary>
@@ -63,11 +63,6 @@ public sealed class SuiteContext
 
     public static void Log(string message) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {message}");
 
-    private static string? Opt(string[] args, string name)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-    }
 
     private static string FindRepo()
     {

@@ -319,16 +319,17 @@ public sealed class NDArray<T> where T : unmanaged, IFloatingPointIeee754<T>
     public int[] ArgMaxRows()
     {
         var a = Flatten2D();
-        int n = a.Dim(0), c = a.Dim(1);
-        var r = new int[n];
-        for (int i = 0; i < n; i++)
-        {
-            var row = a.Row(i);
-            int best = 0;
-            for (int j = 1; j < c; j++) if (row[j] > row[best]) best = j;
-            r[i] = best;
-        }
+        var r = new int[a.Dim(0)];
+        for (int i = 0; i < r.Length; i++) r[i] = ArgMax(a.Row(i));
         return r;
+    }
+
+    /// <summary>Index of the largest value, the first among equals (NumPy's argmax; a row of scores' predicted class).</summary>
+    public static int ArgMax(ReadOnlySpan<T> values)
+    {
+        int best = 0;
+        for (int j = 1; j < values.Length; j++) if (values[j] > values[best]) best = j;
+        return best;
     }
 
     /// <summary>True when every element is finite.</summary>

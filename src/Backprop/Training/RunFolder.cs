@@ -163,7 +163,7 @@ public static class RunFolder
         for (int i = 0; i < n; i++)
         {
             var row = scores.Row(i);
-            classes[i] = Solver<T>.ArgMax(row);
+            classes[i] = NDArray<T>.ArgMax(row);
             probabilities[i] = Softmax(row);
         }
         return new ImageClassification(classes, probabilities);

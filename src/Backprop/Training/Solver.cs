@@ -305,17 +305,9 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
         var preds = new int[x.Dim(0)];
         ScoreInBatches(model, x, batchSize, ws, (start, scores) =>
         {
-            for (int i = 0; i < scores.Dim(0); i++) preds[start + i] = ArgMax(scores.Row(i));
+            for (int i = 0; i < scores.Dim(0); i++) preds[start + i] = NDArray<T>.ArgMax(scores.Row(i));
         });
         return preds;
-    }
-
-    /// <summary>The predicted class of one row of scores: the highest, the first among equals.</summary>
-    public static int ArgMax(ReadOnlySpan<T> scores)
-    {
-        int arg = 0;
-        for (int j = 1; j < scores.Length; j++) if (scores[j] > scores[arg]) arg = j;
-        return arg;
     }
 
     /// <summary>The class scores (N, C) of every row of X (N, d1, …, dk), computed in batches of <paramref name="batchSize"/>.</summary>
