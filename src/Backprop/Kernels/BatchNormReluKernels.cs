@@ -29,90 +29,156 @@ internal readonly unsafe struct BatchNormReluCall<T> where T : unmanaged
     public int Cols { get; init; }
     /// <summary>Row pieces of the element-wise pass (set by the kernel).</summary>
     public int RowPieces { get; init; }
+    /// <summary><see cref="RowBlocks"/> of the batch, and their partial sums, two per block, <see cref="PartialsStride"/> apart (set by the kernel).</summary>
+    public int Blocks { get; init; }
+    public T* Partials { get; init; }
+    public int PartialsStride { get; init; }
 }
 
 /// <summary>
-/// Batch norm followed by ReLU, training mode, in two passes per direction: the per-feature sums over fixed blocks of
-/// <see cref="BlockColumns"/> features (statistics, running averages, 1/σ; backward: the mask and the two sums, and the
-/// coefficients of dx), then the element-wise pass over blocks of rows (normalise and rectify; backward: dx). Batch
-/// norm's arithmetic is per feature and each element's the same wherever it is computed, so the split changes no bit,
-/// and each operation is the one the separate layers do (<see cref="BatchNormKernels{T}"/>,
-/// <see cref="Elementwise.Relu{T}"/>), in the same order: the results are bit-identical to BatchNormForward then
-/// ReluForward (and ReluBackward then BatchNormBackwardAlt), on any thread count.
+/// Batch norm followed by ReLU, training mode: the per-feature sums over the fixed <see cref="RowBlocks"/> of the batch
+/// (statistics, running averages, 1/σ; backward: the mask and the two sums, and the coefficients of dx), each block's
+/// partial sums added in block order, then the element-wise pass over row pieces (normalise and rectify; backward: dx).
+/// Batch norm's arithmetic is per feature and each element's the same wherever it is computed, and the blocks are those
+/// the separate layers' column reductions use (<see cref="ColumnReductions{T}"/>), so each operation is the one the
+/// separate layers do (<see cref="BatchNormKernels{T}"/>, <see cref="Elementwise.Relu{T}"/>), in the same order: the
+/// results are bit-identical to BatchNormForward then ReluForward (and ReluBackward then BatchNormBackwardAlt), on any
+/// thread count.
 /// </summary>
 /// <remarks>
-/// <para>The sums read down columns and write a few values, so their column blocks suit them. The element-wise pass
-/// writes the batch, and there two cores writing the two column halves of the same rows slowed each other far beyond
-/// the lines they share: 100 rows of 512 floats (no line shared, 64-byte aligned), two arrays written, took 5.9 µs on
-/// one thread and 15 µs on two by column halves (8.5 µs with 64 columns left unwritten between the halves), against
-/// 2.8–3.0 µs on two by row halves; the hardware prefetchers of each core reach into the other's lines. So writes are
-/// split by rows.</para>
-/// <para>Only for batches the separate layers sum in one block (<see cref="RowBlocks"/>); the caller falls back to them
-/// otherwise.</para>
+/// <para>Every pass is split by rows. The sums of a training batch's two row blocks read the rows the same core wrote
+/// (the forward product adds its K halves by rows), where column blocks made each core read half its columns from the
+/// other core's cache: ~350 ns a line while the host kept the two virtual CPUs on different CCDs. The element-wise
+/// pass writes the batch, and there two cores writing the two column halves of the same rows slowed each other far
+/// beyond the lines they share: 100 rows of 512 floats (no line shared, 64-byte aligned), two arrays written, took 5.9 µs
+/// on one thread and 15 µs on two by column halves, against 2.8–3.0 µs on two by row halves; the hardware prefetchers
+/// of each core reach into the other's lines.</para>
+/// <para>Only for batches of at most two blocks (<see cref="Applies"/>), whose blocks stay in L2 while their columns
+/// are summed in registers; the caller falls back to the separate layers otherwise.</para>
 /// </remarks>
 internal static unsafe class BatchNormReluKernels<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    /// <summary>Features per piece of the column pass.</summary>
-    public const int BlockColumns = 256;
-
-    /// <summary>Below this many elements the pieces run on the calling thread (a dispatch costs a few microseconds).</summary>
-    private const int ParallelMin = 16_384;
-
-    private static readonly ForBody<BatchNormReluCall<T>> StatisticsBody = StatisticsPiece;
+    private static readonly ForBody<BatchNormReluCall<T>> SumBody = SumPiece;
+    private static readonly ForBody<BatchNormReluCall<T>> CentredBody = CentredPiece;
     private static readonly ForBody<BatchNormReluCall<T>> NormalizeBody = NormalizePiece;
-    private static readonly ForBody<BatchNormReluCall<T>> SumsBody = SumsPiece;
+    private static readonly ForBody<BatchNormReluCall<T>> GradientSumsBody = GradientSumsPiece;
     private static readonly ForBody<BatchNormReluCall<T>> DxBody = DxPiece;
 
-    /// <summary>True when the fused passes apply: the separate layers would sum the batch's rows in one block.</summary>
-    public static bool Applies(int rows, int cols) => RowBlocks.Count(rows, cols) == 1;
+    /// <summary>True when the fused passes apply: the batch is at most two row blocks.</summary>
+    public static bool Applies(int rows, int cols) => RowBlocks.Count(rows, cols) <= 2;
 
     /// <summary>x̂, 1/σ, the running statistics, and out = max(x̂·γ + β, 0).</summary>
-    public static void Forward(in BatchNormReluCall<T> c) => Run(in c, StatisticsBody, NormalizeBody);
+    public static void Forward(in BatchNormReluCall<T> call)
+    {
+        var c = Prepare(in call);
+        int d = c.Cols;
+        // Σx, then Σ(x − mean)² (the centred two-pass variance, as NumPy's var).
+        Blocks(in c, SumBody);
+        Combine(in c, 0, c.Mean);
+        for (int j = 0; j < d; j++) c.Mean[j] *= c.InvN;
+        Blocks(in c, CentredBody);
+        Combine(in c, 0, c.InvStd);
+        for (int j = 0; j < d; j++) c.InvStd[j] *= c.InvN;
+        BatchNormKernels<T>.UpdateRunning(c.RunningMean, c.RunningVar, c.Mean, c.InvStd, d, c.Momentum, c.OneMinusMomentum);
+        var inv = new Span<T>(c.InvStd, d);
+        TensorPrimitives.Add(inv, c.Eps, inv);
+        TensorPrimitives.ReciprocalSqrt<T>(inv, inv);
+        RowPass(in c, NormalizeBody);
+    }
 
     /// <summary>dx, dγ and dβ from the ReLU's dout, masked where the forward output was not positive.</summary>
-    public static void Backward(in BatchNormReluCall<T> c) => Run(in c, SumsBody, DxBody);
-
-    private static void Run(in BatchNormReluCall<T> c, ForBody<BatchNormReluCall<T>> columnPass, ForBody<BatchNormReluCall<T>> rowPass)
+    public static void Backward(in BatchNormReluCall<T> call)
     {
-        int blocks = (c.Cols + BlockColumns - 1) / BlockColumns;
-        int rowPieces = Math.Min(Parallelism.MaxThreads, c.Rows);
-        if (rowPieces > 1 && (long)c.Rows * c.Cols >= ParallelMin)
+        var c = Prepare(in call);
+        // dβ = Σ da and dγ = Σ da·x̂ with da = dout where out > 0 (the ReLU gradient).
+        Blocks(in c, GradientSumsBody);
+        Combine(in c, 0, c.DBeta);
+        Combine(in c, 1, c.DGamma);
+        // k = γ/σ, mb = (dβ·k)/N, mg = −(dγ·k)/N, each product rounded as the separate layer's passes round it.
+        T minusInvN = -c.InvN;
+        for (int j = 0; j < c.Cols; j++)
         {
-            Parallelism.For(blocks, in c, columnPass);
-            Parallelism.For(rowPieces, c with { RowPieces = rowPieces }, rowPass);
-            return;
+            c.K[j] = c.Gamma[j] * c.InvStd[j];
+            c.Mean[j] = c.DBeta[j] * c.K[j] * c.InvN;
+            c.Mg[j] = c.DGamma[j] * c.K[j] * minusInvN;
         }
-        for (int p = 0; p < blocks; p++) columnPass(p, in c);
-        rowPass(0, c with { RowPieces = 1 });
+        RowPass(in c, DxBody);
+    }
+
+    /// <summary>The call with its blocks, their partial sums' scratch and the row pieces of the element-wise pass.</summary>
+    private static BatchNormReluCall<T> Prepare(in BatchNormReluCall<T> c)
+    {
+        int blocks = RowBlocks.Count(c.Rows, c.Cols);
+        int stride = PartialStride(c.Cols);
+        bool parallel = blocks > 1 && Parallelism.MaxThreads > 1;
+        return c with
+        {
+            Blocks = blocks,
+            PartialsStride = stride,
+            Partials = blocks == 1 ? null : ReductionScratch<T>.Get(2L * blocks * stride),
+            RowPieces = parallel ? Math.Min(Parallelism.MaxThreads, c.Rows) : 1,
+        };
+    }
+
+    /// <summary>Values between two partials: whole 64-byte lines, so two cores' partials share none.</summary>
+    private static int PartialStride(int cols)
+    {
+        int perLine = 64 / sizeof(T);
+        return (cols + perLine - 1) / perLine * perLine;
+    }
+
+    private static void Blocks(in BatchNormReluCall<T> c, ForBody<BatchNormReluCall<T>> body)
+    {
+        if (c.RowPieces > 1) Parallelism.For(c.Blocks, in c, body);
+        else for (int b = 0; b < c.Blocks; b++) body(b, in c);
+    }
+
+    private static void RowPass(in BatchNormReluCall<T> c, ForBody<BatchNormReluCall<T>> body)
+    {
+        if (c.RowPieces > 1) Parallelism.For(c.RowPieces, in c, body);
+        else body(0, in c);
+    }
+
+    /// <summary>Where block <paramref name="block"/> puts sum <paramref name="sum"/>: the output itself when there is one block.</summary>
+    private static T* Partial(in BatchNormReluCall<T> c, int block, int sum, T* output) =>
+        c.Blocks == 1 ? output : c.Partials + ((long)block * 2 + sum) * c.PartialsStride;
+
+    /// <summary>output = partial 0 + partial 1 + … in block order (as <see cref="ColumnReductions{T}"/> adds its partials).</summary>
+    private static void Combine(in BatchNormReluCall<T> c, int sum, T* output)
+    {
+        if (c.Blocks == 1) return;
+        var dst = new Span<T>(output, c.Cols);
+        new ReadOnlySpan<T>(Partial(in c, 0, sum, null), c.Cols).CopyTo(dst);
+        for (int b = 1; b < c.Blocks; b++) TensorPrimitives.Add(dst, new ReadOnlySpan<T>(Partial(in c, b, sum, null), c.Cols), dst);
     }
 
     /// <summary>Rows [begin, end) of row piece <paramref name="piece"/>.</summary>
     private static (int Begin, int End) Rows(int piece, in BatchNormReluCall<T> c) =>
         (Parallelism.SplitStart(c.Rows, c.RowPieces, piece), Parallelism.SplitStart(c.Rows, c.RowPieces, piece + 1));
 
-    private static (int J0, int Width) Block(int piece, int cols)
-    {
-        int j0 = piece * BlockColumns;
-        return (j0, Math.Min(BlockColumns, cols - j0));
-    }
-
-    /// <summary>Vector-covered width of a block (the rest is the scalar tail, same operations).</summary>
+    /// <summary>Vector-covered width of a row (the rest is the scalar tail, same operations).</summary>
     private static int VectorWidth(int width) => Simd.Wide<T>() ? width - width % Vector512<T>.Count : 0;
 
-    private static void StatisticsPiece(int piece, in BatchNormReluCall<T> c)
+    private static void SumPiece(int block, in BatchNormReluCall<T> c)
     {
-        var (j0, w) = Block(piece, c.Cols);
-        int d = c.Cols, vw = VectorWidth(w);
-        T* mean = c.Mean + j0, var = c.InvStd + j0;
-        // Σx, then Σ(x − mean)² (the centred two-pass variance, as NumPy's var); each column's rows in order.
-        ColumnSums(c.X + j0, null, null, d, c.Rows, w, vw, mean, null);
-        for (int j = 0; j < w; j++) mean[j] *= c.InvN;
-        ColumnSums(c.X + j0, null, mean, d, c.Rows, w, vw, var, null);
-        for (int j = 0; j < w; j++) var[j] *= c.InvN;
-        BatchNormKernels<T>.UpdateRunning(c.RunningMean + j0, c.RunningVar + j0, mean, var, w, c.Momentum, c.OneMinusMomentum);
-        var inv = new Span<T>(var, w);
-        TensorPrimitives.Add(inv, c.Eps, inv);
-        TensorPrimitives.ReciprocalSqrt<T>(inv, inv);
+        var (r0, rows) = RowBlocks.Of(block, c.Rows, c.Cols);
+        int d = c.Cols;
+        ColumnSums(c.X + (long)r0 * d, null, null, d, rows, d, VectorWidth(d), Partial(in c, block, 0, c.Mean), null);
+    }
+
+    private static void CentredPiece(int block, in BatchNormReluCall<T> c)
+    {
+        var (r0, rows) = RowBlocks.Of(block, c.Rows, c.Cols);
+        int d = c.Cols;
+        ColumnSums(c.X + (long)r0 * d, null, c.Mean, d, rows, d, VectorWidth(d), Partial(in c, block, 0, c.InvStd), null);
+    }
+
+    private static void GradientSumsPiece(int block, in BatchNormReluCall<T> c)
+    {
+        var (r0, rows) = RowBlocks.Of(block, c.Rows, c.Cols);
+        int d = c.Cols;
+        long o = (long)r0 * d;
+        ColumnSums(c.X + o, c.Out + o, c.XHat + o, d, rows, d, VectorWidth(d), Partial(in c, block, 0, c.DBeta), Partial(in c, block, 1, c.DGamma));
     }
 
     private static void NormalizePiece(int piece, in BatchNormReluCall<T> c)
@@ -137,24 +203,6 @@ internal static unsafe class BatchNormReluKernels<T> where T : unmanaged, IFloat
                 h[j] = hv;
                 y[j] = Rectify(T.FusedMultiplyAdd(hv, g[j], b[j]));
             }
-        }
-    }
-
-    private static void SumsPiece(int piece, in BatchNormReluCall<T> c)
-    {
-        var (j0, w) = Block(piece, c.Cols);
-        int d = c.Cols, vw = VectorWidth(w);
-        T* sumD = c.DBeta + j0, sumDH = c.DGamma + j0;
-        // dβ = Σ da and dγ = Σ da·x̂ with da = dout where out > 0 (the ReLU gradient), each column's rows in order.
-        ColumnSums(c.X + j0, c.Out + j0, c.XHat + j0, d, c.Rows, w, vw, sumD, sumDH);
-        // k = γ/σ, mb = (dβ·k)/N, mg = −(dγ·k)/N, each product rounded as the separate layer's passes round it.
-        T* k = c.K + j0, mb = c.Mean + j0, mg = c.Mg + j0, g = c.Gamma + j0, inv = c.InvStd + j0;
-        T minusInvN = -c.InvN;
-        for (int j = 0; j < w; j++)
-        {
-            k[j] = g[j] * inv[j];
-            mb[j] = sumD[j] * k[j] * c.InvN;
-            mg[j] = sumDH[j] * k[j] * minusInvN;
         }
     }
 

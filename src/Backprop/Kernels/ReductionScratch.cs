@@ -5,7 +5,8 @@ namespace Backprop.Kernels;
 
 /// <summary>
 /// Per-thread, grow-only buffer for the partial sums of blocked column reductions (<see cref="RowBlocks"/>): steady-state
-/// calls allocate nothing; the workers write into the calling thread's buffer while it waits. A pinned array, freed with its thread.
+/// calls allocate nothing; the workers write into the calling thread's buffer while it waits. A pinned array, freed
+/// with its thread, handed out from its first 64-byte line (so partials a whole number of lines apart share none).
 /// </summary>
 internal static unsafe class ReductionScratch<T> where T : unmanaged
 {
@@ -13,8 +14,10 @@ internal static unsafe class ReductionScratch<T> where T : unmanaged
 
     public static T* Get(long length)
     {
-        if (_partials is null || _partials.Length < length)
-            _partials = GC.AllocateUninitializedArray<T>(checked((int)length), pinned: true);
-        return (T*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_partials));
+        long slack = 64 / sizeof(T);
+        if (_partials is null || _partials.Length < length + slack)
+            _partials = GC.AllocateUninitializedArray<T>(checked((int)(length + slack)), pinned: true);
+        byte* p = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_partials));
+        return (T*)(p + ((64 - ((nint)p & 63)) & 63));
     }
 }

@@ -107,9 +107,8 @@ public static partial class Layer
     /// <summary>The running statistics, created as zeros when absent; a clear error when they have another feature count.</summary>
     private static (NDArray<T> Mean, NDArray<T> Var) EnsureRunningStatistics<T>(BatchNormParam<T> p, int d, string who) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        // Aligned: the threads of the fused pass update them in blocks of features (see NDArray.Aligned).
-        var mean = p.RunningMean ??= NDArray<T>.Aligned([d]);
-        var var = p.RunningVar ??= NDArray<T>.Aligned([d]);
+        var mean = p.RunningMean ??= new NDArray<T>(d);
+        var var = p.RunningVar ??= new NDArray<T>(d);
         if (mean.Size != d || var.Size != d)
             throw new ArgumentException($"{who}: running statistics have {mean.Size} features but x has {d}.", "bnParam");
         return (mean, var);

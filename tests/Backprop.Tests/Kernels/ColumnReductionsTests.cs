@@ -46,6 +46,21 @@ public class ColumnReductionsTests
         }
     }
 
+    [Theory]
+    [InlineData(100, 500, new[] { 0, 50, 100 })]          // a training batch: its row halves
+    [InlineData(256, 500, new[] { 0, 128, 256 })]
+    [InlineData(257, 500, new[] { 0, 85, 171, 257 })]     // at most 128 rows a block, near-equal runs
+    [InlineData(700, 1500, new[] { 0, 116, 233, 350, 466, 583, 700 })]
+    [InlineData(20, 500, new[] { 0, 20 })]                // under 16 384 values: one block
+    [InlineData(15, 5000, new[] { 0, 15 })]               // under 16 rows: one block
+    [InlineData(16, 1024, new[] { 0, 8, 16 })]
+    public void RowBlocks_DependOnTheShapeAlone(int rows, int cols, int[] starts)
+    {
+        Assert.Equal(starts.Length - 1, RowBlocks.Count(rows, cols));
+        for (int k = 0; k < starts.Length - 1; k++)
+            Assert.Equal((starts[k], starts[k + 1] - starts[k]), RowBlocks.Of(k, rows, cols));
+    }
+
     private static (float[] Out1, float[] Out2) Reference(ColumnReduction op, float[] a, float[] b, float[] r, int rows)
     {
         var out1 = new float[Cols];

@@ -10,7 +10,7 @@ namespace Backprop.Tests.Layers;
 
 /// <summary>
 /// The fused batch norm + ReLU gives the bits of the two layers run one after the other, forward and backward, on any
-/// thread count and width (vector body, scalar tail, several column blocks), with NaN, ±0 and dead units; and it
+/// thread count and shape (vector body, scalar tail, one or two row blocks), with NaN, ±0 and dead units; and it
 /// passes a gradient check of its own.
 /// </summary>
 [Collection(KernelCollection.Name)]
@@ -19,12 +19,14 @@ public class BatchNormReluTests
     [Theory]
     [InlineData(1, 1)]
     [InlineData(3, 37)]
-    [InlineData(100, 500)]     // the nets' hidden layers: two column blocks, 244 = 15·16 + 4 in the second
-    [InlineData(64, 1000)]     // four blocks
-    [InlineData(200, 300)]     // two blocks, more rows than a row block (not blocked: 60 000 values)
-    [InlineData(100, 260)]     // two blocks, the second 4 columns wide
-    [InlineData(7, 2500)]      // ten blocks; the element-wise pass's 7 rows split unevenly over 2 and 3 threads
-    [InlineData(600, 500)]     // blocked by the separate layers: the fused layer falls back to them
+    [InlineData(100, 500)]     // the nets' hidden layers: two row blocks of 50, rows 500 = 31·16 + 4 wide
+    [InlineData(64, 1000)]     // two blocks of 32 rows
+    [InlineData(256, 300)]     // two blocks of 128 rows: the most the fused passes take
+    [InlineData(100, 260)]     // two blocks, 4 columns in the scalar tail
+    [InlineData(20, 500)]      // 10 000 values: one block, summed on the calling thread
+    [InlineData(7, 2500)]      // too few rows to block; the element-wise pass's 7 rows split unevenly over 2 and 3 threads
+    [InlineData(257, 100)]     // three blocks: the fused layer falls back to the separate layers
+    [InlineData(600, 500)]     // five blocks: the same
     public void Float_SameBitsAsBatchNormThenRelu(int n, int d) => SameBitsAsSeparateLayers<float>(n, d);
 
     [Theory]

@@ -76,7 +76,7 @@ public class NDArrayTests
     [Fact]
     public unsafe void WorkspaceSlots_StartOnACacheLine_WhateverTheirSize()
     {
-        // Threads write a slot's parts (features in blocks of 256, rows in halves): boundaries then fall on lines.
+        // Threads write a slot's parts (a product's column strips, a batch's rows): no line then holds a foreign array's values.
         var ws = new Workspace();
         var small = ws.Rent<float>(10);
         var vector = ws.Rent<double>(500);
