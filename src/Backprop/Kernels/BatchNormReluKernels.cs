@@ -109,7 +109,7 @@ internal static unsafe class BatchNormReluKernels<T> where T : unmanaged, IFloat
     private static BatchNormReluCall<T> Prepare(in BatchNormReluCall<T> c)
     {
         int blocks = RowBlocks.Count(c.Rows, c.Cols);
-        int stride = PartialStride(c.Cols);
+        int stride = ReductionScratch<T>.LineStride(c.Cols);
         bool parallel = blocks > 1 && Parallelism.MaxThreads > 1;
         return c with
         {
@@ -118,13 +118,6 @@ internal static unsafe class BatchNormReluKernels<T> where T : unmanaged, IFloat
             Partials = blocks == 1 ? null : ReductionScratch<T>.Get(2L * blocks * stride),
             RowPieces = parallel ? Math.Min(Parallelism.MaxThreads, c.Rows) : 1,
         };
-    }
-
-    /// <summary>Values between two partials: whole 64-byte lines, so two cores' partials share none.</summary>
-    private static int PartialStride(int cols)
-    {
-        int perLine = 64 / sizeof(T);
-        return (cols + perLine - 1) / perLine * perLine;
     }
 
     private static void Blocks(in BatchNormReluCall<T> c, ForBody<BatchNormReluCall<T>> body)

@@ -26,6 +26,8 @@ internal readonly unsafe struct ReductionCall<T> where T : unmanaged
     public T* Out1 { get; init; }
     public T* Out2 { get; init; }
     public T* Partials { get; init; }
+    /// <summary>Values between consecutive partials (whole cache lines).</summary>
+    public int Stride { get; init; }
     public int Rows { get; init; }
     public int Cols { get; init; }
     public ColumnReduction Op { get; init; }
@@ -50,11 +52,12 @@ internal static unsafe class ColumnReductions<T> where T : unmanaged, IFloatingP
     public static void Run(ColumnReduction op, T* a, T* b, T* r, T* out1, T* out2, int rows, int cols)
     {
         int blocks = RowBlocks.Count(rows, cols);
+        int stride = ReductionScratch<T>.LineStride(cols);
         int outs = op == ColumnReduction.SumAndProducts ? 2 : 1;
         var call = new ReductionCall<T>
         {
-            A = a, B = b, R = r, Out1 = out1, Out2 = out2, Rows = rows, Cols = cols, Op = op,
-            Partials = blocks == 1 ? null : ReductionScratch<T>.Get((long)blocks * outs * cols),
+            A = a, B = b, R = r, Out1 = out1, Out2 = out2, Rows = rows, Cols = cols, Op = op, Stride = stride,
+            Partials = blocks == 1 ? null : ReductionScratch<T>.Get((long)blocks * outs * stride),
         };
         if (blocks == 1)
         {
@@ -66,8 +69,8 @@ internal static unsafe class ColumnReductions<T> where T : unmanaged, IFloatingP
         for (int o = 0; o < outs; o++)
         {
             T* dst = o == 0 ? out1 : out2;
-            new Span<T>(call.Partials + (long)o * cols, cols).CopyTo(new Span<T>(dst, cols));
-            for (int k = 1; k < blocks; k++) Add(dst, call.Partials + ((long)k * outs + o) * cols, cols);
+            new Span<T>(call.Partials + (long)o * stride, cols).CopyTo(new Span<T>(dst, cols));
+            for (int k = 1; k < blocks; k++) Add(dst, call.Partials + ((long)k * outs + o) * stride, cols);
         }
     }
 
@@ -94,8 +97,8 @@ internal static unsafe class ColumnReductions<T> where T : unmanaged, IFloatingP
         var (r0, rows) = RowBlocks.Of(block, c.Rows, c.Cols);
         int outs = c.Op == ColumnReduction.SumAndProducts ? 2 : 1;
         int n = c.Cols;
-        T* s1 = c.Partials is null ? c.Out1 : c.Partials + (long)block * outs * n;
-        T* s2 = c.Partials is null ? c.Out2 : s1 + n;
+        T* s1 = c.Partials is null ? c.Out1 : c.Partials + (long)block * outs * c.Stride;
+        T* s2 = c.Partials is null ? c.Out2 : s1 + c.Stride;
         new Span<T>(s1, n).Clear();
         if (outs == 2) new Span<T>(s2, n).Clear();
         int vw = Simd.Wide<T>() ? n - n % Vector512<T>.Count : 0;

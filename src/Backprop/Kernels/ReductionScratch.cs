@@ -12,6 +12,13 @@ internal static unsafe class ReductionScratch<T> where T : unmanaged
 {
     [ThreadStatic] private static T[]? _partials;
 
+    /// <summary>Values between two partials of <paramref name="count"/> values each: whole 64-byte lines, so two cores' partials share none.</summary>
+    public static int LineStride(int count)
+    {
+        int perLine = 64 / sizeof(T);
+        return (count + perLine - 1) / perLine * perLine;
+    }
+
     public static T* Get(long length)
     {
         long slack = 64 / sizeof(T);

@@ -14,7 +14,7 @@ public static partial class Layer
     /// <summary>
     /// Batch normalization then ReLU, training mode (the sandwich between the affine layers of a batch-normalised net):
     /// <c>out = max(0, γ·x̂ + β)</c>, running statistics updated. The same bits as <see cref="BatchNormForward{T}"/>
-    /// then <see cref="ReluForward{T}"/>, in one pass over the batch split by features over the threads.
+    /// then <see cref="ReluForward{T}"/>: the per-feature sums, then one normalise-and-rectify pass, each split by rows over the threads.
     /// </summary>
     /// <param name="x">Input (N, D).</param>
     /// <param name="gamma">Scale (D,).</param>
