@@ -24,10 +24,8 @@ public static class Gemm
         CheckSizes(a.Length, b.Length, c.Length, m, n, k);
         fixed (T* pa = a, pb = b, pc = c)
         {
-            if (n < NarrowColumns && m >= 2 * n)
+            if (ComputeTransposed<T>(m, n, transA))
             {
-                // Few columns would fill few lanes of a 32/64-wide tile: compute Cᵀ = op(B)ᵀ·op(A)ᵀ instead, putting n
-                // in the tile's rows. Bit-identical, as fma(x, y, z) = fma(y, x, z); chosen by shape alone.
                 Run(pb, pa, pc, n, m, k, !transB, !transA, accumulate, transposedC: true);
                 return;
             }
@@ -47,7 +45,7 @@ public static class Gemm
         if (row.Length < n) throw new ArgumentException($"Gemm: the row holds {row.Length} values, needs {n}.");
         fixed (T* pa = a, pb = b, pc = c, pr = row)
         {
-            if (n < NarrowColumns && m >= 2 * n)
+            if (ComputeTransposed<T>(m, n, transA: false))
             {
                 Elementwise.BroadcastRows(row[..n], c, m);
                 Run(pb, pa, pc, n, m, k, transA: true, transB: true, accumulate: true, transposedC: true);
@@ -80,8 +78,24 @@ public static class Gemm
         }
     }
 
-    /// <summary>Outputs narrower than this are computed transposed (see <see cref="Multiply{T}"/>).</summary>
+    /// <summary>Outputs narrower than this are computed transposed (see <see cref="ComputeTransposed{T}"/>).</summary>
     private const int NarrowColumns = 32;
+
+    /// <summary>
+    /// Whether C (m×n) = op(A)·op(B) is computed as Cᵀ = op(B)ᵀ·op(A)ᵀ, putting n in the tile's rows: few columns would
+    /// fill few lanes of a 32/64-wide tile. Not when A is row-major and n fits the AVX2 kernel's 16-float tile (a
+    /// 10-class layer's forward X·W): there the transposed product packs all of X transposed for a few FLOPs per
+    /// value, and the 6 × 16 tile on X read in place is faster (GEMM command, 100 × 500 × 10: 86–87 against 32–64
+    /// GFLOP/s; 100 × 1000 × 10: 100 against 33; its weight gradient, A transposed, stays transposed: 56–59 against
+    /// 76–99). Chosen by shape and layout alone; each element is the same fused chain either way, as
+    /// fma(x, y, z) = fma(y, x, z), with the K split of the chosen shape.
+    /// </summary>
+    private static bool ComputeTransposed<T>(int m, int n, bool transA) where T : unmanaged, IFloatingPointIeee754<T> =>
+        n < NarrowColumns && m >= 2 * n && (transA || !NarrowDirect<T>(n));
+
+    /// <summary>True when n columns take the AVX2 kernel directly (<see cref="ComputeTransposed{T}"/>).</summary>
+    private static bool NarrowDirect<T>(int n) where T : unmanaged, IFloatingPointIeee754<T> =>
+        (typeof(T) == typeof(float) || typeof(T) == typeof(double)) && GemmKernel256<T>.IsSupported && n <= GemmKernel256<T>.NR;
 
     private static unsafe void Run<T>(T* pa, T* pb, T* pc, int m, int n, int k, bool transA, bool transB,
         bool accumulate, bool transposedC, IGemmTileSink<T>? sink = null, T* rowBias = null) where T : unmanaged, IFloatingPointIeee754<T>
@@ -107,12 +121,14 @@ public static class Gemm
 
     /// <summary>
     /// The micro-kernel for a product with <paramref name="n"/> output columns. Wide tiles (6×64 float, 6×32 double)
-    /// load fewer values per FMA; narrow outputs would waste their lanes. The choice depends on the shape only, and
+    /// load fewer values per FMA; narrow outputs would waste their lanes, and the narrowest take the AVX2 tile (16
+    /// floats wide: on a Zen 4 its 256-bit FMAs reach the same peak). The choice depends on the shape only, and
     /// every kernel computes each element with the same FMA chain.
     /// </summary>
     private static Kernel KernelFor<T>(int n) where T : unmanaged, IFloatingPointIeee754<T>
     {
         bool simdType = typeof(T) == typeof(float) || typeof(T) == typeof(double);
+        if (NarrowDirect<T>(n)) return Kernel.Avx2;
         if (simdType && GemmKernel512Wide<T>.IsSupported && n > GemmKernel512<T>.NR) return Kernel.Wide512;
         if (simdType && GemmKernel512<T>.IsSupported) return Kernel.Tall512;
         if (simdType && GemmKernel256<T>.IsSupported) return Kernel.Avx2;

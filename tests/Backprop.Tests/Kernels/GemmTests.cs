@@ -138,7 +138,7 @@ public class GemmTests
         try
         {
             foreach (var (m, n, k, ta, tb) in new[]
-                     { (100, 500, 3072, false, false), (100, 3072, 500, false, true), (3072, 500, 100, true, false), (257, 97, 1100, true, true) })
+                     { (100, 500, 3072, false, false), (100, 3072, 500, false, true), (3072, 500, 100, true, false), (257, 97, 1100, true, true), (100, 10, 500, false, false), (500, 10, 100, true, false) })
             {
                 AssertSameForThreadCounts<float>(m, n, k, ta, tb);
                 AssertSameForThreadCounts<double>(m, n, k, ta, tb);
@@ -178,7 +178,8 @@ public class GemmTests
     [Theory]
     [InlineData(100, 500, 3072)] // split in K halves: the row is added with them
     [InlineData(100, 500, 500)]
-    [InlineData(100, 10, 500)]   // narrow, computed transposed: row first
+    [InlineData(100, 10, 500)]   // narrow, A row-major: the AVX2 tile directly, in K halves: the row added with them
+    [InlineData(100, 20, 500)]   // narrow, wider than the AVX2 tile: computed transposed, row first
     [InlineData(13, 33, 7)]      // too small to split: row first
     [InlineData(5, 7, 0)]        // K = 0: the row alone
     public void MultiplyAddRow_IsTheProductPlusTheRow_OnAnyThreadCount(int m, int n, int k)
@@ -348,7 +349,8 @@ public class GemmTests
     [Fact]
     public unsafe void NarrowOutputs_ComputedTransposed_AreBitIdentical()
     {
-        // n < 32 runs as Cᵀ = op(B)ᵀ·op(A)ᵀ; it must give exactly what the direct product gives.
+        // n < 32 runs as Cᵀ = op(B)ᵀ·op(A)ᵀ, or, with A row-major and n ≤ 16, on the AVX2 tile directly; either
+        // must give exactly what the direct product on the AVX-512 kernel gives (m > 256: no K halves).
         foreach (var (ta, tb) in Layouts)
         foreach (bool accumulate in new[] { false, true })
         {
@@ -367,6 +369,23 @@ public class GemmTests
             GemmReference.AssertClose(GemmReference.Multiply(a, b, m, n, k, ta, tb, accumulate ? GemmReference.Random<float>(m * n, 3) : null),
                 viaGemm, k, $"narrow tA={ta} tB={tb} acc={accumulate}");
         }
+    }
+
+    [Fact]
+    public unsafe void NarrowForward_RunsOnTheAvx2TileDirectly()
+    {
+        // A 10-class layer's X·W: the AVX2 driver's bits, not the transposed product's (which packs all of Xᵀ).
+        if (!GemmKernel256<float>.IsSupported) return;
+        const int m = 100, n = 10, k = 500;
+        var a = GemmReference.Random<float>(m * k, 4);
+        var b = GemmReference.Random<float>(k * n, 5);
+        var viaGemm = new float[m * n];
+        var direct = new float[m * n];
+        Gemm.Multiply<float>(a, b, viaGemm, m, n, k);
+        fixed (float* pa = a, pb = b, pc = direct)
+            GemmDriver<float, GemmKernel256<float>>.Run(pa, pb, pc, m, n, k, false, false, false);
+        Assert.Equal(direct, viaGemm);
+        GemmReference.AssertClose(GemmReference.Multiply(a, b, m, n, k, false, false, null), viaGemm, k, "narrow forward");
     }
 
     /// <summary>Writes each tile it takes into a matrix and counts how often each element arrives (tiles come on several threads).</summary>
