@@ -68,7 +68,7 @@ public static class Gemm
         CheckSizes(a.Length, b.Length, c.Length, m, n, k);
         fixed (T* pa = a, pb = b, pc = c)
         {
-            if (n < NarrowColumns && m >= 2 * n)
+            if (ComputeTransposed<T>(m, n, transA))
             {
                 Run(pb, pa, pc, n, m, k, !transB, !transA, accumulate: false, transposedC: true);
                 sink.Take(pc, n, 0, 0, m, n);

@@ -411,6 +411,7 @@ public class GemmTests
     [Theory]
     [InlineData(3072, 500, 100)]  // dW of a CIFAR net's first layer
     [InlineData(500, 10, 100)]    // narrow: computed transposed, handed over whole
+    [InlineData(100, 10, 500)]    // narrow, A row-major: the AVX2 tile in K halves, stored, then handed over
     [InlineData(97, 130, 1100)]   // K in two panels: the last one completes C's partial sums
     [InlineData(13, 33, 7)]       // edge tiles both ways, too small to split over threads
     [InlineData(7, 5, 0)]         // K = 0: zeros
