@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Backprop.Kernels;
@@ -33,6 +34,8 @@ internal readonly unsafe struct BatchNormReluCall<T> where T : unmanaged
     public int Blocks { get; init; }
     public T* Partials { get; init; }
     public int PartialsStride { get; init; }
+    /// <summary>The element-wise pass writes with streaming stores (set by the kernel: <see cref="Streaming.Activations{T}"/>).</summary>
+    public bool Stream { get; init; }
 }
 
 /// <summary>
@@ -117,6 +120,8 @@ internal static unsafe class BatchNormReluKernels<T> where T : unmanaged, IFloat
             PartialsStride = stride,
             Partials = blocks == 1 ? null : ReductionScratch<T>.Get(2L * blocks * stride),
             RowPieces = parallel ? Math.Min(Parallelism.MaxThreads, c.Rows) : 1,
+            // x̂ and out share their alignment within a line (line-aligned workspace slots), so one head serves both.
+            Stream = parallel && Streaming.Activations<T>() && Streaming.LineOffset(c.XHat) == Streaming.LineOffset(c.Out),
         };
     }
 
@@ -177,49 +182,77 @@ internal static unsafe class BatchNormReluKernels<T> where T : unmanaged, IFloat
     private static void NormalizePiece(int piece, in BatchNormReluCall<T> c)
     {
         var (i0, i1) = Rows(piece, in c);
-        int d = c.Cols, vw = VectorWidth(d);
+        int d = c.Cols;
         T* mean = c.Mean, inv = c.InvStd, g = c.Gamma, b = c.Beta;
         for (int i = i0; i < i1; i++)
         {
             long o = (long)i * d;
             T* x = c.X + o, h = c.XHat + o, y = c.Out + o;
-            int j = 0;
-            for (; j < vw; j += Vector512<T>.Count)
+            var (j, end) = VectorSpan(h, d, c.Stream);
+            for (int s = 0; s < j; s++) Normalize(x, h, y, mean, inv, g, b, s);
+            for (; j < end; j += Vector512<T>.Count)
             {
                 var hv = (Vector512.Load(x + j) - Vector512.Load(mean + j)) * Vector512.Load(inv + j);
-                hv.Store(h + j);
-                Rectify(Simd.Fma(hv, Vector512.Load(g + j), Vector512.Load(b + j))).Store(y + j);
+                Put(hv, h + j, c.Stream);
+                Put(Rectify(Simd.Fma(hv, Vector512.Load(g + j), Vector512.Load(b + j))), y + j, c.Stream);
             }
-            for (; j < d; j++)
-            {
-                T hv = (x[j] - mean[j]) * inv[j];
-                h[j] = hv;
-                y[j] = Rectify(T.FusedMultiplyAdd(hv, g[j], b[j]));
-            }
+            for (; j < d; j++) Normalize(x, h, y, mean, inv, g, b, j);
         }
+        if (c.Stream) Streaming.Fence();
+    }
+
+    /// <summary>Element j of <see cref="NormalizePiece"/>, scalar (the vector body's operations).</summary>
+    private static void Normalize(T* x, T* h, T* y, T* mean, T* inv, T* g, T* b, int j)
+    {
+        T hv = (x[j] - mean[j]) * inv[j];
+        h[j] = hv;
+        y[j] = Rectify(T.FusedMultiplyAdd(hv, g[j], b[j]));
     }
 
     private static void DxPiece(int piece, in BatchNormReluCall<T> c)
     {
         var (i0, i1) = Rows(piece, in c);
-        int d = c.Cols, vw = VectorWidth(d);
+        int d = c.Cols;
         T* k = c.K, mb = c.Mean, mg = c.Mg;
         for (int i = i0; i < i1; i++)
         {
             long o = (long)i * d;
             T* dout = c.X + o, y = c.Out + o, h = c.XHat + o, dx = c.Dx + o;
-            int j = 0;
-            for (; j < vw; j += Vector512<T>.Count)
+            var (j, end) = VectorSpan(dx, d, c.Stream);
+            for (int s = 0; s < j; s++) Dx(dout, y, h, dx, k, mb, mg, s);
+            for (; j < end; j += Vector512<T>.Count)
             {
                 var da = Masked(Vector512.Load(dout + j), Vector512.Load(y + j));
-                Simd.Fma(Vector512.Load(h + j), Vector512.Load(mg + j), da * Vector512.Load(k + j) - Vector512.Load(mb + j)).Store(dx + j);
+                Put(Simd.Fma(Vector512.Load(h + j), Vector512.Load(mg + j), da * Vector512.Load(k + j) - Vector512.Load(mb + j)), dx + j, c.Stream);
             }
-            for (; j < d; j++)
-            {
-                T da = y[j] > T.Zero ? dout[j] : T.Zero;
-                dx[j] = T.FusedMultiplyAdd(h[j], mg[j], da * k[j] - mb[j]);
-            }
+            for (; j < d; j++) Dx(dout, y, h, dx, k, mb, mg, j);
         }
+        if (c.Stream) Streaming.Fence();
+    }
+
+    /// <summary>Element j of <see cref="DxPiece"/>, scalar (the vector body's operations).</summary>
+    private static void Dx(T* dout, T* y, T* h, T* dx, T* k, T* mb, T* mg, int j)
+    {
+        T da = y[j] > T.Zero ? dout[j] : T.Zero;
+        dx[j] = T.FusedMultiplyAdd(h[j], mg[j], da * k[j] - mb[j]);
+    }
+
+    /// <summary>
+    /// The columns [start, end) of a row the vector body covers, the rest going to the scalar element: all whole vectors
+    /// from 0, or, streamed, from the first line boundary of <paramref name="dst"/> (streaming stores need it).
+    /// </summary>
+    private static (int Start, int End) VectorSpan(T* dst, int d, bool stream)
+    {
+        if (!Simd.Wide<T>()) return (0, 0);
+        int start = stream ? Streaming.Head(dst, d) : 0;
+        return (start, start + (d - start) / Vector512<T>.Count * Vector512<T>.Count);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Put(Vector512<T> v, T* p, bool stream)
+    {
+        if (stream) Streaming.Store(v, p);
+        else v.Store(p);
     }
 
     /// <summary>

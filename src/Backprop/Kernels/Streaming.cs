@@ -14,13 +14,14 @@ internal interface IRowElement<T> where T : unmanaged
 /// <summary>
 /// Writing outputs past the caches with non-temporal stores. An ordinary store first reads the line it will overwrite
 /// (the write-allocate), so a pass that reads two arrays and writes one moves four arrays' bytes; a streaming store
-/// skips that read. Outputs under <see cref="MinBytes"/> (every training batch) are written as before, so the next layer
-/// finds them in cache. Only where the data go changes, never a value.
+/// skips that read. Outputs under <see cref="MinBytes"/> are written as before, so the next layer finds them in cache,
+/// except the activations a multi-threaded pass writes for the other core (<see cref="Activations{T}"/>). Only where the
+/// data go changes, never a value.
 /// </summary>
 /// <remarks>
-/// ReLU backward uses it (4096 × 4096: ~88% → ~120% of the nominal 80 GB/s, paired). Batch norm's per-element passes and
-/// the softmax loss were tried with it and measured no faster in the bandwidth suite (batch-norm forward slower), so
-/// they keep ordinary stores.
+/// ReLU backward uses it (4096 × 4096: ~88% → ~120% of the nominal 80 GB/s, paired). Batch norm's separate per-element
+/// passes and the softmax loss were tried with it and measured no faster in the bandwidth suite (batch-norm forward
+/// slower), so they keep ordinary stores; the fused batch norm + ReLU streams a training batch's activations.
 /// </remarks>
 internal static unsafe class Streaming
 {
@@ -33,6 +34,21 @@ internal static unsafe class Streaming
     /// <summary>True when an output of <paramref name="elements"/> Ts should be streamed (and can be: AVX-512).</summary>
     public static bool Worth<T>(long elements) where T : unmanaged =>
         Avx512F.IsSupported && Simd.Wide<T>() && elements * Unsafe.SizeOf<T>() >= MinBytes;
+
+    /// <summary>
+    /// True when a training batch's activations, written by rows on several threads, should be streamed whatever their
+    /// size: the products that read them next take them by column (or K) halves, so every line was last read by the
+    /// other core too, and an ordinary store must first take it back from that core's cache, ~350 ns a line while the
+    /// host keeps the two virtual CPUs on different CCDs. A streaming store writes the whole line without asking.
+    /// </summary>
+    /// <remarks>
+    /// Measured on the fused batch norm + ReLU (x̂ and out forward, dx backward), Fashion-MNIST [500, 500, 500], batch
+    /// 100, alternated: on two CCDs epochs 1.91–2.08 → 1.81–1.86 s, the forward pass per layer 55–67 → 12–15 ms per epoch
+    /// and the backward 31–40 → 17–20; on one CCD epochs even (1.57–1.62 against 1.60–1.62 s: the forward 13–16 → 12–13,
+    /// the backward 10–12 → 14–16 ms, reading x̂ back from memory). The next product reading out from memory showed no cost.
+    /// </remarks>
+    public static bool Activations<T>() where T : unmanaged =>
+        Avx512F.IsSupported && Simd.Wide<T>() && Parallelism.MaxThreads > 1;
 
     /// <summary>
     /// dst[j] = element j for j in [0, count): scalar up to dst's first 64-byte boundary (streaming stores need it),
@@ -50,7 +66,7 @@ internal static unsafe class Streaming
 
     /// <summary>Elements before <paramref name="dst"/> reaches a 64-byte boundary, at most <paramref name="count"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Head<T>(T* dst, int count) where T : unmanaged =>
+    public static int Head<T>(T* dst, int count) where T : unmanaged =>
         (int)Math.Min(count, ((64 - ((nint)dst & 63)) & 63) / Unsafe.SizeOf<T>());
 
     /// <summary>
@@ -62,9 +78,12 @@ internal static unsafe class Streaming
         if (Sse.IsSupported) Sse.StoreFence();
     }
 
+    /// <summary>Where <paramref name="p"/> lies within its 64-byte line (streamed arrays written in step must agree on it).</summary>
+    public static int LineOffset(void* p) => (int)((nint)p & 63);
+
     /// <summary>Streams v to <paramref name="p"/>, which must be 64-byte aligned.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store<T>(Vector512<T> v, T* p) where T : unmanaged
+    public static void Store<T>(Vector512<T> v, T* p) where T : unmanaged
     {
         if (typeof(T) == typeof(float)) Avx512F.StoreAlignedNonTemporal((float*)p, v.AsSingle());
         else if (typeof(T) == typeof(double)) Avx512F.StoreAlignedNonTemporal((double*)p, v.AsDouble());

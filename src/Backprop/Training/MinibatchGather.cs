@@ -52,16 +52,34 @@ internal static unsafe class MinibatchGather<T> where T : unmanaged, IFloatingPo
     private static void HalfPiece(int piece, in Call c)
     {
         int c0 = piece == 0 ? 0 : c.Cut;
-        long bytes = (long)((piece == 0 ? c.Cut : c.D) - c0) * sizeof(T);
-        for (int i = 0; i < c.Rows; i++)
-            Buffer.MemoryCopy(c.Src + (long)c.Idx[i] * c.D + c0, c.Dst + (long)i * c.D + c0, bytes, bytes);
+        Copy(in c, 0, c.Rows, c0, (piece == 0 ? c.Cut : c.D) - c0);
     }
 
-    private static void Piece(int piece, in Call c)
+    private static void Piece(int piece, in Call c) =>
+        Copy(in c, piece * RowsPerPiece, Math.Min(c.Rows, (piece + 1) * RowsPerPiece), 0, c.D);
+
+    /// <summary>Columns [c0, c0 + cols) of rows [begin, end), each sampled row fetched <see cref="Ahead"/> rows before its copy.</summary>
+    private static void Copy(in Call c, int begin, int end, int c0, int cols)
     {
-        int end = Math.Min(c.Rows, (piece + 1) * RowsPerPiece);
-        long bytes = (long)c.D * sizeof(T);
-        for (int i = piece * RowsPerPiece; i < end; i++)
-            Buffer.MemoryCopy(c.Src + (long)c.Idx[i] * c.D, c.Dst + (long)i * c.D, bytes, bytes);
+        long bytes = (long)cols * sizeof(T);
+        for (int i = begin; i < Math.Min(begin + Ahead, end); i++) Fetch(c.Src + (long)c.Idx[i] * c.D + c0, bytes);
+        for (int i = begin; i < end; i++)
+        {
+            if (i + Ahead < end) Fetch(c.Src + (long)c.Idx[i + Ahead] * c.D + c0, bytes);
+            Buffer.MemoryCopy(c.Src + (long)c.Idx[i] * c.D + c0, c.Dst + (long)i * c.D + c0, bytes, bytes);
+        }
+    }
+
+    /// <summary>
+    /// Rows fetched ahead of the copy: the rows are random, so the hardware prefetcher only starts on each once its copy
+    /// waits. Fashion-MNIST, one CCD, the gather 24 → 18 ms per epoch (3 runs each); 2 or 8 rows ahead did no better in
+    /// isolation (100 rows of 784 floats from 60,000, one thread: 383 → 190–205 ns a row).
+    /// </summary>
+    private const int Ahead = 4;
+
+    /// <summary>Asks for every line of <paramref name="bytes"/> from <paramref name="row"/>, into L2.</summary>
+    private static void Fetch(T* row, long bytes)
+    {
+        for (byte* p = (byte*)row, end = p + bytes; p < end; p += 64) Simd.PrefetchL2(p);
     }
 }
