@@ -71,6 +71,41 @@ public class LargeArrayKernelTests
         Assert.True(want.AsSpan().SequenceEqual(dout.AsSpan(3, length)), "in-place ReLU gradient differs");
     }
 
+    [Theory]
+    [InlineData(100 * 500)]      // a training batch: one streamed run per thread
+    [InlineData(16_384 + 13)]    // the shortest batch split so, ending off a vector
+    [InlineData(16_383)]         // one short of it: the calling thread, ordinary stores
+    public void Relu_TrainingBatch_StreamedRuns_SameBitsAsOneThreadOnAnyAlignment(int length)
+    {
+        var rng = new NumpyRandom(21);
+        float[] x = rng.Randn<float>(length + 5).AsSpan().ToArray(), dout = rng.Randn<float>(length + 5).AsSpan().ToArray();
+        x[9] = float.NaN;
+        x[10] = -0f;
+        x[11] = 0f;
+        dout[12] = -0f;
+        x[length] = float.NegativeInfinity;
+        var wantY = new float[length];
+        System.Numerics.Tensors.TensorPrimitives.Max(x.AsSpan(5, length), 0f, wantY);
+        var wantDx = new float[length];
+        for (int i = 0; i < length; i++) wantDx[i] = x[i + 5] > 0 ? dout[i + 5] : 0f;
+        var y = new float[length + 2];
+        var dx = new float[length + 2];
+        // Spans off a 64-byte boundary (the runs' streaming stores start at the first one), on 1, 2 and 3 threads.
+        SameOnAllThreadCounts(() =>
+        {
+            Elementwise.Relu<float>(x.AsSpan(5, length), y.AsSpan(1, length));
+            Elementwise.ReluBackward<float>(x.AsSpan(5, length), dout.AsSpan(5, length), dx.AsSpan(1, length));
+            return [.. y[1..], .. dx[1..]];
+        });
+        for (int i = 0; i < length; i++)
+        {
+            Assert.Equal(BitConverter.SingleToInt32Bits(wantY[i]), BitConverter.SingleToInt32Bits(y[i + 1]));
+            Assert.Equal(BitConverter.SingleToInt32Bits(wantDx[i]), BitConverter.SingleToInt32Bits(dx[i + 1]));
+        }
+        Elementwise.ReluBackward<float>(x.AsSpan(5, length), dout.AsSpan(5, length), dout.AsSpan(5, length));
+        Assert.True(wantDx.AsSpan().SequenceEqual(dout.AsSpan(5, length)), "in-place ReLU gradient differs");
+    }
+
     [Fact]
     public void SumRows_AddsRowBlocksInOrder()
     {
