@@ -200,15 +200,15 @@ public static partial class Layer
         return (dx, dgamma, dbeta);
     }
 
-    /// <summary>dgamma = Σ_i dout·x̂ and dbeta = Σ_i dout over the rows.</summary>
-    private static (NDArray<T> Dgamma, NDArray<T> Dbeta) GammaBetaGrads<T>(NDArray<T> dout, NDArray<T> xhat, Workspace? ws)
+    /// <summary>dgamma = Σ_i dout·x̂ and dbeta = Σ_i dout over the rows, in one pass (the bits of the two separate sums).</summary>
+    private static unsafe (NDArray<T> Dgamma, NDArray<T> Dbeta) GammaBetaGrads<T>(NDArray<T> dout, NDArray<T> xhat, Workspace? ws)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = dout.Dim(0), d = dout.Dim(1);
         var dgamma = Alloc.New<T>(ws, d);
         var dbeta = Alloc.New<T>(ws, d);
-        Elementwise.SumRows<T>(dout.AsSpan(), dbeta.AsSpan(), n, d);
-        Elementwise.SumRowsOfProducts<T>(dout.AsSpan(), xhat.AsSpan(), dgamma.AsSpan(), n, d);
+        fixed (T* pd = dout.AsSpan(), ph = xhat.AsSpan(), pb = dbeta.AsSpan(), pg = dgamma.AsSpan())
+            ColumnReductions<T>.Run(ColumnReduction.SumAndProducts, pd, ph, null, pb, pg, n, d);
         return (dgamma, dbeta);
     }
 

@@ -154,6 +154,35 @@ public class LargeArrayKernelTests
     }
 
     [Fact]
+    public void LayerNorm_ForwardAndBackward()
+    {
+        // 700 rows in one run per thread (and a 100 × 500 training batch), against one thread and a row by the formula.
+        foreach (var (n, d) in new[] { (N, D), (100, 500) })
+        {
+            var x = new NumpyRandom(8).Randn<float>(n, d);
+            var dout = new NumpyRandom(9).Randn<float>(n, d);
+            var gamma = new NumpyRandom(10).Randn<float>(d);
+            var beta = new NumpyRandom(11).Randn<float>(d);
+            float[] Pass()
+            {
+                var (outp, cache) = LayerNormForward(x, gamma, beta);
+                var (dx, dg, db) = LayerNormBackward(dout, cache);
+                return [.. outp.AsSpan(), .. cache.XHat.AsSpan(), .. cache.InvStd.AsSpan(), .. dx.AsSpan(), .. dg.AsSpan(), .. db.AsSpan()];
+            }
+            SameOnAllThreadCounts(Pass);
+            var (o, _) = LayerNormForward(x, gamma, beta);
+            int row = n - 1;
+            double mean = 0, var_ = 0;
+            for (int j = 0; j < d; j++) mean += x[row, j];
+            mean /= d;
+            for (int j = 0; j < d; j++) var_ += Math.Pow(x[row, j] - mean, 2);
+            var_ /= d;
+            for (int j = 0; j < d; j += 37)
+                Assert.Equal((x[row, j] - mean) / Math.Sqrt(var_ + 1e-5) * gamma.Flat(j) + beta.Flat(j), o[row, j], 4);
+        }
+    }
+
+    [Fact]
     public void SoftmaxLoss_SameLossAndGradient()
     {
         var x = Randn(8);
