@@ -21,7 +21,7 @@ internal interface IRowElement<T> where T : unmanaged
 /// <remarks>
 /// ReLU backward uses it (4096 × 4096: ~88% → ~120% of the nominal 80 GB/s, paired). Batch norm's separate per-element
 /// passes and the softmax loss were tried with it and measured no faster in the bandwidth suite (batch-norm forward
-/// slower), so they keep ordinary stores; the fused batch norm + ReLU streams a training batch's activations.
+/// slower), so they keep ordinary stores; the fused batch norm + ReLU and ReLU stream a training batch's activations.
 /// </remarks>
 internal static unsafe class Streaming
 {
