@@ -24,7 +24,9 @@ public static class Elementwise
             return;
         }
         fixed (T* px = x, py = y)
-            Parallelism.For(runs > 0 ? runs : Chunks.Count(x.Length), new ElementwiseCall<T>(px, null, py, x.Length, runs), static (int piece, in ElementwiseCall<T> c) =>
+        {
+            var call = new ElementwiseCall<T>(px, null, py, x.Length, runs);
+            Parallelism.For(call.Pieces, in call, static (int piece, in ElementwiseCall<T> c) =>
             {
                 if (c.Runs == 0)
                 {
@@ -35,6 +37,7 @@ public static class Elementwise
                 fixed (T* xs = c.XPiece(piece), ys = yp) Streaming.Row(ys, yp.Length, new ReluOut<T>(xs));
                 Streaming.Fence();
             });
+        }
     }
 
     /// <summary>
@@ -64,10 +67,13 @@ public static class Elementwise
             return;
         }
         fixed (T* px = x, pd = dout, py = dx)
-            Parallelism.For(runs > 0 ? runs : Chunks.Count(x.Length), new ElementwiseCall<T>(px, pd, py, x.Length, runs), static (int piece, in ElementwiseCall<T> c) =>
+        {
+            var call = new ElementwiseCall<T>(px, pd, py, x.Length, runs);
+            Parallelism.For(call.Pieces, in call, static (int piece, in ElementwiseCall<T> c) =>
             {
                 ReluBackwardSerial(c.XPiece(piece), c.ZPiece(piece), c.YPiece(piece), c.Runs > 0 || Streaming.Worth<T>(c.Length));
             });
+        }
     }
 
     /// <summary>max(x, 0) with NaN kept, as <see cref="TensorPrimitives.Max{T}(ReadOnlySpan{T}, T, Span{T})"/> (−0 gives +0).</summary>

@@ -15,6 +15,7 @@ internal readonly unsafe struct LayerNormCall<T> where T : unmanaged
     public T Eps { get; init; }
     public int Rows { get; init; }
     public int Cols { get; init; }
+    /// <summary>Runs of rows the batch is split in (set by the kernel).</summary>
     public int Pieces { get; init; }
 }
 
