@@ -102,8 +102,13 @@ public static class Gemm
     {
         switch (KernelFor<T>(n))
         {
+            case Kernel.Wide512 when sink is null && k > GemmPlan.RowSweepMaxK && FiveRowsPadLess(m):
+                // The K halves of a split product are still cut at six-row boundaries: same sums, same bits.
+                GemmDriver<T, GemmKernel512Wide<T, FiveRows>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate, transposedC, sink, rowBias,
+                    kSplitRows: GemmKernel512Wide<T, SixRows>.MR);
+                break;
             case Kernel.Wide512:
-                GemmDriver<T, GemmKernel512Wide<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate, transposedC, sink, rowBias);
+                GemmDriver<T, GemmKernel512Wide<T, SixRows>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate, transposedC, sink, rowBias);
                 break;
             case Kernel.Tall512:
                 GemmDriver<T, GemmKernel512<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate, transposedC, sink, rowBias);
@@ -120,8 +125,20 @@ public static class Gemm
     private enum Kernel { Wide512, Tall512, Avx2, Scalar }
 
     /// <summary>
-    /// The micro-kernel for a product with <paramref name="n"/> output columns. Wide tiles (6×64 float, 6×32 double)
-    /// load fewer values per FMA; narrow outputs would waste their lanes, and the narrowest take the AVX2 tile (16
+    /// Whether five-row wide tiles compute at least 1% fewer padded rows of an m-row product than six-row ones (a batch
+    /// of 100: 100 rows against 102). Only for products not swept by rows (K above <see cref="GemmPlan.RowSweepMaxK"/>):
+    /// a weight gradient keeps the six-row panels whose row split the forward product's K split follows.
+    /// </summary>
+    internal static bool FiveRowsPadLess(int m) => FiveRowTiles && (long)(Padding(m, 6) - Padding(m, 5)) * 100 >= m;
+
+    /// <summary>Allows five-row tiles (tests turn it off to compare bits).</summary>
+    internal static bool FiveRowTiles = true;
+
+    private static int Padding(int m, int mr) => (m + mr - 1) / mr * mr - m;
+
+    /// <summary>
+    /// The micro-kernel for a product with <paramref name="n"/> output columns. Wide tiles (6×64 float, 6×32 double;
+    /// five rows where six would pad more, <see cref="FiveRowsPadLess"/>) load fewer values per FMA; narrow outputs would waste their lanes, and the narrowest take the AVX2 tile (16
     /// floats wide: on a Zen 4 its 256-bit FMAs reach the same peak). The choice depends on the shape only, and
     /// every kernel computes each element with the same FMA chain.
     /// </summary>
@@ -129,7 +146,7 @@ public static class Gemm
     {
         bool simdType = typeof(T) == typeof(float) || typeof(T) == typeof(double);
         if (NarrowDirect<T>(n)) return Kernel.Avx2;
-        if (simdType && GemmKernel512Wide<T>.IsSupported && n > GemmKernel512<T>.NR) return Kernel.Wide512;
+        if (simdType && GemmKernel512Wide<T, SixRows>.IsSupported && n > GemmKernel512<T>.NR) return Kernel.Wide512;
         if (simdType && GemmKernel512<T>.IsSupported) return Kernel.Tall512;
         if (simdType && GemmKernel256<T>.IsSupported) return Kernel.Avx2;
         return Kernel.Scalar;
@@ -144,7 +161,7 @@ public static class Gemm
     {
         int mr = KernelFor<T>(cols) switch
         {
-            Kernel.Wide512 => GemmKernel512Wide<T>.MR,
+            Kernel.Wide512 => GemmKernel512Wide<T, SixRows>.MR,
             Kernel.Tall512 => GemmKernel512<T>.MR,
             Kernel.Avx2 => GemmKernel256<T>.MR,
             _ => GemmKernelScalar<T>.MR,

@@ -75,9 +75,11 @@ internal static unsafe class GemmDriver<T, TKernel>
     /// <remarks>
     /// With a <paramref name="sink"/> (not with <paramref name="accumulate"/> or <paramref name="transposedC"/>), each
     /// finished tile goes to the sink instead of C; C is only written when K spans several panels (partial sums).
+    /// <paramref name="kSplitRows"/>, when set, replaces the kernel's MR as the granule of a split product's K cut
+    /// (<see cref="GemmPlan.KSplit"/>).
     /// </remarks>
     public static void Run(T* a, T* b, T* c, int m, int n, int k, bool transA, bool transB, bool accumulate,
-        bool transposedC = false, IGemmTileSink<T>? sink = null, T* rowBias = null)
+        bool transposedC = false, IGemmTileSink<T>? sink = null, T* rowBias = null, int kSplitRows = 0)
     {
         if (m == 0 || n == 0) return;
         Debug.Assert(rowBias is null || (!accumulate && !transposedC && sink is null), "a row bias starts C");
@@ -90,12 +92,12 @@ internal static unsafe class GemmDriver<T, TKernel>
         }
         bool rowSweep = sink is not null || (!transposedC && k <= GemmPlan.RowSweepMaxK);
         bool splitK = !transposedC && !transA && !transB;
-        var plan = new GemmPlan(m, n, k, TKernel.MR, TKernel.NR, sizeof(T), Parallelism.MaxThreads, rowSweep, splitK);
+        var plan = new GemmPlan(m, n, k, TKernel.MR, TKernel.NR, sizeof(T), Parallelism.MaxThreads, rowSweep, splitK, kSplitRows);
         if (sink is not null && plan.SplitK)
         {
             // A sink takes finished tiles, and a split product finishes none until its halves are added: store it,
             // then hand it over whole (same bits as without the sink).
-            Run(a, b, c, m, n, k, transA, transB, accumulate, transposedC);
+            Run(a, b, c, m, n, k, transA, transB, accumulate, transposedC, kSplitRows: kSplitRows);
             sink.Take(c, n, 0, 0, m, n);
             return;
         }

@@ -93,7 +93,8 @@ internal readonly struct GemmPlan
     /// epilogue streams along it (<see cref="IGemmTileSink{T}"/>), walked in address order. Its packed B is all of N at
     /// depth Kc, so it is meant for short K (<see cref="RowSweepMaxK"/>; a weight gradient's K is the batch).
     /// </summary>
-    public GemmPlan(int m, int n, int k, int mr, int nr, int elementSize, int threads, bool rowSweep = false, bool splitK = false)
+    /// <remarks>A split product's K is cut at a multiple of <paramref name="kSplitRows"/> (default <paramref name="mr"/>): the row panels of the weight gradient's kernel.</remarks>
+    public GemmPlan(int m, int n, int k, int mr, int nr, int elementSize, int threads, bool rowSweep = false, bool splitK = false, int kSplitRows = 0)
     {
         KPanels = (k + KcMax - 1) / KcMax;
         Kc = (k + KPanels - 1) / KPanels; // equal panels: K = 1100 gives 550 + 550, not 1024 + 76
@@ -104,7 +105,7 @@ internal readonly struct GemmPlan
         bool enoughWork = 2L * m * n * k >= ParallelFlops;
         if (splitK && enoughWork && m <= RowSweepMaxK && k > RowSweepMaxK)
         {
-            KSplit = RowSplit(k, mr);
+            KSplit = RowSplit(k, kSplitRows > 0 ? kSplitRows : mr);
             KPanels = 0;
             Kc = Math.Max(KPanelsOf(0, k).Kc, KPanelsOf(1, k).Kc); // the deeper panels' depth, for scratch sizes
             RowPanelsPerBlock = Math.Max(1, ABlockBytes / (mr * Kc * elementSize));

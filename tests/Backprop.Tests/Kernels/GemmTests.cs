@@ -118,8 +118,10 @@ public class GemmTests
             if (GemmKernel512<float>.IsSupported)
             {
                 CheckDriver<float, GemmKernel512<float>>(m, n, k, ta, tb);
-                CheckDriver<float, GemmKernel512Wide<float>>(m, n, k, ta, tb);
-                CheckDriver<double, GemmKernel512Wide<double>>(m, n, k, ta, tb);
+                CheckDriver<float, GemmKernel512Wide<float, SixRows>>(m, n, k, ta, tb);
+                CheckDriver<double, GemmKernel512Wide<double, SixRows>>(m, n, k, ta, tb);
+                CheckDriver<float, GemmKernel512Wide<float, FiveRows>>(m, n, k, ta, tb);
+                CheckDriver<double, GemmKernel512Wide<double, FiveRows>>(m, n, k, ta, tb);
             }
             if (GemmKernel256<float>.IsSupported)
             {
@@ -165,7 +167,7 @@ public class GemmTests
         Assert.Equal(2, forward.ComputePieces);
         Assert.Equal(2, update.RowBlocks);
         Assert.Equal(Parallelism.SplitStart(update.MPanels, update.RowBlocks, 1) * 6, forward.KSplit);
-        if (GemmKernel512Wide<float>.IsSupported) Assert.Equal(forward.KSplit, Gemm.WeightRowSplit<float>(d, h)); // what the gather cuts at
+        if (GemmKernel512Wide<float, SixRows>.IsSupported) Assert.Equal(forward.KSplit, Gemm.WeightRowSplit<float>(d, h)); // what the gather cuts at
         // Shape alone decides: one thread sums the same halves, in the same order; four cut each half in two strips.
         Assert.Equal(forward.KSplit, new GemmPlan(100, h, d, 6, 64, sizeof(float), threads: 1, splitK: true).KSplit);
         var four = new GemmPlan(100, h, d, 6, 64, sizeof(float), threads: 4, splitK: true);
@@ -213,6 +215,22 @@ public class GemmTests
     }
 
     [Fact]
+    public void FiveRowTiles_GiveTheSixRowTilesBits()
+    {
+        // A batch of 100 fills 20 five-row panels; six-row ones pad it to 102. The tile only groups elements, so every
+        // one keeps its FMA chain and, in split products, the K halves cut at six-row boundaries: the forward and dx
+        // products of a layer, a split product with several K panels (100 × 500 × 3072), an edge (95 = 19·5), a
+        // shallow product (K ≤ 256, always six rows), every layout, with and without accumulation, 1–3 threads.
+        Assert.True(Gemm.FiveRowsPadLess(100));
+        Assert.True(Gemm.FiveRowsPadLess(50));
+        Assert.False(Gemm.FiveRowsPadLess(96));   // six rows fit exactly
+        Assert.False(Gemm.FiveRowsPadLess(1024)); // 1026 against 1025 rows: under 1%
+        bool saved = Gemm.FiveRowTiles;
+        SameBitsEitherWay([(100, 500, 500), (100, 500, 3072), (95, 130, 784), (100, 500, 100)],
+            five => Gemm.FiveRowTiles = five, MultiplyProduct, restore: () => Gemm.FiveRowTiles = saved);
+    }
+
+    [Fact]
     public void ShallowProducts_SweptByRows_GiveTheColumnStripsBits()
     {
         // K up to RowSweepMaxK sweeps C row panel by row panel; the column strips must give every element the same bits.
@@ -229,7 +247,7 @@ public class GemmTests
         // products, row blocks over 1–3 threads, several K panels, edge rows (130 = 21·6 + 4, 62 = 10·6 + 2), K at the
         // in-place limit, every layout. Gemm picks the wide kernel (6×64) above 32 columns: one 64-wide panel or a row sweep.
         (int, int, int)[] shapes = [(3072, 500, 100), (100, 40, 500), (257, 33, 1100), (62, 64, 3), (130, 70, 256)];
-        if (GemmKernel512Wide<float>.IsSupported)
+        if (GemmKernel512Wide<float, SixRows>.IsSupported)
             foreach (var (m, n, k) in shapes)
             foreach (int t in new[] { 1, 2, 3 })
                 Assert.True(new GemmPlan(m, n, k, 6, 64, sizeof(float), t, rowSweep: k <= GemmPlan.RowSweepMaxK).OwnA);
@@ -321,7 +339,7 @@ public class GemmTests
     {
         fixed (float* pa = a, pb = b, pc = c)
         {
-            if (GemmKernel512Wide<float>.IsSupported) GemmDriver<float, GemmKernel512Wide<float>>.Run(pa, pb, pc, m, n, k, ta, tb, accumulate);
+            if (GemmKernel512Wide<float, SixRows>.IsSupported) GemmDriver<float, GemmKernel512Wide<float, SixRows>>.Run(pa, pb, pc, m, n, k, ta, tb, accumulate);
             else GemmDriver<float, GemmKernelScalar<float>>.Run(pa, pb, pc, m, n, k, ta, tb, accumulate);
         }
     }
@@ -340,7 +358,7 @@ public class GemmTests
             fixed (double* pa = a, pb = b, pn = narrow, pw = wide)
             {
                 GemmDriver<double, GemmKernel512<double>>.Run(pa, pb, pn, 61, 70, 1300, ta, tb, accumulate: false);
-                GemmDriver<double, GemmKernel512Wide<double>>.Run(pa, pb, pw, 61, 70, 1300, ta, tb, accumulate: false);
+                GemmDriver<double, GemmKernel512Wide<double, SixRows>>.Run(pa, pb, pw, 61, 70, 1300, ta, tb, accumulate: false);
             }
             Assert.Equal(narrow, wide);
         }
