@@ -379,16 +379,17 @@ internal static unsafe class GemmDriver<T, TKernel>
         }
     }
 
-    /// <summary>Copies (or adds) the valid rows×cols corner of a tile computed into scratch; same rounding as the kernel.</summary>
+    /// <summary>
+    /// Copies (or adds) the valid rows×cols corner of a tile computed into scratch; same rounding as the kernel. Every
+    /// layer of 500 units ends in a 52-column panel, so one tile per row panel comes through here: whole vectors first.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MergeEdge(T* tile, int tileStride, T* c, int ldc, int rows, int cols, bool add)
     {
         for (int r = 0; r < rows; r++, tile += tileStride, c += ldc)
         {
-            if (add)
-                for (int j = 0; j < cols; j++) c[j] += tile[j];
-            else
-                for (int j = 0; j < cols; j++) c[j] = tile[j];
+            if (add) AddRow(c, tile, c, cols);
+            else new ReadOnlySpan<T>(tile, cols).CopyTo(new Span<T>(c, cols));
         }
     }
 
@@ -396,8 +397,21 @@ internal static unsafe class GemmDriver<T, TKernel>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AddInto(T* tile, int tileStride, T* c, int ldc, int rows, int cols)
     {
-        for (int r = 0; r < rows; r++, tile += tileStride, c += ldc)
-            for (int j = 0; j < cols; j++) tile[j] = c[j] + tile[j];
+        for (int r = 0; r < rows; r++, tile += tileStride, c += ldc) AddRow(c, tile, tile, cols);
+    }
+
+    /// <summary>dst[j] = x[j] + y[j] for j &lt; count, each sum rounded once as in scalar code.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddRow(T* x, T* y, T* dst, int count)
+    {
+        int j = 0;
+        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
+            for (; j <= count - Vector512<T>.Count; j += Vector512<T>.Count)
+                (Vector512.Load(x + j) + Vector512.Load(y + j)).Store(dst + j);
+        else if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
+            for (; j <= count - Vector256<T>.Count; j += Vector256<T>.Count)
+                (Vector256.Load(x + j) + Vector256.Load(y + j)).Store(dst + j);
+        for (; j < count; j++) dst[j] = x[j] + y[j];
     }
 
     /// <summary>As <see cref="MergeEdge"/>, into a C stored transposed: tile (r, j) goes to c[j·ldc + r].</summary>
