@@ -12,7 +12,7 @@ public static class Elementwise
     /// <summary><c>y = max(x, 0)</c> (NaN stays NaN, as <c>np.maximum</c>).</summary>
     /// <remarks>
     /// Long arrays are split in fixed pieces (<see cref="Chunks"/>) over the pool's threads; a training batch shorter than
-    /// that in one run per thread, streamed (<see cref="BatchRuns{T}"/>).
+    /// that in one run per thread (<see cref="BatchRuns{T}"/>), streamed while the cores sit far apart.
     /// </remarks>
     public static unsafe void Relu<T>(ReadOnlySpan<T> x, Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -25,10 +25,10 @@ public static class Elementwise
         }
         fixed (T* px = x, py = y)
         {
-            var call = new ElementwiseCall<T>(px, null, py, x.Length, runs);
+            var call = new ElementwiseCall<T>(px, null, py, x.Length, runs) { Stream = runs > 0 && Streaming.Activations<T>() };
             Parallelism.For(call.Pieces, in call, static (int piece, in ElementwiseCall<T> c) =>
             {
-                if (c.Runs == 0)
+                if (!c.Stream)
                 {
                     TensorPrimitives.Max(c.XPiece(piece), T.Zero, c.YPiece(piece));
                     return;
@@ -44,7 +44,7 @@ public static class Elementwise
     /// Threads a training batch of <paramref name="length"/> values is split over, one contiguous run each (near-equal:
     /// a 100-row batch's row halves, the rows each core of a product's row-wise pass wrote), or 0 when it is not one:
     /// shorter than <see cref="RowBlocks.MinElements"/>, long enough for <see cref="Chunks"/>, or one thread. Those runs
-    /// are written with streaming stores (<see cref="Streaming.Activations{T}"/>).
+    /// are written with streaming stores while <see cref="Streaming.Activations{T}"/> says so.
     /// </summary>
     /// <remarks>
     /// Before, such a batch ran on the calling thread with ordinary stores: Fashion-MNIST [500, 500, 500] without batch
@@ -52,7 +52,7 @@ public static class Elementwise
     /// taken back from the other core's cache one by one).
     /// </remarks>
     private static int BatchRuns<T>(long length) where T : unmanaged =>
-        length >= RowBlocks.MinElements && !Chunks.Parallel(length) && Streaming.Activations<T>() ? Parallelism.MaxThreads : 0;
+        length >= RowBlocks.MinElements && !Chunks.Parallel(length) && Streaming.ActivationsMayStream<T>() ? Parallelism.MaxThreads : 0;
 
     /// <summary><c>dx = dout · [x &gt; 0]</c>: the ReLU gradient.</summary>
     /// <remarks>Long arrays are split in fixed pieces (<see cref="Chunks"/>) over the pool's threads, a training batch in
@@ -68,10 +68,10 @@ public static class Elementwise
         }
         fixed (T* px = x, pd = dout, py = dx)
         {
-            var call = new ElementwiseCall<T>(px, pd, py, x.Length, runs);
+            var call = new ElementwiseCall<T>(px, pd, py, x.Length, runs) { Stream = runs > 0 && Streaming.Activations<T>() };
             Parallelism.For(call.Pieces, in call, static (int piece, in ElementwiseCall<T> c) =>
             {
-                ReluBackwardSerial(c.XPiece(piece), c.ZPiece(piece), c.YPiece(piece), c.Runs > 0 || Streaming.Worth<T>(c.Length));
+                ReluBackwardSerial(c.XPiece(piece), c.ZPiece(piece), c.YPiece(piece), c.Stream || Streaming.Worth<T>(c.Length));
             });
         }
     }

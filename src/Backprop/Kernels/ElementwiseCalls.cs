@@ -19,6 +19,9 @@ internal readonly unsafe struct ElementwiseCall<T> where T : unmanaged
     public long Length { get; }
     public int Runs { get; }
 
+    /// <summary>The runs of a training batch are written with streaming stores (<see cref="Streaming.Activations{T}"/>).</summary>
+    public bool Stream { get; init; }
+
     /// <summary>Number of pieces.</summary>
     public int Pieces => Runs > 0 ? Runs : Chunks.Count(Length);
 

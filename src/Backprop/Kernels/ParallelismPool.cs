@@ -27,6 +27,9 @@ internal static class ParallelismPool
     private static int _owned;                 // 1 while a loop owns the pool
     [ThreadStatic] private static bool _inside; // this thread is running pieces of a pooled loop
 
+    /// <summary>True on a thread that is running pieces of a pooled loop (a loop started there runs inline).</summary>
+    public static bool Inside => _inside;
+
     // The current loop, published before workers are assigned (volatile write) and read after (volatile read).
     private static ParallelismJob? _job;
     private static int _participants;

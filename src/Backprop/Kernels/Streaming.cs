@@ -39,15 +39,25 @@ internal static unsafe class Streaming
     /// True when a training batch's activations, written by rows on several threads, should be streamed whatever their
     /// size: the products that read them next take them by column (or K) halves, so every line was last read by the
     /// other core too, and an ordinary store must first take it back from that core's cache, ~350 ns a line while the
-    /// host keeps the two virtual CPUs on different CCDs. A streaming store writes the whole line without asking.
+    /// host keeps the two virtual CPUs on different CCDs. A streaming store writes the whole line without asking. While
+    /// the two share a CCD (<see cref="CorePlacement.FarApart"/>), ordinary stores win: the lines come back in ~90 ns, and
+    /// the next pass finds them in cache instead of memory.
     /// </summary>
     /// <remarks>
     /// Measured on the fused batch norm + ReLU (x̂ and out forward, dx backward), Fashion-MNIST [500, 500, 500], batch
     /// 100, alternated: on two CCDs epochs 1.91–2.08 → 1.81–1.86 s, the forward pass per layer 55–67 → 12–15 ms per epoch
-    /// and the backward 31–40 → 17–20; on one CCD epochs even (1.57–1.62 against 1.60–1.62 s: the forward 13–16 → 12–13,
-    /// the backward 10–12 → 14–16 ms, reading x̂ back from memory). The next product reading out from memory showed no cost.
+    /// and the backward 31–40 → 17–20. On one CCD, streaming always against ordinary stores (2 pairs): batch norm's
+    /// backward 15–16 → 11 ms per layer per epoch (x̂ read back from memory), the 10-class forward 13–14 → 8, each hidden
+    /// forward ~150 → 146, the first layer's weight gradient 237–240 → 226–229 (its dout); epochs 1.56–1.59 → 1.52–1.56 s.
+    /// Hence the placement check.
     /// </remarks>
-    public static bool Activations<T>() where T : unmanaged =>
+    public static bool Activations<T>() where T : unmanaged => ActivationsMayStream<T>() && CorePlacement.FarApart;
+
+    /// <summary>
+    /// True when a training batch's element-wise passes are split in one run per thread (<see cref="Elementwise"/>), the
+    /// runs streamed when <see cref="Activations{T}"/> says so.
+    /// </summary>
+    public static bool ActivationsMayStream<T>() where T : unmanaged =>
         Avx512F.IsSupported && Simd.Wide<T>() && Parallelism.MaxThreads > 1;
 
     /// <summary>

@@ -90,17 +90,26 @@ public class LargeArrayKernelTests
         for (int i = 0; i < length; i++) wantDx[i] = x[i + 5] > 0 ? dout[i + 5] : 0f;
         var y = new float[length + 2];
         var dx = new float[length + 2];
-        // Spans off a 64-byte boundary (the runs' streaming stores start at the first one), on 1, 2 and 3 threads.
-        SameOnAllThreadCounts(() =>
+        // Spans off a 64-byte boundary (the runs' streaming stores start at the first one), on 1, 2 and 3 threads, the
+        // runs streamed (cores far apart) and not (near).
+        foreach (bool far in new[] { true, false })
         {
-            Elementwise.Relu<float>(x.AsSpan(5, length), y.AsSpan(1, length));
-            Elementwise.ReluBackward<float>(x.AsSpan(5, length), dout.AsSpan(5, length), dx.AsSpan(1, length));
-            return [.. y[1..], .. dx[1..]];
-        });
-        for (int i = 0; i < length; i++)
-        {
-            Assert.Equal(BitConverter.SingleToInt32Bits(wantY[i]), BitConverter.SingleToInt32Bits(y[i + 1]));
-            Assert.Equal(BitConverter.SingleToInt32Bits(wantDx[i]), BitConverter.SingleToInt32Bits(dx[i + 1]));
+            CorePlacement.Override = far;
+            try
+            {
+                SameOnAllThreadCounts(() =>
+                {
+                    Elementwise.Relu<float>(x.AsSpan(5, length), y.AsSpan(1, length));
+                    Elementwise.ReluBackward<float>(x.AsSpan(5, length), dout.AsSpan(5, length), dx.AsSpan(1, length));
+                    return [.. y[1..], .. dx[1..]];
+                });
+            }
+            finally { CorePlacement.Override = null; }
+            for (int i = 0; i < length; i++)
+            {
+                Assert.Equal(BitConverter.SingleToInt32Bits(wantY[i]), BitConverter.SingleToInt32Bits(y[i + 1]));
+                Assert.Equal(BitConverter.SingleToInt32Bits(wantDx[i]), BitConverter.SingleToInt32Bits(dx[i + 1]));
+            }
         }
         Elementwise.ReluBackward<float>(x.AsSpan(5, length), dout.AsSpan(5, length), dout.AsSpan(5, length));
         Assert.True(wantDx.AsSpan().SequenceEqual(dout.AsSpan(5, length)), "in-place ReLU gradient differs");

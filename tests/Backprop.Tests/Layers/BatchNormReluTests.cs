@@ -58,15 +58,17 @@ public class BatchNormReluTests
         var (want, reluCache) = ReluForward(a);
         var (wantDx, wantDg, wantDb) = BatchNormBackwardAlt(ReluBackward(dout, reluCache), normCache);
 
-        foreach (int threads in new[] { 1, 2, 3 })
+        // On 2 threads both placements: streaming stores (cores far apart) and ordinary ones (near), same bits.
+        foreach (var (threads, far) in new[] { (1, false), (2, true), (2, false), (3, true) })
         {
             int saved = Parallelism.MaxThreads;
             Parallelism.MaxThreads = threads;
+            CorePlacement.Override = far;
             try
             {
                 var p = new BatchNormParam<T> { RunningMean = runningMean.Copy(), RunningVar = runningVar.Copy() };
                 var (got, cache) = BatchNormReluForward(x, gamma, beta, p);
-                string at = $"{typeof(T).Name} {n}×{d}, {threads} threads";
+                string at = $"{typeof(T).Name} {n}×{d}, {threads} threads{(far ? ", streamed" : "")}";
                 AssertSameBits(want, got, $"out, {at}");
                 AssertSameBits(normCache.XHat, cache.Norm.XHat, $"x̂, {at}");
                 AssertSameBits(normCache.InvStd, cache.Norm.InvStd, $"1/σ, {at}");
@@ -77,7 +79,11 @@ public class BatchNormReluTests
                 AssertSameBits(wantDg, dg, $"dgamma, {at}");
                 AssertSameBits(wantDb, db, $"dbeta, {at}");
             }
-            finally { Parallelism.MaxThreads = saved; }
+            finally
+            {
+                Parallelism.MaxThreads = saved;
+                CorePlacement.Override = null;
+            }
         }
     }
 
