@@ -129,7 +129,8 @@ public static class Gemm
     /// of 100: 100 rows against 102). Only for products not swept by rows (K above <see cref="GemmPlan.RowSweepMaxK"/>):
     /// a weight gradient keeps the six-row panels whose row split the forward product's K split follows.
     /// </summary>
-    internal static bool FiveRowsPadLess(int m) => FiveRowTiles && (long)(Padding(m, 6) - Padding(m, 5)) * 100 >= m;
+    internal static bool FiveRowsPadLess(int m) =>
+        FiveRowTiles && (long)(Padding(m, SixRows.Count) - Padding(m, FiveRows.Count)) * 100 >= m;
 
     /// <summary>Allows five-row tiles (tests turn it off to compare bits).</summary>
     internal static bool FiveRowTiles = true;
@@ -138,9 +139,10 @@ public static class Gemm
 
     /// <summary>
     /// The micro-kernel for a product with <paramref name="n"/> output columns. Wide tiles (6×64 float, 6×32 double;
-    /// five rows where six would pad more, <see cref="FiveRowsPadLess"/>) load fewer values per FMA; narrow outputs would waste their lanes, and the narrowest take the AVX2 tile (16
-    /// floats wide: on a Zen 4 its 256-bit FMAs reach the same peak). The choice depends on the shape only, and
-    /// every kernel computes each element with the same FMA chain.
+    /// five rows where six would pad more, <see cref="FiveRowsPadLess"/>) load fewer values per FMA; narrow outputs
+    /// would waste their lanes, and the narrowest take the AVX2 tile (16 floats wide: on a Zen 4 its 256-bit FMAs reach
+    /// the same peak). The choice depends on the shape only, and every kernel computes each element with the same FMA
+    /// chain.
     /// </summary>
     private static Kernel KernelFor<T>(int n) where T : unmanaged, IFloatingPointIeee754<T>
     {
