@@ -70,6 +70,7 @@ public static class EpochRunner
         int gcBefore = 0;
         var allocatedPerEpoch = new List<long>();   // every epoch's steps, warm-up included (the first holds the first iteration's buffers)
         double loss = 0;
+        long placementReadings = 0, placementFar = 0; // the kernels' own placement checks (CorePlacement) in the timed epochs
         for (int epoch = 0; epoch < warmup + epochs; epoch++)
         {
             if (epoch == warmup)
@@ -80,6 +81,7 @@ public static class EpochRunner
             process.Refresh();
             var cpu0 = process.TotalProcessorTime;
             double busy0 = ProcStats.MachineBusySeconds();
+            long readings0 = CorePlacement.Readings, far0 = CorePlacement.FarReadings;
             long t0 = Stopwatch.GetTimestamp();
             long allocated0 = GC.GetTotalAllocatedBytes(precise: true);
             for (int i = 0; i < solver.IterationsPerEpoch; i++) loss = solver.Step();
@@ -91,8 +93,10 @@ public static class EpochRunner
             cpu.Add((process.TotalProcessorTime - cpu0).TotalSeconds);
             others.Add(Math.Max(0, ProcStats.MachineBusySeconds() - busy0 - cpu[^1]));
             rss.Add(Math.Round(ProcStats.RssMiB(), 1));
+            long readings = CorePlacement.Readings - readings0, far = CorePlacement.FarReadings - far0;
+            if (epoch >= warmup) { placementReadings += readings; placementFar += far; }
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"backprop: epoch {epoch + 1} ({(epoch < warmup ? "warm-up" : "timed")}) {seconds[^1]:F3} s, loss {loss:F4}, other processes {others[^1]:F1} CPU s, rss {rss[^1]:F0} MiB"));
+                $"backprop: epoch {epoch + 1} ({(epoch < warmup ? "warm-up" : "timed")}) {seconds[^1]:F3} s, loss {loss:F4}, other processes {others[^1]:F1} CPU s, rss {rss[^1]:F0} MiB, cores far apart in {far} of {readings} placement checks"));
         }
         int timedIterations = epochs * solver.IterationsPerEpoch;
         var timed = seconds.Skip(warmup).ToList();
@@ -136,6 +140,7 @@ public static class EpochRunner
                 ["gen0_collections_timed"] = GC.CollectionCount(0) - gcBefore,
             },
             ["phases"] = phaseTable,
+            ["placement_checks"] = new Dictionary<string, object?> { ["readings"] = placementReadings, ["far"] = placementFar },
             ["peak_rss_mib"] = Math.Round(ProcStats.PeakRssMiB(), 1),
             ["params_sha256"] = ParamsHash(model.Params),
         };

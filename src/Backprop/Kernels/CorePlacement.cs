@@ -34,6 +34,12 @@ internal static class CorePlacement
     /// <summary>Forces the answer (tests); null measures.</summary>
     internal static bool? Override { get; set; }
 
+    /// <summary>Measurements taken by <see cref="FarApart"/> so far, and how many of them read far (the bench reports them per epoch).</summary>
+    internal static long Readings { get; private set; }
+
+    /// <inheritdoc cref="Readings"/>
+    internal static long FarReadings { get; private set; }
+
     /// <summary>The latest round trip measured, in ns (NaN before the first, or when the worker did not come).</summary>
     public static double LastRoundTripNs { get; private set; } = double.NaN;
 
@@ -51,7 +57,12 @@ internal static class CorePlacement
             if (now >= next && !ParallelismPool.Inside && Interlocked.CompareExchange(ref _nextProbe, now + RefreshTicks, next) == next)
             {
                 double ns = RoundTripNs();
-                if (!double.IsNaN(ns)) _far = ns > FarNs;
+                if (!double.IsNaN(ns))
+                {
+                    _far = ns > FarNs;
+                    Readings++;
+                    if (_far) FarReadings++;
+                }
             }
             return _far;
         }

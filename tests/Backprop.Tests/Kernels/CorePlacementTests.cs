@@ -54,6 +54,17 @@ public class CorePlacementTests
         }
         // Two threads: whatever the host does, a measured answer (and a second read within the refresh period reuses it).
         WithThreads(2, () => Assert.Equal(CorePlacement.FarApart, CorePlacement.FarApart));
+        // Once the period is over, the next read measures again and counts the reading (unless the worker did not come).
+        long readings = CorePlacement.Readings, far = CorePlacement.FarReadings;
+        Thread.Sleep(CorePlacement.RefreshMs + 50);
+        WithThreads(2, () =>
+        {
+            bool answer = CorePlacement.FarApart;
+            if (double.IsNaN(CorePlacement.LastRoundTripNs)) return;
+            Assert.Equal(readings + 1, CorePlacement.Readings);
+            Assert.Equal(far + (answer ? 1 : 0), CorePlacement.FarReadings);
+            Assert.Equal(CorePlacement.LastRoundTripNs > CorePlacement.FarNs, answer);
+        });
     }
 
     private static void WithThreads(int threads, Action body)
