@@ -55,9 +55,9 @@ internal readonly unsafe struct BatchNormReluCall<T> where T : unmanaged
 /// pass writes the batch, and there two cores writing the two column halves of the same rows slowed each other far
 /// beyond the lines they share: 100 rows of 512 floats (no line shared, 64-byte aligned), two arrays written, took 5.9 µs
 /// on one thread and 15 µs on two by column halves, against 2.8–3.0 µs on two by row halves; the hardware prefetchers
-/// of each core reach into the other's lines. On two or more threads that pass writes with streaming stores
-/// (<see cref="Streaming.Activations{T}"/>): the next products read x̂, out and dx by column halves, so the other core
-/// holds a copy of every line an ordinary store would first have to take back.</para>
+/// of each core reach into the other's lines. On two or more threads, while the cores sit far apart, that pass writes
+/// with streaming stores (<see cref="Streaming.Activations{T}"/>): the next products read x̂, out and dx by column
+/// halves, so the other core holds a copy of every line an ordinary store would first have to take back.</para>
 /// <para>Only for batches of at most two blocks (<see cref="Applies"/>), whose blocks stay in L2 while their columns
 /// are summed in registers; the caller falls back to the separate layers otherwise.</para>
 /// </remarks>
