@@ -40,8 +40,10 @@ public static class EpochSection
                     var run = s.Peer == ""
                         ? ctx.Self(["epoch", "--data", data, "--phases", .. Size(ctx, data, ours: true)], TimeSpan.FromMinutes(10))
                         : ctx.Peer($"{s.Peer}_fcnet.py", ["--mode", "speed", "--data", data, .. Size(ctx, data, ours: false), .. s.Threads], TimeSpan.FromMinutes(15));
-                    var phase = new HostPhase(before, MachineInfo.CoreRoundTrip());
+                    double? after = MachineInfo.CoreRoundTrip();
                     var j = SuiteContext.Json(run);
+                    var checks = j?["placement_checks"];
+                    var phase = new HostPhase(before, after, (long?)checks?["readings"] ?? 0, (long?)checks?["far"] ?? 0);
                     double median = j?["speed"]?["median_epoch_seconds"] is JsonNode m ? (double)m : double.NaN;
                     if (j is null) SuiteContext.Log($"  failed (exit {run.ExitCode}): {Tail(run.Stderr)}");
                     else SuiteContext.Log($"  {median:F3} s/epoch, core round trip {phase.Show()}");
@@ -67,7 +69,7 @@ public static class EpochSection
             var pct = Stat.Of(ours.Select(o => (double?)o.Json["speed"]?["pct_peak"] ?? double.NaN));
             md.AppendLine(CultureInfo.InvariantCulture, $"| {data} | {oursStat.Show()} | {Stat.Of(torchBest).Show()} | {Stat.Of(numpyBest).Show()} | {vsTorch.Show()} | {vsNumpy.Show()} | {gflops.Show("F0")}, {pct.Show("F1")}% |");
 
-            detail.AppendLine(CultureInfo.InvariantCulture, $"**{data}** — median s/epoch of each run (in brackets: other processes' CPU seconds per timed epoch; the core-to-core round trip just before and after the run, see the machine line):");
+            detail.AppendLine(CultureInfo.InvariantCulture, $"**{data}** — median s/epoch of each run (in brackets: other processes' CPU seconds per timed epoch; the core-to-core round trip just before and after the run, see the machine line, and for our runs how many of the kernels' placement checks in the timed epochs read the cores far apart):");
             detail.AppendLine();
             detail.AppendLine("| setting | " + string.Join(" | ", Enumerable.Range(1, ctx.Rounds).Select(r => $"round {r}")) + " |");
             detail.AppendLine("| --- |" + string.Concat(Enumerable.Repeat(" --- |", ctx.Rounds)));
@@ -81,7 +83,7 @@ public static class EpochSection
             }
             detail.AppendLine();
             var byPhase = RatiosByPhase(ours.Select(o => (o.Median, o.Phase)).ToList(), torchRuns, numpyRuns);
-            detail.AppendLine(CultureInfo.InvariantCulture, $"{data}, ratios by the host's phase (rounds in which our run and the peer's fastest run both saw the two vCPUs on one CCD, round trip < {HostPhase.OneCcdBelowNs} ns, or both on two; the other rounds mixed phases): {byPhase.Text}");
+            detail.AppendLine(CultureInfo.InvariantCulture, $"{data}, ratios by the host's phase (rounds in which our run and the peer's fastest run both saw the two vCPUs on one CCD or both on two; the other rounds mixed phases. Our runs' phase is what the kernels' own placement checks read in the timed epochs (far a/b), one phase when at most {HostPhase.StrayChecks * 100:F0}% of them read the other way; the peers' is the round trip before and after the run, one CCD below {HostPhase.OneCcdBelowNs} ns at both ends): {byPhase.Text}");
             detail.AppendLine();
             var phases = PhaseTable(data, ours.Select(o => o.Json).ToList(), detail);
             json[data] = new JsonObject

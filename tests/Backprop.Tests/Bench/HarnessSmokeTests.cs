@@ -7,7 +7,7 @@ namespace Backprop.Tests.Bench;
 /// <c>bench/run.sh --smoke</c> builds the benchmark program and runs every part of the suite at tiny sizes: the report
 /// and the JSON come out with every section, training is bit-identical on 1, 2 and 3 threads, and the soak run
 /// reports memory per epoch; our epochs come with their phase-by-phase time; every epoch run is tagged with the host's
-/// phase (core-to-core round trip before and after) and the peer ratios are split by it; the machine's peak FLOP rate, read bandwidth and core-to-core round trip are measured (float64 half of float32).
+/// phase (core-to-core round trip before and after; for ours also the kernels' placement checks during it) and the peer ratios are split by it; the machine's peak FLOP rate, read bandwidth and core-to-core round trip are measured (float64 half of float32).
 /// No figure is judged (the peers may be missing, and timings mean nothing at these sizes).
 /// </summary>
 [Collection(Kernels.KernelCollection.Name)]
@@ -48,8 +48,13 @@ public class HarnessSmokeTests
                 if (Environment.ProcessorCount >= 2)
                 {
                     // Every run is tagged with the host's phase, and the ratios split by it account for every round with a ratio.
+                    // Ours also carry the kernels' own placement checks, which decide their phase when there are any.
                     foreach (var run in json["epoch"]![data]!["runs"]!["backprop"]!.AsArray())
+                    {
                         Assert.All(run!["core_round_trip_ns"]!.AsArray(), ns => Assert.True((double)ns! > 0));
+                        long readings = (long)run["placement_checks"]!["readings"]!, far = (long)run["placement_checks"]!["far"]!;
+                        Assert.InRange(far, 0, readings);
+                    }
                     foreach (var (peer, ratio) in new[] { ("pytorch", "ours_over_torch"), ("numpy", "ours_over_numpy") })
                     {
                         var groups = json["epoch"]![data]!["ratios_by_host_phase"]![peer]!;
