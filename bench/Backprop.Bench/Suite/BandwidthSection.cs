@@ -11,17 +11,32 @@ public static class BandwidthSection
     {
         string[] size = ctx.Smoke ? ["--rows", "512", "--cols", "512", "--seconds", "0.02"] : ["--seconds", "0.5"];
         var by = new Dictionary<(string Kernel, int Threads), List<JsonObject>>();
+        var rounds = new StringBuilder();
+        string startRead = Environment.GetEnvironmentVariable(MachineBandwidth.EnvironmentVariable) ?? "";
         for (int round = 0; round < ctx.GemmRounds; round++)
             foreach (var threads in new[] { 2, 1 })
             {
                 SuiteContext.Log($"bandwidth round {round + 1}/{ctx.GemmRounds}, {threads} thread(s)");
-                foreach (var j in SuiteContext.JsonLines(ctx.Self(["bandwidth", "--threads", threads.ToString(CultureInfo.InvariantCulture), .. size], TimeSpan.FromMinutes(5))))
+                // The memory a shared host gives two vCPUs moves with their placement (one CCD's link or two), so each
+                // round's kernels are set against the read measured just before them, and the placement is recorded.
+                double read = MachineBandwidth.Measure();
+                Environment.SetEnvironmentVariable(MachineBandwidth.EnvironmentVariable, read.ToString("R", CultureInfo.InvariantCulture));
+                double? before = MachineInfo.CoreRoundTrip();
+                var lines = SuiteContext.JsonLines(ctx.Self(["bandwidth", "--threads", threads.ToString(CultureInfo.InvariantCulture), .. size], TimeSpan.FromMinutes(5))).ToList();
+                var phase = new HostPhase(before, MachineInfo.CoreRoundTrip());
+                foreach (var j in lines)
                 {
+                    j["read_gbps_before"] = Math.Round(read, 1);
+                    j["core_round_trip_ns"] = new JsonArray(phase.Before, phase.After);
                     var key = ((string)j["kernel"]!, threads);
                     if (!by.TryGetValue(key, out var list)) by[key] = list = [];
                     list.Add(j);
                 }
+                if (threads == 2)
+                    rounds.AppendLine(FormattableString.Invariant($"| {round + 1} | {HostPhase.Display(phase.Kind)} ({phase.Show()}) | {read:F1} | ")
+                        + string.Join(" | ", lines.Select(j => FormattableString.Invariant($"{(double)j["gbps"]!:F1}"))) + " |");
             }
+        Environment.SetEnvironmentVariable(MachineBandwidth.EnvironmentVariable, startRead);
         var md = new StringBuilder();
         md.AppendLine("| kernel (4096 × 4096 float32) | bytes per call | 2 threads: ms, GB/s | % of 80 GB/s (target ≥ 60%) | % of measured read bandwidth | 1 thread: GB/s |");
         md.AppendLine("| --- | --- | --- | --- | --- | --- |");
@@ -45,6 +60,12 @@ public static class BandwidthSection
                 ["gbps_1_thread"] = GemmSection.Node(gb1),
             });
         }
+        md.AppendLine();
+        md.AppendLine("Each round's 2-thread run, with the host's placement of the two vCPUs (core-to-core round trip before and after) and the machine's streaming read just before it (GB/s), which each round's \"% of measured read bandwidth\" divides by:");
+        md.AppendLine();
+        md.AppendLine("| round | placement | read GB/s | " + string.Join(" | ", by.Keys.Where(k => k.Threads == 2).Select(k => k.Kernel + " GB/s")) + " |");
+        md.AppendLine("| --- | --- | --- |" + string.Concat(Enumerable.Repeat(" --- |", by.Keys.Count(k => k.Threads == 2))));
+        md.Append(rounds);
         md.AppendLine();
         md.AppendLine("Bytes per call: every array each pass of the kernel reads or writes, counted once per pass (batch-norm forward reads x three times — sum, centred squares, normalise — and writes x̂ and the output; backward reads dout and x̂ twice and writes dx; softmax reads the scores and writes the gradient, each row's intermediate passes staying in L1).");
         return new SectionResult("bandwidth", md.ToString(), new JsonObject { ["kernels"] = rows });

@@ -36,6 +36,8 @@ public static class EpochSection
                 foreach (var s in settings)
                 {
                     SuiteContext.Log($"epoch {data} round {round + 1}/{ctx.Rounds}: {s.Label}");
+                    // The host's memory moves between runs as its placement does (other guests share it): read it too.
+                    double readGBps = MachineBandwidth.Measure();
                     double? before = MachineInfo.CoreRoundTrip();
                     var run = s.Peer == ""
                         ? ctx.Self(["epoch", "--data", data, "--phases", .. Size(ctx, data, ours: true)], TimeSpan.FromMinutes(10))
@@ -46,9 +48,10 @@ public static class EpochSection
                     var phase = new HostPhase(before, after, (long?)checks?["readings"] ?? 0, (long?)checks?["far"] ?? 0);
                     double median = j?["speed"]?["median_epoch_seconds"] is JsonNode m ? (double)m : double.NaN;
                     if (j is null) SuiteContext.Log($"  failed (exit {run.ExitCode}): {Tail(run.Stderr)}");
-                    else SuiteContext.Log($"  {median:F3} s/epoch, core round trip {phase.Show()}");
+                    else SuiteContext.Log($"  {median:F3} s/epoch, core round trip {phase.Show()}, memory {readGBps:F1} GB/s before");
                     j ??= new JsonObject();
                     j["core_round_trip_ns"] = new JsonArray(phase.Before, phase.After);
+                    j["read_gbps_before"] = Math.Round(readGBps, 1);
                     results[s.Label].Add((median, j, run, phase));
                 }
             }
@@ -69,7 +72,7 @@ public static class EpochSection
             var pct = Stat.Of(ours.Select(o => (double?)o.Json["speed"]?["pct_peak"] ?? double.NaN));
             md.AppendLine(CultureInfo.InvariantCulture, $"| {data} | {oursStat.Show()} | {Stat.Of(torchBest).Show()} | {Stat.Of(numpyBest).Show()} | {vsTorch.Show()} | {vsNumpy.Show()} | {gflops.Show("F0")}, {pct.Show("F1")}% |");
 
-            detail.AppendLine(CultureInfo.InvariantCulture, $"**{data}** — median s/epoch of each run (in brackets: other processes' CPU seconds per timed epoch; the core-to-core round trip just before and after the run, see the machine line, and for our runs how many of the kernels' placement checks in the timed epochs read the cores far apart):");
+            detail.AppendLine(CultureInfo.InvariantCulture, $"**{data}** — median s/epoch of each run (in brackets: other processes' CPU seconds per timed epoch; the core-to-core round trip just before and after the run, see the machine line, and for our runs how many of the kernels' placement checks in the timed epochs read the cores far apart; the machine's streaming read just before the run):");
             detail.AppendLine();
             detail.AppendLine("| setting | " + string.Join(" | ", Enumerable.Range(1, ctx.Rounds).Select(r => $"round {r}")) + " |");
             detail.AppendLine("| --- |" + string.Concat(Enumerable.Repeat(" --- |", ctx.Rounds)));
@@ -77,7 +80,7 @@ public static class EpochSection
             foreach (var s in settings)
             {
                 var cells = results[s.Label].Select(r => double.IsFinite(r.Median)
-                    ? FormattableString.Invariant($"{r.Median:F2} ({OthersPerEpoch(r.Json):F1}; {r.Phase.Show()})") : $"failed ({r.Run.ExitCode})");
+                    ? FormattableString.Invariant($"{r.Median:F2} ({OthersPerEpoch(r.Json):F1}; {r.Phase.Show()}; {(double?)r.Json["read_gbps_before"]:F0} GB/s)") : $"failed ({r.Run.ExitCode})");
                 detail.AppendLine($"| {s.Label} | {string.Join(" | ", cells)} |");
                 perSetting[s.Label] = new JsonArray([.. results[s.Label].Select(r => (JsonNode?)r.Json.DeepClone())]);
             }

@@ -54,6 +54,7 @@ public class HarnessSmokeTests
                         Assert.All(run!["core_round_trip_ns"]!.AsArray(), ns => Assert.True((double)ns! > 0));
                         long readings = (long)run["placement_checks"]!["readings"]!, far = (long)run["placement_checks"]!["far"]!;
                         Assert.InRange(far, 0, readings);
+                        Assert.True((double)run["read_gbps_before"]! > 0, "each epoch run is preceded by a memory read");
                     }
                     foreach (var (peer, ratio) in new[] { ("pytorch", "ours_over_torch"), ("numpy", "ours_over_numpy") })
                     {
