@@ -11,7 +11,7 @@ public static class BandwidthSection
     {
         string[] size = ctx.Smoke ? ["--rows", "512", "--cols", "512", "--seconds", "0.02"] : ["--seconds", "0.5"];
         var by = new Dictionary<(string Kernel, int Threads), List<JsonObject>>();
-        var rounds = new StringBuilder();
+        var rounds = new List<(int Round, HostPhase Phase, double Read, List<JsonObject> Lines)>();
         string startRead = Environment.GetEnvironmentVariable(MachineBandwidth.EnvironmentVariable) ?? "";
         for (int round = 0; round < ctx.GemmRounds; round++)
             foreach (var threads in new[] { 2, 1 })
@@ -32,9 +32,7 @@ public static class BandwidthSection
                     if (!by.TryGetValue(key, out var list)) by[key] = list = [];
                     list.Add(j);
                 }
-                if (threads == 2)
-                    rounds.AppendLine(FormattableString.Invariant($"| {round + 1} | {HostPhase.Display(phase.Kind)} ({phase.Show()}) | {read:F1} | ")
-                        + string.Join(" | ", lines.Select(j => FormattableString.Invariant($"{(double)j["gbps"]!:F1}"))) + " |");
+                if (threads == 2) rounds.Add((round + 1, phase, read, lines));
             }
         Environment.SetEnvironmentVariable(MachineBandwidth.EnvironmentVariable, startRead);
         var md = new StringBuilder();
@@ -63,9 +61,16 @@ public static class BandwidthSection
         md.AppendLine();
         md.AppendLine("Each round's 2-thread run, with the host's placement of the two vCPUs (core-to-core round trip before and after) and the machine's streaming read just before it (GB/s), which each round's \"% of measured read bandwidth\" divides by:");
         md.AppendLine();
-        md.AppendLine("| round | placement | read GB/s | " + string.Join(" | ", by.Keys.Where(k => k.Threads == 2).Select(k => k.Kernel + " GB/s")) + " |");
-        md.AppendLine("| --- | --- | --- |" + string.Concat(Enumerable.Repeat(" --- |", by.Keys.Count(k => k.Threads == 2))));
-        md.Append(rounds);
+        var kernels = by.Keys.Where(k => k.Threads == 2).Select(k => k.Kernel).ToList();
+        md.AppendLine("| round | placement | read GB/s | " + string.Join(" | ", kernels.Select(k => k + " GB/s")) + " |");
+        md.AppendLine("| --- | --- | --- |" + string.Concat(Enumerable.Repeat(" --- |", kernels.Count)));
+        foreach (var (round, phase, read, lines) in rounds)
+        {
+            // By name, so a kernel missing from one round's output leaves its own cell empty.
+            var cells = kernels.Select(k => lines.FirstOrDefault(j => (string)j["kernel"]! == k) is { } j
+                ? FormattableString.Invariant($"{(double)j["gbps"]!:F1}") : "");
+            md.AppendLine(FormattableString.Invariant($"| {round} | {HostPhase.Display(phase.Kind)} ({phase.Show()}) | {read:F1} | ") + string.Join(" | ", cells) + " |");
+        }
         md.AppendLine();
         md.AppendLine("Bytes per call: every array each pass of the kernel reads or writes, counted once per pass (batch-norm forward reads x three times — sum, centred squares, normalise — and writes x̂ and the output; backward reads dout and x̂ twice and writes dx; softmax reads the scores and writes the gradient, each row's intermediate passes staying in L1).");
         return new SectionResult("bandwidth", md.ToString(), new JsonObject { ["kernels"] = rows });
