@@ -12,6 +12,8 @@ import time
 
 import numpy as np
 
+from peer_common import openblas_info
+
 # Peak per CPU: what the suite measured with its FMA loop (MachinePeak), else the Zen 5 (3.5 GHz, 2 x 512-bit FMA per cycle).
 _MEASURED = float(os.environ.get("BACKPROP_BENCH_PEAK_GFLOPS_PER_CPU") or 224.0)
 PEAK_PER_CORE = {"float32": _MEASURED, "float64": _MEASURED / 2}
@@ -72,6 +74,7 @@ def time_case(name, m, n, k, ta, tb, dtype, budget):
         "gflops": round(gflops, 1),
         "best_gflops": round(flops / best / 1e9, 1),
         "pct_peak": round(100 * gflops / (PEAK_PER_CORE[dtype] * threads), 1),
+        "blas_core": openblas_info().get("core"),
     }
 
 

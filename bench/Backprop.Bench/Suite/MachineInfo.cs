@@ -43,6 +43,9 @@ public static class MachineInfo
 
     public static string LoadAvg() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
+    /// <summary>The CPU's feature flags from /proc/cpuinfo ("" elsewhere).</summary>
+    public static string CpuFlags() => Cpuinfo("flags") ?? "";
+
     private static string? Cpuinfo(string key) =>
         File.Exists("/proc/cpuinfo") ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith(key, StringComparison.Ordinal))?.Split(':', 2)[1].Trim() : null;
 

@@ -45,9 +45,15 @@ public sealed class SuiteContext
         return ChildRun.Run(exe, all, timeout);
     }
 
-    /// <summary>Runs a peer script (numpy_fcnet.py …) with the system Python.</summary>
-    public ChildResult Peer(string script, IEnumerable<string> args, TimeSpan timeout) =>
-        ChildRun.Run(Python, new[] { Path.Combine(Peers, script) }.Concat(args), timeout);
+    /// <summary>Variables every peer runs with (the OpenBLAS kernel set <see cref="PeerBlas"/> chose); empty until then.</summary>
+    public IReadOnlyDictionary<string, string> PeerEnvironment { get; set; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// Runs a peer script (numpy_fcnet.py …) with the system Python, in <see cref="PeerEnvironment"/>, or in
+    /// <paramref name="env"/> alone when given.
+    /// </summary>
+    public ChildResult Peer(string script, IEnumerable<string> args, TimeSpan timeout, IDictionary<string, string>? env = null) =>
+        ChildRun.Run(Python, new[] { Path.Combine(Peers, script) }.Concat(args), timeout, env ?? PeerEnvironment.ToDictionary());
 
     /// <summary>Parses a child's stdout as one JSON object (null when it failed or printed none).</summary>
     public static JsonObject? Json(ChildResult r)

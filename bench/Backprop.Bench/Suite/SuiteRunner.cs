@@ -21,6 +21,7 @@ public static class SuiteRunner
         MachineInfo.HandDownPeaks();
         var machine = MachineInfo.Describe(ctx);
         SuiteContext.Log($"suite{(ctx.Smoke ? " (smoke)" : "")}: results to {ctx.Out}; load average {machine["loadavg_start"]}");
+        if (ctx.Runs("gemm") || ctx.Runs("epoch")) machine["peer_blas"] = PeerBlas.Choose(ctx, MachineInfo.CpuFlags());
         var sections = new List<SectionResult>();
         if (ctx.Runs("gemm")) sections.Add(GemmSection.Run(ctx));
         if (ctx.Runs("epoch"))
@@ -63,7 +64,8 @@ public static class SuiteRunner
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"- Machine: {m["cpu"]}, {m["logical_cpus"]} logical CPUs{((bool)m["avx512f"]! ? ", AVX-512" : "")}, {m["memory_gib"]} GiB; {m["os"]}; {m["dotnet"]}; NumPy / PyTorch {m["numpy_torch"]}; commit {m["commit"]}; {m["date_utc"]} UTC.");
         md.AppendLine(CultureInfo.InvariantCulture, $"- Peaks used for \"% of peak\", measured at the start of the run by a register-resident FMA loop on every CPU at once (the bench's `peak` command): {m["peak_gflops_float32"]} GFLOP/s float32, {m["peak_gflops_float64"]} float64 (CPU family/model {m["cpu_family_model"]}; the issue's Zen 5 reference machine: 448 / 224, two 512-bit FMAs per cycle per core; a Zen 4 does half of that per clock). Memory: targets against the nominal {m["nominal_bandwidth_gbps"]} GB/s; this machine read {m["read_bandwidth_gbps"]} GB/s in a streaming sum on all CPUs.");
-        md.AppendLine(CultureInfo.InvariantCulture, $"- Contention: the machine is shared with other engineers' builds and runs. Load average {m["loadavg_start"]} at the start, {m["loadavg_end"]} at the end; each table gives the CPU time other processes used during the runs (from /proc/stat, all CPU time minus the measured process's). Comparisons alternate ours and the peers and are taken round by round, so both sides see similar load. A cache line's round trip between CPUs 0 and 1 (the bench's `latency` command) took {m["core_round_trip_ns_start"]} ns at the start and {m["core_round_trip_ns_end"]} ns at the end: on the Zen 4 host ~105 ns while the two virtual CPUs share a CCD and ~360 ns while they do not, a phase that moves every two-thread figure.");
+        md.AppendLine(PeerBlas.Describe(m["peer_blas"] as JsonObject));
+        md.AppendLine(CultureInfo.InvariantCulture, $"- Contention: the machine is shared with other engineers' builds and runs. Load average {m["loadavg_start"]} at the start, {m["loadavg_end"]} at the end; each table gives the CPU time other processes used during the runs (from /proc/stat, all CPU time minus the measured process's). Comparisons alternate ours and the peers and are taken round by round, so both sides see similar load. A cache line's round trip between CPUs 0 and 1 (the bench's `latency` command) took {m["core_round_trip_ns_start"]} ns at the start and {m["core_round_trip_ns_end"]} ns at the end: on the Zen 4 host of earlier runs ~105 ns while the two virtual CPUs shared a CCD and ~360 ns while they did not, a phase that moved every two-thread figure there.");
         md.AppendLine();
         foreach (var s in sections)
         {

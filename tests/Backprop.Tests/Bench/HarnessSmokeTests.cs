@@ -7,7 +7,7 @@ namespace Backprop.Tests.Bench;
 /// <c>bench/run.sh --smoke</c> builds the benchmark program and runs every part of the suite at tiny sizes: the report
 /// and the JSON come out with every section, training is bit-identical on 1, 2 and 3 threads, and the soak run
 /// reports memory per epoch; our epochs come with their phase-by-phase time; every epoch run is tagged with the host's
-/// phase (core-to-core round trip before and after; for ours also the kernels' placement checks during it) and the peer ratios are split by it; the machine's peak FLOP rate, read bandwidth and core-to-core round trip are measured (float64 half of float32).
+/// phase (core-to-core round trip before and after; for ours also the kernels' placement checks during it) and the peer ratios are split by it; the peers' OpenBLAS kernel set is chosen by timing them; the machine's peak FLOP rate, read bandwidth and core-to-core round trip are measured (float64 half of float32).
 /// No figure is judged (the peers may be missing, and timings mean nothing at these sizes).
 /// </summary>
 [Collection(Kernels.KernelCollection.Name)]
@@ -36,6 +36,13 @@ public class HarnessSmokeTests
             Assert.True((double)json["machine"]!["read_bandwidth_gbps"]! > 0);
             if (Environment.ProcessorCount >= 2)
                 Assert.True((double)json["machine"]!["core_round_trip_ns_start"]! > 0 && (double)json["machine"]!["core_round_trip_ns_end"]! > 0);
+            // The peers' OpenBLAS kernel set is chosen by timing (nothing is tried where NumPy is missing, as in CI).
+            var blas = json["machine"]!["peer_blas"]!;
+            foreach (var tried in blas["tried"]!.AsArray())
+                Assert.True((double)tried!["gflops_float32"]! > 0 && !string.IsNullOrEmpty((string?)tried["blas_core"]), tried.ToJsonString());
+            if (blas["openblas_coretype"] is { } chosen)
+                Assert.Contains(blas["tried"]!.AsArray(), t => (string?)t!["coretype"] == (string?)chosen);
+            Assert.Contains("Peers' OpenBLAS kernel set", File.ReadAllText(Path.Combine(outDir, "RESULTS.md")));
             Assert.NotEmpty(json["gemm"]!["cases"]!.AsArray());
             foreach (var data in new[] { "cifar10-random", "fashion-mnist" })
             {
