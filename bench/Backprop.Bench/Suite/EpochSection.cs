@@ -86,7 +86,7 @@ public static class EpochSection
             }
             detail.AppendLine();
             var byPhase = RatiosByPhase(ours.Select(o => (o.Median, o.Phase)).ToList(), torchRuns, numpyRuns);
-            detail.AppendLine(CultureInfo.InvariantCulture, $"{data}, ratios by the host's phase (rounds in which our run and the peer's fastest run both saw the two vCPUs on one CCD or both on two; the other rounds mixed phases. Our runs' phase is what the kernels' own placement checks read in the timed epochs (far a/b), one phase when at most {HostPhase.StrayChecks * 100:F0}% of them read the other way; the peers' is the round trip before and after the run, one CCD below {HostPhase.OneCcdBelowNs} ns at both ends): {byPhase.Text}");
+            detail.AppendLine(CultureInfo.InvariantCulture, $"{data}, ratios by the host's phase (rounds in which our run and the peer's fastest run both saw the two vCPUs near each other throughout (one CCD of the Zen 4 host) or both far apart (two CCDs); the other rounds mixed phases. Our runs' phase is what the kernels' own placement checks read in the timed epochs (far a/b), one phase when at most {HostPhase.StrayChecks * 100:F0}% of them read the other way; the peers' is the round trip before and after the run, near below {HostPhase.NearBelowNs} ns at both ends): {byPhase.Text}");
             detail.AppendLine();
             var phases = PhaseTable(data, ours.Select(o => o.Json).ToList(), detail);
             json[data] = new JsonObject
@@ -118,7 +118,7 @@ public static class EpochSection
 
     /// <summary>
     /// Ours over the peer's best, round by round, grouped by the host's phase in both runs (see <see cref="HostPhase"/>):
-    /// the PyTorch ratio moves with it, since PyTorch gains more than we do while the two vCPUs share a CCD.
+    /// on the Zen 4 host the PyTorch ratio moved with it, since PyTorch gained more than we did while the two vCPUs shared a CCD.
     /// </summary>
     private static (string Text, JsonObject Json) RatiosByPhase(List<(double Seconds, HostPhase Phase)> ours,
         List<(double Seconds, HostPhase Phase)> torch, List<(double Seconds, HostPhase Phase)> numpy)
@@ -129,7 +129,7 @@ public static class EpochSection
         {
             var groups = new JsonObject();
             var parts = new List<string>();
-            foreach (var kind in new[] { HostPhaseKind.OneCcd, HostPhaseKind.TwoCcds, HostPhaseKind.Mixed })
+            foreach (var kind in new[] { HostPhaseKind.Near, HostPhaseKind.Far, HostPhaseKind.Mixed })
             {
                 var stat = Stat.Of(ours.Select((o, r) => HostPhase.Common(o.Phase, runs[r].Phase) == kind ? o.Seconds / runs[r].Seconds : double.NaN));
                 groups[HostPhase.Name(kind)] = GemmSection.Node(stat);

@@ -3,19 +3,20 @@ using System.Globalization;
 namespace Backprop.Bench.Suite;
 
 /// <summary>Where the host had the two vCPUs during a run, from the core-to-core round trip just before and after it.</summary>
-public enum HostPhaseKind { Unknown, OneCcd, TwoCcds, Mixed }
+public enum HostPhaseKind { Unknown, Near, Far, Mixed }
 
 /// <summary>
 /// The core-to-core round trip (<see cref="CoreLatency"/>) read just before and just after one run, and for our own
 /// runs the kernels' placement checks during the timed epochs (<c>CorePlacement</c>, the epoch JSON's
-/// <c>placement_checks</c>: how many of its readings found the cores far apart). On the Zen 4 host the round trip reads
-/// ~85–120 ns while the two vCPUs share a CCD and ~330–395 ns while they do not; every two-thread figure moves with it,
-/// so each run is tagged with it.
+/// <c>placement_checks</c>: how many of its readings found the cores far apart). On the Zen 4 host the round trip read
+/// ~85–120 ns while the two vCPUs shared a CCD ("near") and ~330–395 ns while they did not ("far"), and every
+/// two-thread figure moved with it, so each run is tagged with it. On the Emerald Rapids Xeon of 2026-12-06 (one mesh,
+/// one L3) it reads 115–250 ns with no such cliff, and most runs come out "mixed".
 /// </summary>
 public readonly record struct HostPhase(double? Before, double? After, long Checks = 0, long FarChecks = 0)
 {
-    /// <summary>Round trips below this (ns) mean one CCD: halfway between the two modes measured on the Zen 4 host.</summary>
-    public const double OneCcdBelowNs = 240;
+    /// <summary>Round trips below this (ns) mean near (one CCD): halfway between the two modes measured on the Zen 4 host.</summary>
+    public const double NearBelowNs = 240;
 
     /// <summary>
     /// The share of a run's in-run checks that may read the other way and still count as one phase: a check the
@@ -28,12 +29,12 @@ public readonly record struct HostPhase(double? Before, double? After, long Chec
     /// ends), else from the round trips.
     /// </summary>
     public HostPhaseKind Kind => Checks > 0
-        ? FarChecks <= StrayChecks * Checks ? HostPhaseKind.OneCcd
-          : FarChecks >= (1 - StrayChecks) * Checks ? HostPhaseKind.TwoCcds
+        ? FarChecks <= StrayChecks * Checks ? HostPhaseKind.Near
+          : FarChecks >= (1 - StrayChecks) * Checks ? HostPhaseKind.Far
           : HostPhaseKind.Mixed
         : Before is not { } b || After is not { } a ? HostPhaseKind.Unknown
-        : b < OneCcdBelowNs && a < OneCcdBelowNs ? HostPhaseKind.OneCcd
-        : b >= OneCcdBelowNs && a >= OneCcdBelowNs ? HostPhaseKind.TwoCcds
+        : b < NearBelowNs && a < NearBelowNs ? HostPhaseKind.Near
+        : b >= NearBelowNs && a >= NearBelowNs ? HostPhaseKind.Far
         : HostPhaseKind.Mixed;
 
     /// <summary>The phase two runs share: theirs when both saw the same one throughout, else mixed (unknown if either is).</summary>
@@ -44,13 +45,13 @@ public readonly record struct HostPhase(double? Before, double? After, long Chec
     /// <summary>How RESULTS.md says it.</summary>
     public static string Display(HostPhaseKind kind) => kind switch
     {
-        HostPhaseKind.OneCcd => "one CCD",
-        HostPhaseKind.TwoCcds => "two CCDs",
+        HostPhaseKind.Near => "near",
+        HostPhaseKind.Far => "far",
         HostPhaseKind.Mixed => "mixed",
         _ => "unknown",
     };
 
-    /// <summary>The key in results.json: "one_ccd", "two_ccds", "mixed".</summary>
+    /// <summary>The key in results.json: "near", "far", "mixed".</summary>
     public static string Name(HostPhaseKind kind) => Display(kind).Replace(' ', '_').ToLowerInvariant();
 
     /// <summary>"92→101 ns", "92→101 ns, far 3/410" with in-run checks, or "n/a" on one CPU.</summary>

@@ -66,7 +66,7 @@ public class HarnessSmokeTests
                     foreach (var (peer, ratio) in new[] { ("pytorch", "ours_over_torch"), ("numpy", "ours_over_numpy") })
                     {
                         var groups = json["epoch"]![data]!["ratios_by_host_phase"]![peer]!;
-                        int split = new[] { "one_ccd", "two_ccds", "mixed" }.Sum(g => (int)groups[g]!["count"]!);
+                        int split = new[] { "near", "far", "mixed" }.Sum(g => (int)groups[g]!["count"]!);
                         Assert.Equal((int)json["epoch"]![data]![ratio]!["count"]!, split);
                     }
                 }
