@@ -20,6 +20,13 @@ if (args.Length > 0 && args[0] == "latency") return CoreLatency.Run(args[1..]);
 // `split-writes [--rows R] [--cols C] [--gap G] [--calls N]`: two threads writing a batch by column halves or by row halves.
 if (args.Length > 0 && args[0] == "split-writes") return WriteSplit.Run(args[1..]);
 if (args.Length > 0 && args[0] == "suite") return Backprop.Bench.Suite.SuiteRunner.Run(args[1..]);
+// `peer-blas [--smoke]`: which OpenBLAS kernel set the peers should run with on this CPU (the suite's choice), as JSON.
+if (args.Length > 0 && args[0] == "peer-blas")
+{
+    var choice = Backprop.Bench.Suite.PeerBlas.Choose(new Backprop.Bench.Suite.SuiteContext(args[1..]), Backprop.Bench.Suite.MachineInfo.CpuFlags());
+    Console.WriteLine(choice.ToJsonString());
+    return 0;
+}
 var config = DefaultConfig.Instance.WithArtifactsPath(Path.Combine(BenchFolder(), "BenchmarkDotNet.Artifacts"));
 BenchmarkSwitcher.FromAssembly(typeof(GemmBenchmarks).Assembly).Run(args, config);
 return 0;
