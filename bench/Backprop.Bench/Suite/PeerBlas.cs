@@ -23,10 +23,17 @@ public static class PeerBlas
 
     /// <summary>
     /// Times the candidates (one NumPy run of square-2048 float32 each, alternated twice; once in a smoke run), sets
-    /// the fastest as the peers' environment and describes the choice.
+    /// the fastest as the peers' environment and describes the choice. An OPENBLAS_CORETYPE already in this process's
+    /// environment is kept (the peers inherit it) and nothing is timed.
     /// </summary>
     public static JsonObject Choose(SuiteContext ctx, string cpuFlags)
     {
+        // A kernel set the user chose is kept: the peers inherit it, and nothing is timed.
+        if (Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") is { Length: > 0 } chosen)
+        {
+            SuiteContext.Log($"peers' OpenBLAS: OPENBLAS_CORETYPE={chosen}, set by the caller");
+            return new JsonObject { ["detected_core"] = null, ["openblas_coretype"] = chosen, ["set_by_caller"] = true, ["tried"] = new JsonArray() };
+        }
         var settings = new List<string?> { null };
         settings.AddRange(Candidates(cpuFlags));
         var gflops = settings.ToDictionary(s => s ?? "", _ => new List<double>());
@@ -69,6 +76,7 @@ public static class PeerBlas
     /// <summary>One line for RESULTS.md: what was detected, what was tried and what the peers ran with.</summary>
     public static string Describe(JsonObject? choice)
     {
+        if (choice?["set_by_caller"] is not null) return $"- Peers' OpenBLAS kernel set: OPENBLAS_CORETYPE={choice["openblas_coretype"]}, set by the caller of the suite.";
         if (choice is null || choice["tried"]!.AsArray().Count == 0) return "- Peers' OpenBLAS kernel set: not measured in this run.";
         var tried = string.Join("; ", choice["tried"]!.AsArray().Select(t => string.Create(CultureInfo.InvariantCulture,
             $"{t!["coretype"]} ({t["blas_core"]}) {(double)t["gflops_float32"]!:F0} GFLOP/s")));
