@@ -51,8 +51,8 @@ public readonly record struct HostPhase(double? Before, double? After, long Chec
         _ => "unknown",
     };
 
-    /// <summary>The key in results.json: "near", "far", "mixed".</summary>
-    public static string Name(HostPhaseKind kind) => Display(kind).Replace(' ', '_').ToLowerInvariant();
+    /// <summary>The key in results.json: "near", "far", "mixed" (as RESULTS.md says it).</summary>
+    public static string Name(HostPhaseKind kind) => Display(kind);
 
     /// <summary>"92→101 ns", "92→101 ns, far 3/410" with in-run checks, or "n/a" on one CPU.</summary>
     public string Show() => (Before is { } b && After is { } a

@@ -13,6 +13,12 @@ namespace Backprop.Bench.Suite;
 /// </summary>
 public static class PeerBlas
 {
+    /// <summary>The setting that leaves OPENBLAS_CORETYPE unset: OpenBLAS's own detection.</summary>
+    private const string Detected = "detected";
+
+    /// <summary>How much faster than the detected set another must be to replace it (the peers stay as installed otherwise).</summary>
+    private const double Margin = 1.05;
+
     /// <summary>OPENBLAS_CORETYPE values worth trying on this CPU, by its flags (the detected set is always tried too).</summary>
     public static IEnumerable<string> Candidates(string cpuFlags)
     {
@@ -34,43 +40,39 @@ public static class PeerBlas
             SuiteContext.Log($"peers' OpenBLAS: OPENBLAS_CORETYPE={chosen}, set by the caller");
             return new JsonObject { ["detected_core"] = null, ["openblas_coretype"] = chosen, ["set_by_caller"] = true, ["tried"] = new JsonArray() };
         }
-        var settings = new List<string?> { null };
+        // "detected" runs with no OPENBLAS_CORETYPE; the others set it to their name.
+        var settings = new List<string> { Detected };
         settings.AddRange(Candidates(cpuFlags));
-        var gflops = settings.ToDictionary(s => s ?? "", _ => new List<double>());
+        var gflops = settings.ToDictionary(s => s, _ => new List<double>());
         var cores = new Dictionary<string, string>();
         string[] args = ctx.Smoke ? ["--case", "square-1024", "--dtype", "float32", "--seconds", "0.05"] : ["--case", "square-2048", "--dtype", "float32", "--seconds", "1"];
         for (int round = 0; round < (ctx.Smoke ? 1 : 2); round++)
         {
             foreach (var setting in settings)
             {
-                var env = setting is null ? null : new Dictionary<string, string> { ["OPENBLAS_CORETYPE"] = setting };
+                var env = setting == Detected ? null : new Dictionary<string, string> { ["OPENBLAS_CORETYPE"] = setting };
                 var line = SuiteContext.JsonLines(ctx.Peer("numpy_gemm.py", args, TimeSpan.FromMinutes(2), env)).FirstOrDefault();
                 if (line?["gflops"] is null) continue;
-                gflops[setting ?? ""].Add((double)line["gflops"]!);
-                cores[setting ?? ""] = (string?)line["blas_core"] ?? "not OpenBLAS";
+                gflops[setting].Add((double)line["gflops"]!);
+                cores[setting] = (string?)line["blas_core"] ?? "not OpenBLAS";
             }
         }
         var tried = new JsonArray();
-        string? best = null;
+        string best = Detected;
         double bestRate = double.NegativeInfinity;
         foreach (var (setting, rates) in gflops)
         {
             if (rates.Count == 0) continue;
             double median = Stat.Of(rates).Median;
-            tried.Add(new JsonObject { ["coretype"] = setting == "" ? "detected" : setting, ["blas_core"] = cores[setting], ["case"] = args[1], ["gflops_float32"] = median });
-            // The detected set keeps the peers untouched unless another is at least 5% faster.
-            double bar = setting == "" ? median : median / 1.05;
+            tried.Add(new JsonObject { ["coretype"] = setting, ["blas_core"] = cores[setting], ["case"] = args[1], ["gflops_float32"] = median });
+            double bar = setting == Detected ? median : median / Margin;
             if (bar > bestRate) (best, bestRate) = (setting, bar);
         }
-        ctx.PeerEnvironment = string.IsNullOrEmpty(best) ? new Dictionary<string, string>() : new Dictionary<string, string> { ["OPENBLAS_CORETYPE"] = best };
-        string detected = cores.GetValueOrDefault("") ?? "unknown";
-        SuiteContext.Log($"peers' OpenBLAS: detected {detected}; running them with {(string.IsNullOrEmpty(best) ? "the detected set" : "OPENBLAS_CORETYPE=" + best)}");
-        return new JsonObject
-        {
-            ["detected_core"] = detected,
-            ["openblas_coretype"] = string.IsNullOrEmpty(best) ? null : best,
-            ["tried"] = tried,
-        };
+        string? coretype = best == Detected ? null : best;
+        ctx.PeerEnvironment = coretype is null ? new Dictionary<string, string>() : new Dictionary<string, string> { ["OPENBLAS_CORETYPE"] = coretype };
+        string detected = cores.GetValueOrDefault(Detected) ?? "unknown";
+        SuiteContext.Log($"peers' OpenBLAS: detected {detected}; running them with {(coretype is null ? "the detected set" : "OPENBLAS_CORETYPE=" + coretype)}");
+        return new JsonObject { ["detected_core"] = detected, ["openblas_coretype"] = coretype, ["tried"] = tried };
     }
 
     /// <summary>One line for RESULTS.md: what was detected, what was tried and what the peers ran with.</summary>
@@ -81,6 +83,6 @@ public static class PeerBlas
         var tried = string.Join("; ", choice["tried"]!.AsArray().Select(t => string.Create(CultureInfo.InvariantCulture,
             $"{t!["coretype"]} ({t["blas_core"]}) {(double)t["gflops_float32"]!:F0} GFLOP/s")));
         string used = choice["openblas_coretype"] is { } c ? $"OPENBLAS_CORETYPE={c}" : "the set OpenBLAS detected";
-        return $"- Peers' OpenBLAS kernel set: detected {choice["detected_core"]}; NumPy's {choice["tried"]![0]!["case"]} float32 product timed with each set this CPU's flags allow ({tried}); every peer (NumPy, PyTorch) ran with {used}, the fastest (another set must beat the detected one by 5%).";
+        return $"- Peers' OpenBLAS kernel set: detected {choice["detected_core"]}; NumPy's {choice["tried"]![0]!["case"]} float32 product timed with each set this CPU's flags allow ({tried}); every peer (NumPy, PyTorch) ran with {used}, the fastest (another set must beat the detected one by {(Margin - 1) * 100:F0}%).";
     }
 }
