@@ -214,8 +214,8 @@ internal static unsafe class GemmDriver<T, TKernel>
     /// it. A whole panel is read in place when the stored A already holds it in a layout the kernel takes: a row-major
     /// op(A), its MR rows k apart (<see cref="GemmCall{T}.ARowsInPlace"/>), or, in row sweeps with kernels that gain
     /// from it (<see cref="IGemmMicroKernel{T}.ReadsStepsInPlace"/>), a transposed one, each step's MR values side by
-    /// side m apart (kc ≤ 256). Other
-    /// panels are packed: by the shared phase, or into <paramref name="own"/> when <paramref name="pack"/> (their first
+    /// side m apart (kc ≤ 256, and m apart spreads the steps over the cache sets, <see cref="GemmPlan.SpreadsOverSets"/>).
+    /// Other panels are packed: by the shared phase, or into <paramref name="own"/> when <paramref name="pack"/> (their first
     /// use in this K panel), edge panels with their zero padding.
     /// </summary>
     /// <remarks>
@@ -226,6 +226,12 @@ internal static unsafe class GemmDriver<T, TKernel>
     /// 180–187 → 218–224, 2048³ 199–202 → 215–216 (float64 2048³ 103–104 → 109); the transposed panels of the weight
     /// gradients, dW 100 × 3072 × 500 192–207 → 212–215. Whole epochs gain less, since A is new every step there:
     /// CIFAR-shaped first-layer forward 844–956 → 815–861 ms per epoch (4 pairs of 4).
+    /// A transposed A whose rows are a multiple of 128 bytes apart (CIFAR-10's 3072 floats: all of a panel's kc lines
+    /// in one L1 set) is packed instead, since each panel is read once per B micro-panel: on the Xeon, GEMM command
+    /// with calls alternated in one process, dW 100 × 3072 × 500 +7–8% and 256 × 3072 × 500 +7–11% packed, while
+    /// dW 100 × 500 × 500 (2000-byte rows) read 1% slower packed; the CIFAR-shaped first layer's backward 858–882 →
+    /// 817–846 ms per epoch (3 pairs). (On the Zen 4 in place had measured faster at 3072 too, 5976cb7; not
+    /// measurable here.)
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static APanel<T> PanelOfA(in GemmCall<T> s, int p0, int kc, int ir, T* own, bool pack, bool rowSweep)
@@ -233,7 +239,8 @@ internal static unsafe class GemmDriver<T, TKernel>
         int mr = TKernel.MR, i0 = ir * mr;
         bool whole = i0 + mr <= s.M;
         if (whole && s.ARowsInPlace) return new APanel<T>(s.A + (nint)i0 * s.K + p0, s.K, rows: true);
-        if (whole && rowSweep && s.TransA && own is not null && TKernel.ReadsStepsInPlace && GemmPlan.InPlaceA && kc <= GemmPlan.RowSweepMaxK)
+        if (whole && rowSweep && s.TransA && own is not null && TKernel.ReadsStepsInPlace && GemmPlan.InPlaceA && kc <= GemmPlan.RowSweepMaxK
+            && GemmPlan.SpreadsOverSets(s.M, sizeof(T)))
             return new APanel<T>(s.A + (nint)p0 * s.M + i0, s.M, rows: false);
         if (own is null) return new APanel<T>(PackedAPanel(s, p0, kc, ir), mr, rows: false);
         if (pack) GemmPacking.PackA(s.A, s.M, s.K, s.TransA, i0, p0, kc, mr, own);

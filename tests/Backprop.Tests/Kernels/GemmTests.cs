@@ -258,7 +258,8 @@ public class GemmTests
     [Fact]
     public void APanelsReadInPlace_GiveThePackedPanelsBits()
     {
-        // Whole A panels read in place (a row-major op(A) on every path, a transposed one in row sweeps with K ≤ 256)
+        // Whole A panels read in place (a row-major op(A) on every path, a transposed one in row sweeps with K ≤ 256
+        // whose m spreads over the cache sets: 257 and 62 here; 3072 is packed either way)
         // against every panel packed: column strips and row sweeps, the first layer's shapes, several K panels
         // (1100 = 2 × 550), edge rows (101 = 16·6 + 5, 62 = 10·6 + 2, 257), narrow outputs computed transposed (n = 10),
         // K at the in-place limit, with and without accumulation, every layout, 1–3 threads.
