@@ -112,7 +112,7 @@ internal static unsafe class GemmDriver<T, TKernel>
             A = a, B = b, C = c, M = m, N = n, K = k,
             TransA = transA, TransB = transB, Accumulate = accumulate, TransposedC = transposedC, Plan = plan, Sink = sink,
             ARowsInPlace = !transA && TKernel.RunsRowsInPlace && GemmPlan.InPlaceA,
-            BRowsInPlace = !transB && GemmPlan.InPlaceB && GemmPlan.SpreadsOverSets(n, sizeof(T)),
+            BRowsInPlace = !transB && GemmPlan.InPlaceB && GemmPlan.SpreadsOverSets(n, sizeof(T)) && GemmPlan.RowsStartOnLines(b, n, sizeof(T)),
         };
         if (plan.SplitK)
         {
@@ -257,15 +257,20 @@ internal static unsafe class GemmDriver<T, TKernel>
 
     /// <summary>
     /// The B micro-panel of columns [j0, j0 + NR) for the K panel at <paramref name="p0"/>: read in place when the stored
-    /// B holds it as kc rows of NR values (B not transposed, a whole panel, and a row stride that spreads the rows over
-    /// the cache sets), else packed into <paramref name="slot"/> when <paramref name="pack"/>. The kernel reads the same
-    /// values in the same order either way.
+    /// B holds it as kc rows of NR values (B not transposed, a whole panel, a row stride that spreads the rows over
+    /// the cache sets, and rows that start on cache lines), else packed into <paramref name="slot"/> when
+    /// <paramref name="pack"/>. The kernel reads the same values in the same order either way.
     /// </summary>
     /// <remarks>
-    /// The layers' forward products (B = W) and weight gradients (B = dout) have n = 500 or so: 2000-byte rows, which
-    /// the cache takes as well as a packed panel, and the copy (each piece packed its half of W every call) goes.
-    /// GEMM command, float32, alternated, same placement: fwd 100 × 500 × 500 197 → 206 GFLOP/s on one CCD, 171 → 182 on
-    /// two; fwd 100 × 3072 × 500 195–201 → 208–213; dW 100 × 500 × 500 202–211 → 207–214; dW 100 × 3072 × 500 unchanged.
+    /// <para>Reading in place drops the copy (each piece packed its half of W every call). On the Zen 4 that paid even
+    /// for the layers' n = 500, whose 2000-byte rows start 16 bytes further into a line each: GEMM command, float32,
+    /// alternated, fwd 100 × 500 × 500 197 → 206 GFLOP/s, fwd 100 × 3072 × 500 195–201 → 208–213, dW 100 × 500 × 500
+    /// 202–211 → 207–214.</para>
+    /// <para>On the Xeon those rows cost more than the copy: three in four rows' 64-byte loads straddle two lines, and
+    /// packed panels ran faster (calls alternated in one process, 2 threads, two rounds): fwd 100 × 500 × 500 +11%,
+    /// 256 × 3072 × 500 +11%, 100 × 3072 × 500 +3–4%, every dW +13–17%. With rows on lines, in place was 9–10% faster
+    /// than packed there (n = 496 and 528 from a 64-byte boundary; from 16 bytes past one, 13–20% slower), so in place
+    /// is kept for those.</para>
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static BPanel<T> PanelOfB(in GemmCall<T> s, int p0, int kc, int j0, T* slot, bool pack)

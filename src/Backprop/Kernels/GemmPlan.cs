@@ -88,6 +88,14 @@ internal readonly struct GemmPlan
     public static bool SpreadsOverSets(int n, int elementSize) => (long)n * elementSize % 128 != 0;
 
     /// <summary>
+    /// True when every row of a row-major array at <paramref name="data"/>, rows <paramref name="n"/> values apart,
+    /// starts on a 64-byte cache line, so a kernel's full-width vector loads from it never straddle two lines (a
+    /// split load, which costs an Intel core a second L1 access).
+    /// </summary>
+    public static unsafe bool RowsStartOnLines(void* data, int n, int elementSize) =>
+        ((nint)data & 63) == 0 && (long)n * elementSize % 64 == 0;
+
+    /// <summary>
     /// The plan for C (m×n) (+)= op(A)·op(B) on a mr×nr micro-kernel. With <c>rowSweep</c>, C is split by rows only,
     /// each piece sweeping whole rows of tiles (all of N per A micro-panel): C, or the other row-major arrays an
     /// epilogue streams along it (<see cref="IGemmTileSink{T}"/>), walked in address order. Its packed B is all of N at

@@ -1,5 +1,6 @@
 using System.Numerics;
 using Backprop.Kernels;
+using Backprop.Tensors;
 
 namespace Backprop.Tests.Kernels;
 
@@ -274,28 +275,49 @@ public class GemmTests
     [Fact]
     public void BPanelsReadInPlace_GiveThePackedPanelsBits()
     {
-        // Whole B panels read in place (B not transposed, a row stride that is not a multiple of 128 bytes) against every
-        // panel packed: the layers' forward and weight-gradient shapes (n = 500: the last panel, 52 wide, still packed),
-        // split-K halves, several K panels (1100), row sweeps (K ≤ 256), a stride that keeps packing (n = 1024), narrow
-        // outputs computed transposed (n = 10), every layout, with and without accumulation, 1–3 threads.
+        // Whole B panels read in place (B not transposed, a row stride that is not a multiple of 128 bytes, rows that
+        // start on cache lines) against every panel packed: B copied to a line-aligned buffer, so n = 80 and 528
+        // (rows 64 bytes past a multiple of 128) are read in place; the last panel of 528, 16 wide, still packed;
+        // split-K halves (100 × 528 × 3072), several K panels (1100), row sweeps (K ≤ 256), strides that keep packing
+        // (n = 500, rows off the lines; n = 1024), narrow outputs computed transposed (n = 10), every layout, with and
+        // without accumulation, 1–3 threads.
         Assert.True(GemmPlan.SpreadsOverSets(500, sizeof(float)));
         Assert.True(GemmPlan.SpreadsOverSets(130, sizeof(double)));
         Assert.False(GemmPlan.SpreadsOverSets(1024, sizeof(float)));
         Assert.False(GemmPlan.SpreadsOverSets(64, sizeof(double)));
-        (int, int, int)[] shapes = [(100, 500, 3072), (100, 500, 500), (3072, 500, 100), (101, 300, 1100), (62, 130, 3), (64, 1024, 70), (100, 10, 500)];
+        var line = NDArray<float>.Aligned([600]);
+        unsafe
+        {
+            fixed (float* p = line.AsSpan())
+            {
+                Assert.True(GemmPlan.RowsStartOnLines(p, 528, sizeof(float)));
+                Assert.True(GemmPlan.RowsStartOnLines(p, 80, sizeof(float)));
+                Assert.False(GemmPlan.RowsStartOnLines(p, 500, sizeof(float)));
+                Assert.False(GemmPlan.RowsStartOnLines(p + 4, 528, sizeof(float)));
+            }
+        }
+        (int, int, int)[] shapes = [(100, 528, 3072), (100, 528, 528), (3072, 528, 100), (101, 80, 1100), (62, 80, 3), (100, 500, 500), (64, 1024, 70), (100, 10, 500)];
         bool saved = GemmPlan.InPlaceB;
-        SameBitsEitherWay(shapes, inPlace => GemmPlan.InPlaceB = inPlace, MultiplyProduct, restore: () => GemmPlan.InPlaceB = saved);
+        SameBitsEitherWay(shapes, inPlace => GemmPlan.InPlaceB = inPlace, AlignedB(MultiplyProduct), restore: () => GemmPlan.InPlaceB = saved);
         if (GemmKernel256<float>.IsSupported)
-            SameBitsEitherWay(shapes, inPlace => GemmPlan.InPlaceB = inPlace, Avx2KernelProduct, restore: () => GemmPlan.InPlaceB = saved);
+            SameBitsEitherWay(shapes, inPlace => GemmPlan.InPlaceB = inPlace, AlignedB(Avx2KernelProduct), restore: () => GemmPlan.InPlaceB = saved);
     }
 
+    /// <summary>The product with B copied to a buffer that starts on a cache line (a test's float[] need not).</summary>
+    private static FloatProduct AlignedB(FloatProduct product) => (a, b, c, m, n, k, ta, tb, accumulate) =>
+    {
+        var aligned = NDArray<float>.Aligned([b.Length]);
+        b.CopyTo(aligned.AsSpan());
+        product(a, aligned.AsSpan(), c, m, n, k, ta, tb, accumulate);
+    };
+
     /// <summary>The AVX2 kernel's driver, called directly.</summary>
-    private static unsafe void Avx2KernelProduct(float[] a, float[] b, float[] c, int m, int n, int k, bool ta, bool tb, bool accumulate)
+    private static unsafe void Avx2KernelProduct(float[] a, ReadOnlySpan<float> b, float[] c, int m, int n, int k, bool ta, bool tb, bool accumulate)
     {
         fixed (float* pa = a, pb = b, pc = c) GemmDriver<float, GemmKernel256<float>>.Run(pa, pb, pc, m, n, k, ta, tb, accumulate);
     }
 
-    private delegate void FloatProduct(float[] a, float[] b, float[] c, int m, int n, int k, bool transA, bool transB, bool accumulate);
+    private delegate void FloatProduct(float[] a, ReadOnlySpan<float> b, float[] c, int m, int n, int k, bool transA, bool transB, bool accumulate);
 
     /// <summary>
     /// Every shape, layout, accumulate flag and thread count (1–3) computed with <paramref name="choose"/>(true), then
@@ -332,11 +354,11 @@ public class GemmTests
     }
 
     /// <summary>The public entry, <see cref="Gemm.Multiply{T}"/>.</summary>
-    private static void MultiplyProduct(float[] a, float[] b, float[] c, int m, int n, int k, bool ta, bool tb, bool accumulate) =>
+    private static void MultiplyProduct(float[] a, ReadOnlySpan<float> b, float[] c, int m, int n, int k, bool ta, bool tb, bool accumulate) =>
         Gemm.Multiply<float>(a, b, c, m, n, k, ta, tb, accumulate);
 
     /// <summary>The wide AVX-512 kernel's driver (the scalar one without AVX-512), called directly.</summary>
-    private static unsafe void WideKernelProduct(float[] a, float[] b, float[] c, int m, int n, int k, bool ta, bool tb, bool accumulate)
+    private static unsafe void WideKernelProduct(float[] a, ReadOnlySpan<float> b, float[] c, int m, int n, int k, bool ta, bool tb, bool accumulate)
     {
         fixed (float* pa = a, pb = b, pc = c)
         {
