@@ -3,7 +3,8 @@ using BenchmarkDotNet.Running;
 using Backprop.Bench;
 
 // `peak`: the FMA-loop rate and the read bandwidth that "% of peak" and "% of bandwidth" divide by.
-// `gemm [--case NAME] [--dtype float32|float64] [--threads N] [--seconds S]`: quick JSON-lines runner.
+// `gemm [--case NAME] [--dtype float32|float64] [--threads N] [--seconds S] [--ab SWITCH]`: quick JSON-lines runner
+// (with --ab, one of the driver's choices against its opposite, call by call).
 // Anything else goes to BenchmarkDotNet, whose artifacts land in bench/BenchmarkDotNet.Artifacts.
 if (args.Length > 0 && args[0] == "gemm") return GemmRunner.Run(args[1..]);
 if (args.Length > 0 && args[0] == "epoch") return EpochRunner.Run(args[1..]);

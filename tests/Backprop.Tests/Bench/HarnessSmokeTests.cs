@@ -88,6 +88,13 @@ public class HarnessSmokeTests
             foreach (var key in new[] { "one_thread_us", "column_halves_us", "column_halves_gap_64_us", "row_halves_us",
                                         "batchnorm_relu_forward_1_thread_us", "batchnorm_relu_forward_2_threads_us" })
                 Assert.True((double)line[key]! > 0, $"split-writes {key}: {line[key]}");
+
+            // The GEMM command's --ab mode times a driver choice against its opposite, call by call, and leaves it on.
+            var ab = JsonNode.Parse(await RunBench(repo, "gemm", "--ab", "in-place-a", "--case", "dW-100x500x500", "--dtype", "float32", "--seconds", "0.2"))!;
+            Assert.Equal("in-place-a", (string)ab["switch"]!);
+            Assert.True((int)ab["calls"]! >= 5);
+            foreach (var key in new[] { "gflops_on", "gflops_off", "on_over_off" })
+                Assert.True((double)ab[key]! > 0, $"gemm --ab {key}: {ab[key]}");
         }
         finally
         {
