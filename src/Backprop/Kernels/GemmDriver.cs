@@ -228,9 +228,9 @@ internal static unsafe class GemmDriver<T, TKernel>
     /// CIFAR-shaped first-layer forward 844–956 → 815–861 ms per epoch (4 pairs of 4).
     /// A transposed A whose rows are a multiple of 128 bytes apart (CIFAR-10's 3072 floats: all of a panel's kc lines
     /// in one L1 set) is packed instead, since each panel is read once per B micro-panel: on the Xeon, GEMM command
-    /// with calls alternated in one process, dW 100 × 3072 × 500 +7–8% and 256 × 3072 × 500 +7–11% packed, while
-    /// dW 100 × 500 × 500 (2000-byte rows) read 1% slower packed; the CIFAR-shaped first layer's backward 858–882 →
-    /// 817–846 ms per epoch (3 pairs). (On the Zen 4 in place had measured faster at 3072 too, 5976cb7; not
+    /// with calls alternated in one process, 8 rounds, dW 100 × 3072 × 500 +7–8% packed in 5 (0–1% in 3) and
+    /// 256 × 3072 × 500 +6–11% in 6, while dW 100 × 500 × 500 (2000-byte rows) read 1% slower packed; the CIFAR-shaped
+    /// first layer's backward 858–882 → 817–846 ms per epoch (3 pairs). (On the Zen 4 in place had measured faster at 3072 too, 5976cb7; not
     /// measurable here.)
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
