@@ -116,7 +116,6 @@ public static class GemmRunner
         return (a, b, NDArray<T>.Zeros(c.M * c.N));
     }
 
-
     /// <summary>Median time per call over repeated calls for about <paramref name="budget"/> seconds, after warm-up.</summary>
     private static string Time<T>(GemmCase c, double budget) where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -230,8 +230,8 @@ internal static unsafe class GemmDriver<T, TKernel>
     /// in one L1 set) is packed instead, since each panel is read once per B micro-panel: on the Xeon, GEMM command
     /// with calls alternated in one process, 8 rounds, dW 100 × 3072 × 500 +7–8% packed in 5 (0–1% in 3) and
     /// 256 × 3072 × 500 +6–11% in 6, while dW 100 × 500 × 500 (2000-byte rows) read 1% slower packed; the CIFAR-shaped
-    /// first layer's backward 858–882 → 817–846 ms per epoch (3 pairs). (On the Zen 4 in place had measured faster at 3072 too, 5976cb7; not
-    /// measurable here.)
+    /// first layer's backward 858–882 → 817–846 ms per epoch (3 pairs). (On the Zen 4 in place had measured faster at
+    /// 3072 too, 5976cb7; not measurable here.)
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static APanel<T> PanelOfA(in GemmCall<T> s, int p0, int kc, int ir, T* own, bool pack, bool rowSweep)
