@@ -25,7 +25,12 @@ internal readonly unsafe struct GemmCall<T> where T : unmanaged
     public IGemmTileSink<T>? Sink { get; init; }
     /// <summary>op(A) is row-major and the kernel reads its whole micro-panels in place (<see cref="IGemmMicroKernel{T}.RunsRowsInPlace"/>).</summary>
     public bool ARowsInPlace { get; init; }
-    /// <summary>op(B) is B as stored, with a row stride the cache takes well: whole B micro-panels are read in place (the driver's <c>PanelOfB</c>).</summary>
+    /// <summary>
+    /// op(A) is Aᵀ, the kernel gains from reading its steps in place (<see cref="IGemmMicroKernel{T}.ReadsStepsInPlace"/>),
+    /// and A's rows spread over the cache sets: row sweeps read its whole micro-panels in place (the driver's <c>PanelOfA</c>).
+    /// </summary>
+    public bool AStepsInPlace { get; init; }
+    /// <summary>op(B) is B as stored, with a row stride the cache takes well and rows on cache lines: whole B micro-panels are read in place (the driver's <c>PanelOfB</c>).</summary>
     public bool BRowsInPlace { get; init; }
     /// <summary>With <see cref="GemmPlan.SplitK"/>: the (m×n) scratches the first and second K halves are summed into.</summary>
     public T* Partial0 { get; init; }
@@ -112,6 +117,7 @@ internal static unsafe class GemmDriver<T, TKernel>
             A = a, B = b, C = c, M = m, N = n, K = k,
             TransA = transA, TransB = transB, Accumulate = accumulate, TransposedC = transposedC, Plan = plan, Sink = sink,
             ARowsInPlace = !transA && TKernel.RunsRowsInPlace && GemmPlan.InPlaceA,
+            AStepsInPlace = transA && TKernel.ReadsStepsInPlace && GemmPlan.InPlaceA && GemmPlan.SpreadsOverSets(m, sizeof(T)),
             BRowsInPlace = !transB && GemmPlan.InPlaceB && GemmPlan.SpreadsOverSets(n, sizeof(T)) && GemmPlan.RowsStartOnLines(b, n, sizeof(T)),
         };
         if (plan.SplitK)
@@ -212,9 +218,8 @@ internal static unsafe class GemmDriver<T, TKernel>
     /// <summary>
     /// The A micro-panel of row panel <paramref name="ir"/> for the K panel at <paramref name="p0"/>, as the kernel reads
     /// it. A whole panel is read in place when the stored A already holds it in a layout the kernel takes: a row-major
-    /// op(A), its MR rows k apart (<see cref="GemmCall{T}.ARowsInPlace"/>), or, in row sweeps with kernels that gain
-    /// from it (<see cref="IGemmMicroKernel{T}.ReadsStepsInPlace"/>), a transposed one, each step's MR values side by
-    /// side m apart (kc ≤ 256, and m apart spreads the steps over the cache sets, <see cref="GemmPlan.SpreadsOverSets"/>).
+    /// op(A), its MR rows k apart (<see cref="GemmCall{T}.ARowsInPlace"/>), or, in row sweeps, a transposed one, each
+    /// step's MR values side by side m apart (<see cref="GemmCall{T}.AStepsInPlace"/>, kc ≤ 256).
     /// Other panels are packed: by the shared phase, or into <paramref name="own"/> when <paramref name="pack"/> (their first
     /// use in this K panel), edge panels with their zero padding.
     /// </summary>
@@ -239,8 +244,7 @@ internal static unsafe class GemmDriver<T, TKernel>
         int mr = TKernel.MR, i0 = ir * mr;
         bool whole = i0 + mr <= s.M;
         if (whole && s.ARowsInPlace) return new APanel<T>(s.A + (nint)i0 * s.K + p0, s.K, rows: true);
-        if (whole && rowSweep && s.TransA && own is not null && TKernel.ReadsStepsInPlace && GemmPlan.InPlaceA && kc <= GemmPlan.RowSweepMaxK
-            && GemmPlan.SpreadsOverSets(s.M, sizeof(T)))
+        if (whole && rowSweep && s.AStepsInPlace && own is not null && kc <= GemmPlan.RowSweepMaxK)
             return new APanel<T>(s.A + (nint)p0 * s.M + i0, s.M, rows: false);
         if (own is null) return new APanel<T>(PackedAPanel(s, p0, kc, ir), mr, rows: false);
         if (pack) GemmPacking.PackA(s.A, s.M, s.K, s.TransA, i0, p0, kc, mr, own);
