@@ -30,7 +30,7 @@ internal readonly unsafe struct GemmCall<T> where T : unmanaged
     /// and A's rows spread over the cache sets: row sweeps read its whole micro-panels in place (the driver's <c>PanelOfA</c>).
     /// </summary>
     public bool AStepsInPlace { get; init; }
-    /// <summary>op(B) is B as stored, with a row stride the cache takes well and rows on cache lines: whole B micro-panels are read in place (the driver's <c>PanelOfB</c>).</summary>
+    /// <summary>op(B) is B as stored, with a row stride the cache takes well (and rows on cache lines for kernels that need them): whole B micro-panels are read in place (the driver's <c>PanelOfB</c>).</summary>
     public bool BRowsInPlace { get; init; }
     /// <summary>With <see cref="GemmPlan.SplitK"/>: the (m×n) scratches the first and second K halves are summed into.</summary>
     public T* Partial0 { get; init; }
@@ -118,7 +118,8 @@ internal static unsafe class GemmDriver<T, TKernel>
             TransA = transA, TransB = transB, Accumulate = accumulate, TransposedC = transposedC, Plan = plan, Sink = sink,
             ARowsInPlace = !transA && TKernel.RunsRowsInPlace && GemmPlan.InPlaceA,
             AStepsInPlace = transA && TKernel.ReadsStepsInPlace && GemmPlan.InPlaceA && GemmPlan.SpreadsOverSets(m, sizeof(T)),
-            BRowsInPlace = !transB && GemmPlan.InPlaceB && GemmPlan.SpreadsOverSets(n, sizeof(T)) && GemmPlan.RowsStartOnLines(b, n, sizeof(T)),
+            BRowsInPlace = !transB && GemmPlan.InPlaceB && GemmPlan.SpreadsOverSets(n, sizeof(T))
+                && (!TKernel.LoadsWholeLinesOfB || GemmPlan.RowsStartOnLines(b, n, sizeof(T)) || plan.MPanels < GemmPlan.PackStraddlingBFromPanels),
         };
         if (plan.SplitK)
         {
@@ -262,7 +263,9 @@ internal static unsafe class GemmDriver<T, TKernel>
     /// <summary>
     /// The B micro-panel of columns [j0, j0 + NR) for the K panel at <paramref name="p0"/>: read in place when the stored
     /// B holds it as kc rows of NR values (B not transposed, a whole panel, a row stride that spreads the rows over
-    /// the cache sets, and rows that start on cache lines), else packed into <paramref name="slot"/> when
+    /// the cache sets, and, for the AVX-512 kernels, rows that start on cache lines unless too few A panels would share
+    /// the copy: <see cref="IGemmMicroKernel{T}.LoadsWholeLinesOfB"/>, <see cref="GemmPlan.PackStraddlingBFromPanels"/>),
+    /// else packed into <paramref name="slot"/> when
     /// <paramref name="pack"/>. The kernel reads the same values in the same order either way.
     /// </summary>
     /// <remarks>
@@ -274,7 +277,10 @@ internal static unsafe class GemmDriver<T, TKernel>
     /// packed panels ran faster (calls alternated in one process, 2 threads, two rounds): fwd 100 × 500 × 500 +11%,
     /// 256 × 3072 × 500 +11%, 100 × 3072 × 500 +3–4%, every dW +13–17%. With rows on lines, in place was 9–10% faster
     /// than packed there (n = 496 and 528 from a 64-byte boundary; from 16 bytes past one, 13–20% slower), so in place
-    /// is kept for those.</para>
+    /// is kept for those. The AVX2 kernel (32-byte loads; also the 10-class layer's narrow products on AVX-512 machines)
+    /// read n = 500 and n = 10 faster in place than packed on the Xeon: AVX-512 off, fwd 100 × 500 × 500 −9% and
+    /// 100 × 3072 × 500 −4–5% packed. Nor does packing pay for few rows of A (the 10-class layer's weight gradient is
+    /// computed as a 10-row product): <see cref="GemmPlan.PackStraddlingBFromPanels"/>.</para>
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static BPanel<T> PanelOfB(in GemmCall<T> s, int p0, int kc, int j0, T* slot, bool pack)

@@ -18,6 +18,8 @@ internal readonly unsafe struct GemmKernel512<T> : IGemmMicroKernel<T> where T :
 
     public static bool IsSupported => Avx512F.IsSupported && Vector512.IsHardwareAccelerated;
 
+    public static bool LoadsWholeLinesOfB => true;
+
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void Tile<TWalk>(TWalk a, T* b, nint ldb, int kc, T* c, nint ldc, bool add) where TWalk : struct, IAWalk<T>
     {

@@ -31,6 +31,8 @@ internal readonly unsafe struct GemmKernel512Wide<T, TRows> : IGemmMicroKernel<T
 
     public static bool ReadsStepsInPlace => true;
 
+    public static bool LoadsWholeLinesOfB => true;
+
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void Tile<TWalk>(TWalk a, T* b, nint ldb, int kc, T* c, nint ldc, bool add) where TWalk : struct, IAWalk<T>
     {

@@ -32,10 +32,19 @@ internal unsafe interface IGemmMicroKernel<T> where T : unmanaged, IFloatingPoin
     /// <summary>
     /// Whether the driver should read a transposed A's panels in place (a <see cref="StepWalk{T}"/> with lda = m) rather
     /// than pack them. Their kc lines, one per step, can fall in few L1 sets (m = 3072 floats puts them all in one), so
-    /// they come from L2: the wide kernel's 24 FMAs per line hide that (dW 100 × 3072 × 500 192–207 → 212–215 GFLOP/s),
-    /// a 6 × 16 tile's 12 do not (the AVX2 kernel fell from 204–208 to 162–164 on the Zen 4).
+    /// they come from L2: on the Zen 4 the wide kernel's 24 FMAs per line hid that (dW 100 × 3072 × 500 192–207 →
+    /// 212–215 GFLOP/s), a 6 × 16 tile's 12 did not (the AVX2 kernel fell from 204–208 to 162–164). On the Xeon they did
+    /// not either, so such strides are packed for every kernel (<see cref="GemmCall{T}.AStepsInPlace"/>).
     /// </summary>
     static virtual bool ReadsStepsInPlace => false;
+
+    /// <summary>
+    /// Whether each of the kernel's B loads is a whole 64-byte line, so a B read in place must have rows that start on
+    /// lines (<see cref="GemmPlan.RowsStartOnLines"/>) when enough A panels share the copy. Else each load whose row
+    /// starts off a line straddles two, and the Xeon pays for that more than the copy costs (the AVX-512 kernels). The AVX2 kernel's 32-byte loads straddle half
+    /// as often, and its products read rows off the lines in place faster than packed there, so it keeps doing that.
+    /// </summary>
+    static virtual bool LoadsWholeLinesOfB => false;
 }
 
 /// <summary>How a micro-kernel walks A: the MR values of the current step, then the next step.</summary>

@@ -96,6 +96,14 @@ internal readonly struct GemmPlan
         ((nint)data & 63) == 0 && (long)n * elementSize % 64 == 0;
 
     /// <summary>
+    /// Fewest A micro-panels over which packing a B whose rows straddle cache lines pays for the copy (each packed
+    /// panel is read once per A panel). Xeon, n = 500, K = 500, packed against in place, calls alternated, two rounds:
+    /// M = 12 −35%, 24 −19%, 48 −7%, 64 +5–6%, 80 +8–9%, 96 −2%, 100 +11%, 128 +13%; the 10-class weight gradient,
+    /// computed as a 10-row product, −21–24%.
+    /// </summary>
+    public const int PackStraddlingBFromPanels = 10;
+
+    /// <summary>
     /// The plan for C (m×n) (+)= op(A)·op(B) on a mr×nr micro-kernel. With <c>rowSweep</c>, C is split by rows only,
     /// each piece sweeping whole rows of tiles (all of N per A micro-panel): C, or the other row-major arrays an
     /// epilogue streams along it (<see cref="IGemmTileSink{T}"/>), walked in address order. Its packed B is all of N at

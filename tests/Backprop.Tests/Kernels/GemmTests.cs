@@ -279,8 +279,9 @@ public class GemmTests
         // start on cache lines) against every panel packed: B copied to a line-aligned buffer, so n = 80 and 528
         // (rows 64 bytes past a multiple of 128) are read in place; the last panel of 528, 16 wide, still packed;
         // split-K halves (100 × 528 × 3072), several K panels (1100), row sweeps (K ≤ 256), strides that keep packing
-        // (n = 500, rows off the lines; n = 1024), narrow outputs computed transposed (n = 10), every layout, with and
-        // without accumulation, 1–3 threads.
+        // (n = 500, rows off the lines; n = 1024), rows off the lines read in place all the same when few A panels would
+        // share a copy (24 rows × 500), narrow outputs computed transposed (n = 10), every layout, with and without
+        // accumulation, 1–3 threads.
         Assert.True(GemmPlan.SpreadsOverSets(500, sizeof(float)));
         Assert.True(GemmPlan.SpreadsOverSets(130, sizeof(double)));
         Assert.False(GemmPlan.SpreadsOverSets(1024, sizeof(float)));
@@ -296,7 +297,7 @@ public class GemmTests
                 Assert.False(GemmPlan.RowsStartOnLines(p + 4, 528, sizeof(float)));
             }
         }
-        (int, int, int)[] shapes = [(100, 528, 3072), (100, 528, 528), (3072, 528, 100), (101, 80, 1100), (62, 80, 3), (100, 500, 500), (64, 1024, 70), (100, 10, 500)];
+        (int, int, int)[] shapes = [(100, 528, 3072), (100, 528, 528), (3072, 528, 100), (101, 80, 1100), (62, 80, 3), (100, 500, 500), (24, 500, 500), (64, 1024, 70), (100, 10, 500)];
         bool saved = GemmPlan.InPlaceB;
         SameBitsEitherWay(shapes, inPlace => GemmPlan.InPlaceB = inPlace, AlignedB(MultiplyProduct), restore: () => GemmPlan.InPlaceB = saved);
         if (GemmKernel256<float>.IsSupported)
