@@ -34,7 +34,6 @@ public static class PeerBlas
     /// </summary>
     public static JsonObject Choose(SuiteContext ctx, string cpuFlags)
     {
-        // A kernel set the user chose is kept: the peers inherit it, and nothing is timed.
         if (Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") is { Length: > 0 } chosen)
         {
             SuiteContext.Log($"peers' OpenBLAS: OPENBLAS_CORETYPE={chosen}, set by the caller");

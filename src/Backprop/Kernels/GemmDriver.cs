@@ -266,8 +266,8 @@ internal static unsafe class GemmDriver<T, TKernel>
     /// B holds it as kc rows of NR values (B not transposed, a whole panel, a row stride that spreads the rows over
     /// the cache sets, and, for the AVX-512 kernels, rows that start on cache lines unless too few A panels would share
     /// the copy: <see cref="IGemmMicroKernel{T}.LoadsWholeLinesOfB"/>, <see cref="GemmPlan.PackStraddlingBFromPanels"/>),
-    /// else packed into <paramref name="slot"/> when
-    /// <paramref name="pack"/>. The kernel reads the same values in the same order either way.
+    /// else packed into <paramref name="slot"/> when <paramref name="pack"/>. The kernel reads the same values in the
+    /// same order either way.
     /// </summary>
     /// <remarks>
     /// <para>Reading in place drops the copy (each piece packed its half of W every call). On the Zen 4 that paid even
@@ -278,10 +278,10 @@ internal static unsafe class GemmDriver<T, TKernel>
     /// packed panels ran faster (calls alternated in one process, 2 threads, two rounds): fwd 100 × 500 × 500 +11%,
     /// 256 × 3072 × 500 +11%, 100 × 3072 × 500 +3–4%, every dW +13–17%. With rows on lines, in place was 9–10% faster
     /// than packed there (n = 496 and 528 from a 64-byte boundary; from 16 bytes past one, 13–20% slower), so in place
-    /// is kept for those. The AVX2 kernel (32-byte loads; also the 10-class layer's narrow products on AVX-512 machines)
-    /// read n = 500 and n = 10 faster in place than packed on the Xeon: AVX-512 off, fwd 100 × 500 × 500 −9% and
-    /// 100 × 3072 × 500 −4–5% packed. Nor does packing pay for few rows of A (the 10-class layer's weight gradient is
-    /// computed as a 10-row product): <see cref="GemmPlan.PackStraddlingBFromPanels"/>.</para>
+    /// is kept for those. The AVX2 kernel's 32-byte loads read n = 500 faster in place than packed on the Xeon
+    /// (AVX-512 off: fwd 100 × 500 × 500 −9% and 100 × 3072 × 500 −4–5% packed). Nor does packing pay for few rows of
+    /// A (the 10-class layer's weight gradient is computed as a 10-row product):
+    /// <see cref="GemmPlan.PackStraddlingBFromPanels"/>.</para>
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static BPanel<T> PanelOfB(in GemmCall<T> s, int p0, int kc, int j0, T* slot, bool pack)

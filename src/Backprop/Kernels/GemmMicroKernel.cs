@@ -39,10 +39,11 @@ internal unsafe interface IGemmMicroKernel<T> where T : unmanaged, IFloatingPoin
     static virtual bool ReadsStepsInPlace => false;
 
     /// <summary>
-    /// Whether each of the kernel's B loads is a whole 64-byte line, so a B read in place must have rows that start on
-    /// lines (<see cref="GemmPlan.RowsStartOnLines"/>) when enough A panels share the copy. Else each load whose row
-    /// starts off a line straddles two, and the Xeon pays for that more than the copy costs (the AVX-512 kernels). The AVX2 kernel's 32-byte loads straddle half
-    /// as often, and its products read rows off the lines in place faster than packed there, so it keeps doing that.
+    /// Whether each of the kernel's B loads is a whole 64-byte line (the AVX-512 kernels). From a row that starts off a
+    /// line every such load straddles two, which the Xeon pays for more than a copy costs, so the driver packs those
+    /// rows when enough A panels share the copy (<see cref="GemmPlan.RowsStartOnLines"/>,
+    /// <see cref="GemmPlan.PackStraddlingBFromPanels"/>). The AVX2 kernel's 32-byte loads straddle half as often, and
+    /// it read such rows in place faster than packed there.
     /// </summary>
     static virtual bool LoadsWholeLinesOfB => false;
 }
