@@ -6,12 +6,20 @@ namespace Backprop.Kernels;
 /// </summary>
 internal readonly struct GemmPlan
 {
-    /// <summary>Deepest K panel: long enough that C is revisited rarely (1024 beat 256 by 5–15% at 2048³ here).</summary>
-    private const int KcMax = 1024;
+    /// <summary>
+    /// Deepest K panel in bytes of one row of a micro-panel: 1024 floats, long enough that C is revisited rarely (1024
+    /// beat 256 by 5–15% at 2048³ on the Zen 4; 128–256 were slower on the Xeon too), and 512 doubles, so a double's
+    /// panels and strips take the bytes a float's do (<see cref="MaxStripBytes"/>).
+    /// </summary>
+    private const int KcMaxBytes = 4096;
     /// <summary>L2 share for the block of packed A that B micro-panels stream past (L2 is 1 MB on the target).</summary>
     private const int ABlockBytes = 448 << 10;
-    /// <summary>Most columns one piece owns (its packed B strip is at most KcMax × 256 values).</summary>
-    private const int MaxStripColumns = 256;
+    /// <summary>
+    /// Most bytes of a row one piece owns: 256 floats or 128 doubles, so its packed B strip is at most 1 MB. Float64
+    /// at the float32 figures (Kc 1024, 256 columns) packed 2 MB strips, all of the Xeon's L2: Kc 512 and 128 columns
+    /// ran 2048³ 1.07–1.13× and 1024³ 1.07–1.08× as fast (calls alternated, 2 threads), the training shapes 1.00–1.07×.
+    /// </summary>
+    private const int MaxStripBytes = 1024;
     /// <summary>
     /// Below this many flops, waking a worker costs more than it saves. The 10-class output layer's products (1–2
     /// MFLOP at batch 100) gain from the second core: with 2 MFLOP here they ran serially, and its forward and backward
@@ -28,6 +36,8 @@ internal readonly struct GemmPlan
 
     /// <summary>K is summed in KPanels panels of depth Kc (the last may be shorter), in order; with <see cref="SplitK"/>, each half in its own (<see cref="KPanelsOf"/>).</summary>
     public int KPanels { get; }
+    /// <summary>Deepest K panel in values (<see cref="KcMaxBytes"/>).</summary>
+    private int KcMax { get; }
     public int Kc { get; }
     /// <summary>MR-row micro-panels of op(A) and NR-column micro-panels of op(B), the last ones zero-padded.</summary>
     public int MPanels { get; }
@@ -112,6 +122,7 @@ internal readonly struct GemmPlan
     /// <remarks>A split product's K is cut at a multiple of <paramref name="kSplitRows"/> (default <paramref name="mr"/>): the row panels of the weight gradient's kernel.</remarks>
     public GemmPlan(int m, int n, int k, int mr, int nr, int elementSize, int threads, bool rowSweep = false, bool splitK = false, int kSplitRows = 0)
     {
+        KcMax = KcMaxBytes / elementSize;
         KPanels = (k + KcMax - 1) / KcMax;
         Kc = (k + KPanels - 1) / KPanels; // equal panels: K = 1100 gives 550 + 550, not 1024 + 76
         MPanels = (m + mr - 1) / mr;
@@ -144,7 +155,7 @@ internal readonly struct GemmPlan
             RowPanelsPerBlock = MPanels;
             return;
         }
-        int maxStripPanels = Math.Max(1, MaxStripColumns / nr);
+        int maxStripPanels = Math.Max(1, MaxStripBytes / elementSize / nr);
         int strips = (NPanels + maxStripPanels - 1) / maxStripPanels;
         strips = strips < threads ? Math.Min(NPanels, threads) : Math.Min(NPanels, RoundUp(strips, threads));
         Strips = strips;

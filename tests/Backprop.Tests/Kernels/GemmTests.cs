@@ -27,9 +27,26 @@ public class GemmTests
     [Fact]
     public void LargeK_SpansSeveralPanels_MatchesReference()
     {
-        // k = 3072 is three float K panels (two double ones); m, n ragged against every tile size.
+        // k = 3072 is three float K panels (six double ones); m, n ragged against every tile size.
         CheckAllLayouts<float>(13, 37, 3072);
         CheckAllLayouts<double>(29, 19, 3072);
+    }
+
+    [Fact]
+    public void Plan_GivesDoublesTheBytesOfFloats()
+    {
+        // K panels and column strips are sized in bytes: a double's are half as many values as a float's.
+        var f = new GemmPlan(2048, 2048, 2048, 6, 64, sizeof(float), threads: 2);
+        var d = new GemmPlan(2048, 2048, 2048, 6, 32, sizeof(double), threads: 2);
+        Assert.Equal((2, 1024), (f.KPanels, f.Kc));
+        Assert.Equal((4, 512), (d.KPanels, d.Kc));
+        Assert.Equal(2048 / 256, f.Strips); // 256-column strips: 4 panels of 64 floats
+        Assert.Equal(2048 / 128, d.Strips); // 128-column strips: 4 panels of 32 doubles
+        // The split forward product's halves follow the same depth: K = 3072 halves of 1536 are 2 float panels, 3 double.
+        var fs = new GemmPlan(100, 500, 3072, 6, 64, sizeof(float), threads: 2, splitK: true);
+        var ds = new GemmPlan(100, 500, 3072, 6, 32, sizeof(double), threads: 2, splitK: true);
+        Assert.Equal(2, fs.KPanelsOf(0, 3072).Panels);
+        Assert.Equal(3, ds.KPanelsOf(0, 3072).Panels);
     }
 
     [Fact]
