@@ -19,6 +19,7 @@ public class BatchNormReluTests
     [Theory]
     [InlineData(1, 1)]
     [InlineData(3, 37)]
+    [InlineData(6, 17)]        // one vector wide, rows 68 bytes apart: no whole vector after the first line boundary, both edge vectors
     [InlineData(100, 500)]     // the nets' hidden layers: two row blocks of 50, rows 500 = 31·16 + 4 wide
     [InlineData(64, 1000)]     // two blocks of 32 rows
     [InlineData(256, 300)]     // two blocks of 128 rows: the most the fused passes take
