@@ -1,7 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
+using Backprop.Kernels;
 using Backprop.Tensors;
 
 namespace Backprop.Layers;
@@ -66,49 +65,9 @@ public static partial class Layer
         if (param.Mode == Mode.Test || param.P == 1.0) return (x, new DropoutCache<T>(null, param));
         if (param.Seed is uint seed) param.Rng.Seed(seed);
         var mask = Alloc.Like(ws, x);
-        DropoutMask(param.Rng, param.P, mask.AsSpan());
         var outp = Alloc.Like(ws, x);
-        TensorPrimitives.Multiply<T>(x.AsSpan(), mask.AsSpan(), outp.AsSpan());
+        DropoutKernel<T>.Forward(param.Rng, param.P, x.AsSpan(), mask.AsSpan(), outp.AsSpan());
         return (outp, new DropoutCache<T>(mask, param));
-    }
-
-    /// <summary>
-    /// <c>mask[i] = rand() &lt; p ? 1/p : 0</c>, the uniforms drawn in order from <paramref name="rng"/> (NumPy's stream)
-    /// and compared in double, as <c>np.random.rand(*x.shape) &lt; p</c>, a vector at a time into the mask (value by value,
-    /// one call of the generator each, a float 100 × 1000 mask took ~1.3 ms; ~0.1 ms now).
-    /// </summary>
-    private static void DropoutMask<T>(NumpyRandom rng, double p, Span<T> mask) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        T scale = T.One / T.CreateTruncating(p);
-        Span<double> u = stackalloc double[512];
-        for (int i = 0; i < mask.Length; i += u.Length)
-        {
-            var chunk = u[..Math.Min(u.Length, mask.Length - i)];
-            rng.NextDoubles(chunk);
-            var m = mask.Slice(i, chunk.Length);
-            int j = 0;
-            if (Vector512.IsHardwareAccelerated && typeof(T) == typeof(float))
-            {
-                var s = Vector512.Create(float.CreateTruncating(scale)).AsInt32();
-                var pv = Vector512.Create(p);
-                var mf = MemoryMarshal.Cast<T, int>(m);
-                for (; j <= chunk.Length - 16; j += 16)
-                {
-                    var lo = Vector512.LessThan(Vector512.Create(chunk.Slice(j, 8)), pv).AsInt64();
-                    var hi = Vector512.LessThan(Vector512.Create(chunk.Slice(j + 8, 8)), pv).AsInt64();
-                    (Vector512.Narrow(lo, hi) & s).CopyTo(mf.Slice(j, 16));
-                }
-            }
-            else if (Vector512.IsHardwareAccelerated && typeof(T) == typeof(double))
-            {
-                var s = Vector512.Create(double.CreateTruncating(scale)).AsInt64();
-                var pv = Vector512.Create(p);
-                var md = MemoryMarshal.Cast<T, long>(m);
-                for (; j <= chunk.Length - 8; j += 8)
-                    (Vector512.LessThan(Vector512.Create(chunk.Slice(j, 8)), pv).AsInt64() & s).CopyTo(md.Slice(j, 8));
-            }
-            for (; j < chunk.Length; j++) m[j] = chunk[j] < p ? scale : T.Zero;
-        }
     }
 
     /// <summary>Backward pass of inverted dropout: <c>dx = dout · mask</c> in training, <c>dx = dout</c> in test mode.</summary>

@@ -96,24 +96,66 @@ public sealed class NumpyRandom
     /// i + <paramref name="offset"/> mixed with words i and i + 1, the scalar loop's operations. Each step reads words
     /// i + 1 … i + 16 before it rewrites i … i + 15, and word i + offset is either still ahead (the first loop, offset
     /// M) or already rewritten (the second, offset M − N, at least 227 behind), as in the scalar loop; so the state is
-    /// the same. Returns where the scalar loop takes over.
+    /// the same. Returns where the scalar loop takes over. Through pointers rather than span slices: 100,000
+    /// <see cref="NextDoubles"/> 83–86 → 74–76 µs.
     /// </summary>
-    private int GenerateVectors(int start, int end, int offset)
+    private unsafe int GenerateVectors(int start, int end, int offset)
     {
-        var key = _key.AsSpan();
         var upper = Vector512.Create(UpperMask);
         var lower = Vector512.Create(LowerMask);
         var matrixA = Vector512.Create(MatrixA);
         var one = Vector512.Create(1u);
         int i = start;
-        for (; i + 16 <= end; i += 16)
+        fixed (uint* key = _key)
         {
-            var y = (Vector512.Create(key.Slice(i, 16)) & upper) | (Vector512.Create(key.Slice(i + 1, 16)) & lower);
-            var odd = Vector512.Equals(y & one, one);
-            (Vector512.Create(key.Slice(i + offset, 16)) ^ (y >> 1) ^ (odd & matrixA)).CopyTo(key.Slice(i, 16));
+            for (; i + 16 <= end; i += 16)
+            {
+                var y = (Vector512.Load(key + i) & upper) | (Vector512.Load(key + i + 1) & lower);
+                var odd = Vector512.Equals(y & one, one);
+                (Vector512.Load(key + i + offset) ^ (y >> 1) ^ (odd & matrixA)).Store(key + i);
+            }
         }
         return i;
     }
+
+    /// <summary>What <see cref="ForEachPair{TSink}"/> hands the draws to.</summary>
+    internal unsafe interface IPairSink
+    {
+        /// <summary>Draws [start, start + count): their words, untempered, at words[0 .. 2·count), a then b.</summary>
+        void Take(uint* words, int start, int count);
+
+        /// <summary>Draw <paramref name="index"/> from its two tempered words (a pair that straddles a regeneration).</summary>
+        void One(uint a, uint b, int index);
+    }
+
+    /// <summary>
+    /// The next <paramref name="count"/> draws of <see cref="NextDouble"/>, as their word pairs: each whole run of pairs
+    /// in the current state block goes to <paramref name="sink"/> in place (not yet tempered, see
+    /// <see cref="TemperWord(uint)"/>), a pair straddling a regeneration one at a time; the stream advances past them.
+    /// </summary>
+    internal unsafe void ForEachPair<TSink>(int count, ref TSink sink) where TSink : struct, IPairSink
+    {
+        int i = 0;
+        while (i < count)
+        {
+            if (_pos > N - 2)
+            {
+                uint a = NextUInt32(), b = NextUInt32();
+                sink.One(a, b, i++);
+                continue;
+            }
+            int pairs = Math.Min((N - _pos) / 2, count - i);
+            fixed (uint* key = _key) sink.Take(key + _pos, i, pairs);
+            _pos += 2 * pairs;
+            i += pairs;
+        }
+    }
+
+    /// <summary>The output MT19937 makes of state word <paramref name="y"/>.</summary>
+    internal static uint TemperWord(uint y) => Temper(y);
+
+    /// <inheritdoc cref="TemperWord(uint)"/>
+    internal static Vector512<uint> TemperWord(Vector512<uint> y) => Temper(y);
 
     /// <summary>A double in [0, 1) with 53 random bits: <c>np.random.random_sample()</c>.</summary>
     public double NextDouble()

@@ -81,6 +81,27 @@ public class DropoutTests
     }
 
     [Fact]
+    public void DropoutMask_AtADrawEqualToP_DropsIt_AndKeepsItJustAbove()
+    {
+        // The mask compares integers (X < ⌈p·2⁵³⌉) where NumPy compares the double X·2⁻⁵³ with p: the two agree at the
+        // edge. Draw 700 of seed 11 (past a regeneration, inside a vector of 8) is a double d; p = d drops it, p = next
+        // double above d keeps it; so do p = d for a scalar-tail draw (index 1003 of 1005).
+        foreach (int at in new[] { 700, 1003 })
+        {
+            var peek = new NumpyRandom(11);
+            double d = 0;
+            for (int i = 0; i <= at; i++) d = peek.NextDouble();
+            foreach (var (p, kept) in new[] { (d, false), (Math.BitIncrement(d), true) })
+            {
+                var (_, cf) = DropoutForward(NDArray<float>.Ones(1, 1005), new DropoutParam(p, Mode.Train, rng: new NumpyRandom(11)));
+                var (_, cd) = DropoutForward(NDArray<double>.Ones(1, 1005), new DropoutParam(p, Mode.Train, rng: new NumpyRandom(11)));
+                Assert.Equal(kept, cf.Mask!.Flat(at) != 0f);
+                Assert.Equal(kept, cd.Mask!.Flat(at) != 0.0);
+            }
+        }
+    }
+
+    [Fact]
     public void Dropout_WithSeed_RepeatsTheMask()
     {
         var x = NDArray<double>.Ones(20, 20);
