@@ -261,8 +261,8 @@ internal static unsafe class BatchNormReluKernels<T> where T : unmanaged, IFloat
     /// The layers' 500 columns start each row 16 bytes further into a line. Stored from column 0, three rows in four
     /// made every vector store a split store: batch norm + ReLU forward at 100 × 500, one thread, hot, 29.7–31.0 µs
     /// against 16.0–17.1 from the line boundary (the bench's <c>split-writes</c>); Fashion-MNIST epochs on one thread,
-    /// its forward 24–29 → 16–17 ms per layer, its backward 19–21 → 18. The edges are vectors because scalar ones made
-    /// the backward slower (19–20 → 22–23 ms). Streamed rows keep scalar edges: ordinary stores into lines the
+    /// its forward 24–29 → 16–17 ms per layer, its backward 15–21 → 14–18. The edges are vectors because scalar ones
+    /// made the backward slower (20 → 22–23 ms). Streamed rows keep scalar edges: ordinary stores into lines the
     /// streaming stores then write made both passes slower (2 threads, far: forward 15–20 → 26–30 ms per layer per
     /// epoch, backward 17–22 → 24–27).
     /// </remarks>
