@@ -19,9 +19,10 @@ internal interface IRowElement<T> where T : unmanaged
 /// data go changes, never a value.
 /// </summary>
 /// <remarks>
-/// ReLU backward uses it (4096 × 4096: ~88% → ~120% of the nominal 80 GB/s, paired). Batch norm's separate per-element
-/// passes and the softmax loss were tried with it and measured no faster in the bandwidth suite (batch-norm forward
-/// slower), so they keep ordinary stores; the fused batch norm + ReLU and ReLU stream a training batch's activations.
+/// ReLU backward uses it (4096 × 4096: ~88% → ~120% of the nominal 80 GB/s, paired), and batch norm's separate
+/// per-element passes (on the Xeon ~20% faster at 4096 × 4096; on the Zen 5 they had measured slower,
+/// <see cref="BatchNormKernels{T}.StreamLargeOutputs"/>). The softmax loss was tried with it and measured no faster, so
+/// it keeps ordinary stores; the fused batch norm + ReLU and ReLU stream a training batch's activations.
 /// </remarks>
 internal static unsafe class Streaming
 {

@@ -163,6 +163,34 @@ public class LargeArrayKernelTests
     }
 
     [Fact]
+    public void BatchNorm_PastTheStreamingSize_SameBitsStreamedOrNot()
+    {
+        // 1025 × 4096 floats (16.8 MB, rows on cache lines): x̂, out and dx are written with streaming stores. The same
+        // bits as ordinary stores, on 1, 2 and 3 threads.
+        const int n = 1025, d = 4096;
+        Assert.True((long)n * d * sizeof(float) >= Streaming.MinBytes);
+        var x = new NumpyRandom(31).Randn<float>(n, d);
+        var dout = new NumpyRandom(32).Randn<float>(n, d);
+        var gamma = new NumpyRandom(33).Randn<float>(d);
+        var beta = new NumpyRandom(34).Randn<float>(d);
+        x[3, 5] = float.NaN;
+        float[] Pass()
+        {
+            var (outp, cache) = BatchNormForward(x, gamma, beta, new BatchNormParam<float>());
+            var (dx, _, _) = BatchNormBackwardAlt(dout, cache);
+            return [.. cache.XHat.AsSpan(), .. outp.AsSpan(), .. dx.AsSpan()];
+        }
+        BatchNormKernels<float>.StreamLargeOutputs = false;
+        float[] want;
+        try { want = Pass(); }
+        finally { BatchNormKernels<float>.StreamLargeOutputs = true; }
+        SameOnAllThreadCounts(Pass);
+        var got = Pass();
+        for (int i = 0; i < want.Length; i++)
+            Assert.True(BitConverter.SingleToInt32Bits(want[i]) == BitConverter.SingleToInt32Bits(got[i]), $"value {i}: {got[i]}, want {want[i]}");
+    }
+
+    [Fact]
     public void LayerNorm_ForwardAndBackward()
     {
         // 700 rows in one run per thread (and a 100 × 500 training batch), against one thread and a row by the formula.
