@@ -82,7 +82,7 @@ internal static unsafe class BatchNormKernels<T> where T : unmanaged, IFloatingP
 
     /// <summary>True when the pass writes <paramref name="output"/> with streaming stores (<see cref="StreamLargeOutputs"/>).</summary>
     private static bool Streamed(in BatchNormCall<T> c, T* output) =>
-        StreamLargeOutputs && Streaming.Worth<T>((long)c.Rows * c.Cols) && GemmPlan.RowsStartOnLines(output, c.Cols, sizeof(T));
+        StreamLargeOutputs && Streaming.Worth<T>((long)c.Rows * c.Cols) && Simd.RowsStartOnLines(output, c.Cols);
 
     private static void Normalize(int block, in BatchNormCall<T> c)
     {

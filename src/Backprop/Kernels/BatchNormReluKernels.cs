@@ -185,77 +185,39 @@ internal static unsafe class BatchNormReluKernels<T> where T : unmanaged, IFloat
     {
         var (i0, i1) = Rows(piece, in c);
         int d = c.Cols;
-        T* mean = c.Mean, inv = c.InvStd, g = c.Gamma, b = c.Beta;
         for (int i = i0; i < i1; i++)
         {
             long o = (long)i * d;
-            T* x = c.X + o, h = c.XHat + o, y = c.Out + o;
-            var (j, end, edgeVectors) = VectorSpan(h, d, c.Stream);
-            if (edgeVectors) { if (j > 0) NormalizeVector(x, h, y, mean, inv, g, b, 0, stream: false); }
-            else for (int s = 0; s < j; s++) Normalize(x, h, y, mean, inv, g, b, s);
-            for (; j < end; j += Vector512<T>.Count) NormalizeVector(x, h, y, mean, inv, g, b, j, c.Stream);
-            if (edgeVectors) { if (j < d) NormalizeVector(x, h, y, mean, inv, g, b, d - Vector512<T>.Count, stream: false); }
-            else for (; j < d; j++) Normalize(x, h, y, mean, inv, g, b, j);
+            Row(c.XHat + o, d, c.Stream, new NormalizeRow(c.X + o, c.XHat + o, c.Out + o, c.Mean, c.InvStd, c.Gamma, c.Beta));
         }
         if (c.Stream) Streaming.Fence();
-    }
-
-    /// <summary>Elements [j, j + lanes) of <see cref="NormalizePiece"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void NormalizeVector(T* x, T* h, T* y, T* mean, T* inv, T* g, T* b, int j, bool stream)
-    {
-        var hv = (Vector512.Load(x + j) - Vector512.Load(mean + j)) * Vector512.Load(inv + j);
-        Put(hv, h + j, stream);
-        Put(Rectify(Simd.Fma(hv, Vector512.Load(g + j), Vector512.Load(b + j))), y + j, stream);
-    }
-
-    /// <summary>Element j of <see cref="NormalizePiece"/>, scalar (the vector body's operations).</summary>
-    private static void Normalize(T* x, T* h, T* y, T* mean, T* inv, T* g, T* b, int j)
-    {
-        T hv = (x[j] - mean[j]) * inv[j];
-        h[j] = hv;
-        y[j] = Rectify(T.FusedMultiplyAdd(hv, g[j], b[j]));
     }
 
     private static void DxPiece(int piece, in BatchNormReluCall<T> c)
     {
         var (i0, i1) = Rows(piece, in c);
         int d = c.Cols;
-        T* k = c.K, mb = c.Mean, mg = c.Mg;
         for (int i = i0; i < i1; i++)
         {
             long o = (long)i * d;
-            T* dout = c.X + o, y = c.Out + o, h = c.XHat + o, dx = c.Dx + o;
-            var (j, end, edgeVectors) = VectorSpan(dx, d, c.Stream);
-            if (edgeVectors) { if (j > 0) DxVector(dout, y, h, dx, k, mb, mg, 0, stream: false); }
-            else for (int s = 0; s < j; s++) Dx(dout, y, h, dx, k, mb, mg, s);
-            for (; j < end; j += Vector512<T>.Count) DxVector(dout, y, h, dx, k, mb, mg, j, c.Stream);
-            if (edgeVectors) { if (j < d) DxVector(dout, y, h, dx, k, mb, mg, d - Vector512<T>.Count, stream: false); }
-            else for (; j < d; j++) Dx(dout, y, h, dx, k, mb, mg, j);
+            Row(c.Dx + o, d, c.Stream, new DxRow(c.X + o, c.Out + o, c.XHat + o, c.Dx + o, c.K, c.Mean, c.Mg));
         }
         if (c.Stream) Streaming.Fence();
     }
 
-    /// <summary>Elements [j, j + lanes) of <see cref="DxPiece"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void DxVector(T* dout, T* y, T* h, T* dx, T* k, T* mb, T* mg, int j, bool stream)
+    /// <summary>One row of an element-wise pass: the elements from column j as one vector, or one element (the same operations).</summary>
+    private interface IRow
     {
-        var da = Masked(Vector512.Load(dout + j), Vector512.Load(y + j));
-        Put(Simd.Fma(Vector512.Load(h + j), Vector512.Load(mg + j), da * Vector512.Load(k + j) - Vector512.Load(mb + j)), dx + j, stream);
-    }
-
-    /// <summary>Element j of <see cref="DxPiece"/>, scalar (the vector body's operations).</summary>
-    private static void Dx(T* dout, T* y, T* h, T* dx, T* k, T* mb, T* mg, int j)
-    {
-        T da = y[j] > T.Zero ? dout[j] : T.Zero;
-        dx[j] = T.FusedMultiplyAdd(h[j], mg[j], da * k[j] - mb[j]);
+        void Vector(int j, bool stream);
+        void Scalar(int j);
     }
 
     /// <summary>
-    /// The columns [start, end) of a row the vector body covers: whole vectors from the first line boundary of
-    /// <paramref name="dst"/>, so none of its stores straddles two lines. With <c>EdgeVectors</c> the columns before and
-    /// after go to one vector at column 0 and one at d − lanes, overlapping the body (each element rewritten with the
-    /// same value); otherwise, streamed or narrower than a vector, to the scalar element.
+    /// Row <paramref name="row"/>, <paramref name="d"/> columns, whose outputs share the line offset of
+    /// <paramref name="dst"/>: whole vectors from dst's first line boundary, so none of their stores straddles two
+    /// lines; the columns before and after as one vector at column 0 and one at d − lanes, overlapping the body (each
+    /// element rewritten with the same value), or, streamed or narrower than a vector, element by element (streaming
+    /// stores need the boundary).
     /// </summary>
     /// <remarks>
     /// The layers' 500 columns start each row 16 bytes further into a line. Stored from column 0, three rows in four
@@ -265,13 +227,64 @@ internal static unsafe class BatchNormReluKernels<T> where T : unmanaged, IFloat
     /// made the backward slower (20 → 22–23 ms). Streamed rows keep scalar edges: ordinary stores into lines the
     /// streaming stores then write made both passes slower (2 threads, far: forward 15–20 → 26–30 ms per layer per
     /// epoch, backward 17–22 → 24–27).
+    /// The row comes by value and all its methods inline: passed by reference, or with a method left out of line, its
+    /// pointers lived on the stack and were reloaded for every vector (the forward 18 → 23–25 µs).
     /// </remarks>
-    private static (int Start, int End, bool EdgeVectors) VectorSpan(T* dst, int d, bool stream)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Row<TRow>(T* dst, int d, bool stream, TRow row) where TRow : struct, IRow
     {
-        int lanes = Vector512<T>.Count;
-        if (!Simd.Wide<T>() || d < lanes) return (0, 0, false);
-        int start = Streaming.Head(dst, d);
-        return (start, start + (d - start) / lanes * lanes, !stream);
+        int lanes = Vector512<T>.Count, j = 0;
+        if (Simd.Wide<T>() && d >= lanes)
+        {
+            int start = Streaming.Head(dst, d);
+            if (stream) for (; j < start; j++) row.Scalar(j);
+            else if (start > 0) row.Vector(0, stream: false);
+            for (j = start; j <= d - lanes; j += lanes) row.Vector(j, stream);
+            if (!stream && j < d)
+            {
+                row.Vector(d - lanes, stream: false);
+                return;
+            }
+        }
+        for (; j < d; j++) row.Scalar(j);
+    }
+
+    /// <summary>A row of <see cref="NormalizePiece"/>: x̂ = (x − mean)·(1/σ), out = max(x̂·γ + β, 0).</summary>
+    private readonly struct NormalizeRow(T* x, T* h, T* y, T* mean, T* inv, T* g, T* b) : IRow
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Vector(int j, bool stream)
+        {
+            var hv = (Vector512.Load(x + j) - Vector512.Load(mean + j)) * Vector512.Load(inv + j);
+            Put(hv, h + j, stream);
+            Put(Rectify(Simd.Fma(hv, Vector512.Load(g + j), Vector512.Load(b + j))), y + j, stream);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Scalar(int j)
+        {
+            T hv = (x[j] - mean[j]) * inv[j];
+            h[j] = hv;
+            y[j] = Rectify(T.FusedMultiplyAdd(hv, g[j], b[j]));
+        }
+    }
+
+    /// <summary>A row of <see cref="DxPiece"/>: da = dout where out &gt; 0, dx = x̂·mg + (da·k − mb).</summary>
+    private readonly struct DxRow(T* dout, T* y, T* h, T* dx, T* k, T* mb, T* mg) : IRow
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Vector(int j, bool stream)
+        {
+            var da = Masked(Vector512.Load(dout + j), Vector512.Load(y + j));
+            Put(Simd.Fma(Vector512.Load(h + j), Vector512.Load(mg + j), da * Vector512.Load(k + j) - Vector512.Load(mb + j)), dx + j, stream);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Scalar(int j)
+        {
+            T da = y[j] > T.Zero ? dout[j] : T.Zero;
+            dx[j] = T.FusedMultiplyAdd(h[j], mg[j], da * k[j] - mb[j]);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -45,7 +45,7 @@ internal static unsafe class DropoutKernel<T> where T : unmanaged, IFloatingPoin
                 var low = Vector512.Create(0xFFFFFFFFUL);
                 for (; i + 8 <= count; i += 8)
                 {
-                    var pair = NumpyRandom.TemperWord(Vector512.Load(words + 2 * i)).AsUInt64();
+                    var pair = NumpyRandom.Temper(Vector512.Load(words + 2 * i)).AsUInt64();
                     var below = Vector512.LessThan((((pair & low) >> 5) << 26) | (pair >> 38), lim);
                     if (typeof(T) == typeof(float))
                     {
@@ -61,7 +61,7 @@ internal static unsafe class DropoutKernel<T> where T : unmanaged, IFloatingPoin
                     }
                 }
             }
-            for (; i < count; i++) One(NumpyRandom.TemperWord(words[2 * i]), NumpyRandom.TemperWord(words[2 * i + 1]), start + i);
+            for (; i < count; i++) One(NumpyRandom.Temper(words[2 * i]), NumpyRandom.Temper(words[2 * i + 1]), start + i);
         }
 
         public void One(uint a, uint b, int index)

@@ -119,7 +119,7 @@ internal static unsafe class GemmDriver<T, TKernel>
             ARowsInPlace = !transA && TKernel.RunsRowsInPlace && GemmPlan.InPlaceA,
             AStepsInPlace = transA && TKernel.ReadsStepsInPlace && GemmPlan.InPlaceA && GemmPlan.SpreadsOverSets(m, sizeof(T)),
             BRowsInPlace = !transB && GemmPlan.InPlaceB && GemmPlan.SpreadsOverSets(n, sizeof(T))
-                && (!TKernel.LoadsWholeLinesOfB || GemmPlan.RowsStartOnLines(b, n, sizeof(T))
+                && (!TKernel.LoadsWholeLinesOfB || Simd.RowsStartOnLines(b, n)
                     || plan.MPanels < GemmPlan.PackStraddlingBFromPanels),
         };
         if (plan.SplitK)

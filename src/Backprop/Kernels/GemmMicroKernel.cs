@@ -41,7 +41,7 @@ internal unsafe interface IGemmMicroKernel<T> where T : unmanaged, IFloatingPoin
     /// <summary>
     /// Whether each of the kernel's B loads is a whole 64-byte line (the AVX-512 kernels). From a row that starts off a
     /// line every such load straddles two, which the Xeon pays for more than a copy costs, so the driver packs those
-    /// rows when enough A panels share the copy (<see cref="GemmPlan.RowsStartOnLines"/>,
+    /// rows when enough A panels share the copy (<see cref="Simd.RowsStartOnLines"/>,
     /// <see cref="GemmPlan.PackStraddlingBFromPanels"/>). The AVX2 kernel's 32-byte loads straddle half as often, and
     /// it read such rows in place faster than packed there.
     /// </summary>

@@ -98,14 +98,6 @@ internal readonly struct GemmPlan
     public static bool SpreadsOverSets(int n, int elementSize) => (long)n * elementSize % 128 != 0;
 
     /// <summary>
-    /// True when every row of a row-major array at <paramref name="data"/>, rows <paramref name="n"/> values apart,
-    /// starts on a 64-byte cache line, so a kernel's full-width vector loads from it never straddle two lines (a
-    /// split load, which costs an Intel core a second L1 access).
-    /// </summary>
-    public static unsafe bool RowsStartOnLines(void* data, int n, int elementSize) =>
-        ((nint)data & 63) == 0 && (long)n * elementSize % 64 == 0;
-
-    /// <summary>
     /// Fewest A micro-panels over which packing a B whose rows straddle cache lines pays for the copy (each packed
     /// panel is read once per A panel). Xeon, n = 500, K = 500, packed against in place, calls alternated, two rounds:
     /// M = 12 −35%, 24 −19%, 48 −7%, 64 +5–6%, 80 +8–9%, 96 −2%, 100 +11%, 128 +13%; the 10-class weight gradient,

@@ -52,7 +52,8 @@ public sealed class NumpyRandom
         return Temper(_key[_pos++]);
     }
 
-    private static Vector512<uint> Temper(Vector512<uint> y)
+    /// <summary>The outputs MT19937 makes of 16 state words.</summary>
+    internal static Vector512<uint> Temper(Vector512<uint> y)
     {
         y ^= y >> 11;
         y ^= (y << 7) & Vector512.Create(0x9d2c5680U);
@@ -61,7 +62,8 @@ public sealed class NumpyRandom
         return y;
     }
 
-    private static uint Temper(uint y)
+    /// <summary>The output MT19937 makes of state word <paramref name="y"/>.</summary>
+    internal static uint Temper(uint y)
     {
         y ^= y >> 11;
         y ^= (y << 7) & 0x9d2c5680U;
@@ -131,7 +133,7 @@ public sealed class NumpyRandom
     /// <summary>
     /// The next <paramref name="count"/> draws of <see cref="NextDouble"/>, as their word pairs: each whole run of pairs
     /// in the current state block goes to <paramref name="sink"/> in place (not yet tempered, see
-    /// <see cref="TemperWord(uint)"/>), a pair straddling a regeneration one at a time; the stream advances past them.
+    /// <see cref="Temper(uint)"/>), a pair straddling a regeneration one at a time; the stream advances past them.
     /// </summary>
     internal unsafe void ForEachPair<TSink>(int count, ref TSink sink) where TSink : struct, IPairSink
     {
@@ -150,12 +152,6 @@ public sealed class NumpyRandom
             i += pairs;
         }
     }
-
-    /// <summary>The output MT19937 makes of state word <paramref name="y"/>.</summary>
-    internal static uint TemperWord(uint y) => Temper(y);
-
-    /// <inheritdoc cref="TemperWord(uint)"/>
-    internal static Vector512<uint> TemperWord(Vector512<uint> y) => Temper(y);
 
     /// <summary>A double in [0, 1) with 53 random bits: <c>np.random.random_sample()</c>.</summary>
     public double NextDouble()

@@ -308,10 +308,10 @@ public class GemmTests
         {
             fixed (float* p = line.AsSpan())
             {
-                Assert.True(GemmPlan.RowsStartOnLines(p, 528, sizeof(float)));
-                Assert.True(GemmPlan.RowsStartOnLines(p, 80, sizeof(float)));
-                Assert.False(GemmPlan.RowsStartOnLines(p, 500, sizeof(float)));
-                Assert.False(GemmPlan.RowsStartOnLines(p + 4, 528, sizeof(float)));
+                Assert.True(Simd.RowsStartOnLines(p, 528));
+                Assert.True(Simd.RowsStartOnLines(p, 80));
+                Assert.False(Simd.RowsStartOnLines(p, 500));
+                Assert.False(Simd.RowsStartOnLines(p + 4, 528));
             }
         }
         (int, int, int)[] shapes = [(100, 528, 3072), (100, 528, 528), (3072, 528, 100), (101, 80, 1100), (62, 80, 3), (100, 500, 500), (24, 500, 500), (64, 1024, 70), (100, 10, 500)];
