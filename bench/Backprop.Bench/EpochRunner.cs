@@ -71,12 +71,14 @@ public static class EpochRunner
         var allocatedPerEpoch = new List<long>();   // every epoch's steps, warm-up included (the first holds the first iteration's buffers)
         double loss = 0;
         long placementReadings = 0, placementFar = 0; // the kernels' own placement checks (CorePlacement) in the timed epochs
+        var loop = new List<double>();   // FMA loop per CPU (MachinePeak.MeasureNow) before the first timed epoch and after each
         for (int epoch = 0; epoch < warmup + epochs; epoch++)
         {
             if (epoch == warmup)
             {
                 gcBefore = GC.CollectionCount(0);
                 solver.Phases?.Clear();
+                loop.Add(MachinePeak.MeasureNow());
             }
             process.Refresh();
             var cpu0 = process.TotalProcessorTime;
@@ -94,18 +96,21 @@ public static class EpochRunner
             others.Add(Math.Max(0, ProcStats.MachineBusySeconds() - busy0 - cpu[^1]));
             rss.Add(Math.Round(ProcStats.RssMiB(), 1));
             long readings = CorePlacement.Readings - readings0, far = CorePlacement.FarReadings - far0;
-            if (epoch >= warmup) { placementReadings += readings; placementFar += far; }
+            if (epoch >= warmup) { placementReadings += readings; placementFar += far; loop.Add(MachinePeak.MeasureNow()); }
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"backprop: epoch {epoch + 1} ({(epoch < warmup ? "warm-up" : "timed")}) {seconds[^1]:F3} s, loss {loss:F4}, other processes {others[^1]:F1} CPU s, rss {rss[^1]:F0} MiB, cores far apart in {far} of {readings} placement checks"));
         }
         int timedIterations = epochs * solver.IterationsPerEpoch;
         var timed = seconds.Skip(warmup).ToList();
         var sorted = timed.Order().ToList();
-        double median = sorted.Count == 0 ? double.NaN : sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+        double median = Median(timed);
         int[] dims = [data.XTrain.RowLength, .. config.Hidden, data.NumClasses];
         double flops = GemmFlopsPerIteration(dims, config.BatchSize) * solver.IterationsPerEpoch;
         int threads = Math.Min(Parallelism.MaxThreads, Environment.ProcessorCount);
-        double peak = MachinePeak.Gflops(typeof(T), threads);
+        double startPeak = MachinePeak.Gflops(typeof(T), threads);
+        // Each timed epoch against the loop read just before and after it (the clock it ran at), then the median.
+        var peaks = loop.Select(perCpu => MachinePeak.Gflops(perCpu, typeof(T), threads)).ToList();
+        var pctPerEpoch = timed.Select((s, e) => 100 * flops / s / 1e9 / ((peaks[e] + peaks[e + 1]) / 2)).ToList();
         long trainBytes = (long)data.XTrain.Size * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
         var phaseTable = solver.Phases is { } ph ? PhaseTable(ph, dims, config.BatchSize, epochs, timed.Sum()) : null;
         return new Dictionary<string, object?>
@@ -128,7 +133,10 @@ public static class EpochRunner
                 ["gemm_flops_per_epoch"] = flops,
                 ["first_layer_dx_computed"] = false,
                 ["gemm_gflops_per_second"] = flops / median / 1e9,
-                ["pct_peak"] = 100 * flops / median / 1e9 / peak,
+                ["pct_peak"] = Median(pctPerEpoch),
+                ["pct_peak_per_epoch"] = pctPerEpoch,
+                ["peak_gflops_readings"] = peaks.Select(p => Math.Round(p, 1)).ToList(),
+                ["pct_peak_start"] = 100 * flops / median / 1e9 / startPeak,
                 ["other_processes_cpu_seconds"] = others.Skip(warmup).ToList(),
                 ["last_loss"] = loss,
             },
@@ -184,6 +192,13 @@ public static class EpochRunner
     }
 
     /// <summary>SHA-256 of every parameter's bytes in order: equal hashes mean bit-identical training.</summary>
+    /// <summary>The median of <paramref name="values"/> (mean of the middle two when even), NaN when empty.</summary>
+    private static double Median(IReadOnlyCollection<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count == 0 ? double.NaN : sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+
     private static string ParamsHash<T>(Models.ParameterSet<T> ps) where T : unmanaged, IFloatingPointIeee754<T>
     {
         using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);

@@ -9,7 +9,9 @@ namespace Backprop.Bench;
 
 /// <summary>
 /// The <c>gemm</c> command: times every <see cref="GemmCase"/> for float and double and prints one JSON object per
-/// line: {"impl","case","dtype","m","n","k","layout","threads","seconds","gflops","best_gflops","pct_peak","gflops_per_cpu"}.
+/// line: {"impl","case","dtype","m","n","k","layout","threads","seconds","gflops","best_gflops","pct_peak","peak_gflops",
+/// "pct_peak_start","gflops_per_cpu"}: pct_peak against the FMA loop read just before and after the case's timed calls
+/// (peak_gflops), pct_peak_start against the one read at the start (the suite's, or this process's first).
 /// With <c>--ab SWITCH</c>, it times one of the driver's choices against its opposite instead, call by call in one
 /// process (see <see cref="Switches"/>).
 /// </summary>
@@ -126,6 +128,7 @@ public static class GemmRunner
         while (warmCalls < 3 || warm.Elapsed.TotalSeconds < Math.Min(0.3, budget / 3)) { Call(); warmCalls++; }
 
         var times = new List<double>();
+        double loopBefore = MachinePeak.MeasureNow();
         var process = Process.GetCurrentProcess();
         process.Refresh();
         var cpu0 = process.TotalProcessorTime;
@@ -137,12 +140,15 @@ public static class GemmRunner
             times.Add(Stopwatch.GetElapsedTime(t0).TotalSeconds);
         }
         process.Refresh();
+        double loopAfter = MachinePeak.MeasureNow();
         double cpuPerCall = (process.TotalProcessorTime - cpu0).TotalSeconds / times.Count;
         times.Sort();
         double median = times[times.Count / 2], best = times[0];
         int threads = Math.Min(Parallelism.MaxThreads, Environment.ProcessorCount);
         double gflops = c.Flops / median / 1e9;
-        double peak = MachinePeak.Gflops(typeof(T), threads);
+        // The loop read just before and after the timed calls: the clock they ran at (see MachinePeak.MeasureNow).
+        double peak = MachinePeak.Gflops((loopBefore + loopAfter) / 2, typeof(T), threads);
+        double startPeak = MachinePeak.Gflops(typeof(T), threads);
         return JsonSerializer.Serialize(new
         {
             impl = "backprop",
@@ -153,6 +159,8 @@ public static class GemmRunner
             gflops = Math.Round(gflops, 1),
             best_gflops = Math.Round(c.Flops / best / 1e9, 1),
             pct_peak = Math.Round(100 * gflops / peak, 1),
+            peak_gflops = Math.Round(peak, 1),
+            pct_peak_start = Math.Round(100 * gflops / startPeak, 1),
             // Flops per CPU-second of this process (spinning included): a per-core rate that other load on the machine
             // barely disturbs, for tuning on a shared box.
             gflops_per_cpu = Math.Round(c.Flops / cpuPerCall / 1e9, 1),

@@ -7,7 +7,7 @@ namespace Backprop.Tests.Bench;
 /// <c>bench/run.sh --smoke</c> builds the benchmark program and runs every part of the suite at tiny sizes: the report
 /// and the JSON come out with every section, training is bit-identical on 1, 2 and 3 threads, and the soak run
 /// reports memory per epoch; our epochs come with their phase-by-phase time; every epoch run is tagged with the host's
-/// phase (core-to-core round trip before and after; for ours also the kernels' placement checks during it) and the peer ratios are split by it; the peers' OpenBLAS kernel set is chosen by timing them; the machine's peak FLOP rate, read bandwidth and core-to-core round trip are measured (float64 half of float32).
+/// phase (core-to-core round trip before and after; for ours also the kernels' placement checks during it) and the peer ratios are split by it; the peers' OpenBLAS kernel set is chosen by timing them; the machine's peak FLOP rate, read bandwidth and core-to-core round trip are measured (float64 half of float32), and the FMA loop is read again beside every GEMM case and timed epoch for their % of peak.
 /// No figure is judged (the peers may be missing, and timings mean nothing at these sizes).
 /// </summary>
 [Collection(Kernels.KernelCollection.Name)]
@@ -44,6 +44,10 @@ public class HarnessSmokeTests
                 Assert.Contains(blas["tried"]!.AsArray(), t => (string?)t!["coretype"] == (string?)chosen);
             Assert.Contains("Peers' OpenBLAS kernel set", File.ReadAllText(Path.Combine(outDir, "RESULTS.md")));
             Assert.NotEmpty(json["gemm"]!["cases"]!.AsArray());
+            // % of peak is taken against the FMA loop read beside each case (and, apart, against the start-of-run reading).
+            foreach (var c in json["gemm"]!["cases"]!.AsArray())
+                foreach (var key in new[] { "peak_gflops", "ours_pct_peak", "ours_pct_start_peak" })
+                    Assert.True((double)c![key]!["median"]! > 0, $"gemm {c["case"]} {key}: {c[key]!.ToJsonString()}");
             foreach (var data in new[] { "cifar10-random", "fashion-mnist" })
             {
                 Assert.Equal(1, (int)json["epoch"]![data]!["ours_seconds"]!["count"]!);
@@ -62,6 +66,11 @@ public class HarnessSmokeTests
                         long readings = (long)run["placement_checks"]!["readings"]!, far = (long)run["placement_checks"]!["far"]!;
                         Assert.InRange(far, 0, readings);
                         Assert.True((double)run["read_gbps_before"]! > 0, "each epoch run is preceded by a memory read");
+                        // The FMA loop is read before the first timed epoch and after each: one more reading than timed epochs.
+                        var speed = run["speed"]!;
+                        Assert.Equal(speed["epoch_seconds"]!.AsArray().Count + 1, speed["peak_gflops_readings"]!.AsArray().Count);
+                        Assert.All(speed["peak_gflops_readings"]!.AsArray(), g => Assert.True((double)g! > 0));
+                        Assert.True((double)speed["pct_peak"]! > 0 && (double)speed["pct_peak_start"]! > 0);
                     }
                     foreach (var (peer, ratio) in new[] { ("pytorch", "ours_over_torch"), ("numpy", "ours_over_numpy") })
                     {
