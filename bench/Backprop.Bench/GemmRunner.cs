@@ -52,6 +52,7 @@ public static class GemmRunner
         ["in-place-b"] = on => GemmPlan.InPlaceB = on,   // off: every B panel packed
         ["own-a"] = on => GemmPlan.OwnAPacking = on,     // off: row-split pieces use the shared packing phase
         ["five-row-tiles"] = on => Gemm.FiveRowTiles = on, // off: six-row tiles everywhere
+        ["pack-b-by-rows"] = on => GemmPlan.PackBByRows = on, // off: each B micro-panel packed just before its first sweep
     };
 
     /// <summary>

@@ -331,7 +331,8 @@ internal static unsafe class GemmDriver<T, TKernel>
     /// on L3 or memory. Fetching the next panel's rows ahead, a slice per A panel of the current sweep, took its
     /// forward pass from 738–807 to 726–777 ms per CIFAR-shaped epoch (10 alternated pairs); Fashion-MNIST's 784 × 500
     /// (each K half 784 KB) and the hidden layers gained nothing, and are left alone, as are products not split in K
-    /// halves (square ones read 1% slower with it in the GEMM command).
+    /// halves (square ones read 1% slower with it in the GEMM command). Packed B no longer needs it (its rows are read
+    /// in address order, which the hardware prefetchers stream: <see cref="GemmPlan.PackBByRows"/>): B read in place does.
     /// </summary>
     private const long PrefetchBMinBytes = 1L << 20;
 
@@ -366,7 +367,9 @@ internal static unsafe class GemmDriver<T, TKernel>
         T* packedB = GemmScratch<T>.ForB((nint)(jEnd - jStart) * plan.Kc * nr);
         T* edge = stackalloc T[mr * nr];
         T* ownA = s.OwnA ? GemmScratch<T>.ForOwnA((nint)(iEnd - iStart) * PanelLength(plan.Kc)) : null;
-        bool prefetchB = plan.SplitK && (long)(kEnd - kBegin) * n * sizeof(T) > PrefetchBMinBytes;
+        // B stored (k×n) and not read in place: the strip's panels are packed together, row by row of B (PackBRows).
+        bool packRows = GemmPlan.PackBByRows && !s.TransB && !s.BRowsInPlace;
+        bool prefetchB = !packRows && plan.SplitK && (long)(kEnd - kBegin) * n * sizeof(T) > PrefetchBMinBytes;
 
         for (int pc = 0; pc < kPanels; pc++)
         {
@@ -383,8 +386,12 @@ internal static unsafe class GemmDriver<T, TKernel>
                 for (int jr = jStart; jr < jEnd; jr++)
                 {
                     int j0 = jr * nr;
-                    // Pack each B micro-panel just before its first sweep, so it is still in L2 when the kernels read it.
-                    var bPanel = PanelOfB(in s, p0, kc, j0, packedB + (nint)(jr - jStart) * kc * nr, pack: iBlock == iStart);
+                    // Pack each B micro-panel just before its first sweep, so it is still in L2 when the kernels read it;
+                    // or, from B's rows, all of the strip's before the first (GEMM command, calls alternated, 2 threads:
+                    // 100 × 3072 × 500 +5.5–5.9%, 256 × 3072 × 500 +1.6–3.3%, 100 × 500 × 500 +1.2–1.3%, squares +0.4–1.7%).
+                    if (packRows && iBlock == iStart && jr == jStart)
+                        GemmPacking.PackBRows(s.B, n, p0, kc, jStart * nr, jEnd - jStart, nr, packedB);
+                    var bPanel = PanelOfB(in s, p0, kc, j0, packedB + (nint)(jr - jStart) * kc * nr, pack: iBlock == iStart && !packRows);
                     for (int ir = iBlock; ir < iBlockEnd; ir++)
                     {
                         int i0 = ir * mr;

@@ -90,6 +90,36 @@ internal static unsafe class GemmPacking
         }
     }
 
+    /// <summary>
+    /// <paramref name="panels"/> B micro-panels side by side, B stored (k×n): panel q, at dst + q·kc·nr, holds columns
+    /// [j0 + q·nr, j0 + (q + 1)·nr) as <see cref="PackB{T}"/> packs it. Each row of B is read once, in address order,
+    /// so the hardware prefetchers stream it; packing panel by panel reads each row in short pieces one stride apart,
+    /// and the lines where panels meet twice.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void PackBRows<T>(T* b, int n, int p0, int kc, int j0, int panels, int nr, T* dst)
+        where T : unmanaged, INumberBase<T>
+    {
+        bool vector = GemmTranspose.IsSupported<T>() && nr % System.Runtime.Intrinsics.Vector512<T>.Count == 0;
+        nint panelLength = (nint)kc * nr;
+        for (int p = 0; p < kc; p++)
+        {
+            T* src = b + (nint)(p0 + p) * n + j0;
+            T* d = dst + (nint)p * nr;
+            for (int q = 0; q < panels; q++, src += nr, d += panelLength)
+            {
+                int cols = Math.Min(nr, n - j0 - q * nr);
+                if (vector)
+                {
+                    GemmTranspose.CopyPadded(src, cols, d, nr);
+                    continue;
+                }
+                new ReadOnlySpan<T>(src, cols).CopyTo(new Span<T>(d, cols));
+                for (int j = cols; j < nr; j++) d[j] = T.Zero;
+            }
+        }
+    }
+
     /// <summary>AVX-512 PackA: contiguous copies when transposed storage already runs along rows, else L×L transposes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackAVector<T>(T* a, int m, int k, bool transA, int i0, int p0, int kc, int mr, int rows, T* dst)

@@ -91,6 +91,12 @@ internal readonly struct GemmPlan
     internal static bool InPlaceB = true;
 
     /// <summary>
+    /// Allows packing all of a piece's B micro-panels of a K panel at once, row by row of B (<see cref="GemmPacking.PackBRows{T}"/>),
+    /// instead of each just before its own first sweep (tests turn it off to compare bits).
+    /// </summary>
+    internal static bool PackBByRows = true;
+
+    /// <summary>
     /// True when rows <paramref name="n"/> values apart fall in many different cache sets: the row stride in bytes is not
     /// a multiple of 128, so a panel's kc rows read in place do not evict each other (a stride of 4 KB, as n = 1024
     /// floats, would put them all in one L1 set). Packing exists for the other strides.

@@ -321,6 +321,21 @@ public class GemmTests
             SameBitsEitherWay(shapes, inPlace => GemmPlan.InPlaceB = inPlace, AlignedB(Avx2KernelProduct), restore: () => GemmPlan.InPlaceB = saved);
     }
 
+    [Fact]
+    public void BPanelsPackedRowByRow_GiveThePanelByPanelBits()
+    {
+        // A strip's B micro-panels packed together from B's rows against each packed before its own first sweep:
+        // split-K halves with a partial last panel (100 × 500 × 3072), several strips and K panels (70 × 1100 × 1100),
+        // one panel (62 × 40 × 300), row sweeps (K ≤ 256), B read in place where its rows allow (528 columns, aligned),
+        // every layout, with and without accumulation, 1–3 threads; the AVX2 kernel's 16-wide panels too.
+        (int, int, int)[] shapes = [(100, 500, 3072), (70, 1100, 1100), (62, 40, 300), (3072, 500, 100), (100, 528, 528)];
+        bool saved = GemmPlan.PackBByRows;
+        SameBitsEitherWay(shapes, byRows => GemmPlan.PackBByRows = byRows, MultiplyProduct, restore: () => GemmPlan.PackBByRows = saved);
+        SameBitsEitherWay(shapes, byRows => GemmPlan.PackBByRows = byRows, AlignedB(MultiplyProduct), restore: () => GemmPlan.PackBByRows = saved);
+        if (GemmKernel256<float>.IsSupported)
+            SameBitsEitherWay(shapes, byRows => GemmPlan.PackBByRows = byRows, Avx2KernelProduct, restore: () => GemmPlan.PackBByRows = saved);
+    }
+
     /// <summary>The product with B copied to a buffer that starts on a cache line (a test's float[] need not).</summary>
     private static FloatProduct AlignedB(FloatProduct product) => (a, b, c, m, n, k, ta, tb, accumulate) =>
     {
