@@ -86,6 +86,8 @@ public class HarnessSmokeTests
             // The soak run has no warm-up epoch: its first epoch holds the first iteration's buffers, counted apart.
             Assert.True((double)json["soak"]!["allocated_bytes_first_epoch"]! > 0);
             Assert.NotNull(json["soak"]!["allocated_bytes_per_iteration_after_first_epoch"]);
+            Assert.Equal(3, json["soak"]!["allocated_bytes_per_epoch"]!.AsArray().Count);
+            Assert.Contains("Allocated after the first epoch:", File.ReadAllText(Path.Combine(outDir, "RESULTS.md")));
 
             string md = File.ReadAllText(Path.Combine(outDir, "RESULTS.md"));
             foreach (var heading in new[] { "## GEMM", "## Training epoch", "## Memory", "## Element-wise", "## Same answer", "## Soak" })
