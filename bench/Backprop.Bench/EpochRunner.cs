@@ -69,6 +69,7 @@ public static class EpochRunner
         long allocated = 0;   // by the training steps of the timed epochs only (not by this loop's bookkeeping)
         int gcBefore = 0;
         var allocatedPerEpoch = new List<long>();   // every epoch's steps, warm-up included (the first holds the first iteration's buffers)
+        var allocatedHerePerEpoch = new List<long>(); // the same on the training thread alone (the count above is every thread's)
         double loss = 0;
         long placementReadings = 0, placementFar = 0; // the kernels' own placement checks (CorePlacement) in the timed epochs
         var loop = new List<double>();   // FMA loop per CPU (MachinePeak.MeasureNow) before the first timed epoch and after each
@@ -85,9 +86,10 @@ public static class EpochRunner
             double busy0 = ProcStats.MachineBusySeconds();
             long readings0 = CorePlacement.Readings, far0 = CorePlacement.FarReadings;
             long t0 = Stopwatch.GetTimestamp();
-            long allocated0 = GC.GetTotalAllocatedBytes(precise: true);
+            long allocated0 = GC.GetTotalAllocatedBytes(precise: true), here0 = GC.GetAllocatedBytesForCurrentThread();
             for (int i = 0; i < solver.IterationsPerEpoch; i++) loss = solver.Step();
             allocatedPerEpoch.Add(GC.GetTotalAllocatedBytes(precise: true) - allocated0);
+            allocatedHerePerEpoch.Add(GC.GetAllocatedBytesForCurrentThread() - here0);
             if (epoch >= warmup) allocated += allocatedPerEpoch[^1];
             foreach (var (_, rule) in solver.UpdateRules) rule.LearningRate *= config.LrDecay;
             seconds.Add(Stopwatch.GetElapsedTime(t0).TotalSeconds);
@@ -145,6 +147,7 @@ public static class EpochRunner
                 ["rss_after_epoch_mib"] = rss,
                 ["allocated_bytes_per_iteration"] = timedIterations == 0 ? 0 : (double)allocated / timedIterations,
                 ["allocated_bytes_per_epoch"] = allocatedPerEpoch,
+                ["allocated_bytes_per_epoch_training_thread"] = allocatedHerePerEpoch,
                 ["gen0_collections_timed"] = GC.CollectionCount(0) - gcBefore,
             },
             ["phases"] = phaseTable,

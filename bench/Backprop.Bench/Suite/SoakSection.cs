@@ -32,9 +32,10 @@ public static class SoakSection
         // The count is process-wide (GC.GetTotalAllocatedBytes), so a runtime thread's allocation during an epoch shows
         // too: name the epochs, so a one-off (24 bytes in one epoch of ten, seen before and after the loop readings
         // came in) is told apart from a per-step allocation, which would show in every epoch.
-        var nonZero = perEpoch.Select((b, e) => (Bytes: b, Epoch: e + 1)).Skip(1).Where(x => x.Bytes > 0).ToList();
+        var here = ((JsonArray)j["memory"]!["allocated_bytes_per_epoch_training_thread"]!).Select(v => (double)v!).ToList();
+        var nonZero = perEpoch.Select((b, e) => (Bytes: b, Here: here[e], Epoch: e + 1)).Skip(1).Where(x => x.Bytes > 0).ToList();
         md.AppendLine("Allocated after the first epoch: " + (nonZero.Count == 0 ? "nothing in any epoch."
-            : string.Join(", ", nonZero.Select(x => FormattableString.Invariant($"{x.Bytes:F0} B in epoch {x.Epoch}"))) + $" ({nonZero.Count} of {perEpoch.Count - 1} epochs; process-wide count, every thread)."));
+            : string.Join(", ", nonZero.Select(x => FormattableString.Invariant($"{x.Bytes:F0} B in epoch {x.Epoch} ({x.Here:F0} B of it on the training thread)"))) + $" ({nonZero.Count} of {perEpoch.Count - 1} epochs; process-wide count, every thread)."));
         md.AppendLine();
         md.AppendLine("RSS after each epoch (MiB): " + string.Join(", ", rss.Select(v => v.ToString("F0", CultureInfo.InvariantCulture))));
         return new SectionResult("soak", md.ToString(), new JsonObject
@@ -44,6 +45,7 @@ public static class SoakSection
             ["allocated_bytes_per_iteration"] = (double)j["memory"]!["allocated_bytes_per_iteration"]!,
             ["allocated_bytes_first_epoch"] = perEpoch[0], ["allocated_bytes_per_iteration_after_first_epoch"] = afterFirst,
             ["allocated_bytes_per_epoch"] = new JsonArray([.. perEpoch.Select(v => (JsonNode?)v)]),
+            ["allocated_bytes_per_epoch_training_thread"] = new JsonArray([.. here.Select(v => (JsonNode?)v)]),
             ["epoch_seconds"] = GemmSection.Node(Stat.Of(seconds)),
         });
     }

@@ -87,6 +87,7 @@ public class HarnessSmokeTests
             Assert.True((double)json["soak"]!["allocated_bytes_first_epoch"]! > 0);
             Assert.NotNull(json["soak"]!["allocated_bytes_per_iteration_after_first_epoch"]);
             Assert.Equal(3, json["soak"]!["allocated_bytes_per_epoch"]!.AsArray().Count);
+            Assert.Equal(3, json["soak"]!["allocated_bytes_per_epoch_training_thread"]!.AsArray().Count);
             Assert.Contains("Allocated after the first epoch:", File.ReadAllText(Path.Combine(outDir, "RESULTS.md")));
 
             string md = File.ReadAllText(Path.Combine(outDir, "RESULTS.md"));
