@@ -105,7 +105,7 @@ public static class EpochRunner
         int timedIterations = epochs * solver.IterationsPerEpoch;
         var timed = seconds.Skip(warmup).ToList();
         var sorted = timed.Order().ToList();
-        double median = Median(timed);
+        double median = Suite.Stat.Of(timed).Median;
         int[] dims = [data.XTrain.RowLength, .. config.Hidden, data.NumClasses];
         double flops = GemmFlopsPerIteration(dims, config.BatchSize) * solver.IterationsPerEpoch;
         int threads = Math.Min(Parallelism.MaxThreads, Environment.ProcessorCount);
@@ -135,7 +135,7 @@ public static class EpochRunner
                 ["gemm_flops_per_epoch"] = flops,
                 ["first_layer_dx_computed"] = false,
                 ["gemm_gflops_per_second"] = flops / median / 1e9,
-                ["pct_peak"] = Median(pctPerEpoch),
+                ["pct_peak"] = Suite.Stat.Of(pctPerEpoch).Median,
                 ["pct_peak_per_epoch"] = pctPerEpoch,
                 ["peak_gflops_readings"] = peaks.Select(p => Math.Round(p, 1)).ToList(),
                 ["pct_peak_start"] = 100 * flops / median / 1e9 / startPeak,
@@ -195,13 +195,6 @@ public static class EpochRunner
     }
 
     /// <summary>SHA-256 of every parameter's bytes in order: equal hashes mean bit-identical training.</summary>
-    /// <summary>The median of <paramref name="values"/> (mean of the middle two when even), NaN when empty.</summary>
-    private static double Median(IReadOnlyCollection<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count == 0 ? double.NaN : sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
-    }
-
     private static string ParamsHash<T>(Models.ParameterSet<T> ps) where T : unmanaged, IFloatingPointIeee754<T>
     {
         using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);

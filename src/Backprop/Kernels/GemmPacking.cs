@@ -68,12 +68,7 @@ internal static unsafe class GemmPacking
         }
         if (!transB)
         {
-            T* src = b + (nint)p0 * n + j0;
-            for (int p = 0; p < kc; p++, src += n, dst += nr)
-            {
-                new ReadOnlySpan<T>(src, cols).CopyTo(new Span<T>(dst, cols));
-                for (int j = cols; j < nr; j++) dst[j] = T.Zero;
-            }
+            PackBRows(b, n, p0, kc, j0, 1, nr, dst);
             return;
         }
         // Row j of the stored B is op(B)[., j]: read it contiguously, scatter with stride nr.
