@@ -376,7 +376,7 @@ internal static unsafe class GemmDriver<T, TKernel>
                     int j0 = jr * nr;
                     // Pack each B micro-panel just before its first sweep, so it is still in L2 when the kernels read it;
                     // or, from B's rows, all of the strip's before the first (GEMM command, calls alternated, 2 threads:
-                    // 100 × 3072 × 500 +5.5–5.9%, 256 × 3072 × 500 +1.6–3.3%, 100 × 500 × 500 +1.2–1.3%, squares +0.4–1.7%).
+                    // 100 × 3072 × 500 +4–6%, 256 × 3072 × 500 +2–3%, 100 × 500 × 500 +1%, squares +0–2%).
                     if (packRows && iBlock == iStart && jr == jStart)
                         GemmPacking.PackBRows(s.B, n, p0, kc, jStart * nr, jEnd - jStart, nr, packedB);
                     var bPanel = PanelOfB(in s, p0, kc, j0, packedB + (nint)(jr - jStart) * kc * nr, pack: iBlock == iStart && !packRows);
