@@ -104,8 +104,8 @@ public static class EpochRunner
         }
         int timedIterations = epochs * solver.IterationsPerEpoch;
         var timed = seconds.Skip(warmup).ToList();
-        var sorted = timed.Order().ToList();
-        double median = Suite.Stat.Of(timed).Median;
+        var timedStat = Suite.Stat.Of(timed);
+        double median = timedStat.Median;
         int[] dims = [data.XTrain.RowLength, .. config.Hidden, data.NumClasses];
         double flops = GemmFlopsPerIteration(dims, config.BatchSize) * solver.IterationsPerEpoch;
         int threads = Math.Min(Parallelism.MaxThreads, Environment.ProcessorCount);
@@ -130,7 +130,7 @@ public static class EpochRunner
                 ["epoch_seconds"] = timed,
                 ["epoch_cpu_seconds"] = cpu.Skip(warmup).ToList(),
                 ["median_epoch_seconds"] = median,
-                ["min_epoch_seconds"] = sorted.Count == 0 ? double.NaN : sorted[0],
+                ["min_epoch_seconds"] = timedStat.Min,
                 ["images_per_second"] = solver.IterationsPerEpoch * config.BatchSize / median,
                 ["gemm_flops_per_epoch"] = flops,
                 ["first_layer_dx_computed"] = false,

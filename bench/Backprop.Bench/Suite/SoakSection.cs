@@ -30,8 +30,7 @@ public static class SoakSection
         md.AppendLine(CultureInfo.InvariantCulture, $"{rss.Count} epochs of Fashion-MNIST in one process: RSS after epoch 1 {rss[0]:F0} MiB, after epoch 2 {(rss.Count > 1 ? rss[1] : rss[0]):F0} MiB, after the last {rss[^1]:F0} MiB (max {rss.Max():F0}, change from epoch 2 to the last {growth:+0.0;-0.0;0} MiB); peak RSS {(double)j["peak_rss_mib"]!:F0} MiB; allocated: {perEpoch[0] / 1024:F0} KiB in the first epoch (the first iteration's buffers), {afterFirst:F1} bytes per iteration after it; {(int)j["memory"]!["gen0_collections_timed"]!} gen-0 collections; epoch time {Stat.Of(seconds).Show()} s.");
         md.AppendLine();
         // The count is process-wide (GC.GetTotalAllocatedBytes), so a runtime thread's allocation during an epoch shows
-        // too: name the epochs, so a one-off (24 bytes in one epoch of ten, seen before and after the loop readings
-        // came in) is told apart from a per-step allocation, which would show in every epoch.
+        // too: naming the epochs tells a one-off apart from a per-step allocation, which would show in every epoch.
         var here = ((JsonArray)j["memory"]!["allocated_bytes_per_epoch_training_thread"]!).Select(v => (double)v!).ToList();
         var nonZero = perEpoch.Select((b, e) => (Bytes: b, Here: here[e], Epoch: e + 1)).Skip(1).Where(x => x.Bytes > 0).ToList();
         md.AppendLine("Allocated after the first epoch: " + (nonZero.Count == 0 ? "nothing in any epoch."
