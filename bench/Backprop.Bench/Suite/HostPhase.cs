@@ -11,12 +11,12 @@ public enum HostPhaseKind { Unknown, Near, Far, Mixed }
 /// <c>placement_checks</c>: how many of its readings found the cores far apart). On the Zen 4 host the round trip read
 /// ~85–120 ns while the two vCPUs shared a CCD ("near") and ~330–395 ns while they did not ("far"), and every
 /// two-thread figure moved with it, so each run is tagged with it. On the Emerald Rapids Xeon of 2026-12-06 (one mesh,
-/// one L3) it reads 115–300 ns with no such cliff, and most runs come out "mixed".
+/// one L3) it reads 115–300 ns with no such cliff: near, by the kernels' threshold.
 /// </summary>
 public readonly record struct HostPhase(double? Before, double? After, long Checks = 0, long FarChecks = 0)
 {
-    /// <summary>Round trips below this (ns) mean near (one CCD): halfway between the two modes measured on the Zen 4 host.</summary>
-    public const double NearBelowNs = 240;
+    /// <summary>Round trips below this (ns) mean near: the kernels' own threshold (<c>CorePlacement.FarNs</c>), between the Zen 4 host's two modes and above the Xeon's range.</summary>
+    public const double NearBelowNs = Backprop.Kernels.CorePlacement.FarNs;
 
     /// <summary>
     /// The share of a run's in-run checks that may read the other way and still count as one phase: a check the

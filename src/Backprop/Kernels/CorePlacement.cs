@@ -19,8 +19,15 @@ internal static class CorePlacement
     /// <summary>How long a measurement stands.</summary>
     public const int RefreshMs = 250;
 
-    /// <summary>Round trips above this are "far": between the two placements measured here, ~3× apart.</summary>
-    public const double FarNs = 200;
+    /// <summary>
+    /// Round trips above this are "far": in the gap between the Zen 4 host's two placements (~85–120 and ~330–395 ns).
+    /// The Xeon of 2026-12-06 (one mesh, one L3) reads anywhere in 115–350 ns, 141–280 during a Fashion-MNIST epoch,
+    /// and there streaming did not pay: forced on, every phase of that epoch's step was slower than forced off (batch
+    /// norm 15–19 against 13–14 ms per layer per epoch, the hidden forwards 115–124 against 108–111). At the old 200 ns
+    /// about half its checks read far, and none of those in training reach 300. A threshold of 320 alternated with 200: Fashion-MNIST epochs 0.96× (4 of 5
+    /// pairs faster), CIFAR-shaped level (3 of 6 pairs faster, the step's phases summed within 1%).
+    /// </summary>
+    public const double FarNs = 300;
 
     private const int Trips = 16, Batches = 2;
     private const int SpinLimit = 1 << 22; // ~20 ms: a partner this late was descheduled
