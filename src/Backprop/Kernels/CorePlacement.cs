@@ -22,10 +22,11 @@ internal static class CorePlacement
     /// <summary>
     /// Round trips above this are "far": in the gap between the Zen 4 host's two placements (~85–120 and ~330–395 ns).
     /// The Xeon of 2026-12-06 (one mesh, one L3) reads anywhere in 115–350 ns, 141–280 during a Fashion-MNIST epoch,
-    /// and there streaming did not pay: forced on, every phase of that epoch's step was slower than forced off (batch
-    /// norm 15–19 against 13–14 ms per layer per epoch, the hidden forwards 115–124 against 108–111). At the old 200 ns
-    /// about half its checks read far, and none of those in training reach 300. A threshold of 320 alternated with 200: Fashion-MNIST epochs 0.96× (4 of 5
-    /// pairs faster), CIFAR-shaped level (3 of 6 pairs faster, the step's phases summed within 1%).
+    /// so at the old 200 ns about half its checks read far and the stores flipped at random. There streaming does not
+    /// pay: forced on, batch norm's passes were slower in every run (15–23 against 13–17 ms per layer and direction per
+    /// Fashion-MNIST epoch, 5 runs each way), the rest of the step level within the host's noise. Against 200, runs in
+    /// balanced order: Fashion-MNIST epochs 1.395 against 1.399 s (6 each), the main job's [1000, 1000] net 3.08
+    /// against 3.10 s (12 each), both level. At 300 the Xeon's checks read near, so its stores no longer flip.
     /// </summary>
     public const double FarNs = 300;
 
