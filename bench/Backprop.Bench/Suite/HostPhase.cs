@@ -11,7 +11,7 @@ public enum HostPhaseKind { Unknown, Near, Far, Mixed }
 /// <c>placement_checks</c>: how many of its readings found the cores far apart). On the Zen 4 host the round trip read
 /// ~85–120 ns while the two vCPUs shared a CCD ("near") and ~330–395 ns while they did not ("far"), and every
 /// two-thread figure moved with it, so each run is tagged with it. On the Emerald Rapids Xeon of 2026-12-06 (one mesh,
-/// one L3) it reads 115–300 ns with no such cliff: near, by the kernels' threshold.
+/// one L3) it reads 115–350 ns with no such cliff, nearly always near by the kernels' threshold.
 /// </summary>
 public readonly record struct HostPhase(double? Before, double? After, long Checks = 0, long FarChecks = 0)
 {
