@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Backprop.Kernels;
 
@@ -61,7 +62,7 @@ internal static unsafe class GemmPacking
         where T : unmanaged, INumberBase<T>
     {
         int cols = Math.Min(nr, n - j0);
-        if (GemmTranspose.IsSupported<T>() && nr % System.Runtime.Intrinsics.Vector512<T>.Count == 0)
+        if (GemmTranspose.IsSupported<T>() && nr % Vector512<T>.Count == 0)
         {
             PackBVector(b, n, k, transB, j0, p0, kc, nr, cols, dst);
             return;
@@ -95,7 +96,7 @@ internal static unsafe class GemmPacking
     public static void PackBRows<T>(T* b, int n, int p0, int kc, int j0, int panels, int nr, T* dst)
         where T : unmanaged, INumberBase<T>
     {
-        bool vector = GemmTranspose.IsSupported<T>() && nr % System.Runtime.Intrinsics.Vector512<T>.Count == 0;
+        bool vector = GemmTranspose.IsSupported<T>() && nr % Vector512<T>.Count == 0;
         nint panelLength = (nint)kc * nr;
         for (int p = 0; p < kc; p++)
         {
@@ -126,7 +127,7 @@ internal static unsafe class GemmPacking
             for (int p = 0; p < kc; p++, src += m, dst += mr) GemmTranspose.CopyPadded(src, rows, dst, mr);
             return;
         }
-        int lanes = System.Runtime.Intrinsics.Vector512<T>.Count;
+        int lanes = Vector512<T>.Count;
         T* rowsStart = a + (nint)i0 * k + p0;
         int pTail = kc - kc % lanes;
         if (typeof(T) == typeof(float) && mr == 6)
@@ -171,7 +172,7 @@ internal static unsafe class GemmPacking
             }
             return;
         }
-        int lanes = System.Runtime.Intrinsics.Vector512<T>.Count;
+        int lanes = Vector512<T>.Count;
         T* colsStart = b + (nint)j0 * k + p0;
         int pTail = kc - kc % lanes;
         for (int c0 = 0; c0 < nr; c0 += lanes) // one group of L source rows at a time: L read streams, not nr
