@@ -39,12 +39,15 @@ public static class RunFolder
     public static IReadOnlyList<string> Splits { get; } = ["train", "val", "test"];
 
     /// <summary>The run's <c>config.json</c>.</summary>
-    /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
+    /// <exception cref="DirectoryNotFoundException">The folder does not exist, or the path is a file (a run's <c>model.npz</c>, say).</exception>
     /// <exception cref="FileNotFoundException">It holds no <c>config.json</c> (it is not a run folder).</exception>
     /// <exception cref="InvalidDataException">The configuration is malformed.</exception>
     public static TrainConfig ReadConfig(string runDir)
     {
         ArgumentException.ThrowIfNullOrEmpty(runDir);
+        if (File.Exists(runDir))
+            throw new DirectoryNotFoundException(
+                $"'{runDir}' is a file; give the run folder that holds {RunFiles.Config} and {RunFiles.Model} (this file's folder is '{Path.GetDirectoryName(Path.GetFullPath(runDir))}').");
         if (!Directory.Exists(runDir)) throw new DirectoryNotFoundException($"The run folder '{runDir}' does not exist.");
         var path = RunFiles.In(runDir, RunFiles.Config);
         if (!File.Exists(path)) throw new FileNotFoundException($"'{runDir}' is not a run folder: it has no {RunFiles.Config}.", path);

@@ -118,6 +118,10 @@ public class CliTrainTests
         }
         Npy.Save(testImages, new NpyArray(new byte[2 * 3072], 2, 32, 32, 3));
         Assert.Equal(2, CliRunner.Run("predict", "--model", run, "--input", testImages, "--out", fromFile, "--data-dir", CliRunner.Cifar10DataDir).ExitCode);
+        // --model given the model file instead of its run folder: usage error naming the folder to give.
+        var file = CliRunner.Run("predict", "--model", Path.Combine(run, "model.npz"), "--out", fromFile, "--data-dir", CliRunner.Cifar10DataDir);
+        Assert.Equal(2, file.ExitCode);
+        Assert.Contains($"is a file; give the run folder that holds config.json and model.npz (this file's folder is '{Path.GetFullPath(run)}')", file.Error);
 
         // plot: one run redrawn in place, two runs compared on shared axes.
         File.Delete(Path.Combine(run, "loss.png"));
