@@ -167,22 +167,52 @@ public sealed record TrainConfig
     public static TrainConfig FromJson(string json, string source = "config", string fallbackDataset = "cifar10")
     {
         ArgumentNullException.ThrowIfNull(json);
+        JsonDocument doc;
         try
         {
-            using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
-            if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{source}: expected a JSON object.");
-            string dataset = doc.RootElement.TryGetProperty("dataset", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString()! : fallbackDataset;
-            // Start from the data set's defaults and overlay the keys present.
-            var merged = JsonSerializer.SerializeToNode(DefaultFor(dataset), Json)!.AsObject();
-            foreach (var p in doc.RootElement.EnumerateObject())
-                merged[p.Name] = System.Text.Json.Nodes.JsonNode.Parse(p.Value.GetRawText());
-            return merged.Deserialize<TrainConfig>(Json) ?? throw new InvalidDataException($"{source}: empty configuration.");
+            doc = JsonDocument.Parse(json, new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
         }
         catch (JsonException e)
         {
             throw new InvalidDataException($"{source}: {e.Message}", e);
         }
+        using (doc)
+        {
+            if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{source}: expected a JSON object.");
+            string dataset = doc.RootElement.TryGetProperty("dataset", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString()! : fallbackDataset;
+            // Start from the data set's defaults and overlay the keys present.
+            var merged = JsonSerializer.SerializeToNode(DefaultFor(dataset), Json)!.AsObject();
+            foreach (var p in doc.RootElement.EnumerateObject())
+            {
+                if (!merged.ContainsKey(p.Name))
+                    throw new InvalidDataException($"{source}: unknown key '{p.Name}'; the keys are {string.Join(", ", merged.Select(k => k.Key))}.");
+                merged[p.Name] = System.Text.Json.Nodes.JsonNode.Parse(p.Value.GetRawText());
+            }
+            try
+            {
+                return merged.Deserialize<TrainConfig>(Json) ?? throw new InvalidDataException($"{source}: empty configuration.");
+            }
+            catch (JsonException e)
+            {
+                // The position in e.Message is in the merged text, not the user's file: name the key and its value instead.
+                string key = (e.Path ?? "$").TrimStart('$', '.');
+                string top = key.Split('[', '.')[0];
+                string given = doc.RootElement.TryGetProperty(top, out var v) ? v.GetRawText() : "?";
+                string where = key == top ? $"{key} = {given}" : $"{key} (in {top} = {given})";
+                throw new InvalidDataException($"{source}: {where}: expected {Expected(e.Message)}.", e);
+            }
+        }
     }
+
+    /// <summary>What a value that failed to convert should have been, from System.Text.Json's message.</summary>
+    private static string Expected(string message) =>
+        message.Contains("System.Int32[]") ? "a list of integers"
+        : message.Contains("System.Int32") ? "an integer"
+        : message.Contains("System.UInt32") ? "an integer from 0 to 4294967295"
+        : message.Contains("System.Double") ? "a number"
+        : message.Contains("System.String") ? "a string"
+        : message.Contains("System.Boolean") ? "true or false"
+        : "a value of another type (" + message.Split(" Path: ")[0] + ")";
 
     private static string F(double v) => v.ToString("G", CultureInfo.InvariantCulture);
 }

@@ -1,0 +1,36 @@
+using Backprop.Training;
+
+namespace Backprop.Tests.Training;
+
+/// <summary><c>config.json</c> read back: defaults for missing keys, and errors that point into the user's file.</summary>
+public class TrainConfigTests
+{
+    [Fact]
+    public void MissingKeysKeepTheDataSetsDefaults()
+    {
+        var config = TrainConfig.FromJson("""{ "dataset": "fashion-mnist", "learning_rate": 0.01, }""");
+        Assert.Equal(0.01, config.LearningRate);
+        Assert.Equal((TrainConfig.DefaultFor("fashion-mnist") with { LearningRate = 0.01 }).ToJson(), config.ToJson());
+        Assert.Equal(config.ToJson(), TrainConfig.FromJson(config.ToJson()).ToJson());
+    }
+
+    [Theory]
+    // A wrong type names the key, the value given and what was expected; no line number of the merged text.
+    [InlineData("""{"learning_rate": "x"}""", "cfg.json: learning_rate = \"x\": expected a number.")]
+    [InlineData("""{"hidden": [10, "a"]}""", "cfg.json: hidden[1] (in hidden = [10, \"a\"]): expected an integer.")]
+    [InlineData("""{"epochs": 2.5}""", "cfg.json: epochs = 2.5: expected an integer.")]
+    [InlineData("""{"seed": -1}""", "cfg.json: seed = -1: expected an integer from 0 to 4294967295.")]
+    [InlineData("""{"dtype": 32}""", "cfg.json: dtype = 32: expected a string.")]
+    [InlineData("""{"hidden": 500}""", "cfg.json: hidden = 500: expected a list of integers.")]
+    // An unknown key is named, with the keys there are.
+    [InlineData("""{"learnin_rate": 1}""", "cfg.json: unknown key 'learnin_rate'; the keys are dataset, model, hidden,")]
+    // Malformed JSON keeps the parser's position, which is in the user's own text.
+    [InlineData("""{"hidden": [""", "cfg.json: Expected depth to be zero")]
+    [InlineData("""[1, 2]""", "cfg.json: expected a JSON object.")]
+    public void BadConfigurationsSayWhatIsWrongAndWhere(string json, string message)
+    {
+        var e = Assert.Throws<InvalidDataException>(() => TrainConfig.FromJson(json, "cfg.json"));
+        Assert.StartsWith(message, e.Message);
+        Assert.DoesNotContain("LineNumber: 1", e.Message[..Math.Min(e.Message.Length, message.Length)]);
+    }
+}
