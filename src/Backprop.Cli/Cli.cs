@@ -43,8 +43,7 @@ public static class Cli
         var parsed = root.Parse(args);
         if (parsed.Action is ParseErrorAction)
         {
-            var first = parsed.Errors[0].Message;
-            console.Error.WriteLine($"backprop: {first} (see 'backprop {string.Join(' ', CommandPath(parsed.CommandResult.Command))} --help')".Replace("  ", " "));
+            console.Error.WriteLine($"backprop: {ParseErrorMessage(parsed)} (see 'backprop {string.Join(' ', CommandPath(parsed.CommandResult.Command))} --help')".Replace("  ", " "));
             return ExitCodes.Usage;
         }
         try
@@ -58,6 +57,39 @@ public static class Cli
             if (parsed.GetValue(verbose)) console.Error.WriteLine(e.ToString());
             return code;
         }
+    }
+
+    /// <summary>
+    /// The one parse error to show: a token the command does not know comes first (a mistyped command otherwise reads
+    /// "Required command was not provided"), with the closest name the command has when one is a typo away.
+    /// </summary>
+    private static string ParseErrorMessage(ParseResult parsed)
+    {
+        if (parsed.UnmatchedTokens.Count == 0) return parsed.Errors[0].Message;
+        string token = parsed.UnmatchedTokens[0];
+        var command = parsed.CommandResult.Command;
+        var names = command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name)
+            .Concat(token.StartsWith('-') ? command.Options.Concat(command.Parents.OfType<Command>().SelectMany(p => p.Options.Where(o => o.Recursive)))
+                .Where(o => !o.Hidden).SelectMany(o => o.Aliases.Prepend(o.Name)) : []);
+        string? closest = names.Select(n => (Name: n, Distance: TypoDistance(token, n)))
+            .Where(c => c.Distance <= Math.Max(1, c.Name.Length / 4)).OrderBy(c => c.Distance).Select(c => c.Name).FirstOrDefault();
+        return $"Unrecognized command or argument '{token}'" + (closest is null ? "." : $"; did you mean '{closest}'?");
+    }
+
+    /// <summary>Edits (insert, delete, substitute, swap two neighbours) that turn <paramref name="a"/> into <paramref name="b"/>.</summary>
+    internal static int TypoDistance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (int i = 0; i <= a.Length; i++) d[i, 0] = i;
+        for (int j = 0; j <= b.Length; j++) d[0, j] = j;
+        for (int i = 1; i <= a.Length; i++)
+            for (int j = 1; j <= b.Length; j++)
+            {
+                int cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+            }
+        return d[a.Length, b.Length];
     }
 
     /// <summary>The exit code of an error: bad usage (2) for what the user can fix on the command line, else failure (1).</summary>

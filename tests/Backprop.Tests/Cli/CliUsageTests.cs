@@ -30,6 +30,29 @@ public class CliUsageTests
         Assert.Empty(tmp.Contents());
     }
 
+    [Theory]
+    // A mistyped command or option names the token, and the closest name when it is a typo away.
+    [InlineData("Unrecognized command or argument 'trian'; did you mean 'train'? (see 'backprop --help')", "trian")]
+    [InlineData("Unrecognized command or argument 'dowload'; did you mean 'download'? (see 'backprop data --help')", "data", "dowload")]
+    [InlineData("Unrecognized command or argument '--learningrate'; did you mean '--learning-rate'? (see 'backprop train --help')", "train", "--learningrate", "1")]
+    [InlineData("Unrecognized command or argument '--verbos'; did you mean '--verbose'?", "eval", "--verbos")]
+    [InlineData("Unrecognized command or argument 'frobnicate'. (see 'backprop --help')", "frobnicate")]
+    public void UnknownToken_IsNamed_WithTheClosestName(string message, params string[] args)
+    {
+        var r = CliRunner.Run(args);
+        Assert.Equal(2, r.ExitCode);
+        Assert.StartsWith("backprop: " + message, Assert.Single(r.ErrorLines));
+    }
+
+    [Theory]
+    [InlineData("train", "train", 0)]
+    [InlineData("trian", "train", 1)]
+    [InlineData("--hiden", "--hidden", 1)]
+    [InlineData("plot", "eval", 4)]
+    [InlineData("", "data", 4)]
+    public void TypoDistance_CountsEdits_WithSwapsAsOne(string a, string b, int edits) =>
+        Assert.Equal(edits, Backprop.Cli.Cli.TypoDistance(a, b));
+
     [Fact]
     public void OtherCommands_BadUsage_Exit2()
     {
