@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Help;
 using System.CommandLine.Invocation;
 using Backprop.Data;
+using Backprop.Kernels;
 using Backprop.Training;
 
 namespace Backprop.Cli;
@@ -22,6 +23,13 @@ public static class Cli
         root.Options.Add(new HelpOption());
         root.Options.Add(new VersionOption());
         root.Options.Add(verbose);
+        var threads = new Option<int?>("--threads")
+        {
+            Description = "Kernel threads (default $BACKPROP_THREADS, else one per CPU); any count gives the same results, bit for bit",
+            HelpName = "N",
+            Recursive = true,
+        };
+        root.Options.Add(threads);
         var examples = new Dictionary<Command, string> { [root] = "Example:\n  backprop train --dataset fashion-mnist --epochs 1\n" + ExitCodes.Help };
         void Add(Command c, string example)
         {
@@ -46,8 +54,10 @@ public static class Cli
             console.Error.WriteLine($"backprop: {ParseErrorMessage(parsed)} (see 'backprop {string.Join(' ', CommandPath(parsed.CommandResult.Command))} --help')".Replace("  ", " "));
             return ExitCodes.Usage;
         }
+        int threadsBefore = Parallelism.MaxThreads;
         try
         {
+            Parallelism.MaxThreads = KernelThreads(parsed.GetValue(threads), threadsBefore);
             return parsed.Invoke(new InvocationConfiguration { Output = console.Out, Error = console.Error, EnableDefaultExceptionHandler = false });
         }
         catch (Exception e)
@@ -57,6 +67,27 @@ public static class Cli
             if (parsed.GetValue(verbose)) console.Error.WriteLine(e.ToString());
             return code;
         }
+        finally
+        {
+            Parallelism.MaxThreads = threadsBefore;
+        }
+    }
+
+    /// <summary>Most kernel threads <c>--threads</c> or <c>$BACKPROP_THREADS</c> may ask for (each is a pool worker).</summary>
+    internal const int MaxKernelThreads = 1024;
+
+    /// <summary>
+    /// The kernel threads to run with: <c>--threads</c>, else a valid <c>$BACKPROP_THREADS</c> (which the library reads
+    /// too, but ignores when malformed: here that is bad usage), else <paramref name="current"/>.
+    /// </summary>
+    internal static int KernelThreads(int? option, int current)
+    {
+        if (option is { } n)
+            return n is >= 1 and <= MaxKernelThreads ? n : throw new UsageException($"--threads: must be from 1 to {MaxKernelThreads}, got {n}.");
+        var env = Environment.GetEnvironmentVariable("BACKPROP_THREADS");
+        if (string.IsNullOrWhiteSpace(env)) return current;
+        return int.TryParse(env, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var t) && t is >= 1 and <= MaxKernelThreads
+            ? t : throw new UsageException($"BACKPROP_THREADS: '{env}' is not a thread count from 1 to {MaxKernelThreads} (unset it for one thread per CPU).");
     }
 
     /// <summary>

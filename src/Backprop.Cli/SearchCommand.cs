@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Backprop.Kernels;
 using Backprop.Training;
 
 namespace Backprop.Cli;
@@ -19,7 +20,7 @@ internal static class SearchCommand
     {
         var options = new TrainOptions();
         var trials = new Option<int>("--trials") { Description = "Number of trials", DefaultValueFactory = _ => 10, HelpName = "N" };
-        var parallel = new Option<int?>("--parallel") { Description = "Trials run at once (default: one per core, single-threaded kernels each)", HelpName = "N" };
+        var parallel = new Option<int?>("--parallel") { Description = "Trials run at once (default: one per kernel thread (--threads), single-threaded kernels each)", HelpName = "N" };
         var outOption = new Option<string?>("--out") { Description = "Search folder to create (default searches/<timestamp>)", HelpName = "DIR" };
         var json = new Option<bool>("--json") { Description = "Print results.json's content as one JSON object on stdout" };
         var command = new Command("search", "Random hyperparameter search: writes results.csv, results.json, search.png (the notebooks' scatter: colour = accuracy, x = log10 learning rate, y = log10 weight scale) and a run folder per trial; only the best trial keeps model.npz.");
@@ -33,7 +34,7 @@ internal static class SearchCommand
             var progress = result.GetValue(json) ? console.Error : console.Out;
             int n = result.GetValue(trials);
             if (n < 1) throw new UsageException($"--trials: must be positive, got {n}.");
-            int workers = result.GetValue(parallel) ?? Environment.ProcessorCount;
+            int workers = result.GetValue(parallel) ?? Parallelism.MaxThreads;
             if (workers < 1) throw new UsageException($"--parallel: must be positive, got {workers}.");
             options.Build(result, options.RequestedDataset(result) ?? "cifar10", []);
             var choice = DataSource.Choose(options.RequestedDataset(result), result.GetValue(options.DataDir), progress, console.Cancel);

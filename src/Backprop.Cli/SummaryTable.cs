@@ -20,7 +20,7 @@ internal static class SummaryTable
         Row("test acc", s.TestAcc is double t ? P(t) : "-");
         Row("epochs", $"{s.EpochsCompleted} / {s.Epochs} ({s.Iterations} / {s.NumIterations} iterations)");
         Row("time", TimeSpan.FromSeconds(s.WallSeconds).ToString(@"h\:mm\:ss", CultureInfo.InvariantCulture));
-        Row("images/s", s.ImagesPerSecond.ToString("F0", CultureInfo.InvariantCulture));
+        Row("images/s", $"{s.ImagesPerSecond.ToString("F0", CultureInfo.InvariantCulture)} ({s.Threads} {(s.Threads == 1 ? "thread" : "threads")})");
         Row("files", $"{s.RunDir}: {string.Join(", ", s.Files)}");
         console.Write(table);
         if (s.Message is not null) console.WriteLine(s.Message);

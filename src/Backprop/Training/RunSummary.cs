@@ -54,6 +54,9 @@ public sealed record RunSummary
     /// <summary>Training images processed per second (minibatch images, forward and backward, plus the accuracy checks' time).</summary>
     [JsonPropertyName("images_per_second")] public double ImagesPerSecond { get; init; }
 
+    /// <summary>Kernel threads the training ran on (<see cref="Kernels.Parallelism.MaxThreads"/>; the results do not depend on it).</summary>
+    [JsonPropertyName("threads")] public int Threads { get; init; }
+
     /// <summary>float32 or float64.</summary>
     [JsonPropertyName("dtype")] public string Dtype { get; init; } = "";
 

@@ -188,6 +188,7 @@ public sealed class TrainingRun
             NumIterations = solver.NumIterations,
             WallSeconds = seconds,
             ImagesPerSecond = images / Math.Max(clock.Elapsed.TotalSeconds, 1e-9),
+            Threads = Kernels.Parallelism.MaxThreads,
             Dtype = Config.IsFloat64 ? "float64" : "float32",
             Message = message,
             Files = [.. files, RunFiles.Summary],
