@@ -72,6 +72,6 @@ public sealed record RemoteDataSet(DataSetKind Kind, Uri BaseUrl, IReadOnlyList<
             : $"copy {files} into '{Path.Combine(dataRoot, folder)}'";
         var debian = Kind == DataSetKind.FashionMnist
             ? $"; on Debian, 'apt-get install dataset-fashion-mnist' installs it in {Data.FashionMnist.DebianDir}, which is found automatically" : "";
-        return $"To get {DataLocations.DisplayName(Kind)} without this download: {how}, or point --data-dir or ${DataLocations.EnvironmentVariable} at a folder that holds '{folder}'{debian}. A mirror can be used by changing the base URL.";
+        return $"To get {DataLocations.DisplayName(Kind)} without this download: {how}, or point --data-dir or ${DataLocations.EnvironmentVariable} at a folder that holds '{folder}'{debian}. Or download from a mirror that holds the same files: --mirror URL or $BACKPROP_MIRROR (in code, this data set's BaseUrl).";
     }
 }

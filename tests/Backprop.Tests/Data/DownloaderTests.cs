@@ -154,6 +154,7 @@ public class DownloaderTests
         Assert.Contains("is this machine offline?", e.Message);
         Assert.Contains("apt-get install dataset-fashion-mnist", e.Message);
         Assert.Contains("8d4fb7e6c68d591d4c3dfef9ec88bf0d", e.Message);
+        Assert.Contains("--mirror URL or $BACKPROP_MIRROR", e.Message);
         Assert.IsType<HttpRequestException>(e.InnerException);
     }
 
