@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 using Backprop.Data;
 using Backprop.Models;
 using Backprop.Tensors;
@@ -81,21 +82,36 @@ public static class RunFolder
     /// values on the 0–255 scale (uint8 or float), shape (N, C, H, W) or (N, C·H·W) in the data set's channel-first
     /// layout. The run's training mean image is subtracted, as from its own splits.
     /// </summary>
-    /// <exception cref="ArgumentException">The images do not have the data set's shape, or hold NaN or infinite values.</exception>
+    /// <exception cref="ArgumentException">The images do not have the data set's shape, hold NaN or infinite values or values outside 0–255, or look scaled to [0, 1].</exception>
     public static long[] PredictImages(string runDir, ImageData data, NpyArray images) => ClassifyImages(runDir, data, images).Classes;
 
     /// <summary>
     /// As <see cref="PredictImages"/>, with every class's probability for each image (the softmax of the model's
     /// scores, in float64).
     /// </summary>
-    /// <exception cref="ArgumentException">The images do not have the data set's shape, or hold NaN or infinite values.</exception>
+    /// <exception cref="ArgumentException">The images do not have the data set's shape, hold NaN or infinite values or values outside 0–255, or look scaled to [0, 1].</exception>
     public static ImageClassification ClassifyImages(string runDir, ImageData data, NpyArray images)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(images);
+        if (LooksScaledToOne(images))
+            throw new ArgumentException("--input: every pixel value lies in [0, 1], with fractions: the images look scaled to [0, 1], but the model takes raw values 0–255 (multiply by 255).", nameof(images));
+        return Classify(runDir, data, images);
+    }
+
+    private static ImageClassification Classify(string runDir, ImageData data, NpyArray images)
+    {
         var config = ReadConfig(runDir);
         return config.IsFloat64 ? ClassifyImages<double>(runDir, config, data, images) : ClassifyImages<float>(runDir, config, data, images);
     }
+
+    /// <summary>Float images whose values all lie in [0, 1] and are not all 0 or 1: pixels divided by 255 (pictures read at the data set's size are exempt: a near-black one can look so).</summary>
+    private static bool LooksScaledToOne(NpyArray images) => images.Data switch
+    {
+        float[] f => f.Length > 0 && f.All(v => v is >= 0f and <= 1f) && f.Any(v => v is > 0f and < 1f),
+        double[] g => g.Length > 0 && g.All(v => v is >= 0.0 and <= 1.0) && g.Any(v => v is > 0.0 and < 1.0),
+        _ => false,
+    };
 
     /// <summary>The run's model, loaded from <c>model.npz</c> into a network built from <paramref name="config"/>.</summary>
     public static FullyConnectedNet<T> LoadModel<T>(string runDir, TrainConfig config, int inputDim, int numClasses) where T : unmanaged, IFloatingPointIeee754<T>
@@ -139,7 +155,7 @@ public static class RunFolder
     {
         ArgumentNullException.ThrowIfNull(data);
         var files = ImageFiles.Find(path);
-        return (files, ClassifyImages(runDir, data, ImageFiles.Load(files, data.ImageShape)));
+        return (files, Classify(runDir, data, ImageFiles.Load(files, data.ImageShape)));
     }
 
     private static ImageClassification ClassifyImages<T>(string runDir, TrainConfig config, ImageData data, NpyArray images) where T : unmanaged, IFloatingPointIeee754<T>
@@ -153,12 +169,16 @@ public static class RunFolder
         var resolved = SplitSizes.Resolve(config, data, out _);
         var mean = Preprocessing.MeanImage(data.Train, resolved.NumTrain!.Value);
         var raw = images.ToNDArray<double>();
+        if (!raw.AllFinite()) throw new ArgumentException("--input: the images hold NaN or infinite values.", nameof(images));
+        var (lowest, highest) = raw.Size == 0 ? (0.0, 0.0) : (TensorPrimitives.Min<double>(raw.AsSpan()), TensorPrimitives.Max<double>(raw.AsSpan()));
+        if (lowest < 0 || highest > 255)
+            throw new ArgumentException(FormattableString.Invariant(
+                $"--input: pixel values range from {lowest:G6} to {highest:G6}; the model takes raw values 0–255 (it subtracts its training mean image itself, so give the images before any preprocessing)."), nameof(images));
         int n = dims[0];
         var x = new NDArray<T>(n, d);
         for (int i = 0; i < n; i++)
             for (int j = 0; j < d; j++)
                 x.Flat(i * d + j) = T.CreateTruncating(raw.Flat(i * d + j) - mean[j]);
-        if (!x.AllFinite()) throw new ArgumentException("--input: the images hold NaN or infinite values.", nameof(images));
         var model = LoadModel<T>(runDir, resolved, d, data.ClassNames.Count);
         var scores = Solver<T>.Scores(model, x);
         var classes = new long[n];

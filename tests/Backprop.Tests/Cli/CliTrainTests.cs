@@ -118,6 +118,21 @@ public class CliTrainTests
         }
         Npy.Save(testImages, new NpyArray(new byte[2 * 3072], 2, 32, 32, 3));
         Assert.Equal(2, CliRunner.Run("predict", "--model", run, "--input", testImages, "--out", fromFile, "--data-dir", CliRunner.Cifar10DataDir).ExitCode);
+        // Pixel values the model does not take: scaled to [0, 1], already mean-subtracted, not finite. Each names the problem.
+        var scaled = Enumerable.Range(0, 2 * 3072).Select(i => (i % 255) / 255f).ToArray();
+        var centred = Enumerable.Range(0, 2 * 3072).Select(i => (i % 255) - 127f).ToArray();
+        var infinite = Enumerable.Range(0, 2 * 3072).Select(i => i == 5 ? float.PositiveInfinity : 1f).ToArray();
+        foreach (var (pixels, message) in new[] {
+            (scaled, "the images look scaled to [0, 1], but the model takes raw values 0–255 (multiply by 255)"),
+            (centred, "pixel values range from -127 to 127; the model takes raw values 0–255"),
+            (infinite, "the images hold NaN or infinite values") })
+        {
+            Npy.Save(testImages, new NpyArray(pixels, 2, 3072));
+            var bad = CliRunner.Run("predict", "--model", run, "--input", testImages, "--out", fromFile, "--data-dir", CliRunner.Cifar10DataDir);
+            Assert.Equal(2, bad.ExitCode);
+            Assert.Contains(message, Assert.Single(bad.ErrorLines));
+        }
+
         // --model given the model file instead of its run folder: usage error naming the folder to give.
         var file = CliRunner.Run("predict", "--model", Path.Combine(run, "model.npz"), "--out", fromFile, "--data-dir", CliRunner.Cifar10DataDir);
         Assert.Equal(2, file.ExitCode);
