@@ -18,6 +18,7 @@ internal static class SummaryTable
         Row("data", $"{DataSetChoice.Display(s.Dataset)}: {s.NumTrain} train / {s.NumVal} val / {s.NumTest} test ({s.DataFolder})");
         Row("best val acc", P(s.BestValAcc));
         Row("test acc", s.TestAcc is double t ? P(t) : "-");
+        Row("parameters", s.Parameters.ToString("N0", CultureInfo.InvariantCulture));
         Row("epochs", $"{s.EpochsCompleted} / {s.Epochs} ({s.Iterations} / {s.NumIterations} iterations)");
         Row("time", TimeSpan.FromSeconds(s.WallSeconds).ToString(@"h\:mm\:ss", CultureInfo.InvariantCulture));
         Row("images/s", $"{s.ImagesPerSecond.ToString("F0", CultureInfo.InvariantCulture)} ({s.Threads} {(s.Threads == 1 ? "thread" : "threads")})");

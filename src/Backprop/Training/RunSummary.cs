@@ -54,6 +54,9 @@ public sealed record RunSummary
     /// <summary>Training images processed per second (minibatch images, forward and backward, plus the accuracy checks' time).</summary>
     [JsonPropertyName("images_per_second")] public double ImagesPerSecond { get; init; }
 
+    /// <summary>Trained values in the model (weights, biases, normalization scales and shifts; not running statistics).</summary>
+    [JsonPropertyName("parameters")] public long Parameters { get; init; }
+
     /// <summary>Kernel threads the training ran on (<see cref="Kernels.Parallelism.MaxThreads"/>; the results do not depend on it).</summary>
     [JsonPropertyName("threads")] public int Threads { get; init; }
 

@@ -189,6 +189,7 @@ public sealed class TrainingRun
             WallSeconds = seconds,
             ImagesPerSecond = images / Math.Max(clock.Elapsed.TotalSeconds, 1e-9),
             Threads = Kernels.Parallelism.MaxThreads,
+            Parameters = model.Params.TotalSize,
             Dtype = Config.IsFloat64 ? "float64" : "float32",
             Message = message,
             Files = [.. files, RunFiles.Summary],

@@ -41,6 +41,10 @@ public class CliTrainTests
         var summary = RunSummary.Load(Path.Combine(run, "summary.json"));
         Assert.Equal((500, 200, 300, 2, 10), (summary.NumTrain, summary.NumVal, summary.NumTest, summary.EpochsCompleted, summary.Iterations));
         Assert.True(summary.BestValAcc > 0.1, $"val acc {summary.BestValAcc}");
+        // W1, b1, gamma1, beta1 (batch norm is CIFAR-10's default), W2, b2; and the kernel threads it ran on.
+        Assert.Equal(3072 * 50 + 3 * 50 + 50 * 10 + 10, summary.Parameters);
+        Assert.Contains("│ parameters   │ 154,260", r.Out);
+        Assert.True(summary.Threads >= 1);
 
         // model.npz loads back to the same scores: the best validation accuracy and the test accuracy recomputed from it are identical.
         var images = ImageData.Load(new DataSetChoice("cifar10", TestData.Cifar10PythonDir, ""));
