@@ -73,9 +73,6 @@ public static class Cli
         }
     }
 
-    /// <summary>Most kernel threads <c>--threads</c> or <c>$BACKPROP_THREADS</c> may ask for (each is a pool worker).</summary>
-    internal const int MaxKernelThreads = 1024;
-
     /// <summary>
     /// The kernel threads to run with: <c>--threads</c>, else a valid <c>$BACKPROP_THREADS</c> (which the library reads
     /// too, but ignores when malformed: here that is bad usage), else <paramref name="current"/>.
@@ -83,11 +80,11 @@ public static class Cli
     internal static int KernelThreads(int? option, int current)
     {
         if (option is { } n)
-            return n is >= 1 and <= MaxKernelThreads ? n : throw new UsageException($"--threads: must be from 1 to {MaxKernelThreads}, got {n}.");
-        var env = Environment.GetEnvironmentVariable("BACKPROP_THREADS");
+            return n is >= 1 and <= Parallelism.MaxThreadCount ? n : throw new UsageException($"--threads: must be from 1 to {Parallelism.MaxThreadCount}, got {n}.");
+        var env = Environment.GetEnvironmentVariable(Parallelism.ThreadsVariable);
         if (string.IsNullOrWhiteSpace(env)) return current;
-        return int.TryParse(env, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var t) && t is >= 1 and <= MaxKernelThreads
-            ? t : throw new UsageException($"BACKPROP_THREADS: '{env}' is not a thread count from 1 to {MaxKernelThreads} (unset it for one thread per CPU).");
+        return Parallelism.TryParseThreads(env, out var t)
+            ? t : throw new UsageException($"{Parallelism.ThreadsVariable}: '{env}' is not a thread count from 1 to {Parallelism.MaxThreadCount} (unset it for one thread per CPU).");
     }
 
     /// <summary>

@@ -34,11 +34,20 @@ public static class Parallelism
         }
     }
 
-    private static int DefaultThreads()
-    {
-        var env = Environment.GetEnvironmentVariable("BACKPROP_THREADS");
-        return int.TryParse(env, out var t) && t >= 1 ? t : Environment.ProcessorCount;
-    }
+    /// <summary>The environment variable that sets the default of <see cref="MaxThreads"/>.</summary>
+    public const string ThreadsVariable = "BACKPROP_THREADS";
+
+    /// <summary>Most threads a thread count (<see cref="ThreadsVariable"/>, the command line's <c>--threads</c>) may ask for.</summary>
+    public const int MaxThreadCount = 1024;
+
+    /// <summary>Reads a thread count: digits only, from 1 to <see cref="MaxThreadCount"/>.</summary>
+    public static bool TryParseThreads(string? text, out int threads) =>
+        int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out threads)
+        && threads is >= 1 and <= MaxThreadCount;
+
+    // A malformed variable is ignored here (a static initialiser cannot report it well); the command line refuses it.
+    private static int DefaultThreads() =>
+        TryParseThreads(Environment.GetEnvironmentVariable(ThreadsVariable), out var t) ? t : Environment.ProcessorCount;
 
     /// <summary>Start of part <paramref name="index"/> when <paramref name="total"/> items are split in <paramref name="parts"/> near-equal runs.</summary>
     internal static int SplitStart(int total, int parts, int index) => (int)((long)total * index / parts);

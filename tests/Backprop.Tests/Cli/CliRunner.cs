@@ -34,9 +34,7 @@ internal static class CliRunner
     /// <summary>Runs <c>backprop args</c> as a separate process with <paramref name="environment"/> added to its environment.</summary>
     public static CliResult RunProcess(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Backprop.Cli.dll"));
-        foreach (var a in args) info.ArgumentList.Add(a);
+        var info = StartInfo(args);
         foreach (var (name, value) in environment) info.Environment[name] = value;
         using var process = Process.Start(info)!;
         var error = process.StandardError.ReadToEndAsync();
@@ -48,14 +46,20 @@ internal static class CliRunner
     /// <summary>Starts <c>backprop args</c> as a separate process (the built Backprop.Cli.dll under <c>dotnet</c>).</summary>
     public static Process Start(params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Backprop.Cli.dll"));
-        foreach (var a in args) info.ArgumentList.Add(a);
-        var process = Process.Start(info)!;
+        var process = Process.Start(StartInfo(args))!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;
+    }
+
+    /// <summary><c>dotnet Backprop.Cli.dll args</c> (the build's copy), both outputs redirected.</summary>
+    private static ProcessStartInfo StartInfo(string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Backprop.Cli.dll"));
+        foreach (var a in args) info.ArgumentList.Add(a);
+        return info;
     }
 }
