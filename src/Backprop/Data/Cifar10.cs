@@ -53,9 +53,18 @@ public static class Cifar10
     /// <exception cref="InvalidDataException">A batch is malformed.</exception>
     public static (ImageSet Train, ImageSet Test) Load(string dir)
     {
+        ArgumentException.ThrowIfNullOrEmpty(dir);
+        if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"The CIFAR-10 folder '{dir}' does not exist.");
         var format = DetectFormat(dir) ?? throw new FileNotFoundException(
-            $"'{dir}' holds neither the python batches ({string.Join(", ", BatchFileNames(Cifar10Format.Python))}) nor the binary ones ({string.Join(", ", BatchFileNames(Cifar10Format.Binary))}).");
+            $"'{dir}' holds neither the python batches ({string.Join(", ", BatchFileNames(Cifar10Format.Python))}) nor the binary ones ({string.Join(", ", BatchFileNames(Cifar10Format.Binary))}){InnerFolderHint(dir)}.");
         return Load(dir, format);
+    }
+
+    /// <summary>Names the batch folders inside <paramref name="dir"/> (a data folder given where its CIFAR-10 folder was meant).</summary>
+    private static string InnerFolderHint(string dir)
+    {
+        var inner = Directory.EnumerateDirectories(dir, "cifar-10-batches-*").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        return inner.Count == 0 ? "" : $"; it holds {string.Join(" and ", inner.Select(n => $"'{n}'"))}: give that folder";
     }
 
     /// <summary>Loads the five training batches (concatenated in order) and the test batch of the given format.</summary>

@@ -58,6 +58,11 @@ public class Cifar10Tests
         Assert.Null(Cifar10.DetectFormat(TestData.Cifar10SubsetDir));
         var missing = Assert.Throws<FileNotFoundException>(() => Cifar10.Load(TestData.Cifar10SubsetDir));
         Assert.Contains("data_batch_1", missing.Message);
+        // The data folder given for its CIFAR-10 folder: the message names the batch folders inside it.
+        Assert.Contains($"'{Path.GetFileName(TestData.Cifar10PythonDir)}'", missing.Message);
+        Assert.EndsWith(": give that folder.", missing.Message);
+        var absent = Assert.Throws<DirectoryNotFoundException>(() => Cifar10.Load(Path.Combine(TestData.Cifar10SubsetDir, "cifar-10-batches-py")));
+        Assert.Contains("cifar-10-batches-py' does not exist", absent.Message);
     }
 
     [Fact]
