@@ -42,7 +42,7 @@ public static class RunFolder
     /// <summary>The run's <c>config.json</c>.</summary>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist, or the path is a file (a run's <c>model.npz</c>, say).</exception>
     /// <exception cref="FileNotFoundException">It holds no <c>config.json</c> (it is not a run folder).</exception>
-    /// <exception cref="InvalidDataException">The configuration is malformed.</exception>
+    /// <exception cref="InvalidDataException">The configuration is malformed, or a value is out of range (the message names the key).</exception>
     public static TrainConfig ReadConfig(string runDir)
     {
         ArgumentException.ThrowIfNullOrEmpty(runDir);
@@ -52,7 +52,19 @@ public static class RunFolder
         if (!Directory.Exists(runDir)) throw new DirectoryNotFoundException($"The run folder '{runDir}' does not exist.");
         var path = RunFiles.In(runDir, RunFiles.Config);
         if (!File.Exists(path)) throw new FileNotFoundException($"'{runDir}' is not a run folder: it has no {RunFiles.Config}.", path);
-        return TrainConfig.FromJson(File.ReadAllText(path), path).Validate();
+        var config = TrainConfig.FromJson(File.ReadAllText(path), path);
+        try
+        {
+            return config.Validate();
+        }
+        catch (ArgumentException e) when (e.ParamName is { } key)
+        {
+            // Validate speaks of train's options (--epochs: …); here the value came from this file's key.
+            string reason = e.Message.Replace($" (Parameter '{key}')", "", StringComparison.Ordinal);
+            int colon = reason.IndexOf(": ", StringComparison.Ordinal);
+            if (reason.StartsWith("--", StringComparison.Ordinal) && colon > 0) reason = reason[(colon + 2)..];
+            throw new InvalidDataException($"{path}: {key}: {reason}", e);
+        }
     }
 
     /// <summary>Accuracy of the run's <c>model.npz</c> on the validation and test splits of <paramref name="data"/>, with each split's confusion matrix.</summary>

@@ -1,3 +1,4 @@
+using Backprop.Tests.Data;
 using Backprop.Training;
 
 namespace Backprop.Tests.Training;
@@ -32,5 +33,17 @@ public class TrainConfigTests
         var e = Assert.Throws<InvalidDataException>(() => TrainConfig.FromJson(json, "cfg.json"));
         Assert.StartsWith(message, e.Message);
         Assert.DoesNotContain("LineNumber: 1", e.Message[..Math.Min(e.Message.Length, message.Length)]);
+    }
+
+    [Theory]
+    [InlineData("""{"epochs": -3}""", "epochs: must be positive, got -3.")]
+    [InlineData("""{"model": "cnn"}""", "model: Unknown model 'cnn': use fc or twolayer.")]
+    [InlineData("""{"dropout": 0}""", "dropout: the keep probability must lie in (0, 1], got 0.")]
+    public void ARunFoldersConfig_OutOfRange_NamesTheFileAndKey(string json, string message)
+    {
+        using var tmp = new TempDir();
+        File.WriteAllText(tmp.File("config.json"), json);
+        var e = Assert.Throws<InvalidDataException>(() => RunFolder.ReadConfig(tmp.Path));
+        Assert.Equal($"{Path.Combine(tmp.Path, "config.json")}: {message}", e.Message);
     }
 }
