@@ -120,6 +120,15 @@ internal sealed class TrainOptions
                 _ => config with { Seed = Values.Seed(name, text) },
             };
         }
-        return config.Validate();
+        try
+        {
+            return config.Validate();
+        }
+        catch (ArgumentException e) when (e.ParamName is { } key && result.GetValue(Config) is { } configFile
+            && !ConfigOptions.Any(o => o.Key == key && result.GetResult(o.Option) is not null))
+        {
+            // The value came from --config's file, not from an option given: name the file and its key.
+            throw new UsageException($"--config {configFile}: {TrainConfig.KeyProblem(e)}");
+        }
     }
 }

@@ -57,13 +57,10 @@ public static class RunFolder
         {
             return config.Validate();
         }
-        catch (ArgumentException e) when (e.ParamName is { } key)
+        catch (ArgumentException e) when (e.ParamName is not null)
         {
             // Validate speaks of train's options (--epochs: …); here the value came from this file's key.
-            string reason = e.Message.Replace($" (Parameter '{key}')", "", StringComparison.Ordinal);
-            int colon = reason.IndexOf(": ", StringComparison.Ordinal);
-            if (reason.StartsWith("--", StringComparison.Ordinal) && colon > 0) reason = reason[(colon + 2)..];
-            throw new InvalidDataException($"{path}: {key}: {reason}", e);
+            throw new InvalidDataException($"{path}: {TrainConfig.KeyProblem(e)}", e);
         }
     }
 

@@ -134,6 +134,20 @@ public sealed record TrainConfig
         return this;
     }
 
+    /// <summary>
+    /// What <see cref="Validate"/> found wrong (its exception's ParamName is the key), said of the <c>config.json</c>
+    /// key instead of train's option: "epochs: must be positive, got -3.".
+    /// </summary>
+    public static string KeyProblem(ArgumentException e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        string key = e.ParamName ?? "?";
+        string reason = e.Message.Replace($" (Parameter '{key}')", "", StringComparison.Ordinal);
+        int colon = reason.IndexOf(": ", StringComparison.Ordinal);
+        if (reason.StartsWith("--", StringComparison.Ordinal) && colon > 0) reason = reason[(colon + 2)..];
+        return $"{key}: {reason}";
+    }
+
     /// <summary>The Solver options this configuration implies (quiet unless <paramref name="output"/> is given).</summary>
     public SolverOptions ToSolverOptions(TextWriter? output = null, int printEvery = 100) => new()
     {

@@ -54,6 +54,20 @@ public class CliUsageTests
         Assert.Equal(edits, Backprop.Cli.Cli.TypoDistance(a, b));
 
     [Fact]
+    public void Train_ConfigValueOutOfRange_NamesTheFileAndKey_UnlessAnOptionGaveIt()
+    {
+        using var tmp = new TempDir();
+        var config = tmp.File("c.json");
+        File.WriteAllText(config, """{ "epochs": 0, "dropout": 2 }""");
+        var r = CliRunner.Run("train", "--data-dir", CliRunner.Cifar10DataDir, "--config", config, "--epochs", "1", "--out", tmp.File("run"));
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal($"backprop: --config {config}: dropout: the keep probability must lie in (0, 1], got 2.", Assert.Single(r.ErrorLines));
+        var given = CliRunner.Run("train", "--data-dir", CliRunner.Cifar10DataDir, "--config", config, "--dropout", "3", "--epochs", "1", "--out", tmp.File("run"));
+        Assert.Contains("backprop: --dropout: the keep probability must lie in (0, 1], got 3.", Assert.Single(given.ErrorLines));
+        Assert.Equal(["c.json"], tmp.Contents());
+    }
+
+    [Fact]
     public void OtherCommands_BadUsage_Exit2()
     {
         using var tmp = new TempDir();
