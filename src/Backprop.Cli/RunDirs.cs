@@ -18,7 +18,17 @@ internal static class RunDirs
         }
     }
 
-    /// <summary>The images a run with <paramref name="config"/> was trained on.</summary>
-    public static ImageData Data(TrainConfig config, string? dataDir, CliConsole console) =>
-        DataSource.Load(DataSource.Choose(config.Dataset, dataDir, console.Error, console.Cancel));
+    /// <summary>
+    /// The images the run in <paramref name="runDir"/> (with <paramref name="config"/>) was trained on: from
+    /// <c>--data-dir</c> when given, else from the folder its summary records, else wherever the data set is found.
+    /// </summary>
+    public static ImageData Data(string runDir, TrainConfig config, string? dataDir, CliConsole console)
+    {
+        if (dataDir is null && RunFolder.TrainedOn(runDir) is { } recorded && recorded.Dataset == config.Dataset)
+        {
+            console.Error.WriteLine(recorded.Reason);
+            return DataSource.Load(recorded);
+        }
+        return DataSource.Load(DataSource.Choose(config.Dataset, dataDir, console.Error, console.Cancel));
+    }
 }

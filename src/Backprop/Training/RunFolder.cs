@@ -64,6 +64,28 @@ public static class RunFolder
         }
     }
 
+    /// <summary>
+    /// The data the run was trained on, as its <c>summary.json</c> records it, when that folder still exists; else null
+    /// (no summary yet, or the data has moved). Evaluating there needs no data folder named again.
+    /// </summary>
+    public static DataSetChoice? TrainedOn(string runDir)
+    {
+        var path = RunFiles.In(runDir, RunFiles.Summary);
+        if (!File.Exists(path)) return null;
+        RunSummary summary;
+        try
+        {
+            summary = RunSummary.Load(path);
+        }
+        catch (InvalidDataException)
+        {
+            return null;
+        }
+        if (string.IsNullOrEmpty(summary.Dataset) || string.IsNullOrEmpty(summary.DataFolder) || !Directory.Exists(summary.DataFolder)) return null;
+        return new DataSetChoice(summary.Dataset, summary.DataFolder,
+            $"Using {DataSetChoice.Display(summary.Dataset)} from {summary.DataFolder}, where the run was trained (its {RunFiles.Summary}; another folder: --data-dir).");
+    }
+
     /// <summary>Accuracy of the run's <c>model.npz</c> on the validation and test splits of <paramref name="data"/>, with each split's confusion matrix.</summary>
     /// <exception cref="FileNotFoundException">No <c>config.json</c> or <c>model.npz</c>.</exception>
     /// <exception cref="InvalidDataException">The model file does not fit the configuration.</exception>

@@ -71,6 +71,11 @@ public class CliTrainTests
         Assert.Contains("confusion matrix (rows: true class, columns: predicted)", text.Out);
         var truck = Assert.Single(text.Out.Split('\n'), l => l.TrimStart().StartsWith("9 truck", StringComparison.Ordinal));
         Assert.Equal(evaluation.Test.ToRows()[9], truck.Split(' ', StringSplitOptions.RemoveEmptyEntries)[2..].Select(long.Parse));
+        // Without --data-dir, eval reads the data where the run was trained (its summary.json's folder): the same output.
+        var recorded = CliRunner.Run("eval", "--model", run);
+        Assert.True(recorded.ExitCode == 0, recorded.ToString());
+        Assert.Equal(text.Out, recorded.Out);
+        Assert.Contains($"Using CIFAR-10 from {summary.DataFolder}, where the run was trained", recorded.Error);
 
         // The config alone repeats the run, bit for bit.
         var config = TrainConfig.FromJson(File.ReadAllText(Path.Combine(run, "config.json")));
