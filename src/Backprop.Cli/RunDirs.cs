@@ -19,16 +19,19 @@ internal static class RunDirs
     }
 
     /// <summary>
-    /// The images the run in <paramref name="runDir"/> (with <paramref name="config"/>) was trained on: from
-    /// <c>--data-dir</c> when given, else from the folder its summary records, else wherever the data set is found.
+    /// Where the data of the run in <paramref name="runDir"/> (with <paramref name="config"/>) is: in <c>--data-dir</c>
+    /// when given, else in the folder its summary records (<c>WhereTrained</c>), else wherever the data set is found.
     /// </summary>
+    public static (DataSetChoice Choice, bool WhereTrained) DataOf(string runDir, TrainConfig config, string? dataDir, CliConsole console) =>
+        dataDir is null && RunFolder.TrainedOn(runDir) is { } recorded && recorded.Dataset == config.Dataset
+            ? (recorded, true)
+            : (DataSource.Choose(config.Dataset, dataDir, console.Error, console.Cancel), false);
+
+    /// <summary>The images of <see cref="DataOf"/>; on stderr, where they are when no option chose the folder.</summary>
     public static ImageData Data(string runDir, TrainConfig config, string? dataDir, CliConsole console)
     {
-        if (dataDir is null && RunFolder.TrainedOn(runDir) is { } recorded && recorded.Dataset == config.Dataset)
-        {
-            console.Error.WriteLine(recorded.Reason);
-            return DataSource.Load(recorded);
-        }
-        return DataSource.Load(DataSource.Choose(config.Dataset, dataDir, console.Error, console.Cancel));
+        var (choice, whereTrained) = DataOf(runDir, config, dataDir, console);
+        if (whereTrained) console.Error.WriteLine(choice.Reason);
+        return DataSource.Load(choice);
     }
 }

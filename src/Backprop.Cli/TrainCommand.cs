@@ -18,7 +18,7 @@ internal static class TrainCommand
     {
         var options = new TrainOptions();
         var outOption = new Option<string?>("--out") { Description = "Run folder to create (default runs/<timestamp>)", HelpName = "DIR" };
-        var resume = new Option<string?>("--resume") { Description = "Continue the interrupted run in DIR from its checkpoint.npz (takes no other training option)", HelpName = "DIR" };
+        var resume = new Option<string?>("--resume") { Description = "Continue the interrupted run in DIR from its checkpoint.npz (takes no other training option; its data is read where it was trained unless --data-dir is given)", HelpName = "DIR" };
         var json = new Option<bool>("--json") { Description = "Print the summary as one JSON object on stdout (progress goes to stderr)" };
         var printEvery = new Option<int>("--print-every") { Description = "Loss line every N iterations when output is not a terminal", DefaultValueFactory = _ => 100, HelpName = "N" };
         var command = new Command("train", "Train a network and write a run folder: model.npz, config.json, history.json, summary.json, loss.png, accuracy.png, weights.png, and checkpoint.npz at every epoch end and on Ctrl-C.");
@@ -41,7 +41,7 @@ internal static class TrainCommand
                 var given = options.Given(result).Concat(result.GetResult(outOption) is { Implicit: false } ? ["--out"] : []).ToList();
                 if (given.Count > 0) throw new UsageException($"--resume continues a run with its own config.json; remove {string.Join(", ", given)}.");
                 var config = ReadRunConfig(dir);
-                var choice = DataSource.Choose(config.Dataset, result.GetValue(options.DataDir), progress, console.Cancel);
+                var (choice, _) = RunDirs.DataOf(dir, config, result.GetValue(options.DataDir), console);
                 run = new TrainingRun(config, DataSource.Load(choice), dir, resume: true) { NotebookLog = terminal ? null : progress, PrintEvery = every };
                 progress.WriteLine($"Resuming {run.RunDir} ({choice.Reason})");
             }

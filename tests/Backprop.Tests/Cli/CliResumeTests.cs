@@ -46,8 +46,10 @@ public class CliResumeTests
         foreach (var f in new[] { "checkpoint.npz", "loss.png", "accuracy.png", "weights.png", "confusion.png", "model.npz", "summary.json" })
             Assert.True(File.Exists(tmp.File("cut/" + f)), f);
 
-        var resumed = CliRunner.Run("train", "--resume", tmp.File("cut"), "--data-dir", CliRunner.Cifar10DataDir);
+        // No --data-dir: the data is read where the run was trained, as its summary.json records.
+        var resumed = CliRunner.Run("train", "--resume", tmp.File("cut"));
         Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.Contains($"(Using CIFAR-10 from {TestData.Cifar10PythonDir}, where the run was trained", resumed.Out);
         Assert.False(File.Exists(tmp.File("cut/checkpoint.npz")));   // completed: nothing left to resume
         AssertSameModel(tmp.File("whole"), tmp.File("cut"));
     }
