@@ -24,7 +24,10 @@ public sealed class Notebook
         CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
     }
 
-    /// <summary>Parses <c>--quick</c>, <c>--data-dir DIR</c> and <c>--out DIR</c> (default <c>examples/out/NAME</c>).</summary>
+    /// <summary>
+    /// Parses <c>--quick</c>, <c>--data-dir DIR</c> and <c>--out DIR</c> (default <c>examples/out/NAME</c>, or
+    /// <c>examples/out/quick/NAME</c> in quick mode, so a quick run leaves the committed full-size pictures alone).
+    /// </summary>
     public static Notebook Start(string name, string[] args)
     {
         bool quick = false;
@@ -46,7 +49,7 @@ public sealed class Notebook
                     break;
             }
         }
-        outDir ??= Path.Combine(RepositoryRoot() ?? ".", "examples", "out", name);
+        outDir ??= quick ? Path.Combine(RepositoryRoot() ?? ".", "examples", "out", "quick", name) : Path.Combine(RepositoryRoot() ?? ".", "examples", "out", name);
         var nb = new Notebook(name, quick, dataDir, Path.GetFullPath(outDir));
         Console.WriteLine($"# {name}{(quick ? " (quick mode: smaller experiments)" : "")}");
         return nb;
