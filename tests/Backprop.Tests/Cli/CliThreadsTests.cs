@@ -45,13 +45,19 @@ public class CliThreadsTests
     [Fact]
     public void BackpropThreads_Malformed_IsBadUsage_Valid_IsUsed()
     {
+        using var tmp = new TempDir();
         var bad = CliRunner.RunProcess(new Dictionary<string, string> { ["BACKPROP_THREADS"] = "two" }, "gradcheck", "--hidden", "5");
         Assert.Equal(2, bad.ExitCode);
         Assert.Contains("BACKPROP_THREADS: 'two' is not a thread count from 1 to 1024", bad.Error);
-        var good = CliRunner.RunProcess(new Dictionary<string, string> { ["BACKPROP_THREADS"] = "1" }, "gradcheck", "--hidden", "5");
-        Assert.True(good.ExitCode == 0, good.ToString());
-        // --threads wins over the variable.
-        var both = CliRunner.RunProcess(new Dictionary<string, string> { ["BACKPROP_THREADS"] = "two" }, "gradcheck", "--hidden", "5", "--threads", "2");
-        Assert.True(both.ExitCode == 0, both.ToString());
+        // A valid variable sets the count; --threads wins over it (even over a malformed one).
+        foreach (var (variable, option, expected) in new[] { ("1", null, 1), ("two", "3", 3) })
+        {
+            var run = tmp.File(expected.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            string[] args = ["train", "--data-dir", CliRunner.Cifar10DataDir, "--num-train", "200", "--num-val", "100", "--num-test", "100",
+                "--epochs", "1", "--hidden", "10", "--out", run, .. option is null ? Array.Empty<string>() : ["--threads", option]];
+            var r = CliRunner.RunProcess(new Dictionary<string, string> { ["BACKPROP_THREADS"] = variable }, args);
+            Assert.True(r.ExitCode == 0, r.ToString());
+            Assert.Contains($"\"threads\": {expected},", File.ReadAllText(Path.Combine(run, "summary.json")));
+        }
     }
 }
