@@ -60,5 +60,6 @@ internal static class SearchCommand
         return command;
     }
 
-    private static string F(double v) => v.ToString("G3", CultureInfo.InvariantCulture);
+    // NumPy's style for small values: 1.92e-05, not 1.92E-05.
+    private static string F(double v) => v.ToString("g3", CultureInfo.InvariantCulture);
 }

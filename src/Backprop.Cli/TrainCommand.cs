@@ -91,6 +91,6 @@ internal static class TrainCommand
         var c = run.Config;
         string arch = c.Model == "twolayer" ? $"TwoLayerNet({c.Hidden[0]})" : $"FullyConnectedNet([{string.Join(", ", c.Hidden)}], {c.Normalization}, dropout keep {c.Dropout.ToString(CultureInfo.InvariantCulture)})";
         return string.Create(CultureInfo.InvariantCulture,
-            $"Training {arch}, {c.UpdateRule} lr {c.LearningRate:G3} decay {c.LrDecay:G3}, reg {c.Reg:G3}, weight scale {c.WeightScale:G3}, {c.Epochs} epoch{(c.Epochs == 1 ? "" : "s")} of batch {c.BatchSize}, {c.Dtype}, seed {c.Seed} → {run.RunDir}");
+            $"Training {arch}, {c.UpdateRule} lr {c.LearningRate:g3} decay {c.LrDecay:g3}, reg {c.Reg:g3}, weight scale {c.WeightScale:g3}, {c.Epochs} epoch{(c.Epochs == 1 ? "" : "s")} of batch {c.BatchSize}, {c.Dtype}, seed {c.Seed} → {run.RunDir}");
     }
 }
