@@ -25,8 +25,11 @@ public static class Checkpoint
     private const string Format = "backprop-checkpoint";
     private const int Version = 1;
 
-    /// <summary>Writes the solver's complete state to <paramref name="path"/>; <paramref name="config"/> is stored alongside when given.</summary>
-    public static void Save<T>(Solver<T> solver, string path, TrainConfig? config = null) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>
+    /// Writes the solver's complete state to <paramref name="path"/>; <paramref name="config"/> and the folder of the
+    /// data it trains on (<paramref name="dataFolder"/>) are stored alongside when given.
+    /// </summary>
+    public static void Save<T>(Solver<T> solver, string path, TrainConfig? config = null, string? dataFolder = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(solver);
         var arrays = new List<KeyValuePair<string, NpyArray>>();
@@ -72,6 +75,7 @@ public static class Checkpoint
             ["rng"] = rngs,
         };
         if (config is not null) meta["config"] = JsonNode.Parse(config.ToJson());
+        if (dataFolder is not null) meta["data_folder"] = dataFolder;
         var json = Encoding.UTF8.GetBytes(meta.ToJsonString());
         Add("meta", json, json.Length);
         Npz.Save(path, arrays);
@@ -84,6 +88,11 @@ public static class Checkpoint
         var meta = ReadMeta(Npz.Load(path), path);
         return meta["config"] is JsonNode c ? TrainConfig.FromJson(c.ToJsonString(), path) : null;
     });
+
+    /// <summary>The folder of the data the run trained on, as stored in a checkpoint, if any.</summary>
+    /// <exception cref="InvalidDataException">The file is not a Backprop checkpoint.</exception>
+    public static string? ReadDataFolder(string path) => Guarded(path, () =>
+        ReadMeta(Npz.Load(path), path)["data_folder"] is JsonValue v && v.TryGetValue(out string? folder) ? folder : null);
 
     /// <summary>
     /// Restores a solver (built with the same model architecture, data and options) to the state saved in

@@ -65,25 +65,37 @@ public static class RunFolder
     }
 
     /// <summary>
-    /// The data the run was trained on, as its <c>summary.json</c> records it, when that folder still exists; else null
-    /// (no summary yet, or the data has moved). Evaluating there needs no data folder named again.
+    /// The data the run was trained on, as its <c>summary.json</c> records it (or, for a run killed before writing one,
+    /// its <c>checkpoint.npz</c>), when that folder still exists; else null (nothing recorded, or the data has moved).
+    /// Evaluating or resuming there needs no data folder named again.
     /// </summary>
     public static DataSetChoice? TrainedOn(string runDir)
     {
-        var path = RunFiles.In(runDir, RunFiles.Summary);
-        if (!File.Exists(path)) return null;
-        RunSummary summary;
+        var (dataset, folder, source) = Recorded(runDir);
+        if (string.IsNullOrEmpty(dataset) || string.IsNullOrEmpty(folder) || !Directory.Exists(folder)) return null;
+        return new DataSetChoice(dataset, folder,
+            $"Using {DataSetChoice.Display(dataset)} from {folder}, where the run was trained (its {source}; another folder: --data-dir).");
+    }
+
+    private static (string? Dataset, string? Folder, string Source) Recorded(string runDir)
+    {
         try
         {
-            summary = RunSummary.Load(path);
+            var summary = RunFiles.In(runDir, RunFiles.Summary);
+            if (File.Exists(summary))
+            {
+                var s = RunSummary.Load(summary);
+                return (s.Dataset, s.DataFolder, RunFiles.Summary);
+            }
+            var checkpoint = RunFiles.In(runDir, RunFiles.Checkpoint);
+            if (File.Exists(checkpoint))
+                return (Checkpoint.ReadConfig(checkpoint)?.Dataset, Checkpoint.ReadDataFolder(checkpoint), RunFiles.Checkpoint);
         }
         catch (InvalidDataException)
         {
-            return null;
+            // An unreadable record names no folder; the data is then found as for a new run.
         }
-        if (string.IsNullOrEmpty(summary.Dataset) || string.IsNullOrEmpty(summary.DataFolder) || !Directory.Exists(summary.DataFolder)) return null;
-        return new DataSetChoice(summary.Dataset, summary.DataFolder,
-            $"Using {DataSetChoice.Display(summary.Dataset)} from {summary.DataFolder}, where the run was trained (its {RunFiles.Summary}; another folder: --data-dir).");
+        return (null, null, "");
     }
 
     /// <summary>Accuracy of the run's <c>model.npz</c> on the validation and test splits of <paramref name="data"/>, with each split's confusion matrix.</summary>

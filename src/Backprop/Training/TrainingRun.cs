@@ -124,7 +124,7 @@ public sealed class TrainingRun
             // An epoch end is a clean point between iterations: a crash after it loses at most one epoch.
             if (info.Iteration % solver.IterationsPerEpoch == 0)
             {
-                Checkpoint.Save(solver, checkpoint, Config);
+                Checkpoint.Save(solver, checkpoint, Config, Data.Folder);
                 RunHistory.Of(solver, RunStatus.Running, previousSeconds + clock.Elapsed.TotalSeconds).Save(historyPath);
             }
             AccuracyChecked?.Invoke(info);
@@ -140,7 +140,7 @@ public sealed class TrainingRun
             if (!solver.IsFinished)
             {
                 status = RunStatus.Interrupted;
-                Checkpoint.Save(solver, checkpoint, Config);
+                Checkpoint.Save(solver, checkpoint, Config, Data.Folder);
                 if (solver.BestParams.Count > 0) model.Params.CopyValuesFrom(solver.BestParams);
                 if (solver.BestBuffers.Count > 0) model.Buffers.CopyValuesFrom(solver.BestBuffers);
             }

@@ -70,8 +70,10 @@ public class CliResumeTests
         }
         Assert.False(File.Exists(Path.Combine(killed, "summary.json")), "the process finished before it could be killed");
 
-        var resumed = CliRunner.Run("train", "--resume", killed, "--data-dir", CliRunner.Cifar10DataDir);
+        // No summary was written, and no --data-dir is given: the checkpoint records where the data is.
+        var resumed = CliRunner.Run("train", "--resume", killed);
         Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.Contains("where the run was trained (its checkpoint.npz; another folder: --data-dir)", resumed.Out);
         var whole = CliRunner.Run(Train(CliRunner.Cifar10DataDir, tmp.File("whole"), "40"));
         Assert.True(whole.ExitCode == 0, whole.ToString());
         AssertSameModel(tmp.File("whole"), killed);
