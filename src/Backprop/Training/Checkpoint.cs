@@ -89,10 +89,14 @@ public static class Checkpoint
         return meta["config"] is JsonNode c ? TrainConfig.FromJson(c.ToJsonString(), path) : null;
     });
 
-    /// <summary>The folder of the data the run trained on, as stored in a checkpoint, if any.</summary>
+    /// <summary>The data set and the folder of the data the run trained on, as stored in a checkpoint (each null if not stored).</summary>
     /// <exception cref="InvalidDataException">The file is not a Backprop checkpoint.</exception>
-    public static string? ReadDataFolder(string path) => Guarded(path, () =>
-        ReadMeta(Npz.Load(path), path)["data_folder"] is JsonValue v && v.TryGetValue(out string? folder) ? folder : null);
+    public static (string? Dataset, string? Folder) ReadDataSource(string path) => Guarded(path, () =>
+    {
+        var meta = ReadMeta(Npz.Load(path), path);
+        static string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue(out string? text) ? text : null;
+        return (Text(meta["config"]?["dataset"]), Text(meta["data_folder"]));
+    });
 
     /// <summary>
     /// Restores a solver (built with the same model architecture, data and options) to the state saved in

@@ -89,7 +89,10 @@ public static class RunFolder
             }
             var checkpoint = RunFiles.In(runDir, RunFiles.Checkpoint);
             if (File.Exists(checkpoint))
-                return (Checkpoint.ReadConfig(checkpoint)?.Dataset, Checkpoint.ReadDataFolder(checkpoint), RunFiles.Checkpoint);
+            {
+                var (dataset, folder) = Checkpoint.ReadDataSource(checkpoint);
+                return (dataset, folder, RunFiles.Checkpoint);
+            }
         }
         catch (InvalidDataException)
         {
