@@ -124,11 +124,13 @@ internal sealed class TrainOptions
         {
             return config.Validate();
         }
-        catch (ArgumentException e) when (e.ParamName is { } key && result.GetValue(Config) is { } configFile
-            && !ConfigOptions.Any(o => o.Key == key && result.GetResult(o.Option) is not null))
+        catch (ConfigValueException e)
         {
-            // The value came from --config's file, not from an option given: name the file and its key.
-            throw new UsageException($"--config {configFile}: {TrainConfig.KeyProblem(e)}");
+            // Said of the option given for the key, else of --config's file, else of the key.
+            var given = ConfigOptions.FirstOrDefault(o => o.Key == e.Key && result.GetResult(o.Option) is not null).Option;
+            if (given is not null) throw new UsageException($"{given.Name}: {e.Problem}");
+            if (result.GetValue(Config) is { } configFile) throw new UsageException($"--config {configFile}: {e.Message}");
+            throw new UsageException(e.Message);
         }
     }
 }

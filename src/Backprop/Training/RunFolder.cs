@@ -57,10 +57,9 @@ public static class RunFolder
         {
             return config.Validate();
         }
-        catch (ArgumentException e) when (e.ParamName is not null)
+        catch (ConfigValueException e)
         {
-            // Validate speaks of train's options (--epochs: …); here the value came from this file's key.
-            throw new InvalidDataException($"{path}: {TrainConfig.KeyProblem(e)}", e);
+            throw new InvalidDataException($"{path}: {e.Message}", e);
         }
     }
 

@@ -106,46 +106,35 @@ public sealed record TrainConfig
         _ => throw new ArgumentException($"Unknown dtype '{Dtype}': use float32 or float64.", nameof(Dtype)),
     };
 
-    /// <summary>Checks every value; throws <see cref="ArgumentException"/> naming the option and the value.</summary>
+    /// <summary>
+    /// Checks every value; throws <see cref="ConfigValueException"/> naming the key and the value (and
+    /// <see cref="ArgumentException"/> for an unknown data set, dtype, normalization or update rule).
+    /// </summary>
     public TrainConfig Validate()
     {
         Canonical(Dataset);
         _ = IsFloat64;
-        if (Model is not ("fc" or "twolayer")) throw new ArgumentException($"Unknown model '{Model}': use fc or twolayer.", "model");
+        if (Model is not ("fc" or "twolayer")) throw new ConfigValueException("model", $"Unknown model '{Model}': use fc or twolayer.");
         if (Hidden is null || (Model == "twolayer" && Hidden.Length != 1))
-            throw new ArgumentException($"--hidden: the twolayer model takes exactly one hidden size, got {Hidden?.Length ?? 0}.", "hidden");
+            throw new ConfigValueException("hidden", $"the twolayer model takes exactly one hidden size, got {Hidden?.Length ?? 0}.");
         foreach (var h in Hidden)
-            if (h <= 0) throw new ArgumentException($"--hidden: layer sizes must be positive, got {h}.", "hidden");
+            if (h <= 0) throw new ConfigValueException("hidden", $"layer sizes must be positive, got {h}.");
         NormalizationNames.Parse(Normalization);
         if (Model == "twolayer" && NormalizationNames.Parse(Normalization) != Models.Normalization.None)
-            throw new ArgumentException("--normalization: the twolayer model has no normalization; use --model fc.", "normalization");
-        if (!(Dropout > 0 && Dropout <= 1)) throw new ArgumentException($"--dropout: the keep probability must lie in (0, 1], got {F(Dropout)}.", "dropout");
-        if (!(Reg >= 0) || double.IsInfinity(Reg)) throw new ArgumentException($"--reg: must be a finite number ≥ 0, got {F(Reg)}.", "reg");
-        if (!(WeightScale > 0) || double.IsInfinity(WeightScale)) throw new ArgumentException($"--weight-scale: must be a positive number, got {F(WeightScale)}.", "weight_scale");
+            throw new ConfigValueException("normalization", "the twolayer model has no normalization; use --model fc.");
+        if (!(Dropout > 0 && Dropout <= 1)) throw new ConfigValueException("dropout", $"the keep probability must lie in (0, 1], got {F(Dropout)}.");
+        if (!(Reg >= 0) || double.IsInfinity(Reg)) throw new ConfigValueException("reg", $"must be a finite number ≥ 0, got {F(Reg)}.");
+        if (!(WeightScale > 0) || double.IsInfinity(WeightScale)) throw new ConfigValueException("weight_scale", $"must be a positive number, got {F(WeightScale)}.");
         UpdateRules.KeysOf(UpdateRule);
-        if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) throw new ArgumentException($"--learning-rate: must be a positive number, got {F(LearningRate)}.", "learning_rate");
-        if (!(LrDecay > 0) || double.IsInfinity(LrDecay)) throw new ArgumentException($"--lr-decay: must be a positive number, got {F(LrDecay)}.", "lr_decay");
-        if (Epochs <= 0) throw new ArgumentException($"--epochs: must be positive, got {Epochs}.", "epochs");
-        if (BatchSize <= 0) throw new ArgumentException($"--batch-size: must be positive, got {BatchSize}.", "batch_size");
-        if (NumTrain is <= 0) throw new ArgumentException($"--num-train: must be positive, got {NumTrain}.", "num_train");
-        if (NumVal is <= 0) throw new ArgumentException($"--num-val: must be positive, got {NumVal}.", "num_val");
-        if (NumTest is < 0) throw new ArgumentException($"--num-test: must be ≥ 0, got {NumTest}.", "num_test");
-        if (NumTrainSamples is <= 0) throw new ArgumentException($"num_train_samples: must be positive, got {NumTrainSamples}.", "num_train_samples");
+        if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) throw new ConfigValueException("learning_rate", $"must be a positive number, got {F(LearningRate)}.");
+        if (!(LrDecay > 0) || double.IsInfinity(LrDecay)) throw new ConfigValueException("lr_decay", $"must be a positive number, got {F(LrDecay)}.");
+        if (Epochs <= 0) throw new ConfigValueException("epochs", $"must be positive, got {Epochs}.");
+        if (BatchSize <= 0) throw new ConfigValueException("batch_size", $"must be positive, got {BatchSize}.");
+        if (NumTrain is <= 0) throw new ConfigValueException("num_train", $"must be positive, got {NumTrain}.");
+        if (NumVal is <= 0) throw new ConfigValueException("num_val", $"must be positive, got {NumVal}.");
+        if (NumTest is < 0) throw new ConfigValueException("num_test", $"must be ≥ 0, got {NumTest}.");
+        if (NumTrainSamples is <= 0) throw new ConfigValueException("num_train_samples", $"must be positive, got {NumTrainSamples}.");
         return this;
-    }
-
-    /// <summary>
-    /// What <see cref="Validate"/> found wrong (its exception's ParamName is the key), said of the <c>config.json</c>
-    /// key instead of train's option: "epochs: must be positive, got -3.".
-    /// </summary>
-    public static string KeyProblem(ArgumentException e)
-    {
-        ArgumentNullException.ThrowIfNull(e);
-        string key = e.ParamName ?? "?";
-        string reason = e.Message.Replace($" (Parameter '{key}')", "", StringComparison.Ordinal);
-        int colon = reason.IndexOf(": ", StringComparison.Ordinal);
-        if (reason.StartsWith("--", StringComparison.Ordinal) && colon > 0) reason = reason[(colon + 2)..];
-        return $"{key}: {reason}";
     }
 
     /// <summary>The Solver options this configuration implies (quiet unless <paramref name="output"/> is given).</summary>

@@ -46,4 +46,13 @@ public class TrainConfigTests
         var e = Assert.Throws<InvalidDataException>(() => RunFolder.ReadConfig(tmp.Path));
         Assert.Equal($"{Path.Combine(tmp.Path, "config.json")}: {message}", e.Message);
     }
+
+    [Fact]
+    public void Validate_NamesTheKey_NotACommandLineOption()
+    {
+        var e = Assert.Throws<ConfigValueException>(() => (TrainConfig.DefaultFor("cifar10") with { LearningRate = -1 }).Validate());
+        Assert.Equal(("learning_rate", "must be a positive number, got -1."), (e.Key, e.Problem));
+        Assert.Equal("learning_rate: must be a positive number, got -1.", e.Message);
+        Assert.Equal("learning_rate", e.ParamName);
+    }
 }
