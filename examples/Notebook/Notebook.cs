@@ -49,7 +49,7 @@ public sealed class Notebook
                     break;
             }
         }
-        outDir ??= quick ? Path.Combine(RepositoryRoot() ?? ".", "examples", "out", "quick", name) : Path.Combine(RepositoryRoot() ?? ".", "examples", "out", name);
+        outDir ??= Path.Combine(RepositoryRoot() ?? ".", "examples", "out", quick ? Path.Combine("quick", name) : name);
         var nb = new Notebook(name, quick, dataDir, Path.GetFullPath(outDir));
         Console.WriteLine($"# {name}{(quick ? " (quick mode: smaller experiments)" : "")}");
         return nb;
