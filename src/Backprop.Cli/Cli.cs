@@ -80,7 +80,7 @@ public static class Cli
     internal static int KernelThreads(int? option, int current)
     {
         if (option is { } n)
-            return n is >= 1 and <= Parallelism.MaxThreadCount ? n : throw new UsageException($"--threads: must be from 1 to {Parallelism.MaxThreadCount}, got {n}.");
+            return Parallelism.IsThreadCount(n) ? n : throw new UsageException($"--threads: must be from 1 to {Parallelism.MaxThreadCount}, got {n}.");
         var env = Environment.GetEnvironmentVariable(Parallelism.ThreadsVariable);
         if (string.IsNullOrWhiteSpace(env)) return current;
         return Parallelism.TryParseThreads(env, out var t)

@@ -23,13 +23,17 @@ public static class Parallelism
 {
     private static int _maxThreads = DefaultThreads();
 
-    /// <summary>Upper bound on threads per loop (default: <c>$BACKPROP_THREADS</c>, else the processor count). At least 1.</summary>
+    /// <summary>
+    /// Upper bound on threads per loop (default: <c>$BACKPROP_THREADS</c>, else the processor count): from 1 to
+    /// <see cref="MaxThreadCount"/>.
+    /// </summary>
     public static int MaxThreads
     {
         get => Volatile.Read(ref _maxThreads);
         set
         {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            if (!IsThreadCount(value))
+                throw new ArgumentOutOfRangeException(nameof(value), value, $"MaxThreads: a thread count must be from 1 to {MaxThreadCount}, got {value}.");
             Volatile.Write(ref _maxThreads, value);
         }
     }
@@ -40,10 +44,13 @@ public static class Parallelism
     /// <summary>Most threads a thread count (<see cref="ThreadsVariable"/>, the command line's <c>--threads</c>) may ask for.</summary>
     public const int MaxThreadCount = 1024;
 
-    /// <summary>Reads a thread count: digits only, from 1 to <see cref="MaxThreadCount"/>.</summary>
+    /// <summary>True for a thread count the kernels take: from 1 to <see cref="MaxThreadCount"/>.</summary>
+    public static bool IsThreadCount(int threads) => threads is >= 1 and <= MaxThreadCount;
+
+    /// <summary>Reads a thread count: digits only, and <see cref="IsThreadCount"/>.</summary>
     public static bool TryParseThreads(string? text, out int threads) =>
         int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out threads)
-        && threads is >= 1 and <= MaxThreadCount;
+        && IsThreadCount(threads);
 
     // A malformed variable is ignored here (a static initialiser cannot report it well); the command line refuses it.
     private static int DefaultThreads() =>

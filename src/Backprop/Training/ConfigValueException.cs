@@ -9,11 +9,11 @@ namespace Backprop.Training;
 public sealed class ConfigValueException(string key, string problem) : ArgumentException(problem, key)
 {
     /// <summary>The configuration key, e.g. <c>learning_rate</c>.</summary>
-    public string Key => key;
+    public string Key { get; } = key;
 
     /// <summary>What is wrong with the value, e.g. "must be positive, got 0.".</summary>
-    public string Problem => problem;
+    public string Problem { get; } = problem;
 
     /// <summary>"key: problem".</summary>
-    public override string Message => $"{key}: {problem}";
+    public override string Message => $"{Key}: {Problem}";
 }

@@ -117,7 +117,7 @@ public static class RunFolder
     /// <exception cref="ArgumentException">An unknown split, or the data holds fewer images than the run used.</exception>
     public static long[] Predict(string runDir, ImageData data, string split)
     {
-        if (!Splits.Contains(split)) throw new ArgumentException($"--split: unknown split '{split}'; use train, val or test.", nameof(split));
+        if (!Splits.Contains(split)) throw new ArgumentException($"Unknown split '{split}'; use train, val or test.", nameof(split));
         var config = ReadConfig(runDir);
         return config.IsFloat64 ? Predict<double>(runDir, config, data, split) : Predict<float>(runDir, config, data, split);
     }
@@ -140,7 +140,7 @@ public static class RunFolder
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(images);
         if (LooksScaledToOne(images))
-            throw new ArgumentException("--input: every pixel value lies in [0, 1], with fractions: the images look scaled to [0, 1], but the model takes raw values 0–255 (multiply by 255).", nameof(images));
+            throw new ArgumentException("Every pixel value lies in [0, 1], with fractions: the images look scaled to [0, 1], but the model takes raw values 0–255 (multiply by 255).", nameof(images));
         return Classify(runDir, data, images);
     }
 
@@ -184,7 +184,7 @@ public static class RunFolder
         {
             "train" => split.XTrain,
             "val" => split.XVal,
-            _ => split.XTest ?? throw new ArgumentException("--split test: the run used no test images (num_test is 0).", nameof(which)),
+            _ => split.XTest ?? throw new ArgumentException("The run used no test images (num_test is 0), so it has no test split.", "split"),
         };
         return Array.ConvertAll(Solver<T>.Predict(model, x), p => (long)p);
     }
@@ -210,15 +210,15 @@ public static class RunFolder
         var dims = images.ShapeArray();
         bool fits = dims.Length == 2 ? dims[1] == d : dims.Length == 4 && dims[1..].SequenceEqual(shape);
         if (!fits)
-            throw new ArgumentException($"--input: the images have shape {images.ShapeString}; the model takes (N, {string.Join(", ", shape)}) or (N, {d}) (channels first, pixel values 0–255).", nameof(images));
+            throw new ArgumentException($"The images have shape {images.ShapeString}; the model takes (N, {string.Join(", ", shape)}) or (N, {d}) (channels first, pixel values 0–255).", nameof(images));
         var resolved = SplitSizes.Resolve(config, data, out _);
         var mean = Preprocessing.MeanImage(data.Train, resolved.NumTrain!.Value);
         var raw = images.ToNDArray<double>();
-        if (!raw.AllFinite()) throw new ArgumentException("--input: the images hold NaN or infinite values.", nameof(images));
+        if (!raw.AllFinite()) throw new ArgumentException("The images hold NaN or infinite values.", nameof(images));
         var (lowest, highest) = raw.Size == 0 ? (0.0, 0.0) : (TensorPrimitives.Min<double>(raw.AsSpan()), TensorPrimitives.Max<double>(raw.AsSpan()));
         if (lowest < 0 || highest > 255)
             throw new ArgumentException(FormattableString.Invariant(
-                $"--input: pixel values range from {lowest:G6} to {highest:G6}; the model takes raw values 0–255 (it subtracts its training mean image itself, so give the images before any preprocessing)."), nameof(images));
+                $"Pixel values range from {lowest:G6} to {highest:G6}; the model takes raw values 0–255 (it subtracts its training mean image itself, so give the images before any preprocessing)."), nameof(images));
         int n = dims[0];
         var x = new NDArray<T>(n, d);
         for (int i = 0; i < n; i++)

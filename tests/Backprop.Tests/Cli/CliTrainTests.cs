@@ -133,13 +133,16 @@ public class CliTrainTests
         var infinite = Enumerable.Range(0, 2 * 3072).Select(i => i == 5 ? float.PositiveInfinity : 1f).ToArray();
         foreach (var (pixels, message) in new[] {
             (scaled, "the images look scaled to [0, 1], but the model takes raw values 0–255 (multiply by 255)"),
-            (centred, "pixel values range from -127 to 127; the model takes raw values 0–255"),
-            (infinite, "the images hold NaN or infinite values") })
+            (centred, "Pixel values range from -127 to 127; the model takes raw values 0–255"),
+            (infinite, "The images hold NaN or infinite values.") })
         {
             Npy.Save(testImages, new NpyArray(pixels, 2, 3072));
             var bad = CliRunner.Run("predict", "--model", run, "--input", testImages, "--out", fromFile, "--data-dir", CliRunner.Cifar10DataDir);
             Assert.Equal(2, bad.ExitCode);
-            Assert.Contains(message, Assert.Single(bad.ErrorLines));
+            var line = Assert.Single(bad.ErrorLines);
+            Assert.StartsWith($"backprop: --input {testImages}: ", line);
+            Assert.Contains(message, line);
+            Assert.DoesNotContain("Parameter", line);
         }
 
         // --model given the model file instead of its run folder: usage error naming the folder to give.

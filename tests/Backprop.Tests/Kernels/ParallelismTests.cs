@@ -160,10 +160,14 @@ public class ParallelismTests
     }
 
     [Fact]
-    public void MaxThreads_RejectsLessThanOne()
+    public void MaxThreads_RejectsCountsOutsideOneToMaxThreadCount()
     {
+        int before = Parallelism.MaxThreads;
         Assert.Throws<ArgumentOutOfRangeException>(() => Parallelism.MaxThreads = 0);
-        Assert.True(Parallelism.MaxThreads >= 1);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => Parallelism.MaxThreads = Parallelism.MaxThreadCount + 1);
+        Assert.Contains($"from 1 to {Parallelism.MaxThreadCount}, got {Parallelism.MaxThreadCount + 1}", e.Message);
+        Assert.Equal(before, Parallelism.MaxThreads);
+        Assert.True(Parallelism.IsThreadCount(1) && Parallelism.IsThreadCount(Parallelism.MaxThreadCount));
     }
 
     private static void WithThreads(int threads, Action body)

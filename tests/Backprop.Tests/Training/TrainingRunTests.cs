@@ -60,5 +60,17 @@ public class TrainingRunTests
         Assert.Null(e.Test);
         Assert.Equal(60, e.Val.Total);
         Assert.Equal(summary.BestValAcc, e.ValAcc);
+
+        // The library's refusals name the parameter and speak of the value, not of a command-line option.
+        var noTest = Assert.Throws<ArgumentException>(() => RunFolder.Predict(tmp.File("r"), images, "test"));
+        Assert.Equal("split", noTest.ParamName);
+        Assert.StartsWith("The run used no test images (num_test is 0)", noTest.Message);
+        Assert.Equal("split", Assert.Throws<ArgumentException>(() => RunFolder.Predict(tmp.File("r"), images, "dev")).ParamName);
+        Assert.Equal(60, RunFolder.Predict(tmp.File("r"), images, "val").Length);
+        var wrongShape = Assert.Throws<ArgumentException>(() => RunFolder.PredictImages(tmp.File("r"), images, new NpyArray(new byte[2 * 3072], 2, 32, 32, 3)));
+        Assert.Equal("images", wrongShape.ParamName);
+        Assert.StartsWith("The images have shape (2, 32, 32, 3); the model takes (N, 3, 32, 32) or (N, 3072)", wrongShape.Message);
+        foreach (var bad in new[] { new NpyArray(new float[] { 0.5f, 0.25f }, 2, 1), new NpyArray(new float[] { -3f, 2f }, 1, 2) })
+            Assert.DoesNotContain("--", Assert.Throws<ArgumentException>(() => RunFolder.PredictImages(tmp.File("r"), images, bad)).Message);
     }
 }
