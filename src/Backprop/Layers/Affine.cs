@@ -46,7 +46,11 @@ public static partial class Layer
     internal static (NDArray<T> Dx, NDArray<T> Dw, NDArray<T> Db) AffineBackward<T>(NDArray<T> dout, AffineCache<T> cache, Workspace? ws, bool computeDx, IGemmTileSink<T>? dwSink)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        ArgumentNullException.ThrowIfNull(dout);
         var (x, w) = cache;
+        if (x is null || w is null) throw new ArgumentException("AffineBackward: the cache is empty; pass the cache AffineForward returned.", nameof(cache));
+        if (w.Rank != 2 || x.Rank < 1 || (long)x.Dim(0) * w.Dim(0) != x.Size)
+            throw new ArgumentException($"AffineBackward: the cache's x {x.ShapeString} and w {w.ShapeString} are not an input (N, …) of N·D values and weights (D, M).", nameof(cache));
         int n = x.Dim(0), d = w.Dim(0), m = w.Dim(1);
         if (!dout.HasShape(n, m))
             throw new ArgumentException($"AffineBackward: dout has shape {dout.ShapeString} but the forward output had shape ({n}, {m}).", nameof(dout));

@@ -121,7 +121,7 @@ public static partial class Layer
     public static (NDArray<T> Dx, NDArray<T> Dgamma, NDArray<T> Dbeta) BatchNormBackward<T>(NDArray<T> dout, BatchNormCache<T> cache, Workspace? ws = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var (n, d) = CheckNormBackward(dout, cache.XHat, "BatchNormBackward");
+        var (n, d) = CheckNormBackward(dout, cache.XHat, cache.InvStd, cache.Gamma, "BatchNormBackward");
         var (dgamma, dbeta) = GammaBetaGrads(dout, cache.XHat, ws);
         var dx = Alloc.New<T>(ws, n, d);
         var std = Alloc.New<T>(ws, d).AsSpan();
@@ -173,7 +173,7 @@ public static partial class Layer
     public static unsafe (NDArray<T> Dx, NDArray<T> Dgamma, NDArray<T> Dbeta) BatchNormBackwardAlt<T>(NDArray<T> dout, BatchNormCache<T> cache, Workspace? ws = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var (n, d) = CheckNormBackward(dout, cache.XHat, "BatchNormBackwardAlt");
+        var (n, d) = CheckNormBackward(dout, cache.XHat, cache.InvStd, cache.Gamma, "BatchNormBackwardAlt");
         var dgamma = Alloc.New<T>(ws, d);
         var dbeta = Alloc.New<T>(ws, d);
         var dx = Alloc.New<T>(ws, n, d);
@@ -225,11 +225,21 @@ public static partial class Layer
         return (n, d);
     }
 
-    private static (int N, int D) CheckNormBackward<T>(NDArray<T> dout, NDArray<T>? xhat, string who) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>
+    /// Checks a normalization cache against dout before the kernels read it through pointers: x̂ of dout's shape (N, D),
+    /// γ of shape (D,), and 1/σ of shape (D,) per feature (batch norm) or (N,) per sample (layer norm).
+    /// </summary>
+    private static (int N, int D) CheckNormBackward<T>(NDArray<T> dout, NDArray<T>? xhat, NDArray<T>? invStd, NDArray<T>? gamma, string who, bool perSample = false)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(dout);
-        if (xhat is null) throw new ArgumentException($"{who}: the cache is empty; the forward pass must run in Train mode to be differentiated.");
+        if (xhat is null) throw new ArgumentException($"{who}: the cache is empty; the forward pass must run in Train mode to be differentiated.", "cache");
         if (!dout.SameShape(xhat)) throw new ArgumentException($"{who}: dout has shape {dout.ShapeString} but the forward input had {xhat.ShapeString}.", nameof(dout));
-        return (dout.Dim(0), dout.Dim(1));
+        int n = dout.Dim(0), d = dout.Dim(1), stats = perSample ? n : d;
+        if (invStd is null || invStd.Rank != 1 || invStd.Size != stats)
+            throw new ArgumentException($"{who}: the cache's 1/σ has shape {invStd?.ShapeString ?? "none"}; dout {dout.ShapeString} needs ({stats},), one per {(perSample ? "sample" : "feature")}.", "cache");
+        if (gamma is null || gamma.Rank != 1 || gamma.Size != d)
+            throw new ArgumentException($"{who}: the cache's gamma has shape {gamma?.ShapeString ?? "none"}; dout {dout.ShapeString} needs ({d},).", "cache");
+        return (n, d);
     }
 }

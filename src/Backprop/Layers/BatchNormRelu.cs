@@ -59,7 +59,7 @@ public static partial class Layer
     public static unsafe (NDArray<T> Dx, NDArray<T> Dgamma, NDArray<T> Dbeta) BatchNormReluBackward<T>(NDArray<T> dout, BatchNormReluCache<T> cache, Workspace? ws = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var (n, d) = CheckNormBackward(dout, cache.Norm.XHat, "BatchNormReluBackward");
+        var (n, d) = CheckNormBackward(dout, cache.Norm.XHat, cache.Norm.InvStd, cache.Norm.Gamma, "BatchNormReluBackward");
         if (cache.Out is null || !cache.Out.SameShape(dout))
             throw new ArgumentException($"BatchNormReluBackward: dout has shape {dout.ShapeString} but the cached output has {cache.Out?.ShapeString ?? "none"}.", nameof(cache));
         if (!BatchNormReluKernels<T>.Applies(n, d))

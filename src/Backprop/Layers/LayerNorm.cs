@@ -52,7 +52,7 @@ public static partial class Layer
     public static unsafe (NDArray<T> Dx, NDArray<T> Dgamma, NDArray<T> Dbeta) LayerNormBackward<T>(NDArray<T> dout, LayerNormCache<T> cache, Workspace? ws = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var (n, d) = CheckNormBackward(dout, cache.XHat, "LayerNormBackward");
+        var (n, d) = CheckNormBackward(dout, cache.XHat, cache.InvStd, cache.Gamma, "LayerNormBackward", perSample: true);
         var (dgamma, dbeta) = GammaBetaGrads(dout, cache.XHat, ws);
         var dx = Alloc.New<T>(ws, n, d);
         fixed (T* pd = dout.AsSpan(), ph = cache.XHat.AsSpan(), pdx = dx.AsSpan(), pi = cache.InvStd.AsSpan(), pg = cache.Gamma.AsSpan())

@@ -1,0 +1,67 @@
+using Backprop.Layers;
+using Backprop.Tensors;
+using static Backprop.Layers.Layer;
+
+namespace Backprop.Tests.Layers;
+
+/// <summary>
+/// Backward passes check a cache before their kernels read it through pointers: a hand-built or mismatched cache is an
+/// ArgumentException naming the cache and the shapes, never a read past an array (which could crash the process).
+/// </summary>
+public class CacheCheckTests
+{
+    private static NDArray<float> Ones(params int[] shape) => NDArray<float>.Ones(shape);
+
+    public static TheoryData<string> Backwards => new() { "batchnorm", "batchnorm-alt", "batchnorm-relu", "layernorm" };
+
+    private static void Backward(string which, NDArray<float> dout, NDArray<float> xhat, NDArray<float>? invStd, NDArray<float>? gamma)
+    {
+        switch (which)
+        {
+            case "batchnorm": BatchNormBackward(dout, new BatchNormCache<float>(xhat, invStd!, gamma!)); break;
+            case "batchnorm-alt": BatchNormBackwardAlt(dout, new BatchNormCache<float>(xhat, invStd!, gamma!)); break;
+            case "batchnorm-relu": BatchNormReluBackward(dout, new BatchNormReluCache<float>(new BatchNormCache<float>(xhat, invStd!, gamma!), Ones(dout.ShapeArray()))); break;
+            default: LayerNormBackward(dout, new LayerNormCache<float>(xhat, invStd!, gamma!)); break;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Backwards))]
+    public void NormBackward_RefusesStatisticsAndGammaOfTheWrongLength(string which)
+    {
+        const int n = 4, d = 64;
+        int stats = which == "layernorm" ? n : d;
+        var dout = Ones(n, d);
+        Backward(which, dout, Ones(n, d), Ones(stats), Ones(d));   // the right shapes run
+
+        var shortInv = Assert.Throws<ArgumentException>(() => Backward(which, dout, Ones(n, d), Ones(1), Ones(d)));
+        Assert.Equal("cache", shortInv.ParamName);
+        Assert.Contains($"1/σ has shape (1,); dout (4, 64) needs ({stats},)", shortInv.Message);
+        var shortGamma = Assert.Throws<ArgumentException>(() => Backward(which, dout, Ones(n, d), Ones(stats), Ones(1)));
+        Assert.Contains("gamma has shape (1,); dout (4, 64) needs (64,)", shortGamma.Message);
+        Assert.Contains("1/σ has shape none", Assert.Throws<ArgumentException>(() => Backward(which, dout, Ones(n, d), null, Ones(d))).Message);
+        Assert.Contains("gamma has shape none", Assert.Throws<ArgumentException>(() => Backward(which, dout, Ones(n, d), Ones(stats), null)).Message);
+    }
+
+    [Fact]
+    public void LayerNormBackward_OnAPastTheCachesRow_RefusesAShortCacheInsteadOfReadingPastIt()
+    {
+        // The probe that found this read 2²⁴ floats of γ and 1/σ from one-element arrays and died in an access violation.
+        var dout = Ones(1, 1 << 20);
+        var e = Assert.Throws<ArgumentException>(() => LayerNormBackward(dout, new LayerNormCache<float>(Ones(1, 1 << 20), Ones(1), Ones(1))));
+        Assert.Contains("gamma has shape (1,)", e.Message);
+    }
+
+    [Fact]
+    public void AffineBackward_RefusesAnEmptyOrInconsistentCache()
+    {
+        var dout = Ones(2, 3);
+        Assert.Equal("cache", Assert.Throws<ArgumentException>(() => AffineBackward(dout, default(AffineCache<float>))).ParamName);
+        var e = Assert.Throws<ArgumentException>(() => AffineBackward(dout, new AffineCache<float>(Ones(2, 5), Ones(4, 3))));
+        Assert.Contains("x (2, 5) and w (4, 3)", e.Message);
+        var (dx, dw, db) = AffineBackward(dout, new AffineCache<float>(Ones(2, 2, 2), Ones(4, 3)));
+        Assert.Equal([2, 2, 2], dx.ShapeArray());
+        Assert.Equal([4, 3], dw.ShapeArray());
+        Assert.Equal(2f, db[0]);
+    }
+}
