@@ -1,5 +1,6 @@
 using System.Numerics;
 using Backprop.Data;
+using Backprop.Tensors;
 
 namespace Backprop.Models;
 
@@ -19,21 +20,37 @@ public static class ModelFile
 
     /// <summary>
     /// Reads <paramref name="path"/> into the model's existing arrays. Every parameter and buffer must be present with
-    /// the same shape; entries of another dtype are converted.
+    /// the same shape, and the file may hold no other (a file of another architecture is refused, not half-read);
+    /// entries of another dtype are converted. Nothing is copied unless everything fits.
     /// </summary>
-    /// <exception cref="InvalidDataException">A name is missing, a shape differs, or the file is not a valid .npz.</exception>
+    /// <exception cref="InvalidDataException">A name is missing or extra, a shape differs, or the file is not a valid .npz.</exception>
     public static void Load<T>(IModel<T> model, string path) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(model);
-        var arrays = Npz.Load(path);
+        foreach (var (target, value) in Staged(Npz.Load(path), model, path)) target.CopyFrom(value);
+    }
+
+    /// <summary>
+    /// The arrays named <paramref name="prefix"/> + each of the model's parameters and buffers, checked and converted but
+    /// not yet copied: every one present with the model's shape, and none under the prefix that the model has not.
+    /// </summary>
+    internal static List<(NDArray<T> Target, NDArray<T> Value)> Staged<T>(IReadOnlyDictionary<string, NpyArray> arrays, IModel<T> model, string path, string prefix = "")
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var staged = new List<(NDArray<T>, NDArray<T>)>();
         foreach (var set in new[] { model.Params, model.Buffers })
             foreach (var (name, target) in set)
             {
-                if (!arrays.TryGetValue(name, out var stored))
-                    throw new InvalidDataException($"{path}: no array named '{name}'; the file holds {string.Join(", ", arrays.Keys)}.");
+                if (!arrays.TryGetValue(prefix + name, out var stored))
+                    throw new InvalidDataException($"{path}: no array named '{prefix}{name}'; the file holds {string.Join(", ", arrays.Keys)}. It was written for another model.");
                 if (!stored.Shape.SequenceEqual(target.Shape))
-                    throw new InvalidDataException($"{path}: '{name}' has shape {stored.ShapeString} but the model's has {target.ShapeString}.");
-                target.CopyFrom(stored.ToNDArray<T>());
+                    throw new InvalidDataException($"{path}: '{prefix}{name}' has shape {stored.ShapeString} but the model's has {target.ShapeString}.");
+                staged.Add((target, stored.ToNDArray<T>()));
             }
+        var extra = arrays.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal))
+            .Where(k => !model.Params.ContainsKey(k[prefix.Length..]) && !model.Buffers.ContainsKey(k[prefix.Length..])).ToList();
+        if (extra.Count > 0)
+            throw new InvalidDataException($"{path}: it holds {string.Join(", ", extra.Select(k => $"'{k}'"))}, which this model has not: it was written for another architecture.");
+        return staged;
     }
 }

@@ -133,42 +133,64 @@ public static class Checkpoint
             throw new InvalidDataException($"{path}: the checkpoint was written for {(int?)meta["num_iterations"]} iterations of {(string?)meta["update_rule"]}; " +
                 $"this run has {solver.NumIterations} of {solver.Options.UpdateRule}. Resume with the run's own config.json.");
 
-        LoadSet(arrays, "model", solver.Model.Params, path, required: true);
-        LoadSet(arrays, "model", solver.Model.Buffers, path, required: true);
-        solver.BestParams = LoadPrefix<T>(arrays, "best", solver.Model.Params);
-        solver.BestBuffers = LoadPrefix<T>(arrays, "best", solver.Model.Buffers);
+        // Everything is read and checked before anything is set, so a refused checkpoint leaves the solver as it was.
+        var model = ModelFile.Staged(arrays, solver.Model, path, "model/");
+        var bestParams = LoadPrefix<T>(arrays, "best", solver.Model.Params);
+        var bestBuffers = LoadPrefix<T>(arrays, "best", solver.Model.Buffers);
 
         var optim = meta["optim"] as JsonObject ?? throw Bad(path, "no optimizer state");
+        var rules = new List<(UpdateRule<T> Rule, double LearningRate, int Step, List<(string Name, NDArray<T> Value)> State)>();
         foreach (var (name, rule) in solver.UpdateRules)
         {
             var o = optim[name] as JsonObject ?? throw Bad(path, $"no optimizer state for '{name}'");
-            rule.LearningRate = (double?)o["learning_rate"] ?? throw Bad(path, $"no learning rate for '{name}'");
-            if (rule is Adam<T> adam) adam.TimeStep = (int?)o["t"] ?? 0;
+            double lr = (double?)o["learning_rate"] ?? throw Bad(path, $"no learning rate for '{name}'");
+            if (!(lr > 0) || double.IsInfinity(lr)) throw Bad(path, $"the learning rate of '{name}' is {lr}, not a positive number");
+            int t = (int?)o["t"] ?? 0;
+            if (t < 0) throw Bad(path, $"the step count of '{name}' is {t}");
+            var state = new List<(string, NDArray<T>)>();
             foreach (var s in rule.StateNames)
                 if (arrays.TryGetValue($"optim/{name}/{s}", out var a))
                 {
                     var value = a.ToNDArray<T>();
                     if (!value.SameShape(solver.Model.Params[name]))
                         throw Bad(path, $"optimizer state {name}/{s} has shape {value.ShapeString}, the parameter {solver.Model.Params[name].ShapeString}");
-                    rule.SetState(s, value);
+                    state.Add((s, value));
                 }
+            rules.Add((rule, lr, t, state));
         }
 
-        Refill(solver.LossHistory, arrays, "history/loss", path);
-        Refill(solver.TrainAccHistory, arrays, "history/train_acc", path);
-        Refill(solver.ValAccHistory, arrays, "history/val_acc", path);
-        Refill(solver.LearningRateHistory, arrays, "history/learning_rate", path);
-        solver.Iteration = (int?)meta["iteration"] ?? throw Bad(path, "no iteration");
-        solver.Epoch = (int?)meta["epoch"] ?? throw Bad(path, "no epoch");
-        solver.BestValAcc = (double?)meta["best_val_acc"] ?? 0;
-        if (solver.Iteration < 0 || solver.Iteration > solver.NumIterations || solver.LossHistory.Count != solver.Iteration)
-            throw Bad(path, $"iteration {solver.Iteration} does not match its {solver.LossHistory.Count} recorded losses");
+        var loss = History(arrays, "history/loss", path);
+        var trainAcc = History(arrays, "history/train_acc", path);
+        var valAcc = History(arrays, "history/val_acc", path);
+        var learningRates = History(arrays, "history/learning_rate", path);
+        int iteration = (int?)meta["iteration"] ?? throw Bad(path, "no iteration");
+        int epoch = (int?)meta["epoch"] ?? throw Bad(path, "no epoch");
+        if (iteration < 0 || iteration > solver.NumIterations || loss.Length != iteration)
+            throw Bad(path, $"iteration {iteration} does not match its {loss.Length} recorded losses");
 
         var rngs = meta["rng"] as JsonObject ?? throw Bad(path, "no generator state");
-        RestoreRng(solver.Rng, rngs["solver"], arrays, "rng/solver", path);
+        var solverRng = ReadRng(rngs["solver"], arrays, "rng/solver", path);
         var dropoutRng = DropoutRng(solver.Model);
-        if (dropoutRng is not null && !ReferenceEquals(dropoutRng, solver.Rng))
-            RestoreRng(dropoutRng, rngs["dropout"], arrays, "rng/dropout", path);
+        var dropoutState = dropoutRng is not null && !ReferenceEquals(dropoutRng, solver.Rng) ? ReadRng(rngs["dropout"], arrays, "rng/dropout", path) : null;
+
+        foreach (var (target, value) in model) target.CopyFrom(value);
+        solver.BestParams = bestParams;
+        solver.BestBuffers = bestBuffers;
+        foreach (var (rule, lr, t, state) in rules)
+        {
+            rule.LearningRate = lr;
+            if (rule is Adam<T> adam) adam.TimeStep = t;
+            foreach (var (s, value) in state) rule.SetState(s, value);
+        }
+        Refill(solver.LossHistory, loss);
+        Refill(solver.TrainAccHistory, trainAcc);
+        Refill(solver.ValAccHistory, valAcc);
+        Refill(solver.LearningRateHistory, learningRates);
+        solver.Iteration = iteration;
+        solver.Epoch = epoch;
+        solver.BestValAcc = (double?)meta["best_val_acc"] ?? 0;
+        solver.Rng.SetState(solverRng);
+        if (dropoutState is not null) dropoutRng!.SetState(dropoutState);
     }
 
     private static NumpyRandom? DropoutRng<T>(IModel<T> model) where T : unmanaged, IFloatingPointIeee754<T>
@@ -181,34 +203,21 @@ public static class Checkpoint
         return new JsonObject { ["pos"] = s.Position, ["has_gauss"] = s.HasGauss, ["gauss"] = s.CachedGauss };
     }
 
-    private static void RestoreRng(NumpyRandom rng, JsonNode? node, IReadOnlyDictionary<string, NpyArray> arrays, string name, string path)
+    private static RandomStateSnapshot ReadRng(JsonNode? node, IReadOnlyDictionary<string, NpyArray> arrays, string name, string path)
     {
         if (node is not JsonObject o || !arrays.TryGetValue(name, out var key)) throw Bad(path, $"no state for generator {name}");
         var words = key.ToInt64Array();
         if (words.Any(w => w is < 0 or > uint.MaxValue)) throw Bad(path, $"{name} holds values outside 32 bits");
+        var state = new RandomStateSnapshot(words.Select(w => (uint)w).ToArray(), (int?)o["pos"] ?? -1, (bool?)o["has_gauss"] ?? false, (double?)o["gauss"] ?? 0);
         try
         {
-            rng.SetState(new RandomStateSnapshot(words.Select(w => (uint)w).ToArray(), (int?)o["pos"] ?? -1, (bool?)o["has_gauss"] ?? false, (double?)o["gauss"] ?? 0));
+            new NumpyRandom(0).SetState(state);   // checks it without touching the run's generators
         }
         catch (ArgumentException e)
         {
-            throw Bad(path, e.Message);
+            throw Bad(path, $"{name}: {e.Message}");
         }
-    }
-
-    private static void LoadSet<T>(IReadOnlyDictionary<string, NpyArray> arrays, string prefix, ParameterSet<T> into, string path, bool required)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        foreach (var (k, v) in into)
-        {
-            if (!arrays.TryGetValue($"{prefix}/{k}", out var a))
-            {
-                if (required) throw Bad(path, $"no array {prefix}/{k}: it was written for another model");
-                continue;
-            }
-            if (!a.Shape.SequenceEqual(v.Shape)) throw Bad(path, $"{prefix}/{k} has shape {a.ShapeString}, the model's is {v.ShapeString}");
-            v.CopyFrom(a.ToNDArray<T>());
-        }
+        return state;
     }
 
     private static ParameterSet<T> LoadPrefix<T>(IReadOnlyDictionary<string, NpyArray> arrays, string prefix, ParameterSet<T> like)
@@ -220,9 +229,11 @@ public static class Checkpoint
         return set;
     }
 
-    private static void Refill(List<double> list, IReadOnlyDictionary<string, NpyArray> arrays, string name, string path)
+    private static double[] History(IReadOnlyDictionary<string, NpyArray> arrays, string name, string path) =>
+        arrays.TryGetValue(name, out var a) && a.Data is double[] values ? values : throw Bad(path, $"no float64 array {name}");
+
+    private static void Refill(List<double> list, double[] values)
     {
-        if (!arrays.TryGetValue(name, out var a) || a.Data is not double[] values) throw Bad(path, $"no float64 array {name}");
         list.Clear();
         list.AddRange(values);
     }

@@ -104,4 +104,61 @@ public class CheckpointTests
         var wrong = new FullyConnectedNet<float>([16, 9], inputDim: 12, numClasses: 3, normalization: Normalization.BatchNorm);
         Assert.Contains("'W2' has shape (16, 8)", Assert.Throws<InvalidDataException>(() => ModelFile.Load(wrong, path)).Message);
     }
+
+    [Fact]
+    public void ModelFile_RefusesAnotherArchitecture_AndCopiesNothingUnlessEverythingFits()
+    {
+        using var dir = new TempDir();
+        var path = Path.Combine(dir.Path, "deep.npz");
+        ModelFile.Save(new FullyConnectedNet<float>([4, 4], inputDim: 5, numClasses: 4, rng: new NumpyRandom(1)), path);
+        // One hidden layer fewer: every array the shallow net has is in the file with its shape (W2 is (4, 4) in both).
+        var shallow = new FullyConnectedNet<float>([4], inputDim: 5, numClasses: 4, rng: new NumpyRandom(2));
+        var before = shallow.Params["W1"].Copy();
+        var e = Assert.Throws<InvalidDataException>(() => ModelFile.Load(shallow, path));
+        Assert.Contains("'W3', 'b3', which this model has not: it was written for another architecture", e.Message);
+        Assert.Equal(before.AsSpan(), shallow.Params["W1"].AsSpan());
+
+        var normalized = Path.Combine(dir.Path, "bn.npz");
+        ModelFile.Save(new FullyConnectedNet<float>([4], inputDim: 5, numClasses: 4, normalization: Normalization.BatchNorm), normalized);
+        Assert.Contains("'gamma1'", Assert.Throws<InvalidDataException>(() => ModelFile.Load(shallow, normalized)).Message);
+
+        // A right W1 and a wrong b1: refused before W1 is touched.
+        var mixed = Path.Combine(dir.Path, "mixed.npz");
+        var arrays = Npz.Load(path).Where(kv => kv.Key is "W1" or "W2" or "b2").ToList();
+        arrays.Add(new("b1", new NpyArray(new float[7], 7)));
+        Npz.Save(mixed, arrays);
+        Assert.Contains("'b1' has shape (7,)", Assert.Throws<InvalidDataException>(() => ModelFile.Load(shallow, mixed)).Message);
+        Assert.Equal(before.AsSpan(), shallow.Params["W1"].AsSpan());
+    }
+
+    [Fact]
+    public void Restore_RefusesAnotherArchitecture_AndAFailedRestoreLeavesTheSolverAsItWas()
+    {
+        using var dir = new TempDir();
+        var (_, trained) = Build("adam");
+        trained.Train();
+        var path = Path.Combine(dir.Path, "c.npz");
+        Checkpoint.Save(trained, path);
+
+        var (fresh, freshSolver) = Build("adam");
+        var w1 = fresh.Params["W1"].Copy();
+        var rng = freshSolver.Rng.GetState();
+        // A generator state broken in the file: found after the model's arrays were read, before any was copied.
+        var broken = Path.Combine(dir.Path, "broken.npz");
+        var arrays = Npz.Load(path).Where(kv => kv.Key != "rng/solver").ToList();
+        arrays.Add(new("rng/solver", new NpyArray(new long[] { 1, 2, 3 }, 3)));
+        Npz.Save(broken, arrays);
+        Assert.Contains("rng/solver", Assert.Throws<InvalidDataException>(() => Checkpoint.Restore(freshSolver, broken)).Message);
+        Assert.Equal(w1.AsSpan(), fresh.Params["W1"].AsSpan());
+        Assert.Equal(0, freshSolver.Iteration);
+        Assert.Empty(freshSolver.LossHistory);
+        Assert.Equal(rng.Key, freshSolver.Rng.GetState().Key);
+
+        // The same options on a net with one hidden layer fewer.
+        var shallow = new FullyConnectedNet<float>([16], inputDim: 12, numClasses: 3, dropoutKeep: 0.8, normalization: Normalization.BatchNorm, rng: new NumpyRandom(9));
+        var options = freshSolver.Options;
+        var shallowSolver = new Solver<float>(shallow, Data(), options, new NumpyRandom(4));
+        var e = Assert.Throws<InvalidDataException>(() => Checkpoint.Restore(shallowSolver, path));
+        Assert.Contains("'model/W2' has shape (16, 8) but the model's has (16, 3)", e.Message);
+    }
 }
