@@ -38,6 +38,8 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
     private NDArray<T>? _xSample;
     private int[]? _ySample, _sampleIdx;
 
+    private const int MaxPreallocatedLosses = 1 << 20;
+
     /// <summary>Prepares training; nothing runs until <see cref="Train"/>.</summary>
     /// <param name="model">The model; its parameters are updated in place.</param>
     /// <param name="data">Training and validation splits (the test split is not used).</param>
@@ -63,9 +65,23 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
         _xTrain = data.XTrain.Flatten2D();
         _xVal = data.XVal.Flatten2D();
         IterationsPerEpoch = Math.Max(_xTrain.Dim(0) / Options.BatchSize, 1);
-        NumIterations = Options.NumEpochs * IterationsPerEpoch;
-        LossHistory = new List<double>(NumIterations);
+        long iterations = (long)Options.NumEpochs * IterationsPerEpoch;
+        if (iterations > int.MaxValue)
+            throw new ArgumentOutOfRangeException(nameof(options), Options.NumEpochs,
+                $"Solver: {Options.NumEpochs} epochs of {IterationsPerEpoch} iterations are {iterations} iterations, more than {int.MaxValue}.");
+        NumIterations = (int)iterations;
+        // Room for the whole run's losses up front (no growth inside training), up to a million (8 MB).
+        LossHistory = new List<double>(Math.Min(NumIterations, MaxPreallocatedLosses));
         foreach (var (name, _) in model.Params) UpdateRules[name] = Optim.UpdateRules.Create<T>(Options.UpdateRule, Options.OptimConfig);
+        // The decay is applied after every epoch; a rate that would reach 0 or infinity is refused now, not mid-run.
+        foreach (var (_, rule) in UpdateRules)
+        {
+            double last = rule.LearningRate * Math.Pow(Options.LrDecay, Options.NumEpochs);
+            if (!(last > 0) || double.IsInfinity(last))
+                throw new ArgumentOutOfRangeException(nameof(options), Options.LrDecay, string.Create(CultureInfo.InvariantCulture,
+                    $"Solver: lr_decay {Options.LrDecay:g6} over {Options.NumEpochs} epochs takes the learning rate {rule.LearningRate:g6} to {last:g6}; use a decay nearer 1."));
+            break;
+        }
         if (Options.FusedUpdates && model is FullyConnectedNet<T> fcn)
         {
             _fusingModel = fcn;

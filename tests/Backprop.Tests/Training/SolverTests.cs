@@ -221,6 +221,24 @@ public class SolverTests
         badLabel.YTrain[2] = 7;
         Assert.Contains("y_train[2] = 7", Assert.Throws<ArgumentException>(() => new Solver<double>(model, badLabel)).Message);
     }
+
+    [Fact]
+    public void SchedulesThatCannotRun_AreRefusedUpFront()
+    {
+        var data = Blobs(20);
+        var model = new FullyConnectedNet<double>([4], inputDim: 12, numClasses: 3);
+        int perEpoch = new Solver<double>(model, data, Quiet()).IterationsPerEpoch;
+        // Epochs × iterations past int: an error naming both, not a wrapped count or an allocation failure.
+        var many = Assert.Throws<ArgumentOutOfRangeException>(() => new Solver<double>(model, data, Quiet() with { NumEpochs = int.MaxValue }));
+        Assert.Contains($"{int.MaxValue} epochs of {perEpoch} iterations are {(long)int.MaxValue * perEpoch} iterations", many.Message);
+        // A decay that takes the rate to 0 (or infinity) before the last epoch: refused before training, not mid-run.
+        var toZero = Assert.Throws<ArgumentOutOfRangeException>(() => new Solver<double>(model, data, Quiet() with { LrDecay = 1e-200, NumEpochs = 3 }));
+        Assert.Contains("lr_decay 1e-200 over 3 epochs takes the learning rate", toZero.Message);
+        Assert.Contains("use a decay nearer 1", Assert.Throws<ArgumentOutOfRangeException>(() => new Solver<double>(model, data, Quiet() with { LrDecay = 1e200, NumEpochs = 3 })).Message);
+        // A long run that fits still builds, and its loss history does not reserve more than a million entries.
+        var longRun = new Solver<double>(model, data, Quiet() with { NumEpochs = 50_000_000 / perEpoch });
+        Assert.InRange(longRun.LossHistory.Capacity, 1, 1 << 20);
+    }
 }
 
 internal static class DatasetTestExtensions
