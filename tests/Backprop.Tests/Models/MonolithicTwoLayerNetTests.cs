@@ -92,4 +92,33 @@ public class MonolithicTwoLayerNetTests
         var (x, _) = InitToyData();
         Assert.Equal(net.Loss(x).ArgMaxRows(), net.Predict(x));
     }
+
+    [Theory]
+    [InlineData(Convention.Cs231n)]
+    [InlineData(Convention.Ucla)]
+    public void ParametersReplacedByHand_MustFitTogether(Convention c)
+    {
+        var net = InitToyModel(c);
+        var (x, y) = InitToyData();
+        net.Params["b1"] = new NDArray<double>(4);   // W1 has 10 hidden units
+        var e = Assert.Throws<InvalidOperationException>(() => net.Loss(x, y));
+        Assert.Contains("the parameters do not fit together", e.Message);
+        Assert.Contains("b1 (4,)", e.Message);
+        net.Params["b1"] = new NDArray<double>(HiddenSize);
+        Assert.Equal(NumInputs, net.Loss(x).Dim(0));
+        net.Params.Remove("W2");
+        Assert.Contains("Params has no 'W2'", Assert.Throws<InvalidOperationException>(() => net.Predict(x)).Message);
+    }
+
+    [Fact]
+    public void Train_RefusesABadDecayOrValidationSet()
+    {
+        var (x, y) = InitToyData();
+        var net = InitToyModel(Convention.Cs231n);
+        Assert.Equal("learningRateDecay", Assert.Throws<ArgumentOutOfRangeException>(() => net.Train(x, y, x, y, learningRateDecay: double.NaN)).ParamName);
+        Assert.Equal("learningRateDecay", Assert.Throws<ArgumentOutOfRangeException>(() => net.Train(x, y, x, y, learningRateDecay: -0.5)).ParamName);
+        Assert.Equal("yVal", Assert.Throws<ArgumentNullException>(() => net.Train(x, y, x, null!)).ParamName);
+        Assert.Contains("y_val has 2 labels", Assert.Throws<ArgumentException>(() => net.Train(x, y, x, [0, 1])).Message);
+        Assert.True(net.Params["W1"].AllFinite());
+    }
 }

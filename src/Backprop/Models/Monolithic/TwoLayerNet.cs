@@ -111,7 +111,7 @@ public sealed class TwoLayerNet<T> where T : unmanaged, IFloatingPointIeee754<T>
     private (NDArray<T> Scores, NDArray<T> Z1, NDArray<T> H) Scores(NDArray<T> x)
     {
         ArgumentNullException.ThrowIfNull(x);
-        NDArray<T> w1 = Params["W1"], b1 = Params["b1"], w2 = Params["W2"], b2 = Params["b2"];
+        var (w1, b1, w2, b2) = CheckedParams();
         int d = _ucla ? w1.Dim(1) : w1.Dim(0), hid = b1.Size, c = b2.Size;
         if (x.Rank < 2 || x.RowLength != d)
             throw new ArgumentException($"TwoLayerNet: X must have {d} features per sample, got shape {x.ShapeString}.", nameof(x));
@@ -127,6 +127,26 @@ public sealed class TwoLayerNet<T> where T : unmanaged, IFloatingPointIeee754<T>
         return (scores, z1, h);
     }
 
+    /// <summary>W1, b1, W2, b2 from <see cref="Params"/>, checked against each other (they can be replaced by hand).</summary>
+    private (NDArray<T> W1, NDArray<T> B1, NDArray<T> W2, NDArray<T> B2) CheckedParams()
+    {
+        NDArray<T> Get(string name) => Params.TryGetValue(name, out var p) && p is not null
+            ? p : throw new InvalidOperationException($"TwoLayerNet: Params has no '{name}'; it needs W1, b1, W2 and b2.");
+        NDArray<T> w1 = Get("W1"), b1 = Get("b1"), w2 = Get("W2"), b2 = Get("b2");
+        if (w1.Rank != 2 || w2.Rank != 2 || b1.Rank != 1 || b2.Rank != 1)
+            throw new InvalidOperationException($"TwoLayerNet: W1 {w1.ShapeString} and W2 {w2.ShapeString} must be matrices, b1 {b1.ShapeString} and b2 {b2.ShapeString} vectors.");
+        int hid = b1.Size, c = b2.Size;
+        bool fits = _ucla
+            ? w1.Dim(0) == hid && w2.Dim(0) == c && w2.Dim(1) == hid
+            : w1.Dim(1) == hid && w2.Dim(0) == hid && w2.Dim(1) == c;
+        if (!fits)
+        {
+            string layout = _ucla ? "W1 (H, D), b1 (H,), W2 (C, H), b2 (C,)" : "W1 (D, H), b1 (H,), W2 (H, C), b2 (C,)";
+            throw new InvalidOperationException($"TwoLayerNet: the parameters do not fit together ({layout}): W1 {w1.ShapeString}, b1 {b1.ShapeString}, W2 {w2.ShapeString}, b2 {b2.ShapeString}.");
+        }
+        return (w1, b1, w2, b2);
+    }
+
     /// <summary>
     /// Minibatch SGD, as the notebooks' <c>train</c>: batches drawn with replacement (<c>np.random.choice</c>) from
     /// <see cref="Rng"/>; once per epoch (<c>max(N / batch, 1)</c> iterations, a fraction allowed) the accuracies are
@@ -138,7 +158,13 @@ public sealed class TwoLayerNet<T> where T : unmanaged, IFloatingPointIeee754<T>
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(y);
         if (x.Dim(0) != y.Length) throw new ArgumentException($"X has {x.Dim(0)} samples but y has {y.Length} labels.", nameof(y));
-        if (!(learningRate > 0)) throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "The learning rate must be positive.");
+        ArgumentNullException.ThrowIfNull(xVal);
+        ArgumentNullException.ThrowIfNull(yVal);
+        if (x.Dim(0) == 0) throw new ArgumentException("TwoLayerNet.Train: X has no samples.", nameof(x));
+        if (xVal.Rank < 1 || xVal.Dim(0) != yVal.Length) throw new ArgumentException($"X_val has shape {xVal.ShapeString} but y_val has {yVal.Length} labels.", nameof(yVal));
+        if (!(learningRate > 0) || double.IsInfinity(learningRate)) throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "The learning rate must be a positive number.");
+        if (!(learningRateDecay > 0) || double.IsInfinity(learningRateDecay))
+            throw new ArgumentOutOfRangeException(nameof(learningRateDecay), learningRateDecay, "The learning rate decay must be a positive number.");
         if (numIters < 0) throw new ArgumentOutOfRangeException(nameof(numIters), numIters, "numIters must be ≥ 0.");
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batchSize must be positive.");
         log ??= Console.Out;
