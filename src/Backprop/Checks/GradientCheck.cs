@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Numerics;
 using Backprop.Tensors;
 
@@ -21,16 +22,11 @@ public static class GradientCheck
         ArgumentNullException.ThrowIfNull(x);
         CheckStep(h);
         var grad = new NDArray<T>(x.ShapeArray());
-        var xs = x.AsSpan();
         for (int i = 0; i < x.Size; i++)
         {
-            T old = xs[i];
-            xs[i] = old + T.CreateTruncating(h);
-            double fxph = f(x);
-            xs[i] = old - T.CreateTruncating(h);
-            double fxmh = f(x);
-            xs[i] = old;
-            grad.Flat(i) = T.CreateTruncating((fxph - fxmh) / (2 * h));
+            double fxph = 0, fxmh = 0;
+            double step = Nudge(x, i, h, () => fxph = f(x), () => fxmh = f(x), "EvalNumericalGradient");
+            grad.Flat(i) = T.CreateTruncating((fxph - fxmh) / step);
             verbose?.WriteLine($"{i} {grad.Flat(i)}");
         }
         return grad;
@@ -52,21 +48,16 @@ public static class GradientCheck
         ArgumentNullException.ThrowIfNull(df);
         CheckStep(h);
         var grad = new NDArray<T>(x.ShapeArray());
-        var xs = x.AsSpan();
         for (int i = 0; i < x.Size; i++)
         {
-            T old = xs[i];
-            xs[i] = old + T.CreateTruncating(h);
-            var pos = f(x).Copy();
-            xs[i] = old - T.CreateTruncating(h);
-            var neg = f(x);
-            xs[i] = old;
-            if (pos.Size != df.Size || neg.Size != df.Size)
-                throw new ArgumentException($"EvalNumericalGradientArray: f returns {pos.ShapeString} but df has shape {df.ShapeString}.", nameof(df));
+            NDArray<T> pos = null!, neg = null!;
+            double step = Nudge(x, i, h, () => pos = f(x).Copy(), () => neg = f(x), "EvalNumericalGradientArray");
+            if (!pos.SameShape(df) || !neg.SameShape(df))
+                throw new ArgumentException($"EvalNumericalGradientArray: f returns {(pos.SameShape(df) ? neg : pos).ShapeString} but df has shape {df.ShapeString}.", nameof(df));
             double s = 0;
             for (int j = 0; j < df.Size; j++)
                 s += (double.CreateTruncating(pos.Flat(j)) - double.CreateTruncating(neg.Flat(j))) * double.CreateTruncating(df.Flat(j));
-            grad.Flat(i) = T.CreateTruncating(s / (2 * h));
+            grad.Flat(i) = T.CreateTruncating(s / step);
         }
         return grad;
     }
@@ -87,18 +78,15 @@ public static class GradientCheck
         if (!analyticGrad.SameShape(x))
             throw new ArgumentException($"GradCheckSparse: the analytic gradient has shape {analyticGrad.ShapeString} but x has {x.ShapeString}.", nameof(analyticGrad));
         if (x.Size == 0) throw new ArgumentException("GradCheckSparse: x is empty.", nameof(x));
+        ArgumentOutOfRangeException.ThrowIfNegative(numChecks);
         rng ??= new NumpyRandom(0u);
         var results = new List<SparseCheck>(numChecks);
         for (int c = 0; c < numChecks; c++)
         {
             int i = (int)rng.NextInt(0, x.Size);
-            T old = x.Flat(i);
-            x.Flat(i) = old + T.CreateTruncating(h);
-            double fxph = f(x);
-            x.Flat(i) = old - T.CreateTruncating(h);
-            double fxmh = f(x);
-            x.Flat(i) = old;
-            double num = (fxph - fxmh) / (2 * h), ana = double.CreateTruncating(analyticGrad.Flat(i));
+            double fxph = 0, fxmh = 0;
+            double step = Nudge(x, i, h, () => fxph = f(x), () => fxmh = f(x), "GradCheckSparse");
+            double num = (fxph - fxmh) / step, ana = double.CreateTruncating(analyticGrad.Flat(i));
             double rel = Math.Abs(num - ana) / Math.Max(1e-8, Math.Abs(num) + Math.Abs(ana));
             results.Add(new SparseCheck(i, num, ana, rel));
             log?.WriteLine($"numerical: {num:F6} analytic: {ana:F6}, relative error: {rel:E6}");
@@ -113,7 +101,7 @@ public static class GradientCheck
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(y);
-        if (x.Size != y.Size) throw new ArgumentException($"RelError: shapes {x.ShapeString} and {y.ShapeString} differ.");
+        if (!x.SameShape(y)) throw new ArgumentException($"RelError: shapes {x.ShapeString} and {y.ShapeString} differ.", nameof(y));
         double worst = 0;
         for (int i = 0; i < x.Size; i++)
         {
@@ -127,6 +115,32 @@ public static class GradientCheck
 
     /// <summary><see cref="RelError{T}(NDArray{T}, NDArray{T})"/> for two scalars.</summary>
     public static double RelError(double x, double y) => Math.Abs(x - y) / Math.Max(1e-8, Math.Abs(x) + Math.Abs(y));
+
+    /// <summary>
+    /// Runs <paramref name="atPlus"/> with x[i] + h and <paramref name="atMinus"/> with x[i] − h, then restores x[i]
+    /// (also when either throws), and returns the step between them: 2h in float64, the notebooks' formula; in a
+    /// narrower type the step x[i] + h and x[i] − h really are apart once rounded, since h can be a large part of the
+    /// type's spacing there (float32's spacing at 1000 is 6·10⁻⁵, more than the default h).
+    /// </summary>
+    private static double Nudge<T>(NDArray<T> x, int i, double h, Action atPlus, Action atMinus, string who) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T old = x.Flat(i), up = old + T.CreateTruncating(h), down = old - T.CreateTruncating(h);
+        if (up == down)
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"{who}: a step of h = {h:g3} does not change x[{i}] = {double.CreateTruncating(old):g6} in {typeof(T).Name}; use a larger h (or float64)."), nameof(h));
+        try
+        {
+            x.Flat(i) = up;
+            atPlus();
+            x.Flat(i) = down;
+            atMinus();
+        }
+        finally
+        {
+            x.Flat(i) = old;
+        }
+        return typeof(T) == typeof(double) ? 2 * h : double.CreateTruncating(up) - double.CreateTruncating(down);
+    }
 
     private static void CheckStep(double h)
     {
