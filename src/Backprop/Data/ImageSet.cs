@@ -11,7 +11,7 @@ namespace Backprop.Data;
 public sealed class ImageSet
 {
     /// <summary>Wraps pixels (not copied) and labels.</summary>
-    /// <exception cref="ArgumentException">The pixel count is not <c>labels.Length · channels · height · width</c>.</exception>
+    /// <exception cref="ArgumentException">The pixel count is not <c>labels.Length · channels · height · width</c>, or a label is negative.</exception>
     public ImageSet(byte[] pixels, int[] labels, int channels, int height, int width)
     {
         ArgumentNullException.ThrowIfNull(pixels);
@@ -22,6 +22,8 @@ public sealed class ImageSet
         long sample = (long)channels * height * width;
         if (sample * labels.Length != pixels.Length)
             throw new ArgumentException($"{pixels.Length} pixel bytes are not {labels.Length} images of {channels}×{height}×{width}.", nameof(pixels));
+        int negative = Array.FindIndex(labels, l => l < 0);
+        if (negative >= 0) throw new ArgumentException($"labels[{negative}] = {labels[negative]}: a class index cannot be negative.", nameof(labels));
         Pixels = pixels;
         Labels = labels;
         Channels = channels;

@@ -89,6 +89,8 @@ public static class Preprocessing
         ArgumentNullException.ThrowIfNull(test);
         CheckCounts(numTraining, numValidation, numTest);
         string from = source is null ? "" : $" in '{source}'";
+        if (train.SampleSize != test.SampleSize || train.Channels != test.Channels || train.Height != test.Height)
+            throw new ArgumentException($"{name}: the training images{from} are {train.Channels}×{train.Height}×{train.Width} but the test images are {test.Channels}×{test.Height}×{test.Width}.", nameof(test));
         long fromTrain = validationFromTest ? numTraining : (long)numTraining + numValidation;
         long fromTest = validationFromTest ? (long)numValidation + numTest : numTest;
         if (fromTrain > train.Count)

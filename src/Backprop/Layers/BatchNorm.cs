@@ -110,7 +110,7 @@ public static partial class Layer
         var mean = p.RunningMean ??= new NDArray<T>(d);
         var var = p.RunningVar ??= new NDArray<T>(d);
         if (mean.Size != d || var.Size != d)
-            throw new ArgumentException($"{who}: running statistics have {mean.Size} features but x has {d}.", "bnParam");
+            throw new ArgumentException($"{who}: the running mean has {mean.Size} values and the running variance {var.Size}, but x has {d} features.", "bnParam");
         return (mean, var);
     }
 

@@ -17,6 +17,9 @@ namespace Backprop.Models;
 /// <c>beta1 … beta(L−1)</c> (zeros). Weights are drawn as <c>weight_scale · randn(in, out)</c> layer by layer from the
 /// generator given (so a notebook's <c>np.random.seed</c> followed by the constructor is reproduced exactly); biases are
 /// zeros. Batch-norm running statistics are <see cref="Buffers"/> <c>running_mean1</c>, <c>running_var1</c> ….
+/// Both sets are read at every pass, so an array replaced in either is the one used.
+/// <para>A model is not thread-safe: a pass sets the layers' mode and keeps its caches for the backward pass. Use one
+/// model per thread (copy <see cref="Params"/> and <see cref="Buffers"/> into another).</para>
 /// </remarks>
 /// <typeparam name="T">The dtype: <c>float</c> or <c>double</c>.</typeparam>
 public class FullyConnectedNet<T> : IModel<T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -31,7 +34,7 @@ public class FullyConnectedNet<T> : IModel<T> where T : unmanaged, IFloatingPoin
     private readonly ReluCache<T>[] _relu;
     private readonly DropoutCache<T>[] _drop;
     private readonly ParameterSet<T> _grads = new();
-    private readonly string[] _w, _b, _gamma, _beta;
+    private readonly string[] _w, _b, _gamma, _beta, _runningMean, _runningVar;
 
     /// <summary>Builds the network and initialises its parameters.</summary>
     /// <param name="hiddenDims">Size of each hidden layer; may be empty (a softmax classifier).</param>
@@ -42,7 +45,11 @@ public class FullyConnectedNet<T> : IModel<T> where T : unmanaged, IFloatingPoin
     /// <param name="reg">L2 strength, ≥ 0.</param>
     /// <param name="weightScale">Standard deviation of the initial weights, &gt; 0.</param>
     /// <param name="rng">Generator for the weights (and dropout masks); a seed-0 generator when null.</param>
-    /// <param name="seed">When set, dropout masks are re-seeded with it at every forward pass (for gradient checks).</param>
+    /// <param name="seed">
+    /// When set, the dropout generator (<paramref name="rng"/>) is re-seeded with it at every forward pass, for gradient
+    /// checks, as the notebooks' <c>np.random.seed</c> re-seeds NumPy's one generator. A Solver given the same generator
+    /// would then draw the same minibatch every step: give it its own.
+    /// </param>
     public FullyConnectedNet(IReadOnlyList<int> hiddenDims, int inputDim = 3 * 32 * 32, int numClasses = 10,
         double dropoutKeep = 1.0, Normalization normalization = Normalization.None, double reg = 0.0,
         double weightScale = 1e-2, NumpyRandom? rng = null, uint? seed = null)
@@ -64,6 +71,7 @@ public class FullyConnectedNet<T> : IModel<T> where T : unmanaged, IFloatingPoin
         WeightScale = weightScale;
         _dims = [inputDim, .. hiddenDims, numClasses];
         (_w, _b, _gamma, _beta) = (new string[NumLayers], new string[NumLayers], new string[NumLayers], new string[NumLayers]);
+        (_runningMean, _runningVar) = (new string[NumLayers], new string[NumLayers]);
         _bnParams = new BatchNormParam<T>[NumLayers - 1];
         for (int l = 0; l < NumLayers; l++)
         {
@@ -87,9 +95,10 @@ public class FullyConnectedNet<T> : IModel<T> where T : unmanaged, IFloatingPoin
         {
             for (int l = 0; l < NumLayers - 1; l++)
             {
-                _bnParams[l] = new BatchNormParam<T> { RunningMean = new NDArray<T>(_dims[l + 1]), RunningVar = new NDArray<T>(_dims[l + 1]) };
-                Buffers[$"running_mean{l + 1}"] = _bnParams[l].RunningMean!;
-                Buffers[$"running_var{l + 1}"] = _bnParams[l].RunningVar!;
+                _bnParams[l] = new BatchNormParam<T>();
+                (_runningMean[l], _runningVar[l]) = ($"running_mean{l + 1}", $"running_var{l + 1}");
+                Buffers[_runningMean[l]] = new NDArray<T>(_dims[l + 1]);
+                Buffers[_runningVar[l]] = new NDArray<T>(_dims[l + 1]);
             }
         }
         if (dropoutKeep < 1) _dropout = new DropoutParam(dropoutKeep, Mode.Train, seed, rng);
@@ -222,7 +231,14 @@ public class FullyConnectedNet<T> : IModel<T> where T : unmanaged, IFloatingPoin
         ArgumentNullException.ThrowIfNull(x);
         if (x.Rank < 2 || x.RowLength != InputDim)
             throw new ArgumentException($"FullyConnectedNet: expected inputs of shape (N, {InputDim}) or (N, d1, ..., dk) with {InputDim} features, got {x.ShapeString}.", nameof(x));
-        foreach (var p in _bnParams) if (p is not null) p.Mode = mode;
+        for (int l = 0; l < _bnParams.Length; l++)
+            if (_bnParams[l] is { } p)
+            {
+                p.Mode = mode;
+                // Read from Buffers at every pass, as the weights are from Params, so an entry replaced there is used.
+                p.RunningMean = Buffers[_runningMean[l]];
+                p.RunningVar = Buffers[_runningVar[l]];
+            }
         if (_dropout is not null) _dropout.Mode = mode;
 
         var h = x;

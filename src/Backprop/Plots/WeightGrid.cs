@@ -19,6 +19,7 @@ public static class WeightGrid
         ArgumentNullException.ThrowIfNull(xs);
         if (xs.Rank != 4) throw new ArgumentException($"visualize_grid expects images of shape (N, H, W, C), got {xs.ShapeString}.", nameof(xs));
         ArgumentOutOfRangeException.ThrowIfNegative(padding);
+        if (xs.Size == 0) throw new ArgumentException($"visualize_grid: no pixels to draw (shape {xs.ShapeString}).", nameof(xs));
         int n = xs.Dim(0), h = xs.Dim(1), w = xs.Dim(2), c = xs.Dim(3);
         int g = (int)Math.Ceiling(Math.Sqrt(n));
         int gh = h * g + padding * (g - 1), gw = w * g + padding * (g - 1);
@@ -58,6 +59,7 @@ public static class WeightGrid
         if (w1.Rank != 2 || w1.Dim(0) != c * h * w)
             throw new ArgumentException($"W1 has shape {w1.ShapeString}; {c}×{h}×{w} images need {c * h * w} rows.", nameof(w1));
         ArgumentOutOfRangeException.ThrowIfLessThan(scale, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxImages, 1);
         int hidden = Math.Min(w1.Dim(1), maxImages), cols = w1.Dim(1);
         // W1.T.reshape(H, C, h, w).transpose(0, 2, 3, 1): one (h, w, C) image per hidden unit.
         var images = new NDArray<double>(hidden, h, w, c);
@@ -74,7 +76,11 @@ public static class WeightGrid
     {
         ArgumentNullException.ThrowIfNull(image);
         if (image.Rank != 3 || image.Dim(2) is not (1 or 3)) throw new ArgumentException($"Expected an (H, W, 1|3) image, got {image.ShapeString}.", nameof(image));
+        ArgumentOutOfRangeException.ThrowIfLessThan(scale, 1);
         int h = image.Dim(0), w = image.Dim(1), c = image.Dim(2);
+        if (h == 0 || w == 0) throw new ArgumentException($"An image of shape {image.ShapeString} has no pixels.", nameof(image));
+        if ((long)h * scale * w * scale > int.MaxValue / 4)
+            throw new ArgumentException($"An image of {h}×{w} scaled {scale} times is too large for one PNG.", nameof(scale));
         using var bmp = new SKBitmap(w * scale, h * scale, SKColorType.Rgba8888, SKAlphaType.Opaque);
         for (int y = 0; y < h * scale; y++)
             for (int x = 0; x < w * scale; x++)

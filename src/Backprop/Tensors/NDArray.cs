@@ -20,17 +20,14 @@ public sealed class NDArray<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly int[] _shape;
 
-    static NDArray()
-    {
-        if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
-            throw new NotSupportedException($"NDArray supports float and double, not {typeof(T).Name}.");
-    }
-
     /// <summary>A zero-filled array of the given shape.</summary>
     public NDArray(params int[] shape) : this(null, 0, shape) { }
 
     private NDArray(T[]? data, int offset, int[] shape, bool aligned = false)
     {
+        // Checked here rather than in a static constructor, whose exception would make the type unusable for the process.
+        if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
+            throw new NotSupportedException($"NDArray supports float and double, not {typeof(T).Name}.");
         ArgumentNullException.ThrowIfNull(shape);
         _shape = (int[])shape.Clone();
         Size = CheckedSize(_shape);
@@ -81,7 +78,13 @@ public sealed class NDArray<T> where T : unmanaged, IFloatingPointIeee754<T>
     public ReadOnlySpan<int> Shape => _shape;
 
     /// <summary>Length of dimension <paramref name="axis"/> (negative counts from the end).</summary>
-    public int Dim(int axis) => _shape[axis < 0 ? axis + _shape.Length : axis];
+    public int Dim(int axis)
+    {
+        int a = axis < 0 ? axis + _shape.Length : axis;
+        if ((uint)a >= (uint)_shape.Length)
+            throw new ArgumentOutOfRangeException(nameof(axis), axis, $"Axis {axis} is outside an array of shape {ShapeString} (rank {Rank}).");
+        return _shape[a];
+    }
 
     /// <summary>A copy of the shape.</summary>
     public int[] ShapeArray() => (int[])_shape.Clone();
@@ -200,7 +203,8 @@ public sealed class NDArray<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(shape);
         var s = (int[])shape.Clone();
-        int infer = -1, known = 1;
+        int infer = -1;
+        long known = 1;
         for (int i = 0; i < s.Length; i++)
         {
             if (s[i] == -1)
@@ -209,13 +213,14 @@ public sealed class NDArray<T> where T : unmanaged, IFloatingPointIeee754<T>
                 infer = i;
             }
             else if (s[i] < 0) throw new ArgumentException($"Negative dimension in {ShapeToString(s)}.", nameof(shape));
-            else known = checked(known * s[i]);
+            else if ((known *= s[i]) > Array.MaxLength)
+                throw new ArgumentException($"Cannot reshape {ShapeString} ({Size} elements) to {ShapeToString(s)}: more elements than an array can hold.", nameof(shape));
         }
         if (infer >= 0)
         {
             if (known == 0 || Size % known != 0)
                 throw new ArgumentException($"Cannot reshape {ShapeString} ({Size} elements) to {ShapeToString(s)}.", nameof(shape));
-            s[infer] = Size / known;
+            s[infer] = (int)(Size / known);
         }
         if (CheckedSize(s) != Size)
             throw new ArgumentException($"Cannot reshape {ShapeString} ({Size} elements) to {ShapeToString(s)}.", nameof(shape));
@@ -315,7 +320,7 @@ public sealed class NDArray<T> where T : unmanaged, IFloatingPointIeee754<T>
         return s;
     }
 
-    /// <summary>Index of the largest value of each row of a 2-D array (first one on ties, as <c>np.argmax</c>).</summary>
+    /// <summary>Index of the largest value of each row (first one on ties, the first NaN if any, as <c>np.argmax(axis=1)</c>).</summary>
     public int[] ArgMaxRows()
     {
         var a = Flatten2D();
@@ -324,11 +329,20 @@ public sealed class NDArray<T> where T : unmanaged, IFloatingPointIeee754<T>
         return r;
     }
 
-    /// <summary>Index of the largest value, the first among equals (NumPy's argmax; a row of scores' predicted class).</summary>
+    /// <summary>
+    /// Index of the largest value, the first among equals, or of the first NaN if there is one (NumPy's argmax; a row
+    /// of scores' predicted class).
+    /// </summary>
+    /// <exception cref="ArgumentException">No values.</exception>
     public static int ArgMax(ReadOnlySpan<T> values)
     {
+        if (values.IsEmpty) throw new ArgumentException("ArgMax of no values.", nameof(values));
         int best = 0;
-        for (int j = 1; j < values.Length; j++) if (values[j] > values[best]) best = j;
+        for (int j = 0; j < values.Length; j++)
+        {
+            if (T.IsNaN(values[j])) return j;
+            if (values[j] > values[best]) best = j;
+        }
         return best;
     }
 
@@ -370,9 +384,9 @@ public sealed class NDArray<T> where T : unmanaged, IFloatingPointIeee754<T>
         long size = 1;
         foreach (var d in shape)
         {
-            if (d < 0) throw new ArgumentException($"Negative dimension in shape {ShapeToString(shape)}.");
+            if (d < 0) throw new ArgumentException($"Negative dimension in shape {ShapeToString(shape)}.", nameof(shape));
             size *= d;
-            if (size > Array.MaxLength) throw new ArgumentException($"Shape {ShapeToString(shape)} has more elements than an array can hold.");
+            if (size > Array.MaxLength) throw new ArgumentException($"Shape {ShapeToString(shape)} has more elements than an array can hold.", nameof(shape));
         }
         return (int)size;
     }

@@ -17,6 +17,7 @@ public sealed class ConfusionMatrix
     public ConfusionMatrix(ReadOnlySpan<int> labels, ReadOnlySpan<int> predictions, int numClasses)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(numClasses, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(numClasses, MaxClasses);
         if (labels.Length != predictions.Length)
             throw new ArgumentException($"Confusion matrix: {labels.Length} labels but {predictions.Length} predictions.", nameof(predictions));
         NumClasses = numClasses;
@@ -26,7 +27,7 @@ public sealed class ConfusionMatrix
             int y = labels[i], p = predictions[i];
             if ((uint)y >= (uint)numClasses) throw new ArgumentException($"Confusion matrix: label {i} is {y}, outside [0, {numClasses}).", nameof(labels));
             if ((uint)p >= (uint)numClasses) throw new ArgumentException($"Confusion matrix: prediction {i} is {p}, outside [0, {numClasses}).", nameof(predictions));
-            _counts[y * numClasses + p]++;
+            _counts[(long)y * numClasses + p]++;
         }
         Total = labels.Length;
     }
@@ -37,6 +38,9 @@ public sealed class ConfusionMatrix
         ArgumentNullException.ThrowIfNull(y);
         return new ConfusionMatrix(y, Solver<T>.Predict(model, x), numClasses);
     }
+
+    /// <summary>Most classes a matrix counts (its counts then take 128 MB).</summary>
+    public const int MaxClasses = 4096;
 
     /// <summary>Number of classes (rows and columns).</summary>
     public int NumClasses { get; }

@@ -281,6 +281,7 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
         ArgumentNullException.ThrowIfNull(y);
         if (x.Dim(0) != y.Length) throw new ArgumentException($"CheckAccuracy: X has {x.Dim(0)} samples but y has {y.Length} labels.", nameof(y));
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        if (numSamples is < 1) throw new ArgumentOutOfRangeException(nameof(numSamples), numSamples, "CheckAccuracy: numSamples must be positive (or null for all).");
         var xs = x.Flatten2D();
         int n = xs.Dim(0), d = xs.Dim(1);
         int[] labels = y;
@@ -308,6 +309,9 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Fraction of rows of X (N, D) whose argmax score equals the label, scoring in batches.</summary>
     public static double Accuracy(IModel<T> model, NDArray<T> x, int[] y, int batchSize = 100, Workspace? ws = null)
     {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(y);
+        if (x.Rank < 1 || x.Dim(0) != y.Length) throw new ArgumentException($"Accuracy: X has shape {x.ShapeString} but y has {y.Length} labels.", nameof(y));
         var preds = Predict(model, x, batchSize, ws);
         int correct = 0;
         for (int i = 0; i < preds.Length; i++) if (preds[i] == y[i]) correct++;
@@ -344,6 +348,7 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(x);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        if (x.Rank < 2) throw new ArgumentException($"X must have shape (N, d1, …, dk), got {x.ShapeString}.", nameof(x));
         var xs = x.Flatten2D();
         int n = xs.Dim(0), d = xs.Dim(1);
         ws ??= new Workspace();

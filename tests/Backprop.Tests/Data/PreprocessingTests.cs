@@ -107,4 +107,14 @@ public class PreprocessingTests
         var t = Assert.Throws<ArgumentException>(() => Preprocessing.Split<float>(train, test, 5001, 10, 0, name: "CIFAR-10", validationFromTest: true));
         Assert.Contains("asked for 5001 training images", t.Message);
     }
+    [Fact]
+    public void ImagesOfAnotherSize_AndNegativeLabels_AreRefused()
+    {
+        var train = new ImageSet(new byte[2 * 4], [0, 1], 1, 2, 2);
+        var test = new ImageSet(new byte[2 * 9], [0, 1], 1, 3, 3);
+        var e = Assert.Throws<ArgumentException>(() => Preprocessing.Split<float>(train, test, 1, 1, 1, name: "toy"));
+        Assert.Contains("toy: the training images are 1×2×2 but the test images are 1×3×3", e.Message);
+        var label = Assert.Throws<ArgumentException>(() => new ImageSet(new byte[2 * 4], [0, -1], 1, 2, 2));
+        Assert.Contains("labels[1] = -1", label.Message);
+    }
 }

@@ -134,8 +134,8 @@ public class BatchNormReluTests
         // Running statistics of another layer width, fused or not.
         var stale = new BatchNormParam<double> { RunningMean = new NDArray<double>(5), RunningVar = new NDArray<double>(5) };
         var e3 = Assert.Throws<ArgumentException>(() => BatchNormReluForward(x, g, b, stale));
-        Assert.Contains("running statistics have 5 features but x has 3", e3.Message);
+        Assert.Contains("the running mean has 5 values and the running variance 5, but x has 3 features", e3.Message);
         var e4 = Assert.Throws<ArgumentException>(() => BatchNormForward(x, g, b, stale));
-        Assert.Contains("BatchNormForward: running statistics have 5 features", e4.Message);
+        Assert.Contains("BatchNormForward: the running mean has 5 values", e4.Message);
     }
 }

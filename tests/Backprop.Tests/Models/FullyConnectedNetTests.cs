@@ -129,4 +129,20 @@ public class FullyConnectedNetTests
         var model = new FullyConnectedNet<float>([10], inputDim: 12);
         Assert.Contains("(N, 12)", Assert.Throws<ArgumentException>(() => model.Loss(new NDArray<float>(3, 13))).Message);
     }
+    [Fact]
+    public void ReplacedBuffers_AreUsed_AsReplacedParams_Are()
+    {
+        var rng = new NumpyRandom(5);
+        var x = rng.Randn<float>(6, 4);
+        var model = new FullyConnectedNet<float>([3], inputDim: 4, numClasses: 2, normalization: Normalization.BatchNorm, rng: rng);
+        var before = model.Loss(x).Copy();
+        model.Buffers["running_mean1"] = NDArray<float>.Full(100f, 3);
+        var after = model.Loss(x);
+        Assert.NotEqual(before.AsSpan().ToArray(), after.AsSpan().ToArray());
+        // Training updates the array now in Buffers, not the one it replaced.
+        model.Loss(x, [0, 1, 0, 1, 0, 1]);
+        Assert.NotEqual(100f, model.Buffers["running_mean1"][0]);
+        model.Buffers["running_var1"] = new NDArray<float>(7);
+        Assert.Contains("the running mean has 3 values and the running variance 7, but x has 3 features", Assert.Throws<ArgumentException>(() => model.Loss(x)).Message);
+    }
 }

@@ -100,4 +100,17 @@ public class PlotTests
         e = Assert.Throws<ArgumentException>(() => ConfusionPlot.Png([[1, 0], [0, 1]], names, "test"));
         Assert.Contains("2 classes in the matrix but 3 class names", e.Message);
     }
+    [Fact]
+    public void WeightPictures_RefuseEmptyInputAndBadScales()
+    {
+        Assert.Contains("no pixels to draw", Assert.Throws<ArgumentException>(() => WeightGrid.VisualizeGrid(new NDArray<double>(0, 2, 2, 3))).Message);
+        var w1 = new NDArray<float>(12, 4);
+        Assert.Equal("maxImages", Assert.Throws<ArgumentOutOfRangeException>(() => WeightGrid.FirstLayerPng(w1, [3, 2, 2], maxImages: 0)).ParamName);
+        var image = new NDArray<double>(2, 2, 3);
+        Assert.Equal("scale", Assert.Throws<ArgumentOutOfRangeException>(() => WeightGrid.ToPng(image, scale: 0)).ParamName);
+        Assert.Equal("scale", Assert.Throws<ArgumentOutOfRangeException>(() => WeightGrid.ToPng(image, scale: -1)).ParamName);
+        Assert.Contains("too large for one PNG", Assert.Throws<ArgumentException>(() => WeightGrid.ToPng(image, scale: 40_000)).Message);
+        using var one = SKBitmap.Decode(WeightGrid.FirstLayerPng(w1, [3, 2, 2], padding: 1, scale: 2, maxImages: 1));
+        Assert.Equal((4, 4), (one.Width, one.Height));   // one 2×2 tile, scaled twice
+    }
 }

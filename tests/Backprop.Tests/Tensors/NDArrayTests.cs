@@ -116,4 +116,30 @@ public class NDArrayTests
         Assert.Equal(0, Misalignment(reused));
         Assert.Equal(0, Misalignment(NDArray<double>.Zeros(size).Cast<float>()));
     }
+    [Fact]
+    public void BadAxesShapesAndTypes_AreArgumentErrors_NamingThem()
+    {
+        var a = new NDArray<float>(2, 3);
+        Assert.Equal(3, a.Dim(-1));
+        var axis = Assert.Throws<ArgumentOutOfRangeException>(() => a.Dim(5));
+        Assert.Contains("Axis 5 is outside an array of shape (2, 3) (rank 2)", axis.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => NDArray<float>.FromArray([1f]).Reshape().Dim(0));
+        var big = Assert.Throws<ArgumentException>(() => a.Reshape(65536, 65536));
+        Assert.Contains("more elements than an array can hold", big.Message);
+        Assert.Equal("shape", Assert.Throws<ArgumentException>(() => new NDArray<float>(-1)).ParamName);
+        // An unsupported element type is refused at construction, and the type stays usable (no static constructor to fail).
+        Assert.Throws<NotSupportedException>(() => new NDArray<Half>(2));
+        Assert.Contains("not Half", Assert.Throws<NotSupportedException>(() => new NDArray<Half>(2)).Message);
+    }
+
+    [Fact]
+    public void ArgMax_IsNumpys_FirstMaximum_OrFirstNaN()
+    {
+        Assert.Equal(1, NDArray<double>.ArgMax([1.0, 3.0, 3.0]));
+        Assert.Equal(1, NDArray<double>.ArgMax([1.0, double.NaN, 3.0]));      // np.argmax([1, nan, 3]) == 1
+        Assert.Equal(0, NDArray<float>.ArgMax([float.NaN, 5f]));
+        Assert.Equal(2, NDArray<float>.ArgMax([float.NegativeInfinity, -1f, 0f]));
+        Assert.Throws<ArgumentException>(() => NDArray<float>.ArgMax([]));
+        Assert.Equal([1, 0], NDArray<double>.FromRows([[0.0, double.NaN], [2.0, 1.0]]).ArgMaxRows());
+    }
 }

@@ -69,6 +69,7 @@ public class ConfusionMatrixTests
         e = Assert.Throws<ArgumentException>(() => new ConfusionMatrix([0, 1], [0, -1], 3));
         Assert.Contains("prediction 1 is -1, outside [0, 3)", e.Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => new ConfusionMatrix([], [], 0));
+        Assert.Equal("numClasses", Assert.Throws<ArgumentOutOfRangeException>(() => new ConfusionMatrix([], [], 50_000)).ParamName);
         var m = new ConfusionMatrix(Labels, Preds, 3);
         Assert.Throws<ArgumentOutOfRangeException>(() => m[3, 0]);
         Assert.Throws<ArgumentOutOfRangeException>(() => m.Recall(-1));

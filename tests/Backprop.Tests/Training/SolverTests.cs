@@ -223,6 +223,18 @@ public class SolverTests
     }
 
     [Fact]
+    public void Accuracy_RefusesLabelsThatDoNotMatchTheRows()
+    {
+        var data = Blobs(20);
+        var model = new FullyConnectedNet<double>([4], inputDim: 12, numClasses: 3);
+        Assert.Contains("X has shape (20, 12) but y has 100 labels", Assert.Throws<ArgumentException>(() => Solver<double>.Accuracy(model, data.XTrain, new int[100])).Message);
+        Assert.Throws<ArgumentException>(() => Solver<double>.Accuracy(model, data.XTrain, new int[3]));
+        var solver = new Solver<double>(model, data, Quiet());
+        Assert.Equal("numSamples", Assert.Throws<ArgumentOutOfRangeException>(() => solver.CheckAccuracy(data.XTrain, data.YTrain, numSamples: -1)).ParamName);
+        Assert.Contains("(N, d1, …, dk)", Assert.Throws<ArgumentException>(() => Solver<double>.Predict(model, new NDArray<double>(12))).Message);
+    }
+
+    [Fact]
     public void SchedulesThatCannotRun_AreRefusedUpFront()
     {
         var data = Blobs(20);
