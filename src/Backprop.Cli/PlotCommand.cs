@@ -29,8 +29,7 @@ internal static class PlotCommand
                 console.Out.WriteLine($"Wrote {string.Join(", ", files)} in {Path.GetFullPath(dirs[0])}");
                 return ExitCodes.Success;
             }
-            var path = Path.GetFullPath(result.GetValue(output) ?? "comparison.png");
-            if (!Directory.Exists(Path.GetDirectoryName(path))) throw new UsageException($"--out: the folder '{Path.GetDirectoryName(path)}' does not exist.");
+            var path = OutputFile.Check("--out", result.GetValue(output) ?? "comparison.png", ".png", dirs, []);
             AtomicFile.WriteAllBytes(path, RunPlots.ComparisonPng(dirs));
             console.Out.WriteLine($"Wrote {path} ({dirs.Length} runs)");
             return ExitCodes.Success;

@@ -23,7 +23,7 @@ internal static class PredictCommand
     {
         var model = new Option<string>("--model") { Description = "Run folder (holding config.json and model.npz)", Required = true, HelpName = "DIR" };
         var split = new Option<string>("--split") { Description = "train, val or test", DefaultValueFactory = _ => "test", HelpName = "SPLIT" };
-        var output = new Option<string>("--out") { Description = "The .npy file to write (int64 class indices)", DefaultValueFactory = _ => "prediction.npy", HelpName = "FILE" };
+        var output = new Option<string>("--out") { Description = "The .npy file to write (int64 class indices; .npy is added to a name without an extension, as np.save does)", DefaultValueFactory = _ => "prediction.npy", HelpName = "FILE" };
         var input = new Option<string?>("--input") { Description = "Predict these images instead of a split: an .npy of raw pixels, a picture, or a folder of pictures", HelpName = "PATH" };
         var dataDir = new Option<string?>("--data-dir") { Description = "Data folder (default: where the run was trained, as its summary.json or checkpoint.npz records; else $BACKPROP_DATA, else ~/.cache/backprop)", HelpName = "DIR" };
         var command = new Command("predict", "Predict the class of every image of a split (or of an .npy of images, or of picture files) and save the indices as an int64 .npy (np.save of the predictions).") { model, split, input, output, dataDir };
@@ -31,9 +31,8 @@ internal static class PredictCommand
         {
             var dir = result.GetValue(model)!;
             var which = Values.OneOf("--split", result.GetValue(split)!, [.. RunFolder.Splits]);
-            var path = Path.GetFullPath(result.GetValue(output)!);
-            if (!Directory.Exists(Path.GetDirectoryName(path))) throw new UsageException($"--out: the folder '{Path.GetDirectoryName(path)}' does not exist.");
             var inputPath = result.GetValue(input);
+            var path = OutputFile.Check("--out", result.GetValue(output)!, ".npy", [dir], [inputPath]);
             if (inputPath is not null && result.GetResult(split) is { Implicit: false }) throw new UsageException("--input and --split exclude each other: predict either a split or the images of a file.");
             if (inputPath is not null && !File.Exists(inputPath) && !Directory.Exists(inputPath)) throw new UsageException($"--input: '{inputPath}' does not exist.");
             bool pictures = inputPath is not null && (Directory.Exists(inputPath) || ImageFiles.IsImage(inputPath));

@@ -68,12 +68,33 @@ public static class ImageFiles
     /// <summary>PIL's <c>L = R·299/1000 + G·587/1000 + B·114/1000</c>, rounded.</summary>
     private static byte Luma(SKColor p) => (byte)((p.Red * 299 + p.Green * 587 + p.Blue * 114 + 500) / 1000);
 
+    /// <summary>
+    /// The whole picture, as <c>SKBitmap.Decode</c> gives it, except that a file cut short or damaged is an error: the
+    /// decoder otherwise fills what it could not read and reports success.
+    /// </summary>
+    private static SKBitmap Decode(string path)
+    {
+        using var codec = SKCodec.Create(path, out var status)
+            ?? throw new InvalidDataException($"'{path}' is not a picture this reader can decode ({string.Join(", ", Extensions)}; {status}).");
+        var info = codec.Info.WithColorType(SKImageInfo.PlatformColorType);
+        if (info.AlphaType == SKAlphaType.Unpremul) info = info.WithAlphaType(SKAlphaType.Premul);
+        var bitmap = new SKBitmap(info);
+        var result = codec.GetPixels(bitmap.Info, bitmap.GetPixels());
+        if (result != SKCodecResult.Success)
+        {
+            bitmap.Dispose();
+            throw new InvalidDataException(result == SKCodecResult.IncompleteInput
+                ? $"'{path}' is cut short: the picture's data ends before its last row."
+                : $"'{path}' could not be decoded ({result}).");
+        }
+        return bitmap;
+    }
+
     /// <summary>The picture's centre square scaled to <paramref name="w"/> × <paramref name="h"/>, opaque RGBA.</summary>
     private static SKBitmap Scaled(string path, int w, int h)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"The picture '{path}' does not exist.", path);
-        using var decoded = SKBitmap.Decode(path)
-            ?? throw new InvalidDataException($"'{path}' is not a picture this reader can decode ({string.Join(", ", Extensions)}).");
+        using var decoded = Decode(path);
         var info = new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Premul);
         var result = new SKBitmap(info);
         using var canvas = new SKCanvas(result);

@@ -30,6 +30,9 @@ public static class RunFiles
     /// <summary>The best model's confusion matrix on the test split (the validation split when the run has no test images).</summary>
     public const string ConfusionPlot = "confusion.png";
 
+    /// <summary>Every file a run folder holds, by name.</summary>
+    public static IReadOnlyList<string> All { get; } = [Model, Config, History, Summary, Checkpoint, LossPlot, AccuracyPlot, WeightsPlot, ConfusionPlot];
+
     /// <summary>The path of <paramref name="file"/> inside the run folder <paramref name="dir"/>.</summary>
     public static string In(string dir, string file) => Path.Combine(dir, file);
 }

@@ -159,6 +159,7 @@ public static class RunFolder
     };
 
     /// <summary>The run's model, loaded from <c>model.npz</c> into a network built from <paramref name="config"/>.</summary>
+    /// <exception cref="InvalidDataException">The file does not fit the configuration, or holds NaN or infinite values.</exception>
     public static FullyConnectedNet<T> LoadModel<T>(string runDir, TrainConfig config, int inputDim, int numClasses) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -166,14 +167,17 @@ public static class RunFolder
         if (!File.Exists(path)) throw new FileNotFoundException($"'{runDir}' has no {RunFiles.Model}.", path);
         var model = ModelFactory.Create<T>(config, inputDim, numClasses, new NumpyRandom(config.Seed));
         ModelFile.Load(model, path);
+        foreach (var (name, value) in model.Params.Concat(model.Buffers))
+            if (!value.AllFinite())
+                throw new InvalidDataException($"{path}: '{name}' holds NaN or infinite values (the run diverged), so its predictions mean nothing; train again with a smaller learning rate or weight scale.");
         return model;
     }
 
     private static RunEvaluation Evaluate<T>(string runDir, TrainConfig config, ImageData data) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var (split, model) = Open<T>(runDir, config, data);
-        var val = ConfusionMatrix.Of(model, split.XVal, split.YVal, split.NumClasses);
-        var test = split.XTest is { } x ? ConfusionMatrix.Of(model, x, split.YTest!, split.NumClasses) : null;
+        var val = new ConfusionMatrix(split.YVal, Classes(model, split.XVal, runDir), split.NumClasses);
+        var test = split.XTest is { } x ? new ConfusionMatrix(split.YTest!, Classes(model, x, runDir), split.NumClasses) : null;
         return new RunEvaluation(val, test, data.ClassNames);
     }
 
@@ -186,7 +190,23 @@ public static class RunFolder
             "val" => split.XVal,
             _ => split.XTest ?? throw new ArgumentException("The run used no test images (num_test is 0), so it has no test split.", "split"),
         };
-        return Array.ConvertAll(Solver<T>.Predict(model, x), p => (long)p);
+        return Array.ConvertAll(Classes(model, x, runDir), p => (long)p);
+    }
+
+    /// <summary>The predicted class of every row, from scores that must be finite.</summary>
+    private static int[] Classes<T>(IModel<T> model, NDArray<T> x, string runDir) where T : unmanaged, IFloatingPointIeee754<T>
+        => FiniteScores(model, x, runDir).ArgMaxRows();
+
+    /// <summary>
+    /// The model's scores for x; finite weights can still overflow (a run diverged by a huge weight scale), and NaN
+    /// scores would read as class 0 and NaN% everywhere.
+    /// </summary>
+    private static NDArray<T> FiniteScores<T>(IModel<T> model, NDArray<T> x, string runDir) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var scores = Solver<T>.Scores(model, x);
+        if (!scores.AllFinite())
+            throw new InvalidDataException($"{RunFiles.In(runDir, RunFiles.Model)}: the model's scores hold NaN or infinite values (the run diverged), so its predictions mean nothing; train again with a smaller learning rate or weight scale.");
+        return scores;
     }
 
     /// <summary>
@@ -225,7 +245,7 @@ public static class RunFolder
             for (int j = 0; j < d; j++)
                 x.Flat(i * d + j) = T.CreateTruncating(raw.Flat(i * d + j) - mean[j]);
         var model = LoadModel<T>(runDir, resolved, d, data.ClassNames.Count);
-        var scores = Solver<T>.Scores(model, x);
+        var scores = FiniteScores(model, x, runDir);
         var classes = new long[n];
         var probabilities = new double[n][];
         for (int i = 0; i < n; i++)

@@ -150,6 +150,22 @@ public class CliTrainTests
         Assert.Equal(2, file.ExitCode);
         Assert.Contains($"is a file; give the run folder that holds config.json and model.npz (this file's folder is '{Path.GetFullPath(run)}')", file.Error);
 
+        // --out never overwrites the run's own files or the input being read, and a name without an extension gets
+        // .npy (as np.save adds it); a folder is not a file name. The model is untouched by all of these.
+        var modelBytes = File.ReadAllBytes(Path.Combine(run, "model.npz"));
+        var own = CliRunner.Run("predict", "--model", run, "--out", Path.Combine(run, "model.npz"));
+        Assert.Equal(2, own.ExitCode);
+        Assert.Contains("is the run's own model.npz; write to another name", own.Error);
+        Assert.Contains("is the input being read", CliRunner.Run("predict", "--model", run, "--input", testImages, "--out", testImages).Error);
+        Assert.Contains("is a folder; give a file name inside it", CliRunner.Run("predict", "--model", run, "--out", tmp.Path).Error);
+        Assert.Contains("does not end in .npy", CliRunner.Run("predict", "--model", run, "--out", tmp.File("p.csv")).Error);
+        var bare = CliRunner.Run("predict", "--model", run, "--out", tmp.File("bare"));
+        Assert.True(bare.ExitCode == 0, bare.ToString());
+        Assert.Equal(300, Npy.Load(tmp.File("bare.npy")).ToInt64Array().Length);
+        Assert.Contains("is the run's own loss.png", CliRunner.Run("plot", run, run, "--out", Path.Combine(run, "loss.png")).Error);
+        Assert.Contains("does not end in .png", CliRunner.Run("plot", run, run, "--out", tmp.File("cmp.jpg")).Error);
+        Assert.Equal(modelBytes, File.ReadAllBytes(Path.Combine(run, "model.npz")));
+
         // plot: one run redrawn in place, two runs compared on shared axes.
         File.Delete(Path.Combine(run, "loss.png"));
         Assert.Equal(0, CliRunner.Run("plot", run).ExitCode);
@@ -204,6 +220,20 @@ public class CliTrainTests
         Assert.True(File.Exists(Path.Combine(run, "model.npz")));
         Assert.False(File.Exists(Path.Combine(run, "checkpoint.npz")));
         Assert.Contains(RunHistory.Load(Path.Combine(run, "history.json")).Loss, double.IsNaN);
+
+        // Weights too large to score anything: NaN from the first step, so no finite model was ever kept. Eval and
+        // predict refuse it instead of printing NaN% and writing class 0 for every image.
+        var hopeless = tmp.File("hopeless");
+        var h = CliRunner.Run("train", "--data-dir", CliRunner.Cifar10DataDir, "--num-train", "200", "--num-val", "100", "--num-test", "100",
+            "--epochs", "1", "--hidden", "30", "--normalization", "none", "--weight-scale", "1e30", "--out", hopeless);
+        Assert.True(h.ExitCode == 3, h.ToString());
+        foreach (var args in new[] { new[] { "eval", "--model", hopeless }, ["predict", "--model", hopeless, "--out", tmp.File("p.npy")] })
+        {
+            var refused = CliRunner.Run(args);
+            Assert.True(refused.ExitCode == 1, refused.ToString());
+            Assert.Contains("NaN or infinite values (the run diverged)", refused.Error);
+        }
+        Assert.False(File.Exists(tmp.File("p.npy")));
     }
 
     private static bool IsGrey(byte[] png)

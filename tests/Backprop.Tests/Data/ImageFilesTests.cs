@@ -76,4 +76,18 @@ public class ImageFilesTests
         Assert.Throws<FileNotFoundException>(() => ImageFiles.Load([tmp.File("missing.png")], [3, 32, 32]));
         Assert.Throws<ArgumentException>(() => ImageFiles.Load([fake], [2, 32, 32]));
     }
+
+    [Fact]
+    public void PicturesCutShort_AreRefused_NotFilledIn()
+    {
+        using var tmp = new TempDir();
+        var rng = new Random(3);   // noise, so the compressed data spans the rows
+        var whole = Png(32, 32, (_, _) => new SKColor((byte)rng.Next(256), (byte)rng.Next(256), (byte)rng.Next(256)));
+        var full = tmp.Write("full.png", whole);
+        Assert.Equal("(1, 3, 32, 32)", ImageFiles.Load([full], [3, 32, 32]).ShapeString);
+        var half = tmp.Write("half.png", whole[..(whole.Length / 2)]);
+        Assert.Contains("half.png' is cut short", Assert.Throws<InvalidDataException>(() => ImageFiles.Load([half], [3, 32, 32])).Message);
+        var header = tmp.Write("header.png", whole[..60]);
+        Assert.Contains("header.png", Assert.Throws<InvalidDataException>(() => ImageFiles.Load([header], [3, 32, 32])).Message);
+    }
 }
