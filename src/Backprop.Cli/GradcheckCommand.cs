@@ -15,6 +15,8 @@ internal static class GradcheckCommand
         "Each line prints the notebooks' rel_error (the largest element-wise relative error) and a norm-wise error\n" +
         "‖num − analytic‖ / (‖num‖ + ‖analytic‖); pass or fail is judged on the norm-wise one, because an element whose\n" +
         "gradient is ~1e-10 makes the element-wise maximum rounding noise (the notebooks' own W2 shows 2e-4 that way).\n" +
+        "The architecture comes from the options (or --config's file: model, hidden, normalization, dropout, reg, weight\n" +
+        "scale); the check's own settings stay float64, 10 samples and seed 231 unless given as options.\n" +
         "The random batch has 10 samples (--batch-size): with the notebooks' 2 samples, batch normalization's errors\n" +
         "legitimately reach ~1e-4. Numerical gradients are always taken in float64 with h = 1e-6 (--step); a float32 model\n" +
         "is checked against a float64 copy of its weights. Default tolerance: 1e-6 for float64, 1e-3 for float32.";
@@ -28,7 +30,7 @@ internal static class GradcheckCommand
         var step = new Option<double?>("--step") { Description = "Step h of the centred differences, taken in float64 (default 1e-6)", HelpName = "H" };
         var json = new Option<bool>("--json") { Description = "Print the result as one JSON object" };
         var command = new Command("gradcheck", "Check every parameter's analytic gradient against centred differences, on small random data, for a model built from the same options as train (defaults: --hidden 20,30 --weight-scale 5e-2 --normalization none --dtype float64 --batch-size 10).");
-        options.AddTo(command, withData: false);
+        options.AddTo(command, withData: false, withTraining: false);
         command.Options.Add(inputDim);
         command.Options.Add(classes);
         command.Options.Add(tol);
@@ -50,9 +52,13 @@ internal static class GradcheckCommand
             double limit = result.GetValue(tol) ?? (config.IsFloat64 ? 1e-6 : 1e-3);
             if (!(limit > 0)) throw new UsageException($"--tol: must be positive, got {limit.ToString(CultureInfo.InvariantCulture)}.");
 
-            var checks = ModelGradientCheck.Run(config.Validate(), batch, d, c, result.GetResult(options.Seed) is null ? 231u : config.Seed, result.GetValue(step));
+            bool asJson = result.GetValue(json);
+            // Each line as its parameter is done: a large model takes minutes, and Ctrl-C stops it between two losses.
+            var checks = ModelGradientCheck.Run(config.Validate(), batch, d, c, result.GetResult(options.Seed) is null ? 231u : config.Seed, result.GetValue(step),
+                checkedOne: asJson ? null : k => console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{k.Name} relative error: {k.RelativeError:0.00e+00}  (norm-wise {k.NormError:0.00e+00})")),
+                cancel: console.Cancel);
             bool ok = checks.All(k => k.NormError <= limit);
-            if (result.GetValue(json))
+            if (asJson)
             {
                 JsonObject errors = new(), norms = new();
                 foreach (var k in checks)
@@ -64,12 +70,10 @@ internal static class GradcheckCommand
             }
             else
             {
-                foreach (var k in checks)
-                    console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{k.Name} relative error: {k.RelativeError:0.00e+00}  (norm-wise {k.NormError:0.00e+00})"));
                 var worst = checks.MaxBy(k => k.NormError)!;
                 console.Out.WriteLine(ok
-                    ? string.Create(CultureInfo.InvariantCulture, $"passed: every norm-wise error ≤ {limit:G3}")
-                    : string.Create(CultureInfo.InvariantCulture, $"FAILED: {worst.Name} norm-wise error {worst.NormError:0.00e+00} > {limit:G3}"));
+                    ? string.Create(CultureInfo.InvariantCulture, $"passed: every norm-wise error ≤ {limit:g3}")
+                    : string.Create(CultureInfo.InvariantCulture, $"FAILED: {worst.Name} norm-wise error {worst.NormError:0.00e+00} > {limit:g3}"));
             }
             return ok ? ExitCodes.Success : ExitCodes.Failure;
         });

@@ -39,11 +39,16 @@ internal sealed class TrainOptions
         (NumTest, "num_test"), (Dtype, "dtype"), (Seed, "seed"),
     ];
 
-    /// <summary>Adds every option to <paramref name="command"/>.</summary>
-    public void AddTo(Command command, bool withData = true)
+    /// <summary>Adds the options to <paramref name="command"/>.</summary>
+    /// <param name="command">The command.</param>
+    /// <param name="withData">Include the data options (data set, folder, split sizes).</param>
+    /// <param name="withTraining">Include the schedule's options (update rule, learning rate, decay, epochs).</param>
+    public void AddTo(Command command, bool withData = true, bool withTraining = true)
     {
         foreach (var (o, key) in ConfigOptions)
-            if (withData || key is not ("dataset" or "num_train" or "num_val" or "num_test")) command.Options.Add(o);
+            if ((withData || key is not ("dataset" or "num_train" or "num_val" or "num_test"))
+                && (withTraining || key is not ("update_rule" or "learning_rate" or "lr_decay" or "epochs")))
+                command.Options.Add(o);
         if (withData) command.Options.Add(DataDir);
         command.Options.Add(Config);
     }
@@ -56,12 +61,21 @@ internal sealed class TrainOptions
     public string? RequestedDataset(ParseResult result)
     {
         if (result.GetValue(Dataset) is { } given) return given;
-        if (result.GetValue(Config) is not { } file || !File.Exists(file)) return null;
+        return ConfigFile(result, root => root.TryGetProperty("dataset", out var d) && d.ValueKind == System.Text.Json.JsonValueKind.String ? d.GetString() : null);
+    }
+
+    /// <summary>The keys the <c>--config</c> file sets (none without one).</summary>
+    private HashSet<string> ConfigFileKeys(ParseResult result) =>
+        ConfigFile(result, root => root.EnumerateObject().Select(p => p.Name).ToHashSet()) ?? [];
+
+    /// <summary><paramref name="read"/> of the <c>--config</c> file's JSON object; null without a readable one.</summary>
+    private TResult? ConfigFile<TResult>(ParseResult result, Func<System.Text.Json.JsonElement, TResult> read)
+    {
+        if (result.GetValue(Config) is not { } file || !File.Exists(file)) return default;
         try
         {
             using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(file), new System.Text.Json.JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = System.Text.Json.JsonCommentHandling.Skip });
-            return doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object && doc.RootElement.TryGetProperty("dataset", out var d)
-                && d.ValueKind == System.Text.Json.JsonValueKind.String ? d.GetString() : null;
+            return doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object ? read(doc.RootElement) : default;
         }
         catch (System.Text.Json.JsonException e)
         {
@@ -119,6 +133,16 @@ internal sealed class TrainOptions
                 "dtype" => config with { Dtype = Values.OneOf(name, text, "float32", "float64") },
                 _ => config with { Seed = Values.Seed(name, text) },
             };
+        }
+        if (config.Model == "twolayer")
+        {
+            // The data set's defaults are a deep net's (batch norm, dropout, two hidden layers); TwoLayerNet has one
+            // hidden layer of its own default size (CS231n's hidden_dim = 100) and neither of the others.
+            var inFile = ConfigFileKeys(result);
+            bool Chosen(Option<string?> option, string key) => result.GetResult(option) is not null || inFile.Contains(key);
+            if (!Chosen(Normalization, "normalization")) config = config with { Normalization = "none" };
+            if (!Chosen(Dropout, "dropout")) config = config with { Dropout = 1.0 };
+            if (!Chosen(Hidden, "hidden")) config = config with { Hidden = [100] };
         }
         try
         {

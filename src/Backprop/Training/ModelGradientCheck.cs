@@ -35,7 +35,10 @@ public static class ModelGradientCheck
     /// <param name="numClasses">Classes.</param>
     /// <param name="seed">Seed of the data, the weights and the dropout mask.</param>
     /// <param name="h">Step of the centred differences (always taken in float64); default 1e-6.</param>
-    public static IReadOnlyList<ParameterCheck> Run(TrainConfig config, int numInputs = 10, int inputDim = 15, int numClasses = 10, uint seed = 231, double? h = null)
+    /// <param name="checkedOne">Called with each parameter's result as soon as it is known (a large model takes long).</param>
+    /// <param name="cancel">Stops the check between two evaluations of the loss (<see cref="OperationCanceledException"/>).</param>
+    public static IReadOnlyList<ParameterCheck> Run(TrainConfig config, int numInputs = 10, int inputDim = 15, int numClasses = 10, uint seed = 231, double? h = null,
+        Action<ParameterCheck>? checkedOne = null, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
@@ -43,11 +46,12 @@ public static class ModelGradientCheck
         ArgumentOutOfRangeException.ThrowIfLessThan(inputDim, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(numClasses, 2);
         return config.IsFloat64
-            ? Run<double>(config, numInputs, inputDim, numClasses, seed, h ?? 1e-6)
-            : Run<float>(config, numInputs, inputDim, numClasses, seed, h ?? 1e-6);
+            ? Run<double>(config, numInputs, inputDim, numClasses, seed, h ?? 1e-6, checkedOne, cancel)
+            : Run<float>(config, numInputs, inputDim, numClasses, seed, h ?? 1e-6, checkedOne, cancel);
     }
 
-    private static IReadOnlyList<ParameterCheck> Run<T>(TrainConfig config, int n, int d, int c, uint seed, double h) where T : unmanaged, IFloatingPointIeee754<T>
+    private static IReadOnlyList<ParameterCheck> Run<T>(TrainConfig config, int n, int d, int c, uint seed, double h, Action<ParameterCheck>? checkedOne, CancellationToken cancel)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         var rng = new NumpyRandom(seed);
         var x = rng.Randn<T>(n, d);
@@ -64,9 +68,15 @@ public static class ModelGradientCheck
         var results = new List<ParameterCheck>();
         foreach (var (name, p) in reference.Params)
         {
-            var numeric = GradientCheck.EvalNumericalGradient<double>(_ => reference.Loss(x64, y).Loss, p, h);
+            var numeric = GradientCheck.EvalNumericalGradient<double>(_ =>
+            {
+                cancel.ThrowIfCancellationRequested();
+                return reference.Loss(x64, y).Loss;
+            }, p, h);
             var a = analytic[name].Cast<double>();
-            results.Add(new ParameterCheck(name, GradientCheck.RelError(numeric, a), NormError(numeric, a)));
+            var result = new ParameterCheck(name, GradientCheck.RelError(numeric, a), NormError(numeric, a));
+            results.Add(result);
+            checkedOne?.Invoke(result);
         }
         return results;
     }

@@ -115,14 +115,18 @@ public sealed record TrainConfig
         Canonical(Dataset);
         _ = IsFloat64;
         if (Model is not ("fc" or "twolayer")) throw new ConfigValueException("model", $"Unknown model '{Model}': use fc or twolayer.");
-        if (Hidden is null || (Model == "twolayer" && Hidden.Length != 1))
-            throw new ConfigValueException("hidden", $"the twolayer model takes exactly one hidden size, got {Hidden?.Length ?? 0}.");
+        if (Hidden is null) throw new ConfigValueException("hidden", "missing: give the hidden layer sizes ([] for a softmax classifier).");
+        if (Model == "twolayer" && Hidden.Length != 1)
+            throw new ConfigValueException("hidden", $"the twolayer model takes exactly one hidden size, got {Hidden.Length}.");
         foreach (var h in Hidden)
             if (h <= 0) throw new ConfigValueException("hidden", $"layer sizes must be positive, got {h}.");
+        if (Normalization is null) throw new ConfigValueException("normalization", "missing: use none, batchnorm or layernorm.");
         NormalizationNames.Parse(Normalization);
         if (Model == "twolayer" && NormalizationNames.Parse(Normalization) != Models.Normalization.None)
-            throw new ConfigValueException("normalization", "the twolayer model has no normalization; use --model fc.");
+            throw new ConfigValueException("normalization", "the twolayer model has no normalization; use normalization none, or model fc.");
         if (!(Dropout > 0 && Dropout <= 1)) throw new ConfigValueException("dropout", $"the keep probability must lie in (0, 1], got {F(Dropout)}.");
+        if (Model == "twolayer" && Dropout < 1)
+            throw new ConfigValueException("dropout", $"the twolayer model has no dropout; use dropout 1, or model fc (got {F(Dropout)}).");
         if (!(Reg >= 0) || double.IsInfinity(Reg)) throw new ConfigValueException("reg", $"must be a finite number ≥ 0, got {F(Reg)}.");
         if (!(WeightScale > 0) || double.IsInfinity(WeightScale)) throw new ConfigValueException("weight_scale", $"must be a positive number, got {F(WeightScale)}.");
         UpdateRules.KeysOf(UpdateRule);

@@ -33,4 +33,30 @@ public class CliGradcheckTests
         Assert.Equal(1, fail.ExitCode);
         Assert.Contains("FAILED", fail.Out);
     }
+    [Fact]
+    public void Gradcheck_TwoLayerNet_WithTheDataSetsDefaults_AndOnlyTheArchitecturesOptions()
+    {
+        // The data set's defaults are a deep net's (batch norm, two hidden layers): the two-layer net takes its own.
+        var r = CliRunner.Run("gradcheck", "--model", "twolayer");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("b2 relative error: ", r.Out);
+        Assert.DoesNotContain("W3", r.Out);
+        var bn = CliRunner.Run("gradcheck", "--model", "twolayer", "--normalization", "batchnorm");
+        Assert.Equal(2, bn.ExitCode);
+        Assert.Contains("--normalization: the twolayer model has no normalization; use normalization none, or model fc.", bn.Error);
+        // The schedule's options do nothing here, so they are not offered.
+        Assert.Contains("Unrecognized command or argument '--epochs'", CliRunner.Run("gradcheck", "--epochs", "3").Error);
+        Assert.DoesNotContain("--learning-rate", CliRunner.Run("gradcheck", "--help").Out);
+    }
+
+    [Fact]
+    public void Gradcheck_StopsOnCtrlC_BetweenTwoLosses()
+    {
+        // 300 × 300 weights: tens of thousands of loss evaluations, far longer than the cancellation below.
+        using var ctrlC = new CancellationTokenSource();
+        ctrlC.CancelAfter(TimeSpan.FromMilliseconds(300));
+        var r = CliRunner.Run(ctrlC.Token, "gradcheck", "--hidden", "300", "--input-dim", "300", "--threads", "1");
+        Assert.True(r.ExitCode == 130, r.ToString());
+        Assert.DoesNotContain("W1 relative error", r.Out);
+    }
 }

@@ -207,6 +207,23 @@ public class CliTrainTests
     }
 
     [Fact]
+    public void Train_TwoLayerNet_TakesItsOwnDefaults_NotTheDeepNetsOfTheDataSet()
+    {
+        using var tmp = new TempDir();
+        var r = CliRunner.Run("train", "--model", "twolayer", "--data-dir", CliRunner.Cifar10DataDir, "--num-train", "200", "--num-val", "50",
+            "--num-test", "50", "--epochs", "1", "--out", tmp.File("two"));
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var config = TrainConfig.FromJson(File.ReadAllText(tmp.File("two/config.json")));
+        Assert.Equal(("twolayer", "none", 1.0), (config.Model, config.Normalization, config.Dropout));
+        Assert.Equal([100], config.Hidden);
+        // Chosen explicitly, a deep net's option is still refused, naming it.
+        var bn = CliRunner.Run("train", "--model", "twolayer", "--normalization", "batchnorm", "--data-dir", CliRunner.Cifar10DataDir, "--out", tmp.File("bn"));
+        Assert.Equal(2, bn.ExitCode);
+        Assert.Contains("--normalization: the twolayer model has no normalization", bn.Error);
+        Assert.False(Directory.Exists(tmp.File("bn")));
+    }
+
+    [Fact]
     public void Train_DivergingRun_SavesBestModelAndExitsWithItsOwnCode()
     {
         using var tmp = new TempDir();

@@ -39,6 +39,10 @@ public class TrainConfigTests
     [InlineData("""{"epochs": -3}""", "epochs: must be positive, got -3.")]
     [InlineData("""{"model": "cnn"}""", "model: Unknown model 'cnn': use fc or twolayer.")]
     [InlineData("""{"dropout": 0}""", "dropout: the keep probability must lie in (0, 1], got 0.")]
+    [InlineData("""{"model": "twolayer", "hidden": [50], "normalization": "none", "dropout": 0.5}""", "dropout: the twolayer model has no dropout; use dropout 1, or model fc (got 0.5).")]
+    [InlineData("""{"model": "twolayer", "hidden": [50, 50], "normalization": "none"}""", "hidden: the twolayer model takes exactly one hidden size, got 2.")]
+    [InlineData("""{"hidden": null}""", "hidden: missing: give the hidden layer sizes ([] for a softmax classifier).")]
+    [InlineData("""{"normalization": null}""", "normalization: missing: use none, batchnorm or layernorm.")]
     public void ARunFoldersConfig_OutOfRange_NamesTheFileAndKey(string json, string message)
     {
         using var tmp = new TempDir();
