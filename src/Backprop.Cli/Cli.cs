@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
 using Backprop.Data;
 using Backprop.Kernels;
 using Backprop.Training;
@@ -93,7 +94,7 @@ public static class Cli
     /// </summary>
     private static string ParseErrorMessage(ParseResult parsed)
     {
-        if (parsed.UnmatchedTokens.Count == 0) return parsed.Errors[0].Message;
+        if (parsed.UnmatchedTokens.Count == 0) return OptionErrorMessage(parsed.Errors[0]) ?? parsed.Errors[0].Message;
         string token = parsed.UnmatchedTokens[0];
         var command = parsed.CommandResult.Command;
         var names = command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name)
@@ -102,6 +103,29 @@ public static class Cli
         string? closest = names.Select(n => (Name: n, Distance: TypoDistance(token, n)))
             .Where(c => c.Distance <= Math.Max(1, c.Name.Length / 4)).OrderBy(c => c.Distance).Select(c => c.Name).FirstOrDefault();
         return $"Unrecognized command or argument '{token}'" + (closest is null ? "." : $"; did you mean '{closest}'?");
+    }
+
+    /// <summary>
+    /// An option's parse error in the words of <see cref="Values"/>: given twice ("Option '--epochs' expects a single
+    /// argument but 2 were provided" read as a problem with the value), or a value that is not a number (which named
+    /// the type <c>System.Nullable`1[System.Int32]</c>). Null for other errors.
+    /// </summary>
+    private static string? OptionErrorMessage(ParseError error)
+    {
+        var result = error.SymbolResult switch { OptionResult o => o, ArgumentResult { Parent: OptionResult o } => o, _ => null };
+        if (result is null) return null;
+        string name = result.Option.Name;
+        var values = result.Tokens.Select(t => t.Value).ToList();
+        if (result.IdentifierTokenCount > 1)
+            return $"{name} is given {result.IdentifierTokenCount} times ({string.Join(", ", values)}); give it once.";
+        var type = Nullable.GetUnderlyingType(result.Option.ValueType) ?? result.Option.ValueType;
+        if (values.Count != 1) return null;
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        if (type == typeof(int) && !int.TryParse(values[0], System.Globalization.NumberStyles.Integer, inv, out _))
+            return $"{name}: '{values[0]}' is not a whole number.";
+        if (type == typeof(double) && !double.TryParse(values[0], System.Globalization.NumberStyles.Float, inv, out _))
+            return $"{name}: '{values[0]}' is not a number.";
+        return null;
     }
 
     /// <summary>Edits (insert, delete, substitute, swap two neighbours) that turn <paramref name="a"/> into <paramref name="b"/>.</summary>

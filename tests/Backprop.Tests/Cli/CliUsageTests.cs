@@ -45,6 +45,20 @@ public class CliUsageTests
     }
 
     [Theory]
+    // An option given twice, or a value of the wrong kind, is said in the options' own words (not "expects a single
+    // argument" or the type System.Nullable`1[System.Int32]).
+    [InlineData("--epochs is given 2 times (1, 2); give it once. (see 'backprop train --help')", "train", "--epochs", "1", "--epochs", "2")]
+    [InlineData("--threads: 'abc' is not a whole number. (see 'backprop gradcheck --help')", "gradcheck", "--threads", "abc")]
+    [InlineData("--tol: 'x' is not a number. (see 'backprop gradcheck --help')", "gradcheck", "--tol", "x")]
+    [InlineData("--input-dim: '2.5' is not a whole number. (see 'backprop gradcheck --help')", "gradcheck", "--input-dim", "2.5")]
+    public void OptionErrors_AreSaidInTheOptionsWords(string message, params string[] args)
+    {
+        var r = CliRunner.Run(args);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal("backprop: " + message, Assert.Single(r.ErrorLines));
+    }
+
+    [Theory]
     [InlineData("train", "train", 0)]
     [InlineData("trian", "train", 1)]
     [InlineData("--hiden", "--hidden", 1)]
