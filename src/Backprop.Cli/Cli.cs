@@ -59,6 +59,7 @@ public static class Cli
         try
         {
             Parallelism.MaxThreads = KernelThreads(parsed.GetValue(threads), threadsBefore);
+            RefuseEmptyValues(parsed.RootCommandResult);
             return parsed.Invoke(new InvocationConfiguration { Output = console.Out, Error = console.Error, EnableDefaultExceptionHandler = false });
         }
         catch (Exception e)
@@ -86,6 +87,21 @@ public static class Cli
         if (string.IsNullOrWhiteSpace(env)) return current;
         return Parallelism.TryParseThreads(env, out var t)
             ? t : throw new UsageException($"{Parallelism.ThreadsVariable}: '{env}' is not a thread count from 1 to {Parallelism.MaxThreadCount} (unset it for one thread per CPU).");
+    }
+
+    /// <summary>
+    /// An empty value (<c>--out ''</c>, an unset shell variable) names nothing; said here instead of as .NET's "The
+    /// value cannot be an empty string" from deep inside.
+    /// </summary>
+    private static void RefuseEmptyValues(SymbolResult result)
+    {
+        foreach (var child in result is CommandResult command ? command.Children : [])
+        {
+            string? name = child switch { OptionResult o => o.Option.Name, ArgumentResult a => a.Argument.Name, _ => null };
+            if (name is not null && child.Tokens.Any(t => string.IsNullOrWhiteSpace(t.Value)))
+                throw new UsageException($"{name}: the value is empty.");
+            RefuseEmptyValues(child);
+        }
     }
 
     /// <summary>

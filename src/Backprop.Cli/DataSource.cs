@@ -13,10 +13,19 @@ internal static class DataSource
     /// <summary>The data folders; a <c>--data-dir</c> that does not exist is bad usage.</summary>
     public static DataLocations Locations(string? dataDir)
     {
+        if (dataDir is not null && File.Exists(dataDir))
+            throw new UsageException($"--data-dir: '{dataDir}' is a file; give the data folder.");
         if (dataDir is not null && !Directory.Exists(dataDir))
             throw new UsageException($"--data-dir: the folder '{dataDir}' does not exist.");
+        if (dataDir is not null && IsCifarBatchFolder(dataDir))
+            throw new UsageException($"--data-dir: '{dataDir}' holds CIFAR-10's batches itself; give the folder that holds it, '{Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(dataDir)))}'.");
         return DataLocations.Resolve(dataDir);
     }
+
+    /// <summary>A folder of CIFAR-10 batch files (python or binary), given where its parent was expected.</summary>
+    private static bool IsCifarBatchFolder(string dir) =>
+        File.Exists(Path.Combine(dir, "data_batch_1")) || File.Exists(Path.Combine(dir, "data_batch_1.bin")) || File.Exists(Path.Combine(dir, "batches.meta"))
+        || File.Exists(Path.Combine(dir, "batches.meta.txt"));
 
     /// <summary>
     /// Chooses the data set (<see cref="DataSetChoice.Choose"/>), downloading CIFAR-10 with progress on

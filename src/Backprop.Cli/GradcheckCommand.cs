@@ -51,6 +51,8 @@ internal static class GradcheckCommand
             if (c < 2) throw new UsageException($"--classes: must be at least 2, got {c}.");
             double limit = result.GetValue(tol) ?? (config.IsFloat64 ? 1e-6 : 1e-3);
             if (!(limit > 0)) throw new UsageException($"--tol: must be positive, got {limit.ToString(CultureInfo.InvariantCulture)}.");
+            if (result.GetValue(step) is double h && !(h > 0 && double.IsFinite(h)))
+                throw new UsageException($"--step: must be a positive number, got {h.ToString(CultureInfo.InvariantCulture)}.");
 
             bool asJson = result.GetValue(json);
             // Each line as its parameter is done: a large model takes minutes, and Ctrl-C stops it between two losses.

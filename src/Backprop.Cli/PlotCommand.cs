@@ -22,7 +22,9 @@ internal static class PlotCommand
             var dirs = result.GetValue(runs)!;
             foreach (var dir in dirs)
                 if (!File.Exists(RunFiles.In(dir, RunFiles.History)))
-                    throw new UsageException($"RUN_DIR: '{dir}' is not a run folder (no {RunFiles.History}).");
+                    throw new UsageException(Directory.Exists(dir) ? $"RUN_DIR: '{dir}' is not a run folder (no {RunFiles.History})."
+                        : File.Exists(dir) ? $"RUN_DIR: '{dir}' is a file; give the run folder that holds it."
+                        : $"RUN_DIR: '{dir}' does not exist.");
             if (dirs.Length == 1 && result.GetValue(output) is null)
             {
                 var files = RunPlots.Redraw(dirs[0]);
@@ -31,7 +33,7 @@ internal static class PlotCommand
             }
             var path = OutputFile.Check("--out", result.GetValue(output) ?? "comparison.png", ".png", dirs, []);
             AtomicFile.WriteAllBytes(path, RunPlots.ComparisonPng(dirs));
-            console.Out.WriteLine($"Wrote {path} ({dirs.Length} runs)");
+            console.Out.WriteLine($"Wrote {path} ({dirs.Length} run{(dirs.Length == 1 ? "" : "s")})");
             return ExitCodes.Success;
         });
         return command;

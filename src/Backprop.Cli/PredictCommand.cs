@@ -49,7 +49,7 @@ internal static class PredictCommand
                 preds = classified.Classes;
             }
             Npy.Save(path, preds);
-            console.Out.WriteLine($"Wrote {preds.Length} predictions ({(inputPath is null ? which + " split" : Path.GetFileName(Path.TrimEndingDirectorySeparator(inputPath)))}, int64) to {path}");
+            console.Out.WriteLine($"Wrote {preds.Length} prediction{(preds.Length == 1 ? "" : "s")} ({(inputPath is null ? which + " split" : Path.GetFileName(Path.TrimEndingDirectorySeparator(inputPath)))}, int64) to {path}");
             return ExitCodes.Success;
         });
         return command;

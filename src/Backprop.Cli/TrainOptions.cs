@@ -72,9 +72,11 @@ internal sealed class TrainOptions
     private TResult? ConfigFile<TResult>(ParseResult result, Func<System.Text.Json.JsonElement, TResult> read)
     {
         if (result.GetValue(Config) is not { } file || !File.Exists(file)) return default;
+        var text = File.ReadAllText(file);
+        if (string.IsNullOrWhiteSpace(text)) return default;   // Build says it is empty
         try
         {
-            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(file), new System.Text.Json.JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = System.Text.Json.JsonCommentHandling.Skip });
+            using var doc = System.Text.Json.JsonDocument.Parse(text, new System.Text.Json.JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = System.Text.Json.JsonCommentHandling.Skip });
             return doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object ? read(doc.RootElement) : default;
         }
         catch (System.Text.Json.JsonException e)
@@ -92,6 +94,7 @@ internal sealed class TrainOptions
         TrainConfig config;
         if (result.GetValue(Config) is { } file)
         {
+            if (Directory.Exists(file)) throw new UsageException($"--config: '{file}' is a folder; give the JSON file (a run's is '{Path.Combine(file, RunFiles.Config)}').");
             if (!File.Exists(file)) throw new UsageException($"--config: '{file}' does not exist.");
             try
             {

@@ -24,7 +24,8 @@ internal static class Values
         uint.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v)
             ? v : throw new UsageException($"{option}: '{text}' is not a seed (a whole number from 0 to 4294967295).");
 
-    /// <summary>One of <paramref name="allowed"/>.</summary>
+    /// <summary>One of <paramref name="allowed"/>, in any case (as a config file takes <c>"Adam"</c>), returned as listed.</summary>
     public static string OneOf(string option, string text, params string[] allowed) =>
-        allowed.Contains(text) ? text : throw new UsageException($"{option}: unknown value '{text}'; use {string.Join(", ", allowed.SkipLast(1))} or {allowed[^1]}.");
+        allowed.FirstOrDefault(a => a.Equals(text.Trim(), StringComparison.OrdinalIgnoreCase))
+            ?? throw new UsageException($"{option}: unknown value '{text}'; use {string.Join(", ", allowed.SkipLast(1))} or {allowed[^1]}.");
 }

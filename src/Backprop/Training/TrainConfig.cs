@@ -174,6 +174,7 @@ public sealed record TrainConfig
     public static TrainConfig FromJson(string json, string source = "config", string fallbackDataset = "cifar10")
     {
         ArgumentNullException.ThrowIfNull(json);
+        if (string.IsNullOrWhiteSpace(json)) throw new InvalidDataException($"{source}: the file is empty; expected a JSON object such as {{\"epochs\": 5}}.");
         JsonDocument doc;
         try
         {
@@ -188,9 +189,20 @@ public sealed record TrainConfig
             if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{source}: expected a JSON object.");
             string dataset = doc.RootElement.TryGetProperty("dataset", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString()! : fallbackDataset;
             // Start from the data set's defaults and overlay the keys present.
-            var merged = JsonSerializer.SerializeToNode(DefaultFor(dataset), Json)!.AsObject();
+            TrainConfig defaults;
+            try
+            {
+                defaults = DefaultFor(dataset);
+            }
+            catch (ArgumentException e)
+            {
+                throw new InvalidDataException($"{source}: dataset: {e.Message.Replace(" (Parameter 'dataset')", "")}", e);
+            }
+            var merged = JsonSerializer.SerializeToNode(defaults, Json)!.AsObject();
+            var seen = new HashSet<string>();
             foreach (var p in doc.RootElement.EnumerateObject())
             {
+                if (!seen.Add(p.Name)) throw new InvalidDataException($"{source}: the key '{p.Name}' is given twice.");
                 if (!merged.ContainsKey(p.Name))
                     throw new InvalidDataException($"{source}: unknown key '{p.Name}'; the keys are {string.Join(", ", merged.Select(k => k.Key))}.");
                 merged[p.Name] = System.Text.Json.Nodes.JsonNode.Parse(p.Value.GetRawText());

@@ -1,3 +1,4 @@
+using Backprop.Training;
 using Backprop.Tests.Data;
 
 namespace Backprop.Tests.Cli;
@@ -93,6 +94,51 @@ public class CliUsageTests
         Assert.Equal(2, CliRunner.Run("train", "--resume", tmp.Path, "--epochs", "3").ExitCode);
         Assert.Equal(2, CliRunner.Run("frobnicate").ExitCode);
         Assert.Empty(tmp.Contents());
+    }
+
+    [Theory]
+    // Each mistake is named as what it is, with the option it was given to.
+    [InlineData("--model: the value is empty.", "eval", "--model", "")]
+    [InlineData("RUN_DIR: the value is empty.", "plot", " ")]
+    [InlineData("--step: must be a positive number, got 0.", "gradcheck", "--step", "0")]
+    [InlineData("--mirror: 'ftp://x/' is not an http(s) URL.", "data", "download", "--mirror", "ftp://x/")]
+    [InlineData("--config: '{tmp}' is a folder; give the JSON file (a run's is '{tmp}/config.json').", "train", "--config", "{tmp}")]
+    [InlineData("--config {tmp}/empty.json: the file is empty; expected a JSON object such as {\"epochs\": 5}.", "train", "--config", "{tmp}/empty.json")]
+    [InlineData("--config {tmp}/twice.json: the key 'epochs' is given twice.", "train", "--config", "{tmp}/twice.json")]
+    [InlineData("--config {tmp}/cnn.json: dataset: Unknown dataset 'imagenet': use cifar10, fashion-mnist or mnist.", "train", "--config", "{tmp}/cnn.json")]
+    [InlineData("--data-dir: '{tmp}/empty.json' is a file; give the data folder.", "data", "info", "--data-dir", "{tmp}/empty.json")]
+    [InlineData("--data-dir: '{tmp}/empty.json' is a file; give the folder to download into.", "data", "download", "--data-dir", "{tmp}/empty.json")]
+    [InlineData("--data-dir: '{tmp}/batches' holds CIFAR-10's batches itself; give the folder that holds it, '{tmp}'.", "train", "--data-dir", "{tmp}/batches")]
+    [InlineData("RUN_DIR: '{tmp}/none' does not exist.", "plot", "{tmp}/none")]
+    [InlineData("RUN_DIR: '{tmp}/empty.json' is a file; give the run folder that holds it.", "plot", "{tmp}/empty.json")]
+    public void Mistakes_AreNamed(string message, params string[] args)
+    {
+        using var tmp = new TempDir();
+        File.WriteAllText(tmp.File("empty.json"), "  \n");
+        File.WriteAllText(tmp.File("twice.json"), """{"epochs": 2, "epochs": 3}""");
+        File.WriteAllText(tmp.File("cnn.json"), """{"dataset": "imagenet"}""");
+        Directory.CreateDirectory(tmp.File("batches"));
+        File.WriteAllBytes(tmp.File("batches/data_batch_1"), [0]);
+        var r = CliRunner.Run(args.Select(a => a.Replace("{tmp}", tmp.Path)).ToArray());
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal("backprop: " + message.Replace("{tmp}", tmp.Path), Assert.Single(r.ErrorLines));
+    }
+
+    [Fact]
+    public void Choices_TakeAnyCase_AndAFailedDownloadLeavesNoFolder()
+    {
+        using var tmp = new TempDir();
+        // "Adam" is what a config file may say; the option takes it too and records the listed name.
+        var r = CliRunner.Run("train", "--data-dir", CliRunner.Cifar10DataDir, "--num-train", "100", "--num-val", "50", "--num-test", "0",
+            "--hidden", "10", "--epochs", "1", "--update-rule", "Adam", "--normalization", "None", "--out", tmp.File("run"));
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var config = TrainConfig.FromJson(File.ReadAllText(tmp.File("run/config.json")));
+        Assert.Equal(("adam", "none"), (config.UpdateRule, config.Normalization));
+        // Nothing listens on the discard port: the download fails at once, and the folder it made is gone again.
+        var d = CliRunner.Run("data", "download", "--dataset", "mnist", "--data-dir", tmp.File("fresh"), "--mirror", "http://127.0.0.1:9/");
+        Assert.NotEqual(0, d.ExitCode);
+        Assert.Contains("Could not download", d.Error);
+        Assert.False(Directory.Exists(tmp.File("fresh")));
     }
 
     [Fact]
