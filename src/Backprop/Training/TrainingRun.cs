@@ -150,6 +150,7 @@ public sealed class TrainingRun
             status = RunStatus.Diverged;
             message = e.Message;
         }
+        if (status == RunStatus.Completed) message = Exploded(solver.LossHistory, solver.IterationsPerEpoch, Config.LearningRate);
         clock.Stop();
         double seconds = previousSeconds + clock.Elapsed.TotalSeconds;
         int images = (solver.Iteration - startIteration) * Config.BatchSize;
@@ -196,5 +197,20 @@ public sealed class TrainingRun
         };
         summary.Save(RunFiles.In(RunDir, RunFiles.Summary));
         return summary;
+    }
+    /// <summary>
+    /// A warning when the losses stayed finite but grew tenfold (the mean of the last epoch against the first loss): a
+    /// run that "completed" with losses of 1e10 has not learned, and its status alone would not say so.
+    /// </summary>
+    internal static string? Exploded(IReadOnlyList<double> losses, int perEpoch, double learningRate)
+    {
+        if (losses.Count == 0) return null;
+        int take = Math.Clamp(perEpoch, 1, losses.Count);
+        double first = losses[0], last = 0;
+        for (int i = losses.Count - take; i < losses.Count; i++) last += losses[i] / take;
+        return last > 10 * first
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"Warning: the loss grew from {first:g3} to {last:g3} (the last epoch's mean): the run did not learn; try a smaller learning rate than {learningRate:g3}.")
+            : null;
     }
 }

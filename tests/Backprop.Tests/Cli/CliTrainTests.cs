@@ -251,6 +251,13 @@ public class CliTrainTests
             Assert.Contains("NaN or infinite values (the run diverged)", refused.Error);
         }
         Assert.False(File.Exists(tmp.File("p.npy")));
+
+        // Losses that stay finite but explode: the run completes, and says it did not learn.
+        var exploded = CliRunner.Run("train", "--data-dir", CliRunner.Cifar10DataDir, "--num-train", "200", "--num-val", "50", "--num-test", "50",
+            "--epochs", "3", "--hidden", "20", "--learning-rate", "1e6", "--out", tmp.File("exploded"));
+        Assert.True(exploded.ExitCode == 0, exploded.ToString());
+        Assert.Contains("Warning: the loss grew from 2.3 to", exploded.Out);
+        Assert.Contains("try a smaller learning rate than 1e+06", RunSummary.Load(tmp.File("exploded/summary.json")).Message);
     }
 
     private static bool IsGrey(byte[] png)
