@@ -53,8 +53,11 @@ internal static class SearchCommand
             };
             var found = search.Run(console.Cancel);
             if (result.GetValue(json)) console.Out.WriteLine(JsonSerializer.Serialize(found));
-            else if (found.Best is { } best)
-                console.Out.WriteLine($"Best: trial {best.Trial}, val_acc {best.ValAcc.ToString("F4", CultureInfo.InvariantCulture)}, test_acc {best.TestAcc?.ToString("F4", CultureInfo.InvariantCulture) ?? "-"}: {Path.Combine(found.SearchDir, best.Run)} (results.csv, results.json, search.png in {found.SearchDir})");
+            else
+            {
+                if (found.Interrupted) console.Out.WriteLine($"Interrupted: {found.Trials.Count(t => t.Status == RunStatus.Completed)} of {n} trials completed.");
+                if (found.Best is { } best) console.Out.WriteLine($"Best: trial {best.Trial}, val_acc {best.ValAcc.ToString("F4", CultureInfo.InvariantCulture)}, test_acc {best.TestAcc?.ToString("F4", CultureInfo.InvariantCulture) ?? "-"}: {Path.Combine(found.SearchDir, best.Run)} (results.csv, results.json, search.png in {found.SearchDir})");
+            }
             return found.Interrupted ? ExitCodes.Interrupted : ExitCodes.Success;
         });
         return command;

@@ -149,6 +149,18 @@ internal sealed class TrainOptions
         }
         try
         {
+            // Both ends of every search range must be values the option takes: a trial should not fail on a draw.
+            foreach (var range in ranges ?? [])
+                foreach (var end in new[] { range.Low, range.High })
+                    try
+                    {
+                        range.Apply(config, end).Validate();
+                    }
+                    catch (ConfigValueException e) when (e.Key == range.Name)
+                    {
+                        throw new UsageException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                            $"--{range.Name.Replace('_', '-')}: the range {range.Low:g6}:{range.High:g6} reaches values it does not take ({e.Problem.TrimEnd('.')})."));
+                    }
             return config.Validate();
         }
         catch (ConfigValueException e)

@@ -60,4 +60,16 @@ public class CliSearchTests
     [InlineData("1:2:lin")]
     public void SearchRange_RejectsBadRanges(string text) =>
         Assert.Throws<ArgumentException>(() => SearchRange.Parse("reg", text));
+
+    [Fact]
+    public void Search_InterruptedBeforeAnyTrial_SaysSo_AndExits130()
+    {
+        using var tmp = new TempDir();
+        using var ctrlC = new CancellationTokenSource();
+        ctrlC.Cancel();
+        var r = CliRunner.Run(ctrlC.Token, "search", "--data-dir", CliRunner.Cifar10DataDir, "--trials", "2", "--epochs", "1",
+            "--num-train", "100", "--num-val", "50", "--num-test", "0", "--hidden", "10", "--out", tmp.File("s"));
+        Assert.True(r.ExitCode == 130, r.ToString());
+        Assert.Contains("Interrupted: 0 of 2 trials completed.", r.Out);
+    }
 }

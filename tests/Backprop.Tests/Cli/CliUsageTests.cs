@@ -110,6 +110,7 @@ public class CliUsageTests
     [InlineData("--data-dir: '{tmp}/empty.json' is a file; give the folder to download into.", "data", "download", "--data-dir", "{tmp}/empty.json")]
     [InlineData("--data-dir: '{tmp}/batches' holds CIFAR-10's batches itself; give the folder that holds it, '{tmp}'.", "train", "--data-dir", "{tmp}/batches")]
     [InlineData("RUN_DIR: '{tmp}/none' does not exist.", "plot", "{tmp}/none")]
+    [InlineData("--dropout: the range 0.5:1.2 reaches values it does not take (the keep probability must lie in (0, 1], got 1.2).", "search", "--data-dir", "{cifar}", "--dropout", "0.5:1.2", "--out", "{tmp}/s")]
     [InlineData("RUN_DIR: '{tmp}/empty.json' is a file; give the run folder that holds it.", "plot", "{tmp}/empty.json")]
     public void Mistakes_AreNamed(string message, params string[] args)
     {
@@ -119,7 +120,7 @@ public class CliUsageTests
         File.WriteAllText(tmp.File("cnn.json"), """{"dataset": "imagenet"}""");
         Directory.CreateDirectory(tmp.File("batches"));
         File.WriteAllBytes(tmp.File("batches/data_batch_1"), [0]);
-        var r = CliRunner.Run(args.Select(a => a.Replace("{tmp}", tmp.Path)).ToArray());
+        var r = CliRunner.Run(args.Select(a => a.Replace("{tmp}", tmp.Path).Replace("{cifar}", CliRunner.Cifar10DataDir)).ToArray());
         Assert.Equal(2, r.ExitCode);
         Assert.Equal("backprop: " + message.Replace("{tmp}", tmp.Path), Assert.Single(r.ErrorLines));
     }
