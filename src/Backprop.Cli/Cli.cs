@@ -20,7 +20,7 @@ public static class Cli
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(console);
         var verbose = new Option<bool>("--verbose") { Description = "Show the stack trace of an error", Recursive = true };
-        var root = new Command("backprop", "Backprop: fully-connected networks (the CS231n system) trained, checked and searched from the command line.\n" + ExitCodes.Help);
+        var root = new Command("backprop", "Backprop: fully-connected networks (the CS231n system) trained, checked and searched from the command line.");
         root.Options.Add(new HelpOption());
         root.Options.Add(new VersionOption());
         root.Options.Add(verbose);
@@ -37,9 +37,9 @@ public static class Cli
             root.Subcommands.Add(c);
             examples[c] = example;
         }
-        Add(TrainCommand.Create(console), TrainCommand.Example + "\n" + ExitCodes.Help);
+        Add(TrainCommand.Create(console), TrainCommand.Example + "\n" + ExitCodes.TrainHelp);
         Add(GradcheckCommand.Create(console), GradcheckCommand.Example + "\nExit codes: 0 every error within --tol; 1 above; 2 bad usage.");
-        Add(SearchCommand.Create(console), SearchCommand.Example + "\n" + ExitCodes.Help);
+        Add(SearchCommand.Create(console), SearchCommand.Example + "\n" + ExitCodes.SearchHelp);
         Add(EvalCommand.Create(console), EvalCommand.Example);
         Add(PredictCommand.Create(console), PredictCommand.Example);
         Add(PlotCommand.Create(console), PlotCommand.Example);

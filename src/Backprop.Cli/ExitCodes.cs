@@ -18,9 +18,19 @@ public static class ExitCodes
     /// <summary>Interrupted (Ctrl-C): the checkpoint and the plots so far were written; <c>--resume</c> continues.</summary>
     public const int Interrupted = 130;
 
-    /// <summary>The codes as help text.</summary>
+    /// <summary>The codes as help text (for <c>backprop --help</c>).</summary>
     public const string Help =
         "Exit codes: 0 success; 1 failure (gradient check above --tol, unreadable file, failed download); " +
         "2 bad usage or option value, missing data (nothing written); 3 training diverged (best model saved); " +
         "130 interrupted by Ctrl-C (checkpoint written; continue with --resume).";
+
+    /// <summary>The codes <c>train</c> returns.</summary>
+    public const string TrainHelp =
+        "Exit codes: 0 success; 1 failure (unreadable file, failed download); 2 bad usage or option value, missing data " +
+        "(nothing written); 3 training diverged (best model saved); 130 interrupted by Ctrl-C (checkpoint written; continue with --resume).";
+
+    /// <summary>The codes <c>search</c> returns.</summary>
+    public const string SearchHelp =
+        "Exit codes: 0 success; 1 failure (unreadable file, failed download); 2 bad usage or option value, missing data " +
+        "(nothing written); 130 interrupted by Ctrl-C (the trials completed are kept in results.csv and results.json).";
 }

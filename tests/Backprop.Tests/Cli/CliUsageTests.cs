@@ -167,5 +167,11 @@ public class CliUsageTests
             Assert.Contains("Example", help.Out);
         }
         Assert.Contains("3 training diverged", CliRunner.Run("train", "--help").Out);
+        // Each command lists the codes it returns, once.
+        var search = CliRunner.Run("search", "--help").Out;
+        Assert.Contains("130 interrupted by Ctrl-C (the trials completed are kept", search);
+        Assert.DoesNotContain("gradient check", search);
+        var top = CliRunner.Run("--help").Out;
+        Assert.Equal(1, top.Split("Exit codes:").Length - 1);
     }
 }
