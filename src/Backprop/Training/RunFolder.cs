@@ -231,7 +231,7 @@ public static class RunFolder
         bool fits = dims.Length == 2 ? dims[1] == d : dims.Length == 4 && dims[1..].SequenceEqual(shape);
         if (!fits)
             throw new ArgumentException($"The images have shape {images.ShapeString}; the model takes (N, {string.Join(", ", shape)}) or (N, {d}) (channels first, pixel values 0–255).", nameof(images));
-        var resolved = SplitSizes.Resolve(config, data, out _);
+        var resolved = ResolveForRun(runDir, config, data);
         var mean = Preprocessing.MeanImage(data.Train, resolved.NumTrain!.Value);
         var raw = images.ToNDArray<double>();
         if (!raw.AllFinite()) throw new ArgumentException("The images hold NaN or infinite values.", nameof(images));
@@ -270,8 +270,25 @@ public static class RunFolder
 
     private static (Dataset<T> Split, FullyConnectedNet<T> Model) Open<T>(string runDir, TrainConfig config, ImageData data) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var resolved = SplitSizes.Resolve(config, data, out _);
+        var resolved = ResolveForRun(runDir, config, data);
         var split = data.Split<T>(resolved);
         return (split, LoadModel<T>(runDir, resolved, split.XTrain.RowLength, split.NumClasses));
+    }
+    /// <summary>
+    /// The run's image counts on <paramref name="data"/>. The counts come from the run's config.json, not from options,
+    /// so a folder with fewer images is said to be the wrong data, not a wrong option.
+    /// </summary>
+    private static TrainConfig ResolveForRun(string runDir, TrainConfig config, ImageData data)
+    {
+        try
+        {
+            return SplitSizes.Resolve(config, data, out _);
+        }
+        catch (ArgumentException e) when (e.ParamName is "num_train" or "num_val" or "num_test")
+        {
+            throw new ArgumentException($"{RunFiles.In(runDir, RunFiles.Config)}: the run used {config.NumTrain} training, {config.NumVal} validation and " +
+                $"{config.NumTest} test images, but {DataSetChoice.Display(data.Dataset)} in {data.Folder} holds {data.Train.Count} training and " +
+                $"{data.Test.Count} test images: it is not the data the run was trained on.", nameof(data), e);
+        }
     }
 }

@@ -72,5 +72,13 @@ public class TrainingRunTests
         Assert.StartsWith("The images have shape (2, 32, 32, 3); the model takes (N, 3, 32, 32) or (N, 3072)", wrongShape.Message);
         foreach (var bad in new[] { new NpyArray(new float[] { 0.5f, 0.25f }, 2, 1), new NpyArray(new float[] { -3f, 2f }, 1, 2) })
             Assert.DoesNotContain("--", Assert.Throws<ArgumentException>(() => RunFolder.PredictImages(tmp.File("r"), images, bad)).Message);
+
+        // A run whose config.json asks for more images than the folder holds: the wrong data, said as such.
+        var path = tmp.File("r/config.json");
+        File.WriteAllText(path, (TrainConfig.FromJson(File.ReadAllText(path)) with { NumTrain = 4900, NumVal = 500 }).ToJson());
+        var wrong = Assert.Throws<ArgumentException>(() => RunFolder.Evaluate(tmp.File("r"), images));
+        Assert.Equal("data", wrong.ParamName);
+        Assert.Contains("config.json: the run used 4900 training, 500 validation and 0 test images, but CIFAR-10 in", wrong.Message);
+        Assert.Contains("holds 5000 training and 1000 test images: it is not the data the run was trained on.", wrong.Message);
     }
 }
