@@ -61,6 +61,7 @@ public static partial class Layer
     {
         ArgumentNullException.ThrowIfNull(bnParam);
         var (n, d) = CheckNorm(x, gamma, beta, "BatchNormForward");
+        if (bnParam.Mode == Mode.Train) CheckTrainingBatch(n, "BatchNormForward");
         var (runningMean, runningVar) = EnsureRunningStatistics(bnParam, d, "BatchNormForward");
         T eps = T.CreateTruncating(bnParam.Eps);
         var outp = Alloc.New<T>(ws, n, d);
@@ -102,6 +103,16 @@ public static partial class Layer
             BatchNormKernels<T>.NormalizeRows(in call);
         }
         return (outp, new BatchNormCache<T>(xhat, invStd, gamma));
+    }
+
+    /// <summary>
+    /// Training statistics of one sample are degenerate (variance 0: the output is β whatever x is, and the running
+    /// variance is pulled toward 0); PyTorch's BatchNorm1d refuses such a batch too.
+    /// </summary>
+    private static void CheckTrainingBatch(int n, string who)
+    {
+        if (n < 2)
+            throw new ArgumentException($"{who}: training needs at least 2 samples per batch to estimate a variance, got {n}; use Test mode for one sample.", "x");
     }
 
     /// <summary>The running statistics, created as zeros when absent; a clear error when they have another feature count.</summary>

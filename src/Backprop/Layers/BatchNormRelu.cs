@@ -28,6 +28,7 @@ public static partial class Layer
         ArgumentNullException.ThrowIfNull(bnParam);
         if (bnParam.Mode != Mode.Train) throw new ArgumentException("BatchNormReluForward: the fused layer is for training; use BatchNormForward then ReluForward in Test mode.", nameof(bnParam));
         var (n, d) = CheckNorm(x, gamma, beta, "BatchNormReluForward");
+        CheckTrainingBatch(n, "BatchNormReluForward");
         if (!BatchNormReluKernels<T>.Applies(n, d))
         {
             var (a, norm) = BatchNormForward(x, gamma, beta, bnParam, ws);

@@ -56,6 +56,8 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
             throw new ArgumentException($"Solver: the model expects {model.InputDim} features per sample but X_train has {data.XTrain.RowLength} (shape {data.XTrain.ShapeString}).", nameof(data));
         if (data.NumClasses > model.NumClasses)
             throw new ArgumentException($"Solver: the data has {data.NumClasses} classes but the model scores {model.NumClasses}.", nameof(data));
+        if (model is FullyConnectedNet<T> { Normalization: Normalization.BatchNorm } && Options.BatchSize < 2)
+            throw new ArgumentOutOfRangeException(nameof(options), Options.BatchSize, "Solver: batch normalization needs at least 2 samples per batch.");
         if (!data.XTrain.AllFinite()) throw new ArgumentException("Solver: X_train contains NaN or infinite values.", nameof(data));
         if (!data.XVal.AllFinite()) throw new ArgumentException("Solver: X_val contains NaN or infinite values.", nameof(data));
 
@@ -339,7 +341,7 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
             all ??= new NDArray<T>(x.Dim(0), scores.Dim(1));
             scores.AsSpan().CopyTo(all.AsSpan().Slice(start * scores.Dim(1)));
         });
-        return all ?? new NDArray<T>(0, 0);
+        return all ?? new NDArray<T>(0, model.NumClasses);
     }
 
     /// <summary>Hands each batch's scores, with its first row's index, to <paramref name="take"/> (the scores live in <paramref name="ws"/> until the next batch).</summary>

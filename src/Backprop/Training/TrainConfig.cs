@@ -134,6 +134,8 @@ public sealed record TrainConfig
         if (!(LrDecay > 0) || double.IsInfinity(LrDecay)) throw new ConfigValueException("lr_decay", $"must be a positive number, got {F(LrDecay)}.");
         if (Epochs <= 0) throw new ConfigValueException("epochs", $"must be positive, got {Epochs}.");
         if (BatchSize <= 0) throw new ConfigValueException("batch_size", $"must be positive, got {BatchSize}.");
+        if (BatchSize < 2 && NormalizationNames.Parse(Normalization) == Models.Normalization.BatchNorm)
+            throw new ConfigValueException("batch_size", $"batch normalization needs at least 2 samples per batch, got {BatchSize}.");
         if (NumTrain is <= 0) throw new ConfigValueException("num_train", $"must be positive, got {NumTrain}.");
         if (NumVal is <= 0) throw new ConfigValueException("num_val", $"must be positive, got {NumVal}.");
         if (NumTest is < 0) throw new ConfigValueException("num_test", $"must be ≥ 0, got {NumTest}.");

@@ -17,7 +17,7 @@ namespace Backprop.Tests.Layers;
 public class BatchNormReluTests
 {
     [Theory]
-    [InlineData(1, 1)]
+    [InlineData(2, 1)]
     [InlineData(3, 37)]
     [InlineData(6, 17)]        // one vector wide, rows 68 bytes apart: no whole vector after the first line boundary, both edge vectors
     [InlineData(100, 500)]     // the nets' hidden layers: two row blocks of 50, rows 500 = 31·16 + 4 wide
@@ -137,5 +137,10 @@ public class BatchNormReluTests
         Assert.Contains("the running mean has 5 values and the running variance 5, but x has 3 features", e3.Message);
         var e4 = Assert.Throws<ArgumentException>(() => BatchNormForward(x, g, b, stale));
         Assert.Contains("BatchNormForward: the running mean has 5 values", e4.Message);
+        // One sample has no variance to normalise by (PyTorch refuses it too); Test mode takes one.
+        var one = new NDArray<double>(1, 3);
+        foreach (var forward in new Action[] { () => BatchNormForward(one, g, b, new BatchNormParam<double>()), () => BatchNormReluForward(one, g, b, new BatchNormParam<double>()) })
+            Assert.Contains("training needs at least 2 samples per batch to estimate a variance, got 1", Assert.Throws<ArgumentException>(forward).Message);
+        Assert.Equal([1, 3], BatchNormForward(one, g, b, new BatchNormParam<double> { Mode = Mode.Test }).Out.ShapeArray());
     }
 }

@@ -232,6 +232,9 @@ public class SolverTests
         var solver = new Solver<double>(model, data, Quiet());
         Assert.Equal("numSamples", Assert.Throws<ArgumentOutOfRangeException>(() => solver.CheckAccuracy(data.XTrain, data.YTrain, numSamples: -1)).ParamName);
         Assert.Contains("(N, d1, …, dk)", Assert.Throws<ArgumentException>(() => Solver<double>.Predict(model, new NDArray<double>(12))).Message);
+        Assert.Equal([0, 3], Solver<double>.Scores(model, new NDArray<double>(0, 12)).ShapeArray());
+        var bn = new FullyConnectedNet<double>([4], inputDim: 12, numClasses: 3, normalization: Normalization.BatchNorm);
+        Assert.Contains("at least 2 samples per batch", Assert.Throws<ArgumentOutOfRangeException>(() => new Solver<double>(bn, data, Quiet() with { BatchSize = 1 })).Message);
     }
 
     [Fact]

@@ -43,6 +43,7 @@ public class TrainConfigTests
     [InlineData("""{"model": "twolayer", "hidden": [50, 50], "normalization": "none"}""", "hidden: the twolayer model takes exactly one hidden size, got 2.")]
     [InlineData("""{"hidden": null}""", "hidden: missing: give the hidden layer sizes ([] for a softmax classifier).")]
     [InlineData("""{"normalization": null}""", "normalization: missing: use none, batchnorm or layernorm.")]
+    [InlineData("""{"normalization": "batchnorm", "batch_size": 1}""", "batch_size: batch normalization needs at least 2 samples per batch, got 1.")]
     public void ARunFoldersConfig_OutOfRange_NamesTheFileAndKey(string json, string message)
     {
         using var tmp = new TempDir();
