@@ -128,6 +128,8 @@ public sealed class NDArray<T> where T : unmanaged, IFloatingPointIeee754<T>
     public static NDArray<T> FromRows(T[][] rows)
     {
         ArgumentNullException.ThrowIfNull(rows);
+        int missing = Array.IndexOf(rows, null);
+        if (missing >= 0) throw new ArgumentException($"Row {missing} is null.", nameof(rows));
         int cols = rows.Length == 0 ? 0 : rows[0].Length;
         var a = new NDArray<T>(rows.Length, cols);
         for (int i = 0; i < rows.Length; i++)

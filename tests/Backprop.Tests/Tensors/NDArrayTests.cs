@@ -127,6 +127,7 @@ public class NDArrayTests
         var big = Assert.Throws<ArgumentException>(() => a.Reshape(65536, 65536));
         Assert.Contains("more elements than an array can hold", big.Message);
         Assert.Equal("shape", Assert.Throws<ArgumentException>(() => new NDArray<float>(-1)).ParamName);
+        Assert.Contains("Row 1 is null", Assert.Throws<ArgumentException>(() => NDArray<float>.FromRows([[1f], null!])).Message);
         // An unsupported element type is refused at construction, and the type stays usable (no static constructor to fail).
         Assert.Throws<NotSupportedException>(() => new NDArray<Half>(2));
         Assert.Contains("not Half", Assert.Throws<NotSupportedException>(() => new NDArray<Half>(2)).Message);
