@@ -31,7 +31,7 @@ public sealed record DataSetChoice(string Dataset, string Folder, string Reason)
             var found = KindsOf(name).Select(k => survey[k]).FirstOrDefault(s => s.Present);
             if (found is null)
                 throw new DataSetUnavailableException(
-                    $"{Display(name)} is not in the data folder {locations.Root} ({survey[KindsOf(name)[0]].Detail.TrimEnd('.')}). {WaysToGet(name, locations)}");
+                    $"{Display(name)} is not in the data folder {locations.Root} ({string.Join("; ", KindsOf(name).Select(k => survey[k].Detail.TrimEnd('.')))}). {WaysToGet(name, locations)}");
             return new(name, found.Path!, $"Using {found.Name} from {found.Path} (--dataset {name}): {found.Detail}");
         }
 

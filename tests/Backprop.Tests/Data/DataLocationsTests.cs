@@ -1,3 +1,4 @@
+using Backprop.Training;
 using Backprop.Data;
 
 namespace Backprop.Tests.Data;
@@ -57,6 +58,10 @@ public class DataLocationsTests
         Assert.Equal("60000 training + 10000 test images.", survey[DataSetKind.FashionMnist].Detail);
         Assert.False(survey[DataSetKind.Mnist].Present);
         Assert.Contains(Path.Combine(dir.Path, "mnist"), survey[DataSetKind.Mnist].Detail);
+        // Asked for CIFAR-10, the refusal names the incomplete binary folder too, not only where the python one was looked for.
+        var refused = Assert.Throws<DataSetUnavailableException>(() => DataSetChoice.Choose("cifar10", loc));
+        Assert.Contains("is incomplete (missing test_batch.bin)", refused.Message);
+        Assert.Contains("looked in " + Path.Combine(dir.Path, "cifar-10-batches-py"), refused.Message);
 
         dir.Write(Path.Combine("cifar-10-batches-bin", "test_batch.bin"), new byte[Cifar10.RecordBytes * 3]);
         var bin = loc.Survey().Single(s => s.Kind == DataSetKind.Cifar10Binary);
