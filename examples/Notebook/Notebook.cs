@@ -101,7 +101,7 @@ public sealed class Notebook
     public Dataset<T> LoadCifar10<T>(int numTraining = 49000, int numValidation = 1000, int numTest = 1000) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var dir = FindCifar10() ?? throw new DirectoryNotFoundException(
-            $"{_name}: no CIFAR-10 found. Pass --data-dir DIR (a folder holding cifar-10-batches-py), set $BACKPROP_DATA, or run 'backprop data download cifar10'.");
+            $"{_name}: no CIFAR-10 found. Pass --data-dir DIR (a folder holding cifar-10-batches-py), set $BACKPROP_DATA, or run 'backprop data download --dataset cifar10'.");
         var (train, _) = Cifar10.Load(dir);
         int have = train.Count;
         if (have < numTraining + numValidation)

@@ -24,6 +24,7 @@ internal static class GradcheckCommand
     public static Command Create(CliConsole console)
     {
         var options = new TrainOptions();
+        options.Seed.Description = "Seed of the random data, the weights and the dropout mask (default 231, the notebooks')";
         var inputDim = new Option<int>("--input-dim") { Description = "Features per random sample", DefaultValueFactory = _ => 15, HelpName = "D" };
         var classes = new Option<int>("--classes") { Description = "Classes", DefaultValueFactory = _ => 10, HelpName = "C" };
         var tol = new Option<double?>("--tol") { Description = "Largest relative error accepted (default 1e-6 float64, 1e-3 float32)", HelpName = "E" };

@@ -173,5 +173,7 @@ public class CliUsageTests
         Assert.DoesNotContain("gradient check", search);
         var top = CliRunner.Run("--help").Out;
         Assert.Equal(1, top.Split("Exit codes:").Length - 1);
+        Assert.Contains("confusion.png", top);
+        Assert.Contains("(default 231, the notebooks')", CliRunner.Run("gradcheck", "--help").Out);
     }
 }
