@@ -45,6 +45,9 @@ public sealed class TrainingRun
         config.Validate();
         Data = data;
         Config = SplitSizes.Resolve(config, data, out var note);
+        if (Config.BatchSize > Config.NumTrain)
+            note = (note is null ? "" : note + " ") + $"The batch size {Config.BatchSize} exceeds the {Config.NumTrain} training images: " +
+                "each minibatch draws them with replacement (as CS231n's Solver does), one iteration per epoch.";
         Note = note;
         RunDir = Path.GetFullPath(runDir);
         Resume = resume;
@@ -63,7 +66,7 @@ public sealed class TrainingRun
     /// <summary>The configuration with every count resolved: what <c>config.json</c> holds.</summary>
     public TrainConfig Config { get; }
 
-    /// <summary>Says when the data set's default split was shrunk to fit the folder; null otherwise.</summary>
+    /// <summary>Says when the data set's default split was shrunk to fit the folder, or a batch is larger than the training set; null otherwise.</summary>
     public string? Note { get; }
 
     /// <summary>The images.</summary>

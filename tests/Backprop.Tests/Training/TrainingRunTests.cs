@@ -42,6 +42,10 @@ public class TrainingRunTests
         Assert.Throws<ArgumentException>(() => new TrainingRun(config with { Dataset = "fashion-mnist" }, images, tmp.File("x")));
         Assert.Throws<ArgumentException>(() => new TrainingRun(config with { NumVal = 4950 }, images, tmp.File("x")));
         Assert.Empty(tmp.Contents());
+        // Allowed, as in CS231n, and said: a batch larger than the training set.
+        var big = new TrainingRun(config with { BatchSize = 500 }, images, tmp.File("big"));
+        Assert.Contains("The batch size 500 exceeds the 100 training images: each minibatch draws them with replacement", big.Note);
+        Assert.Null(new TrainingRun(config, images, tmp.File("small")).Note);
     }
 
     [Fact]
