@@ -41,6 +41,14 @@ internal static class TrainCommand
                 var given = options.Given(result).Concat(result.GetResult(outOption) is { Implicit: false } ? ["--out"] : []).ToList();
                 if (given.Count > 0) throw new UsageException($"--resume continues a run with its own config.json; remove {string.Join(", ", given)}.");
                 var config = ReadRunConfig(dir);
+                try
+                {
+                    TrainingRun.CheckResumable(dir);   // before looking for data: a finished run needs none
+                }
+                catch (FileNotFoundException e)
+                {
+                    throw new UsageException($"--resume: {e.Message}", e);
+                }
                 var (choice, _) = RunDirs.DataOf(dir, config, result.GetValue(options.DataDir), console);
                 run = new TrainingRun(config, DataSource.Load(choice), dir, resume: true) { NotebookLog = terminal ? null : progress, PrintEvery = every };
                 progress.WriteLine($"Resuming {run.RunDir} ({choice.Reason})");
@@ -53,7 +61,14 @@ internal static class TrainCommand
                 var config = options.Build(result, choice.Dataset);
                 var data = DataSource.Load(choice);
                 var outDir = result.GetValue(outOption) ?? Path.Combine("runs", DateTime.Now.ToString("yyyy-MM-dd_HH-mm-ss", CultureInfo.InvariantCulture));
-                run = new TrainingRun(config, data, outDir) { NotebookLog = terminal ? null : progress, PrintEvery = every };
+                try
+                {
+                    run = new TrainingRun(config, data, outDir) { NotebookLog = terminal ? null : progress, PrintEvery = every };
+                }
+                catch (ArgumentException e) when (e.ParamName == "runDir")
+                {
+                    throw new UsageException($"--out: {e.Message.Replace(" (Parameter 'runDir')", "")}", e);
+                }
                 progress.WriteLine(choice.Reason);
                 if (run.Note is not null) progress.WriteLine(run.Note);
                 progress.WriteLine(Describe(run));

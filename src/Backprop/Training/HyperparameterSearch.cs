@@ -49,10 +49,10 @@ public sealed class HyperparameterSearch
         ArgumentNullException.ThrowIfNull(baseConfig);
         ArgumentNullException.ThrowIfNull(ranges);
         ArgumentNullException.ThrowIfNull(data);
-        if (trials < 1) throw new ArgumentException($"--trials: must be positive, got {trials}.", nameof(trials));
+        if (trials < 1) throw new ArgumentOutOfRangeException(nameof(trials), trials, $"The number of trials must be positive, got {trials}.");
         SearchDir = Path.GetFullPath(searchDir);
         if (File.Exists(SearchDir) || (Directory.Exists(SearchDir) && Directory.EnumerateFileSystemEntries(SearchDir).Any()))
-            throw new ArgumentException($"--out {searchDir} already exists and is not empty; choose a new folder.", "out");
+            throw new ArgumentException($"The search folder '{searchDir}' already exists and is not empty; choose a new folder.", nameof(searchDir));
         Ranges = ranges;
         var rng = new NumpyRandom(baseConfig.Seed);
         _runs = new TrainingRun[trials];

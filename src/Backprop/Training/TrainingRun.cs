@@ -51,16 +51,21 @@ public sealed class TrainingRun
         Note = note;
         RunDir = Path.GetFullPath(runDir);
         Resume = resume;
-        if (resume)
-        {
-            if (!File.Exists(RunFiles.In(RunDir, RunFiles.Checkpoint)))
-                throw new FileNotFoundException($"--resume {runDir}: there is no {RunFiles.Checkpoint} to continue from (the run completed, or stopped before its first epoch ended).",
-                    RunFiles.In(RunDir, RunFiles.Checkpoint));
-        }
+        if (resume) CheckResumable(runDir);
         else if (File.Exists(RunDir))
-            throw new ArgumentException($"--out {runDir} is a file, not a folder.", "out");
+            throw new ArgumentException($"The run folder '{runDir}' is a file.", nameof(runDir));
         else if (Directory.Exists(RunDir) && Directory.EnumerateFileSystemEntries(RunDir).Any())
-            throw new ArgumentException($"--out {runDir} already exists and is not empty; choose a new folder (or --resume it if it is an interrupted run).", "out");
+            throw new ArgumentException($"The run folder '{runDir}' already exists and is not empty; choose a new folder (or resume it, if it is an interrupted run).", nameof(runDir));
+    }
+
+    /// <summary>Throws unless <paramref name="runDir"/> holds a checkpoint to resume from (checked before any data is read).</summary>
+    /// <exception cref="FileNotFoundException">No <c>checkpoint.npz</c>: the run completed, or stopped before its first epoch ended.</exception>
+    public static void CheckResumable(string runDir)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(runDir);
+        var path = RunFiles.In(runDir, RunFiles.Checkpoint);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"'{runDir}' has no {RunFiles.Checkpoint} to continue from (the run completed, or stopped before its first epoch ended).", path);
     }
 
     /// <summary>The configuration with every count resolved: what <c>config.json</c> holds.</summary>

@@ -149,7 +149,13 @@ public class CliUsageTests
         File.WriteAllText(tmp.File("config.json"), "{}");
         var r = CliRunner.Run("train", "--data-dir", CliRunner.Cifar10DataDir, "--out", tmp.Path);
         Assert.Equal(2, r.ExitCode);
-        Assert.Contains("already exists and is not empty", Assert.Single(r.ErrorLines));
+        Assert.Equal($"backprop: --out: The run folder '{tmp.Path}' already exists and is not empty; choose a new folder (or resume it, if it is an interrupted run).", Assert.Single(r.ErrorLines));
+        var s = CliRunner.Run("search", "--data-dir", CliRunner.Cifar10DataDir, "--out", tmp.Path);
+        Assert.Equal(2, s.ExitCode);
+        Assert.StartsWith("backprop: --out: The search folder", Assert.Single(s.ErrorLines));
+        var resume = CliRunner.Run("train", "--resume", tmp.Path);
+        Assert.Equal(2, resume.ExitCode);
+        Assert.Contains("--resume: ", resume.Error);
         Assert.Equal(["config.json"], tmp.Contents());
     }
 
