@@ -65,7 +65,7 @@ public static class Cli
         catch (Exception e)
         {
             int code = CodeOf(e);
-            console.Error.WriteLine("backprop: " + OneLine(e is ArgumentException { ParamName: { } p } ? e.Message.Replace($" (Parameter '{p}')", "") : e.Message));
+            console.Error.WriteLine("backprop: " + OneLine(UsageException.MessageOf(e)));
             if (parsed.GetValue(verbose)) console.Error.WriteLine(e.ToString());
             return code;
         }

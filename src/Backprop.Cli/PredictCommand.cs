@@ -39,11 +39,11 @@ internal static class PredictCommand
             var config = RunDirs.Config("--model", dir);
             var data = RunDirs.Data(dir, config, result.GetValue(dataDir), console);
             long[] preds;
-            if (inputPath is null) preds = Naming("--split " + which, "split", () => RunFolder.Predict(dir, data, which));
-            else if (!pictures) preds = Naming("--input " + inputPath, "images", () => RunFolder.PredictImages(dir, data, Npy.Load(inputPath)));
+            if (inputPath is null) preds = UsageException.Naming("--split " + which, "split", () => RunFolder.Predict(dir, data, which));
+            else if (!pictures) preds = UsageException.Naming("--input " + inputPath, "images", () => RunFolder.PredictImages(dir, data, Npy.Load(inputPath)));
             else
             {
-                var (files, classified) = Naming("--input " + inputPath, "images", () => RunFolder.ClassifyPictures(dir, data, inputPath));
+                var (files, classified) = UsageException.Naming("--input " + inputPath, "images", () => RunFolder.ClassifyPictures(dir, data, inputPath));
                 for (int i = 0; i < files.Length; i++)
                     console.Out.WriteLine($"{Path.GetFileName(files[i])}: {Likeliest(classified.Probabilities[i], data.ClassNames)}");
                 preds = classified.Classes;
@@ -53,16 +53,6 @@ internal static class PredictCommand
             return ExitCodes.Success;
         });
         return command;
-    }
-
-    /// <summary>Runs <paramref name="predict"/>; the library's refusal of its <paramref name="parameter"/> becomes a usage error naming the option given.</summary>
-    private static T Naming<T>(string given, string parameter, Func<T> predict)
-    {
-        try { return predict(); }
-        catch (ArgumentException e) when (e.ParamName == parameter)
-        {
-            throw new UsageException($"{given}: {e.Message.Replace($" (Parameter '{parameter}')", "")}", e);
-        }
     }
 
     /// <summary>"cat 81.2%, dog 9.0%, frog 3.1%": the three likeliest classes.</summary>

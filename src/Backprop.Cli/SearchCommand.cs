@@ -43,15 +43,8 @@ internal static class SearchCommand
             foreach (var (name, option, range) in new[] { ("learning_rate", options.LearningRate, "1e-4:1e-2:log"), ("weight_scale", options.WeightScale, "1e-3:1e-1:log"), ("reg", options.Reg, "1e-5:1e-1:log") })
                 if (result.GetResult(option) is null) ranges.Add(SearchRange.Parse(name, range));
             var outDir = result.GetValue(outOption) ?? Path.Combine("searches", DateTime.Now.ToString("yyyy-MM-dd_HH-mm-ss", CultureInfo.InvariantCulture));
-            HyperparameterSearch search;
-            try
-            {
-                search = new HyperparameterSearch(config, ranges, n, DataSource.Load(choice), outDir) { Parallel = workers };
-            }
-            catch (ArgumentException e) when (e.ParamName == "searchDir")
-            {
-                throw new UsageException($"--out: {e.Message.Replace(" (Parameter 'searchDir')", "")}", e);
-            }
+            var images = DataSource.Load(choice);
+            var search = UsageException.Naming("--out", "searchDir", () => new HyperparameterSearch(config, ranges, n, images, outDir) { Parallel = workers });
             progress.WriteLine(choice.Reason);
             progress.WriteLine($"Searching {string.Join(", ", ranges.Select(r => $"{r.Name} in [{F(r.Low)}, {F(r.High)}]{(r.Log ? " (log)" : "")}"))}: {n} trials, {Math.Min(workers, n)} at a time → {search.SearchDir}");
             search.TrialCompleted += t =>

@@ -61,14 +61,7 @@ internal static class TrainCommand
                 var config = options.Build(result, choice.Dataset);
                 var data = DataSource.Load(choice);
                 var outDir = result.GetValue(outOption) ?? Path.Combine("runs", DateTime.Now.ToString("yyyy-MM-dd_HH-mm-ss", CultureInfo.InvariantCulture));
-                try
-                {
-                    run = new TrainingRun(config, data, outDir) { NotebookLog = terminal ? null : progress, PrintEvery = every };
-                }
-                catch (ArgumentException e) when (e.ParamName == "runDir")
-                {
-                    throw new UsageException($"--out: {e.Message.Replace(" (Parameter 'runDir')", "")}", e);
-                }
+                run = UsageException.Naming("--out", "runDir", () => new TrainingRun(config, data, outDir) { NotebookLog = terminal ? null : progress, PrintEvery = every });
                 progress.WriteLine(choice.Reason);
                 if (run.Note is not null) progress.WriteLine(run.Note);
                 progress.WriteLine(Describe(run));
