@@ -64,6 +64,15 @@ internal sealed class TrainOptions
         return ConfigFile(result, root => root.TryGetProperty("dataset", out var d) && d.ValueKind == System.Text.Json.JsonValueKind.String ? d.GetString() : null);
     }
 
+    private (string Path, string Text)? _configFile;
+
+    /// <summary>The <c>--config</c> file's text, read once however many times the options are built.</summary>
+    private string ConfigText(string file)
+    {
+        if (_configFile is not { } read || read.Path != file) _configFile = read = (file, File.ReadAllText(file));
+        return read.Text;
+    }
+
     /// <summary>The keys the <c>--config</c> file sets (none without one).</summary>
     private HashSet<string> ConfigFileKeys(ParseResult result) =>
         ConfigFile(result, root => root.EnumerateObject().Select(p => p.Name).ToHashSet()) ?? [];
@@ -72,7 +81,7 @@ internal sealed class TrainOptions
     private TResult? ConfigFile<TResult>(ParseResult result, Func<System.Text.Json.JsonElement, TResult> read)
     {
         if (result.GetValue(Config) is not { } file || !File.Exists(file)) return default;
-        var text = File.ReadAllText(file);
+        var text = ConfigText(file);
         if (string.IsNullOrWhiteSpace(text)) return default;   // Build says it is empty
         try
         {
@@ -98,7 +107,7 @@ internal sealed class TrainOptions
             if (!File.Exists(file)) throw new UsageException($"--config: '{file}' does not exist.");
             try
             {
-                config = TrainConfig.FromJson(File.ReadAllText(file), file, dataset);
+                config = TrainConfig.FromJson(ConfigText(file), file, dataset);
             }
             catch (InvalidDataException e)
             {
