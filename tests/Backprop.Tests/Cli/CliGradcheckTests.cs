@@ -1,8 +1,10 @@
+using Backprop.Tests.Kernels;
 using System.Text.Json;
 
 namespace Backprop.Tests.Cli;
 
 /// <summary><c>backprop gradcheck</c>: the notebooks' per-parameter lines, JSON, and a non-zero exit above --tol.</summary>
+[Collection(KernelCollection.Name)]   // in-process runs with --threads set Parallelism.MaxThreads
 public class CliGradcheckTests
 {
     [Theory]

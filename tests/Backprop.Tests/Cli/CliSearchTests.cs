@@ -1,3 +1,4 @@
+using Backprop.Tests.Kernels;
 using System.Globalization;
 using Backprop.Tests.Data;
 using Backprop.Tests.Plots;
@@ -6,6 +7,7 @@ using Backprop.Training;
 namespace Backprop.Tests.Cli;
 
 /// <summary><c>backprop search</c>: trials in parallel, results files, the notebooks' scatter, the best model kept.</summary>
+[Collection(KernelCollection.Name)]   // a search sets Parallelism.MaxThreads for its trials
 public class CliSearchTests
 {
     [Fact]

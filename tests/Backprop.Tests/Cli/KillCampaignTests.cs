@@ -24,10 +24,11 @@ public class KillCampaignTests
         using var tmp = new TempDir();
         var run = tmp.File("killed");
         var random = new Random(2026);
-        int kills = 0;
+        int kills = 0, resumes = 0;
         for (int round = 0; round < rounds; round++)
         {
             bool resume = File.Exists(Path.Combine(run, RunFiles.Checkpoint));
+            if (resume) resumes++;
             string[] args = resume
                 ? ["train", "--resume", run, "--data-dir", CliRunner.Cifar10DataDir]
                 : [.. Options, "--data-dir", CliRunner.Cifar10DataDir, "--out", run];
@@ -41,7 +42,9 @@ public class KillCampaignTests
             AssertEveryFileIsWhole(run);
         }
 
-        var finish = CliRunner.Run(File.Exists(Path.Combine(run, RunFiles.Checkpoint))
+        bool finishResumes = File.Exists(Path.Combine(run, RunFiles.Checkpoint));
+        if (finishResumes) resumes++;
+        var finish = CliRunner.Run(finishResumes
             ? ["train", "--resume", run, "--data-dir", CliRunner.Cifar10DataDir]
             : [.. Options, "--data-dir", CliRunner.Cifar10DataDir, "--out", tmp.File("fresh")]);
         Assert.True(finish.ExitCode == 0, finish.ToString());
@@ -53,7 +56,9 @@ public class KillCampaignTests
         var actual = Npz.Load(Path.Combine(run, "model.npz"));
         foreach (var (k, v) in expected) Assert.Equal((float[])v.Data, (float[])actual[k].Data);
         Assert.True(kills >= Math.Min(rounds, 2), $"only {kills} kills landed before the run finished");
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"kill campaign: {kills} SIGKILLs, every file whole after each, final parameters identical"));
+        // Else every kill landed before the first checkpoint and no resume was tested at all.
+        Assert.True(resumes >= 1, $"no kill left a checkpoint to resume from ({kills} kills)");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"kill campaign: {kills} SIGKILLs, {resumes} resumes, every file whole after each, final parameters identical"));
     }
 
     /// <summary>Every file under its real name parses completely; the checkpoint restores.</summary>

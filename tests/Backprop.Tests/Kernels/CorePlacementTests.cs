@@ -53,7 +53,13 @@ public class CorePlacementTests
             CorePlacement.Override = null;
         }
         // Two threads: whatever the host does, a measured answer (and a second read within the refresh period reuses it).
-        WithThreads(2, () => Assert.Equal(CorePlacement.FarApart, CorePlacement.FarApart));
+        WithThreads(2, () =>
+        {
+            bool first = CorePlacement.FarApart;
+            long readings = CorePlacement.Readings;
+            Assert.Equal(first, CorePlacement.FarApart);
+            Assert.Equal(readings, CorePlacement.Readings);   // the second read measured nothing
+        });
         // Once the period is over, the next read measures again and counts the reading (unless the worker did not come).
         long readings = CorePlacement.Readings, far = CorePlacement.FarReadings;
         Thread.Sleep(CorePlacement.RefreshMs + 50);

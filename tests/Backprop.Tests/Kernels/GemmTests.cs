@@ -102,7 +102,7 @@ public class GemmTests
         Assert.Throws<ArgumentException>(() => Gemm.Multiply<float>(new float[6], new float[6], new float[4], -2, 2, 3));
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData(6, 3072)]
     [InlineData(4, 500)]  // the last row panel of a batch of 100, a K tail of 4 columns
     [InlineData(1, 37)]
@@ -110,7 +110,7 @@ public class GemmTests
     public unsafe void PackA_SixRowPanel_IsTheTransposedBlock(int rows, int k)
     {
         // The wide kernel's float A panel (mr = 6) from a row-major A: every value in place, rows past the edge zero.
-        if (!GemmTranspose.IsSupported<float>()) return;
+        Skip.IfNot(GemmTranspose.IsSupported<float>(), "needs AVX-512");
         const int mr = 6;
         var rng = new Random(rows * 1000 + k);
         var a = new float[(rows + 1) * k];
@@ -400,11 +400,11 @@ public class GemmTests
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public unsafe void BitIdentical_WhicheverAvx512KernelRuns()
     {
         // The 12-row and the wide kernel are picked by n; each element must come out the same from either.
-        if (!GemmKernel512<float>.IsSupported) return;
+        Skip.IfNot(GemmKernel512<float>.IsSupported, "needs AVX-512");
         foreach (var (ta, tb) in Layouts)
         {
             var a = GemmReference.Random<double>(61 * 1300, 1);
@@ -445,11 +445,11 @@ public class GemmTests
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public unsafe void NarrowForward_RunsOnTheAvx2TileDirectly()
     {
         // A 10-class layer's X·W: the AVX2 driver's bits, not the transposed product's (which packs all of Xᵀ).
-        if (!GemmKernel256<float>.IsSupported) return;
+        Skip.IfNot(GemmKernel256<float>.IsSupported, "needs AVX2");
         const int m = 100, n = 10, k = 500;
         var a = GemmReference.Random<float>(m * k, 4);
         var b = GemmReference.Random<float>(k * n, 5);

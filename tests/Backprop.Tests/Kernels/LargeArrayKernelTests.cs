@@ -180,10 +180,11 @@ public class LargeArrayKernelTests
             var (dx, _, _) = BatchNormBackwardAlt(dout, cache);
             return [.. cache.XHat.AsSpan(), .. outp.AsSpan(), .. dx.AsSpan()];
         }
+        bool streamed = BatchNormKernels<float>.StreamLargeOutputs;
         BatchNormKernels<float>.StreamLargeOutputs = false;
         float[] want;
         try { want = Pass(); }
-        finally { BatchNormKernels<float>.StreamLargeOutputs = true; }
+        finally { BatchNormKernels<float>.StreamLargeOutputs = streamed; }
         SameOnAllThreadCounts(Pass);
         var got = Pass();
         for (int i = 0; i < want.Length; i++)

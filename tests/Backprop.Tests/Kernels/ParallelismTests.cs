@@ -38,10 +38,10 @@ public class ParallelismTests
         Parallelism.For(-3, _ => throw new InvalidOperationException("must not run"));
     }
 
-    [Fact]
+    [SkippableFact]
     public void UsesMoreThanOneThread_WhenAllowed()
     {
-        if (Environment.ProcessorCount < 2) return;
+        Skip.If(Environment.ProcessorCount < 2, "needs 2 CPUs");
         WithThreads(2, () =>
         {
             // Each piece waits a little so the worker gets some; a few tries in case the machine starves it.
@@ -56,10 +56,10 @@ public class ParallelismTests
         });
     }
 
-    [Fact]
+    [SkippableFact]
     public void EachThreadRunsItsOwnBlock_WhileTheyKeepPace()
     {
-        if (Environment.ProcessorCount < 2) return;
+        Skip.If(Environment.ProcessorCount < 2, "needs 2 CPUs");
         WithThreads(2, () =>
         {
             // The caller owns pieces 0–3, the worker 4–7; each piece takes the same time, so neither runs out early.

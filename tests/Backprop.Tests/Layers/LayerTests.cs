@@ -13,14 +13,14 @@ public class LayerTests
         int numInputs = 2, outputDim = 3;
         int[] inputShape = [4, 5, 6];
         int inputSize = numInputs * 120, weightSize = outputDim * 120;
-        var x = NDArray<double>.Linspace(-0.1, 0.5, inputSize).Reshape(numInputs, 4, 5, 6);
+        var x = NDArray<double>.Linspace(-0.1, 0.5, inputSize).Reshape([numInputs, .. inputShape]);
         var w = NDArray<double>.Linspace(-0.2, 0.3, weightSize).Reshape(120, outputDim);
         var b = NDArray<double>.Linspace(-0.3, 0.1, outputDim);
         var (outp, _) = AffineForward(x, w, b);
         var correct = NDArray<double>.FromRows([[1.49834967, 1.70660132, 1.91485297], [3.25553199, 3.5141327, 3.77273342]]);
         // The notebook prints 9.769849468192957e-10: the expected values are rounded to 8 digits.
         Assert.InRange(RelError(outp, correct), 0, 1e-9);
-        Assert.Equal(inputShape.Length + 1, x.Rank);
+        Assert.Equal([numInputs, outputDim], outp.ShapeArray());   // each sample flattened to 120 values
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Backprop.Tests.Kernels;
 using Backprop.Kernels;
 using Backprop.Optim;
 using Backprop.Tensors;
@@ -6,6 +7,7 @@ using static Backprop.Checks.GradientCheck;
 namespace Backprop.Tests.Optim;
 
 /// <summary>The update-rule checks of the notebooks (seeds 000, 003, 004), with their expected arrays.</summary>
+[Collection(KernelCollection.Name)]   // sets Adam<T>.MinTiledBytes, a process-wide threshold
 public class UpdateRuleTests
 {
     private const int N = 4, D = 5;

@@ -1,3 +1,4 @@
+using Backprop.Tests.Kernels;
 using Backprop.Data;
 using Backprop.Models;
 using Backprop.Optim;
@@ -7,6 +8,7 @@ using Backprop.Training;
 namespace Backprop.Tests.Training;
 
 /// <summary>The Solver's CS231n semantics, progress lines, divergence handling and determinism.</summary>
+[Collection(KernelCollection.Name)]   // sets Adam<T>.MinTiledBytes, a process-wide threshold
 public class SolverTests
 {
     private static Dataset<double> Blobs(int n, int d = 12, int classes = 3, uint seed = 0)
