@@ -64,11 +64,19 @@ public class TwoLayerNetTests
         model.Reg = reg;
         var (_, grads) = model.Loss(x, y);
         Assert.Equal(["W1", "b1", "W2", "b2"], grads.Keys);
+        // Seed 003's printed errors that are not summation-order noise, matched to 1% (its b1 8.37e-09 at reg 0, W2
+        // 2.85e-08 and b2 7.76e-10 at reg 0.7 are such noise: ours 1.0e-08, 8.0e-08, 2.0e-09, all far inside the bound).
+        var printed = reg == 0
+            ? new Dictionary<string, double> { ["W1"] = 1.52e-08, ["W2"] = 3.21e-10, ["b2"] = 4.33e-10 }
+            : new Dictionary<string, double> { ["W1"] = 3.12e-07, ["b1"] = 1.56e-08 };
         foreach (var (name, g) in grads)
         {
             var num = EvalNumericalGradient(_ => model.Loss(x, y).Loss, model.Params[name]);
+            double error = RelError(num, g);
             // "Errors should be around e-7 or less" (notebooks: up to 3.12e-07 for W1 at reg 0.7).
-            Assert.True(RelError(num, g) < 1e-6, $"{name} relative error: {RelError(num, g):E2}");
+            Assert.True(error < 1e-6, $"{name} relative error: {error:E2}");
+            if (printed.TryGetValue(name, out var notebook))
+                Assert.True(Math.Abs(error / notebook - 1) < 0.01, $"{name} relative error {error:E3}, the notebook prints {notebook:E2}");
         }
     }
 }
