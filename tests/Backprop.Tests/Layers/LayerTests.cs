@@ -23,13 +23,6 @@ public class LayerTests
         Assert.Equal([numInputs, outputDim], outp.ShapeArray());   // each sample flattened to 120 values
     }
 
-    /// <summary>
-    /// A relative error the notebook prints, reproduced to 1%: the same NumPy draws and the same formulas give the
-    /// same error wherever the gradient is not a sum whose order decides its last bits (those are only bounded).
-    /// </summary>
-    private static void AssertNotebookError(double notebook, double ours) =>
-        Assert.True(Math.Abs(ours / notebook - 1) < 0.01, $"relative error {ours:E4}; the notebook prints {notebook:E4}");
-
     [Fact]
     public void AffineBackward_PassesGradientCheck()
     {
@@ -45,9 +38,9 @@ public class LayerTests
         var (dx, dw, db) = AffineBackward(dout, cache);
         Assert.Equal("(10, 2, 3)", dx.ShapeString);
         // "The error should be around e-10 or less"; seed 003 prints these, which ours match to 1%.
-        AssertNotebookError(5.399100368651805e-11, RelError(dxNum, dx));
-        AssertNotebookError(9.904211865398145e-11, RelError(dwNum, dw));
-        AssertNotebookError(2.4122867568119087e-11, RelError(dbNum, db));
+        Notebook.AssertError(5.399100368651805e-11, RelError(dxNum, dx));
+        Notebook.AssertError(9.904211865398145e-11, RelError(dwNum, dw));
+        Notebook.AssertError(2.4122867568119087e-11, RelError(dbNum, db));
     }
 
     [Fact]
@@ -73,7 +66,7 @@ public class LayerTests
         var (_, cache) = ReluForward(x);
         var dx = ReluBackward(dout, cache);
         // "The error should be on the order of e-12"; seed 003 prints this.
-        AssertNotebookError(3.2756349136310288e-12, RelError(dxNum, dx));
+        Notebook.AssertError(3.2756349136310288e-12, RelError(dxNum, dx));
     }
 
     [Fact]
@@ -90,9 +83,9 @@ public class LayerTests
         var dwNum = EvalNumericalGradientArray(v => AffineReluForward(x, v, b).Out, w, dout);
         var dbNum = EvalNumericalGradientArray(v => AffineReluForward(x, w, v).Out, b, dout);
         // "Relative error should be around e-10 or less"; seed 003 prints these.
-        AssertNotebookError(2.299579177309368e-11, RelError(dxNum, dx));
-        AssertNotebookError(8.162011105764925e-11, RelError(dwNum, dw));
-        AssertNotebookError(7.826724021458994e-12, RelError(dbNum, db));
+        Notebook.AssertError(2.299579177309368e-11, RelError(dxNum, dx));
+        Notebook.AssertError(8.162011105764925e-11, RelError(dwNum, dw));
+        Notebook.AssertError(7.826724021458994e-12, RelError(dbNum, db));
     }
 
     [Fact]

@@ -50,8 +50,7 @@ public class FullyConnectedNetTests
             // digits (W1, W3, b1, b2 at reg 0; W1, b1, b2 at reg 3.14, where its W2 3.52e-08 and W3 1.32e-08 are noise
             // of that kind: ours are 9.6e-08 and 3.5e-08, inside its "around e-7 or less").
             var notebook = r == 0 ? new[] { (3, 5.38e-09), (4, 2.09e-09) } : [(0, 6.86e-09), (3, 1.48e-08), (4, 1.72e-09)];
-            foreach (var (i, printed) in notebook)
-                Assert.True(Math.Abs(errors[i] / printed - 1) < 0.01, $"reg {regs[r]}: error {errors[i]:E3} at {i}, the notebook prints {printed:E2}");
+            foreach (var (i, printed) in notebook) Notebook.AssertError(printed, errors[i], $"reg {regs[r]}, parameter {i}: relative error");
         }
     }
 

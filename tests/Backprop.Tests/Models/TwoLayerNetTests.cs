@@ -75,8 +75,7 @@ public class TwoLayerNetTests
             double error = RelError(num, g);
             // "Errors should be around e-7 or less" (notebooks: up to 3.12e-07 for W1 at reg 0.7).
             Assert.True(error < 1e-6, $"{name} relative error: {error:E2}");
-            if (printed.TryGetValue(name, out var notebook))
-                Assert.True(Math.Abs(error / notebook - 1) < 0.01, $"{name} relative error {error:E3}, the notebook prints {notebook:E2}");
+            if (printed.TryGetValue(name, out var notebook)) Notebook.AssertError(notebook, error, $"{name} relative error");
         }
     }
 }

@@ -33,8 +33,8 @@ public class UpdateRuleTests
             [0.47454737, 0.54133684, 0.60812632, 0.67491579, 0.74170526],
             [0.80849474, 0.87528421, 0.94207368, 1.00886316, 1.07565263],
             [1.14244211, 1.20923158, 1.27602105, 1.34281053, 1.4096]]);
-        Assert.InRange(RelError(w, expectedNextW), 0, 1e-8);                         // notebook: 8.88e-09
-        Assert.InRange(RelError(ExpectedVelocity, rule.State["velocity"]), 0, 1e-8); // notebook: 4.27e-09
+        Notebook.AssertError(8.882347033505819e-09, RelError(w, expectedNextW), "next_w error");
+        Notebook.AssertError(4.269287743278663e-09, RelError(ExpectedVelocity, rule.State["velocity"]), "velocity error");
     }
 
     [Fact]
@@ -49,8 +49,8 @@ public class UpdateRuleTests
             [0.41374526, 0.47906632, 0.54438737, 0.60970842, 0.67502947],
             [0.74035053, 0.80567158, 0.87099263, 0.93631368, 1.00163474],
             [1.06695579, 1.13227684, 1.19759789, 1.26291895, 1.32824]]);
-        Assert.InRange(RelError(w, expectedNextW), 0, 1e-7);                         // notebook: 1.09e-08
-        Assert.InRange(RelError(ExpectedVelocity, rule.State["velocity"]), 0, 1e-8);
+        Notebook.AssertError(1.0875186845081027e-08, RelError(w, expectedNextW), "next_w error");          // seed 004
+        Notebook.AssertError(4.269287743278663e-09, RelError(ExpectedVelocity, rule.State["velocity"]), "velocity error");
     }
 
     [Fact]
@@ -70,8 +70,8 @@ public class UpdateRuleTests
             [0.67329252, 0.68859723, 0.70395734, 0.71937285, 0.73484377],
             [0.75037008, 0.7659518, 0.78158892, 0.79728144, 0.81302936],
             [0.82883269, 0.84469141, 0.86060554, 0.87657507, 0.8926]]);
-        Assert.InRange(RelError(expectedNextW, w), 0, 1e-7);                         // notebook: 9.52e-08
-        Assert.InRange(RelError(expectedCache, rule.State["cache"]), 0, 1e-8);       // notebook: 2.65e-09
+        Notebook.AssertError(9.524687511038133e-08, RelError(expectedNextW, w), "next_w error");
+        Notebook.AssertError(2.6477955807156126e-09, RelError(expectedCache, rule.State["cache"]), "cache error");
     }
 
     [Theory]
@@ -148,9 +148,9 @@ public class UpdateRuleTests
             [0.67473684, 0.69421053, 0.71368421, 0.73315789, 0.75263158],
             [0.77210526, 0.79157895, 0.81105263, 0.83052632, 0.85]]);
         // Notebooks: next_w 1.14e-07 ("around 1e-7 or less"); seed 000's 0.207 is a student's bug (t not incremented first).
-        Assert.InRange(RelError(expectedNextW, w), 0, 2e-7);
-        Assert.InRange(RelError(expectedV, rule.State["v"]), 0, 1e-8);
-        Assert.InRange(RelError(expectedM, rule.State["m"]), 0, 1e-8);
+        Notebook.AssertError(1.1395691798535431e-07, RelError(expectedNextW, w), "next_w error");
+        Notebook.AssertError(4.208314038113071e-09, RelError(expectedV, rule.State["v"]), "v error");
+        Notebook.AssertError(4.214963193114416e-09, RelError(expectedM, rule.State["m"]), "m error");
         Assert.Equal(6, rule.TimeStep);
     }
 
