@@ -44,7 +44,8 @@ internal static class SearchCommand
                 if (result.GetResult(option) is null) ranges.Add(SearchRange.Parse(name, range));
             var outDir = result.GetValue(outOption) ?? Path.Combine("searches", DateTime.Now.ToString("yyyy-MM-dd_HH-mm-ss", CultureInfo.InvariantCulture));
             var images = DataSource.Load(choice);
-            var search = UsageException.Naming("--out", "searchDir", () => new HyperparameterSearch(config, ranges, n, images, outDir) { Parallel = workers });
+            var search = options.Explaining(result, () => UsageException.Naming("--out", "searchDir",
+                () => new HyperparameterSearch(config, ranges, n, images, outDir) { Parallel = workers }));
             progress.WriteLine(choice.Reason);
             progress.WriteLine($"Searching {string.Join(", ", ranges.Select(r => $"{r.Name} in [{F(r.Low)}, {F(r.High)}]{(r.Log ? " (log)" : "")}"))}: {n} trials, {Math.Min(workers, n)} at a time → {search.SearchDir}");
             search.TrialCompleted += t =>

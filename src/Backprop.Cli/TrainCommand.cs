@@ -61,7 +61,8 @@ internal static class TrainCommand
                 var config = options.Build(result, choice.Dataset);
                 var data = DataSource.Load(choice);
                 var outDir = result.GetValue(outOption) ?? Path.Combine("runs", DateTime.Now.ToString("yyyy-MM-dd_HH-mm-ss", CultureInfo.InvariantCulture));
-                run = UsageException.Naming("--out", "runDir", () => new TrainingRun(config, data, outDir) { NotebookLog = terminal ? null : progress, PrintEvery = every });
+                run = options.Explaining(result, () => UsageException.Naming("--out", "runDir",
+                    () => new TrainingRun(config, data, outDir) { NotebookLog = terminal ? null : progress, PrintEvery = every }));
                 progress.WriteLine(choice.Reason);
                 if (run.Note is not null) progress.WriteLine(run.Note);
                 progress.WriteLine(Describe(run));

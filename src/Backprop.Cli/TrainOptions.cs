@@ -174,11 +174,32 @@ internal sealed class TrainOptions
         }
         catch (ConfigValueException e)
         {
-            // Said of the option given for the key, else of --config's file, else of the key.
-            var given = ConfigOptions.FirstOrDefault(o => o.Key == e.Key && result.GetResult(o.Option) is not null).Option;
-            if (given is not null) throw new UsageException($"{given.Name}: {e.Problem}");
-            if (result.GetValue(Config) is { } configFile) throw new UsageException($"--config {configFile}: {e.Message}");
-            throw new UsageException(e.Message);
+            throw Explain(result, e);
+        }
+    }
+
+    /// <summary>
+    /// A configuration value refused (by <see cref="TrainConfig.Validate"/>, or by the data it meets), said of the
+    /// option given for its key, else of <c>--config</c>'s file, else of the key.
+    /// </summary>
+    public UsageException Explain(ParseResult result, ConfigValueException e)
+    {
+        var given = ConfigOptions.FirstOrDefault(o => o.Key == e.Key && result.GetResult(o.Option) is not null).Option;
+        if (given is not null) return new UsageException($"{given.Name}: {e.Problem}", e);
+        if (result.GetValue(Config) is { } configFile) return new UsageException($"--config {configFile}: {e.Message}", e);
+        return new UsageException(e.Message, e);
+    }
+
+    /// <summary>Runs <paramref name="call"/>, which reads the configuration; a value it refuses is explained as in <see cref="Explain"/>.</summary>
+    public T Explaining<T>(ParseResult result, Func<T> call)
+    {
+        try
+        {
+            return call();
+        }
+        catch (ConfigValueException e)
+        {
+            throw Explain(result, e);
         }
     }
 }

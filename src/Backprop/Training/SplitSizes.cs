@@ -11,7 +11,7 @@ public static class SplitSizes
     /// <paramref name="config"/> with <c>num_train</c>, <c>num_val</c> and <c>num_test</c> filled in for
     /// <paramref name="data"/>; <paramref name="note"/> says when a default was shrunk to fit the folder.
     /// </summary>
-    /// <exception cref="ArgumentException">More images were asked for explicitly than the folder holds (never silently shortened).</exception>
+    /// <exception cref="ConfigValueException">More images were asked for explicitly than the folder holds (never silently shortened).</exception>
     public static TrainConfig Resolve(TrainConfig config, ImageData data, out string? note)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -26,15 +26,14 @@ public static class SplitSizes
         if (config.NumVal is null && config.NumTrain is null && numTrain + numVal < defTrain + defVal)
             note = $"{where} holds {available} training images, fewer than the default {defTrain} + {defVal}: using {numTrain} for training and {numVal} for validation.";
         if (numTrain < 1)
-            throw new ArgumentException($"--num-val {numVal} leaves no training images: {where} holds {available} training images.", "num_val");
+            throw new ConfigValueException("num_val", $"{numVal} validation images leave no training images: {where} holds {available} training images.");
         if ((long)numTrain + numVal > available)
-            throw new ArgumentException(
-                $"--num-train {numTrain} + --num-val {numVal} = {(long)numTrain + numVal} images, but {where} holds {available} training images.",
-                config.NumTrain is null ? "num_val" : "num_train");
+            throw new ConfigValueException(config.NumTrain is null ? "num_val" : "num_train",
+                $"{numTrain} training + {numVal} validation = {(long)numTrain + numVal} images, but {where} holds {available} training images.");
 
         int numTest = config.NumTest ?? Math.Min(defTest, availableTest);
         if (numTest > availableTest)
-            throw new ArgumentException($"--num-test {numTest}: {where} holds {availableTest} test images.", "num_test");
+            throw new ConfigValueException("num_test", $"{numTest} test images asked for, but {where} holds {availableTest}.");
         if (config.NumTest is null && numTest < defTest)
             note = (note is null ? "" : note + " ") + $"The test set has {availableTest} images (the default is {defTest}).";
         return config with { Dataset = data.Dataset, NumTrain = numTrain, NumVal = numVal, NumTest = numTest };

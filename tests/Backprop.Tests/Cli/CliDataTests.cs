@@ -87,8 +87,13 @@ public class CliDataTests
         var resolved = SplitSizes.Resolve(TrainConfig.DefaultFor("cifar10"), images, out var note);
         Assert.Equal((4000, 1000, 1000), (resolved.NumTrain, resolved.NumVal, resolved.NumTest));
         Assert.Contains("holds 5000 training images", note);
-        Assert.Throws<ArgumentException>(() => SplitSizes.Resolve(TrainConfig.DefaultFor("cifar10") with { NumTrain = 49000 }, images, out _));
-        Assert.Throws<ArgumentException>(() => SplitSizes.Resolve(TrainConfig.DefaultFor("cifar10") with { NumTest = 2000 }, images, out _));
+        // Refused in the configuration's words (the command line names its own option for the key).
+        var train = Assert.Throws<ConfigValueException>(() => SplitSizes.Resolve(TrainConfig.DefaultFor("cifar10") with { NumTrain = 49000 }, images, out _));
+        Assert.Equal("num_train", train.Key);
+        Assert.StartsWith("49000 training + 1000 validation = 50000 images, but CIFAR-10 in", train.Problem);
+        Assert.DoesNotContain("--", train.Message);
+        Assert.Equal("num_test", Assert.Throws<ConfigValueException>(() => SplitSizes.Resolve(TrainConfig.DefaultFor("cifar10") with { NumTest = 2000 }, images, out _)).Key);
+        Assert.Equal("num_val", Assert.Throws<ConfigValueException>(() => SplitSizes.Resolve(TrainConfig.DefaultFor("cifar10") with { NumVal = 5000 }, images, out _)).Key);
         var explicitSizes = SplitSizes.Resolve(TrainConfig.DefaultFor("cifar10") with { NumTrain = 500, NumVal = 100 }, images, out var none);
         Assert.Equal((500, 100), (explicitSizes.NumTrain, explicitSizes.NumVal));
         Assert.Null(none);

@@ -14,7 +14,8 @@ public class CliUsageTests
     [InlineData("--epochs: must be positive, got 0", "--epochs", "0")]
     [InlineData("Unknown dataset 'imagenet'", "--dataset", "imagenet")]
     [InlineData("--data-dir: the folder", "--data-dir", "/nonexistent/backprop-data")]
-    [InlineData("--num-train 49000 + --num-val 1000 = 50000 images, but CIFAR-10 in", "--num-train", "49000")]
+    [InlineData("--num-train: 49000 training + 1000 validation = 50000 images, but CIFAR-10 in", "--num-train", "49000")]
+    [InlineData("--num-test: 2000 test images asked for, but CIFAR-10 in", "--num-test", "2000")]
     [InlineData("Unrecognized command or argument '--hiden'", "--hiden", "5")]
     [InlineData("--config: '/nonexistent.json' does not exist", "--config", "/nonexistent.json")]
     public void Train_BadValue_OneLineExit2_NothingWritten(string message, string option, string value)
