@@ -121,8 +121,16 @@ public sealed class TrainingRun
         }
         else
         {
-            Directory.CreateDirectory(RunDir);
-            AtomicFile.WriteAllText(RunFiles.In(RunDir, RunFiles.Config), Config.ToJson() + "\n");
+            try
+            {
+                Directory.CreateDirectory(RunDir);
+                AtomicFile.WriteAllText(RunFiles.In(RunDir, RunFiles.Config), Config.ToJson() + "\n");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Said before any training: the folder, not a temporary file's name deep inside the atomic write.
+                throw new IOException($"The run folder '{RunDir}' cannot be written ({e.Message.TrimEnd('.')}).", e);
+            }
         }
 
         var clock = Stopwatch.StartNew();

@@ -143,6 +143,17 @@ public class CliUsageTests
         Assert.False(Directory.Exists(tmp.File("fresh")));
     }
 
+    [SkippableFact]
+    public void Train_IntoAFolderThatCannotBeWritten_SaysSo_NamingTheFolder()
+    {
+        // /proc takes no new entries, even for root (for whom permissions would not stop anything).
+        Skip.IfNot(Directory.Exists("/proc/self"), "needs Linux's /proc");
+        var r = CliRunner.Run("train", "--data-dir", CliRunner.Cifar10DataDir, "--num-train", "100", "--num-val", "50", "--num-test", "0",
+            "--hidden", "10", "--epochs", "1", "--out", "/proc/backprop-test-run");
+        Assert.Equal(1, r.ExitCode);
+        Assert.StartsWith("backprop: The run folder '/proc/backprop-test-run' cannot be written (", Assert.Single(r.ErrorLines));
+    }
+
     [Fact]
     public void Train_IntoAFolderThatHoldsARun_IsRefused()
     {
