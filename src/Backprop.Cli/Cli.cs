@@ -65,7 +65,7 @@ public static class Cli
         catch (Exception e)
         {
             int code = CodeOf(e);
-            console.Error.WriteLine("backprop: " + OneLine(UsageException.MessageOf(e)));
+            console.Error.WriteLine("backprop: " + (e is OperationCanceledException ? "interrupted (Ctrl-C or SIGTERM)." : OneLine(UsageException.MessageOf(e))));
             if (parsed.GetValue(verbose)) console.Error.WriteLine(e.ToString());
             return code;
         }

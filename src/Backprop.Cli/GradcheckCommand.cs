@@ -40,11 +40,12 @@ internal static class GradcheckCommand
         command.SetAction(result =>
         {
             var config = options.Build(result, "cifar10");
-            // The notebooks' check: [20, 30], weight scale 5e-2, float64, unless given.
-            if (result.GetResult(options.Hidden) is null && result.GetResult(options.Config) is null) config = config with { Hidden = config.Model == "twolayer" ? [20] : [20, 30] };
-            if (result.GetResult(options.WeightScale) is null && result.GetResult(options.Config) is null) config = config with { WeightScale = 5e-2 };
-            if (result.GetResult(options.Normalization) is null && result.GetResult(options.Config) is null) config = config with { Normalization = "none" };
-            if (result.GetResult(options.Dropout) is null && result.GetResult(options.Config) is null) config = config with { Dropout = 1.0 };
+            // The notebooks' check: [20, 30], weight scale 5e-2, no normalization or dropout, float64, unless given (as
+            // an option, or a key of the --config file).
+            if (!options.Chosen(result, options.Hidden)) config = config with { Hidden = config.Model == "twolayer" ? [20] : [20, 30] };
+            if (!options.Chosen(result, options.WeightScale)) config = config with { WeightScale = 5e-2 };
+            if (!options.Chosen(result, options.Normalization)) config = config with { Normalization = "none" };
+            if (!options.Chosen(result, options.Dropout)) config = config with { Dropout = 1.0 };
             if (result.GetResult(options.Dtype) is null) config = config with { Dtype = "float64" };
             int batch = result.GetResult(options.BatchSize) is null ? 10 : config.BatchSize;
             int d = result.GetValue(inputDim), c = result.GetValue(classes);

@@ -3,9 +3,9 @@ using Backprop.Training;
 namespace Backprop.Cli;
 
 /// <summary>
-/// The file an <c>--out</c> option names, checked before anything is computed: its folder exists, it is not a folder,
-/// it has the format's extension, and it is neither a run folder's own file nor the input being read (writing the
-/// predictions over <c>model.npz</c> lost the run).
+/// The file an <c>--out</c> option names, checked before anything is computed: its folder exists and takes new files,
+/// it is not a folder, it has the format's extension, and it is neither a run folder's own file nor an input being
+/// read, through symbolic links too (writing the predictions over <c>model.npz</c> lost the run).
 /// </summary>
 internal static class OutputFile
 {
@@ -16,27 +16,69 @@ internal static class OutputFile
     /// <param name="option">The option's name, for messages.</param>
     /// <param name="given">The path as given.</param>
     /// <param name="extension">The format's extension, with its dot.</param>
-    /// <param name="runDirs">Run folders whose own files (<see cref="RunFiles.All"/>) must not be overwritten.</param>
-    /// <param name="inputs">Files being read, which must not be overwritten either.</param>
-    public static string Check(string option, string given, string extension, IEnumerable<string> runDirs, IEnumerable<string?> inputs)
+    /// <param name="inputs">Files being read, which must not be overwritten.</param>
+    public static string Check(string option, string given, string extension, IEnumerable<string?> inputs)
     {
         if (string.IsNullOrWhiteSpace(given)) throw new UsageException($"{option}: give a file name.");
         var path = Path.GetFullPath(given);
         if (Directory.Exists(path)) throw new UsageException($"{option}: '{path}' is a folder; give a file name inside it.");
+        if (Path.EndsInDirectorySeparator(given) && File.Exists(Path.TrimEndingDirectorySeparator(path)))
+            throw new UsageException($"{option}: '{given}' ends in a separator, but it names a file.");
         if (Path.GetExtension(path).Length == 0) path += extension;
         var folder = Path.GetDirectoryName(path)!;
         if (!Directory.Exists(folder)) throw new UsageException($"{option}: the folder '{folder}' does not exist.");
-        foreach (var dir in runDirs)
-            if (SamePath(folder, dir) && RunFiles.All.Contains(Path.GetFileName(path), StringComparer.OrdinalIgnoreCase))
-                throw new UsageException($"{option}: '{path}' is the run's own {Path.GetFileName(path)}; write to another name.");
+        var real = RealPath(path);
+        var realFolder = Path.GetDirectoryName(real)!;
+        if (IsRunFolder(realFolder) && RunFiles.All.Contains(Path.GetFileName(real), StringComparer.OrdinalIgnoreCase))
+            throw new UsageException($"{option}: '{path}' is the run's own {Path.GetFileName(real)}; write to another name.");
         foreach (var input in inputs)
-            if (input is not null && SamePath(path, input))
+            if (input is not null && string.Equals(real, RealPath(input), StringComparison.Ordinal))
                 throw new UsageException($"{option}: '{path}' is the input being read; write to another name.");
         if (!Path.GetExtension(path).Equals(extension, StringComparison.OrdinalIgnoreCase))
             throw new UsageException($"{option}: '{given}' does not end in {extension}; this command writes {extension} files.");
+        CheckWritable(option, realFolder);
         return path;
     }
 
-    private static bool SamePath(string a, string b) =>
-        string.Equals(Path.TrimEndingDirectorySeparator(Path.GetFullPath(a)), Path.TrimEndingDirectorySeparator(Path.GetFullPath(b)), StringComparison.Ordinal);
+    /// <summary>
+    /// Bad usage unless a new file can be made in <paramref name="folder"/>, or, if it does not exist yet, in its
+    /// nearest existing parent (where it would be created): found now rather than after the work, from a temporary
+    /// file's name deep inside an atomic write.
+    /// </summary>
+    public static void CheckWritable(string option, string folder)
+    {
+        var at = Path.GetFullPath(folder);
+        while (!Directory.Exists(at) && Path.GetDirectoryName(at) is { } parent) at = parent;
+        var probe = Path.Combine(at, $".backprop-probe-{Environment.ProcessId}-{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (File.Create(probe, 1, FileOptions.DeleteOnClose)) { }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"{option}: nothing can be written in '{at}'{(e is UnauthorizedAccessException ? " (permission denied)" : "")}.", e);
+        }
+    }
+
+    /// <summary>A folder a training run wrote (its configuration or history is there).</summary>
+    private static bool IsRunFolder(string folder) =>
+        File.Exists(RunFiles.In(folder, RunFiles.Config)) || File.Exists(RunFiles.In(folder, RunFiles.History));
+
+    /// <summary><paramref name="path"/> with every symbolic link on it resolved (the path need not exist).</summary>
+    private static string RealPath(string path)
+    {
+        var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
+        if (Path.GetDirectoryName(full) is not { } parent) return full;
+        var resolved = Path.Combine(RealPath(parent), Path.GetFileName(full));
+        FileSystemInfo entry = Directory.Exists(resolved) ? new DirectoryInfo(resolved) : new FileInfo(resolved);
+        if (!entry.Exists || entry.LinkTarget is null) return resolved;
+        try
+        {
+            return entry.ResolveLinkTarget(returnFinalTarget: true) is { } target ? RealPath(target.FullName) : resolved;
+        }
+        catch (IOException)
+        {
+            return resolved;   // a loop of links: nothing real to compare with
+        }
+    }
 }

@@ -21,6 +21,9 @@ internal static class PlotCommand
         {
             var dirs = result.GetValue(runs)!;
             foreach (var dir in dirs)
+                if (dir.StartsWith("--", StringComparison.Ordinal) && !Directory.Exists(dir))
+                    throw new UsageException($"Unrecognized option '{dir}'" + (Cli.TypoDistance(dir, "--out") <= 2 ? "; did you mean '--out'?" : $"; plot takes run folders and --out."));
+            foreach (var dir in dirs)
                 if (!File.Exists(RunFiles.In(dir, RunFiles.History)))
                     throw new UsageException(Directory.Exists(dir) ? $"RUN_DIR: '{dir}' is not a run folder (no {RunFiles.History})."
                         : File.Exists(dir) ? $"RUN_DIR: '{dir}' is a file; give the run folder that holds it."
@@ -31,7 +34,7 @@ internal static class PlotCommand
                 console.Out.WriteLine($"Wrote {string.Join(", ", files)} in {Path.GetFullPath(dirs[0])}");
                 return ExitCodes.Success;
             }
-            var path = OutputFile.Check("--out", result.GetValue(output) ?? "comparison.png", ".png", dirs, []);
+            var path = OutputFile.Check("--out", result.GetValue(output) ?? "comparison.png", ".png", []);
             AtomicFile.WriteAllBytes(path, RunPlots.ComparisonPng(dirs));
             console.Out.WriteLine($"Wrote {path} ({dirs.Length} run{(dirs.Length == 1 ? "" : "s")})");
             return ExitCodes.Success;

@@ -32,7 +32,7 @@ internal static class PredictCommand
             var dir = result.GetValue(model)!;
             var which = Values.OneOf("--split", result.GetValue(split)!, [.. RunFolder.Splits]);
             var inputPath = result.GetValue(input);
-            var path = OutputFile.Check("--out", result.GetValue(output)!, ".npy", [dir], [inputPath]);
+            var path = OutputFile.Check("--out", result.GetValue(output)!, ".npy", [inputPath]);
             if (inputPath is not null && result.GetResult(split) is { Implicit: false }) throw new UsageException("--input and --split exclude each other: predict either a split or the images of a file.");
             if (inputPath is not null && !File.Exists(inputPath) && !Directory.Exists(inputPath)) throw new UsageException($"--input: '{inputPath}' does not exist.");
             bool pictures = inputPath is not null && (Directory.Exists(inputPath) || ImageFiles.IsImage(inputPath));

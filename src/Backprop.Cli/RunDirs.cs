@@ -5,12 +5,15 @@ namespace Backprop.Cli;
 /// <summary>Opening a run folder named on the command line (a missing folder or config is bad usage).</summary>
 internal static class RunDirs
 {
-    /// <summary>The configuration of the run folder given to <paramref name="option"/>.</summary>
+    /// <summary>The configuration of the run folder given to <paramref name="option"/>, which must hold a model too (checked before any data is looked for).</summary>
     public static TrainConfig Config(string option, string dir)
     {
         try
         {
-            return RunFolder.ReadConfig(dir);
+            var config = RunFolder.ReadConfig(dir);
+            if (!File.Exists(RunFiles.In(dir, RunFiles.Model)))
+                throw new UsageException($"{option}: '{dir}' has no {RunFiles.Model} (the run stopped before it saved one; 'backprop train --resume {dir}' continues it if it has a {RunFiles.Checkpoint}).");
+            return config;
         }
         catch (IOException e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {

@@ -43,6 +43,7 @@ internal static class SearchCommand
             foreach (var (name, option, range) in new[] { ("learning_rate", options.LearningRate, "1e-4:1e-2:log"), ("weight_scale", options.WeightScale, "1e-3:1e-1:log"), ("reg", options.Reg, "1e-5:1e-1:log") })
                 if (result.GetResult(option) is null) ranges.Add(SearchRange.Parse(name, range));
             var outDir = result.GetValue(outOption) ?? Path.Combine("searches", DateTime.Now.ToString("yyyy-MM-dd_HH-mm-ss", CultureInfo.InvariantCulture));
+            OutputFile.CheckWritable("--out", outDir);
             var images = DataSource.Load(choice);
             var search = options.Explaining(result, () => UsageException.Naming("--out", "searchDir",
                 () => new HyperparameterSearch(config, ranges, n, images, outDir) { Parallel = workers }));

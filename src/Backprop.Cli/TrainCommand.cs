@@ -61,6 +61,7 @@ internal static class TrainCommand
                 var config = options.Build(result, choice.Dataset);
                 var data = DataSource.Load(choice);
                 var outDir = result.GetValue(outOption) ?? Path.Combine("runs", DateTime.Now.ToString("yyyy-MM-dd_HH-mm-ss", CultureInfo.InvariantCulture));
+                OutputFile.CheckWritable("--out", outDir);
                 run = options.Explaining(result, () => UsageException.Naming("--out", "runDir",
                     () => new TrainingRun(config, data, outDir) { NotebookLog = terminal ? null : progress, PrintEvery = every }));
                 progress.WriteLine(choice.Reason);

@@ -73,6 +73,10 @@ internal sealed class TrainOptions
         return read.Text;
     }
 
+    /// <summary>True when <paramref name="option"/> was given, or the <c>--config</c> file sets its key.</summary>
+    public bool Chosen(ParseResult result, Option<string?> option) =>
+        result.GetResult(option) is not null || ConfigFileKeys(result).Contains(ConfigOptions.Single(o => o.Option == option).Key);
+
     /// <summary>The keys the <c>--config</c> file sets (none without one).</summary>
     private HashSet<string> ConfigFileKeys(ParseResult result) =>
         ConfigFile(result, root => root.EnumerateObject().Select(p => p.Name).ToHashSet()) ?? [];
@@ -100,6 +104,17 @@ internal sealed class TrainOptions
     /// </summary>
     public TrainConfig Build(ParseResult result, string dataset, List<SearchRange>? ranges = null)
     {
+        if (result.GetValue(Dataset) is { } named)
+        {
+            try
+            {
+                TrainConfig.Canonical(named);
+            }
+            catch (ArgumentException e)
+            {
+                throw new UsageException($"--dataset: {UsageException.MessageOf(e)}", e);
+            }
+        }
         TrainConfig config;
         if (result.GetValue(Config) is { } file)
         {
@@ -150,11 +165,9 @@ internal sealed class TrainOptions
         {
             // The data set's defaults are a deep net's (batch norm, dropout, two hidden layers); TwoLayerNet has one
             // hidden layer of its own default size (CS231n's hidden_dim = 100) and neither of the others.
-            var inFile = ConfigFileKeys(result);
-            bool Chosen(Option<string?> option, string key) => result.GetResult(option) is not null || inFile.Contains(key);
-            if (!Chosen(Normalization, "normalization")) config = config with { Normalization = "none" };
-            if (!Chosen(Dropout, "dropout")) config = config with { Dropout = 1.0 };
-            if (!Chosen(Hidden, "hidden")) config = config with { Hidden = [100] };
+            if (!Chosen(result, Normalization)) config = config with { Normalization = "none" };
+            if (!Chosen(result, Dropout)) config = config with { Dropout = 1.0 };
+            if (!Chosen(result, Hidden)) config = config with { Hidden = [100] };
         }
         try
         {

@@ -28,7 +28,8 @@ public static class SplitSizes
         if (numTrain < 1)
             throw new ConfigValueException("num_val", $"{numVal} validation images leave no training images: {where} holds {available} training images.");
         if ((long)numTrain + numVal > available)
-            throw new ConfigValueException(config.NumTrain is null ? "num_val" : "num_train",
+            // Said of the count that was given, the larger when both were.
+            throw new ConfigValueException(config.NumTrain is null || (config.NumVal is not null && numVal > numTrain) ? "num_val" : "num_train",
                 $"{numTrain} training + {numVal} validation = {(long)numTrain + numVal} images, but {where} holds {available} training images.");
 
         int numTest = config.NumTest ?? Math.Min(defTest, availableTest);

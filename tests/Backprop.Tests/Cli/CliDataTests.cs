@@ -94,6 +94,8 @@ public class CliDataTests
         Assert.DoesNotContain("--", train.Message);
         Assert.Equal("num_test", Assert.Throws<ConfigValueException>(() => SplitSizes.Resolve(TrainConfig.DefaultFor("cifar10") with { NumTest = 2000 }, images, out _)).Key);
         Assert.Equal("num_val", Assert.Throws<ConfigValueException>(() => SplitSizes.Resolve(TrainConfig.DefaultFor("cifar10") with { NumVal = 5000 }, images, out _)).Key);
+        // Both given: said of the larger.
+        Assert.Equal("num_val", Assert.Throws<ConfigValueException>(() => SplitSizes.Resolve(TrainConfig.DefaultFor("cifar10") with { NumTrain = 200, NumVal = 4900 }, images, out _)).Key);
         var explicitSizes = SplitSizes.Resolve(TrainConfig.DefaultFor("cifar10") with { NumTrain = 500, NumVal = 100 }, images, out var none);
         Assert.Equal((500, 100), (explicitSizes.NumTrain, explicitSizes.NumVal));
         Assert.Null(none);

@@ -1,3 +1,4 @@
+using Backprop.Tests.Data;
 using Backprop.Tests.Kernels;
 using System.Text.Json;
 
@@ -46,6 +47,14 @@ public class CliGradcheckTests
         var bn = CliRunner.Run("gradcheck", "--model", "twolayer", "--normalization", "batchnorm");
         Assert.Equal(2, bn.ExitCode);
         Assert.Contains("--normalization: the twolayer model has no normalization; use normalization none, or model fc.", bn.Error);
+        // A --config file replaces the check's defaults only for the keys it sets.
+        using var tmp = new TempDir();
+        File.WriteAllText(tmp.File("h.json"), """{"hidden": [5]}""");
+        var fromFile = CliRunner.Run("gradcheck", "--config", tmp.File("h.json"));
+        Assert.True(fromFile.ExitCode == 0, fromFile.ToString());
+        Assert.Contains("b2 relative error", fromFile.Out);
+        Assert.DoesNotContain("gamma1", fromFile.Out);   // no normalization: the check's default, not training's
+        Assert.DoesNotContain("W3", fromFile.Out);
         // The schedule's options do nothing here, so they are not offered.
         Assert.Contains("Unrecognized command or argument '--epochs'", CliRunner.Run("gradcheck", "--epochs", "3").Error);
         Assert.DoesNotContain("--learning-rate", CliRunner.Run("gradcheck", "--help").Out);
@@ -60,5 +69,6 @@ public class CliGradcheckTests
         var r = CliRunner.Run(ctrlC.Token, "gradcheck", "--hidden", "300", "--input-dim", "300", "--threads", "1");
         Assert.True(r.ExitCode == 130, r.ToString());
         Assert.DoesNotContain("W1 relative error", r.Out);
+        Assert.Equal("backprop: interrupted (Ctrl-C or SIGTERM).", Assert.Single(r.ErrorLines));
     }
 }

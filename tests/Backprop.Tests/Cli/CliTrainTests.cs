@@ -164,6 +164,13 @@ public class CliTrainTests
         Assert.Equal(300, Npy.Load(tmp.File("bare.npy")).ToInt64Array().Length);
         Assert.Contains("is the run's own loss.png", CliRunner.Run("plot", run, run, "--out", Path.Combine(run, "loss.png")).Error);
         Assert.Contains("does not end in .png", CliRunner.Run("plot", run, run, "--out", tmp.File("cmp.jpg")).Error);
+        // Through symbolic links, and for a run that is not among the inputs, the same refusals.
+        File.CreateSymbolicLink(tmp.File("runlink"), run);
+        File.CreateSymbolicLink(tmp.File("imagelink.npy"), testImages);
+        Assert.Contains("is the run's own loss.png", CliRunner.Run("plot", run, "--out", Path.Combine(tmp.File("runlink"), "loss.png")).Error);
+        Assert.Contains("is the run's own loss.png", CliRunner.Run("plot", tmp.File("runlink"), "--out", Path.Combine(tmp.File("again"), "loss.png")).Error);
+        Assert.Contains("is the input being read", CliRunner.Run("predict", "--model", run, "--input", tmp.File("imagelink.npy"), "--out", testImages).Error);
+        Assert.Contains("is the run's own model.npz", CliRunner.Run("predict", "--model", run, "--out", Path.Combine(tmp.File("runlink"), "model.npz")).Error);
         Assert.Equal(modelBytes, File.ReadAllBytes(Path.Combine(run, "model.npz")));
 
         // plot: one run redrawn in place, two runs compared on shared axes.

@@ -12,10 +12,11 @@ public class CliUsageTests
     [InlineData("--update-rule: unknown value 'nesterov'", "--update-rule", "nesterov")]
     [InlineData("--reg: 'abc' is not a number", "--reg", "abc")]
     [InlineData("--epochs: must be positive, got 0", "--epochs", "0")]
-    [InlineData("Unknown dataset 'imagenet'", "--dataset", "imagenet")]
+    [InlineData("--dataset: Unknown dataset 'imagenet'", "--dataset", "imagenet")]
     [InlineData("--data-dir: the folder", "--data-dir", "/nonexistent/backprop-data")]
     [InlineData("--num-train: 49000 training + 1000 validation = 50000 images, but CIFAR-10 in", "--num-train", "49000")]
     [InlineData("--num-test: 2000 test images asked for, but CIFAR-10 in", "--num-test", "2000")]
+    [InlineData("--num-val: 5000 validation images leave no training images", "--num-val", "5000")]
     [InlineData("Unrecognized command or argument '--hiden'", "--hiden", "5")]
     [InlineData("--config: '/nonexistent.json' does not exist", "--config", "/nonexistent.json")]
     public void Train_BadValue_OneLineExit2_NothingWritten(string message, string option, string value)
@@ -111,6 +112,8 @@ public class CliUsageTests
     [InlineData("--data-dir: '{tmp}/empty.json' is a file; give the folder to download into.", "data", "download", "--data-dir", "{tmp}/empty.json")]
     [InlineData("--data-dir: '{tmp}/batches' holds CIFAR-10's batches itself; give the folder that holds it, '{tmp}'.", "train", "--data-dir", "{tmp}/batches")]
     [InlineData("RUN_DIR: '{tmp}/none' does not exist.", "plot", "{tmp}/none")]
+    [InlineData("Unrecognized option '--outt'; did you mean '--out'?", "plot", "{tmp}", "--outt", "x.png")]
+    [InlineData("--model: '{tmp}/nomodel' has no model.npz (the run stopped before it saved one; 'backprop train --resume {tmp}/nomodel' continues it if it has a checkpoint.npz).", "eval", "--model", "{tmp}/nomodel")]
     [InlineData("--dropout: the range 0.5:1.2 reaches values it does not take (the keep probability must lie in (0, 1], got 1.2).", "search", "--data-dir", "{cifar}", "--dropout", "0.5:1.2", "--out", "{tmp}/s")]
     [InlineData("RUN_DIR: '{tmp}/empty.json' is a file; give the run folder that holds it.", "plot", "{tmp}/empty.json")]
     public void Mistakes_AreNamed(string message, params string[] args)
@@ -120,6 +123,8 @@ public class CliUsageTests
         File.WriteAllText(tmp.File("twice.json"), """{"epochs": 2, "epochs": 3}""");
         File.WriteAllText(tmp.File("cnn.json"), """{"dataset": "imagenet"}""");
         Directory.CreateDirectory(tmp.File("batches"));
+        Directory.CreateDirectory(tmp.File("nomodel"));
+        File.WriteAllText(tmp.File("nomodel/config.json"), "{}");
         File.WriteAllBytes(tmp.File("batches/data_batch_1"), [0]);
         var r = CliRunner.Run(args.Select(a => a.Replace("{tmp}", tmp.Path).Replace("{cifar}", CliRunner.Cifar10DataDir)).ToArray());
         Assert.Equal(2, r.ExitCode);
@@ -144,14 +149,18 @@ public class CliUsageTests
     }
 
     [SkippableFact]
-    public void Train_IntoAFolderThatCannotBeWritten_SaysSo_NamingTheFolder()
+    public void Out_WhereNothingCanBeWritten_IsRefusedBeforeTheWork_NamingTheFolder()
     {
         // /proc takes no new entries, even for root (for whom permissions would not stop anything).
         Skip.IfNot(Directory.Exists("/proc/self"), "needs Linux's /proc");
-        var r = CliRunner.Run("train", "--data-dir", CliRunner.Cifar10DataDir, "--num-train", "100", "--num-val", "50", "--num-test", "0",
-            "--hidden", "10", "--epochs", "1", "--out", "/proc/backprop-test-run");
-        Assert.Equal(1, r.ExitCode);
-        Assert.StartsWith("backprop: The run folder '/proc/backprop-test-run' cannot be written (", Assert.Single(r.ErrorLines));
+        string[] small = ["--data-dir", CliRunner.Cifar10DataDir, "--num-train", "100", "--num-val", "50", "--num-test", "0", "--hidden", "10", "--epochs", "1"];
+        foreach (var command in new[] { "train", "search" })
+        {
+            var r = CliRunner.Run([command, .. small, "--out", "/proc/backprop-test-run"]);
+            Assert.Equal(2, r.ExitCode);
+            Assert.Equal("backprop: --out: nothing can be written in '/proc'.", Assert.Single(r.ErrorLines));
+            Assert.DoesNotContain("Training", r.Out);
+        }
     }
 
     [Fact]
