@@ -27,6 +27,9 @@ public sealed record DataSetStatus(DataSetKind Kind, string Name, string? Path, 
 {
     /// <summary>True when a complete copy was found.</summary>
     public bool Present => Path is not null;
+
+    /// <summary>True when none was, but a folder of it exists with files missing (usually an interrupted copy).</summary>
+    public bool Incomplete => !Present && Searched.Any(Directory.Exists);
 }
 
 /// <summary>

@@ -47,7 +47,11 @@ public sealed record DataSetChoice(string Dataset, string Folder, string Reason)
                 DataSetKind.FashionMnist or DataSetKind.Mnist => $"no CIFAR-10 is in the data folder {locations.Root}, and {s.Name} is",
                 _ => $"it is in the data folder {locations.Root}",
             };
-            return new(name, s.Path!, $"Using {s.Name} from {s.Path} because {why} (choose with --dataset): {s.Detail}");
+            // A CIFAR-10 folder passed over because files are missing is said, not silently skipped.
+            string skipped = kind is DataSetKind.FashionMnist or DataSetKind.Mnist
+                ? string.Concat(new[] { DataSetKind.Cifar10Python, DataSetKind.Cifar10Binary }.Where(k => survey[k].Incomplete).Select(k => $" ({survey[k].Detail.TrimEnd('.')})"))
+                : "";
+            return new(name, s.Path!, $"Using {s.Name} from {s.Path} because {why}{skipped} (choose with --dataset): {s.Detail}");
         }
 
         if (download is null)

@@ -62,6 +62,12 @@ public class DataLocationsTests
         var refused = Assert.Throws<DataSetUnavailableException>(() => DataSetChoice.Choose("cifar10", loc));
         Assert.Contains("is incomplete (missing test_batch.bin)", refused.Message);
         Assert.Contains("looked in " + Path.Combine(dir.Path, "cifar-10-batches-py"), refused.Message);
+        // Not asked for a data set, Fashion-MNIST is used, and the incomplete CIFAR-10 folder passed over is said.
+        Assert.True(survey[DataSetKind.Cifar10Binary].Incomplete);
+        Assert.False(survey[DataSetKind.Cifar10Python].Incomplete);
+        var chosen = DataSetChoice.Choose(null, loc);
+        Assert.Equal("fashion-mnist", chosen.Dataset);
+        Assert.Contains($"('{Path.Combine(dir.Path, "cifar-10-batches-bin")}' is incomplete (missing test_batch.bin))", chosen.Reason);
 
         dir.Write(Path.Combine("cifar-10-batches-bin", "test_batch.bin"), new byte[Cifar10.RecordBytes * 3]);
         var bin = loc.Survey().Single(s => s.Kind == DataSetKind.Cifar10Binary);
