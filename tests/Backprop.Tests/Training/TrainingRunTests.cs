@@ -40,7 +40,7 @@ public class TrainingRunTests
         var config = TrainConfig.DefaultFor("cifar10") with { NumTrain = 100, NumVal = 50 };
         Assert.Throws<FileNotFoundException>(() => new TrainingRun(config, images, tmp.Path, resume: true));
         Assert.Throws<ArgumentException>(() => new TrainingRun(config with { Dataset = "fashion-mnist" }, images, tmp.File("x")));
-        Assert.Equal("num_train", Assert.Throws<ConfigValueException>(() => new TrainingRun(config with { NumVal = 4950 }, images, tmp.File("x"))).Key);
+        Assert.Equal("num_val", Assert.Throws<ConfigValueException>(() => new TrainingRun(config with { NumVal = 4950 }, images, tmp.File("x"))).Key);   // the larger count given
         Assert.Empty(tmp.Contents());
         // Allowed, as in CS231n, and said: a batch larger than the training set.
         var big = new TrainingRun(config with { BatchSize = 500 }, images, tmp.File("big"));
