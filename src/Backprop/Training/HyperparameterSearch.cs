@@ -51,7 +51,9 @@ public sealed class HyperparameterSearch
         ArgumentNullException.ThrowIfNull(data);
         if (trials < 1) throw new ArgumentOutOfRangeException(nameof(trials), trials, $"The number of trials must be positive, got {trials}.");
         SearchDir = Path.GetFullPath(searchDir);
-        if (File.Exists(SearchDir) || (Directory.Exists(SearchDir) && Directory.EnumerateFileSystemEntries(SearchDir).Any()))
+        if (File.Exists(SearchDir))
+            throw new ArgumentException($"The search folder '{searchDir}' is a file; choose a new folder.", nameof(searchDir));
+        if (Directory.Exists(SearchDir) && Directory.EnumerateFileSystemEntries(SearchDir).Any())
             throw new ArgumentException($"The search folder '{searchDir}' already exists and is not empty; choose a new folder.", nameof(searchDir));
         Ranges = ranges;
         var rng = new NumpyRandom(baseConfig.Seed);

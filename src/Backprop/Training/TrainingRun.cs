@@ -174,6 +174,11 @@ public sealed class TrainingRun
         var files = new List<string> { RunFiles.Config };
         ModelFile.Save(model, RunFiles.In(RunDir, RunFiles.Model));
         files.Add(RunFiles.Model);
+        // A run that blew up before any finite check keeps a model whose scores overflow: its accuracies below count
+        // class 0 for every image, and eval and predict refuse it. Say so here rather than let the summary look usable.
+        if (!Solver<T>.Scores(model, split.XVal).AllFinite())
+            message = (message is null ? "" : message + " ") +
+                "The saved model's scores are not finite, so its accuracies mean nothing and eval and predict refuse it; train again with a smaller learning rate or weight scale.";
         var history = RunHistory.Of(solver, status, seconds);
         history.Save(historyPath);
         files.Add(RunFiles.History);

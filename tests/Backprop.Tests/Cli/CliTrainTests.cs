@@ -251,6 +251,7 @@ public class CliTrainTests
         var h = CliRunner.Run("train", "--data-dir", CliRunner.Cifar10DataDir, "--num-train", "200", "--num-val", "100", "--num-test", "100",
             "--epochs", "1", "--hidden", "30", "--normalization", "none", "--weight-scale", "1e30", "--out", hopeless);
         Assert.True(h.ExitCode == 3, h.ToString());
+        Assert.Contains("The saved model's scores are not finite", RunSummary.Load(Path.Combine(hopeless, "summary.json")).Message);
         foreach (var args in new[] { new[] { "eval", "--model", hopeless }, ["predict", "--model", hopeless, "--out", tmp.File("p.npy")] })
         {
             var refused = CliRunner.Run(args);

@@ -174,6 +174,8 @@ public class CliUsageTests
         var s = CliRunner.Run("search", "--data-dir", CliRunner.Cifar10DataDir, "--out", tmp.Path);
         Assert.Equal(2, s.ExitCode);
         Assert.StartsWith("backprop: --out: The search folder", Assert.Single(s.ErrorLines));
+        var onFile = CliRunner.Run("search", "--data-dir", CliRunner.Cifar10DataDir, "--out", tmp.File("config.json"));
+        Assert.Equal($"backprop: --out: The search folder '{tmp.File("config.json")}' is a file; choose a new folder.", Assert.Single(onFile.ErrorLines));
         var resume = CliRunner.Run("train", "--resume", tmp.Path);
         Assert.Equal(2, resume.ExitCode);
         Assert.Contains("--resume: ", resume.Error);
