@@ -111,8 +111,12 @@ public static class Cli
     private static string ParseErrorMessage(ParseResult parsed)
     {
         if (parsed.UnmatchedTokens.Count == 0) return OptionErrorMessage(parsed.Errors[0]) ?? parsed.Errors[0].Message;
-        string token = parsed.UnmatchedTokens[0];
-        var command = parsed.CommandResult.Command;
+        return Unrecognized(parsed.UnmatchedTokens[0], parsed.CommandResult.Command);
+    }
+
+    /// <summary>"Unrecognized command or argument 'trian'; did you mean 'train'?": <paramref name="token"/> against the names <paramref name="command"/> takes.</summary>
+    internal static string Unrecognized(string token, Command command)
+    {
         var names = command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name)
             .Concat(token.StartsWith('-') ? command.Options.Concat(command.Parents.OfType<Command>().SelectMany(p => p.Options.Where(o => o.Recursive)))
                 .Where(o => !o.Hidden).SelectMany(o => o.Aliases.Prepend(o.Name)) : []);

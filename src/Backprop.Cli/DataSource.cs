@@ -42,10 +42,6 @@ internal static class DataSource
         {
             throw new UsageException(e.Message);
         }
-        catch (ArgumentException e) when (e.ParamName == "dataset")
-        {
-            throw new UsageException($"--dataset: {UsageException.MessageOf(e)}", e);
-        }
     }
 
     /// <summary>Reads the chosen images.</summary>

@@ -20,9 +20,9 @@ internal static class PlotCommand
         command.SetAction(result =>
         {
             var dirs = result.GetValue(runs)!;
+            // RUN_DIR takes every token after the folders, so a mistyped option arrives here rather than as unmatched.
             foreach (var dir in dirs)
-                if (dir.StartsWith("--", StringComparison.Ordinal) && !Directory.Exists(dir))
-                    throw new UsageException($"Unrecognized option '{dir}'" + (Cli.TypoDistance(dir, "--out") <= 2 ? "; did you mean '--out'?" : $"; plot takes run folders and --out."));
+                if (dir.StartsWith('-') && !Directory.Exists(dir)) throw new UsageException(Cli.Unrecognized(dir, command));
             foreach (var dir in dirs)
                 if (!File.Exists(RunFiles.In(dir, RunFiles.History)))
                     throw new UsageException(Directory.Exists(dir) ? $"RUN_DIR: '{dir}' is not a run folder (no {RunFiles.History})."

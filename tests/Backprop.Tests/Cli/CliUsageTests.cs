@@ -112,7 +112,7 @@ public class CliUsageTests
     [InlineData("--data-dir: '{tmp}/empty.json' is a file; give the folder to download into.", "data", "download", "--data-dir", "{tmp}/empty.json")]
     [InlineData("--data-dir: '{tmp}/batches' holds CIFAR-10's batches itself; give the folder that holds it, '{tmp}'.", "train", "--data-dir", "{tmp}/batches")]
     [InlineData("RUN_DIR: '{tmp}/none' does not exist.", "plot", "{tmp}/none")]
-    [InlineData("Unrecognized option '--outt'; did you mean '--out'?", "plot", "{tmp}", "--outt", "x.png")]
+    [InlineData("Unrecognized command or argument '--outt'; did you mean '--out'?", "plot", "{tmp}", "--outt", "x.png")]
     [InlineData("--model: '{tmp}/nomodel' has no model.npz (the run stopped before it saved one; 'backprop train --resume {tmp}/nomodel' continues it if it has a checkpoint.npz).", "eval", "--model", "{tmp}/nomodel")]
     [InlineData("--dropout: the range 0.5:1.2 reaches values it does not take (the keep probability must lie in (0, 1], got 1.2).", "search", "--data-dir", "{cifar}", "--dropout", "0.5:1.2", "--out", "{tmp}/s")]
     [InlineData("RUN_DIR: '{tmp}/empty.json' is a file; give the run folder that holds it.", "plot", "{tmp}/empty.json")]
