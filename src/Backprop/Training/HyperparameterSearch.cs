@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.ExceptionServices;
 using System.Text;
 using System.Text.Json.Serialization;
 using Backprop.Data;
@@ -119,6 +120,11 @@ public sealed class HyperparameterSearch
                 };
                 TrialCompleted?.Invoke(done[i]!);
             });
+        }
+        catch (AggregateException e)
+        {
+            // A trial's own error (say, the disk filling up), not .NET's "One or more errors occurred".
+            ExceptionDispatchInfo.Throw(e.Flatten().InnerExceptions[0]);
         }
         finally
         {

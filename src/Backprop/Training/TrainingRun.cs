@@ -45,6 +45,7 @@ public sealed class TrainingRun
         config.Validate();
         Data = data;
         Config = SplitSizes.Resolve(config, data, out var note);
+        CheckArraySizes(Config, data);
         if (Config.BatchSize > Config.NumTrain)
             note = (note is null ? "" : note + " ") + $"The batch size {Config.BatchSize} exceeds the {Config.NumTrain} training images: " +
                 "each minibatch draws them with replacement (as CS231n's Solver does), one iteration per epoch.";
@@ -56,6 +57,21 @@ public sealed class TrainingRun
             throw new ArgumentException($"The run folder '{runDir}' is a file.", nameof(runDir));
         else if (Directory.Exists(RunDir) && Directory.EnumerateFileSystemEntries(RunDir).Any())
             throw new ArgumentException($"The run folder '{runDir}' already exists and is not empty; choose a new folder (or resume it, if it is an interrupted run).", nameof(runDir));
+    }
+
+    /// <summary>
+    /// Refuses, by the key that sets it, a weight matrix or a batch's activations past .NET's array limit: said now
+    /// instead of as a bare shape when the array is made, after the data is split.
+    /// </summary>
+    private static void CheckArraySizes(TrainConfig config, ImageData data)
+    {
+        long[] widths = [(long)data.Train.Channels * data.Train.Height * data.Train.Width, .. config.Hidden!, data.ClassNames.Count];
+        for (int i = 1; i < widths.Length; i++)
+            if (widths[i - 1] * widths[i] > Array.MaxLength)
+                throw new ConfigValueException("hidden", $"a layer of {widths[i]} after one of {widths[i - 1]} needs a {widths[i - 1]} × {widths[i]} weight matrix, more elements than an array can hold ({Array.MaxLength}).");
+        long widest = widths.Max();
+        if (config.BatchSize * widest > Array.MaxLength)
+            throw new ConfigValueException("batch_size", $"a batch of {config.BatchSize} makes a {config.BatchSize} × {widest} array (the widest layer), more elements than an array can hold ({Array.MaxLength}).");
     }
 
     /// <summary>Throws unless <paramref name="runDir"/> holds a checkpoint to resume from (checked before any data is read).</summary>

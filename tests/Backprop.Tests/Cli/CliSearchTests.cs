@@ -47,6 +47,19 @@ public class CliSearchTests
         Assert.Empty(Directory.GetDirectories(tmp.Path, "unused"));
     }
 
+    [Fact]
+    public void Search_TrialThatFails_RaisesItsOwnError_NotAnAggregate()
+    {
+        using var tmp = new TempDir();
+        var search = new HyperparameterSearch(TrainConfig.DefaultFor("cifar10") with { NumTrain = 100, NumVal = 50, NumTest = 0, Hidden = [8], Epochs = 1, BatchSize = 50, Dropout = 1 },
+            [SearchRange.Parse("learning_rate", "1e-4:1e-2:log")], 1,
+            ImageData.Load(new DataSetChoice("cifar10", TestData.Cifar10BinaryDir, "")), tmp.File("s")) { Parallel = 1 };
+        Directory.CreateDirectory(tmp.File("s"));
+        File.WriteAllText(tmp.File("s/trial-000"), "in the way");   // the trial's run folder cannot be made
+        var e = Assert.ThrowsAny<IOException>(() => search.Run());
+        Assert.Contains("trial-000", e.Message);
+    }
+
     [Theory]
     [InlineData("1e-4:1e-2:log", 1e-4, 1e-2, true)]
     [InlineData("0:0.5", 0, 0.5, false)]

@@ -41,6 +41,9 @@ public class TrainingRunTests
         Assert.Throws<FileNotFoundException>(() => new TrainingRun(config, images, tmp.Path, resume: true));
         Assert.Throws<ArgumentException>(() => new TrainingRun(config with { Dataset = "fashion-mnist" }, images, tmp.File("x")));
         Assert.Equal("num_val", Assert.Throws<ConfigValueException>(() => new TrainingRun(config with { NumVal = 4950 }, images, tmp.File("x"))).Key);   // the larger count given
+        // Arrays past .NET's limit, refused by the key that sets them before anything is made.
+        Assert.Equal("hidden", Assert.Throws<ConfigValueException>(() => new TrainingRun(config with { Hidden = [10, 300_000_000] }, images, tmp.File("x"))).Key);
+        Assert.Equal("batch_size", Assert.Throws<ConfigValueException>(() => new TrainingRun(config with { Hidden = [10], BatchSize = 1_000_000 }, images, tmp.File("x"))).Key);
         Assert.Empty(tmp.Contents());
         // Allowed, as in CS231n, and said: a batch larger than the training set.
         var big = new TrainingRun(config with { BatchSize = 500 }, images, tmp.File("big"));
