@@ -22,6 +22,9 @@ public static class GradientCheck
         ArgumentNullException.ThrowIfNull(x);
         CheckStep(h);
         var grad = new NDArray<T>(x.ShapeArray());
+        // gradient_check.py's fx = f(x): unused, but a function with side effects (batch norm's running statistics,
+        // an unseeded dropout's generator) is called as often as there, and ends in the same state.
+        f(x);
         for (int i = 0; i < x.Size; i++)
         {
             double fxph = 0, fxmh = 0;
@@ -125,9 +128,11 @@ public static class GradientCheck
     private static double Nudge<T>(NDArray<T> x, int i, double h, Action atPlus, Action atMinus, string who) where T : unmanaged, IFloatingPointIeee754<T>
     {
         T old = x.Flat(i), up = old + T.CreateTruncating(h), down = old - T.CreateTruncating(h);
+        if (!T.IsFinite(old))
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{who}: x[{i}] is {double.CreateTruncating(old)}; a gradient needs a finite point."), nameof(x));
         if (up == down)
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
-                $"{who}: a step of h = {h:g3} does not change x[{i}] = {double.CreateTruncating(old):g6} in {typeof(T).Name}; use a larger h (or float64)."), nameof(h));
+                $"{who}: a step of h = {h:g3} does not change x[{i}] = {double.CreateTruncating(old):g6} in {typeof(T).Name}; use a larger h{(typeof(T) == typeof(double) ? "" : " (or float64)")}."), nameof(h));
         try
         {
             x.Flat(i) = up;

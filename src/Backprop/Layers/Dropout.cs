@@ -13,7 +13,7 @@ public sealed class DropoutParam
     /// <summary>A dropout layer that keeps each unit with probability <paramref name="p"/>.</summary>
     /// <param name="p">Keep probability, in (0, 1] (CS231n 2019 convention; PyTorch's <c>p</c> is the drop probability).</param>
     /// <param name="mode">Train drops; Test passes inputs through.</param>
-    /// <param name="seed">When set, the generator is re-seeded with it before every mask (reproducible masks, for gradient checks).</param>
+    /// <param name="seed">When set, the generator is re-seeded with it at every forward pass, in either mode (reproducible masks, for gradient checks).</param>
     /// <param name="rng">Generator for the masks when no seed is given; a seed-0 generator by default.</param>
     public DropoutParam(double p, Mode mode = Mode.Train, uint? seed = null, NumpyRandom? rng = null)
     {
@@ -62,8 +62,10 @@ public static partial class Layer
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(param);
-        if (param.Mode == Mode.Test || param.P == 1.0) return (x, new DropoutCache<T>(null, param));
+        // As CS231n's dropout_forward: the seed is applied first, in either mode, and training draws a mask even at
+        // p = 1, so a generator shared with other draws advances exactly as NumPy's does.
         if (param.Seed is uint seed) param.Rng.Seed(seed);
+        if (param.Mode == Mode.Test) return (x, new DropoutCache<T>(null, param));
         var mask = Alloc.Like(ws, x);
         var outp = Alloc.Like(ws, x);
         DropoutKernel<T>.Forward(param.Rng, param.P, x.AsSpan(), mask.AsSpan(), outp.AsSpan());

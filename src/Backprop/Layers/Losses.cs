@@ -75,7 +75,7 @@ public static partial class Layer
         public int RowsPerPiece { get; } = rowsPerPiece;
     }
 
-    /// <summary>Multiclass SVM (hinge) loss with margin 1, averaged over the batch.</summary>
+    /// <summary>Multiclass SVM (hinge) loss with margin 1, averaged over the batch; NaN when a row with more than one class holds a NaN score, as CS231n's <c>svm_loss</c>.</summary>
     /// <param name="x">Scores of shape (N, C).</param>
     /// <param name="y">Labels of length N, each in [0, C).</param>
     /// <param name="ws">Optional workspace for dx.</param>
@@ -104,7 +104,12 @@ public static partial class Layer
                     g[j] = invN;
                     positive++;
                 }
-                else g[j] = T.Zero;
+                else
+                {
+                    // np.maximum(0, NaN) is NaN: a NaN score makes the loss NaN (its gradient stays 0, as margins > 0 is false).
+                    if (j != y[i] && T.IsNaN(margin)) loss = double.NaN;
+                    g[j] = T.Zero;
+                }
             }
             g[y[i]] = -T.CreateTruncating(positive) * invN;
         }

@@ -35,6 +35,30 @@ public class GradientCheckTests
     }
 
     [Fact]
+    public void Calls_AsGradientCheckPyDoes()
+    {
+        // eval_numerical_gradient evaluates fx = f(x) once first (2n + 1 calls); the array version does not (2n).
+        var x = NDArray<double>.FromRows([[1.0, 2.0]]);
+        int calls = 0;
+        EvalNumericalGradient<double>(v => { calls++; return v.Sum(); }, x);
+        Assert.Equal(5, calls);
+        calls = 0;
+        EvalNumericalGradientArray<double>(v => { calls++; return v.Copy(); }, x, x);
+        Assert.Equal(4, calls);
+    }
+
+    [Fact]
+    public void APointThatCannotBeStepped_IsSaidAsSuch()
+    {
+        var inf = NDArray<double>.FromRows([[1.0, double.PositiveInfinity]]);
+        Assert.Contains("x[1] is Infinity; a gradient needs a finite point", Assert.Throws<ArgumentException>(() => EvalNumericalGradient<double>(v => 0, inf)).Message);
+        // Float64 is already the widest type: the advice is a larger h only.
+        var big = NDArray<double>.FromRows([[1e300]]);
+        var e = Assert.Throws<ArgumentException>(() => EvalNumericalGradient<double>(v => 0, big));
+        Assert.EndsWith("in Double; use a larger h. (Parameter 'h')", e.Message);
+    }
+
+    [Fact]
     public void X_IsRestored_WhenTheFunctionThrows()
     {
         var x = NDArray<double>.FromRows([[1.0, 2.0]]);

@@ -1,4 +1,5 @@
 using Backprop.Layers;
+using Backprop.Models;
 using Backprop.Tensors;
 using static Backprop.Checks.GradientCheck;
 using static Backprop.Layers.Layer;
@@ -109,6 +110,25 @@ public class DropoutTests
         var a = DropoutForward(x, param).Out.Copy();
         var b = DropoutForward(x, param).Out;
         Assert.Equal(a.AsSpan(), b.AsSpan());
+    }
+
+    [Fact]
+    public void Dropout_AdvancesTheGenerator_AsCs231nDoes()
+    {
+        // dropout_forward seeds first, in either mode: the next draw is seed(123)'s first, np.random.rand() = 0.69646918…
+        var rng = new NumpyRandom(0u);
+        DropoutForward(NDArray<double>.Ones(2, 3), new DropoutParam(0.5, Mode.Test, seed: 123, rng: rng));
+        Assert.Equal(0.6964691855978616, rng.NextDouble());
+        // and a FullyConnectedNet's test-mode pass does the same to the generator it shares.
+        var shared = new NumpyRandom(0u);
+        new FullyConnectedNet<double>([3], 2, 2, dropoutKeep: 0.5, rng: shared, seed: 123).Loss(NDArray<double>.Zeros(1, 2));
+        Assert.Equal(0.6964691855978616, shared.NextDouble());
+        // Training at p = 1 still draws rand(2, 3) (a mask of ones): the next draw is seed(0)'s seventh.
+        var keepAll = new NumpyRandom(0u);
+        var x = NDArray<double>.FromRows([[1, 2, 3], [4, 5, 6]]);
+        var (out1, _) = DropoutForward(x, new DropoutParam(1.0, Mode.Train, rng: keepAll));
+        Assert.Equal(x.AsSpan(), out1.AsSpan());
+        Assert.Equal(0.4375872112626925, keepAll.NextDouble());
     }
 
     [Theory]

@@ -121,6 +121,20 @@ public class LayerTests
     }
 
     [Fact]
+    public void SvmLoss_NaNScore_GivesNaNLoss_AsNumPysMaximum()
+    {
+        // np.maximum(0, NaN) is NaN wherever the NaN sits in a row (at the label, every margin is NaN); dx stays 0 there.
+        foreach (var row in new double[][] { [double.NaN, 1, 2], [1, double.NaN, 2], [1, 2, double.NaN] })
+        {
+            var (loss, dx) = SvmLoss(NDArray<double>.FromRows([row, [0, 0, 5]]), [1, 2]);
+            Assert.True(double.IsNaN(loss));
+            Assert.True(dx.AllFinite());
+        }
+        var (single, _) = SvmLoss(NDArray<float>.FromRows([[float.NaN]]), [0]);   // one class: its margin is set to 0
+        Assert.Equal(0, single);
+    }
+
+    [Fact]
     public void Losses_RejectBadLabels_NamingTheLabel()
     {
         var x = new NDArray<double>(2, 3);
