@@ -94,6 +94,7 @@ public sealed class HyperparameterSearch
     {
         Directory.CreateDirectory(SearchDir);
         var done = new SearchTrial?[_runs.Length];
+        var finite = new bool[_runs.Length];
         int threads = Parallelism.MaxThreads;
         int parallel = Math.Clamp(Parallel, 1, _runs.Length);
         Parallelism.MaxThreads = Math.Max(1, threads / parallel);
@@ -103,6 +104,7 @@ public sealed class HyperparameterSearch
             {
                 if (cancel.IsCancellationRequested) return;
                 var summary = _runs[i].Run(cancel);
+                finite[i] = summary.ScoresFinite;
                 var history = RunHistory.Load(RunFiles.In(_runs[i].RunDir, RunFiles.History));
                 int best = history.ValAcc.Count == 0 ? -1 : history.ValAcc.ToList().IndexOf(history.ValAcc.Max());
                 done[i] = new SearchTrial
@@ -132,7 +134,8 @@ public sealed class HyperparameterSearch
         }
 
         var trials = done.Where(t => t is not null).Select(t => t!).ToList();
-        var bestTrial = trials.Where(t => t.Status != RunStatus.Interrupted).OrderByDescending(t => t.ValAcc).ThenBy(t => t.Trial).FirstOrDefault();
+        // A model whose scores overflow has no accuracy worth the name (an argmax of NaN is class 0): never the best.
+        var bestTrial = trials.Where(t => t.Status != RunStatus.Interrupted && finite[t.Trial]).OrderByDescending(t => t.ValAcc).ThenBy(t => t.Trial).FirstOrDefault();
         foreach (var t in trials.Where(t => t != bestTrial))
             AtomicFile.TryDelete(RunFiles.In(Path.Combine(SearchDir, t.Run), RunFiles.Model));
         var result = new SearchResult { SearchDir = SearchDir, Trials = trials, Best = bestTrial, Interrupted = trials.Count < _runs.Length || trials.Any(t => t.Status == RunStatus.Interrupted) };

@@ -36,6 +36,7 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
     private readonly UpdateInBackward<T>? _beginUpdate;
     private readonly HashSet<string> _updatedInBackward = [];
     private NDArray<T>? _xSample;
+    private bool _scoresFinite = true;   // cleared by an accuracy check that meets a NaN or infinite score
     private int[]? _ySample, _sampleIdx;
 
     private const int MaxPreallocatedLosses = 1 << 20;
@@ -240,8 +241,17 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     private void CheckAccuracies()
     {
+        _scoresFinite = true;
         double trainAcc = CheckAccuracy(Data.XTrain, Data.YTrain, Options.NumTrainSamples);
         double valAcc = CheckAccuracy(Data.XVal, Data.YVal, Options.NumValSamples);
+        if (!_scoresFinite)
+        {
+            // The last update overflowed the weights while its loss was still finite: an argmax of NaN is class 0,
+            // so the "accuracy" would be class 0's share of the data, and could be kept as the best.
+            double lr = LearningRate;
+            RestoreBest();
+            throw new TrainingDivergedException(Iteration, Epoch, lr, double.NaN, BestValAcc, scores: true);
+        }
         TrainAccHistory.Add(trainAcc);
         ValAccHistory.Add(valAcc);
         LearningRateHistory.Add(LearningRate);
@@ -305,7 +315,13 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
             labels = _ySample!;
             n = m;
         }
-        return Accuracy(Model, xs, labels, batchSize, _evalWs);
+        int correct = 0;
+        ScoreInBatches(Model, xs, batchSize, _evalWs, (start, scores) =>
+        {
+            _scoresFinite &= scores.AllFinite();
+            for (int i = 0; i < scores.Dim(0); i++) if (NDArray<T>.ArgMax(scores.Row(i)) == labels[start + i]) correct++;
+        });
+        return n == 0 ? 0 : (double)correct / n;
     }
 
     /// <summary>Fraction of rows of X (N, D) whose argmax score equals the label, scoring in batches.</summary>

@@ -192,7 +192,8 @@ public sealed class TrainingRun
         files.Add(RunFiles.Model);
         // A run that blew up before any finite check keeps a model whose scores overflow: its accuracies below count
         // class 0 for every image, and eval and predict refuse it. Say so here rather than let the summary look usable.
-        if (!Solver<T>.Scores(model, split.XVal).AllFinite())
+        bool scoresFinite = Solver<T>.Scores(model, split.XVal).AllFinite();
+        if (!scoresFinite)
             message = (message is null ? "" : message + " ") +
                 "The saved model's scores are not finite, so its accuracies mean nothing and eval and predict refuse it; train again with a smaller learning rate or weight scale.";
         var history = RunHistory.Of(solver, status, seconds);
@@ -229,6 +230,7 @@ public sealed class TrainingRun
             Threads = Kernels.Parallelism.MaxThreads,
             Parameters = model.Params.TotalSize,
             Dtype = Config.IsFloat64 ? "float64" : "float32",
+            ScoresFinite = scoresFinite,
             Message = message,
             Files = [.. files, RunFiles.Summary],
         };

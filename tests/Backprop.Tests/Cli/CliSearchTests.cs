@@ -48,6 +48,28 @@ public class CliSearchTests
     }
 
     [Fact]
+    public void Search_NeverPicksAModelWhoseScoresOverflow()
+    {
+        // Learning rates up to 1e30: some trials' weights overflow. Their argmax of NaN is class 0, an "accuracy" that
+        // once beat the finite trials and deleted their models.
+        using var tmp = new TempDir();
+        var search = new HyperparameterSearch(TrainConfig.DefaultFor("cifar10") with
+            {
+                NumTrain = 300, NumVal = 100, NumTest = 100, Hidden = [10], Normalization = "none", Dropout = 1,
+                UpdateRule = "sgd", WeightScale = 1e-3, Reg = 0, Epochs = 1,
+            },
+            [SearchRange.Parse("learning_rate", "1e-9:1e30:log")], 8,
+            ImageData.Load(new DataSetChoice("cifar10", TestData.Cifar10BinaryDir, "")), tmp.File("s")) { Parallel = 2 };
+        var result = search.Run();
+        var summaries = result.Trials.Select(t => RunSummary.Load(Path.Combine(tmp.File("s"), t.Run, "summary.json"))).ToList();
+        Assert.Contains(summaries, s => !s.ScoresFinite);
+        Assert.Contains(summaries, s => s.ScoresFinite);
+        Assert.NotNull(result.Best);
+        Assert.True(summaries[result.Best.Trial].ScoresFinite);
+        Assert.True(RunFolder.Evaluate(Path.Combine(tmp.File("s"), result.Best.Run), ImageData.Load(new DataSetChoice("cifar10", TestData.Cifar10BinaryDir, ""))).ValAcc > 0);
+    }
+
+    [Fact]
     public void Search_TrialThatFails_RaisesItsOwnError_NotAnAggregate()
     {
         using var tmp = new TempDir();

@@ -206,6 +206,26 @@ public class SolverTests
     }
 
     [Fact]
+    public void ScoresThatOverflow_AfterAFiniteLoss_AreDivergence_NotAnAccuracy()
+    {
+        // One iteration per epoch, so every update is followed by a check. After the first, the rate jumps: the next
+        // loss is still finite, its update overflows the weights, and the check's scores are NaN. Their argmax is class
+        // 0, whose share of the data must not be kept as the best accuracy.
+        var data = Blobs(60);
+        var model = new FullyConnectedNet<double>([20], inputDim: 12, numClasses: 3, weightScale: 0.1);
+        var solver = new Solver<double>(model, data, Quiet(lr: 1e-2, epochs: 4, batch: 60));
+        solver.AccuracyChecked += _ => { foreach (var (_, rule) in solver.UpdateRules) rule.LearningRate = 1e306; };
+        var e = Assert.Throws<TrainingDivergedException>(() => solver.Train());
+        Assert.Equal(2, e.Iteration);
+        Assert.Contains("after its update the model's scores are not finite", e.Message);
+        Assert.True(double.IsFinite(solver.LossHistory[^1]));
+        Assert.Single(solver.ValAccHistory);   // only the finite check
+        Assert.Equal(solver.ValAccHistory[0], solver.BestValAcc);
+        foreach (var (k, v) in solver.BestParams) Assert.Equal(v.AsSpan(), model.Params[k].AsSpan());
+        Assert.True(Solver<double>.Scores(model, data.XVal).AllFinite());
+    }
+
+    [Fact]
     public void BadOptionsAndData_AreRejected_NamingTheProblem()
     {
         var data = Blobs(20);
