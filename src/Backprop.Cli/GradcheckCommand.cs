@@ -65,16 +65,18 @@ internal static class GradcheckCommand
             if (asJson)
             {
                 JsonObject errors = new(), norms = new();
+                // JSON has no NaN or ∞: such an error is null (as in the run folder's JSON), and fails the check.
+                static JsonNode? Number(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
                 foreach (var k in checks)
                 {
-                    errors[k.Name] = k.RelativeError;
-                    norms[k.Name] = k.NormError;
+                    errors[k.Name] = Number(k.RelativeError);
+                    norms[k.Name] = Number(k.NormError);
                 }
                 console.Out.WriteLine(new JsonObject { ["dtype"] = config.Dtype, ["tol"] = limit, ["passed"] = ok, ["relative_errors"] = errors, ["norm_errors"] = norms }.ToJsonString());
             }
             else
             {
-                var worst = checks.MaxBy(k => k.NormError)!;
+                var worst = checks.FirstOrDefault(k => !double.IsFinite(k.NormError)) ?? checks.MaxBy(k => k.NormError)!;
                 console.Out.WriteLine(ok
                     ? string.Create(CultureInfo.InvariantCulture, $"passed: every norm-wise error ≤ {limit:g3}")
                     : string.Create(CultureInfo.InvariantCulture, $"FAILED: {worst.Name} norm-wise error {worst.NormError:0.00e+00} > {limit:g3}"));

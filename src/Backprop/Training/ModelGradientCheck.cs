@@ -87,16 +87,23 @@ public static class ModelGradientCheck
             : new FullyConnectedNet<T>(config.Hidden, d, c, config.Dropout, NormalizationNames.Parse(config.Normalization),
                 config.Reg, config.WeightScale, rng, seed: config.Dropout < 1 ? 123u : null);
 
-    private static double NormError<T>(NDArray<T> x, NDArray<T> y) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>‖x − y‖ / max(1e-3, ‖x‖ + ‖y‖), the sums taken on values scaled by the largest, so gradients past 1e154 do not overflow the squares.</summary>
+    internal static double NormError<T>(NDArray<T> x, NDArray<T> y) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        double m = 0;
+        for (int i = 0; i < x.Size; i++)
+            m = Math.Max(m, Math.Max(Math.Abs(double.CreateTruncating(x.Flat(i))), Math.Abs(double.CreateTruncating(y.Flat(i)))));
+        if (double.IsNaN(m) || double.IsInfinity(m)) return double.NaN;
+        if (m == 0) return 0;
         double diff = 0, nx = 0, ny = 0;
         for (int i = 0; i < x.Size; i++)
         {
-            double a = double.CreateTruncating(x.Flat(i)), b = double.CreateTruncating(y.Flat(i));
+            double a = double.CreateTruncating(x.Flat(i)) / m, b = double.CreateTruncating(y.Flat(i)) / m;
             diff += (a - b) * (a - b);
             nx += a * a;
             ny += b * b;
         }
-        return Math.Sqrt(diff) / Math.Max(1e-3, Math.Sqrt(nx) + Math.Sqrt(ny));
+        double norms = Math.Sqrt(nx) + Math.Sqrt(ny);
+        return norms * m > 1e-3 ? Math.Sqrt(diff) / norms : Math.Sqrt(diff) * m / 1e-3;
     }
 }

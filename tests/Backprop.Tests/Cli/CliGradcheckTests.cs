@@ -35,6 +35,27 @@ public class CliGradcheckTests
         var fail = CliRunner.Run("gradcheck", "--tol", "1e-30");
         Assert.Equal(1, fail.ExitCode);
         Assert.Contains("FAILED", fail.Out);
+
+        // Weights so large every loss overflows: NaN errors are JSON nulls and a failure (exit 1), not a serializer's error.
+        var nan = CliRunner.Run("gradcheck", "--weight-scale", "1e200", "--step", "1e190", "--json");
+        Assert.True(nan.ExitCode == 1, nan.ToString());
+        using var nanDoc = JsonDocument.Parse(nan.Out);
+        Assert.False(nanDoc.RootElement.GetProperty("passed").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, nanDoc.RootElement.GetProperty("norm_errors").GetProperty("W1").ValueKind);
+        var nanText = CliRunner.Run("gradcheck", "--weight-scale", "1e200", "--step", "1e190");
+        Assert.Contains("FAILED: W1 norm-wise error NaN", nanText.Out);
+    }
+
+    [Fact]
+    public void NormError_OfHugeGradients_DoesNotOverflow()
+    {
+        // Squares of 1e200 overflow a double; the sums are taken on values scaled by the largest.
+        var x = Backprop.Tensors.NDArray<double>.FromRows([[3e200, -4e200]]);
+        var y = Backprop.Tensors.NDArray<double>.FromRows([[3e200, -4e200 * (1 + 1e-6)]]);
+        Assert.Equal(4e-6 / 10, Backprop.Training.ModelGradientCheck.NormError(x, y), 1e-9);
+        var tiny = Backprop.Tensors.NDArray<double>.FromRows([[1e-5, 0]]);
+        Assert.Equal(1e-5 / 1e-3, Backprop.Training.ModelGradientCheck.NormError(tiny, new Backprop.Tensors.NDArray<double>(1, 2)), 1e-12);
+        Assert.True(double.IsNaN(Backprop.Training.ModelGradientCheck.NormError(Backprop.Tensors.NDArray<double>.FromRows([[double.NaN]]), new Backprop.Tensors.NDArray<double>(1, 1))));
     }
     [Fact]
     public void Gradcheck_TwoLayerNet_WithTheDataSetsDefaults_AndOnlyTheArchitecturesOptions()
