@@ -131,6 +131,23 @@ public class MonolithicTwoLayerNetTests
         Assert.Equal("learningRateDecay", Assert.Throws<ArgumentOutOfRangeException>(() => net.Train(x, y, x, y, learningRateDecay: -0.5)).ParamName);
         Assert.Equal("yVal", Assert.Throws<ArgumentNullException>(() => net.Train(x, y, x, null!)).ParamName);
         Assert.Contains("y_val has 2 labels", Assert.Throws<ArgumentException>(() => net.Train(x, y, x, [0, 1])).Message);
+        Assert.Equal("reg", Assert.Throws<ArgumentOutOfRangeException>(() => net.Train(x, y, x, y, reg: double.PositiveInfinity)).ParamName);
+        var nan = x.Copy();
+        nan[1, 2] = double.NaN;
+        Assert.Contains("X contains NaN", Assert.Throws<ArgumentException>(() => net.Train(nan, y, x, y)).Message);
+        Assert.Contains("X_val contains NaN", Assert.Throws<ArgumentException>(() => net.Train(x, y, nan, y)).Message);
         Assert.True(net.Params["W1"].AllFinite());
+    }
+
+    [Fact]
+    public void Train_StopsAtANonFiniteLoss_AsTheSolverDoes()
+    {
+        // A learning rate of 1e6 blows the toy net up within a few steps; NumPy's train would go on with NaN to the end.
+        var (x, y) = InitToyData();
+        var net = InitToyModel(Convention.Cs231n);
+        var e = Assert.Throws<Backprop.Training.TrainingDivergedException>(() => net.Train(x, y, x, y, learningRate: 1e6, numIters: 100, batchSize: NumInputs));
+        Assert.InRange(e.Iteration, 2, 100);
+        Assert.False(double.IsFinite(e.Loss));
+        Assert.Contains("Try a smaller learning rate", e.Message);
     }
 }

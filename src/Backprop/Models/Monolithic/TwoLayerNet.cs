@@ -4,6 +4,7 @@ using System.Numerics.Tensors;
 using Backprop.Kernels;
 using Backprop.Layers;
 using Backprop.Tensors;
+using Backprop.Training;
 
 namespace Backprop.Models.Monolithic;
 
@@ -76,7 +77,7 @@ public sealed class TwoLayerNet<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Loss (softmax data loss plus regularisation) and gradients of W1, b1, W2, b2 for X (N, D), labels y.</summary>
     public (double Loss, ParameterSet<T> Grads) Loss(NDArray<T> x, int[] y, double reg = 0.0)
     {
-        if (!(reg >= 0)) throw new ArgumentOutOfRangeException(nameof(reg), reg, "reg must be ≥ 0.");
+        if (!(reg >= 0) || double.IsInfinity(reg)) throw new ArgumentOutOfRangeException(nameof(reg), reg, "reg must be a finite number ≥ 0.");
         var (scores, z1, h) = Scores(x);
         var (loss, ds) = Layer.SoftmaxLoss(scores, y);
         NDArray<T> w1 = Params["W1"], w2 = Params["W2"];
@@ -152,6 +153,7 @@ public sealed class TwoLayerNet<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <see cref="Rng"/>; once per epoch (<c>max(N / batch, 1)</c> iterations, a fraction allowed) the accuracies are
     /// recorded and the learning rate multiplied by <paramref name="learningRateDecay"/>.
     /// </summary>
+    /// <exception cref="TrainingDivergedException">A loss is NaN or infinite; the parameters are those that gave it.</exception>
     public TrainStats Train(NDArray<T> x, int[] y, NDArray<T> xVal, int[] yVal, double learningRate = 1e-3, double learningRateDecay = 0.95,
         double reg = 5e-6, int numIters = 100, int batchSize = 200, bool verbose = false, TextWriter? log = null)
     {
@@ -167,6 +169,9 @@ public sealed class TwoLayerNet<T> where T : unmanaged, IFloatingPointIeee754<T>
             throw new ArgumentOutOfRangeException(nameof(learningRateDecay), learningRateDecay, "The learning rate decay must be a positive number.");
         if (numIters < 0) throw new ArgumentOutOfRangeException(nameof(numIters), numIters, "numIters must be ≥ 0.");
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batchSize must be positive.");
+        if (!(reg >= 0) || double.IsInfinity(reg)) throw new ArgumentOutOfRangeException(nameof(reg), reg, "reg must be a finite number ≥ 0.");
+        if (!x.AllFinite()) throw new ArgumentException("TwoLayerNet.Train: X contains NaN or infinite values.", nameof(x));
+        if (!xVal.AllFinite()) throw new ArgumentException("TwoLayerNet.Train: X_val contains NaN or infinite values.", nameof(xVal));
         log ??= Console.Out;
         int numTrain = x.Dim(0), d = x.RowLength;
         double iterationsPerEpoch = Math.Max((double)numTrain / batchSize, 1);
@@ -187,6 +192,8 @@ public sealed class TwoLayerNet<T> where T : unmanaged, IFloatingPointIeee754<T>
             }
             var (loss, grads) = Loss(xb, yb, reg);
             lossHistory.Add(loss);
+            // As the Solver: stop at a NaN or infinite loss (no update applied) rather than train on NaN to the end.
+            if (!double.IsFinite(loss)) throw new TrainingDivergedException(it + 1, (int)(it / iterationsPerEpoch), learningRate, loss, 0);
             T lr = T.CreateTruncating(learningRate);
             foreach (var (name, p) in Params) TensorPrimitives.MultiplyAdd(grads[name].AsSpan(), -lr, p.AsSpan(), p.AsSpan());
             if (verbose && it % 100 == 0) log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"iteration {it} / {numIters}: loss {loss:F6}"));
