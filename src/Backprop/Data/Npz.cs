@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using System.IO.Hashing;
 using System.Numerics;
 using Backprop.Tensors;
 
@@ -9,7 +10,7 @@ namespace Backprop.Data;
 /// are <c>.npy</c> files named <c>{key}.npy</c>, stored or deflated.
 /// </summary>
 /// <remarks>
-/// The reader refuses entries that are not <c>.npy</c> files, duplicate keys, and any entry whose declared size could not
+/// The reader refuses entries that are not <c>.npy</c> files, duplicate keys, entries that fail their CRC-32, and any entry whose declared size could not
 /// come out of its compressed size (deflate expands at most about 1032 to 1) or would take the archive past
 /// <see cref="MaxExpansion"/> times its own size in total — all before allocating for it.
 /// </remarks>
@@ -87,6 +88,11 @@ public static class Npz
                 throw DataFile.Invalid(where, $"the entry holds {got} bytes but its header says {claimed}.");
             if (s.ReadByte() >= 0)
                 throw DataFile.Invalid(where, $"the entry holds more than the {claimed} bytes its header says.");
+            // The zip's own check of every entry, as NumPy's zipfile makes it: a stored (uncompressed) entry, as
+            // model.npz and checkpoint.npz are, has nothing else that would notice a damaged byte.
+            uint crc = Crc32.HashToUInt32(bytes);
+            if (crc != entry.Crc32)
+                throw DataFile.Invalid(where, $"the entry fails its CRC-32 check (0x{crc:x8}, the archive says 0x{entry.Crc32:x8}): the file is damaged.");
             return bytes;
         }
         catch (Exception e) when (e is InvalidDataException or NotSupportedException or EndOfStreamException or ArgumentException

@@ -158,6 +158,21 @@ public class NpzTests
     }
 
     [Fact]
+    public void RefusesADamagedByte_ByTheEntrysCrc32_AsNumPyDoes()
+    {
+        // Stored entries (model.npz, checkpoint.npz) have nothing else that would notice: W1[1] = 2 read as 131072.
+        using var dir = new TempDir();
+        var path = dir.File("m.npz");
+        Npz.Save(path, [KeyValuePair.Create("W1", new NpyArray(new double[] { 1, 2, 3 }, 3))]);
+        var bytes = File.ReadAllBytes(path);
+        int at = bytes.AsSpan().IndexOf(BitConverter.GetBytes(2.0));
+        bytes[at + 7] ^= 1;
+        var e = Refused(bytes);
+        Assert.Contains("[W1.npy]: the entry fails its CRC-32 check", e.Message);
+        Assert.Contains("the file is damaged", e.Message);
+    }
+
+    [Fact]
     public void RefusesNonZipAndTruncatedFiles()
     {
         Assert.Contains("not a readable zip archive", Refused("not a zip file at all, just text"u8.ToArray()).Message);
