@@ -137,7 +137,13 @@ public sealed class HyperparameterSearch
         // A model whose scores overflow has no accuracy worth the name (an argmax of NaN is class 0): never the best.
         var bestTrial = trials.Where(t => t.Status != RunStatus.Interrupted && finite[t.Trial]).OrderByDescending(t => t.ValAcc).ThenBy(t => t.Trial).FirstOrDefault();
         foreach (var t in trials.Where(t => t != bestTrial))
-            AtomicFile.TryDelete(RunFiles.In(Path.Combine(SearchDir, t.Run), RunFiles.Model));
+        {
+            string dir = Path.Combine(SearchDir, t.Run), summaryPath = RunFiles.In(dir, RunFiles.Summary);
+            AtomicFile.TryDelete(RunFiles.In(dir, RunFiles.Model));
+            // Its summary.json no longer lists the file it lost.
+            var summary = RunSummary.Load(summaryPath);
+            (summary with { Files = [.. summary.Files.Where(f => f != RunFiles.Model)] }).Save(summaryPath);
+        }
         var result = new SearchResult { SearchDir = SearchDir, Trials = trials, Best = bestTrial, Interrupted = trials.Count < _runs.Length || trials.Any(t => t.Status == RunStatus.Interrupted) };
         RunJson.Save(Path.Combine(SearchDir, "results.json"), result);
         AtomicFile.WriteAllText(Path.Combine(SearchDir, "results.csv"), Csv(trials));

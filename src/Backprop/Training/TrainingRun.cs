@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Numerics;
+using System.Text.Json.Nodes;
 using Backprop.Data;
 using Backprop.Models;
 using Backprop.Plots;
@@ -52,11 +53,33 @@ public sealed class TrainingRun
         Note = note;
         RunDir = Path.GetFullPath(runDir);
         Resume = resume;
-        if (resume) CheckResumable(runDir);
+        if (resume)
+        {
+            CheckResumable(runDir);
+            CheckSameRun(Config, runDir);
+        }
         else if (File.Exists(RunDir))
             throw new ArgumentException($"The run folder '{runDir}' is a file.", nameof(runDir));
         else if (Directory.Exists(RunDir) && Directory.EnumerateFileSystemEntries(RunDir).Any())
             throw new ArgumentException($"The run folder '{runDir}' already exists and is not empty; choose a new folder (or resume it, if it is an interrupted run).", nameof(runDir));
+    }
+
+    /// <summary>
+    /// Refuses to resume from a checkpoint written under another configuration (config.json edited since, or a checkpoint
+    /// copied from another run): the Solver would go on with the saved state under the new values, a run neither
+    /// configuration describes.
+    /// </summary>
+    private static void CheckSameRun(TrainConfig config, string runDir)
+    {
+        string path = RunFiles.In(runDir, RunFiles.Checkpoint);
+        if (Checkpoint.ReadConfig(path) is not { } saved) return;   // a Solver's own checkpoint, without a configuration
+        var was = JsonNode.Parse(saved.ToJson())!.AsObject();
+        var now = JsonNode.Parse(config.ToJson())!.AsObject();
+        var changed = now.Where(kv => !JsonNode.DeepEquals(kv.Value, was[kv.Key]))
+            .Select(kv => $"{kv.Key} {kv.Value?.ToJsonString() ?? "null"} (the checkpoint's: {was[kv.Key]?.ToJsonString() ?? "null"})").ToList();
+        if (changed.Count > 0)
+            throw new ArgumentException($"'{path}' was written by a run with another configuration: {string.Join(", ", changed)}. " +
+                "Resuming continues the same run: put the values back in config.json, or start a new run.", nameof(config));
     }
 
     /// <summary>

@@ -46,6 +46,16 @@ public class CliResumeTests
         foreach (var f in new[] { "checkpoint.npz", "loss.png", "accuracy.png", "weights.png", "confusion.png", "model.npz", "summary.json" })
             Assert.True(File.Exists(tmp.File("cut/" + f)), f);
 
+        // config.json edited since the checkpoint: the run is refused, naming what changed, and nothing is touched.
+        string configPath = tmp.File("cut/config.json"), original = File.ReadAllText(configPath);
+        var checkpointBytes = File.ReadAllBytes(tmp.File("cut/checkpoint.npz"));
+        File.WriteAllText(configPath, (config with { Dropout = 0.9, Seed = 8 }).ToJson());
+        var edited = CliRunner.Run("train", "--resume", tmp.File("cut"));
+        Assert.True(edited.ExitCode == 2, edited.ToString());
+        Assert.Contains("was written by a run with another configuration: dropout 0.9 (the checkpoint's: 0.8), seed 8 (the checkpoint's: 7)", edited.Error);
+        Assert.Equal(checkpointBytes, File.ReadAllBytes(tmp.File("cut/checkpoint.npz")));
+        File.WriteAllText(configPath, original);
+
         // No --data-dir: the data is read where the run was trained, as its summary.json records.
         var resumed = CliRunner.Run("train", "--resume", tmp.File("cut"));
         Assert.True(resumed.ExitCode == 0, resumed.ToString());

@@ -35,7 +35,10 @@ public class CliSearchTests
 
         var best = rows.MaxBy(row => double.Parse(row[7], CultureInfo.InvariantCulture))![1];
         foreach (var row in rows)
+        {
             Assert.Equal(row[1] == best, File.Exists(Path.Combine(dir, row[1], "model.npz")));
+            Assert.Equal(row[1] == best, RunSummary.Load(Path.Combine(dir, row[1], "summary.json")).Files.Contains("model.npz"));   // it lists what it holds
+        }
         Assert.True(File.Exists(Path.Combine(dir, "results.json")));
         PlotTests.AssertPicture(File.ReadAllBytes(Path.Combine(dir, "search.png")), 900, 840, panels: 2);
 
