@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using System.Numerics.Tensors;
 using Backprop.Kernels;
@@ -75,7 +76,11 @@ public static partial class Layer
         public int RowsPerPiece { get; } = rowsPerPiece;
     }
 
-    /// <summary>Multiclass SVM (hinge) loss with margin 1, averaged over the batch; NaN when a row with more than one class holds a NaN score, as CS231n's <c>svm_loss</c>.</summary>
+    /// <summary>
+    /// Multiclass SVM (hinge) loss with margin 1, averaged over the batch, as CS231n's <c>svm_loss</c>: the margins
+    /// <c>max(0, x − x_y + 1)</c> (0 at the label) summed in NumPy's order, so the notebooks' numerical-gradient errors
+    /// come out to their digits; NaN when a row with more than one class holds a NaN score, as <c>np.maximum</c> gives.
+    /// </summary>
     /// <param name="x">Scores of shape (N, C).</param>
     /// <param name="y">Labels of length N, each in [0, C).</param>
     /// <param name="ws">Optional workspace for dx.</param>
@@ -87,7 +92,7 @@ public static partial class Layer
         var dx = Alloc.New<T>(ws, n, c);
         var xs = x.AsSpan();
         var ds = dx.AsSpan();
-        double loss = 0;
+        var margins = ArrayPool<double>.Shared.Rent(n * c);
         T invN = T.One / T.CreateTruncating(n);
         for (int i = 0; i < n; i++)
         {
@@ -98,22 +103,17 @@ public static partial class Layer
             for (int j = 0; j < c; j++)
             {
                 T margin = row[j] - correct + T.One;
-                if (j != y[i] && margin > T.Zero)
-                {
-                    loss += double.CreateTruncating(margin);
-                    g[j] = invN;
-                    positive++;
-                }
-                else
-                {
-                    // np.maximum(0, NaN) is NaN: a NaN score makes the loss NaN (its gradient stays 0, as margins > 0 is false).
-                    if (j != y[i] && T.IsNaN(margin)) loss = double.NaN;
-                    g[j] = T.Zero;
-                }
+                // np.maximum(0, NaN) is NaN: it reaches the sum, but not the gradient (margins > 0 is false).
+                margins[i * c + j] = j == y[i] ? 0 : Math.Max(0, double.CreateTruncating(margin));
+                bool counted = j != y[i] && margin > T.Zero;
+                g[j] = counted ? invN : T.Zero;
+                if (counted) positive++;
             }
             g[y[i]] = -T.CreateTruncating(positive) * invN;
         }
-        return (loss / n, dx);
+        double loss = PairwiseSum.Of(margins.AsSpan(0, n * c)) / n;
+        ArrayPool<double>.Shared.Return(margins);
+        return (loss, dx);
     }
 
     private static (int N, int C) CheckScores<T>(NDArray<T> x, int[] y, string who) where T : unmanaged, IFloatingPointIeee754<T>

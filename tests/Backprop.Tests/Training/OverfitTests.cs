@@ -22,6 +22,8 @@ public class OverfitTests
     [Theory]
     [InlineData(new[] { 100, 100 }, 1e-2, 1e-2)]            // seeds 000/003: three-layer net
     [InlineData(new[] { 100, 100, 100, 100 }, 1e-1, 2e-3)]  // seed 003: five-layer net
+    [InlineData(new[] { 100, 100, 100, 100 }, 1e-1, 1e-3)]  // seed 000: five-layer net (1.0 from epoch 10)
+    [InlineData(new[] { 100, 100 }, 5e-2, 5e-4)]            // seed 001: three-layer net (1.0 from epoch 8)
     public void OverfitsFiftyImages(int[] hidden, double weightScale, double learningRate)
     {
         var rng = new NumpyRandom(231);
