@@ -76,6 +76,17 @@ public static class Cli
     }
 
     /// <summary>
+    /// What a Ctrl-C or SIGTERM does: true (the process goes on) when the running command stops cleanly and this is the
+    /// first signal, which cancels <paramref name="stop"/>; false (the process ends now) otherwise.
+    /// </summary>
+    internal static bool AskToStop(CliConsole console, CancellationTokenSource stop)
+    {
+        bool first = !stop.IsCancellationRequested;
+        stop.Cancel();
+        return first && console.StopsCleanly;
+    }
+
+    /// <summary>
     /// The kernel threads to run with: <c>--threads</c>, else a valid <c>$BACKPROP_THREADS</c> (which the library reads
     /// too, but ignores when malformed: here that is bad usage), else <paramref name="current"/>.
     /// </summary>

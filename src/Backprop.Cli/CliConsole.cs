@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Backprop.Cli;
 
 /// <summary>
@@ -11,6 +13,19 @@ namespace Backprop.Cli;
 /// <param name="Cancel">Fires on Ctrl-C (or SIGTERM).</param>
 public sealed record CliConsole(TextWriter Out, TextWriter Error, bool OutIsTerminal, bool ErrorIsTerminal, CancellationToken Cancel)
 {
+    private readonly StrongBox<bool> _stopsCleanly = new();
+
+    /// <summary>
+    /// Set by a command that watches <see cref="Cancel"/> until it ends (train, search, gradcheck, data download): the
+    /// first Ctrl-C or SIGTERM then asks it to stop cleanly. Otherwise the signal ends the process at once, as it
+    /// would any program (eval, predict, plot and data info have nothing to save).
+    /// </summary>
+    public bool StopsCleanly
+    {
+        get => _stopsCleanly.Value;
+        set => _stopsCleanly.Value = value;
+    }
+
     /// <summary>Plain writers, no terminal, never cancelled (tests).</summary>
     public static CliConsole Plain(TextWriter output, TextWriter error, CancellationToken cancel = default) => new(output, error, false, false, cancel);
 }

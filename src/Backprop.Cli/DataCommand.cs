@@ -42,6 +42,7 @@ internal static class DataCommand
         var download = new Command("download", "Download a data set into the data folder, with progress and MD5 checks.") { dataset, format, dir, mirror, force };
         download.SetAction(result =>
         {
+            console.StopsCleanly = true;   // watches console.Cancel to its end: a first Ctrl-C stops it cleanly
             var name = TrainConfig.Canonical(result.GetValue(dataset)!);
             var kind = name switch
             {

@@ -39,6 +39,7 @@ internal static class GradcheckCommand
         command.Options.Add(json);
         command.SetAction(result =>
         {
+            console.StopsCleanly = true;   // watches console.Cancel to its end: a first Ctrl-C stops it cleanly
             var config = options.Build(result, "cifar10");
             // The notebooks' check: [20, 30], weight scale 5e-2, no normalization or dropout, float64, unless given (as
             // an option, or a key of the --config file).

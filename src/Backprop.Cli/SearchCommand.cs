@@ -31,6 +31,7 @@ internal static class SearchCommand
         command.Options.Add(json);
         command.SetAction(result =>
         {
+            console.StopsCleanly = true;   // watches console.Cancel to its end: a first Ctrl-C stops it cleanly
             var progress = result.GetValue(json) ? console.Error : console.Out;
             int n = result.GetValue(trials);
             if (n < 1) throw new UsageException($"--trials: must be positive, got {n}.");

@@ -29,6 +29,7 @@ internal static class TrainCommand
         command.Options.Add(printEvery);
         command.SetAction(result =>
         {
+            console.StopsCleanly = true;   // watches console.Cancel to its end: a first Ctrl-C stops it cleanly
             bool asJson = result.GetValue(json);
             var progress = asJson ? console.Error : console.Out;
             bool terminal = asJson ? console.ErrorIsTerminal : console.OutIsTerminal;

@@ -8,7 +8,8 @@ namespace Backprop.Data;
 /// <summary>
 /// Downloads data sets for users who have none: each file into a temporary file in the target folder, its MD5 checked,
 /// and only then renamed into place; archives extracted into a temporary folder that is moved into place only when
-/// complete. An interrupted, cut or corrupt download therefore never leaves a half data set behind.
+/// complete. An interrupted, cut or corrupt download therefore never leaves a half data set behind, and the staging
+/// folder of one killed outright is removed by the next download of the same data set.
 /// </summary>
 /// <remarks>
 /// Failures raise <see cref="DataDownloadException"/> with the URL, the error and the other ways to get the data (useful
@@ -58,10 +59,13 @@ public sealed class Downloader : IDisposable
         if (!overwrite && (Directory.Exists(target) || File.Exists(target)))
             throw new IOException($"'{target}' already exists; delete it (or ask to overwrite) to download {DataLocations.DisplayName(dataSet.Kind)} again.");
         Directory.CreateDirectory(root);
+        SweepStaleStaging(root, Path.GetFileName(target));
 
-        // Everything is assembled in a hidden staging folder next to the target and moved in at the end.
+        // Everything is assembled in a hidden staging folder next to the target and moved in at the end; held while
+        // this download lives, so a later one can tell it from the leftovers of one that was killed.
         var staging = Path.Combine(root, $".{Path.GetFileName(target)}.download-{Guid.NewGuid():N}");
         Directory.CreateDirectory(staging);
+        var hold = FolderLock.Acquire(staging);
         try
         {
             string complete;
@@ -90,7 +94,33 @@ public sealed class Downloader : IDisposable
         }
         finally
         {
+            hold.Dispose();
             TarExtractor.TryDeleteFolder(staging);
+        }
+    }
+
+    /// <summary>
+    /// Removes the staging folders of downloads of <paramref name="folderName"/> that died without cleaning up (a second
+    /// Ctrl-C, a kill): no process holds them, and none was touched in the last minute (a download just starting has
+    /// made its folder but not yet taken its hold).
+    /// </summary>
+    private static void SweepStaleStaging(string root, string folderName)
+    {
+        foreach (var dir in Directory.EnumerateDirectories(root, $".{folderName}.download-*"))
+        {
+            if (DateTime.UtcNow - Directory.GetLastWriteTimeUtc(dir) < TimeSpan.FromMinutes(1)) continue;
+            FolderLock? stale;
+            try
+            {
+                stale = FolderLock.TryAcquire(dir);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                continue;
+            }
+            if (stale is null) continue;
+            stale.Dispose();
+            TarExtractor.TryDeleteFolder(dir);
         }
     }
 

@@ -23,19 +23,51 @@ public static class Parallelism
 {
     private static int _maxThreads = DefaultThreads();
 
+    [ThreadStatic] private static int t_threadLimit;   // 0: none (LimitCallingThread)
+
     /// <summary>
     /// Upper bound on threads per loop (default: <c>$BACKPROP_THREADS</c>, else the processor count): from 1 to
-    /// <see cref="MaxThreadCount"/>.
+    /// <see cref="MaxThreadCount"/>. Set for the whole process; read, it is the smaller of that and the calling thread's
+    /// own limit, if it has one (<see cref="LimitCallingThread"/>).
     /// </summary>
     public static int MaxThreads
     {
-        get => Volatile.Read(ref _maxThreads);
+        get
+        {
+            int all = Volatile.Read(ref _maxThreads), mine = t_threadLimit;
+            return mine > 0 && mine < all ? mine : all;
+        }
         set
         {
             if (!IsThreadCount(value))
                 throw new ArgumentOutOfRangeException(nameof(value), value, $"MaxThreads: a thread count must be from 1 to {MaxThreadCount}, got {value}.");
             Volatile.Write(ref _maxThreads, value);
         }
+    }
+
+    /// <summary>
+    /// Limits the kernels called from this thread to <paramref name="threads"/> until the result is disposed, leaving
+    /// the process-wide <see cref="MaxThreads"/> alone: a search's trials each run single-threaded kernels side by side
+    /// while other threads keep theirs (the bits are the same on any count).
+    /// </summary>
+    public static ThreadLimit LimitCallingThread(int threads)
+    {
+        if (!IsThreadCount(threads))
+            throw new ArgumentOutOfRangeException(nameof(threads), threads, $"LimitCallingThread: a thread count must be from 1 to {MaxThreadCount}, got {threads}.");
+        var limit = new ThreadLimit(t_threadLimit);
+        t_threadLimit = threads;
+        return limit;
+    }
+
+    /// <summary>Restores the calling thread's previous limit when disposed (on the thread that took it).</summary>
+    public readonly struct ThreadLimit : IDisposable
+    {
+        private readonly int _previous;
+
+        internal ThreadLimit(int previous) => _previous = previous;
+
+        /// <summary>Restores the limit in force before <see cref="LimitCallingThread"/>.</summary>
+        public void Dispose() => t_threadLimit = _previous;
     }
 
     /// <summary>The environment variable that sets the default of <see cref="MaxThreads"/>.</summary>

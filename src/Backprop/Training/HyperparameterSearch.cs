@@ -54,7 +54,7 @@ public sealed class HyperparameterSearch
         SearchDir = Path.GetFullPath(searchDir);
         if (File.Exists(SearchDir))
             throw new ArgumentException($"The search folder '{searchDir}' is a file; choose a new folder.", nameof(searchDir));
-        if (Directory.Exists(SearchDir) && Directory.EnumerateFileSystemEntries(SearchDir).Any())
+        if (Directory.Exists(SearchDir) && !IsEmpty(SearchDir))
             throw new ArgumentException($"The search folder '{searchDir}' already exists and is not empty; choose a new folder.", nameof(searchDir));
         Ranges = ranges;
         var rng = new NumpyRandom(baseConfig.Seed);
@@ -92,17 +92,25 @@ public sealed class HyperparameterSearch
     /// <summary>Runs the trials; on cancellation the running trials stop (and keep their checkpoints) and no new one starts.</summary>
     public SearchResult Run(CancellationToken cancel = default)
     {
+        // Held for the whole search, and checked again under the hold: two searches given one folder at once would
+        // delete each other's models.
         Directory.CreateDirectory(SearchDir);
+        using var hold = FolderLock.TryAcquire(SearchDir) ??
+            throw new IOException($"The search folder '{SearchDir}' is being written by another process; wait for it to finish, or choose another folder.");
+        if (!IsEmpty(SearchDir))
+            throw new IOException($"The search folder '{SearchDir}' was filled by another process after this search was set up; choose another folder.");
         var done = new SearchTrial?[_runs.Length];
         var finite = new bool[_runs.Length];
-        int threads = Parallelism.MaxThreads;
         int parallel = Math.Clamp(Parallel, 1, _runs.Length);
-        Parallelism.MaxThreads = Math.Max(1, threads / parallel);
+        // Each trial's kernels get an equal share of the threads, on its own thread only: the process-wide setting (and
+        // another search's or training's share) is left alone.
+        int share = Math.Max(1, Parallelism.MaxThreads / parallel);
         try
         {
             System.Threading.Tasks.Parallel.For(0, _runs.Length, new ParallelOptions { MaxDegreeOfParallelism = parallel }, i =>
             {
                 if (cancel.IsCancellationRequested) return;
+                using var limit = Parallelism.LimitCallingThread(share);
                 var summary = _runs[i].Run(cancel);
                 finite[i] = summary.ScoresFinite;
                 var history = RunHistory.Load(RunFiles.In(_runs[i].RunDir, RunFiles.History));
@@ -128,10 +136,6 @@ public sealed class HyperparameterSearch
             // A trial's own error (say, the disk filling up), not .NET's "One or more errors occurred".
             ExceptionDispatchInfo.Throw(e.Flatten().InnerExceptions[0]);
         }
-        finally
-        {
-            Parallelism.MaxThreads = threads;
-        }
 
         var trials = done.Where(t => t is not null).Select(t => t!).ToList();
         // A model whose scores overflow has no accuracy worth the name (an argmax of NaN is class 0): never the best.
@@ -152,6 +156,9 @@ public sealed class HyperparameterSearch
                 SearchPlots.ScatterPng(trials.Select(t => new SearchPoint(t.LearningRate, t.WeightScale, t.TrainAcc, t.ValAcc)).ToList(), DataSetChoice.Display(_runs[0].Data.Dataset)));
         return result;
     }
+
+    // Empty but for a stale lock file (a search killed before its first trial began).
+    private static bool IsEmpty(string dir) => Directory.EnumerateFileSystemEntries(dir).All(FolderLock.IsLockFile);
 
     /// <summary>The run folder name of trial <paramref name="i"/>.</summary>
     public static string TrialName(int i) => string.Create(CultureInfo.InvariantCulture, $"trial-{i:D3}");

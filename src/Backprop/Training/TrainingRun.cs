@@ -60,7 +60,7 @@ public sealed class TrainingRun
         }
         else if (File.Exists(RunDir))
             throw new ArgumentException($"The run folder '{runDir}' is a file.", nameof(runDir));
-        else if (Directory.Exists(RunDir) && Directory.EnumerateFileSystemEntries(RunDir).Any())
+        else if (Directory.Exists(RunDir) && !IsFree(RunDir))
             throw new ArgumentException($"The run folder '{runDir}' already exists and is not empty; choose a new folder (or resume it, if it is an interrupted run).", nameof(runDir));
     }
 
@@ -95,6 +95,46 @@ public sealed class TrainingRun
         long widest = widths.Max();
         if (config.BatchSize * widest > Array.MaxLength)
             throw new ConfigValueException("batch_size", $"a batch of {config.BatchSize} makes a {config.BatchSize} × {widest} array (the widest layer), more elements than an array can hold ({Array.MaxLength}).");
+    }
+
+    /// <summary>
+    /// A folder a new run may use: empty, or holding only what a run stopped before its first checkpoint leaves (its
+    /// config.json, a stale lock file), which nothing can resume.
+    /// </summary>
+    private static bool IsFree(string dir) =>
+        Directory.EnumerateFileSystemEntries(dir).All(e => FolderLock.IsLockFile(e) || Path.GetFileName(e) == RunFiles.Config);
+
+    /// <summary>
+    /// Creates the run folder and holds it (<see cref="FolderLock"/>) for the whole run, checking again under the hold
+    /// what the constructor found: two processes given the same folder at once are refused, not mixed in one folder.
+    /// </summary>
+    private FolderLock Hold()
+    {
+        FolderLock? held;
+        try
+        {
+            Directory.CreateDirectory(RunDir);
+            held = FolderLock.TryAcquire(RunDir);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Said before any training: the folder, not a file's name deep inside.
+            throw new IOException($"The run folder '{RunDir}' cannot be written ({e.Message.TrimEnd('.')}).", e);
+        }
+        if (held is null)
+            throw new IOException($"The run folder '{RunDir}' is being written by another process; wait for it to finish, or choose another folder.");
+        try
+        {
+            if (Resume) CheckResumable(RunDir);
+            else if (!IsFree(RunDir))
+                throw new IOException($"The run folder '{RunDir}' was filled by another process after this run was set up; choose another folder.");
+            return held;
+        }
+        catch
+        {
+            held.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Throws unless <paramref name="runDir"/> holds a checkpoint to resume from (checked before any data is read).</summary>
@@ -146,6 +186,7 @@ public sealed class TrainingRun
 
     private RunSummary Run<T>(CancellationToken cancel) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        using var hold = Hold();
         var split = Data.Split<T>(Config);
         var rng = new NumpyRandom(Config.Seed);
         var model = ModelFactory.Create<T>(Config, split.XTrain.RowLength, split.NumClasses, rng);
@@ -162,7 +203,6 @@ public sealed class TrainingRun
         {
             try
             {
-                Directory.CreateDirectory(RunDir);
                 AtomicFile.WriteAllText(RunFiles.In(RunDir, RunFiles.Config), Config.ToJson() + "\n");
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -1,3 +1,4 @@
+using Backprop.Kernels;
 using Backprop.Tests.Kernels;
 using System.Globalization;
 using Backprop.Tests.Data;
@@ -7,7 +8,7 @@ using Backprop.Training;
 namespace Backprop.Tests.Cli;
 
 /// <summary><c>backprop search</c>: trials in parallel, results files, the notebooks' scatter, the best model kept.</summary>
-[Collection(KernelCollection.Name)]   // a search sets Parallelism.MaxThreads for its trials
+[Collection(KernelCollection.Name)]   // reads Parallelism.MaxThreads, which the kernel tests and an in-process --threads set
 public class CliSearchTests
 {
     [Fact]
@@ -73,16 +74,59 @@ public class CliSearchTests
     }
 
     [Fact]
+    public void TwoSearchesGivenOneFolder_TheSecondIsRefused_WhileTheFirstWrites()
+    {
+        // Before, both ran, and each deleted the other's losing models: no model.npz was left anywhere.
+        using var tmp = new TempDir();
+        var images = ImageData.Load(new DataSetChoice("cifar10", TestData.Cifar10BinaryDir, ""));
+        var config = TrainConfig.DefaultFor("cifar10") with { NumTrain = 100, NumVal = 50, NumTest = 0, Hidden = [8], Epochs = 1, BatchSize = 50, Dropout = 1 };
+        HyperparameterSearch Search(uint seed) => new(config with { Seed = seed }, [SearchRange.Parse("learning_rate", "1e-4:1e-2:log")], 2, images, tmp.File("s")) { Parallel = 1 };
+        var first = Search(0);
+        var second = Search(7);
+        IOException? refused = null;
+        first.TrialCompleted += t => { if (t.Trial == 0) refused = Assert.Throws<IOException>(() => second.Run()); };
+        var result = first.Run();
+        Assert.Contains("is being written by another process", refused!.Message);
+        Assert.True(File.Exists(Path.Combine(tmp.File("s"), result.Best!.Run, "model.npz")));
+        Assert.Contains("was filled by another process", Assert.Throws<IOException>(() => second.Run()).Message);
+    }
+
+    [Fact]
+    public void OverlappingSearches_LeaveTheProcessThreadCountAlone()
+    {
+        // Each search used to set the process-wide count for its trials and put back what it had read: overlapping,
+        // they left the process on one thread for good.
+        int saved = Parallelism.MaxThreads;
+        Parallelism.MaxThreads = 2;
+        try
+        {
+            using var tmp = new TempDir();
+            var images = ImageData.Load(new DataSetChoice("cifar10", TestData.Cifar10BinaryDir, ""));
+            var config = TrainConfig.DefaultFor("cifar10") with { NumTrain = 100, NumVal = 50, NumTest = 0, Hidden = [8], Epochs = 1, BatchSize = 50, Dropout = 1 };
+            var searches = new[] { 2, 4 }.Select(trials => new HyperparameterSearch(config, [SearchRange.Parse("learning_rate", "1e-4:1e-2:log")], trials, images, tmp.File($"s{trials}")) { Parallel = 2 }).ToList();
+            var results = Task.WhenAll(searches.Select(s => Task.Run(() => s.Run()))).Result;
+            Assert.Equal(2, Parallelism.MaxThreads);
+            foreach (var result in results)
+                foreach (var trial in result.Trials)
+                    Assert.Equal(1, RunSummary.Load(Path.Combine(result.SearchDir, trial.Run, "summary.json")).Threads);   // its share
+        }
+        finally
+        {
+            Parallelism.MaxThreads = saved;
+        }
+    }
+
+    [Fact]
     public void Search_TrialThatFails_RaisesItsOwnError_NotAnAggregate()
     {
         using var tmp = new TempDir();
         var search = new HyperparameterSearch(TrainConfig.DefaultFor("cifar10") with { NumTrain = 100, NumVal = 50, NumTest = 0, Hidden = [8], Epochs = 1, BatchSize = 50, Dropout = 1 },
-            [SearchRange.Parse("learning_rate", "1e-4:1e-2:log")], 1,
+            [SearchRange.Parse("learning_rate", "1e-4:1e-2:log")], 2,
             ImageData.Load(new DataSetChoice("cifar10", TestData.Cifar10BinaryDir, "")), tmp.File("s")) { Parallel = 1 };
-        Directory.CreateDirectory(tmp.File("s"));
-        File.WriteAllText(tmp.File("s/trial-000"), "in the way");   // the trial's run folder cannot be made
+        // The second trial's run folder cannot be made: a file is in its way.
+        search.TrialCompleted += t => File.WriteAllText(tmp.File("s/trial-001"), "in the way");
         var e = Assert.ThrowsAny<IOException>(() => search.Run());
-        Assert.Contains("trial-000", e.Message);
+        Assert.Contains("trial-001", e.Message);
     }
 
     [Theory]

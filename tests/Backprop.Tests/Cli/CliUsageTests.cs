@@ -170,6 +170,7 @@ public class CliUsageTests
     {
         using var tmp = new TempDir();
         File.WriteAllText(tmp.File("config.json"), "{}");
+        File.WriteAllText(tmp.File("model.npz"), "");
         var r = CliRunner.Run("train", "--data-dir", CliRunner.Cifar10DataDir, "--out", tmp.Path);
         Assert.Equal(2, r.ExitCode);
         Assert.Equal($"backprop: --out: The run folder '{tmp.Path}' already exists and is not empty; choose a new folder (or resume it, if it is an interrupted run).", Assert.Single(r.ErrorLines));
@@ -181,7 +182,7 @@ public class CliUsageTests
         var resume = CliRunner.Run("train", "--resume", tmp.Path);
         Assert.Equal(2, resume.ExitCode);
         Assert.Contains("--resume: ", resume.Error);
-        Assert.Equal(["config.json"], tmp.Contents());
+        Assert.Equal(["config.json", "model.npz"], tmp.Contents());
     }
 
     [Fact]
@@ -206,5 +207,35 @@ public class CliUsageTests
         Assert.Equal(1, top.Split("Exit codes:").Length - 1);
         Assert.Contains("confusion.png", top);
         Assert.Contains("(default 231, the notebooks')", CliRunner.Run("gradcheck", "--help").Out);
+    }
+
+    [Fact]
+    public void ASignal_StopsCleanly_OnlyACommandThatWatchesForIt_AndOnlyOnce()
+    {
+        var console = Backprop.Cli.CliConsole.Plain(TextWriter.Null, TextWriter.Null);
+        using (var stop = new CancellationTokenSource())
+            Assert.False(Backprop.Cli.Cli.AskToStop(console, stop));   // eval, predict, plot, data info: the process ends
+        console.StopsCleanly = true;
+        using var again = new CancellationTokenSource();
+        Assert.True(Backprop.Cli.Cli.AskToStop(console, again));       // train: stop after this iteration
+        Assert.True(again.IsCancellationRequested);
+        Assert.False(Backprop.Cli.Cli.AskToStop(console, again));      // a second signal ends it now
+    }
+
+    [Theory]
+    [InlineData(true, "train", "--epochs", "0")]
+    [InlineData(true, "search", "--trials", "0")]
+    [InlineData(true, "gradcheck", "--tol", "0")]
+    [InlineData(true, "data", "download", "--dataset", "imagenet")]
+    [InlineData(false, "eval", "--model", "/nonexistent/run")]
+    [InlineData(false, "predict", "--model", "/nonexistent/run", "--out", "/nonexistent/p.npy")]
+    [InlineData(false, "plot", "--model", "/nonexistent/run")]
+    [InlineData(false, "data", "info")]
+    public void CommandsThatSaveWork_AskForACleanStop_TheOthersDoNot(bool stopsCleanly, params string[] args)
+    {
+        // eval and the others ignored SIGTERM and a first Ctrl-C: only a kill ended a long eval.
+        var console = Backprop.Cli.CliConsole.Plain(TextWriter.Null, TextWriter.Null);
+        Backprop.Cli.Cli.Run(args, console);
+        Assert.Equal(stopsCleanly, console.StopsCleanly);
     }
 }

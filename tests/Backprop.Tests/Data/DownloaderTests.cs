@@ -69,6 +69,30 @@ public class DownloaderTests
     }
 
     [Fact]
+    public async Task TheNextDownload_RemovesAKilledDownloadsStagingFolder_ButNotALiveOnes()
+    {
+        // A second Ctrl-C or a kill skips the cleanup: its staging folder is left, with no process holding it.
+        var tarball = CifarTarball();
+        using var server = new LoopbackServer(ctx => LoopbackServer.Send(ctx, tarball));
+        using var root = new TempDir();
+        string dead = Path.Combine(root.Path, ".cifar-10-batches-bin.download-dead"), live = Path.Combine(root.Path, ".cifar-10-batches-bin.download-live");
+        foreach (var dir in new[] { dead, live })
+        {
+            Directory.CreateDirectory(Path.Combine(dir, "files"));
+            File.WriteAllBytes(Path.Combine(dir, "files", "part.tmp"), new byte[1000]);
+            Directory.SetLastWriteTimeUtc(dir, DateTime.UtcNow.AddMinutes(-5));
+        }
+        using (FolderLock.Acquire(live))   // another download, still running
+        {
+            Directory.SetLastWriteTimeUtc(live, DateTime.UtcNow.AddMinutes(-5));
+            using var downloader = new Downloader();
+            await downloader.DownloadAsync(Cifar(server.BaseUrl, tarball), root.Path);
+            Assert.False(Directory.Exists(dead));
+            Assert.True(File.Exists(Path.Combine(live, "files", "part.tmp")));
+        }
+    }
+
+    [Fact]
     public async Task DownloadsPlainFilesIntoTheirFolder()
     {
         var files = new Dictionary<string, byte[]>

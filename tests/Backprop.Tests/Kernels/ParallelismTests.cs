@@ -170,6 +170,28 @@ public class ParallelismTests
         Assert.True(Parallelism.IsThreadCount(1) && Parallelism.IsThreadCount(Parallelism.MaxThreadCount));
     }
 
+    [Fact]
+    public void LimitCallingThread_LimitsThatThreadOnly_AndRestores()
+    {
+        WithThreads(4, () =>
+        {
+            using (Parallelism.LimitCallingThread(2))
+            {
+                Assert.Equal(2, Parallelism.MaxThreads);
+                int other = 0;
+                var thread = new Thread(() => other = Parallelism.MaxThreads);
+                thread.Start();
+                thread.Join();
+                Assert.Equal(4, other);   // other threads keep the process's
+                using (Parallelism.LimitCallingThread(1)) Assert.Equal(1, Parallelism.MaxThreads);
+                Assert.Equal(2, Parallelism.MaxThreads);                         // the outer limit again
+                using (Parallelism.LimitCallingThread(8)) Assert.Equal(4, Parallelism.MaxThreads);   // never above the process's
+            }
+            Assert.Equal(4, Parallelism.MaxThreads);
+        });
+        Assert.Throws<ArgumentOutOfRangeException>(() => Parallelism.LimitCallingThread(0));
+    }
+
     private static void WithThreads(int threads, Action body)
     {
         int saved = Parallelism.MaxThreads;

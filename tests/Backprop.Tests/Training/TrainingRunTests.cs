@@ -52,6 +52,33 @@ public class TrainingRunTests
     }
 
     [Fact]
+    public void TwoRunsGivenOneFolder_TheSecondIsRefused_WhileTheFirstWrites()
+    {
+        // Both pass the constructor's look at the empty folder; only one may write it. Before, both wrote, and the
+        // folder ended with one run's config.json beside the other's model.npz.
+        using var tmp = new TempDir();
+        var images = Subset();
+        var config = TrainConfig.DefaultFor("cifar10") with { NumTrain = 100, NumVal = 50, NumTest = 0, Hidden = [8], Epochs = 1, BatchSize = 50, Dropout = 1 };
+        var first = new TrainingRun(config, images, tmp.File("r"));
+        var second = new TrainingRun(config with { Seed = 1 }, images, tmp.File("r"));
+        IOException? refused = null;
+        first.IterationCompleted += i => { if (i.Iteration == 1) refused = Assert.Throws<IOException>(() => second.Run()); };
+        first.Run();
+        Assert.Contains("is being written by another process", refused!.Message);
+        Assert.Equal(config.Seed, TrainConfig.FromJson(File.ReadAllText(tmp.File("r/config.json"))).Seed);
+        Assert.False(File.Exists(tmp.File("r/" + FolderLock.FileName)));   // released
+        // Once it is done, the folder holds a run: a late second run is refused too, under the hold.
+        Assert.Contains("was filled by another process", Assert.Throws<IOException>(() => second.Run()).Message);
+
+        // A run stopped before its first checkpoint (a second Ctrl-C) leaves only config.json: nothing to resume, so a
+        // new run may take the folder.
+        Directory.CreateDirectory(tmp.File("stopped"));
+        File.WriteAllText(tmp.File("stopped/config.json"), config.ToJson());
+        File.WriteAllText(tmp.File("stopped/" + FolderLock.FileName), "");   // and a stale lock file
+        Assert.Equal(RunStatus.Completed, new TrainingRun(config, images, tmp.File("stopped")).Run().Status);
+    }
+
+    [Fact]
     public void WithoutTestImages_TheConfusionMatrixIsTheValidationSplits()
     {
         using var tmp = new TempDir();
