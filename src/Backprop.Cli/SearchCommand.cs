@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using Backprop.Kernels;
 using Backprop.Training;
 
@@ -56,7 +55,7 @@ internal static class SearchCommand
                     progress.WriteLine($"trial {t.Trial}: {string.Join(", ", t.Values.Select(v => $"{v.Key} {F(v.Value)}"))}: val_acc {t.ValAcc.ToString("F4", CultureInfo.InvariantCulture)} ({t.Status}, {t.Seconds.ToString("F0", CultureInfo.InvariantCulture)} s)");
             };
             var found = search.Run(console.Cancel);
-            if (result.GetValue(json)) console.Out.WriteLine(JsonSerializer.Serialize(found));
+            if (result.GetValue(json)) console.Out.WriteLine(found.ToJsonLine());
             else
             {
                 if (found.Interrupted) console.Out.WriteLine($"Interrupted: {found.Trials.Count(t => t.Status == RunStatus.Completed)} of {n} trials completed.");

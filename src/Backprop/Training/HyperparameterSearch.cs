@@ -23,6 +23,9 @@ public sealed record SearchResult
 
     /// <summary>True when the search was cancelled before every trial ran.</summary>
     [JsonPropertyName("interrupted")] public bool Interrupted { get; init; }
+
+    /// <summary>The result as one line of JSON, as <c>results.json</c> holds it (for <c>--json</c>).</summary>
+    public string ToJsonLine() => RunJson.Line(this);
 }
 
 /// <summary>

@@ -15,7 +15,13 @@ internal static class RunJson
     {
         WriteIndented = true,
         Converters = { new NonFiniteAsNull() },
+        TypeInfoResolver = RunJsonContext.Default,
     };
+
+    /// <summary><paramref name="value"/> as one line of JSON (what <c>--json</c> prints).</summary>
+    public static string Line<TValue>(TValue value) => JsonSerializer.Serialize(value, LineOptions);
+
+    private static readonly JsonSerializerOptions LineOptions = new(Options) { WriteIndented = false };
 
     /// <summary>Writes <paramref name="value"/> to <paramref name="path"/> atomically.</summary>
     public static void Save<TValue>(string path, TValue value) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(value, Options) + "\n");
@@ -49,3 +55,13 @@ internal static class RunJson
         }
     }
 }
+
+/// <summary>
+/// Compile-time JSON metadata of the run files' types. Reflection-based JSON is off in .NET 10's file-based programs
+/// (<c>dotnet run app.cs</c>) and in trimmed or AOT apps; with this the library reads and writes its files there too.
+/// </summary>
+[JsonSerializable(typeof(TrainConfig))]
+[JsonSerializable(typeof(RunSummary))]
+[JsonSerializable(typeof(RunHistory))]
+[JsonSerializable(typeof(SearchResult))]
+internal sealed partial class RunJsonContext : JsonSerializerContext;

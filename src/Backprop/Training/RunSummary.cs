@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Backprop.Training;
@@ -76,7 +75,7 @@ public sealed record RunSummary
     public void Save(string path) => RunJson.Save(path, this);
 
     /// <summary>The summary as one line of JSON (for <c>--json</c>).</summary>
-    public string ToJsonLine() => JsonSerializer.Serialize(this, new JsonSerializerOptions(RunJson.Options) { WriteIndented = false });
+    public string ToJsonLine() => RunJson.Line(this);
 
     /// <summary>Reads <c>summary.json</c>.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>

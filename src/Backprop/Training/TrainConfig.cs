@@ -163,6 +163,7 @@ public sealed record TrainConfig
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         AllowTrailingCommas = true,
         ReadCommentHandling = JsonCommentHandling.Skip,
+        TypeInfoResolver = RunJsonContext.Default,
     };
 
     /// <summary>The configuration as indented JSON (<c>config.json</c>).</summary>
@@ -220,20 +221,26 @@ public sealed record TrainConfig
                 string top = key.Split('[', '.')[0];
                 string given = doc.RootElement.TryGetProperty(top, out var v) ? v.GetRawText() : "?";
                 string where = key == top ? $"{key} = {given}" : $"{key} (in {top} = {given})";
-                throw new InvalidDataException($"{source}: {where}: expected {Expected(e.Message)}.", e);
+                throw new InvalidDataException($"{source}: {where}: expected {Expected(top, element: key != top)}.", e);
             }
         }
     }
 
-    /// <summary>What a value that failed to convert should have been, from System.Text.Json's message.</summary>
-    private static string Expected(string message) =>
-        message.Contains("System.Int32[]") ? "a list of integers"
-        : message.Contains("System.Int32") ? "an integer"
-        : message.Contains("System.UInt32") ? "an integer from 0 to 4294967295"
-        : message.Contains("System.Double") ? "a number"
-        : message.Contains("System.String") ? "a string"
-        : message.Contains("System.Boolean") ? "true or false"
-        : "a value of another type (" + message.Split(" Path: ")[0] + ")";
+    /// <summary>What the value of <paramref name="key"/> (or of an element of it) should be, from the property's type.</summary>
+    private static string Expected(string key, bool element)
+    {
+        var type = RunJsonContext.Default.TrainConfig.Properties.FirstOrDefault(p => p.Name == key)?.PropertyType;
+        if (type is null) return "a value of another type";
+        if (element && type.IsArray) type = type.GetElementType()!;
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        return type == typeof(int[]) ? "a list of integers"
+            : type == typeof(int) ? "an integer"
+            : type == typeof(uint) ? "an integer from 0 to 4294967295"
+            : type == typeof(double) ? "a number"
+            : type == typeof(string) ? "a string"
+            : type == typeof(bool) ? "true or false"
+            : "a value of another type";
+    }
 
     private static string F(double v) => v.ToString("G", CultureInfo.InvariantCulture);
 }
