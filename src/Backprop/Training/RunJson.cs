@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Backprop.Data;
 
 namespace Backprop.Training;
@@ -19,12 +20,12 @@ internal static class RunJson
     };
 
     /// <summary><paramref name="value"/> as one line of JSON (what <c>--json</c> prints).</summary>
-    public static string Line<TValue>(TValue value) => JsonSerializer.Serialize(value, LineOptions);
+    public static string Line<TValue>(TValue value) => JsonSerializer.Serialize(value, Info<TValue>(LineOptions));
 
     private static readonly JsonSerializerOptions LineOptions = new(Options) { WriteIndented = false };
 
     /// <summary>Writes <paramref name="value"/> to <paramref name="path"/> atomically.</summary>
-    public static void Save<TValue>(string path, TValue value) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(value, Options) + "\n");
+    public static void Save<TValue>(string path, TValue value) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(value, Info<TValue>(Options)) + "\n");
 
     /// <summary>Reads a run file; a missing file is a <see cref="FileNotFoundException"/>, bad JSON an <see cref="InvalidDataException"/> naming the file.</summary>
     public static TValue Load<TValue>(string path)
@@ -32,13 +33,16 @@ internal static class RunJson
         if (!File.Exists(path)) throw new FileNotFoundException($"'{path}' does not exist.", path);
         try
         {
-            return JsonSerializer.Deserialize<TValue>(File.ReadAllText(path), Options) ?? throw new InvalidDataException($"{path}: empty.");
+            return JsonSerializer.Deserialize(File.ReadAllText(path), Info<TValue>(Options)) ?? throw new InvalidDataException($"{path}: empty.");
         }
         catch (JsonException e)
         {
             throw new InvalidDataException($"{path}: {e.Message}", e);
         }
     }
+
+    // The typed metadata of the options (RunJsonContext's, with the options' converters): no reflection, no AOT warning.
+    private static JsonTypeInfo<TValue> Info<TValue>(JsonSerializerOptions options) => (JsonTypeInfo<TValue>)options.GetTypeInfo(typeof(TValue));
 
     /// <summary>Doubles with NaN and ±∞ as <c>null</c> (read back as NaN).</summary>
     private sealed class NonFiniteAsNull : JsonConverter<double>

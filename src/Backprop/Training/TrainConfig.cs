@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Backprop.Models;
 using Backprop.Optim;
 
@@ -166,8 +167,10 @@ public sealed record TrainConfig
         TypeInfoResolver = RunJsonContext.Default,
     };
 
+    private static readonly JsonTypeInfo<TrainConfig> JsonInfo = (JsonTypeInfo<TrainConfig>)Json.GetTypeInfo(typeof(TrainConfig));
+
     /// <summary>The configuration as indented JSON (<c>config.json</c>).</summary>
-    public string ToJson() => JsonSerializer.Serialize(this, Json);
+    public string ToJson() => JsonSerializer.Serialize(this, JsonInfo);
 
     /// <summary>
     /// Reads a configuration; keys not given keep the data set's defaults (the file's <c>dataset</c>, else
@@ -201,7 +204,7 @@ public sealed record TrainConfig
             {
                 throw new InvalidDataException($"{source}: dataset: {e.Message.Replace(" (Parameter 'dataset')", "")}", e);
             }
-            var merged = JsonSerializer.SerializeToNode(defaults, Json)!.AsObject();
+            var merged = JsonSerializer.SerializeToNode(defaults, JsonInfo)!.AsObject();
             var seen = new HashSet<string>();
             foreach (var p in doc.RootElement.EnumerateObject())
             {
@@ -212,7 +215,7 @@ public sealed record TrainConfig
             }
             try
             {
-                return merged.Deserialize<TrainConfig>(Json) ?? throw new InvalidDataException($"{source}: empty configuration.");
+                return merged.Deserialize(JsonInfo) ?? throw new InvalidDataException($"{source}: empty configuration.");
             }
             catch (JsonException e)
             {

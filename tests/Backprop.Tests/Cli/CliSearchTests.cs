@@ -92,7 +92,7 @@ public class CliSearchTests
     }
 
     [Fact]
-    public void OverlappingSearches_LeaveTheProcessThreadCountAlone()
+    public async Task OverlappingSearches_LeaveTheProcessThreadCountAlone()
     {
         // Each search used to set the process-wide count for its trials and put back what it had read: overlapping,
         // they left the process on one thread for good.
@@ -104,7 +104,7 @@ public class CliSearchTests
             var images = ImageData.Load(new DataSetChoice("cifar10", TestData.Cifar10BinaryDir, ""));
             var config = TrainConfig.DefaultFor("cifar10") with { NumTrain = 100, NumVal = 50, NumTest = 0, Hidden = [8], Epochs = 1, BatchSize = 50, Dropout = 1 };
             var searches = new[] { 2, 4 }.Select(trials => new HyperparameterSearch(config, [SearchRange.Parse("learning_rate", "1e-4:1e-2:log")], trials, images, tmp.File($"s{trials}")) { Parallel = 2 }).ToList();
-            var results = Task.WhenAll(searches.Select(s => Task.Run(() => s.Run()))).Result;
+            var results = await Task.WhenAll(searches.Select(s => Task.Run(() => s.Run())));
             Assert.Equal(2, Parallelism.MaxThreads);
             foreach (var result in results)
                 foreach (var trial in result.Trials)
