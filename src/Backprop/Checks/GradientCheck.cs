@@ -30,7 +30,7 @@ public static class GradientCheck
             double fxph = 0, fxmh = 0;
             double step = Nudge(x, i, h, () => fxph = f(x), () => fxmh = f(x), "EvalNumericalGradient");
             grad.Flat(i) = T.CreateTruncating((fxph - fxmh) / step);
-            verbose?.WriteLine($"{i} {grad.Flat(i)}");
+            verbose?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{MultiIndex(x, i)} {double.CreateTruncating(grad.Flat(i)):R}"));
         }
         return grad;
     }
@@ -92,7 +92,8 @@ public static class GradientCheck
             double num = (fxph - fxmh) / step, ana = double.CreateTruncating(analyticGrad.Flat(i));
             double rel = Math.Abs(num - ana) / Math.Max(1e-8, Math.Abs(num) + Math.Abs(ana));
             results.Add(new SparseCheck(i, num, ana, rel));
-            log?.WriteLine($"numerical: {num:F6} analytic: {ana:F6}, relative error: {rel:E6}");
+            // grad_check_sparse's '%f' and '%e'.
+            log?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"numerical: {num:F6} analytic: {ana:F6}, relative error: {rel:0.000000e+00}"));
         }
         return results;
     }
@@ -118,6 +119,18 @@ public static class GradientCheck
 
     /// <summary><see cref="RelError{T}(NDArray{T}, NDArray{T})"/> for two scalars.</summary>
     public static double RelError(double x, double y) => Math.Abs(x - y) / Math.Max(1e-8, Math.Abs(x) + Math.Abs(y));
+
+    /// <summary>The index of flat element <paramref name="flat"/> as <c>print(ix)</c> shows NumPy's: <c>(0, 1)</c>, <c>(3,)</c>.</summary>
+    private static string MultiIndex<T>(NDArray<T> x, int flat) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var index = new int[x.Rank];
+        for (int axis = x.Rank - 1; axis >= 0; axis--)
+        {
+            index[axis] = flat % x.Dim(axis);
+            flat /= x.Dim(axis);
+        }
+        return NDArray<T>.ShapeToString(index);
+    }
 
     /// <summary>
     /// Runs <paramref name="atPlus"/> with x[i] + h and <paramref name="atMinus"/> with x[i] − h, then restores x[i]

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -373,7 +374,8 @@ public sealed class NDArray<T> where T : unmanaged, IFloatingPointIeee754<T>
         {
             sb.Append(" [");
             var s = AsSpan();
-            for (int i = 0; i < s.Length; i++) sb.Append(i == 0 ? "" : ", ").Append(s[i]);
+            // Invariant, as NumPy prints: a decimal comma would read as the separator between elements.
+            for (int i = 0; i < s.Length; i++) sb.Append(i == 0 ? "" : ", ").Append(s[i].ToString(null, CultureInfo.InvariantCulture));
             sb.Append(']');
         }
         return sb.ToString();

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Numerics;
 using System.Text;
 using System.Text.Json;
@@ -144,7 +145,7 @@ public static class Checkpoint
         {
             var o = optim[name] as JsonObject ?? throw Bad(path, $"no optimizer state for '{name}'");
             double lr = (double?)o["learning_rate"] ?? throw Bad(path, $"no learning rate for '{name}'");
-            if (!(lr > 0) || double.IsInfinity(lr)) throw Bad(path, $"the learning rate of '{name}' is {lr}, not a positive number");
+            if (!(lr > 0) || double.IsInfinity(lr)) throw Bad(path, string.Create(CultureInfo.InvariantCulture, $"the learning rate of '{name}' is {lr}, not a positive number"));
             int t = (int?)o["t"] ?? 0;
             if (t < 0) throw Bad(path, $"the step count of '{name}' is {t}");
             var state = new List<(string, NDArray<T>)>();

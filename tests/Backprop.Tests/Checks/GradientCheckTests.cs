@@ -59,6 +59,35 @@ public class GradientCheckTests
     }
 
     [Fact]
+    public void Printed_AsTheNotebooksPrint_WhateverTheMachinesCulture()
+    {
+        var saved = System.Globalization.CultureInfo.CurrentCulture;
+        // A German-style culture (decimal comma), made by hand: the tests run in invariant-globalization mode.
+        var comma = (System.Globalization.CultureInfo)System.Globalization.CultureInfo.InvariantCulture.Clone();
+        comma.NumberFormat.NumberDecimalSeparator = ",";
+        comma.NumberFormat.NumberGroupSeparator = ".";
+        System.Globalization.CultureInfo.CurrentCulture = comma;
+        try
+        {
+            var x = NDArray<double>.FromRows([[1.5, -0.25]]);
+            Assert.Equal("NDArray<Double>(1, 2) [1.5, -0.25]", x.ToString());   // not "1,5, -0,25"
+            var log = new StringWriter();
+            GradCheckSparse<double>(v => v.SumOfSquares(), x, NDArray<double>.FromRows([[3.0, -0.5]]), numChecks: 1, log: log);
+            Assert.Matches(@"^numerical: -?\d+\.\d{6} analytic: -?\d+\.\d{6}, relative error: \d\.\d{6}e[-+]\d\d\r?\n$", log.ToString());   // %f, %e
+            var verbose = new StringWriter();
+            EvalNumericalGradient<double>(v => v[0, 0] * 2 + v[0, 1], x, verbose: verbose);
+            var lines = verbose.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).ToArray();
+            Assert.Equal(["(0, 0)", "(0, 1)"], lines.Select(l => l[..l.LastIndexOf(' ')]));   // print(ix, grad[ix])
+            Assert.Equal(2.0, double.Parse(lines[0][(lines[0].LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture), 6);
+            Assert.Equal(1.0, double.Parse(lines[1][(lines[1].LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture), 6);
+        }
+        finally
+        {
+            System.Globalization.CultureInfo.CurrentCulture = saved;
+        }
+    }
+
+    [Fact]
     public void X_IsRestored_WhenTheFunctionThrows()
     {
         var x = NDArray<double>.FromRows([[1.0, 2.0]]);
