@@ -90,7 +90,7 @@ Section("Fully connected nets with batch normalization: gradient check (N=2; the
     }
 }
 
-Section("Batchnorm for deep networks ([100]*5, 1000 images, weight scale 2e-2, adam 1e-3, batch 50, 10 epochs)");
+Section($"Batchnorm for deep networks ([100]*5, 1000 images, weight scale 2e-2, adam 1e-3, batch 50, {(nb.Quick ? 2 : 10)} epochs)");
 {
     var small = SmallData(data, 1000);
     var runs = new List<RunCurves>();

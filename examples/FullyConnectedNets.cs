@@ -203,7 +203,7 @@ Section("Update rules: SGD+Momentum");
 
 var solvers = new Dictionary<string, Solver<double>>();
 var smallData = SmallData(data, 4000);
-Section($"Six-layer network on {smallData.XTrain.Dim(0)} images: sgd vs sgd_momentum (lr 5e-3, 5 epochs)");
+Section($"Six-layer network on {smallData.XTrain.Dim(0)} images: sgd vs sgd_momentum (lr 5e-3, {(nb.Quick ? 1 + epochsScale : 5)} epochs)");
 foreach (var ruleName in new[] { "sgd", "sgd_momentum" }) solvers[ruleName] = TrainSix(ruleName, 5e-3);
 
 Section("RMSProp and Adam");

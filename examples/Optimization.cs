@@ -79,7 +79,7 @@ Section("1.2 SGD + Nesterov momentum");
 
 var smallData = SmallData(data, 4000);
 var solvers = new Dictionary<string, Solver<double>>();
-Section($"1.3 Evaluating SGD, SGD+Momentum and SGD+NesterovMomentum ({smallData.XTrain.Dim(0)} images, [100]*5, lr 1e-2, 5 epochs)");
+Section($"1.3 Evaluating SGD, SGD+Momentum and SGD+NesterovMomentum ({smallData.XTrain.Dim(0)} images, [100]*5, lr 1e-2, {(nb.Quick ? 2 : 5)} epochs)");
 foreach (var rule in new[] { "sgd", "sgd_momentum", "sgd_nesterov_momentum" }) solvers[rule] = Train(rule, 1e-2);
 nb.Picture("sgd_momentum_nesterov.png", Comparison(solvers));
 
@@ -110,7 +110,7 @@ foreach (var (rule, lr) in new[] { ("adam", 1e-3), ("rmsprop", 2e-4) }) solvers[
 nb.Picture("all_update_rules.png", Comparison(solvers));
 foreach (var (rule, s) in solvers) Console.WriteLine($"{rule,-22} final loss {s.LossHistory[^1]:F6}  train acc {s.TrainAccHistory[^1]:F6}  best val acc {s.BestValAcc:F6}");
 
-Section("1.7 Easier optimization: [500, 500, 500] with batch norm, adam 1e-3, lr_decay 0.9, 10 epochs");
+Section($"1.7 Easier optimization: [500, 500, 500] with batch norm, adam 1e-3, lr_decay 0.9, {(nb.Quick ? 1 : 10)} epochs");
 {
     var rng = new NumpyRandom(0);
     var model = new FullyConnectedNet<double>([500, 500, 500], weightScale: 0.01, normalization: Normalization.BatchNorm, rng: rng);

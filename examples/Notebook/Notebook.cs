@@ -104,12 +104,11 @@ public sealed class Notebook
             $"{_name}: no CIFAR-10 found. Pass --data-dir DIR (a folder holding cifar-10-batches-py), set $BACKPROP_DATA, or run 'backprop data download --dataset cifar10'.");
         var (train, _) = Cifar10.Load(dir);
         int have = train.Count;
-        if (have < numTraining + numValidation)
+        bool subset = have < numTraining + numValidation;
+        if (subset)
         {
             numValidation = Math.Min(numValidation, have / 5);
             numTraining = have - numValidation;
-            Console.WriteLine($"[data] {dir} holds {have} training images, not the full 50000: using {numTraining} for training and {numValidation} for validation " +
-                              "(the notebooks' 49000/1000 need the full CIFAR-10; pass --data-dir to use it). Accuracies are therefore lower than the notebooks'.");
         }
         if (Quick)
         {
@@ -117,6 +116,11 @@ public sealed class Notebook
             numValidation = Math.Min(numValidation, 500);
             numTest = Math.Min(numTest, 500);
         }
+        // One line with the counts really used (after both reductions).
+        if (subset || Quick)
+            Console.WriteLine($"[data] {dir} holds {have} training images{(subset ? ", not the full 50000" : "")}: using {numTraining} for training and {numValidation} for validation" +
+                              (Quick ? " (--quick)" : "") +
+                              (subset ? " (the notebooks' 49000/1000 need the full CIFAR-10; pass --data-dir to use it). Accuracies are therefore lower than the notebooks'." : "."));
         var data = Preprocessing.GetCifar10Data<T>(dir, numTraining, numValidation, Math.Min(numTest, 1000));
         Console.WriteLine($"X_train: {data.XTrain.ShapeString}\ny_train: ({data.YTrain.Length},)\nX_val: {data.XVal.ShapeString}\ny_val: ({data.YVal.Length},)");
         if (data.XTest is not null) Console.WriteLine($"X_test: {data.XTest.ShapeString}\ny_test: ({data.YTest!.Length},)");
