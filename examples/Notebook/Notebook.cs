@@ -137,15 +137,8 @@ public sealed class Notebook
     }
 
     /// <summary>The first <paramref name="n"/> rows of a data set's training split, with its validation split (the notebooks' <c>small_data</c>).</summary>
-    public static Dataset<T> SmallData<T>(Dataset<T> data, int n) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        n = Math.Min(n, data.XTrain.Dim(0));
-        var shape = data.XTrain.ShapeArray();
-        shape[0] = n;
-        var x = new NDArray<T>(shape);
-        data.XTrain.AsSpan()[..x.Size].CopyTo(x.AsSpan());
-        return new Dataset<T>(x, data.YTrain[..n], data.XVal, data.YVal, NumClasses: data.NumClasses);
-    }
+    public static Dataset<T> SmallData<T>(Dataset<T> data, int n) where T : unmanaged, IFloatingPointIeee754<T> =>
+        data.TakeTraining(Math.Min(n, data.YTrain.Length));
 
     /// <summary>Elements of a 2-D array as notebook-style rows for printing.</summary>
     public static string Rows<T>(NDArray<T> a) where T : unmanaged, IFloatingPointIeee754<T>

@@ -16,6 +16,17 @@ public sealed record Dataset<T>(
     string Name = "data")
     where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>
+    /// The notebooks' <c>small_data</c>: the first <paramref name="n"/> training images and labels (copied), with the
+    /// same validation and test splits (and the full training set's mean image, already subtracted).
+    /// </summary>
+    public Dataset<T> TakeTraining(int n)
+    {
+        if (n < 1 || n > YTrain.Length)
+            throw new ArgumentOutOfRangeException(nameof(n), n, $"TakeTraining: the training split has {YTrain.Length} images; take 1 to {YTrain.Length}.");
+        return this with { XTrain = XTrain.SliceRows(0, n), YTrain = YTrain[..n] };
+    }
+
     /// <summary>Class names, when the data set has them (CIFAR-10: airplane, automobile, …).</summary>
     public IReadOnlyList<string>? ClassNames { get; init; }
 

@@ -180,6 +180,22 @@ public sealed class NDArray<T> where T : unmanaged, IFloatingPointIeee754<T>
         return c;
     }
 
+    /// <summary>
+    /// Rows [<paramref name="start"/>, <paramref name="start"/> + <paramref name="count"/>) along the first axis, copied:
+    /// NumPy's <c>x[start:start + count].copy()</c>, shape (count, d1, …, dk).
+    /// </summary>
+    public NDArray<T> SliceRows(int start, int count)
+    {
+        if (Rank < 1) throw new InvalidOperationException($"SliceRows needs an array with rows, not {ShapeString}.");
+        if (start < 0 || count < 0 || (long)start + count > _shape[0])
+            throw new ArgumentOutOfRangeException(nameof(count), $"Rows {start} to {(long)start + count} are outside the {_shape[0]} rows of {ShapeString}.");
+        var shape = (int[])_shape.Clone();
+        shape[0] = count;
+        var r = new NDArray<T>(shape);
+        AsSpan().Slice(start * RowLength, count * RowLength).CopyTo(r.AsSpan());
+        return r;
+    }
+
     /// <summary>Copies the values of <paramref name="source"/>, which must have the same number of elements.</summary>
     public void CopyFrom(NDArray<T> source)
     {

@@ -12,10 +12,25 @@ namespace Backprop.Training;
 /// <param name="Low">Lower end.</param>
 /// <param name="High">Upper end.</param>
 /// <param name="Log">Draw log10 of the value uniformly.</param>
+/// <exception cref="ArgumentException">An option that cannot be searched, ends that are not finite or not in order, or a log range that is not positive.</exception>
 public sealed record SearchRange(string Name, double Low, double High, bool Log)
 {
     /// <summary>The options that can be searched, by config name.</summary>
     public static IReadOnlyList<string> Searchable { get; } = ["learning_rate", "weight_scale", "reg", "dropout", "lr_decay", "epochs", "batch_size"];
+
+    /// <summary>The option's config name (checked with the ends when the range is made, not when a draw is applied).</summary>
+    public string Name { get; init; } = Checked(Name, Low, High, Log);
+
+    private static string Checked(string name, double low, double high, bool log)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (!Searchable.Contains(name)) throw new ArgumentException($"'{name}' cannot be searched; searchable: {string.Join(", ", Searchable)}.", nameof(Name));
+        if (!double.IsFinite(low) || !double.IsFinite(high) || low > high)
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{name}: the range {low:g6} to {high:g6} must have finite ends, the lower first."), nameof(Low));
+        if (log && !(low > 0))
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{name}: a log range needs positive ends, got {low:g6} to {high:g6}."), nameof(Log));
+        return name;
+    }
 
     private static bool IsInteger(string name) => name is "epochs" or "batch_size";
 

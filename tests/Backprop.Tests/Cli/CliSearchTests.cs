@@ -146,6 +146,16 @@ public class CliSearchTests
         Assert.Throws<ArgumentException>(() => SearchRange.Parse("reg", text));
 
     [Fact]
+    public void SearchRange_MadeDirectly_IsCheckedToo()
+    {
+        // Before, a log range through 0 drew NaN, and an unknown name failed only when a draw was applied.
+        Assert.Contains("needs positive ends", Assert.Throws<ArgumentException>(() => new SearchRange("learning_rate", -1e-2, 1e-2, Log: true)).Message);
+        Assert.Contains("'lr' cannot be searched", Assert.Throws<ArgumentException>(() => new SearchRange("lr", 1e-4, 1e-2, Log: true)).Message);
+        Assert.Contains("the lower first", Assert.Throws<ArgumentException>(() => new SearchRange("reg", 1, 0, Log: false)).Message);
+        Assert.Throws<ArgumentException>(() => new SearchRange("reg", 0, double.PositiveInfinity, Log: false));
+    }
+
+    [Fact]
     public void Search_InterruptedBeforeAnyTrial_SaysSo_AndExits130()
     {
         using var tmp = new TempDir();

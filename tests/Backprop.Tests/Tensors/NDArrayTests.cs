@@ -25,6 +25,28 @@ public class NDArrayTests
     }
 
     [Fact]
+    public void SliceRows_CopiesRowsOfTheFirstAxis_AndTakeTraining_IsSmallData()
+    {
+        var x = NDArray<double>.Linspace(0, 23, 24).Reshape(4, 2, 3);
+        var rows = x.SliceRows(1, 2);                 // x[1:3].copy()
+        Assert.Equal([2, 2, 3], rows.ShapeArray());
+        Assert.Equal(6.0, rows.Flat(0));
+        Assert.Equal(17.0, rows.Flat(11));
+        rows.Flat(0) = -1;
+        Assert.Equal(6.0, x.Flat(6));                 // a copy, not a view
+        Assert.Equal([0, 2, 3], x.SliceRows(4, 0).ShapeArray());
+        Assert.Throws<ArgumentOutOfRangeException>(() => x.SliceRows(3, 2));
+
+        var data = new Backprop.Data.Dataset<double>(x, [0, 1, 2, 3], x, [3, 2, 1, 0]) { ClassNames = ["a", "b", "c", "d"] };
+        var small = data.TakeTraining(3);
+        Assert.Equal([3, 2, 3], small.XTrain.ShapeArray());
+        Assert.Equal([0, 1, 2], small.YTrain);
+        Assert.Same(data.XVal, small.XVal);
+        Assert.Equal(data.ClassNames, small.ClassNames);
+        Assert.Throws<ArgumentOutOfRangeException>(() => data.TakeTraining(5));
+    }
+
+    [Fact]
     public void Reshape_WrongSize_NamesBothShapes()
     {
         var a = new NDArray<double>(2, 3);
