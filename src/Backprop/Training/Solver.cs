@@ -313,15 +313,10 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
             }
             xs = _xSample;
             labels = _ySample!;
-            n = m;
         }
-        int correct = 0;
-        ScoreInBatches(Model, xs, batchSize, _evalWs, (start, scores) =>
-        {
-            _scoresFinite &= scores.AllFinite();
-            for (int i = 0; i < scores.Dim(0); i++) if (NDArray<T>.ArgMax(scores.Row(i)) == labels[start + i]) correct++;
-        });
-        return n == 0 ? 0 : (double)correct / n;
+        var (accuracy, finite) = Scored(Model, xs, labels, batchSize, _evalWs);
+        _scoresFinite &= finite;
+        return accuracy;
     }
 
     /// <summary>Fraction of rows of X (N, D) whose argmax score equals the label, scoring in batches.</summary>
@@ -330,10 +325,20 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(y);
         if (x.Rank < 1 || x.Dim(0) != y.Length) throw new ArgumentException($"Accuracy: X has shape {x.ShapeString} but y has {y.Length} labels.", nameof(y));
-        var preds = Predict(model, x, batchSize, ws);
+        return Scored(model, x, y, batchSize, ws).Accuracy;
+    }
+
+    // The accuracy, and whether every score was finite (an argmax of NaN is class 0, which would count as a guess).
+    private static (double Accuracy, bool Finite) Scored(IModel<T> model, NDArray<T> x, int[] y, int batchSize, Workspace? ws)
+    {
         int correct = 0;
-        for (int i = 0; i < preds.Length; i++) if (preds[i] == y[i]) correct++;
-        return preds.Length == 0 ? 0 : (double)correct / preds.Length;
+        bool finite = true;
+        ScoreInBatches(model, x, batchSize, ws, (start, scores) =>
+        {
+            finite &= scores.AllFinite();
+            for (int i = 0; i < scores.Dim(0); i++) if (NDArray<T>.ArgMax(scores.Row(i)) == y[start + i]) correct++;
+        });
+        return (x.Dim(0) == 0 ? 0 : (double)correct / x.Dim(0), finite);
     }
 
     /// <summary>Predicted class of every row of X (N, d1, …, dk), scoring in batches of <paramref name="batchSize"/>.</summary>
