@@ -65,17 +65,27 @@ public static class ImageFiles
         return new NpyArray(pixels, paths.Count, c, h, w);
     }
 
+    /// <summary>
+    /// The most pixels a picture may have (64 million, 256 MB decoded): a file of a few hundred bytes can claim
+    /// 20000 × 20000, and a decoder takes its word (PIL stops at about 179 million).
+    /// </summary>
+    public const long MaxPixels = 64L << 20;
+
     /// <summary>PIL's <c>L = R·299/1000 + G·587/1000 + B·114/1000</c>, rounded.</summary>
     private static byte Luma(SKColor p) => (byte)((p.Red * 299 + p.Green * 587 + p.Blue * 114 + 500) / 1000);
 
     /// <summary>
-    /// The whole picture, as <c>SKBitmap.Decode</c> gives it, except that a file cut short or damaged is an error: the
-    /// decoder otherwise fills what it could not read and reports success.
+    /// The whole picture, as <c>SKBitmap.Decode</c> gives it, except that a file cut short or damaged is an error (the
+    /// decoder otherwise fills what it could not read and reports success), a picture past <see cref="MaxPixels"/> is
+    /// refused before its pixels are allocated, and a JPEG's EXIF orientation is applied (a phone's portrait photo is
+    /// stored sideways; viewers, and so the user, see it upright).
     /// </summary>
     private static SKBitmap Decode(string path)
     {
         using var codec = SKCodec.Create(path, out var status)
-            ?? throw new InvalidDataException($"'{path}' is not a picture this reader can decode ({string.Join(", ", Extensions)}; {status}).");
+            ?? throw new InvalidDataException($"'{path}' is not a picture this reader can decode (PNG, JPEG, BMP, GIF or WebP; the decoder says {status}).");
+        if ((long)codec.Info.Width * codec.Info.Height > MaxPixels)
+            throw new InvalidDataException($"'{path}' is {codec.Info.Width} × {codec.Info.Height} pixels, more than the {MaxPixels / (1 << 20)} million this reader takes; shrink it first.");
         var info = codec.Info.WithColorType(SKImageInfo.PlatformColorType);
         if (info.AlphaType == SKAlphaType.Unpremul) info = info.WithAlphaType(SKAlphaType.Premul);
         var bitmap = new SKBitmap(info);
@@ -87,7 +97,34 @@ public static class ImageFiles
                 ? $"'{path}' is cut short: the picture's data ends before its last row."
                 : $"'{path}' could not be decoded ({result}).");
         }
-        return bitmap;
+        return Upright(bitmap, codec.EncodedOrigin);
+    }
+
+    /// <summary><paramref name="stored"/> turned as its EXIF orientation says (disposed when a new bitmap is made).</summary>
+    private static SKBitmap Upright(SKBitmap stored, SKEncodedOrigin origin)
+    {
+        if (origin == SKEncodedOrigin.TopLeft) return stored;
+        float w = stored.Width, h = stored.Height;
+        // Where stored pixel (x, y) goes: x' = a·x + b·y + c, y' = d·x + e·y + f.
+        var (a, b, c, d, e, f) = origin switch
+        {
+            SKEncodedOrigin.TopRight => (-1f, 0f, w, 0f, 1f, 0f),       // mirrored
+            SKEncodedOrigin.BottomRight => (-1f, 0f, w, 0f, -1f, h),    // upside down
+            SKEncodedOrigin.BottomLeft => (1f, 0f, 0f, 0f, -1f, h),     // mirrored vertically
+            SKEncodedOrigin.LeftTop => (0f, 1f, 0f, 1f, 0f, 0f),        // transposed
+            SKEncodedOrigin.RightTop => (0f, -1f, h, 1f, 0f, 0f),       // turn 90° clockwise
+            SKEncodedOrigin.RightBottom => (0f, -1f, h, -1f, 0f, w),    // transverse
+            _ => (0f, 1f, 0f, -1f, 0f, w),                              // LeftBottom: turn 90° anticlockwise
+        };
+        bool turned = origin >= SKEncodedOrigin.LeftTop;
+        var upright = new SKBitmap(new SKImageInfo(turned ? stored.Height : stored.Width, turned ? stored.Width : stored.Height, stored.ColorType, stored.AlphaType));
+        using (var canvas = new SKCanvas(upright))
+        {
+            canvas.SetMatrix(new SKMatrix(a, b, c, d, e, f, 0, 0, 1));
+            canvas.DrawBitmap(stored, 0, 0);
+        }
+        stored.Dispose();
+        return upright;
     }
 
     /// <summary>The picture's centre square scaled to <paramref name="w"/> × <paramref name="h"/>, opaque RGBA.</summary>

@@ -90,4 +90,49 @@ public class ImageFilesTests
         var header = tmp.Write("header.png", whole[..60]);
         Assert.Contains("header.png", Assert.Throws<InvalidDataException>(() => ImageFiles.Load([header], [3, 32, 32])).Message);
     }
+
+    [Fact]
+    public void APictureClaimingTooManyPixels_IsRefusedBeforeItsPixelsAreAllocated()
+    {
+        // A valid PNG header saying 20000 × 20000 (400 million pixels, 1.6 GB decoded) in a file of a few dozen bytes.
+        using var tmp = new TempDir();
+        var ihdr = new byte[13];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(ihdr, 20000);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), 20000);
+        ihdr[8] = 8;   // 8-bit grey
+        static byte[] Chunk(string type, byte[] data)
+        {
+            var typed = System.Text.Encoding.ASCII.GetBytes(type).Concat(data).ToArray();
+            var chunk = new byte[8 + data.Length + 4];
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(chunk, data.Length);
+            typed.CopyTo(chunk, 4);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(chunk.AsSpan(8 + data.Length), System.IO.Hashing.Crc32.HashToUInt32(typed));
+            return chunk;
+        }
+        var row = new MemoryStream();
+        using (var z = new System.IO.Compression.ZLibStream(row, System.IO.Compression.CompressionLevel.Optimal)) z.Write(new byte[20001]);   // one row
+        var bomb = tmp.Write("bomb.png", [.. new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }, .. Chunk("IHDR", ihdr), .. Chunk("IDAT", row.ToArray()), .. Chunk("IEND", [])]);
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        var e = Assert.Throws<InvalidDataException>(() => ImageFiles.Load([bomb], [3, 32, 32]));
+        Assert.Contains("bomb.png' is 20000 × 20000 pixels, more than the 64 million this reader takes", e.Message);
+        Assert.True(GC.GetTotalAllocatedBytes(precise: true) - before < 16 << 20);
+    }
+
+    [Fact]
+    public void AJpegsExifOrientation_IsApplied_AsViewersShowIt()
+    {
+        // Stored 32 wide × 16 high, white left half, black right half, tagged "rotate 90° clockwise to view" (6), as
+        // a phone stores a portrait photo: seen upright it is 16 wide × 32 high, white on top.
+        using var tmp = new TempDir();
+        var jpeg = Png(32, 16, (x, _) => x < 16 ? SKColors.White : SKColors.Black, SKEncodedImageFormat.Jpeg);
+        byte[] exif = [0xFF, 0xE1, 0x00, 0x22, (byte)'E', (byte)'x', (byte)'i', (byte)'f', 0, 0,
+                       (byte)'I', (byte)'I', 0x2A, 0x00, 0x08, 0, 0, 0,   // TIFF header, little-endian, IFD at 8
+                       0x01, 0x00,                                         // one entry
+                       0x12, 0x01, 0x03, 0x00, 0x01, 0, 0, 0, 0x06, 0, 0, 0,   // Orientation (0x0112), SHORT, 1, value 6
+                       0, 0, 0, 0];                                        // no next IFD
+        var tagged = tmp.Write("portrait.jpg", [.. jpeg[..2], .. exif, .. jpeg[2..]]);
+        var grey = (byte[])ImageFiles.Load([tagged], [1, 32, 16]).Data;   // (1, 32 high, 16 wide): no scaling
+        Assert.True(grey[0] > 200 && grey[15] > 200, $"top row {grey[0]}, {grey[15]}: should be white");
+        Assert.True(grey[31 * 16] < 50 && grey[31 * 16 + 15] < 50, $"bottom row {grey[31 * 16]}, {grey[31 * 16 + 15]}: should be black");
+    }
 }
