@@ -26,13 +26,19 @@ public static class SearchPlots
     {
         var plt = new Plot();
         var colormap = new ScottPlot.Colormaps.Viridis();
-        double lo = points.Min(value), hi = points.Max(value);
-        var axis = new FixedColorAxis(colormap, lo, hi);
-        foreach (var p in points)
+        // Only points that can be placed and coloured (a NaN accuracy, or a rate of 0 on a log axis, cannot) set the scale.
+        var drawn = points.Where(p => double.IsFinite(value(p)) && p.LearningRate > 0 && p.WeightScale > 0
+                                      && double.IsFinite(p.LearningRate) && double.IsFinite(p.WeightScale)).ToList();
+        double lo = drawn.Count > 0 ? drawn.Min(value) : 0, hi = drawn.Count > 0 ? drawn.Max(value) : 1;
+        if (hi - lo < 1e-3)
         {
-            double t = hi > lo ? (value(p) - lo) / (hi - lo) : 0.5;
-            plt.Add.Marker(Math.Log10(p.LearningRate), Math.Log10(p.WeightScale), MarkerShape.FilledCircle, 14, colormap.GetColor(t));
+            // One trial, or all alike: a bar of zero width has no ticks; give it a little, centred on the value.
+            lo -= 0.005;
+            hi += 0.005;
         }
+        var axis = new FixedColorAxis(colormap, lo, hi);
+        foreach (var p in drawn)
+            plt.Add.Marker(Math.Log10(p.LearningRate), Math.Log10(p.WeightScale), MarkerShape.FilledCircle, 14, colormap.GetColor((value(p) - lo) / (hi - lo)));
         plt.Add.ColorBar(axis, Edge.Right);
         plt.Title(title);
         plt.XLabel("log10 learning rate");

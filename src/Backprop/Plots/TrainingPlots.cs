@@ -74,23 +74,31 @@ public static class TrainingPlots
         plt.Title("Training loss");
         plt.XLabel("Iteration");
         plt.YLabel("Loss");
+        // A run that blew up reaches 1e30 and more: ticks as 2.4e+34, not 35 digits across the panel.
+        plt.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = TickLabel };
         if (legend) plt.ShowLegend(Alignment.UpperRight);
         return plt;
     }
 
     private static void AddLine(Plot plt, IReadOnlyList<double> values, string label, Color color)
     {
-        var sp = plt.Add.Scatter(Panels.Range(values.Count), [.. values], color);
+        var sp = plt.Add.Scatter(Panels.Range(values.Count), Finite(values), color);
         sp.LegendText = label;
         sp.MarkerSize = 6;
         sp.LineWidth = 1.5f;
     }
 
-    // A diverged run ends in NaN/∞: plot what is finite instead of failing.
+    // A diverged run ends in NaN/∞, or in values so near double's limit that the axis margins overflow: plot the rest
+    // instead of failing.
     private static double[] Finite(IReadOnlyList<double> v)
     {
         var r = new double[v.Count];
-        for (int i = 0; i < r.Length; i++) r[i] = double.IsFinite(v[i]) ? v[i] : double.NaN;
+        for (int i = 0; i < r.Length; i++) r[i] = double.IsFinite(v[i]) && Math.Abs(v[i]) < 1e300 ? v[i] : double.NaN;
         return r;
     }
+
+    internal static string TickLabel(double v) =>
+        v != 0 && (Math.Abs(v) >= 1e6 || Math.Abs(v) < 1e-4)
+            ? v.ToString("0.##e+0", System.Globalization.CultureInfo.InvariantCulture)
+            : v.ToString("G6", System.Globalization.CultureInfo.InvariantCulture);
 }

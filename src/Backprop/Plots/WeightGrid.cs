@@ -94,5 +94,6 @@ public static class WeightGrid
         return data.ToArray();
     }
 
-    private static byte Byte(double v) => (byte)Math.Clamp(Math.Round(v), 0, 255);
+    // The notebooks' grid.astype('uint8'): truncated, not rounded.
+    private static byte Byte(double v) => (byte)Math.Clamp(Math.Floor(v), 0, 255);
 }

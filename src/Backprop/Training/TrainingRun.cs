@@ -264,10 +264,14 @@ public sealed class TrainingRun
         files.Add(RunFiles.History);
         files.AddRange(RunPlots.Write(RunDir, history, model.Params["W1"], Data.ImageShape));
         var test = split.XTest is { } xTest ? ConfusionMatrix.Of(model, xTest, split.YTest!, split.NumClasses) : null;
-        var (confusion, splitName) = test is not null ? (test, "test") : (ConfusionMatrix.Of(model, split.XVal, split.YVal, split.NumClasses), "validation");
-        AtomicFile.WriteAllBytes(RunFiles.In(RunDir, RunFiles.ConfusionPlot), ConfusionPlot.Png(confusion.ToRows(), Data.ClassNames,
-            string.Create(CultureInfo.InvariantCulture, $"{DataSetChoice.Display(Data.Dataset)} {splitName} set: {100 * confusion.Accuracy:F2}% of {confusion.Total} images correct")));
-        files.Add(RunFiles.ConfusionPlot);
+        // Not drawn for scores that are not finite: every image would sit in class 0's column, an argmax of NaN.
+        if (scoresFinite)
+        {
+            var (confusion, splitName) = test is not null ? (test, "test") : (ConfusionMatrix.Of(model, split.XVal, split.YVal, split.NumClasses), "validation");
+            AtomicFile.WriteAllBytes(RunFiles.In(RunDir, RunFiles.ConfusionPlot), ConfusionPlot.Png(confusion.ToRows(), Data.ClassNames,
+                string.Create(CultureInfo.InvariantCulture, $"{DataSetChoice.Display(Data.Dataset)} {splitName} set: {100 * confusion.Accuracy:F2}% of {confusion.Total} images correct")));
+            files.Add(RunFiles.ConfusionPlot);
+        }
         if (status == RunStatus.Interrupted) files.Add(RunFiles.Checkpoint);
         else AtomicFile.TryDelete(checkpoint);
 

@@ -35,6 +35,32 @@ public class PlotTests
     }
 
     [Fact]
+    public void DivergedValues_AreDrawnAround_NotCrashedOn()
+    {
+        // Values near double's limit overflowed the axis margins; NaN or ∞ accuracies threw in the scatter's colour bar.
+        AssertPicture(TrainingPlots.LossPng([2.3, 1e300, 1.7e308, 2.1]), 900, 450);
+        AssertPicture(TrainingPlots.AccuracyPng([0.1, double.NaN, 0.3], [0.1, double.PositiveInfinity, 0.2]), 900, 450);
+        SearchPoint[] pts = [new(1e-3, 1e-2, 0.3, 0.25), new(1e-2, 1e-1, double.NaN, double.NaN), new(0, 1e-2, 0.9, 0.9)];
+        AssertPicture(SearchPlots.ScatterPng(pts), 900, 840, panels: 2);
+        AssertPicture(SearchPlots.ScatterPng([new(1e-3, 1e-2, 0.3, 0.25)]), 900, 840, panels: 2);   // one trial: a bar of some width
+        // A loss of 2.4e34 is labelled so, not with 35 digits across the panel.
+        Assert.Equal("2.4e+34", TrainingPlots.TickLabel(2.4e34));
+        Assert.Equal("0.5", TrainingPlots.TickLabel(0.5));
+        Assert.Equal("2000", TrainingPlots.TickLabel(2000));
+    }
+
+    [Fact]
+    public void WeightPixels_AreTruncated_AsTheNotebooksAstypeUint8()
+    {
+        // One grey 2 × 2 tile of 0, 1, 2, 2: scaled to 0, 127.5, 255, 255, and astype('uint8') makes 127.5 into 127.
+        var w1 = NDArray<double>.FromRows([[0.0], [1.0], [2.0], [2.0]]);
+        using var bmp = SKBitmap.Decode(WeightGrid.FirstLayerPng(w1, [1, 2, 2], padding: 0, scale: 1));
+        Assert.Equal(0, bmp.GetPixel(0, 0).Red);
+        Assert.Equal(127, bmp.GetPixel(1, 0).Red);
+        Assert.Equal(255, bmp.GetPixel(0, 1).Red);
+    }
+
+    [Fact]
     public void Comparison_HasThreePanels()
     {
         var runs = new[] { "sgd", "adam" }.Select((r, k) => new RunCurves(r,
