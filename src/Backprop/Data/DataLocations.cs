@@ -116,12 +116,16 @@ public sealed class DataLocations
                     list.Add(Path.Combine(folder, name + "-first1000"));
                 }
                 break;
+            // The data folder itself too: a folder of IDX files (torchvision's raw/, a download) given as the data
+            // folder is used, not passed over for Debian's copy.
             case DataSetKind.FashionMnist:
                 list.Add(Path.Combine(Root, name));
+                list.Add(Root);
                 if (_debianFashionMnistDir is not null) list.Add(_debianFashionMnistDir);
                 break;
             default:
                 list.Add(Path.Combine(Root, name));
+                list.Add(Root);
                 break;
         }
         return list;
@@ -172,10 +176,11 @@ public sealed class DataLocations
         return sb.ToString();
     }
 
-    private static string MissingDetail(DataSetKind kind, IReadOnlyList<string> searched)
+    private string MissingDetail(DataSetKind kind, IReadOnlyList<string> searched)
     {
-        // Point at a folder that exists but is incomplete: that is usually an interrupted copy.
-        foreach (var dir in searched.Where(Directory.Exists))
+        // Point at a folder that exists but is incomplete: that is usually an interrupted copy. (The data folder itself
+        // is looked in for IDX files too, but is not an interrupted copy unless it holds one of them.)
+        foreach (var dir in searched.Where(d => Directory.Exists(d) && (d != Root || Idx.StandardFileNames.Any(n => Idx.FindStandardFile(d, n) is not null))))
         {
             var names = kind is DataSetKind.Cifar10Python or DataSetKind.Cifar10Binary
                 ? Cifar10.BatchFileNames(kind == DataSetKind.Cifar10Binary ? Cifar10Format.Binary : Cifar10Format.Python)

@@ -45,6 +45,20 @@ public class DataLocationsTests
     }
 
     [Fact]
+    public void ADataFolderHoldingIdxFilesItself_IsUsed_NotPassedOverForDebians()
+    {
+        // torchvision's FashionMNIST/raw, or the four downloaded files, given as the data folder.
+        using var dir = new TempDir();
+        foreach (var file in Directory.GetFiles(TestData.FashionMnistDir))
+            File.CreateSymbolicLink(Path.Combine(dir.Path, Path.GetFileName(file)), file);
+        var loc = DataLocations.Resolve(dir.Path, null, "/nonexistent", "/another/debian/copy");
+        Assert.Equal(dir.Path, loc.Find(DataSetKind.FashionMnist));
+        Assert.Equal(dir.Path, loc.Find(DataSetKind.Mnist));   // the same file names: --dataset says which
+        var r = Backprop.Tests.Cli.CliRunner.Run("data", "info", "--data-dir", dir.Path);
+        Assert.Contains(dir.Path, r.Out);
+    }
+
+    [Fact]
     public void SurveyReportsWhatIsPresentWhere()
     {
         using var dir = new TempDir();
