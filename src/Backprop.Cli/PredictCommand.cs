@@ -36,6 +36,8 @@ internal static class PredictCommand
             if (inputPath is not null && result.GetResult(split) is { Implicit: false }) throw new UsageException("--input and --split exclude each other: predict either a split or the images of a file.");
             if (inputPath is not null && !File.Exists(inputPath) && !Directory.Exists(inputPath)) throw new UsageException($"--input: '{inputPath}' does not exist.");
             bool pictures = inputPath is not null && (Directory.Exists(inputPath) || ImageFiles.IsImage(inputPath));
+            if (inputPath is not null && !pictures && !Path.GetExtension(inputPath).Equals(".npy", StringComparison.OrdinalIgnoreCase))
+                throw new UsageException($"--input: '{inputPath}' is neither an .npy of images nor a picture ({string.Join(", ", ImageFiles.Extensions)}), by its name; convert it to one of those.");
             var config = RunDirs.Config("--model", dir);
             var data = RunDirs.Data(dir, config, result.GetValue(dataDir), console);
             long[] preds;

@@ -30,6 +30,9 @@ public sealed record DataSetStatus(DataSetKind Kind, string Name, string? Path, 
 
     /// <summary>True when none was, but a folder of it exists with files missing (usually an interrupted copy).</summary>
     public bool Incomplete => !Present && Searched.Any(Directory.Exists);
+
+    /// <summary>An incomplete copy looked at before <see cref="Path"/> and passed over ("'…' is incomplete (missing …)"), or null.</summary>
+    public string? PassedOver { get; init; }
 }
 
 /// <summary>
@@ -155,7 +158,14 @@ public sealed class DataLocations
             var searched = CandidateFolders(kind);
             var found = searched.FirstOrDefault(dir => IsComplete(kind, dir));
             string detail = found is null ? MissingDetail(kind, searched) : PresentDetail(kind, found);
-            return new DataSetStatus(kind, DisplayName(kind), found, detail, searched);
+            // A user's own copy missing files, skipped for a later place (Debian's package): said, not silently replaced.
+            string? passedOver = null;
+            if (found is not null && kind is DataSetKind.FashionMnist or DataSetKind.Mnist)
+            {
+                var before = searched.TakeWhile(d => d != found).Where(d => Directory.Exists(d) && Idx.StandardFileNames.Any(n => Idx.FindStandardFile(d, n) is not null)).ToList();
+                if (before.Count > 0) passedOver = MissingDetail(kind, before).TrimEnd('.');
+            }
+            return new DataSetStatus(kind, DisplayName(kind), found, detail, searched) { PassedOver = passedOver };
         }).ToList();
 
     /// <summary>A report of <see cref="Survey"/> for people (what <c>backprop data info</c> prints).</summary>

@@ -32,7 +32,7 @@ public sealed record DataSetChoice(string Dataset, string Folder, string Reason)
             if (found is null)
                 throw new DataSetUnavailableException(
                     $"{Display(name)} is not in the data folder {locations.Root} ({string.Join("; ", KindsOf(name).Select(k => survey[k].Detail.TrimEnd('.')))}). {WaysToGet(name, locations)}");
-            return new(name, found.Path!, $"Using {found.Name} from {found.Path} (--dataset {name}): {found.Detail}");
+            return new(name, found.Path!, $"Using {found.Name} from {found.Path} (--dataset {name}{PassedOver(found)}): {found.Detail}");
         }
 
         foreach (var kind in new[] { DataSetKind.Cifar10Python, DataSetKind.Cifar10Binary, DataSetKind.FashionMnist, DataSetKind.Mnist })
@@ -51,7 +51,7 @@ public sealed record DataSetChoice(string Dataset, string Folder, string Reason)
             string skipped = kind is DataSetKind.FashionMnist or DataSetKind.Mnist
                 ? string.Concat(new[] { DataSetKind.Cifar10Python, DataSetKind.Cifar10Binary }.Where(k => survey[k].Incomplete).Select(k => $" ({survey[k].Detail.TrimEnd('.')})"))
                 : "";
-            return new(name, s.Path!, $"Using {s.Name} from {s.Path} because {why}{skipped} (choose with --dataset): {s.Detail}");
+            return new(name, s.Path!, $"Using {s.Name} from {s.Path} because {why}{skipped}{PassedOver(s)} (choose with --dataset): {s.Detail}");
         }
 
         if (download is null)
@@ -67,6 +67,8 @@ public sealed record DataSetChoice(string Dataset, string Folder, string Reason)
                 $"No data set found in the data folder {locations.Root}, and CIFAR-10 could not be downloaded from {e.Url}. {WaysToGet(null, locations)}", e);
         }
     }
+
+    private static string PassedOver(DataSetStatus s) => s.PassedOver is { } p ? $"; {p}, so it was passed over" : "";
 
     /// <summary>Every way to get data, in one sentence, for error messages.</summary>
     public static string WaysToGet(string? dataset, DataLocations locations)

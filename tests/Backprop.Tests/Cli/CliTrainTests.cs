@@ -145,6 +145,12 @@ public class CliTrainTests
             Assert.DoesNotContain("Parameter", line);
         }
 
+        // A file that is neither: said by its name, not as a .npy whose header is wrong.
+        var tiff = tmp.Write("scan.tiff", [0x49, 0x49, 0x2A, 0x00]);
+        var unknown = CliRunner.Run("predict", "--model", run, "--input", tiff, "--out", fromFile, "--data-dir", CliRunner.Cifar10DataDir);
+        Assert.Equal(2, unknown.ExitCode);
+        Assert.Contains("is neither an .npy of images nor a picture (.png, .jpg", unknown.Error);
+
         // --model given the model file instead of its run folder: usage error naming the folder to give.
         var file = CliRunner.Run("predict", "--model", Path.Combine(run, "model.npz"), "--out", fromFile, "--data-dir", CliRunner.Cifar10DataDir);
         Assert.Equal(2, file.ExitCode);

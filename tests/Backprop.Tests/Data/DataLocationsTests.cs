@@ -59,6 +59,22 @@ public class DataLocationsTests
     }
 
     [Fact]
+    public void AnIncompleteCopy_PassedOverForDebians_IsSaid()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(Path.Combine(dir.Path, "fashion-mnist"));
+        foreach (var file in Directory.GetFiles(TestData.FashionMnistDir, "train-*"))
+            File.CreateSymbolicLink(Path.Combine(dir.Path, "fashion-mnist", Path.GetFileName(file)), file);
+        var loc = DataLocations.Resolve(dir.Path, null, "/nonexistent", TestData.FashionMnistDir);
+        foreach (var dataset in new string?[] { "fashion-mnist", null })
+        {
+            var chosen = DataSetChoice.Choose(dataset, loc);
+            Assert.Equal(TestData.FashionMnistDir, chosen.Folder);
+            Assert.Contains($"'{Path.Combine(dir.Path, "fashion-mnist")}' is incomplete (missing t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz), so it was passed over", chosen.Reason);
+        }
+    }
+
+    [Fact]
     public void SurveyReportsWhatIsPresentWhere()
     {
         using var dir = new TempDir();
