@@ -54,10 +54,10 @@ public static class TrainingPlots
         }
         train.Title("Training accuracy");
         train.XLabel("Epoch");
-        train.ShowLegend(Alignment.LowerRight);
+        train.ShowLegend(Edge.Right);   // beside the panel: in it, a legend hid the last epochs' points
         val.Title("Validation accuracy");
         val.XLabel("Epoch");
-        val.ShowLegend(Alignment.LowerRight);
+        val.ShowLegend(Edge.Right);
         return Panels.StackedPng([LossPlot(runs, legend: true), train, val], width, panelHeight);
     }
 
@@ -76,7 +76,7 @@ public static class TrainingPlots
         plt.YLabel("Loss");
         // A run that blew up reaches 1e30 and more: ticks as 2.4e+34, not 35 digits across the panel.
         plt.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = TickLabel };
-        if (legend) plt.ShowLegend(Alignment.UpperRight);
+        if (legend) plt.ShowLegend(Edge.Right);
         return plt;
     }
 
