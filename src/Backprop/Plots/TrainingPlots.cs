@@ -32,6 +32,7 @@ public static class TrainingPlots
         }
         plt.Title("Accuracy");
         plt.XLabel("Epoch");
+        EpochTicks(plt);
         plt.YLabel("Accuracy");
         plt.ShowLegend(Alignment.LowerRight);
         return Panels.StackedPng([plt], width, height);
@@ -54,9 +55,11 @@ public static class TrainingPlots
         }
         train.Title("Training accuracy");
         train.XLabel("Epoch");
+        EpochTicks(train);
         train.ShowLegend(Edge.Right);   // beside the panel: in it, a legend hid the last epochs' points
         val.Title("Validation accuracy");
         val.XLabel("Epoch");
+        EpochTicks(val);
         val.ShowLegend(Edge.Right);
         return Panels.StackedPng([LossPlot(runs, legend: true), train, val], width, panelHeight);
     }
@@ -79,6 +82,10 @@ public static class TrainingPlots
         if (legend) plt.ShowLegend(Edge.Right);
         return plt;
     }
+
+    // Accuracy is checked once per epoch: whole-epoch ticks, not 0.5, 1.5, ….
+    private static void EpochTicks(Plot plt) =>
+        plt.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
 
     private static void AddLine(Plot plt, IReadOnlyList<double> values, string label, Color color)
     {
