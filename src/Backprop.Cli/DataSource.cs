@@ -22,13 +22,6 @@ internal static class DataSource
         return DataLocations.Resolve(dataDir);
     }
 
-    /// <summary>
-    /// A folder of IDX files (as torchvision's raw/ folder or a download leaves them), given where the data folder was
-    /// expected: Fashion-MNIST and MNIST files share their names, so which one it holds cannot be told.
-    /// </summary>
-    private static bool IsIdxFolder(string dir) =>
-        Directory.EnumerateFiles(dir).Select(Path.GetFileName).Any(name => name!.StartsWith("train-images", StringComparison.Ordinal) && name.Contains("idx3-ubyte", StringComparison.Ordinal));
-
     /// <summary>A folder of CIFAR-10 batch files (python or binary), given where its parent was expected.</summary>
     private static bool IsCifarBatchFolder(string dir) =>
         File.Exists(Path.Combine(dir, "data_batch_1")) || File.Exists(Path.Combine(dir, "data_batch_1.bin")) || File.Exists(Path.Combine(dir, "batches.meta"))
@@ -41,7 +34,9 @@ internal static class DataSource
     public static DataSetChoice Choose(string? dataset, string? dataDir, TextWriter progress, CancellationToken cancel)
     {
         var locations = Locations(dataDir);
-        if (dataset is null && dataDir is not null && IsIdxFolder(dataDir))
+        // A data folder of IDX files itself (torchvision's raw/, a download) is used for either data set, and their
+        // files share names: which one it holds cannot be told.
+        if (dataset is null && dataDir is not null && Idx.HoldsAnyStandardFile(dataDir))
             throw new UsageException($"--data-dir: '{dataDir}' holds IDX files, which Fashion-MNIST and MNIST name alike; say which with --dataset fashion-mnist or --dataset mnist.");
         try
         {

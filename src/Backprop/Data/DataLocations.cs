@@ -162,7 +162,7 @@ public sealed class DataLocations
             string? passedOver = null;
             if (found is not null && kind is DataSetKind.FashionMnist or DataSetKind.Mnist)
             {
-                var before = searched.TakeWhile(d => d != found).Where(d => Directory.Exists(d) && Idx.StandardFileNames.Any(n => Idx.FindStandardFile(d, n) is not null)).ToList();
+                var before = searched.TakeWhile(d => d != found).Where(d => Directory.Exists(d) && Idx.HoldsAnyStandardFile(d)).ToList();
                 if (before.Count > 0) passedOver = MissingDetail(kind, before).TrimEnd('.');
             }
             return new DataSetStatus(kind, DisplayName(kind), found, detail, searched) { PassedOver = passedOver };
@@ -190,7 +190,7 @@ public sealed class DataLocations
     {
         // Point at a folder that exists but is incomplete: that is usually an interrupted copy. (The data folder itself
         // is looked in for IDX files too, but is not an interrupted copy unless it holds one of them.)
-        foreach (var dir in searched.Where(d => Directory.Exists(d) && (d != Root || Idx.StandardFileNames.Any(n => Idx.FindStandardFile(d, n) is not null))))
+        foreach (var dir in searched.Where(d => Directory.Exists(d) && (d != Root || Idx.HoldsAnyStandardFile(d))))
         {
             var names = kind is DataSetKind.Cifar10Python or DataSetKind.Cifar10Binary
                 ? Cifar10.BatchFileNames(kind == DataSetKind.Cifar10Binary ? Cifar10Format.Binary : Cifar10Format.Python)

@@ -59,6 +59,9 @@ public static class Idx
     public static IReadOnlyList<string> StandardFileNames { get; } =
         ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"];
 
+    /// <summary>Whether <paramref name="dir"/> holds any of the standard files (a copy, complete or not).</summary>
+    public static bool HoldsAnyStandardFile(string dir) => StandardFileNames.Any(n => FindStandardFile(dir, n) is not null);
+
     /// <summary>
     /// The path of a standard file in <paramref name="dir"/>: the <c>.gz</c> file if present, else the plain one (also the
     /// <c>train-images.idx3-ubyte</c> spelling of some copies), else null.

@@ -98,12 +98,11 @@ public sealed class HyperparameterSearch
         // Held for the whole search, and checked again under the hold: two searches given one folder at once would
         // delete each other's models.
         Directory.CreateDirectory(SearchDir);
-        using var hold = FolderLock.TryAcquire(SearchDir) ??
-            throw new IOException($"The search folder '{SearchDir}' is being written by another process; wait for it to finish, or choose another folder.");
+        using var hold = FolderLock.Acquire(SearchDir);
         if (!IsEmpty(SearchDir))
             throw new IOException($"The search folder '{SearchDir}' was filled by another process after this search was set up; choose another folder.");
         var done = new SearchTrial?[_runs.Length];
-        var finite = new bool[_runs.Length];
+        var summaries = new RunSummary?[_runs.Length];
         int parallel = Math.Clamp(Parallel, 1, _runs.Length);
         // Each trial's kernels get an equal share of the threads, on its own thread only: the process-wide setting (and
         // another search's or training's share) is left alone.
@@ -114,8 +113,7 @@ public sealed class HyperparameterSearch
             {
                 if (cancel.IsCancellationRequested) return;
                 using var limit = Parallelism.LimitCallingThread(share);
-                var summary = _runs[i].Run(cancel);
-                finite[i] = summary.ScoresFinite;
+                var summary = summaries[i] = _runs[i].Run(cancel);
                 var history = RunHistory.Load(RunFiles.In(_runs[i].RunDir, RunFiles.History));
                 int best = history.ValAcc.Count == 0 ? -1 : history.ValAcc.ToList().IndexOf(history.ValAcc.Max());
                 done[i] = new SearchTrial
@@ -142,14 +140,14 @@ public sealed class HyperparameterSearch
 
         var trials = done.Where(t => t is not null).Select(t => t!).ToList();
         // A model whose scores overflow has no accuracy worth the name (an argmax of NaN is class 0): never the best.
-        var bestTrial = trials.Where(t => t.Status != RunStatus.Interrupted && finite[t.Trial]).OrderByDescending(t => t.ValAcc).ThenBy(t => t.Trial).FirstOrDefault();
+        var bestTrial = trials.Where(t => t.Status != RunStatus.Interrupted && summaries[t.Trial]!.ScoresFinite).OrderByDescending(t => t.ValAcc).ThenBy(t => t.Trial).FirstOrDefault();
         foreach (var t in trials.Where(t => t != bestTrial))
         {
-            string dir = Path.Combine(SearchDir, t.Run), summaryPath = RunFiles.In(dir, RunFiles.Summary);
+            string dir = Path.Combine(SearchDir, t.Run);
             AtomicFile.TryDelete(RunFiles.In(dir, RunFiles.Model));
             // Its summary.json no longer lists the file it lost.
-            var summary = RunSummary.Load(summaryPath);
-            (summary with { Files = [.. summary.Files.Where(f => f != RunFiles.Model)] }).Save(summaryPath);
+            var summary = summaries[t.Trial]!;
+            (summary with { Files = [.. summary.Files.Where(f => f != RunFiles.Model)] }).Save(RunFiles.In(dir, RunFiles.Summary));
         }
         var result = new SearchResult { SearchDir = SearchDir, Trials = trials, Best = bestTrial, Interrupted = trials.Count < _runs.Length || trials.Any(t => t.Status == RunStatus.Interrupted) };
         RunJson.Save(Path.Combine(SearchDir, "results.json"), result);

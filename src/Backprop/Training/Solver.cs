@@ -36,7 +36,6 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
     private readonly UpdateInBackward<T>? _beginUpdate;
     private readonly HashSet<string> _updatedInBackward = [];
     private NDArray<T>? _xSample;
-    private bool _scoresFinite = true;   // cleared by an accuracy check that meets a NaN or infinite score
     private int[]? _ySample, _sampleIdx;
 
     private const int MaxPreallocatedLosses = 1 << 20;
@@ -241,10 +240,9 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     private void CheckAccuracies()
     {
-        _scoresFinite = true;
-        double trainAcc = CheckAccuracy(Data.XTrain, Data.YTrain, Options.NumTrainSamples);
-        double valAcc = CheckAccuracy(Data.XVal, Data.YVal, Options.NumValSamples);
-        if (!_scoresFinite)
+        var (trainAcc, trainFinite) = Checked(Data.XTrain, Data.YTrain, Options.NumTrainSamples, 100);
+        var (valAcc, valFinite) = Checked(Data.XVal, Data.YVal, Options.NumValSamples, 100);
+        if (!(trainFinite && valFinite))
         {
             // The last update overflowed the weights while its loss was still finite: an argmax of NaN is class 0,
             // so the "accuracy" would be class 0's share of the data, and could be kept as the best.
@@ -287,7 +285,10 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// Accuracy of the model on (X, y): when N exceeds <paramref name="numSamples"/>, a subsample of that many rows is
     /// drawn with replacement from <see cref="Rng"/>; scores are computed in batches.
     /// </summary>
-    public double CheckAccuracy(NDArray<T> x, int[] y, int? numSamples = null, int batchSize = 100)
+    public double CheckAccuracy(NDArray<T> x, int[] y, int? numSamples = null, int batchSize = 100) => Checked(x, y, numSamples, batchSize).Accuracy;
+
+    // CheckAccuracy, and whether every score it computed was finite.
+    private (double Accuracy, bool Finite) Checked(NDArray<T> x, int[] y, int? numSamples, int batchSize)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(y);
@@ -314,9 +315,7 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
             xs = _xSample;
             labels = _ySample!;
         }
-        var (accuracy, finite) = Scored(Model, xs, labels, batchSize, _evalWs);
-        _scoresFinite &= finite;
-        return accuracy;
+        return Scored(Model, xs, labels, batchSize, _evalWs);
     }
 
     /// <summary>Fraction of rows of X (N, D) whose argmax score equals the label, scoring in batches.</summary>
