@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace Backprop.Data;
 
@@ -21,7 +22,9 @@ public static partial class AtomicFile
     /// <param name="path">The target file; its folder must exist.</param>
     /// <param name="write">Writes the whole content. It must not close or dispose the stream.</param>
     /// <exception cref="DirectoryNotFoundException">The target's folder does not exist.</exception>
-    /// <exception cref="IOException">The file could not be written or renamed (the target is unchanged).</exception>
+    /// <exception cref="IOException">
+    /// The file could not be created, written to disk or renamed, for lack of permission too (the target is unchanged).
+    /// </exception>
     /// <remarks>Any exception thrown by <paramref name="write"/> propagates unchanged after the temporary file is removed.</remarks>
     public static void Write(string path, Action<Stream> write)
     {
@@ -33,13 +36,13 @@ public static partial class AtomicFile
         var temp = TempPathFor(full);
         try
         {
-            using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            using (var fs = Named(full, () => new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16)))
             {
                 write(fs);
                 // Data must be on disk before the rename makes it visible, or a crash could leave an empty target.
-                fs.Flush(flushToDisk: true);
+                Named(full, () => { fs.Flush(flushToDisk: true); return 0; });
             }
-            File.Move(temp, full, overwrite: true);
+            Named(full, () => { File.Move(temp, full, overwrite: true); return 0; });
         }
         catch
         {
@@ -47,6 +50,20 @@ public static partial class AtomicFile
             throw;
         }
         SyncDirectory(dir);
+    }
+
+    // The system's message names the hidden temporary file; the user asked for the target. A permission error is an
+    // IOException here, as the documentation says, not an UnauthorizedAccessException a caller does not expect.
+    private static TResult Named<TResult>(string full, Func<TResult> step)
+    {
+        try
+        {
+            return step();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"Cannot write '{full}': {e.Message}", e);
+        }
     }
 
     /// <summary>Creates or replaces <paramref name="path"/> with <paramref name="bytes"/>, atomically.</summary>
@@ -67,13 +84,26 @@ public static partial class AtomicFile
         Write(path, s => s.Write(new UTF8Encoding(false).GetBytes(text)));
     }
 
-    /// <summary>A fresh hidden temporary name next to <paramref name="fullPath"/>.</summary>
+    /// <summary>
+    /// A fresh hidden temporary name next to <paramref name="fullPath"/>. A long target name is shortened in it, so
+    /// that any name the file system takes (255 bytes) can be written: the dot, the random part and the suffix add 38.
+    /// </summary>
     internal static string TempPathFor(string fullPath)
     {
         var dir = Path.GetDirectoryName(fullPath)!;
         var name = Path.GetFileName(fullPath);
+        while (Encoding.UTF8.GetByteCount(name) > MaxStemBytes)
+            name = name[..(char.IsLowSurrogate(name[^1]) && name.Length > 1 ? ^2 : ^1)];
         return Path.Combine(dir, $".{name}.{Guid.NewGuid():N}.tmp");
     }
+
+    private const int MaxStemBytes = 255 - 38;
+
+    /// <summary>Whether <paramref name="path"/> is named as <see cref="TempPathFor"/> names a temporary file.</summary>
+    internal static bool IsTempFile(string path) => TempName().IsMatch(Path.GetFileName(path));
+
+    [GeneratedRegex(@"^\..+\.[0-9a-f]{32}\.tmp$")]
+    private static partial Regex TempName();
 
     internal static void TryDelete(string path)
     {

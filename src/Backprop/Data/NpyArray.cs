@@ -44,6 +44,8 @@ public sealed class NpyArray
             double[] => NpyDType.Float64,
             _ => throw new ArgumentException($"Arrays of {data.GetType().Name} cannot be stored; use byte, int, long, float or double.", nameof(data)),
         };
+        if (shape.Length > Npy.MaxRank)
+            throw new ArgumentException($"A shape of {shape.Length} dimensions cannot be stored: .npy files hold at most {Npy.MaxRank} (NumPy 1.x reads at most 32).", nameof(shape));
         if (shape.Any(d => d < 0)) throw new ArgumentException($"Negative dimension in shape {NDArray<double>.ShapeToString(shape)}.", nameof(shape));
         long size = DataFile.ElementCount(shape)
             ?? throw new ArgumentException($"Shape {NDArray<double>.ShapeToString(shape)} is too large (the product of its non-zero dimensions exceeds {Array.MaxLength}).", nameof(shape));

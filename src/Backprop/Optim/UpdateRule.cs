@@ -49,6 +49,9 @@ public abstract class UpdateRule<T> where T : unmanaged, IFloatingPointIeee754<T
         _state[name] = value;
     }
 
+    /// <summary>Forgets every state array (a checkpoint from before the first step holds none).</summary>
+    internal void ClearState() => _state.Clear();
+
     /// <summary>Updates <paramref name="w"/> in place from its gradient <paramref name="dw"/> (same shape).</summary>
     public void Step(NDArray<T> w, NDArray<T> dw)
     {

@@ -74,6 +74,7 @@ public static class Checkpoint
             ["best_val_acc"] = solver.BestValAcc,
             ["optim"] = optim,
             ["rng"] = rngs,
+            ["schedule"] = Schedule(solver),
         };
         if (config is not null) meta["config"] = JsonNode.Parse(config.ToJson());
         if (dataFolder is not null) meta["data_folder"] = dataFolder;
@@ -103,7 +104,10 @@ public static class Checkpoint
     /// Restores a solver (built with the same model architecture, data and options) to the state saved in
     /// <paramref name="path"/>; <see cref="Solver{T}.Train"/> then continues the interrupted run.
     /// </summary>
-    /// <exception cref="InvalidDataException">The file is not a checkpoint, or was written for another model, dtype or schedule.</exception>
+    /// <exception cref="InvalidDataException">
+    /// The file is not a checkpoint, or was written for another model, dtype or schedule: another number of iterations,
+    /// update rule, hyperparameter, batch size, number of epochs, lr_decay, accuracy subsample, L2 strength or dropout.
+    /// </exception>
     public static void Restore<T>(Solver<T> solver, string path) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(solver);
@@ -133,11 +137,12 @@ public static class Checkpoint
         if ((int?)meta["num_iterations"] != solver.NumIterations || (string?)meta["update_rule"] != solver.Options.UpdateRule)
             throw new InvalidDataException($"{path}: the checkpoint was written for {(int?)meta["num_iterations"]} iterations of {(string?)meta["update_rule"]}; " +
                 $"this run has {solver.NumIterations} of {solver.Options.UpdateRule}. Resume with the run's own config.json.");
+        CheckSchedule(meta["schedule"] as JsonObject, solver, path);
 
         // Everything is read and checked before anything is set, so a refused checkpoint leaves the solver as it was.
         var model = ModelFile.Staged(arrays, solver.Model, path, "model/");
-        var bestParams = LoadPrefix<T>(arrays, "best", solver.Model.Params);
-        var bestBuffers = LoadPrefix<T>(arrays, "best", solver.Model.Buffers);
+        var (bestParams, bestBuffers) = LoadBest(arrays, solver.Model, path);
+        int iteration = (int?)meta["iteration"] ?? throw Bad(path, "no iteration");
 
         var optim = meta["optim"] as JsonObject ?? throw Bad(path, "no optimizer state");
         var rules = new List<(UpdateRule<T> Rule, double LearningRate, int Step, List<(string Name, NDArray<T> Value)> State)>();
@@ -157,6 +162,9 @@ public static class Checkpoint
                         throw Bad(path, $"optimizer state {name}/{s} has shape {value.ShapeString}, the parameter {solver.Model.Params[name].ShapeString}");
                     state.Add((s, value));
                 }
+                else if (iteration > 0)
+                    // Every step creates all of a rule's state: a run past its first step without it would go on from zeros.
+                    throw Bad(path, $"no optimizer state optim/{name}/{s} after {iteration} iterations");
             rules.Add((rule, lr, t, state));
         }
 
@@ -164,7 +172,6 @@ public static class Checkpoint
         var trainAcc = History(arrays, "history/train_acc", path);
         var valAcc = History(arrays, "history/val_acc", path);
         var learningRates = History(arrays, "history/learning_rate", path);
-        int iteration = (int?)meta["iteration"] ?? throw Bad(path, "no iteration");
         int epoch = (int?)meta["epoch"] ?? throw Bad(path, "no epoch");
         if (iteration < 0 || iteration > solver.NumIterations || loss.Length != iteration)
             throw Bad(path, $"iteration {iteration} does not match its {loss.Length} recorded losses");
@@ -181,6 +188,7 @@ public static class Checkpoint
         {
             rule.LearningRate = lr;
             if (rule is Adam<T> adam) adam.TimeStep = t;
+            rule.ClearState();   // state the file does not hold (a checkpoint from before the first step) starts anew
             foreach (var (s, value) in state) rule.SetState(s, value);
         }
         Refill(solver.LossHistory, loss);
@@ -221,13 +229,58 @@ public static class Checkpoint
         return state;
     }
 
-    private static ParameterSet<T> LoadPrefix<T>(IReadOnlyDictionary<string, NpyArray> arrays, string prefix, ParameterSet<T> like)
+    /// <summary>
+    /// The best parameters and buffers so far: none (a checkpoint from before the first accuracy check), or every one,
+    /// each of the model's shape. A partial set would make the run end on a mix of its best and its last weights.
+    /// </summary>
+    private static (ParameterSet<T> Params, ParameterSet<T> Buffers) LoadBest<T>(IReadOnlyDictionary<string, NpyArray> arrays, IModel<T> model, string path)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var set = new ParameterSet<T>();
-        foreach (var (k, v) in like)
-            if (arrays.TryGetValue($"{prefix}/{k}", out var a) && a.Shape.SequenceEqual(v.Shape)) set[k] = a.ToNDArray<T>();
-        return set;
+        (ParameterSet<T>, ParameterSet<T>) sets = (new(), new());
+        if (!arrays.Keys.Any(k => k.StartsWith("best/", StringComparison.Ordinal))) return sets;
+        var staged = ModelFile.Staged(arrays, model, path, "best/");   // in the order of Params, then Buffers
+        int i = 0;
+        foreach (var (name, _) in model.Params) sets.Item1[name] = staged[i++].Value;
+        foreach (var (name, _) in model.Buffers) sets.Item2[name] = staged[i++].Value;
+        return sets;
+    }
+
+    /// <summary>
+    /// What decides the rest of a run besides the state itself: the batch size, epochs, decay, the update rule's
+    /// initial hyperparameters, the accuracy subsamples (they draw from the solver's generator) and, for the networks
+    /// here, the L2 strength and dropout.
+    /// </summary>
+    private static JsonObject Schedule<T>(Solver<T> solver) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var o = solver.Options;
+        var hyper = new JsonObject();
+        foreach (var (k, v) in UpdateRules.Create<T>(o.UpdateRule, o.OptimConfig).Hyperparameters) hyper[k] = v;
+        var schedule = new JsonObject
+        {
+            ["batch_size"] = o.BatchSize,
+            ["num_epochs"] = o.NumEpochs,
+            ["lr_decay"] = o.LrDecay,
+            ["num_train_samples"] = o.NumTrainSamples,
+            ["num_val_samples"] = o.NumValSamples,
+            ["optim_config"] = hyper,
+        };
+        if (solver.Model is FullyConnectedNet<T> net)
+        {
+            schedule["reg"] = net.Reg;
+            schedule["dropout_keep"] = net.DropoutKeep;
+        }
+        return schedule;
+    }
+
+    /// <summary>Refuses a checkpoint whose schedule differs from the solver's, naming each difference (none stored: not checked).</summary>
+    private static void CheckSchedule<T>(JsonObject? saved, Solver<T> solver, string path) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (saved is null) return;
+        var now = Schedule(solver);
+        var changed = now.Select(kv => (kv.Key, Now: kv.Value?.ToJsonString() ?? "null", Was: saved[kv.Key]?.ToJsonString() ?? "null"))
+            .Where(d => d.Now != d.Was).Select(d => $"{d.Key} {d.Now} (the checkpoint's: {d.Was})").ToList();
+        if (changed.Count > 0)
+            throw Bad(path, $"the checkpoint was written under another schedule: {string.Join(", ", changed)}; resuming continues the same run, so build the solver as it was");
     }
 
     private static double[] History(IReadOnlyDictionary<string, NpyArray> arrays, string name, string path) =>

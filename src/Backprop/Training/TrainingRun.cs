@@ -99,10 +99,20 @@ public sealed class TrainingRun
 
     /// <summary>
     /// A folder a new run may use: empty, or holding only what a run stopped before its first checkpoint leaves (its
-    /// config.json, a stale lock file), which nothing can resume.
+    /// config.json, a stale lock file, the temporary file of a checkpoint it was killed while writing), which nothing
+    /// can resume.
     /// </summary>
     private static bool IsFree(string dir) =>
-        Directory.EnumerateFileSystemEntries(dir).All(e => FolderLock.IsLockFile(e) || Path.GetFileName(e) == RunFiles.Config);
+        Directory.EnumerateFileSystemEntries(dir).All(e => FolderLock.IsLockFile(e) || AtomicFile.IsTempFile(e) || Path.GetFileName(e) == RunFiles.Config);
+
+    /// <summary>
+    /// Deletes the temporary files of writes a killed process left (<see cref="AtomicFile"/>): while this run holds
+    /// the folder nothing else writes in it, so each one is garbage.
+    /// </summary>
+    private static void SweepTempFiles(string dir)
+    {
+        foreach (var e in Directory.EnumerateFiles(dir).Where(AtomicFile.IsTempFile).ToList()) AtomicFile.TryDelete(e);
+    }
 
     /// <summary>
     /// Creates the run folder and holds it (<see cref="FolderLock"/>) for the whole run, checking again under the hold
@@ -128,6 +138,7 @@ public sealed class TrainingRun
             if (Resume) CheckResumable(RunDir);
             else if (!IsFree(RunDir))
                 throw new IOException($"The run folder '{RunDir}' was filled by another process after this run was set up; choose another folder.");
+            SweepTempFiles(RunDir);
             return held;
         }
         catch

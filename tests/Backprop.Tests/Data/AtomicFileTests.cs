@@ -40,6 +40,37 @@ public class AtomicFileTests
     }
 
     [Fact]
+    public void ANameAsLongAsTheFileSystemTakesCanBeWritten()
+    {
+        using var dir = new TempDir();
+        var name = new string('m', 251) + ".npz";   // 255 bytes: the temporary name shortens it, not the file system
+        AtomicFile.WriteAllText(dir.File(name), "x");
+        Assert.Equal([name], dir.Contents());
+        var unicode = string.Concat(Enumerable.Repeat("\U0001F600", 60)) + ".npz";   // 244 bytes, 4 a character
+        AtomicFile.WriteAllText(dir.File(unicode), "y");
+        Assert.Equal("y", File.ReadAllText(dir.File(unicode)));
+        Assert.Equal(2, dir.Contents().Length);
+    }
+
+    [Fact]
+    public void AFailureToWriteIsAnIOExceptionNamingTheTarget_NotTheTemporaryFile()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.File("model.npz"));   // the target is a folder: the rename fails
+        var e = Assert.Throws<IOException>(() => AtomicFile.WriteAllText(dir.File("model.npz"), "x"));
+        Assert.StartsWith($"Cannot write '{dir.File("model.npz")}':", e.Message);
+        Assert.Equal(["model.npz"], dir.Contents());   // no temporary file left
+    }
+
+    [Fact]
+    public void TemporaryNamesAreRecognised()
+    {
+        Assert.True(AtomicFile.IsTempFile(AtomicFile.TempPathFor("/x/checkpoint.npz")));
+        Assert.False(AtomicFile.IsTempFile("/x/checkpoint.npz"));
+        Assert.False(AtomicFile.IsTempFile("/x/.hidden.tmp"));
+    }
+
+    [Fact]
     public void AMissingFolderIsDirectoryNotFound()
     {
         using var dir = new TempDir();

@@ -200,4 +200,12 @@ public class NpyTests
         Assert.Throws<DirectoryNotFoundException>(() => Npy.Load(dir.File("no/none.npy")));
         Assert.Throws<DirectoryNotFoundException>(() => Npy.Save(dir.File("no/none.npy"), new long[] { 1 }));
     }
+
+    [Fact]
+    public void AShapeOfMoreDimensionsThanAnNpyFileHoldsIsRefusedBeforeWriting()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new NpyArray(new float[1], Enumerable.Repeat(1, 65).ToArray()));
+        Assert.Contains("65 dimensions", e.Message);
+        Assert.Equal(64, new NpyArray(new float[1], Enumerable.Repeat(1, 64).ToArray()).Shape.Length);
+    }
 }

@@ -18,16 +18,93 @@ public class CheckpointTests
         return new Dataset<float>(x, y, x, y, NumClasses: 3);
     }
 
-    private static (FullyConnectedNet<float> Model, Solver<float> Solver) Build(string rule, string? checkpointName = null)
+    private static (FullyConnectedNet<float> Model, Solver<float> Solver) Build(string rule, string? checkpointName = null,
+        Func<SolverOptions, SolverOptions>? change = null, double dropoutKeep = 0.8)
     {
         var rng = new NumpyRandom(9);
-        var model = new FullyConnectedNet<float>([16, 8], inputDim: 12, numClasses: 3, dropoutKeep: 0.8, normalization: Normalization.BatchNorm, rng: rng);
+        var model = new FullyConnectedNet<float>([16, 8], inputDim: 12, numClasses: 3, dropoutKeep: dropoutKeep, normalization: Normalization.BatchNorm, rng: rng);
         var options = new SolverOptions
         {
             UpdateRule = rule, OptimConfig = new Dictionary<string, double> { ["learning_rate"] = 1e-2 },
             LrDecay = 0.9, NumEpochs = 4, BatchSize = 10, NumTrainSamples = 30, Verbose = false, CheckpointName = checkpointName,
         };
-        return (model, new Solver<float>(model, Data(), options, new NumpyRandom(4)));
+        return (model, new Solver<float>(model, Data(), change is null ? options : change(options), new NumpyRandom(4)));
+    }
+
+    private static string SavedAfter(string dir, Solver<float> solver, int iterations)
+    {
+        using var cts = new CancellationTokenSource();
+        Action<IterationInfo> stop = i => { if (i.Iteration == iterations) cts.Cancel(); };
+        solver.IterationCompleted += stop;
+        solver.Train(cts.Token);
+        solver.IterationCompleted -= stop;
+        var path = Path.Combine(dir, $"after{iterations}.npz");
+        Checkpoint.Save(solver, path);
+        return path;
+    }
+
+    [Fact]
+    public void Restore_RefusesAnotherScheduleWithTheSameIterationCount_NamingEachChange()
+    {
+        using var dir = new TempDir();
+        var path = SavedAfter(dir.Path, Build("adam").Solver, 10);   // 80 images, batch 10, 4 epochs: 32 iterations
+        string Refusal(Solver<float> s) => Assert.Throws<InvalidDataException>(() => Checkpoint.Restore(s, path)).Message;
+
+        Assert.Contains("batch_size 20 (the checkpoint's: 10), num_epochs 8 (the checkpoint's: 4)",
+            Refusal(Build("adam", change: o => o with { BatchSize = 20, NumEpochs = 8 }).Solver));
+        Assert.Contains("lr_decay 0.5 (the checkpoint's: 0.9)", Refusal(Build("adam", change: o => o with { LrDecay = 0.5 }).Solver));
+        Assert.Contains("\"beta1\":0.5", Refusal(Build("adam", change: o => o with
+        {
+            OptimConfig = new Dictionary<string, double> { ["learning_rate"] = 1e-2, ["beta1"] = 0.5 },
+        }).Solver));
+        Assert.Contains("dropout_keep 1 (the checkpoint's: 0.8)", Refusal(Build("adam", dropoutKeep: 1.0).Solver));
+        Assert.Contains("num_train_samples 40 (the checkpoint's: 30)", Refusal(Build("adam", change: o => o with { NumTrainSamples = 40 }).Solver));
+
+        var (_, same) = Build("adam", change: o => o with { Verbose = true, Output = TextWriter.Null, FusedUpdates = false });
+        Checkpoint.Restore(same, path);   // what does not change the run's numbers may differ
+        Assert.Equal(10, same.Iteration);
+    }
+
+    [Fact]
+    public void Restore_FromBeforeTheFirstStep_ForgetsTheRulesState_AndRefusesStateMissingAfterIt()
+    {
+        using var dir = new TempDir();
+        var (_, fresh) = Build("adam");
+        var start = Path.Combine(dir.Path, "start.npz");
+        Checkpoint.Save(fresh, start);   // before any step: no optim/ arrays
+
+        // Rolled back to the start after 5 steps: the run then is the fresh run, not one that keeps 5 steps' moments.
+        var (rolled, rolledSolver) = Build("adam");
+        SavedAfter(dir.Path, rolledSolver, 5);
+        Checkpoint.Restore(rolledSolver, start);
+        Assert.Empty(rolledSolver.UpdateRules["W1"].State);
+        rolledSolver.Train();
+        var (whole, wholeSolver) = Build("adam");
+        wholeSolver.Train();
+        foreach (var (k, v) in whole.Params) Assert.Equal(v.AsSpan(), rolled.Params[k].AsSpan());
+
+        // After 10 steps every rule has its moments: a file without W1's is refused, not resumed from zeros.
+        var after = SavedAfter(dir.Path, Build("adam").Solver, 10);
+        var stripped = Path.Combine(dir.Path, "stripped.npz");
+        Npz.Save(stripped, Npz.Load(after).Where(kv => !kv.Key.StartsWith("optim/W1/", StringComparison.Ordinal)));
+        Assert.Contains("no optimizer state optim/W1/m after 10 iterations",
+            Assert.Throws<InvalidDataException>(() => Checkpoint.Restore(Build("adam").Solver, stripped)).Message);
+    }
+
+    [Fact]
+    public void Restore_RefusesBestParametersThatAreMissingOrMisshapen()
+    {
+        using var dir = new TempDir();
+        var after = SavedAfter(dir.Path, Build("adam").Solver, 10);   // past the first epoch's check: best/ is stored
+        Assert.Contains("best/W1", Npz.Load(after).Keys);
+        var misshapen = Path.Combine(dir.Path, "misshapen.npz");
+        Npz.Save(misshapen, Npz.Load(after).Select(kv => kv.Key == "best/W1" ? new KeyValuePair<string, NpyArray>(kv.Key, new NpyArray(new float[49], 7, 7)) : kv));
+        Assert.Contains("'best/W1' has shape (7, 7) but the model's has (12, 16)",
+            Assert.Throws<InvalidDataException>(() => Checkpoint.Restore(Build("adam").Solver, misshapen)).Message);
+        var missing = Path.Combine(dir.Path, "missing.npz");
+        Npz.Save(missing, Npz.Load(after).Where(kv => kv.Key != "best/running_var2"));
+        Assert.Contains("no array named 'best/running_var2'",
+            Assert.Throws<InvalidDataException>(() => Checkpoint.Restore(Build("adam").Solver, missing)).Message);
     }
 
     [Theory]

@@ -75,7 +75,10 @@ public class TrainingRunTests
         Directory.CreateDirectory(tmp.File("stopped"));
         File.WriteAllText(tmp.File("stopped/config.json"), config.ToJson());
         File.WriteAllText(tmp.File("stopped/" + FolderLock.FileName), "");   // and a stale lock file
+        var killedWrite = AtomicFile.TempPathFor(tmp.File("stopped/checkpoint.npz"));   // and a checkpoint killed mid-write
+        File.WriteAllText(killedWrite, "half a checkpoint");
         Assert.Equal(RunStatus.Completed, new TrainingRun(config, images, tmp.File("stopped")).Run().Status);
+        Assert.False(File.Exists(killedWrite));   // swept once the run held the folder
     }
 
     [Fact]
