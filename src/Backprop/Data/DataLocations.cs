@@ -71,7 +71,9 @@ public sealed class DataLocations
     /// </summary>
     public static DataLocations Resolve(string? dataDir) =>
         Resolve(dataDir, Environment.GetEnvironmentVariable(EnvironmentVariable),
-            Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), FashionMnist.DebianDir);
+            // DoNotVerify: a home folder that does not exist (Debian's nobody has /nonexistent) is still a path; the data
+            // folder under it need not exist either, and the Debian fallback still applies.
+            Environment.GetFolderPath(Environment.SpecialFolder.UserProfile, Environment.SpecialFolderOption.DoNotVerify), FashionMnist.DebianDir);
 
     /// <summary>
     /// <see cref="Resolve(string?)"/> with the environment spelled out: the value of <c>$BACKPROP_DATA</c>, the home folder,
@@ -81,7 +83,8 @@ public sealed class DataLocations
     {
         if (!string.IsNullOrWhiteSpace(dataDir)) return new(Path.GetFullPath(dataDir), "--data-dir", debianFashionMnistDir);
         if (!string.IsNullOrWhiteSpace(environmentValue)) return new(Path.GetFullPath(environmentValue), "$" + EnvironmentVariable, debianFashionMnistDir);
-        ArgumentException.ThrowIfNullOrEmpty(homeDir);
+        if (string.IsNullOrWhiteSpace(homeDir))
+            throw new ArgumentException($"No data folder: there is no home folder for the default ~/.cache/backprop. Give one with --data-dir or ${EnvironmentVariable}.", nameof(homeDir));
         return new(Path.GetFullPath(Path.Combine(homeDir, ".cache", "backprop")), "default", debianFashionMnistDir);
     }
 

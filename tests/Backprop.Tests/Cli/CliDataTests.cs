@@ -17,6 +17,15 @@ public class CliDataTests
     }
 
     [Fact]
+    public void AHomeFolderThatDoesNotExist_StillGivesTheDefaultDataFolder()
+    {
+        // A service user's home (Debian's nobody: /nonexistent): the default folder is a path under it, not an error.
+        var r = CliRunner.RunProcess(new Dictionary<string, string> { ["HOME"] = "/nonexistent-home", ["BACKPROP_DATA"] = "" }, "data", "info");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("Data folder: /nonexistent-home/.cache/backprop (default;", r.Out);
+    }
+
+    [Fact]
     public void DataDownload_Unreachable_OneLineExit1_NothingLeft()
     {
         using var tmp = new TempDir();

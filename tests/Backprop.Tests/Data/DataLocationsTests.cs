@@ -17,6 +17,10 @@ public class DataLocationsTests
         var c = DataLocations.Resolve("", "", "/home/u", null);
         Assert.Equal("/home/u/.cache/backprop", c.Root);
         Assert.Equal("default", c.RootSource);
+        // No home folder at all: said, with the two ways to name a folder, instead of "The value cannot be an empty string".
+        var e = Assert.Throws<ArgumentException>(() => DataLocations.Resolve(null, null, "", null));
+        Assert.Contains("no home folder", e.Message);
+        Assert.Contains("--data-dir or $BACKPROP_DATA", e.Message);
     }
 
     [Fact]
