@@ -38,7 +38,7 @@ public static class Cli
             examples[c] = example;
         }
         Add(TrainCommand.Create(console), TrainCommand.Example + "\n" + ExitCodes.TrainHelp);
-        Add(GradcheckCommand.Create(console), GradcheckCommand.Example + "\nExit codes: 0 every error within --tol; 1 above; 2 bad usage.");
+        Add(GradcheckCommand.Create(console), GradcheckCommand.Example + "\nExit codes: 0 every error within --tol; 1 above; 2 bad usage; 130 interrupted by Ctrl-C.");
         Add(SearchCommand.Create(console), SearchCommand.Example + "\n" + ExitCodes.SearchHelp);
         Add(EvalCommand.Create(console), EvalCommand.Example);
         Add(PredictCommand.Create(console), PredictCommand.Example);

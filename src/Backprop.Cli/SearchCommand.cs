@@ -36,19 +36,20 @@ internal static class SearchCommand
             if (n < 1) throw new UsageException($"--trials: must be positive, got {n}.");
             int workers = result.GetValue(parallel) ?? Parallelism.MaxThreads;
             if (workers < 1) throw new UsageException($"--parallel: must be positive, got {workers}.");
-            options.Build(result, options.RequestedDataset(result) ?? "cifar10", []);
+            // Searched unless given a value, as an option or a key of the --config file.
+            var defaultRanges = new[] { ("learning_rate", options.LearningRate, "1e-4:1e-2:log"), ("weight_scale", options.WeightScale, "1e-3:1e-1:log"), ("reg", options.Reg, "1e-5:1e-1:log") }
+                .Where(d => !options.Chosen(result, d.Item2)).Select(d => SearchRange.Parse(d.Item1, d.Item3)).ToList();
+            options.Build(result, options.RequestedDataset(result) ?? "cifar10", [], defaultRanges);
             var choice = DataSource.Choose(options.RequestedDataset(result), result.GetValue(options.DataDir), progress, console.Cancel);
             var ranges = new List<SearchRange>();
-            var config = options.Build(result, choice.Dataset, ranges);
-            foreach (var (name, option, range) in new[] { ("learning_rate", options.LearningRate, "1e-4:1e-2:log"), ("weight_scale", options.WeightScale, "1e-3:1e-1:log"), ("reg", options.Reg, "1e-5:1e-1:log") })
-                if (result.GetResult(option) is null) ranges.Add(SearchRange.Parse(name, range));
+            var config = options.Build(result, choice.Dataset, ranges, defaultRanges);
             var outDir = result.GetValue(outOption) ?? Path.Combine("searches", DateTime.Now.ToString("yyyy-MM-dd_HH-mm-ss", CultureInfo.InvariantCulture));
             OutputFile.CheckWritable("--out", outDir);
             var images = DataSource.Load(choice);
             var search = options.Explaining(result, () => UsageException.Naming("--out", "searchDir",
                 () => new HyperparameterSearch(config, ranges, n, images, outDir) { Parallel = workers }));
             progress.WriteLine(choice.Reason);
-            progress.WriteLine($"Searching {string.Join(", ", ranges.Select(r => $"{r.Name} in [{F(r.Low)}, {F(r.High)}]{(r.Log ? " (log)" : "")}"))}: {n} trials, {Math.Min(workers, n)} at a time → {search.SearchDir}");
+            progress.WriteLine($"Searching {string.Join(", ", ranges.Select(r => $"{r.Name} in [{F(r.Low)}, {F(r.High)}]{(r.Log ? " (log)" : "")}"))}: {n} trial{(n == 1 ? "" : "s")}, {Math.Min(workers, n)} at a time → {search.SearchDir}");
             search.TrialCompleted += t =>
             {
                 lock (progress)

@@ -100,9 +100,16 @@ internal sealed class TrainOptions
 
     /// <summary>
     /// The configuration: <c>--config</c> (or the defaults of <paramref name="dataset"/>) overridden by the options given.
-    /// With <paramref name="ranges"/>, numeric options written <c>lo:hi[:log]</c> are collected there instead.
+    /// With <paramref name="ranges"/>, numeric options written <c>lo:hi[:log]</c> are collected there instead, followed
+    /// by <paramref name="defaultRanges"/>; every range is checked against the others and the fixed values.
     /// </summary>
-    public TrainConfig Build(ParseResult result, string dataset, List<SearchRange>? ranges = null)
+    /// <param name="result">The parsed command line.</param>
+    /// <param name="dataset">The data set whose defaults apply when no --config file is given.</param>
+    /// <param name="ranges">Where a search collects its ranges (null: no ranges allowed).</param>
+    /// <param name="defaultRanges">A search's ranges for options not given.</param>
+    /// <param name="commandDefaults">A command's own defaults (gradcheck's), applied before the values are checked.</param>
+    public TrainConfig Build(ParseResult result, string dataset, List<SearchRange>? ranges = null, IEnumerable<SearchRange>? defaultRanges = null,
+        Func<TrainConfig, TrainConfig>? commandDefaults = null)
     {
         if (result.GetValue(Dataset) is { } named)
         {
@@ -161,6 +168,7 @@ internal sealed class TrainOptions
                 _ => config with { Seed = Values.Seed(name, text) },
             };
         }
+        if (ranges is not null && defaultRanges is not null) ranges.AddRange(defaultRanges);
         if (config.Model == "twolayer")
         {
             // The data set's defaults are a deep net's (batch norm, dropout, two hidden layers); TwoLayerNet has one
@@ -169,19 +177,33 @@ internal sealed class TrainOptions
             if (!Chosen(result, Dropout)) config = config with { Dropout = 1.0 };
             if (!Chosen(result, Hidden)) config = config with { Hidden = [100] };
         }
+        if (commandDefaults is not null) config = commandDefaults(config);
         try
         {
-            // Both ends of every search range must be values the option takes: a trial should not fail on a draw.
+            // Both ends of every search range must be values the run takes, and so must every corner of the ranges
+            // together (epochs 10:1500 is fine, and so is lr_decay 0.5, but not both): a trial should not fail on a draw.
             foreach (var range in ranges ?? [])
                 foreach (var end in new[] { range.Low, range.High })
                     try
                     {
                         range.Apply(config, end).Validate();
                     }
-                    catch (ConfigValueException e) when (e.Key == range.Name)
+                    catch (ConfigValueException e)
                     {
                         throw new UsageException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                            $"--{range.Name.Replace('_', '-')}: the range {range.Low:g6}:{range.High:g6} reaches values it does not take ({e.Problem.TrimEnd('.')})."));
+                            $"{RangeText(range)} reaches values the run does not take ({(e.Key == range.Name ? "" : e.Key + " ")}{e.Problem.TrimEnd('.')})."));
+                    }
+            if (ranges is { Count: > 1 and <= 10 })
+                for (int corner = 0; corner < 1 << ranges.Count; corner++)
+                    try
+                    {
+                        var c = config;
+                        for (int i = 0; i < ranges.Count; i++) c = ranges[i].Apply(c, (corner >> i & 1) == 0 ? ranges[i].Low : ranges[i].High);
+                        c.Validate();
+                    }
+                    catch (ConfigValueException e)
+                    {
+                        throw new UsageException($"the search ranges ({string.Join(", ", ranges.Select(RangeText))}) reach together values the run does not take ({e.Key} {e.Problem.TrimEnd('.')}).");
                     }
             return config.Validate();
         }
@@ -190,6 +212,9 @@ internal sealed class TrainOptions
             throw Explain(result, e);
         }
     }
+
+    private static string RangeText(SearchRange r) => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"--{r.Name.Replace('_', '-')} {r.Low:g6}:{r.High:g6}{(r.Log ? ":log" : "")}");
 
     /// <summary>
     /// A configuration value refused (by <see cref="TrainConfig.Validate"/>, or by the data it meets), said of the

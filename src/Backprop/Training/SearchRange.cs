@@ -29,6 +29,8 @@ public sealed record SearchRange(string Name, double Low, double High, bool Log)
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{name}: the range {low:g6} to {high:g6} must have finite ends, the lower first."), nameof(Low));
         if (log && !(low > 0))
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{name}: a log range needs positive ends, got {low:g6} to {high:g6}."), nameof(Log));
+        if (IsInteger(name) && (low != Math.Floor(low) || high != Math.Floor(high)))
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{name}: takes whole numbers, so the range's ends must be whole, got {low:g6} to {high:g6}."), nameof(Low));
         return name;
     }
 
@@ -50,15 +52,23 @@ public sealed record SearchRange(string Name, double Low, double High, bool Log)
         if (!double.IsFinite(lo) || !double.IsFinite(hi) || lo > hi)
             throw new ArgumentException($"{option}: the range {text} must have finite ends with lo ≤ hi.", name);
         if (log && !(lo > 0)) throw new ArgumentException($"{option}: a log range needs positive ends, got {text}.", name);
+        if (IsInteger(name) && (lo != Math.Floor(lo) || hi != Math.Floor(hi)))
+            throw new ArgumentException($"{option}: takes whole numbers, so the range's ends must be whole, got {text}.", name);
         return new SearchRange(name, lo, hi, log);
     }
 
-    /// <summary>Draws a value from <paramref name="rng"/> (integers for epochs and batch_size).</summary>
+    /// <summary>
+    /// Draws a value from <paramref name="rng"/>. For epochs and batch_size a whole number, each of lo … hi as likely
+    /// as the next (log ranges: as likely as its share of [log lo, log (hi + 1)) ), the ends included: rounding a
+    /// continuous draw would give each end half the chance of the values between.
+    /// </summary>
     public double Sample(NumpyRandom rng)
     {
         ArgumentNullException.ThrowIfNull(rng);
-        double v = Log ? Math.Pow(10, rng.Uniform(Math.Log10(Low), Math.Log10(High))) : rng.Uniform(Low, High);
-        return IsInteger(Name) ? Math.Round(v) : v;
+        if (!IsInteger(Name))
+            return Log ? Math.Pow(10, rng.Uniform(Math.Log10(Low), Math.Log10(High))) : rng.Uniform(Low, High);
+        double v = Log ? Math.Pow(10, rng.Uniform(Math.Log10(Low), Math.Log10(High + 1))) : rng.Uniform(Low, High + 1);
+        return Math.Clamp(Math.Floor(v), Low, High);
     }
 
     /// <summary><paramref name="config"/> with this option set to <paramref name="value"/>.</summary>

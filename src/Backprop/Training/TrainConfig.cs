@@ -134,6 +134,10 @@ public sealed record TrainConfig
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) throw new ConfigValueException("learning_rate", $"must be a positive number, got {F(LearningRate)}.");
         if (!(LrDecay > 0) || double.IsInfinity(LrDecay)) throw new ConfigValueException("lr_decay", $"must be a positive number, got {F(LrDecay)}.");
         if (Epochs <= 0) throw new ConfigValueException("epochs", $"must be positive, got {Epochs}.");
+        // As the Solver will (it decays after every epoch), said now, before any data is read or folder made.
+        double last = LearningRate * Math.Pow(LrDecay, Epochs);
+        if (!(last > 0) || double.IsInfinity(last))
+            throw new ConfigValueException("lr_decay", $"{F(LrDecay)} over {Epochs} epochs takes the learning rate {F(LearningRate)} to {F(last)}; use a decay nearer 1, or fewer epochs.");
         if (BatchSize <= 0) throw new ConfigValueException("batch_size", $"must be positive, got {BatchSize}.");
         if (BatchSize < 2 && NormalizationNames.Parse(Normalization) == Models.Normalization.BatchNorm)
             throw new ConfigValueException("batch_size", $"batch normalization needs at least 2 samples per batch, got {BatchSize}.");

@@ -92,6 +92,9 @@ public sealed class TrainingRun
         for (int i = 1; i < widths.Length; i++)
             if (widths[i - 1] * widths[i] > Array.MaxLength)
                 throw new ConfigValueException("hidden", $"a layer of {widths[i]} after one of {widths[i - 1]} needs a {widths[i - 1]} × {widths[i]} weight matrix, more elements than an array can hold ({Array.MaxLength}).");
+        long iterations = (long)config.Epochs * Math.Max(config.NumTrain!.Value / config.BatchSize, 1);
+        if (iterations > int.MaxValue)
+            throw new ConfigValueException("epochs", $"{config.Epochs} epochs of {config.NumTrain} images in batches of {config.BatchSize} are {iterations} iterations, more than the Solver counts ({int.MaxValue}).");
         long widest = widths.Max();
         if (config.BatchSize * widest > Array.MaxLength)
             throw new ConfigValueException("batch_size", $"a batch of {config.BatchSize} makes a {config.BatchSize} × {widest} array (the widest layer), more elements than an array can hold ({Array.MaxLength}).");

@@ -23,6 +23,16 @@ public class CliGradcheckTests
     }
 
     [Fact]
+    public void Gradcheck_OneSample_IsNotRefusedForTheDataSetsBatchNorm()
+    {
+        // gradcheck's own default is no normalization: a batch of 1 is fine for it.
+        var r = CliRunner.Run("gradcheck", "--batch-size", "1");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("passed", r.Out);
+        Assert.Contains("batch normalization needs at least 2", CliRunner.Run("gradcheck", "--batch-size", "1", "--normalization", "batchnorm").Error);
+    }
+
+    [Fact]
     public void Gradcheck_Json_Float32_AndFailureAboveTol()
     {
         var r = CliRunner.Run("gradcheck", "--dtype", "float32", "--json");

@@ -3,6 +3,7 @@ using Backprop.Tests.Kernels;
 using System.Globalization;
 using Backprop.Tests.Data;
 using Backprop.Tests.Plots;
+using Backprop.Tensors;
 using Backprop.Training;
 
 namespace Backprop.Tests.Cli;
@@ -144,6 +145,39 @@ public class CliSearchTests
     [InlineData("1:2:lin")]
     public void SearchRange_RejectsBadRanges(string text) =>
         Assert.Throws<ArgumentException>(() => SearchRange.Parse("reg", text));
+
+    [Fact]
+    public void Search_TakesTheConfigFilesValues_AsFixed()
+    {
+        using var tmp = new TempDir();
+        File.WriteAllText(tmp.File("c.json"), """{"dataset": "cifar10", "learning_rate": 0.005, "weight_scale": 0.02, "reg": 0}""");
+        var r = CliRunner.Run("search", "--config", tmp.File("c.json"), "--data-dir", CliRunner.Cifar10DataDir, "--trials", "1", "--epochs", "1",
+            "--num-train", "100", "--num-val", "50", "--num-test", "0", "--hidden", "10", "--dropout", "0.5:1", "--out", tmp.File("s"));
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("Searching dropout in [0.5, 1]: 1 trial, 1 at a time", r.Out);   // only the range given
+        var config = TrainConfig.FromJson(File.ReadAllText(tmp.File("s/trial-000/config.json")));
+        Assert.Equal((0.005, 0.02, 0.0), (config.LearningRate, config.WeightScale, config.Reg));
+    }
+
+    [Theory]
+    [InlineData("1:3")]
+    [InlineData("1:3:log")]
+    public void SearchRange_WholeNumbers_AreDrawnEvenly_EndsIncluded(string text)
+    {
+        var range = SearchRange.Parse("epochs", text);
+        var rng = new NumpyRandom(0);
+        var counts = new int[4];
+        for (int i = 0; i < 30_000; i++) counts[(int)range.Sample(rng)]++;
+        Assert.Equal(0, counts[0]);
+        if (range.Log)
+        {
+            // log10 uniform on [log 1, log 4): 1 with probability log(2)/log(4) = 1/2, 2 with log(1.5)/log(4), 3 the rest.
+            Assert.InRange(counts[1] / 30_000.0, 0.49, 0.51);
+            Assert.InRange(counts[2] / 30_000.0, 0.282, 0.303);
+        }
+        else
+            foreach (var c in counts[1..]) Assert.InRange(c / 30_000.0, 0.32, 0.347);   // rounding gave 0.25 / 0.5 / 0.25
+    }
 
     [Fact]
     public void SearchRange_MadeDirectly_IsCheckedToo()

@@ -117,7 +117,13 @@ public class CliUsageTests
     [InlineData("RUN_DIR: '{tmp}/none' does not exist.", "plot", "{tmp}/none")]
     [InlineData("Unrecognized command or argument '--outt'; did you mean '--out'?", "plot", "{tmp}", "--outt", "x.png")]
     [InlineData("--model: '{tmp}/nomodel' has no model.npz (the run stopped before it saved one; 'backprop train --resume {tmp}/nomodel' continues it if it has a checkpoint.npz).", "eval", "--model", "{tmp}/nomodel")]
-    [InlineData("--dropout: the range 0.5:1.2 reaches values it does not take (the keep probability must lie in (0, 1], got 1.2).", "search", "--data-dir", "{cifar}", "--dropout", "0.5:1.2", "--out", "{tmp}/s")]
+    [InlineData("--dropout 0.5:1.2 reaches values the run does not take (the keep probability must lie in (0, 1], got 1.2).", "search", "--data-dir", "{cifar}", "--dropout", "0.5:1.2", "--out", "{tmp}/s")]
+    // The Solver's limits, said before any data is read or folder made (and, for a search, before its first trial).
+    [InlineData("--epochs 10:1500 reaches values the run does not take (lr_decay 0.5 over 1500 epochs takes the learning rate 0.001 to 0; use a decay nearer 1, or fewer epochs).", "search", "--data-dir", "{cifar}", "--lr-decay", "0.5", "--epochs", "10:1500", "--out", "{tmp}/s")]
+    [InlineData("the search ranges (--lr-decay 0.5:0.99, --epochs 10:1500, --learning-rate 0.0001:0.01:log, --weight-scale 0.001:0.1:log, --reg 1e-05:0.1:log) reach together values the run does not take (lr_decay 0.5 over 1500 epochs takes the learning rate 0.0001 to 0; use a decay nearer 1, or fewer epochs).", "search", "--data-dir", "{cifar}", "--lr-decay", "0.5:0.99", "--epochs", "10:1500", "--out", "{tmp}/s")]
+    [InlineData("--lr-decay: 0.5 over 5000 epochs takes the learning rate 0.001 to 0; use a decay nearer 1, or fewer epochs.", "train", "--data-dir", "{cifar}", "--epochs", "5000", "--lr-decay", "0.5", "--out", "{tmp}/r")]
+    [InlineData("--epochs: 100000000 epochs of 4000 images in batches of 1 are 400000000000 iterations, more than the Solver counts (2147483647).", "train", "--data-dir", "{cifar}", "--epochs", "100000000", "--lr-decay", "1", "--batch-size", "1", "--normalization", "none", "--out", "{tmp}/r")]
+    [InlineData("--epochs: takes whole numbers, so the range's ends must be whole, got 1.5:3.", "search", "--data-dir", "{cifar}", "--epochs", "1.5:3", "--out", "{tmp}/s")]
     [InlineData("RUN_DIR: '{tmp}/empty.json' is a file; give the run folder that holds it.", "plot", "{tmp}/empty.json")]
     public void Mistakes_AreNamed(string message, params string[] args)
     {
