@@ -58,7 +58,10 @@ public static class Cli
         int threadsBefore = Parallelism.MaxThreads;
         try
         {
-            Parallelism.MaxThreads = KernelThreads(parsed.GetValue(threads), threadsBefore);
+            // Help and version run no kernel: a malformed $BACKPROP_THREADS must not keep them from the user.
+            var version = root.Options.OfType<VersionOption>().SingleOrDefault();
+            bool informational = parsed.Action == help.Action || (version is not null && parsed.Action == version.Action);
+            if (!informational) Parallelism.MaxThreads = KernelThreads(parsed.GetValue(threads), threadsBefore);
             RefuseEmptyValues(parsed.RootCommandResult);
             return parsed.Invoke(new InvocationConfiguration { Output = console.Out, Error = console.Error, EnableDefaultExceptionHandler = false });
         }
@@ -179,7 +182,7 @@ public static class Cli
     internal static int CodeOf(Exception e) => e switch
     {
         UsageException or ArgumentException or DataSetUnavailableException => ExitCodes.Usage,
-        FileNotFoundException or DirectoryNotFoundException => ExitCodes.Usage,
+        FileNotFoundException or DirectoryNotFoundException or FolderInUseException => ExitCodes.Usage,
         OperationCanceledException => ExitCodes.Interrupted,
         _ => ExitCodes.Failure,
     };

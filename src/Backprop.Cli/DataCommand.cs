@@ -21,11 +21,15 @@ internal static class DataCommand
         var info = new Command("info", "Say which data sets are present where, and which one 'backprop train' would use.") { infoDir };
         info.SetAction(result =>
         {
-            var locations = DataSource.Locations(result.GetValue(infoDir));
+            var infoFolder = result.GetValue(infoDir);
+            var locations = DataSource.Locations(infoFolder);
             console.Out.Write(locations.Describe());
             try
             {
-                console.Out.WriteLine("backprop train would use: " + DataSetChoice.Choose(null, locations).Reason);
+                // As train decides (DataSource.Choose): a folder of IDX files itself could be either data set.
+                if (infoFolder is not null && Idx.HoldsAnyStandardFile(infoFolder))
+                    console.Out.WriteLine($"backprop train would ask which: '{infoFolder}' holds IDX files, which Fashion-MNIST and MNIST name alike; it needs --dataset fashion-mnist or --dataset mnist.");
+                else console.Out.WriteLine("backprop train would use: " + DataSetChoice.Choose(null, locations).Reason);
             }
             catch (DataSetUnavailableException e)
             {
@@ -43,7 +47,17 @@ internal static class DataCommand
         download.SetAction(result =>
         {
             console.StopsCleanly = true;   // watches console.Cancel to its end: a first Ctrl-C stops it cleanly
-            var name = TrainConfig.Canonical(result.GetValue(dataset)!);
+            string name;
+            try
+            {
+                name = TrainConfig.Canonical(result.GetValue(dataset)!);
+            }
+            catch (ArgumentException e)
+            {
+                throw new UsageException($"--dataset: {UsageException.MessageOf(e)}", e);
+            }
+            if (name != "cifar10" && result.GetResult(format) is { Implicit: false })
+                throw new UsageException($"--format: only CIFAR-10 comes in a python and a binary version; {name} is one set of IDX files.");
             var kind = name switch
             {
                 "cifar10" => Values.OneOf("--format", result.GetValue(format)!, "python", "binary") == "python" ? DataSetKind.Cifar10Python : DataSetKind.Cifar10Binary,
@@ -54,7 +68,7 @@ internal static class DataCommand
             if (result.GetValue(mirror) is { } m && !(Uri.TryCreate(m.EndsWith('/') ? m : m + "/", UriKind.Absolute, out baseUrl) && baseUrl.Scheme is "http" or "https"))
                 throw new UsageException($"--mirror: '{m}' is not an http(s) URL.");
             if (result.GetValue(dir) is { } d && File.Exists(d)) throw new UsageException($"--data-dir: '{d}' is a file; give the folder to download into.");
-            var locations = DataLocations.Resolve(result.GetValue(dir));
+            var locations = DataSource.Checked(DataLocations.Resolve(result.GetValue(dir)));
             var target = locations.DownloadFolder(kind);
             if (!result.GetValue(force) && Directory.Exists(target))
                 throw new UsageException($"{target} already exists; add --force to download {DataLocations.DisplayName(kind)} again.");

@@ -19,7 +19,22 @@ internal static class DataSource
             throw new UsageException($"--data-dir: the folder '{dataDir}' does not exist.");
         if (dataDir is not null && IsCifarBatchFolder(dataDir))
             throw new UsageException($"--data-dir: '{dataDir}' holds CIFAR-10's batches itself; give the folder that holds it, '{Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(dataDir)))}'.");
-        return DataLocations.Resolve(dataDir);
+        return Checked(DataLocations.Resolve(dataDir));
+    }
+
+    /// <summary>
+    /// <paramref name="locations"/>, refused when its folder came from <c>$BACKPROP_DATA</c> and is a file or a folder
+    /// of CIFAR-10 batches itself: the checks <c>--data-dir</c> gets (a folder that does not exist yet is fine: a
+    /// download creates it).
+    /// </summary>
+    public static DataLocations Checked(DataLocations locations)
+    {
+        if (locations.RootSource != "$" + DataLocations.EnvironmentVariable) return locations;
+        if (File.Exists(locations.Root))
+            throw new UsageException($"${DataLocations.EnvironmentVariable}: '{locations.Root}' is a file; give the data folder.");
+        if (IsCifarBatchFolder(locations.Root))
+            throw new UsageException($"${DataLocations.EnvironmentVariable}: '{locations.Root}' holds CIFAR-10's batches itself; give the folder that holds it, '{Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(locations.Root))}'.");
+        return locations;
     }
 
     /// <summary>A folder of CIFAR-10 batch files (python or binary), given where its parent was expected.</summary>

@@ -31,6 +31,8 @@ internal static class OutputFile
         var realFolder = Path.GetDirectoryName(real)!;
         if (IsRunFolder(realFolder) && RunFiles.All.Contains(Path.GetFileName(real), StringComparer.OrdinalIgnoreCase))
             throw new UsageException($"{option}: '{path}' is the run's own {Path.GetFileName(real)}; write to another name.");
+        if (File.Exists(Path.Combine(realFolder, "results.json")) && SearchFiles.Contains(Path.GetFileName(real), StringComparer.OrdinalIgnoreCase))
+            throw new UsageException($"{option}: '{path}' is the search's own {Path.GetFileName(real)}, which no command redraws; write to another name.");
         foreach (var input in inputs)
             if (input is not null && string.Equals(real, RealPath(input), StringComparison.Ordinal))
                 throw new UsageException($"{option}: '{path}' is the input being read; write to another name.");
@@ -48,7 +50,12 @@ internal static class OutputFile
     public static void CheckWritable(string option, string folder)
     {
         var at = Path.GetFullPath(folder);
-        while (!Directory.Exists(at) && Path.GetDirectoryName(at) is { } parent) at = parent;
+        while (!Directory.Exists(at) && Path.GetDirectoryName(at) is { } parent)
+        {
+            if (File.Exists(at))
+                throw new UsageException(at == Path.GetFullPath(folder) ? $"{option}: '{at}' is a file; give a folder." : $"{option}: '{at}' is a file, so no folder can be made in it.");
+            at = parent;
+        }
         var probe = Path.Combine(at, $".backprop-probe-{Environment.ProcessId}-{Guid.NewGuid():N}.tmp");
         try
         {
@@ -59,6 +66,9 @@ internal static class OutputFile
             throw new UsageException($"{option}: nothing can be written in '{at}'{(e is UnauthorizedAccessException ? " (permission denied)" : "")}.", e);
         }
     }
+
+    /// <summary>What a search writes into its folder beside the trials' run folders.</summary>
+    private static readonly string[] SearchFiles = ["results.json", "results.csv", "search.png"];
 
     /// <summary>A folder a training run wrote (its configuration or history is there).</summary>
     private static bool IsRunFolder(string folder) =>

@@ -12,13 +12,24 @@ internal static class RunDirs
         {
             var config = RunFolder.ReadConfig(dir);
             if (!File.Exists(RunFiles.In(dir, RunFiles.Model)))
-                throw new UsageException($"{option}: '{dir}' has no {RunFiles.Model} (the run stopped before it saved one; 'backprop train --resume {dir}' continues it if it has a {RunFiles.Checkpoint}).");
+                throw new UsageException($"{option}: '{dir}' has no {RunFiles.Model} ({WhyNoModel(dir)}).");
             return config;
         }
         catch (IOException e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             throw new UsageException($"{option}: {e.Message}");
         }
+    }
+
+    /// <summary>Why a run folder holds no model: a search's trial that was not the best, or a run that stopped early.</summary>
+    private static string WhyNoModel(string dir)
+    {
+        if (!File.Exists(RunFiles.In(dir, RunFiles.Summary)))
+            return $"the run stopped before it saved one; 'backprop train --resume {dir}' continues it if it has a {RunFiles.Checkpoint}";
+        var parent = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir)));
+        if (parent is not null && File.Exists(Path.Combine(parent, "results.json")))
+            return $"it is a search's trial, and a search keeps only its best trial's model; '{Path.Combine(parent, "results.json")}' names that trial";
+        return "the run finished, but its model has been removed since";
     }
 
     /// <summary>

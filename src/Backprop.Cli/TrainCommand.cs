@@ -60,9 +60,9 @@ internal static class TrainCommand
                 options.Build(result, options.RequestedDataset(result) ?? "cifar10");
                 var choice = DataSource.Choose(options.RequestedDataset(result), result.GetValue(options.DataDir), progress, console.Cancel);
                 var config = options.Build(result, choice.Dataset);
-                var data = DataSource.Load(choice);
                 var outDir = result.GetValue(outOption) ?? Path.Combine("runs", DateTime.Now.ToString("yyyy-MM-dd_HH-mm-ss", CultureInfo.InvariantCulture));
                 OutputFile.CheckWritable("--out", outDir);
+                var data = DataSource.Load(choice);
                 run = options.Explaining(result, () => UsageException.Naming("--out", "runDir",
                     () => new TrainingRun(config, data, outDir) { NotebookLog = terminal ? null : progress, PrintEvery = every }));
                 progress.WriteLine(choice.Reason);

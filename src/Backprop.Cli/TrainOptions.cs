@@ -172,10 +172,12 @@ internal sealed class TrainOptions
         if (config.Model == "twolayer")
         {
             // The data set's defaults are a deep net's (batch norm, dropout, two hidden layers); TwoLayerNet has one
-            // hidden layer of its own default size (CS231n's hidden_dim = 100) and neither of the others.
+            // hidden layer of its own default size (CS231n's hidden_dim = 100), neither of the others, and CS231n's
+            // weight_scale 1e-3.
             if (!Chosen(result, Normalization)) config = config with { Normalization = "none" };
             if (!Chosen(result, Dropout)) config = config with { Dropout = 1.0 };
             if (!Chosen(result, Hidden)) config = config with { Hidden = [100] };
+            if (!Chosen(result, WeightScale)) config = config with { WeightScale = 1e-3 };
         }
         if (commandDefaults is not null) config = commandDefaults(config);
         try

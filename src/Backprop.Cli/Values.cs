@@ -12,8 +12,10 @@ internal static class Values
 
     /// <summary>A whole number.</summary>
     public static int Int(string option, string text) =>
-        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v)
-            ? v : throw new UsageException($"{option}: '{text}' is not a whole number.");
+        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v
+            : throw new UsageException(long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out _) || System.Numerics.BigInteger.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out _)
+                ? $"{option}: {text.Trim()} is out of range (from {int.MinValue} to {int.MaxValue})."
+                : $"{option}: '{text}' is not a whole number.");
 
     /// <summary>A comma-separated list of whole numbers (<c>500,500,500</c>); empty for a softmax classifier.</summary>
     public static int[] IntList(string option, string text) =>

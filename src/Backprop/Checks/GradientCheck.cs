@@ -14,6 +14,13 @@ public static class GradientCheck
     /// every element i. <paramref name="x"/> is perturbed in place and restored, so <paramref name="f"/> may ignore its
     /// argument and read a model's parameters instead (as the notebooks' <c>lambda _: model.loss(X, y)[0]</c>).
     /// </summary>
+    /// <param name="f">The scalar function, e.g. a loss.</param>
+    /// <param name="x">The point; perturbed in place, restored on return.</param>
+    /// <param name="h">The step of the centred differences.</param>
+    /// <param name="verbose">
+    /// Where to print each element's index and gradient; none by default (CS231n's <c>verbose=True</c> prints them:
+    /// pass <see cref="Console.Out"/> for that).
+    /// </param>
     /// <returns>An array of the shape of x.</returns>
     public static NDArray<T> EvalNumericalGradient<T>(Func<NDArray<T>, double> f, NDArray<T> x, double h = 1e-5, TextWriter? verbose = null)
         where T : unmanaged, IFloatingPointIeee754<T>

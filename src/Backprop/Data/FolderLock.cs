@@ -31,9 +31,10 @@ public sealed class FolderLock : IDisposable
     }
 
     /// <summary>Holds <paramref name="folder"/> (which must exist).</summary>
-    /// <exception cref="IOException">Another process (or another run in this one) holds it, or the lock file cannot be made.</exception>
+    /// <exception cref="FolderInUseException">Another process (or another run in this one) holds it.</exception>
+    /// <exception cref="IOException">The lock file cannot be made.</exception>
     public static FolderLock Acquire(string folder) => TryAcquire(folder) ??
-        throw new IOException($"'{folder}' is being written by another process (it holds {FileName} there); wait for it to finish, or choose another folder.");
+        throw new FolderInUseException($"'{folder}' is being written by another process (it holds {FileName} there); wait for it to finish, or choose another folder.");
 
     /// <summary>True when <paramref name="entry"/> (a path in a folder) is a lock file, which listings of what a folder holds leave out.</summary>
     public static bool IsLockFile(string entry) => Path.GetFileName(entry) == FileName;

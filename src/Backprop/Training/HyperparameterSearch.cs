@@ -100,7 +100,7 @@ public sealed class HyperparameterSearch
         Directory.CreateDirectory(SearchDir);
         using var hold = FolderLock.Acquire(SearchDir);
         if (!IsEmpty(SearchDir))
-            throw new IOException($"The search folder '{SearchDir}' was filled by another process after this search was set up; choose another folder.");
+            throw new FolderInUseException($"The search folder '{SearchDir}' was filled by another process after this search was set up; choose another folder.");
         var done = new SearchTrial?[_runs.Length];
         var summaries = new RunSummary?[_runs.Length];
         int parallel = Math.Clamp(Parallel, 1, _runs.Length);

@@ -43,7 +43,10 @@ public sealed record SolverOptions
     /// <summary>Print progress lines in the notebooks' format; default true.</summary>
     public bool Verbose { get; init; } = true;
 
-    /// <summary>When set, a checkpoint <c>{name}_epoch_{e}.npz</c> is written after every epoch.</summary>
+    /// <summary>
+    /// When set, a checkpoint <c>{name}_epoch_{e}.npz</c> is written at every accuracy check, as CS231n's Solver does:
+    /// after the first iteration (<c>_epoch_0</c>) and after every epoch.
+    /// </summary>
     public string? CheckpointName { get; init; }
 
     /// <summary>Where progress lines go; standard output when null.</summary>

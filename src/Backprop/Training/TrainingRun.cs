@@ -135,12 +135,12 @@ public sealed class TrainingRun
             throw new IOException($"The run folder '{RunDir}' cannot be written ({e.Message.TrimEnd('.')}).", e);
         }
         if (held is null)
-            throw new IOException($"The run folder '{RunDir}' is being written by another process; wait for it to finish, or choose another folder.");
+            throw new FolderInUseException($"The run folder '{RunDir}' is being written by another process; wait for it to finish, or choose another folder.");
         try
         {
             if (Resume) CheckResumable(RunDir);
             else if (!IsFree(RunDir))
-                throw new IOException($"The run folder '{RunDir}' was filled by another process after this run was set up; choose another folder.");
+                throw new FolderInUseException($"The run folder '{RunDir}' was filled by another process after this run was set up; choose another folder.");
             SweepTempFiles(RunDir);
             return held;
         }

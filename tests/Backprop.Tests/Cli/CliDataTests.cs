@@ -26,6 +26,40 @@ public class CliDataTests
     }
 
     [Fact]
+    public void TheDataFolderVariable_GetsTheChecksOfDataDir()
+    {
+        using var tmp = new TempDir();
+        File.WriteAllText(tmp.File("afile"), "");
+        foreach (var args in new[] { new[] { "data", "info" }, ["data", "download", "--dataset", "mnist"] })
+        {
+            var r = CliRunner.RunProcess(new Dictionary<string, string> { ["BACKPROP_DATA"] = tmp.File("afile") }, args);
+            Assert.Equal(2, r.ExitCode);
+            Assert.Equal($"backprop: $BACKPROP_DATA: '{tmp.File("afile")}' is a file; give the data folder.", Assert.Single(r.ErrorLines));
+        }
+    }
+
+    [Fact]
+    public void HelpAndVersion_RunWithAMalformedThreadsVariable_WhichCommandsStillRefuse()
+    {
+        var env = new Dictionary<string, string> { ["BACKPROP_THREADS"] = "abc" };
+        Assert.Contains("Usage:", CliRunner.RunProcess(env, "train", "--help").Out);
+        Assert.Equal(0, CliRunner.RunProcess(env, "--version").ExitCode);
+        var r = CliRunner.RunProcess(env, "gradcheck");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("BACKPROP_THREADS: 'abc' is not a thread count", r.Error);
+    }
+
+    [SkippableFact]
+    public void DataInfo_OnAFolderOfIdxFiles_SaysTrainWouldAskWhich()
+    {
+        Skip.IfNot(Directory.Exists(FashionMnist.DebianDir), "needs Debian's dataset-fashion-mnist");
+        var r = CliRunner.Run("data", "info", "--data-dir", FashionMnist.DebianDir);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("backprop train would ask which:", r.Out);
+        Assert.Contains("holds IDX files", CliRunner.Run("train", "--data-dir", FashionMnist.DebianDir, "--epochs", "1").Error);   // as it does
+    }
+
+    [Fact]
     public void DataDownload_Unreachable_OneLineExit1_NothingLeft()
     {
         using var tmp = new TempDir();

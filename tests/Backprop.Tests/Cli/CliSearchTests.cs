@@ -1,3 +1,4 @@
+using Backprop.Data;
 using Backprop.Kernels;
 using Backprop.Tests.Kernels;
 using System.Globalization;
@@ -44,6 +45,14 @@ public class CliSearchTests
         Assert.True(File.Exists(Path.Combine(dir, "results.json")));
         PlotTests.AssertPicture(File.ReadAllBytes(Path.Combine(dir, "search.png")), 900, 840, panels: 2);
 
+        // A trial whose model was not kept says why; the search's own picture is not a plot's --out.
+        var loser = rows.First(row => row[1] != best)[1];
+        Assert.Contains("it is a search's trial, and a search keeps only its best trial's model",
+            CliRunner.Run("eval", "--model", Path.Combine(dir, loser)).Error);
+        var plot = CliRunner.Run("plot", Path.Combine(dir, best), "--out", Path.Combine(dir, "search.png"));
+        Assert.Equal(2, plot.ExitCode);
+        Assert.Contains("is the search's own search.png", plot.Error);
+
         // The same seed draws the same trials.
         var again = new HyperparameterSearch(TrainConfig.DefaultFor("cifar10") with { Seed = 3, Dropout = 1 },
             [SearchRange.Parse("learning_rate", "1e-4:1e-2:log")], 3,
@@ -85,11 +94,11 @@ public class CliSearchTests
         var first = Search(0);
         var second = Search(7);
         IOException? refused = null;
-        first.TrialCompleted += t => { if (t.Trial == 0) refused = Assert.Throws<IOException>(() => second.Run()); };
+        first.TrialCompleted += t => { if (t.Trial == 0) refused = Assert.Throws<FolderInUseException>(() => second.Run()); };
         var result = first.Run();
         Assert.Contains("is being written by another process", refused!.Message);
         Assert.True(File.Exists(Path.Combine(tmp.File("s"), result.Best!.Run, "model.npz")));
-        Assert.Contains("was filled by another process", Assert.Throws<IOException>(() => second.Run()).Message);
+        Assert.Contains("was filled by another process", Assert.Throws<FolderInUseException>(() => second.Run()).Message);
     }
 
     [Fact]

@@ -227,7 +227,7 @@ public class CliTrainTests
             "--num-test", "50", "--epochs", "1", "--out", tmp.File("two"));
         Assert.True(r.ExitCode == 0, r.ToString());
         var config = TrainConfig.FromJson(File.ReadAllText(tmp.File("two/config.json")));
-        Assert.Equal(("twolayer", "none", 1.0), (config.Model, config.Normalization, config.Dropout));
+        Assert.Equal(("twolayer", "none", 1.0, 1e-3), (config.Model, config.Normalization, config.Dropout, config.WeightScale));   // CS231n TwoLayerNet's weight_scale
         Assert.Equal([100], config.Hidden);
         // Chosen explicitly, a deep net's option is still refused, naming it.
         var bn = CliRunner.Run("train", "--model", "twolayer", "--normalization", "batchnorm", "--data-dir", CliRunner.Cifar10DataDir, "--out", tmp.File("bn"));

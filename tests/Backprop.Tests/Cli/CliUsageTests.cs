@@ -1,3 +1,5 @@
+using Backprop.Cli;
+using Backprop.Data;
 using Backprop.Training;
 using Backprop.Tests.Data;
 
@@ -101,6 +103,14 @@ public class CliUsageTests
         Assert.Empty(tmp.Contents());
     }
 
+    [Fact]
+    public void AFolderHeldByAnotherWriter_IsBadUsage_LikeAFolderThatHoldsARun()
+    {
+        // Nothing was written, and another folder (or the same one later) works: exit 2, not the failure code 1.
+        Assert.Equal(ExitCodes.Usage, Backprop.Cli.Cli.CodeOf(new FolderInUseException("held")));
+        Assert.Equal(ExitCodes.Failure, Backprop.Cli.Cli.CodeOf(new IOException("disk full")));
+    }
+
     [Theory]
     // Each mistake is named as what it is, with the option it was given to.
     [InlineData("--model: the value is empty.", "eval", "--model", "")]
@@ -125,6 +135,11 @@ public class CliUsageTests
     [InlineData("--epochs: 100000000 epochs of 4000 images in batches of 1 are 400000000000 iterations, more than the Solver counts (2147483647).", "train", "--data-dir", "{cifar}", "--epochs", "100000000", "--lr-decay", "1", "--batch-size", "1", "--normalization", "none", "--out", "{tmp}/r")]
     [InlineData("--epochs: takes whole numbers, so the range's ends must be whole, got 1.5:3.", "search", "--data-dir", "{cifar}", "--epochs", "1.5:3", "--out", "{tmp}/s")]
     [InlineData("RUN_DIR: '{tmp}/empty.json' is a file; give the run folder that holds it.", "plot", "{tmp}/empty.json")]
+    [InlineData("--dataset: Unknown dataset 'cifar100': use cifar10, fashion-mnist or mnist.", "data", "download", "--dataset", "cifar100")]
+    [InlineData("--format: only CIFAR-10 comes in a python and a binary version; mnist is one set of IDX files.", "data", "download", "--dataset", "mnist", "--format", "binary", "--data-dir", "{tmp}")]
+    [InlineData("--out: '{tmp}/empty.json' is a file, so no folder can be made in it.", "train", "--data-dir", "{cifar}", "--out", "{tmp}/empty.json/run")]
+    [InlineData("--out: '{tmp}/empty.json' is a file; give a folder.", "search", "--data-dir", "{cifar}", "--out", "{tmp}/empty.json")]
+    [InlineData("--epochs: 99999999999 is out of range (from -2147483648 to 2147483647).", "train", "--epochs", "99999999999")]
     public void Mistakes_AreNamed(string message, params string[] args)
     {
         using var tmp = new TempDir();
@@ -185,7 +200,7 @@ public class CliUsageTests
         Assert.Equal(2, s.ExitCode);
         Assert.StartsWith("backprop: --out: The search folder", Assert.Single(s.ErrorLines));
         var onFile = CliRunner.Run("search", "--data-dir", CliRunner.Cifar10DataDir, "--out", tmp.File("config.json"));
-        Assert.Equal($"backprop: --out: The search folder '{tmp.File("config.json")}' is a file; choose a new folder.", Assert.Single(onFile.ErrorLines));
+        Assert.Equal($"backprop: --out: '{tmp.File("config.json")}' is a file; give a folder.", Assert.Single(onFile.ErrorLines));
         var resume = CliRunner.Run("train", "--resume", tmp.Path);
         Assert.Equal(2, resume.ExitCode);
         Assert.Contains("--resume: ", resume.Error);

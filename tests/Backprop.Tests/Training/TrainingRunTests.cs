@@ -62,13 +62,13 @@ public class TrainingRunTests
         var first = new TrainingRun(config, images, tmp.File("r"));
         var second = new TrainingRun(config with { Seed = 1 }, images, tmp.File("r"));
         IOException? refused = null;
-        first.IterationCompleted += i => { if (i.Iteration == 1) refused = Assert.Throws<IOException>(() => second.Run()); };
+        first.IterationCompleted += i => { if (i.Iteration == 1) refused = Assert.Throws<FolderInUseException>(() => second.Run()); };
         first.Run();
         Assert.Contains("is being written by another process", refused!.Message);
         Assert.Equal(config.Seed, TrainConfig.FromJson(File.ReadAllText(tmp.File("r/config.json"))).Seed);
         Assert.False(File.Exists(tmp.File("r/" + FolderLock.FileName)));   // released
         // Once it is done, the folder holds a run: a late second run is refused too, under the hold.
-        Assert.Contains("was filled by another process", Assert.Throws<IOException>(() => second.Run()).Message);
+        Assert.Contains("was filled by another process", Assert.Throws<FolderInUseException>(() => second.Run()).Message);
 
         // A run stopped before its first checkpoint (a second Ctrl-C) leaves only config.json: nothing to resume, so a
         // new run may take the folder.
