@@ -31,6 +31,36 @@ public static class ModelFile
     }
 
     /// <summary>
+    /// A <see cref="FullyConnectedNet{T}"/> rebuilt from <paramref name="path"/> alone (as <c>torch.load</c> of a whole
+    /// model): the layer sizes from the shapes of <c>W1</c> … <c>WL</c>, the normalization from what else the file holds
+    /// (<c>gamma</c> with <c>running_mean</c>: batch norm; <c>gamma</c> alone: layer norm), then every array loaded as
+    /// <see cref="Load{T}"/> does. What the file cannot tell takes its neutral value: no dropout (a test-time forward
+    /// pass does not use it) and reg 0.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file holds no <c>W1</c>, layers whose shapes do not chain, or arrays no such network has.</exception>
+    public static FullyConnectedNet<T> LoadNet<T>(string path) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var arrays = Npz.Load(path);
+        var dims = new List<int>();
+        for (int l = 1; arrays.TryGetValue($"W{l}", out var w); l++)
+        {
+            if (w.Shape.Length != 2) throw new InvalidDataException($"{path}: 'W{l}' has shape {w.ShapeString}; a layer's weights are a matrix.");
+            if (l == 1) dims.Add(w.Shape[0]);
+            else if (w.Shape[0] != dims[^1])
+                throw new InvalidDataException($"{path}: 'W{l}' has shape {w.ShapeString} but the layer before it gives {dims[^1]} features: the layers do not chain.");
+            dims.Add(w.Shape[1]);
+        }
+        if (dims.Count == 0) throw new InvalidDataException($"{path}: no array named 'W1'; the file holds {string.Join(", ", arrays.Keys)}. It is not a model of this library's networks.");
+        var normalization = !arrays.ContainsKey("gamma1") ? Normalization.None
+            : arrays.ContainsKey("running_mean1") ? Normalization.BatchNorm : Normalization.LayerNorm;
+        if (dims.Skip(1).Any(d => d == 0) || dims[0] == 0)
+            throw new InvalidDataException($"{path}: a layer of size 0 ({string.Join(" → ", dims)}).");
+        var net = new FullyConnectedNet<T>(dims[1..^1], inputDim: dims[0], numClasses: dims[^1], normalization: normalization);
+        foreach (var (target, value) in Staged(arrays, net, path)) target.CopyFrom(value);
+        return net;
+    }
+
+    /// <summary>
     /// The arrays named <paramref name="prefix"/> + each of the model's parameters and buffers, checked and converted but
     /// not yet copied: every one present with the model's shape, and none under the prefix that the model has not.
     /// </summary>

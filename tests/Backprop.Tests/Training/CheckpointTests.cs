@@ -182,6 +182,46 @@ public class CheckpointTests
         Assert.Contains("'W2' has shape (16, 8)", Assert.Throws<InvalidDataException>(() => ModelFile.Load(wrong, path)).Message);
     }
 
+    [Theory]
+    [InlineData(Normalization.BatchNorm)]
+    [InlineData(Normalization.LayerNorm)]
+    [InlineData(Normalization.None)]
+    public void ModelFile_LoadNet_RebuildsTheNetworkFromTheFileAlone(Normalization normalization)
+    {
+        using var dir = new TempDir();
+        var model = new FullyConnectedNet<float>([16, 8], inputDim: 12, numClasses: 3, dropoutKeep: 0.8, normalization: normalization, rng: new NumpyRandom(5));
+        new Solver<float>(model, Data(), new SolverOptions { UpdateRule = "adam", NumEpochs = 2, BatchSize = 10, Verbose = false }, new NumpyRandom(4)).Train();
+        var path = Path.Combine(dir.Path, "model.npz");
+        ModelFile.Save(model, path);
+
+        var loaded = ModelFile.LoadNet<float>(path);
+        Assert.Equal((normalization, 12, 3), (loaded.Normalization, loaded.InputDim, loaded.NumClasses));
+        Assert.Equal([16, 8], loaded.HiddenDims);
+        var x = Data().XVal;
+        Assert.Equal(model.Loss(x).AsSpan(), loaded.Loss(x).AsSpan());   // running statistics too, for batch norm
+        var scores = model.Loss(x);
+        var wide = ModelFile.LoadNet<double>(path).Loss(x.Cast<double>());   // a float32 file into a float64 net
+        for (int i = 0; i < scores.Size; i++) Assert.Equal(scores.Flat(i), wide.Flat(i), 1e-4);
+    }
+
+    [Fact]
+    public void ModelFile_LoadNet_RefusesFilesThatAreNoSuchNetwork()
+    {
+        using var dir = new TempDir();
+        string Saved(string name, params (string Key, int[] Shape)[] arrays)
+        {
+            var path = Path.Combine(dir.Path, name);
+            Npz.Save(path, arrays.Select(a => new KeyValuePair<string, NpyArray>(a.Key, new NpyArray(new float[a.Shape.Aggregate(1, (p, d) => p * d)], a.Shape))));
+            return path;
+        }
+        Assert.Contains("no array named 'W1'", Assert.Throws<InvalidDataException>(() => ModelFile.LoadNet<float>(Saved("none.npz", ("weights", [2, 2])))).Message);
+        Assert.Contains("'W2' has shape (5, 3) but the layer before it gives 4 features",
+            Assert.Throws<InvalidDataException>(() => ModelFile.LoadNet<float>(Saved("gap.npz", ("W1", [6, 4]), ("b1", [4]), ("W2", [5, 3]), ("b2", [3])))).Message);
+        Assert.Contains("'b2'", Assert.Throws<InvalidDataException>(() => ModelFile.LoadNet<float>(Saved("nob.npz", ("W1", [6, 4]), ("b1", [4]), ("W2", [4, 3])))).Message);
+        Assert.Contains("'extra'", Assert.Throws<InvalidDataException>(() => ModelFile.LoadNet<float>(
+            Saved("extra.npz", ("W1", [6, 3]), ("b1", [3]), ("extra", [1])))).Message);
+    }
+
     [Fact]
     public void ModelFile_RefusesAnotherArchitecture_AndCopiesNothingUnlessEverythingFits()
     {
