@@ -68,7 +68,13 @@ public static class Cli
         catch (Exception e)
         {
             int code = CodeOf(e);
-            console.Error.WriteLine("backprop: " + (e is OperationCanceledException ? "interrupted (Ctrl-C or SIGTERM)." : OneLine(UsageException.MessageOf(e))));
+            console.Error.WriteLine("backprop: " + e switch
+            {
+                OperationCanceledException => "interrupted (Ctrl-C or SIGTERM).",
+                OutOfMemoryException => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"out of memory ({GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 1e9:F1} GB available): use smaller layers (--hidden), a smaller batch or fewer images."),
+                _ => OneLine(UsageException.MessageOf(e)),
+            });
             if (parsed.GetValue(verbose)) console.Error.WriteLine(e.ToString());
             return code;
         }

@@ -92,6 +92,14 @@ public sealed class TrainingRun
         for (int i = 1; i < widths.Length; i++)
             if (widths[i - 1] * widths[i] > Array.MaxLength)
                 throw new ConfigValueException("hidden", $"a layer of {widths[i]} after one of {widths[i - 1]} needs a {widths[i - 1]} × {widths[i]} weight matrix, more elements than an array can hold ({Array.MaxLength}).");
+        // Weights, gradients, two state arrays of the update rule and the best copy: five arrays of every parameter.
+        long parameters = 0;
+        for (int i = 1; i < widths.Length; i++) parameters += widths[i - 1] * widths[i] + widths[i];
+        long need = parameters * 5 * (config.IsFloat64 ? 8 : 4);
+        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        if (need > available)
+            throw new ConfigValueException("hidden", string.Create(CultureInfo.InvariantCulture,
+                $"a network of {parameters:N0} parameters needs about {need / 1e9:F1} GB for its weights, gradients, update-rule state and best copy; {available / 1e9:F1} GB are available."));
         long iterations = (long)config.Epochs * Math.Max(config.NumTrain!.Value / config.BatchSize, 1);
         if (iterations > int.MaxValue)
             throw new ConfigValueException("epochs", $"{config.Epochs} epochs of {config.NumTrain} images in batches of {config.BatchSize} are {iterations} iterations, more than the Solver counts ({int.MaxValue}).");
