@@ -26,9 +26,9 @@ internal static class DataCommand
             console.Out.Write(locations.Describe());
             try
             {
-                // As train decides (DataSource.Choose): a folder of IDX files itself could be either data set.
-                if (infoFolder is not null && Idx.HoldsAnyStandardFile(infoFolder))
-                    console.Out.WriteLine($"backprop train would ask which: '{infoFolder}' holds IDX files, which Fashion-MNIST and MNIST name alike; it needs --dataset fashion-mnist or --dataset mnist.");
+                // As train decides (DataSource.Choose).
+                if (DataSource.IdxAmbiguity(infoFolder) is { } ambiguity)
+                    console.Out.WriteLine($"backprop train would ask which: {ambiguity}; it needs --dataset fashion-mnist or --dataset mnist.");
                 else console.Out.WriteLine("backprop train would use: " + DataSetChoice.Choose(null, locations).Reason);
             }
             catch (DataSetUnavailableException e)
