@@ -13,7 +13,8 @@ using static Backprop.Examples.Notebook;
 using static Backprop.Layers.Layer;
 
 var nb = Notebook.Start("BatchNormalization", args);
-var data = nb.LoadCifar10<double>();
+// The checks that need no data run first, in the notebook's order (layer normalization's too); then the data is loaded
+// and the experiments follow (so a missing data set stops the program only after every check has run).
 
 Section("Batch normalization: forward (np.random.seed(231), N=200, D1=50, D2=60, D3=3)");
 {
@@ -90,7 +91,36 @@ Section("Fully connected nets with batch normalization: gradient check (N=2; the
     }
 }
 
-Section($"Batchnorm for deep networks ([100]*5, 1000 images, weight scale 2e-2, adam 1e-3, batch 50, {(nb.Quick ? 2 : 10)} epochs)");
+Section("Layer normalization: forward and backward");
+{
+    var rng = new NumpyRandom(231);
+    var x = rng.Randn(4, 50);
+    var w1 = rng.Randn(50, 60);
+    var w2 = rng.Randn(60, 3);
+    var a = ReluThenAffine(x, w1, w2);
+    var (ln, _) = LayerNormForward(a, NDArray<double>.Ones(3), new NDArray<double>(3));
+    for (int i = 0; i < 4; i++)
+    {
+        var row = ln.Row(i).ToArray();
+        double mean = row.Average(), std = Math.Sqrt(row.Select(v => (v - mean) * (v - mean)).Average());
+        Console.WriteLine($"sample {i}: mean {mean: 0.00000000;-0.00000000}, std {std:F8}   (every sample ≈ 0 and ≈ 1)");
+    }
+    var xg = rng.Randn(4, 5);
+    for (int i = 0; i < xg.Size; i++) xg.Flat(i) = 5 * xg.Flat(i) + 12;
+    var gamma = rng.Randn(5);
+    var beta = rng.Randn(5);
+    var dout = rng.Randn(4, 5);
+    var (dx, dgamma, dbeta) = LayerNormBackward(dout, LayerNormForward(xg, gamma, beta).Cache);
+    Error("dx error", RelError(EvalNumericalGradientArray(v => LayerNormForward(v, gamma, beta).Out, xg, dout), dx), expectBelow: 1e-8);
+    Error("dgamma error", RelError(EvalNumericalGradientArray(v => LayerNormForward(xg, v, beta).Out, gamma.Copy(), dout), dgamma), expectBelow: 1e-8);
+    Error("dbeta error", RelError(EvalNumericalGradientArray(v => LayerNormForward(xg, gamma, v).Out, beta.Copy(), dout), dbeta), expectBelow: 1e-8);
+}
+
+Section("Load the CIFAR-10 data (for the experiments that follow)");
+var data = nb.LoadCifar10<double>();
+int epochs = nb.Quick ? 2 : 10;
+
+Section($"Batchnorm for deep networks ([100]*5, 1000 images, weight scale 2e-2, adam 1e-3, batch 50, {Used(epochs, 10, "epochs")})");
 {
     var small = SmallData(data, 1000);
     var runs = new List<RunCurves>();
@@ -102,7 +132,7 @@ Section($"Batchnorm for deep networks ([100]*5, 1000 images, weight scale 2e-2, 
         var solver = new Solver<double>(model, small, new SolverOptions
         {
             UpdateRule = "adam", OptimConfig = new Dictionary<string, double> { ["learning_rate"] = 1e-3 },
-            NumEpochs = nb.Quick ? 2 : 10, BatchSize = 50, PrintEvery = 20,
+            NumEpochs = epochs, BatchSize = 50, PrintEvery = 20,
         }, rng);
         solver.Train();
         runs.Add(new RunCurves(norm == Normalization.None ? "baseline" : "batchnorm", solver.LossHistory, solver.TrainAccHistory, solver.ValAccHistory));
@@ -110,10 +140,11 @@ Section($"Batchnorm for deep networks ([100]*5, 1000 images, weight scale 2e-2, 
     nb.Picture("batchnorm_vs_baseline.png", TrainingPlots.ComparisonPng(runs));
 }
 
-Section("Batch normalization and initialization ([50]*7, weight scales 1e-4 … 1e0)");
+int scaleCount = nb.Quick ? 5 : 20;
+Section($"Batch normalization and initialization ([50]*7, {Used(scaleCount, 20, "weight scales")} from 1e-4 to 1e0, {Used(epochs, 10, "epochs")})");
 {
     var small = SmallData(data, 1000);
-    int count = nb.Quick ? 5 : 20;
+    int count = scaleCount;
     var scales = Enumerable.Range(0, count).Select(i => Math.Pow(10, -4 + 4.0 * i / (count - 1))).ToArray();
     var results = new Dictionary<string, (double[] Val, double[] Train, double[] Loss)>();
     foreach (var norm in new[] { Normalization.None, Normalization.BatchNorm })
@@ -128,7 +159,7 @@ Section("Batch normalization and initialization ([50]*7, weight scales 1e-4 … 
             var solver = new Solver<double>(model, small, new SolverOptions
             {
                 UpdateRule = "adam", OptimConfig = new Dictionary<string, double> { ["learning_rate"] = 1e-3 },
-                NumEpochs = nb.Quick ? 2 : 10, BatchSize = 50, Verbose = false,
+                NumEpochs = epochs, BatchSize = 50, Verbose = false,
             }, rng);
             try { solver.Train(); }
             catch (TrainingDivergedException) { /* a huge weight scale diverges; its histories still plot */ }
@@ -156,31 +187,6 @@ Section("Batch normalization and initialization ([50]*7, weight scales 1e-4 … 
             return plt;
         }).ToList();
     nb.Picture("weight_scale.png", Panels.StackedPng(plots, 900, 380));
-}
-
-Section("Layer normalization: forward and backward");
-{
-    var rng = new NumpyRandom(231);
-    var x = rng.Randn(4, 50);
-    var w1 = rng.Randn(50, 60);
-    var w2 = rng.Randn(60, 3);
-    var a = ReluThenAffine(x, w1, w2);
-    var (ln, _) = LayerNormForward(a, NDArray<double>.Ones(3), new NDArray<double>(3));
-    for (int i = 0; i < 4; i++)
-    {
-        var row = ln.Row(i).ToArray();
-        double mean = row.Average(), std = Math.Sqrt(row.Select(v => (v - mean) * (v - mean)).Average());
-        Console.WriteLine($"sample {i}: mean {mean: 0.00000000;-0.00000000}, std {std:F8}   (every sample ≈ 0 and ≈ 1)");
-    }
-    var xg = rng.Randn(4, 5);
-    for (int i = 0; i < xg.Size; i++) xg.Flat(i) = 5 * xg.Flat(i) + 12;
-    var gamma = rng.Randn(5);
-    var beta = rng.Randn(5);
-    var dout = rng.Randn(4, 5);
-    var (dx, dgamma, dbeta) = LayerNormBackward(dout, LayerNormForward(xg, gamma, beta).Cache);
-    Error("dx error", RelError(EvalNumericalGradientArray(v => LayerNormForward(v, gamma, beta).Out, xg, dout), dx), expectBelow: 1e-8);
-    Error("dgamma error", RelError(EvalNumericalGradientArray(v => LayerNormForward(xg, v, beta).Out, gamma.Copy(), dout), dgamma), expectBelow: 1e-8);
-    Error("dbeta error", RelError(EvalNumericalGradientArray(v => LayerNormForward(xg, gamma, v).Out, beta.Copy(), dout), dbeta), expectBelow: 1e-8);
 }
 
 static NDArray<double> ReluThenAffine(NDArray<double> x, NDArray<double> w1, NDArray<double> w2)

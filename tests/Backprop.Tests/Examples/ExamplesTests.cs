@@ -18,9 +18,38 @@ public class ExamplesTests
     [InlineData("Dropout", new[] { "dropout_regularization.png" }, "Fraction of train-time output set to zero: 0.749784")]
     public async Task RunsInQuickMode(string name, string[] pictures, string expectedLine)
     {
-        _ = TestData.Cifar10SubsetDir;   // fails clearly when the data is missing
         using var outDir = new TempDir();
-        var psi = new ProcessStartInfo("dotnet", ["run", Path.Combine("examples", name + ".cs"), "--", "--quick", "--out", outDir.Path])
+        var (exitCode, output, errors) = await Run(name, "--quick", "--out", outDir.Path);
+        Assert.True(exitCode == 0, $"{name} exited with {exitCode}:\n{errors}\n{output[^Math.Min(output.Length, 3000)..]}");
+        Assert.Contains(expectedLine, output);
+        Assert.DoesNotContain("ABOVE", output);                  // a check outside the notebook's level
+        Assert.DoesNotContain("FAILS", output);                  // an assertion of the notebook's that does not hold
+        foreach (var picture in pictures)
+        {
+            var path = Path.Combine(outDir.Path, picture);
+            Assert.True(File.Exists(path), $"{name} did not draw {picture}");
+            using var bmp = SkiaSharp.SKBitmap.Decode(path);
+            PlotTests.AssertPicture(File.ReadAllBytes(path), bmp.Width, bmp.Height);
+        }
+    }
+
+    [Fact]
+    public async Task WithoutData_RunsTheChecks_ThenSaysWhereDataWasLookedFor()
+    {
+        using var emptyDataDir = new TempDir();
+        using var outDir = new TempDir();
+        var (exitCode, output, errors) = await Run("Optimization", "--quick", "--data-dir", emptyDataDir.Path, "--out", outDir.Path);
+        Assert.Equal(3, exitCode);
+        Assert.Contains("v error: 4.21e-09", output);            // the last update-rule check ran before the data was needed
+        Assert.Contains($"found no CIFAR-10 in '{emptyDataDir.Path}' (--data-dir)", errors);
+        Assert.Contains("data download --dataset cifar10", errors);
+        Assert.DoesNotContain("Exception", errors);              // a message, not a stack trace
+    }
+
+    private static async Task<(int ExitCode, string Output, string Errors)> Run(string example, params string[] args)
+    {
+        _ = TestData.Cifar10SubsetDir;   // fails clearly when the data is missing
+        var psi = new ProcessStartInfo("dotnet", ["run", Path.Combine("examples", example + ".cs"), "--", .. args])
         {
             WorkingDirectory = TestData.RepositoryRoot,
             RedirectStandardOutput = true,
@@ -33,19 +62,8 @@ public class ExamplesTests
         if (!p.WaitForExit(TimeSpan.FromMinutes(5)))
         {
             p.Kill(entireProcessTree: true);
-            Assert.Fail($"{name} did not finish within 5 minutes");
+            Assert.Fail($"{example} did not finish within 5 minutes");
         }
-        string output = await stdout;
-        string errors = await stderr;
-        Assert.True(p.ExitCode == 0, $"{name} exited with {p.ExitCode}:\n{errors}\n{output[^Math.Min(output.Length, 3000)..]}");
-        Assert.Contains(expectedLine, output);
-        Assert.DoesNotContain("ABOVE", output);                  // a check outside the notebook's level
-        foreach (var picture in pictures)
-        {
-            var path = Path.Combine(outDir.Path, picture);
-            Assert.True(File.Exists(path), $"{name} did not draw {picture}");
-            using var bmp = SkiaSharp.SKBitmap.Decode(path);
-            PlotTests.AssertPicture(File.ReadAllBytes(path), bmp.Width, bmp.Height);
-        }
+        return (p.ExitCode, await stdout, await stderr);
     }
 }

@@ -5,7 +5,7 @@ using static Backprop.Checks.GradientCheck;
 
 namespace Backprop.Tests.Models;
 
-/// <summary>The FullyConnectedNet checks of the notebooks (seed 003 and the BatchNormalization/Dropout notebooks).</summary>
+/// <summary>The FullyConnectedNet checks of the notebooks (seeds 003 and 004 and the BatchNormalization/Dropout notebooks).</summary>
 public class FullyConnectedNetTests
 {
     private const int N = 2, D = 15, H1 = 20, H2 = 30, C = 10;
@@ -15,12 +15,12 @@ public class FullyConnectedNetTests
         (_, grads) = model.Loss(x, y);
         var errors = new List<double>();
         foreach (var name in grads.Keys.Order(StringComparer.Ordinal))
-        {
-            var num = EvalNumericalGradient(_ => model.Loss(x, y).Loss, model.Params[name]);
-            errors.Add(RelError(num, grads[name]));
-        }
+            errors.Add(GradError(model, x, y, name, grads[name]));
         return [.. errors];
     }
+
+    private static double GradError(FullyConnectedNet<double> model, NDArray<double> x, int[] y, string name, NDArray<double> analytic, double h = 1e-5) =>
+        RelError(EvalNumericalGradient(_ => model.Loss(x, y).Loss, model.Params[name], h), analytic);
 
     [Fact]
     public void InitialLoss_MatchesSeed003_AndGradientsCheck()
@@ -36,16 +36,29 @@ public class FullyConnectedNetTests
             Assert.Equal(expectedLoss[r], model.Loss(x, y).Loss, 12);
             var errors = GradErrors(model, x, y, out var grads);
             Assert.Equal(["W1", "W2", "W3", "b1", "b2", "b3"], grads.Keys.Order(StringComparer.Ordinal));
-            // Notebook (seed 003): W1 1.48e-07, W3 3.53e-07, b1 5.38e-09, b2 2.09e-09 (ours are the same), and W2 2.21e-05
-            // at reg 0, which it calls fine: one W2 element has a gradient of ~1e-10, so its relative error is rounding
-            // noise that depends on the summation order (a plain NumPy implementation prints 2.06e-04 there).
+            // "On the order of e-7 or smaller", and W2 "on the order of e-5" is fine at reg 0, where the notebook prints
+            // 2.21e-05 and ours is 2.26e-04: W2's worst element (441) has a gradient of 5.1e-08 and is off by 2.3e-11, about
+            // ε·loss/(2h), the rounding noise of the centred difference at h = 1e-5 (the notebook's 2.21e-05 is that noise
+            // on element 381). At h = 1e-4 the noise is 10× smaller, so W2 is judged there, against 1e-4.
             for (int i = 0; i < errors.Length; i++)
-                Assert.True(errors[i] < (r == 0 && i == 1 ? 1e-3 : 1e-6), $"reg {regs[r]}: error {errors[i]:E2} at {i}");
+                if (!(r == 0 && i == 1)) Assert.True(errors[i] < 1e-6, $"reg {regs[r]}: error {errors[i]:E2} at {i}");
             if (r == 0)
             {
+                double loss = model.Loss(x, y).Loss, noise = (double.BitIncrement(1.0) - 1) * loss / 2e-5;
+                var numeric = EvalNumericalGradient(_ => model.Loss(x, y).Loss, model.Params["W2"]);
+                for (int i = 0; i < numeric.Size; i++)
+                    Assert.True(Math.Abs(numeric.Flat(i) - grads["W2"].Flat(i)) < 4 * noise, $"W2[{i}]: numeric − analytic {numeric.Flat(i) - grads["W2"].Flat(i):E2}");
+                double atCoarserStep = GradError(model, x, y, "W2", grads["W2"], h: 1e-4);
+                Assert.True(atCoarserStep < 1e-4, $"W2 relative error at h = 1e-4: {atCoarserStep:E2}");
                 Assert.Equal(1.48e-07, errors[0], 9);
                 Assert.Equal(3.53e-07, errors[2], 9);
             }
+            // Seed 004 runs this check in nndl/layer_tests.py on unseeded draws (initial losses 2.303283621222967 and
+            // 7.223848762775626): no one can repeat those digits. Any draw gives scores near 0 at this weight scale, so
+            // the data loss is near ln 10, and the errors are held to the levels above.
+            double penalty = 0;
+            foreach (var name in new[] { "W1", "W2", "W3" }) foreach (var v in model.Params[name].AsSpan()) penalty += 0.5 * regs[r] * v * v;
+            Assert.InRange(model.Loss(x, y).Loss - penalty - Math.Log(10), -0.01, 0.01);
             // The errors whose gradients are not dominated by summation-order noise match the notebook's printed
             // digits (W1, W3, b1, b2 at reg 0; W1, b1, b2 at reg 3.14, where its W2 3.52e-08 and W3 1.32e-08 are noise
             // of that kind: ours are 9.6e-08 and 3.5e-08, inside its "around e-7 or less").
@@ -84,11 +97,15 @@ public class FullyConnectedNetTests
         var x = rng.Randn(N, D);
         var y = rng.Randint(C, N);
         var model = new FullyConnectedNet<double>([H1, H2], inputDim: D, numClasses: C, weightScale: 5e-2, dropoutKeep: keep, seed: 123, rng: rng);
-        var errors = GradErrors(model, x, y, out _);
-        // The Dropout notebook: "relative errors should be around e-6 or less"; as in the check above, one W2 element
-        // with a near-zero gradient can show rounding noise.
-        foreach (var e in errors) Assert.True(e < 1e-3, $"keep {keep}: {string.Join(", ", errors.Select(v => v.ToString("E2")))}");
-        Assert.True(errors.Count(e => e < 1e-6) >= errors.Length - 1, $"keep {keep}: {string.Join(", ", errors.Select(v => v.ToString("E2")))}");
+        var errors = GradErrors(model, x, y, out var grads);
+        // The Dropout notebook: "relative errors should be around e-6 or less", and W2 "on the order of e-5" is fine at
+        // keep 1, which is the check above (same draws): there W2 is rounding noise at h = 1e-5, so it is judged at 1e-4.
+        string all = string.Join(", ", errors.Select(v => v.ToString("E2")));
+        for (int i = 0; i < errors.Length; i++)
+        {
+            if (keep == 1 && i == 1) Assert.True(GradError(model, x, y, "W2", grads["W2"], h: 1e-4) < 1e-4, $"keep 1: W2 at h = 1e-4; at 1e-5: {all}");
+            else Assert.True(errors[i] < 1e-5, $"keep {keep}: {all}");
+        }
     }
 
     [Fact]
