@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Text.Json;
 using Backprop.Kernels;
 using Backprop.Layers;
@@ -22,9 +21,11 @@ public static class BandwidthRunner
 
     public static int Run(string[] args)
     {
-        int rows = Int(args, "--rows", 4096), cols = Int(args, "--cols", 4096);
-        double seconds = double.Parse(BenchArgs.Option(args, "--seconds") ?? "1", CultureInfo.InvariantCulture);
-        if (BenchArgs.Option(args, "--threads") is { } t) Parallelism.MaxThreads = int.Parse(t, CultureInfo.InvariantCulture);
+        var o = new BenchArgs("bandwidth", args, ["--rows", "--cols", "--threads", "--seconds"]);
+        if (o.Help) { Console.WriteLine("usage: Backprop.Bench bandwidth [--rows R --cols C (4096)] [--threads N] [--seconds S (1)]"); return 0; }
+        int rows = o.Int("--rows", 4096), cols = o.Int("--cols", 4096);
+        double seconds = o.Double("--seconds", 1);
+        if (o.Get("--threads") is not null) Parallelism.MaxThreads = o.Int("--threads", 0, 1, Parallelism.MaxThreadCount);
         var rng = new NumpyRandom(0);
         var x = rng.Randn<float>(rows, cols);
         var dout = rng.Randn<float>(rows, cols);
@@ -82,7 +83,4 @@ public static class BandwidthRunner
         return times;
     }
 
-
-    private static int Int(string[] args, string name, int fallback) =>
-        BenchArgs.Option(args, name) is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
 }

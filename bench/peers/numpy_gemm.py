@@ -78,12 +78,24 @@ def time_case(name, m, n, k, ta, tb, dtype, budget):
     }
 
 
+def _positive_seconds(text):
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not (value > 0 and value != float("inf")):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got {text!r}")
+    return value
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--case")
+    parser.add_argument("--case", help="cases whose name contains CASE (default: all)")
     parser.add_argument("--dtype", choices=["float32", "float64"])
-    parser.add_argument("--seconds", type=float, default=1.0)
+    parser.add_argument("--seconds", type=_positive_seconds, default=1.0, help="timed seconds per case (1)")
     args = parser.parse_args()
+    if args.case and not any(args.case in c[0] for c in cases()):
+        parser.error(f"no case's name contains {args.case!r}; the cases: {', '.join(c[0] for c in cases())}")
     for name, m, n, k, ta, tb in cases():
         if args.case and args.case not in name:
             continue

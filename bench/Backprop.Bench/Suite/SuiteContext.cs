@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 
 namespace Backprop.Bench.Suite;
@@ -9,21 +8,67 @@ namespace Backprop.Bench.Suite;
 /// </summary>
 public sealed class SuiteContext
 {
+    /// <summary>The sections, in the order they run.</summary>
+    public static IReadOnlyList<string> Sections { get; } = ["gemm", "epoch", "bandwidth", "determinism", "soak"];
+
+    public const string Usage = """
+        usage: bench/run.sh [--smoke] [--only SECTIONS] [--out DIR] [--rounds N] [--gemm-rounds N] [--soak-epochs N]
+          (about 19 minutes; writes bench/RESULTS.md and bench/results.json)
+          --smoke          every part at tiny sizes in about a minute (results in bench/out/smoke); its figures mean nothing
+          --only LIST      comma-separated sections: gemm, epoch, bandwidth, determinism, soak. Without --out a partial
+                           run writes to bench/out/only-<sections>, never over bench/RESULTS.md
+          --out DIR        where RESULTS.md and results.json go
+          --rounds N       alternating rounds of the training-epoch comparison (2; smoke 1)
+          --gemm-rounds N  alternating rounds of the GEMM comparison (3; smoke 1)
+          --soak-epochs N  epochs of the soak run (30; smoke 3)
+          --dry-run        print what the run would do and where it would write, and run nothing
+          --help           this text
+        """;
+
+    /// <param name="args">The <c>suite</c> command's arguments; checked here, before anything runs (<see cref="UsageException"/>).</param>
     public SuiteContext(string[] args)
     {
-        Smoke = args.Contains("--smoke");
-        Repo = Path.GetFullPath(BenchArgs.Option(args, "--repo") ?? FindRepo());
-        Out = Path.GetFullPath(BenchArgs.Option(args, "--out") ?? (Smoke ? Path.Combine(Repo, "bench", "out", "smoke") : Path.Combine(Repo, "bench")));
-        Rounds = int.Parse(BenchArgs.Option(args, "--rounds") ?? (Smoke ? "1" : "2"), CultureInfo.InvariantCulture);
-        GemmRounds = int.Parse(BenchArgs.Option(args, "--gemm-rounds") ?? (Smoke ? "1" : "3"), CultureInfo.InvariantCulture);
-        SoakEpochs = int.Parse(BenchArgs.Option(args, "--soak-epochs") ?? (Smoke ? "3" : "30"), CultureInfo.InvariantCulture);
-        Only = BenchArgs.Option(args, "--only")?.Split(',') ?? [];
+        var o = new BenchArgs("suite", args, ["--repo", "--out", "--rounds", "--gemm-rounds", "--soak-epochs", "--only"], ["--smoke", "--dry-run"]);
+        Help = o.Help;
+        DryRun = o.Flag("--dry-run");
+        Smoke = o.Flag("--smoke");
+        Rounds = o.Int("--rounds", Smoke ? 1 : 2);
+        GemmRounds = o.Int("--gemm-rounds", Smoke ? 1 : 3);
+        SoakEpochs = o.Int("--soak-epochs", Smoke ? 3 : 30);
+        Only = o.Get("--only")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+        if (o.Get("--only") is not null && Only.Length == 0) throw new UsageException($"suite: --only takes sections separated by commas: {string.Join(", ", Sections)}.");
+        foreach (var s in Only)
+            if (!Sections.Contains(s)) throw new UsageException($"suite: --only: unknown section '{s}'; the sections: {string.Join(", ", Sections)}.");
+        Repo = Path.GetFullPath(o.Get("--repo") ?? FindRepo());
+        Out = Path.GetFullPath(o.Get("--out") ?? DefaultOut(Repo, Smoke, Only));
     }
+
+    /// <summary>
+    /// Where a run writes without <c>--out</c>: bench/ for the full suite, bench/out/smoke for a smoke run, and
+    /// bench/out/only-SECTIONS for a partial one, which must not replace the committed full report.
+    /// </summary>
+    public static string DefaultOut(string repo, bool smoke, IReadOnlyList<string> only) =>
+        smoke ? Path.Combine(repo, "bench", "out", "smoke")
+        : only.Count > 0 ? Path.Combine(repo, "bench", "out", "only-" + string.Join('-', Sections.Where(only.Contains)))
+        : Path.Combine(repo, "bench");
+
+    /// <summary>Whether <c>--help</c> was asked for: print <see cref="Usage"/> and run nothing.</summary>
+    public bool Help { get; }
+
+    /// <summary>Whether <c>--dry-run</c> was asked for: print <see cref="Plan"/> and run nothing.</summary>
+    public bool DryRun { get; }
+
+    /// <summary>What the run will do, one "key: value" line each (the <c>--dry-run</c> output).</summary>
+    public string Plan() => string.Join('\n',
+        $"sections: {string.Join(", ", Sections.Where(Runs))}",
+        $"out: {Out}",
+        $"smoke: {(Smoke ? "yes" : "no")}",
+        $"rounds: epoch {Rounds}, gemm {GemmRounds}; soak epochs {SoakEpochs}");
 
     /// <summary>Tiny sizes, one round: proves every part runs, in seconds; its figures mean nothing.</summary>
     public bool Smoke { get; }
     public string Repo { get; }
-    /// <summary>Folder for RESULTS.md and results.json (bench/, or bench/out/smoke for --smoke).</summary>
+    /// <summary>Folder for RESULTS.md and results.json (<see cref="DefaultOut"/> unless <c>--out</c> is given).</summary>
     public string Out { get; }
     /// <summary>Alternating rounds of the training-epoch comparison.</summary>
     public int Rounds { get; }

@@ -17,10 +17,12 @@ public static class SuiteRunner
     public static int Run(string[] args)
     {
         var ctx = new SuiteContext(args);
+        if (ctx.Help) { Console.WriteLine(SuiteContext.Usage); return 0; }
+        if (ctx.DryRun) { Console.WriteLine(ctx.Plan()); return 0; }
         Directory.CreateDirectory(ctx.Out);
         MachineInfo.HandDownPeaks();
         var machine = MachineInfo.Describe(ctx);
-        SuiteContext.Log($"suite{(ctx.Smoke ? " (smoke)" : "")}: results to {ctx.Out}; load average {machine["loadavg_start"]}");
+        SuiteContext.Log($"suite{(ctx.Smoke ? " (smoke)" : "")}: results to {ctx.Out}{(ctx.Only.Length > 0 && !ctx.Smoke ? $" (a partial run: only {string.Join(", ", ctx.Only)})" : "")}; load average {machine["loadavg_start"]}");
         if (ctx.Runs("gemm") || ctx.Runs("epoch")) machine["peer_blas"] = PeerBlas.Choose(ctx, MachineInfo.CpuFlags());
         var sections = new List<SectionResult>();
         if (ctx.Runs("gemm")) sections.Add(GemmSection.Run(ctx));
@@ -41,7 +43,7 @@ public static class SuiteRunner
         var options = new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
         File.WriteAllText(Path.Combine(ctx.Out, "results.json"), json.ToJsonString(options) + "\n");
         File.WriteAllText(Path.Combine(ctx.Out, "RESULTS.md"), Markdown(machine, sections));
-        SuiteContext.Log($"wrote {Path.Combine(ctx.Out, "RESULTS.md")} and results.json");
+        SuiteContext.Log($"wrote {Path.Combine(ctx.Out, "RESULTS.md")} and {Path.Combine(ctx.Out, "results.json")}");
         return 0;
     }
 
