@@ -28,6 +28,7 @@ public static class EpochSection
         var json = new JsonObject();
         var memJson = new JsonObject();
         var memMd = new StringBuilder();
+        var flagged = new List<string>();
         foreach (var data in datasets)
         {
             var results = settings.ToDictionary(s => s.Label, _ => new List<(double Median, JsonObject Json, ChildResult Run, HostPhase Phase)>());
@@ -72,7 +73,8 @@ public static class EpochSection
             var pct = Stat.Of(ours.Select(o => (double?)o.Json["speed"]?["pct_peak"] ?? double.NaN));
             var pctStart = Stat.Of(ours.Select(o => (double?)o.Json["speed"]?["pct_peak_start"] ?? double.NaN));
             var loop = Stat.Of(ours.SelectMany(o => o.Json["speed"]?["peak_gflops_readings"] is JsonArray a ? a.Select(v => (double)v!) : []));
-            md.AppendLine(CultureInfo.InvariantCulture, $"| {data} | {oursStat.Show()} | {Stat.Of(torchBest).Show()} | {Stat.Of(numpyBest).Show()} | {vsTorch.Show()} | {vsNumpy.Show()} | {gflops.Show("F0")}, {pct.Show("F1")}% | {pctStart.Show("F1")}% |");
+            if (PeakShare.Above(pct) || PeakShare.Above(pctStart)) flagged.Add(data);
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {data} | {oursStat.Show()} | {Stat.Of(torchBest).Show()} | {Stat.Of(numpyBest).Show()} | {vsTorch.Show()} | {vsNumpy.Show()} | {gflops.Show("F0")}, {PeakShare.Show(pct)}% | {PeakShare.Show(pctStart)}% |");
 
             detail.AppendLine(CultureInfo.InvariantCulture, $"**{data}** — median s/epoch of each run (in brackets: other processes' CPU seconds per timed epoch; the core-to-core round trip just before and after the run, see the machine line, and for our runs how many of the kernels' placement checks in the timed epochs read the cores far apart; the machine's streaming read just before the run):");
             detail.AppendLine();
@@ -106,8 +108,10 @@ public static class EpochSection
             AddMemory(data, ours.Select(o => o.Json).ToList(), memMd, memJson);
         }
         md.AppendLine();
+        if (flagged.Count > 0) { md.AppendLine(PeakShare.Note(flagged)); md.AppendLine(); }
         md.Append(detail);
         md.AppendLine(CultureInfo.InvariantCulture, $"Each run: {(ctx.Smoke ? "tiny smoke sizes" : "1 untimed warm-up epoch, then 3 timed epochs (ours) or 2 (peers)")}; a run's figure is its median timed epoch; {ctx.Rounds} rounds, each running every setting in turn; ratios are taken within a round (ours over that round's best PyTorch and best NumPy setting), then the median (min–max) over rounds. PyTorch settings are intra-op / OpenBLAS threads. % of peak: the GEMM FLOPs we compute per epoch over the epoch's wall time, against the FMA loop read just before and after that epoch (the median over the run's timed epochs, then over rounds); the last column is against the one reading at the start of the run, as runs before 2026-12-06 07:40 UTC reported.");
+        json["pct_peak_above_100"] = PeakShare.Json(flagged);
         return (new SectionResult("epoch", md.ToString(), json), new SectionResult("memory", memMd.ToString(), memJson));
     }
 

@@ -22,6 +22,7 @@ public static class MachineInfo
             ["cpu_family_model"] = $"{Cpuinfo("cpu family")}/{Cpuinfo("model")}",
             ["peak_gflops_float32"] = Math.Round(MachinePeak.Gflops(typeof(float), Environment.ProcessorCount), 1),
             ["peak_gflops_float64"] = Math.Round(MachinePeak.Gflops(typeof(double), Environment.ProcessorCount), 1),
+            ["peak_timed_by_cpu_time"] = MachinePeak.TimedByCpuTime,
             ["read_bandwidth_gbps"] = Math.Round(MachineBandwidth.ReadGBps(), 1), ["nominal_bandwidth_gbps"] = BandwidthRunner.NominalGBps,
             ["core_round_trip_ns_start"] = CoreRoundTrip(), ["loadavg_start"] = LoadAvg(), ["date_utc"] = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
             ["smoke"] = ctx.Smoke,
