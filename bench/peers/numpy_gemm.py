@@ -2,7 +2,8 @@
 """NumPy (OpenBLAS) peer for `Backprop.Bench gemm`: the same cases, one JSON object per line.
 
 Run with the system Python: /usr/bin/python3 bench/peers/numpy_gemm.py [--case NAME] [--dtype float32|float64]
-[--seconds S]. Threads follow OpenBLAS (OPENBLAS_NUM_THREADS, default all cores). Transposed operands are passed as
+[--seconds S]. Threads follow OpenBLAS (OPENBLAS_NUM_THREADS, default all cores; the suite sets it), and `threads`
+reports the count OpenBLAS says it runs with. Transposed operands are passed as
 NumPy transposed views, which OpenBLAS handles in its packing, as Gemm.Multiply does.
 """
 import argparse
@@ -60,8 +61,9 @@ def time_case(name, m, n, k, ta, tb, dtype, budget):
     times.sort()
     median, best = times[len(times) // 2], times[0]
     flops = 2.0 * m * n * k
-    threads = int(os.environ.get("OPENBLAS_NUM_THREADS", os.cpu_count()))
-    threads = min(threads, os.cpu_count())
+    blas = openblas_info()
+    # The count OpenBLAS runs with (it caps OPENBLAS_NUM_THREADS at the cores); without OpenBLAS, the variable's.
+    threads = blas.get("threads") or min(int(os.environ.get("OPENBLAS_NUM_THREADS", os.cpu_count())), os.cpu_count())
     gflops = flops / median / 1e9
     return {
         "impl": "numpy",
@@ -74,7 +76,7 @@ def time_case(name, m, n, k, ta, tb, dtype, budget):
         "gflops": round(gflops, 1),
         "best_gflops": round(flops / best / 1e9, 1),
         "pct_peak": round(100 * gflops / (PEAK_PER_CORE[dtype] * threads), 1),
-        "blas_core": openblas_info().get("core"),
+        "blas_core": blas.get("core"),
     }
 
 

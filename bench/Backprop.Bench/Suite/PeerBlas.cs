@@ -61,7 +61,8 @@ public static class PeerBlas
         {
             foreach (var setting in settings)
             {
-                var env = setting == Detected ? null : new Dictionary<string, string> { ["OPENBLAS_CORETYPE"] = setting };
+                var env = ctx.GemmPeerThreads();
+                if (setting != Detected) env["OPENBLAS_CORETYPE"] = setting;
                 var line = SuiteContext.JsonLines(ctx.Peer("numpy_gemm.py", args, TimeSpan.FromMinutes(2), env)).FirstOrDefault();
                 if (line?["gflops"] is null) continue;
                 gflops[setting].Add((double)line["gflops"]!);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 
 namespace Backprop.Bench.Suite;
@@ -21,6 +22,9 @@ public sealed class SuiteContext
           --rounds N       alternating rounds of the training-epoch comparison (2; smoke 1)
           --gemm-rounds N  alternating rounds of the GEMM comparison (3; smoke 1)
           --soak-epochs N  epochs of the soak run (30; smoke 3)
+          --threads N      threads of our GEMM, epoch, bandwidth and soak runs and of the NumPy GEMM peer's OpenBLAS
+                           (2, the speed issue's setting; BACKPROP_THREADS in the environment is ignored); the training
+                           peers run on 1 and N
           --dry-run        print what the run would do and where it would write, and run nothing
           --help           this text
         """;
@@ -28,13 +32,14 @@ public sealed class SuiteContext
     /// <param name="args">The <c>suite</c> command's arguments; checked here, before anything runs (<see cref="UsageException"/>).</param>
     public SuiteContext(string[] args)
     {
-        var o = new BenchArgs("suite", args, ["--repo", "--out", "--rounds", "--gemm-rounds", "--soak-epochs", "--only"], ["--smoke", "--dry-run"]);
+        var o = new BenchArgs("suite", args, ["--repo", "--out", "--rounds", "--gemm-rounds", "--soak-epochs", "--only", "--threads"], ["--smoke", "--dry-run"]);
         Help = o.Help;
         DryRun = o.Flag("--dry-run");
         Smoke = o.Flag("--smoke");
         Rounds = o.Int("--rounds", Smoke ? 1 : 2);
         GemmRounds = o.Int("--gemm-rounds", Smoke ? 1 : 3);
         SoakEpochs = o.Int("--soak-epochs", Smoke ? 3 : 30);
+        Threads = o.Int("--threads", 2, 1, Kernels.Parallelism.MaxThreadCount);
         Only = o.Get("--only")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
         if (o.Get("--only") is not null && Only.Length == 0) throw new UsageException($"suite: --only takes sections separated by commas: {string.Join(", ", Sections)}.");
         foreach (var s in Only)
@@ -63,7 +68,9 @@ public sealed class SuiteContext
         $"sections: {string.Join(", ", Sections.Where(Runs))}",
         $"out: {Out}",
         $"smoke: {(Smoke ? "yes" : "no")}",
-        $"rounds: epoch {Rounds}, gemm {GemmRounds}; soak epochs {SoakEpochs}");
+        $"rounds: epoch {Rounds}, gemm {GemmRounds}; soak epochs {SoakEpochs}",
+        $"threads: {Threads}" + (Environment.GetEnvironmentVariable(Kernels.Parallelism.ThreadsVariable) is { Length: > 0 } had
+            ? $" (BACKPROP_THREADS={had} in the environment is ignored)" : ""));
 
     /// <summary>Tiny sizes, one round: proves every part runs, in seconds; its figures mean nothing.</summary>
     public bool Smoke { get; }
@@ -73,6 +80,11 @@ public sealed class SuiteContext
     /// <summary>Alternating rounds of the training-epoch comparison.</summary>
     public int Rounds { get; }
     public int GemmRounds { get; }
+    /// <summary>
+    /// Threads of our runs (<c>--threads</c>, passed on explicitly) and of the NumPy GEMM peer's OpenBLAS
+    /// (<c>OPENBLAS_NUM_THREADS</c>): 2 unless given, whatever the caller's environment says.
+    /// </summary>
+    public int Threads { get; }
     public int SoakEpochs { get; }
     /// <summary>Sections to run (gemm, epoch, bandwidth, determinism, soak); all when empty.</summary>
     public string[] Only { get; }
@@ -94,11 +106,29 @@ public sealed class SuiteContext
     public IReadOnlyDictionary<string, string> PeerEnvironment { get; set; } = new Dictionary<string, string>();
 
     /// <summary>
-    /// Runs a peer script (numpy_fcnet.py …) with the system Python, in <see cref="PeerEnvironment"/>, or in
-    /// <paramref name="env"/> alone when given.
+    /// Runs a peer script (numpy_fcnet.py …) with the system Python, in <see cref="PeerEnvironment"/> plus
+    /// <paramref name="env"/>.
     /// </summary>
-    public ChildResult Peer(string script, IEnumerable<string> args, TimeSpan timeout, IDictionary<string, string>? env = null) =>
-        ChildRun.Run(Python, new[] { Path.Combine(Peers, script) }.Concat(args), timeout, env ?? PeerEnvironment.ToDictionary());
+    public ChildResult Peer(string script, IEnumerable<string> args, TimeSpan timeout, IDictionary<string, string>? env = null)
+    {
+        var all = PeerEnvironment.ToDictionary();
+        foreach (var (k, v) in env ?? new Dictionary<string, string>()) all[k] = v;
+        return ChildRun.Run(Python, new[] { Path.Combine(Peers, script) }.Concat(args), timeout, all);
+    }
+
+    /// <summary>The NumPy GEMM peer's environment: OpenBLAS on <see cref="Threads"/> threads.</summary>
+    public Dictionary<string, string> GemmPeerThreads() => new() { ["OPENBLAS_NUM_THREADS"] = Threads.ToString(CultureInfo.InvariantCulture) };
+
+    /// <summary>
+    /// Takes BACKPROP_THREADS out of this process's environment, which every run inherits: the suite gives its runs
+    /// their thread count itself. Returns what the caller had set, or null.
+    /// </summary>
+    public static string? IgnoreCallerThreads()
+    {
+        string? had = Environment.GetEnvironmentVariable(Kernels.Parallelism.ThreadsVariable);
+        Environment.SetEnvironmentVariable(Kernels.Parallelism.ThreadsVariable, null);
+        return string.IsNullOrEmpty(had) ? null : had;
+    }
 
     /// <summary>Parses a child's stdout as one JSON object (null when it failed or printed none).</summary>
     public static JsonObject? Json(ChildResult r)

@@ -27,6 +27,7 @@ public class BenchArgumentTests
     [InlineData("--rounds takes a whole number ≥ 1, got '0'", "--rounds", "0")]
     [InlineData("--rounds takes a whole number ≥ 1, got 'x'", "--rounds", "x")]
     [InlineData("--gemm-rounds needs a value", "--gemm-rounds")]
+    [InlineData("--threads takes a whole number from 1 to 1024, got '0'", "--threads", "0")]
     public void Suite_RefusesBadOptions(string message, params string[] args)
     {
         var r = BenchProgram.Run(["suite", .. args]);
@@ -81,6 +82,20 @@ public class BenchArgumentTests
         Assert.Equal(0, r.ExitCode);
         string expected = Path.GetFullPath(folder.StartsWith("bench", StringComparison.Ordinal) ? Path.Combine(repo, folder) : folder);
         Assert.Contains($"out: {expected}\n", r.Stdout.Replace("\r", ""));
+    }
+
+    /// <summary>
+    /// The suite sets its runs' thread count itself (2 unless told): BACKPROP_THREADS from the caller's environment
+    /// is ignored, and it says so.
+    /// </summary>
+    [Theory]
+    [InlineData("threads: 2 (BACKPROP_THREADS=5 in the environment is ignored)\n")]
+    [InlineData("threads: 3 (BACKPROP_THREADS=5 in the environment is ignored)\n", "--threads", "3")]
+    public void Suite_SetsItsOwnThreadCount(string line, params string[] args)
+    {
+        var r = BenchProgram.Run(new Dictionary<string, string?> { ["BACKPROP_THREADS"] = "5" }, ["suite", "--dry-run", .. args]);
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains(line, r.Stdout.Replace("\r", "") + "\n");
     }
 
     [SkippableTheory]
