@@ -13,31 +13,34 @@ public sealed class SuiteContext
     public static IReadOnlyList<string> Sections { get; } = ["gemm", "epoch", "bandwidth", "determinism", "soak"];
 
     public const string Usage = """
-        usage: bench/run.sh [--smoke] [--only SECTIONS] [--out DIR] [--rounds N] [--gemm-rounds N] [--soak-epochs N]
-          (about 19 minutes; writes bench/RESULTS.md and bench/results.json)
-          --smoke          every part at tiny sizes in about a minute (results in bench/out/smoke); its figures mean nothing
-          --only LIST      comma-separated sections: gemm, epoch, bandwidth, determinism, soak. Without --out a partial
-                           run writes to bench/out/only-<sections>, never over bench/RESULTS.md
-          --out DIR        where RESULTS.md and results.json go
-          --rounds N       alternating rounds of the training-epoch comparison (2; smoke 1)
-          --gemm-rounds N  alternating rounds of the GEMM comparison (3; smoke 1)
-          --soak-epochs N  epochs of the soak run (30; smoke 3)
-          --threads N      threads of our GEMM, epoch, bandwidth and soak runs and of the NumPy GEMM peer's OpenBLAS
-                           (2, the speed issue's setting; BACKPROP_THREADS in the environment is ignored); the training
-                           peers run on 1 and N
-          --dry-run        print what the run would do and where it would write, and run nothing
-          --help           this text
+        usage: bench/run.sh [--smoke] [--only SECTIONS] [--out DIR] [--threads N] [--rounds N] [--gemm-rounds N]
+                           [--bandwidth-rounds N] [--soak-epochs N] [--dry-run]
+          (about 20 minutes; writes bench/RESULTS.md and bench/results.json)
+          --smoke               every part at tiny sizes in about a minute (results in bench/out/smoke); figures meaningless
+          --only LIST           comma-separated sections: gemm, epoch, bandwidth, determinism, soak. Without --out a
+                                partial run writes to bench/out/only-<sections>, never over bench/RESULTS.md
+          --out DIR             where RESULTS.md and results.json go
+          --threads N           threads of our GEMM, epoch, bandwidth and soak runs and of the NumPy GEMM peer's OpenBLAS
+                                (2, the speed issue's setting; BACKPROP_THREADS in the environment is ignored); the
+                                training peers run on 1 and N
+          --rounds N            alternating rounds of the training-epoch comparison (2; smoke 1)
+          --gemm-rounds N       alternating rounds of the GEMM comparison (3; smoke 1)
+          --bandwidth-rounds N  rounds of the element-wise kernels, each on N threads and on 1 (3; smoke 1)
+          --soak-epochs N       epochs of the soak run (30; smoke 3)
+          --dry-run             print what the run would do and where it would write, and run nothing
+          --help                this text
         """;
 
     /// <param name="args">The <c>suite</c> command's arguments; checked here, before anything runs (<see cref="UsageException"/>).</param>
     public SuiteContext(string[] args)
     {
-        var o = new BenchArgs("suite", args, ["--repo", "--out", "--rounds", "--gemm-rounds", "--soak-epochs", "--only", "--threads"], ["--smoke", "--dry-run"]);
+        var o = new BenchArgs("suite", args, ["--repo", "--out", "--rounds", "--gemm-rounds", "--bandwidth-rounds", "--soak-epochs", "--only", "--threads"], ["--smoke", "--dry-run"]);
         Help = o.Help;
         DryRun = o.Flag("--dry-run");
         Smoke = o.Flag("--smoke");
         Rounds = o.Int("--rounds", Smoke ? 1 : 2);
         GemmRounds = o.Int("--gemm-rounds", Smoke ? 1 : 3);
+        BandwidthRounds = o.Int("--bandwidth-rounds", Smoke ? 1 : 3);
         SoakEpochs = o.Int("--soak-epochs", Smoke ? 3 : 30);
         Threads = o.Int("--threads", 2, 1, Kernels.Parallelism.MaxThreadCount);
         Only = o.Get("--only")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
@@ -68,7 +71,7 @@ public sealed class SuiteContext
         $"sections: {string.Join(", ", Sections.Where(Runs))}",
         $"out: {Out}",
         $"smoke: {(Smoke ? "yes" : "no")}",
-        $"rounds: epoch {Rounds}, gemm {GemmRounds}; soak epochs {SoakEpochs}",
+        $"rounds: epoch {Rounds}, gemm {GemmRounds}, bandwidth {BandwidthRounds}; soak epochs {SoakEpochs}",
         $"threads: {Threads}" + (Environment.GetEnvironmentVariable(Kernels.Parallelism.ThreadsVariable) is { Length: > 0 } had
             ? $" (BACKPROP_THREADS={had} in the environment is ignored)" : ""));
 
@@ -80,6 +83,8 @@ public sealed class SuiteContext
     /// <summary>Alternating rounds of the training-epoch comparison.</summary>
     public int Rounds { get; }
     public int GemmRounds { get; }
+    /// <summary>Rounds of the element-wise kernels (each: a run on <see cref="Threads"/> threads and one on 1).</summary>
+    public int BandwidthRounds { get; }
     /// <summary>
     /// Threads of our runs (<c>--threads</c>, passed on explicitly) and of the NumPy GEMM peer's OpenBLAS
     /// (<c>OPENBLAS_NUM_THREADS</c>): 2 unless given, whatever the caller's environment says.

@@ -59,7 +59,7 @@ public static class SuiteRunner
         ["gemm"] = "GEMM (C = op(A)·op(B)), ours vs NumPy/OpenBLAS",
         ["epoch"] = "Training epoch: [500,500,500] + batch norm, Adam, batch 100, float32",
         ["memory"] = "Memory of our training processes",
-        ["bandwidth"] = "Element-wise and reductions past the cache",
+        ["bandwidth"] = "Element-wise and reductions",
         ["determinism"] = "Same answer on 1, 2 and 3 threads",
         ["soak"] = "Soak: memory over a long run",
     };
