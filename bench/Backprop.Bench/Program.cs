@@ -17,6 +17,7 @@ try
         case "latency": return CoreLatency.Run(rest);
         case "split-writes": return WriteSplit.Run(rest);
         case "suite": return SuiteRunner.Run(rest);
+        case "check-results": return ResultsCheck.Run(rest);
         case "peer-blas": return PeerBlas.Run(rest);
     }
 }

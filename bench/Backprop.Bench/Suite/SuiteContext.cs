@@ -27,6 +27,7 @@ public sealed class SuiteContext
           --gemm-rounds N       alternating rounds of the GEMM comparison (3; smoke 1)
           --bandwidth-rounds N  rounds of the element-wise kernels, each on N threads and on 1 (3; smoke 1)
           --soak-epochs N       epochs of the soak run (30; smoke 3)
+          --peers DIR           the peer scripts' folder (bench/peers)
           --dry-run             print what the run would do and where it would write, and run nothing
           --help                this text
         """;
@@ -34,7 +35,7 @@ public sealed class SuiteContext
     /// <param name="args">The <c>suite</c> command's arguments; checked here, before anything runs (<see cref="UsageException"/>).</param>
     public SuiteContext(string[] args)
     {
-        var o = new BenchArgs("suite", args, ["--repo", "--out", "--rounds", "--gemm-rounds", "--bandwidth-rounds", "--soak-epochs", "--only", "--threads"], ["--smoke", "--dry-run"]);
+        var o = new BenchArgs("suite", args, ["--repo", "--out", "--rounds", "--gemm-rounds", "--bandwidth-rounds", "--soak-epochs", "--only", "--threads", "--peers"], ["--smoke", "--dry-run"]);
         Help = o.Help;
         DryRun = o.Flag("--dry-run");
         Smoke = o.Flag("--smoke");
@@ -49,6 +50,8 @@ public sealed class SuiteContext
             if (!Sections.Contains(s)) throw new UsageException($"suite: --only: unknown section '{s}'; the sections: {string.Join(", ", Sections)}.");
         Repo = Path.GetFullPath(o.Get("--repo") ?? FindRepo());
         Out = Path.GetFullPath(o.Get("--out") ?? DefaultOut(Repo, Smoke, Only));
+        Peers = Path.GetFullPath(o.Get("--peers") ?? Path.Combine(Repo, "bench", "peers"));
+        if (!Directory.Exists(Peers)) throw new UsageException($"suite: --peers: no folder '{Peers}'.");
     }
 
     /// <summary>
@@ -95,16 +98,21 @@ public sealed class SuiteContext
     public string[] Only { get; }
 
     public string Python => File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
-    public string Peers => Path.Combine(Repo, "bench", "peers");
+    /// <summary>The peer scripts' folder: bench/peers unless <c>--peers</c> names another.</summary>
+    public string Peers { get; }
+
+    /// <summary>Every run of this suite that failed (exit code not 0), ours and the peers', in order.</summary>
+    public List<FailedRun> Failures { get; } = [];
 
     public bool Runs(string section) => Only.Length == 0 || Only.Contains(section);
 
-    /// <summary>Runs this program with a sub-command.</summary>
+    /// <summary>Runs this program with a sub-command (a failure is kept in <see cref="Failures"/>).</summary>
     public ChildResult Self(IEnumerable<string> args, TimeSpan timeout)
     {
         string exe = Environment.ProcessPath!;
-        var all = Path.GetFileNameWithoutExtension(exe) == "dotnet" ? new[] { typeof(SuiteContext).Assembly.Location }.Concat(args) : args;
-        return ChildRun.Run(exe, all, timeout);
+        var list = args.ToList();
+        var all = Path.GetFileNameWithoutExtension(exe) == "dotnet" ? new[] { typeof(SuiteContext).Assembly.Location }.Concat(list) : list;
+        return Note(ChildRun.Run(exe, all, timeout), "Backprop.Bench " + string.Join(' ', list), peer: false);
     }
 
     /// <summary>Variables every peer runs with (the OpenBLAS kernel set <see cref="PeerBlas"/> chose); empty until then.</summary>
@@ -118,7 +126,19 @@ public sealed class SuiteContext
     {
         var all = PeerEnvironment.ToDictionary();
         foreach (var (k, v) in env ?? new Dictionary<string, string>()) all[k] = v;
-        return ChildRun.Run(Python, new[] { Path.Combine(Peers, script) }.Concat(args), timeout, all);
+        var list = args.ToList();
+        string variables = string.Concat(all.Where(kv => kv.Key.StartsWith("OPENBLAS", StringComparison.Ordinal)).Select(kv => $"{kv.Key}={kv.Value} "));
+        return Note(ChildRun.Run(Python, new[] { Path.Combine(Peers, script) }.Concat(list), timeout, all), $"{variables}{script} {string.Join(' ', list)}", peer: true);
+    }
+
+    private ChildResult Note(ChildResult r, string command, bool peer)
+    {
+        if (!r.Ok)
+        {
+            Failures.Add(new FailedRun(command, peer, r.ExitCode, FailedRun.Tail(r.Stderr)));
+            Log($"  FAILED (exit {r.ExitCode}): {command}");
+        }
+        return r;
     }
 
     /// <summary>The NumPy GEMM peer's environment: OpenBLAS on <see cref="Threads"/> threads.</summary>

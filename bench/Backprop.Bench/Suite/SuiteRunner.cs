@@ -45,12 +45,12 @@ public static class SuiteRunner
         machine["loadavg_end"] = MachineInfo.LoadAvg();
         machine["core_round_trip_ns_end"] = MachineInfo.CoreRoundTrip();
 
-        var json = new JsonObject { ["machine"] = machine };
+        var json = new JsonObject { ["machine"] = machine, ["failed_runs"] = new JsonArray([.. ctx.Failures.Select(f => (JsonNode?)f.ToJson())]) };
         foreach (var s in sections) json[s.Name] = s.Json;
         var options = new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
         File.WriteAllText(Path.Combine(ctx.Out, "results.json"), json.ToJsonString(options) + "\n");
-        File.WriteAllText(Path.Combine(ctx.Out, "RESULTS.md"), Markdown(machine, sections));
-        SuiteContext.Log($"wrote {Path.Combine(ctx.Out, "RESULTS.md")} and {Path.Combine(ctx.Out, "results.json")}");
+        File.WriteAllText(Path.Combine(ctx.Out, "RESULTS.md"), Markdown(machine, sections, ctx.Failures));
+        SuiteContext.Log($"wrote {Path.Combine(ctx.Out, "RESULTS.md")} and {Path.Combine(ctx.Out, "results.json")}{(ctx.Failures.Count > 0 ? $"; {ctx.Failures.Count} run(s) FAILED (listed at the top of RESULTS.md)" : "")}");
         return 0;
     }
 
@@ -64,7 +64,7 @@ public static class SuiteRunner
         ["soak"] = "Soak: memory over a long run",
     };
 
-    private static string Markdown(JsonObject m, List<SectionResult> sections)
+    private static string Markdown(JsonObject m, List<SectionResult> sections, IReadOnlyList<FailedRun> failures)
     {
         var md = new StringBuilder();
         md.AppendLine(m["smoke"]!.GetValue<bool>() ? "# Benchmark results (SMOKE RUN: tiny sizes, figures meaningless)" : "# Benchmark results");
@@ -77,6 +77,7 @@ public static class SuiteRunner
         var t = m["threads"]!;
         md.AppendLine(CultureInfo.InvariantCulture, $"- Threads: the suite ran ours on {t["suite_threads"]} (`--threads`, given to every run of ours explicitly; BACKPROP_THREADS from the environment {(t["backprop_threads_in_environment_ignored"] is { } had ? $"was {had} and is ignored" : "is ignored")}, the determinism runs take 1, 2 and 3) and NumPy's GEMM with OPENBLAS_NUM_THREADS={t["numpy_gemm_openblas_num_threads"]}; the training peers at the settings in their table. Each section's heading and tables give the counts the runs report using.");
         md.AppendLine(CultureInfo.InvariantCulture, $"- Contention: the machine is shared with other engineers' builds and runs. Load average {m["loadavg_start"]} at the start, {m["loadavg_end"]} at the end; each table gives the CPU time other processes used during the runs (from /proc/stat, all CPU time minus the measured process's). Comparisons alternate ours and the peers and are taken round by round, so both sides see similar load. A cache line's round trip between CPUs 0 and 1 (the bench's `latency` command) took {m["core_round_trip_ns_start"]} ns at the start and {m["core_round_trip_ns_end"]} ns at the end: on the Zen 4 host of earlier runs ~105 ns while the two virtual CPUs shared a CCD and ~360 ns while they did not, a phase that moved every two-thread figure there.");
+        md.AppendLine(FailedRun.Markdown(failures));
         md.AppendLine();
         foreach (var s in sections)
         {

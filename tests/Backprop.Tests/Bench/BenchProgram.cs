@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Backprop.Tests.Bench;
 
 /// <summary>What one child process did: its exit code and output.</summary>
-internal sealed record ProcessResult(int ExitCode, string Stdout, string Stderr)
+public sealed record ProcessResult(int ExitCode, string Stdout, string Stderr)
 {
     /// <summary>Both streams, for assertion messages.</summary>
     public string Output => Stdout + Stderr;
