@@ -36,13 +36,18 @@ internal static class BenchProgram
         File.Exists(Python) && RunProcess(Python, ["-c", $"import {module}"], null, TimeSpan.FromMinutes(1)).ExitCode == 0;
 
     /// <summary>Runs <paramref name="file"/> to the end (failing the test past <paramref name="timeout"/>).</summary>
-    public static ProcessResult RunProcess(string file, IEnumerable<string> args, IDictionary<string, string?>? env, TimeSpan timeout)
+    public static ProcessResult RunProcess(string file, IEnumerable<string> args, IDictionary<string, string?>? env, TimeSpan timeout, string? stdin = null)
     {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = stdin is not null };
         foreach (var a in args) psi.ArgumentList.Add(a);
         foreach (var (k, v) in env ?? new Dictionary<string, string?>())
             if (v is null) psi.Environment.Remove(k); else psi.Environment[k] = v;
         using var p = Process.Start(psi)!;
+        if (stdin is not null)
+        {
+            p.StandardInput.Write(stdin);
+            p.StandardInput.Close();
+        }
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         if (!p.WaitForExit(timeout))
