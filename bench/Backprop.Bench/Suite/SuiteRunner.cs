@@ -8,9 +8,8 @@ namespace Backprop.Bench.Suite;
 /// <summary>
 /// The <c>suite</c> command (what <c>bench/run.sh</c> runs): GEMM against NumPy, training epochs against PyTorch and
 /// NumPy, memory, element-wise bandwidth, thread-count determinism and a soak run, then <c>RESULTS.md</c> and
-/// <c>results.json</c>. Options: <c>--smoke</c> (tiny sizes, seconds; writes to bench/out/smoke), <c>--out DIR</c>,
-/// <c>--rounds N</c> (epoch rounds, 2), <c>--gemm-rounds N</c> (3), <c>--soak-epochs N</c> (30),
-/// <c>--only gemm,epoch,bandwidth,determinism,soak</c>.
+/// <c>results.json</c>, with every failed run listed. Options: <see cref="SuiteContext.Usage"/> (checked before anything
+/// runs).
 /// </summary>
 public static class SuiteRunner
 {
