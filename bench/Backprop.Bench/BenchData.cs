@@ -12,6 +12,9 @@ public static class BenchData
     /// <summary>Where Debian's Fashion-MNIST package puts the IDX files.</summary>
     public const string FashionMnistDir = "/usr/share/datasets/fashion-mnist";
 
+    /// <summary>The names <see cref="Load{T}"/> takes (the <c>epoch</c> command's <c>--data</c>).</summary>
+    public static IReadOnlyList<string> Names { get; } = ["cifar10-random", "fashion-mnist"];
+
     /// <summary>
     /// <c>cifar10-random</c>: (numTrain + 1000) training and 1000 test images of 3×32×32 random bytes and random labels,
     /// drawn as the peers' <c>peer_data.random_cifar10</c> draws them (NumPy's stream, 1000 rows at a time).
@@ -37,7 +40,7 @@ public static class BenchData
                 return Preprocessing.Split<T>(train, test, numTrain ?? train.Count, 1000, 0, name: "Fashion-MNIST", validationFromTest: true);
             }
             default:
-                throw new ArgumentException($"Unknown --data '{name}': use cifar10-random or fashion-mnist.");
+                throw new ArgumentException($"Unknown --data '{name}': use {string.Join(" or ", Names)}.");
         }
     }
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Runtime.InteropServices;
 
 namespace Backprop.Bench;
@@ -19,8 +18,10 @@ public static class CoreLatency
     /// <summary>The <c>latency</c> command: one JSON line per reading, <c>--count</c> readings <c>--every</c> seconds apart.</summary>
     public static int Run(string[] args)
     {
-        int count = int.Parse(BenchArgs.Option(args, "--count") ?? "1", CultureInfo.InvariantCulture);
-        double every = double.Parse(BenchArgs.Option(args, "--every") ?? "0", CultureInfo.InvariantCulture);
+        var o = new BenchArgs("latency", args, ["--count", "--every"]);
+        if (o.Help) { Console.WriteLine("usage: Backprop.Bench latency [--count N (1)] [--every SECONDS (0)]"); return 0; }
+        int count = o.Int("--count", 1);
+        double every = o.Double("--every", 0, inclusive: true);
         for (int i = 0; i < count; i++)
         {
             if (i > 0) Thread.Sleep(TimeSpan.FromSeconds(every));

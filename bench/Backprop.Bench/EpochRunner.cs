@@ -23,26 +23,45 @@ namespace Backprop.Bench;
 /// </remarks>
 public static class EpochRunner
 {
+    private const string Usage = """
+        usage: Backprop.Bench epoch [--data cifar10-random|fashion-mnist] [--num-train N] [--hidden 500,500,500]
+                                    [--normalization none|batchnorm|layernorm] [--dropout KEEP] [--update-rule RULE]
+                                    [--learning-rate LR] [--lr-decay F] [--batch-size N] [--dtype float32|float64]
+                                    [--epochs N] [--warmup N] [--threads N] [--seed N] [--phases]
+          --epochs   timed epochs (3), after --warmup untimed ones (1)
+          --threads  kernel threads (default: $BACKPROP_THREADS, else one per CPU)
+          --phases   also time every phase of every step, layer by layer
+        """;
+
     public static int Run(string[] args)
     {
-        var o = new Options(args);
-        if (o.Get("--threads") is { } t) Parallelism.MaxThreads = int.Parse(t, CultureInfo.InvariantCulture);
-        string data = o.Get("--data") ?? "cifar10-random";
-        var config = new TrainConfig
+        var o = new BenchArgs("epoch", args,
+            ["--data", "--num-train", "--hidden", "--normalization", "--dropout", "--update-rule", "--learning-rate", "--lr-decay",
+             "--batch-size", "--dtype", "--epochs", "--warmup", "--threads", "--seed"], ["--phases"]);
+        if (o.Help) { Console.WriteLine(Usage); return 0; }
+        string data = o.Choice("--data", "cifar10-random", BenchData.Names);
+        if (o.Get("--threads") is not null) Parallelism.MaxThreads = o.Int("--threads", 0, 1, Parallelism.MaxThreadCount);
+        int? numTrain = o.Get("--num-train") is null ? null : o.Int("--num-train", 0);
+        int epochs = o.Int("--epochs", 3), warmup = o.Int("--warmup", 1, min: 0);
+        TrainConfig config;
+        try
         {
-            Dataset = data == "cifar10-random" ? "cifar10" : data,
-            Hidden = [.. (o.Get("--hidden") ?? "500,500,500").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse)],
-            Normalization = o.Get("--normalization") ?? "batchnorm",
-            Dropout = o.Double("--dropout", 1.0),
-            UpdateRule = o.Get("--update-rule") ?? "adam",
-            LearningRate = o.Double("--learning-rate", 1e-3),
-            LrDecay = o.Double("--lr-decay", 1.0),
-            BatchSize = (int)o.Double("--batch-size", 100),
-            Dtype = o.Get("--dtype") ?? "float32",
-            Seed = (uint)o.Double("--seed", 0),
-        }.Validate();
-        int? numTrain = o.Get("--num-train") is { } nt ? int.Parse(nt, CultureInfo.InvariantCulture) : null;
-        int epochs = (int)o.Double("--epochs", 3), warmup = (int)o.Double("--warmup", 1);
+            config = new TrainConfig
+            {
+                Dataset = data == "cifar10-random" ? "cifar10" : data,
+                Hidden = o.Ints("--hidden") ?? [500, 500, 500],
+                Normalization = o.Choice("--normalization", "batchnorm", ["none", "batchnorm", "layernorm"]),
+                Dropout = o.Double("--dropout", 1.0, max: 1),
+                UpdateRule = o.Get("--update-rule") ?? "adam",
+                LearningRate = o.Double("--learning-rate", 1e-3),
+                LrDecay = o.Double("--lr-decay", 1.0),
+                BatchSize = o.Int("--batch-size", 100),
+                Dtype = o.Choice("--dtype", "float32", ["float32", "float64"]),
+                Seed = (uint)o.Int("--seed", 0, min: 0),
+            }.Validate();
+        }
+        // The configuration's own checks (update rule, batch size against batch norm ...), said as a usage error.
+        catch (ArgumentException e) { throw new UsageException($"epoch: {e.Message.Split(" (Parameter")[0]}"); }
         bool phases = o.Flag("--phases");
         var result = config.IsFloat64 ? Time<double>(config, data, numTrain, warmup, epochs, phases) : Time<float>(config, data, numTrain, warmup, epochs, phases);
         Console.WriteLine(JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
@@ -217,13 +236,4 @@ public static class EpochRunner
     private static double AffineFlops(IReadOnlyList<int> dims, int batch, int layer, bool backward) =>
         (backward ? (layer == 0 ? 1 : 2) : 1) * 2.0 * batch * dims[layer] * dims[layer + 1];
 
-    private sealed class Options(string[] args)
-    {
-        public string? Get(string name) => BenchArgs.Option(args, name);
-
-        public bool Flag(string name) => Array.IndexOf(args, name) >= 0;
-
-        public double Double(string name, double fallback) =>
-            Get(name) is { } v ? double.Parse(v, CultureInfo.InvariantCulture) : fallback;
-    }
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Numerics;
 using System.Text.Json;
 using Backprop.Kernels;
@@ -21,21 +20,28 @@ namespace Backprop.Bench;
 /// </remarks>
 public static class GemmRunner
 {
+    private const string Usage = """
+        usage: Backprop.Bench gemm [--case NAME] [--dtype float32|float64] [--threads N] [--seconds S] [--ab SWITCH]
+          --case     cases whose name contains NAME (square-1024, fwd-100x500x500, dW-, ...; default: all)
+          --threads  kernel threads (default: $BACKPROP_THREADS, else one per CPU)
+          --seconds  timed seconds per case (1)
+          --ab       time one of the driver's choices against its opposite, call by call
+        """;
+
     public static int Run(string[] args)
     {
-        string? filter = BenchArgs.Option(args, "--case");
-        double seconds = double.Parse(BenchArgs.Option(args, "--seconds") ?? "1", CultureInfo.InvariantCulture);
-        if (BenchArgs.Option(args, "--threads") is { } t) Parallelism.MaxThreads = int.Parse(t, CultureInfo.InvariantCulture);
-        string? dtype = BenchArgs.Option(args, "--dtype");
-        string? ab = BenchArgs.Option(args, "--ab");
-        if (ab is not null && !Switches.ContainsKey(ab))
+        var o = new BenchArgs("gemm", args, ["--case", "--dtype", "--threads", "--seconds", "--ab"]);
+        if (o.Help) { Console.WriteLine(Usage); return 0; }
+        string? filter = o.Get("--case");
+        double seconds = o.Double("--seconds", 1);
+        if (o.Get("--threads") is not null) Parallelism.MaxThreads = o.Int("--threads", 0, 1, Parallelism.MaxThreadCount);
+        string? dtype = o.Get("--dtype") is null ? null : o.Choice("--dtype", "", ["float32", "float64"]);
+        string? ab = o.Get("--ab") is null ? null : o.Choice("--ab", "", [.. Switches.Keys]);
+        var cases = GemmCase.All.Where(c => filter is null || c.Name.Contains(filter, StringComparison.Ordinal)).ToList();
+        if (cases.Count == 0)
+            throw new UsageException($"gemm: no case's name contains '{filter}'; the cases: {string.Join(", ", GemmCase.All.Select(c => c.Name))}.");
+        foreach (var c in cases)
         {
-            Console.Error.WriteLine($"gemm: unknown --ab switch '{ab}'; one of: {string.Join(", ", Switches.Keys)}");
-            return 2;
-        }
-        foreach (var c in GemmCase.All)
-        {
-            if (filter is not null && !c.Name.Contains(filter, StringComparison.Ordinal)) continue;
             if (dtype is null or "float32") Console.WriteLine(ab is null ? Time<float>(c, seconds) : Alternate<float>(c, seconds, ab));
             if (dtype is null or "float64") Console.WriteLine(ab is null ? Time<double>(c, seconds) : Alternate<double>(c, seconds, ab));
         }

@@ -25,6 +25,13 @@ public static class ProcStats
         return total / 100.0; // USER_HZ is 100 on Linux
     }
 
+    /// <summary>The machine's memory in bytes (/proc/meminfo MemTotal), or 0 where it cannot be read.</summary>
+    public static long MemTotalBytes()
+    {
+        var line = File.Exists("/proc/meminfo") ? File.ReadLines("/proc/meminfo").FirstOrDefault(l => l.StartsWith("MemTotal:", StringComparison.Ordinal)) : null;
+        return line is null ? 0 : 1024 * long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+    }
+
     private static long StatusKiB(string key)
     {
         if (!File.Exists("/proc/self/status")) return 0;

@@ -1,32 +1,30 @@
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Running;
 using Backprop.Bench;
+using Backprop.Bench.Suite;
 
-// `peak`: the FMA-loop rate and the read bandwidth that "% of peak" and "% of bandwidth" divide by.
-// `gemm [--case NAME] [--dtype float32|float64] [--threads N] [--seconds S] [--ab SWITCH]`: quick JSON-lines runner
-// (with --ab, one of the driver's choices against its opposite, call by call).
-// Anything else goes to BenchmarkDotNet, whose artifacts land in bench/BenchmarkDotNet.Artifacts.
-if (args.Length > 0 && args[0] == "gemm") return GemmRunner.Run(args[1..]);
-if (args.Length > 0 && args[0] == "epoch") return EpochRunner.Run(args[1..]);
-if (args.Length > 0 && args[0] == "bandwidth") return BandwidthRunner.Run(args[1..]);
-if (args.Length > 0 && args[0] == "peak")
+// The bench's commands (bench/README.md); anything else goes to BenchmarkDotNet, whose artifacts land in
+// bench/BenchmarkDotNet.Artifacts. A bad command line is refused with exit code 2 before anything is timed.
+try
 {
-    int cpus = Environment.ProcessorCount;
-    double perCpu = MachinePeak.Measure(), gbps = MachineBandwidth.Measure();
-    Console.WriteLine(System.FormattableString.Invariant($"{{\"logical_cpus\":{cpus},\"float32_gflops_per_cpu\":{perCpu:F1},\"float32_gflops\":{MachinePeak.Gflops(perCpu, typeof(float), cpus):F1},\"float64_gflops\":{MachinePeak.Gflops(perCpu, typeof(double), cpus):F1},\"read_gbps\":{gbps:F1}}}"));
-    return 0;
+    string[] rest = args.Length > 0 ? args[1..] : [];
+    switch (args.Length > 0 ? args[0] : "")
+    {
+        case "gemm": return GemmRunner.Run(rest);
+        case "epoch": return EpochRunner.Run(rest);
+        case "bandwidth": return BandwidthRunner.Run(rest);
+        case "peak": return PeakCommand.Run(rest);
+        case "latency": return CoreLatency.Run(rest);
+        case "split-writes": return WriteSplit.Run(rest);
+        case "suite": return SuiteRunner.Run(rest);
+        case "check-results": return ResultsCheck.Run(rest);
+        case "peer-blas": return PeerBlas.Run(rest);
+    }
 }
-// `latency [--count N] [--every S]`: a cache line's round trip between CPUs 0 and 1, N readings S seconds apart.
-if (args.Length > 0 && args[0] == "latency") return CoreLatency.Run(args[1..]);
-// `split-writes [--rows R] [--cols C] [--gap G] [--calls N]`: two threads writing a batch by column halves or by row halves.
-if (args.Length > 0 && args[0] == "split-writes") return WriteSplit.Run(args[1..]);
-if (args.Length > 0 && args[0] == "suite") return Backprop.Bench.Suite.SuiteRunner.Run(args[1..]);
-// `peer-blas [--smoke]`: which OpenBLAS kernel set the peers should run with on this CPU (the suite's choice), as JSON.
-if (args.Length > 0 && args[0] == "peer-blas")
+catch (UsageException e)
 {
-    var choice = Backprop.Bench.Suite.PeerBlas.Choose(new Backprop.Bench.Suite.SuiteContext(args[1..]), Backprop.Bench.Suite.MachineInfo.CpuFlags());
-    Console.WriteLine(choice.ToJsonString());
-    return 0;
+    Console.Error.WriteLine(e.Message);
+    return 2;
 }
 var config = DefaultConfig.Instance.WithArtifactsPath(Path.Combine(BenchFolder(), "BenchmarkDotNet.Artifacts"));
 BenchmarkSwitcher.FromAssembly(typeof(GemmBenchmarks).Assembly).Run(args, config);

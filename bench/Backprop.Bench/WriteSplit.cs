@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using Backprop.Kernels;
@@ -32,11 +31,9 @@ public static unsafe class WriteSplit
 
     public static int Run(string[] args)
     {
-        int rows = int.Parse(BenchArgs.Option(args, "--rows") ?? "100", CultureInfo.InvariantCulture);
-        int cols = int.Parse(BenchArgs.Option(args, "--cols") ?? "512", CultureInfo.InvariantCulture);
-        int gap = int.Parse(BenchArgs.Option(args, "--gap") ?? "64", CultureInfo.InvariantCulture);
-        int calls = int.Parse(BenchArgs.Option(args, "--calls") ?? "20000", CultureInfo.InvariantCulture);
-        if (rows < 2 || cols < 2 * 16 + gap || calls < 1) throw new ArgumentException("split-writes: need --rows ≥ 2, --cols ≥ 32 + gap, --calls ≥ 1.");
+        var o = new BenchArgs("split-writes", args, ["--rows", "--cols", "--gap", "--calls"]);
+        if (o.Help) { Console.WriteLine("usage: Backprop.Bench split-writes [--rows R (100)] [--cols C (512)] [--gap G (64)] [--calls N (20000)]"); return 0; }
+        int rows = o.Int("--rows", 100, min: 2), gap = o.Int("--gap", 64, min: 0), cols = o.Int("--cols", 512, min: 32 + gap), calls = o.Int("--calls", 20000);
         double before = CoreLatency.RoundTripNs();
         nuint bytes = (nuint)rows * (nuint)cols * sizeof(float);
         float* x = (float*)NativeMemory.AlignedAlloc(bytes, 64), h = (float*)NativeMemory.AlignedAlloc(bytes, 64), y = (float*)NativeMemory.AlignedAlloc(bytes, 64);

@@ -9,9 +9,7 @@ dotnet build -c Release src/Backprop.Cli >/dev/null
 # The PyTorch peer with the fastest OpenBLAS kernel set this CPU allows, as in the suite (bench/README.md, "The peers'
 # OpenBLAS kernels"), unless OPENBLAS_CORETYPE is set already.
 if [[ -z "${OPENBLAS_CORETYPE:-}" ]]; then
-  dotnet build -c Release bench/Backprop.Bench >/dev/null
-  core=$(dotnet bench/Backprop.Bench/bin/Release/net10.0/Backprop.Bench.dll peer-blas \
-    | /usr/bin/python3 -c "import json, sys; print(json.load(sys.stdin).get('openblas_coretype') or '')")
+  core=$(bench/peers/openblas_coretype.sh)
   if [[ -n $core ]]; then export OPENBLAS_CORETYPE=$core; fi
 fi
 BACKPROP=src/Backprop.Cli/bin/Release/net10.0/backprop

@@ -7,7 +7,6 @@ if __name__ == "__main__":
     ARGS = peer_common.parse_args(__doc__)  # sets the BLAS thread count, so before numpy is imported
 
 import numpy as np  # noqa: E402
-import peer_data  # noqa: E402
 
 
 # ---- layers.py -------------------------------------------------------------------------------------------------
@@ -296,8 +295,7 @@ class Solver(peer_common.SolverLoop):
 
 def main(args):
     dtype = np.dtype(args.dtype).type
-    data, info = peer_data.load(args.data, args.data_dir, args.num_train, args.num_val, args.num_test, dtype,
-                                args.seed)
+    data, info = peer_common.load_data(args, "numpy")
     np.random.seed(args.seed)
     model = FullyConnectedNet(args.hidden, int(np.prod(data["X_train"].shape[1:])),
                               dropout_keep_ratio=args.dropout, reg=args.reg, weight_scale=args.weight_scale,

@@ -2,7 +2,8 @@
 """NumPy (OpenBLAS) peer for `Backprop.Bench gemm`: the same cases, one JSON object per line.
 
 Run with the system Python: /usr/bin/python3 bench/peers/numpy_gemm.py [--case NAME] [--dtype float32|float64]
-[--seconds S]. Threads follow OpenBLAS (OPENBLAS_NUM_THREADS, default all cores). Transposed operands are passed as
+[--seconds S]. Threads follow OpenBLAS (OPENBLAS_NUM_THREADS, default all cores; the suite sets it), and `threads`
+reports the count OpenBLAS says it runs with. Transposed operands are passed as
 NumPy transposed views, which OpenBLAS handles in its packing, as Gemm.Multiply does.
 """
 import argparse
@@ -14,9 +15,10 @@ import numpy as np
 
 from peer_common import openblas_info
 
-# Peak per CPU: what the suite measured with its FMA loop (MachinePeak), else the issue's Zen 5 (3.5 GHz, 2 x 512-bit FMA per cycle).
-_MEASURED = float(os.environ.get("BACKPROP_BENCH_PEAK_GFLOPS_PER_CPU") or 224.0)
-PEAK_PER_CORE = {"float32": _MEASURED, "float64": _MEASURED / 2}
+# The FMA loop's float32 GFLOP/s per CPU as the suite measured it (MachinePeak), or None outside the suite: then the
+# lines carry no % of peak (bench/show_gemm.py takes the peak from our lines beside them).
+_MEASURED = os.environ.get("BACKPROP_BENCH_PEAK_GFLOPS_PER_CPU")
+PEAK_PER_CPU = {"float32": float(_MEASURED), "float64": float(_MEASURED) / 2} if _MEASURED else None
 
 
 def cases():
@@ -60,8 +62,9 @@ def time_case(name, m, n, k, ta, tb, dtype, budget):
     times.sort()
     median, best = times[len(times) // 2], times[0]
     flops = 2.0 * m * n * k
-    threads = int(os.environ.get("OPENBLAS_NUM_THREADS", os.cpu_count()))
-    threads = min(threads, os.cpu_count())
+    blas = openblas_info()
+    # The count OpenBLAS runs with (it caps OPENBLAS_NUM_THREADS at the cores); without OpenBLAS, the variable's.
+    threads = blas.get("threads") or min(int(os.environ.get("OPENBLAS_NUM_THREADS", os.cpu_count())), os.cpu_count())
     gflops = flops / median / 1e9
     return {
         "impl": "numpy",
@@ -73,17 +76,30 @@ def time_case(name, m, n, k, ta, tb, dtype, budget):
         "seconds": median,
         "gflops": round(gflops, 1),
         "best_gflops": round(flops / best / 1e9, 1),
-        "pct_peak": round(100 * gflops / (PEAK_PER_CORE[dtype] * threads), 1),
-        "blas_core": openblas_info().get("core"),
+        "pct_peak": round(100 * gflops / (PEAK_PER_CPU[dtype] * threads), 1) if PEAK_PER_CPU else None,
+        "peak_gflops": round(PEAK_PER_CPU[dtype] * threads, 1) if PEAK_PER_CPU else None,
+        "blas_core": blas.get("core"),
     }
+
+
+def _positive_seconds(text):
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not (value > 0 and value != float("inf")):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got {text!r}")
+    return value
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--case")
+    parser.add_argument("--case", help="cases whose name contains CASE (default: all)")
     parser.add_argument("--dtype", choices=["float32", "float64"])
-    parser.add_argument("--seconds", type=float, default=1.0)
+    parser.add_argument("--seconds", type=_positive_seconds, default=1.0, help="timed seconds per case (1)")
     args = parser.parse_args()
+    if args.case and not any(args.case in c[0] for c in cases()):
+        parser.error(f"no case's name contains {args.case!r}; the cases: {', '.join(c[0] for c in cases())}")
     for name, m, n, k, ta, tb in cases():
         if args.case and args.case not in name:
             continue

@@ -25,31 +25,34 @@ def parse_args(description):
         raise RuntimeError("peer_common.parse_args() must run before numpy or torch is imported")
     p = argparse.ArgumentParser(description=description)
     p.add_argument("--mode", choices=("speed", "accuracy"), default="accuracy")
-    p.add_argument("--data", default="cifar10-random",
+    p.add_argument("--data", type=_data_spec, default="cifar10-random",
                    help="fashion-mnist | mnist | cifar10-subset | cifar10-random | cifar10:DIR | npy:DIR")
     p.add_argument("--data-dir", help="directory for fashion-mnist, mnist or cifar10-subset (overrides the default)")
-    p.add_argument("--num-train", type=int, help="training rows (default depends on --data)")
-    p.add_argument("--num-val", type=int, help="validation rows, taken after the training rows")
-    p.add_argument("--num-test", type=int, help="first rows of the test set")
+    p.add_argument("--num-train", type=_positive, help="training rows (default depends on --data)")
+    p.add_argument("--num-val", type=_non_negative, help="validation rows, taken after the training rows")
+    p.add_argument("--num-test", type=_non_negative, help="first rows of the test set")
     p.add_argument("--hidden", type=_dims, default=[500, 500, 500], help="hidden sizes, e.g. 500,500,500 ('' for none)")
     p.add_argument("--normalization", choices=("none", "batchnorm", "layernorm"), default="none")
     p.add_argument("--dropout", type=float, default=1.0, help="KEEP probability (1 = no dropout)")
-    p.add_argument("--reg", type=float, default=0.0, help="L2 strength: loss += 0.5*reg*sum(W**2)")
-    p.add_argument("--weight-scale", type=float, default=1e-2)
+    p.add_argument("--reg", type=_non_negative_float, default=0.0, help="L2 strength: loss += 0.5*reg*sum(W**2)")
+    p.add_argument("--weight-scale", type=_positive_float, default=1e-2)
     p.add_argument("--update-rule", choices=UPDATE_RULES, default="adam")
-    p.add_argument("--learning-rate", type=float, help="default: the update rule's CS231n default")
-    p.add_argument("--lr-decay", type=float, default=1.0)
-    p.add_argument("--epochs", type=int,
+    p.add_argument("--learning-rate", type=_positive_float, help="default: the update rule's CS231n default")
+    p.add_argument("--lr-decay", type=_positive_float, default=1.0)
+    p.add_argument("--epochs", type=_positive,
                    help="training epochs (accuracy mode, default 10) or timed epochs (speed mode, default 3)")
-    p.add_argument("--warmup", type=int, default=1, help="untimed epochs before the timed ones (speed mode)")
-    p.add_argument("--batch-size", type=int, default=100)
+    p.add_argument("--warmup", type=_non_negative, default=1, help="untimed epochs before the timed ones (speed mode)")
+    p.add_argument("--batch-size", type=_positive, default=100)
     p.add_argument("--dtype", choices=("float32", "float64"), default="float32")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, help="BLAS/OpenMP threads (default: the libraries' own default)")
-    p.add_argument("--blas-threads", type=int, help="OpenBLAS threads when they should differ from --threads")
+    p.add_argument("--seed", type=_non_negative, default=0)
+    p.add_argument("--threads", type=_positive, help="BLAS/OpenMP threads (default: the libraries' own default)")
+    p.add_argument("--blas-threads", type=_positive, help="OpenBLAS threads when they should differ from --threads")
     a = p.parse_args()
     if not 0 < a.dropout <= 1:
         p.error("--dropout is the keep probability, in (0, 1]")
+    name, _, path = a.data.partition(":")
+    if name in ("cifar10", "mnist") and not (path or a.data_dir):
+        p.error(f"--data {name} needs a directory: {name}:DIR or --data-dir DIR")
     if a.learning_rate is None:
         a.learning_rate = DEFAULT_LEARNING_RATE[a.update_rule]
     if a.epochs is None:
@@ -62,8 +65,61 @@ def parse_args(description):
     return a
 
 
+# The --data names; cifar10 and npy need a directory (NAME:DIR, or --data-dir for cifar10).
+DATA_NAMES = ("fashion-mnist", "mnist", "cifar10-subset", "cifar10-random", "cifar10", "npy")
+
+
+def _data_spec(text):
+    name, colon, path = text.partition(":")
+    if name not in DATA_NAMES:
+        raise argparse.ArgumentTypeError(f"unknown --data {text!r}: use one of {', '.join(DATA_NAMES)}"
+                                         " (cifar10:DIR and npy:DIR with a directory)")
+    if name == "npy" and not path:
+        raise argparse.ArgumentTypeError("--data npy needs a directory: npy:DIR")
+    if colon and not path:
+        raise argparse.ArgumentTypeError(f"--data {text!r}: the directory after ':' is empty")
+    return text
+
+
+def _number(kind, convert, ok):
+    def parse(text):
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {kind}, got {text!r}") from None
+        if not ok(value):
+            raise argparse.ArgumentTypeError(f"expected {kind}, got {text!r}")
+        return value
+    parse.__name__ = kind  # argparse names the type in its message
+    return parse
+
+
+_positive = _number("a whole number >= 1", int, lambda v: v >= 1)
+_non_negative = _number("a whole number >= 0", int, lambda v: v >= 0)
+_positive_float = _number("a finite number > 0", float, lambda v: math.isfinite(v) and v > 0)
+_non_negative_float = _number("a finite number >= 0", float, lambda v: math.isfinite(v) and v >= 0)
+
+
 def _dims(text):
-    return [int(d) for d in text.split(",") if d.strip()]
+    try:
+        dims = [int(d) for d in text.split(",") if d.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected sizes separated by commas, got {text!r}") from None
+    if any(d < 1 for d in dims):
+        raise argparse.ArgumentTypeError(f"layer sizes must be >= 1, got {text!r}")
+    return dims
+
+
+def load_data(args, peer):
+    """peer_data.load for the command line's data options; a data set that cannot be read ends the run with exit code 2
+    and one line saying why (no traceback)."""
+    import peer_data  # imports numpy: only after parse_args has set the thread counts
+    try:
+        return peer_data.load(args.data, args.data_dir, args.num_train, args.num_val, args.num_test,
+                              args.dtype, args.seed)
+    except (ValueError, OSError) as e:
+        log(f"{peer}: {e}")
+        raise SystemExit(2) from None
 
 
 def gemm_flops_per_iteration(dims, batch_size, first_layer_dx):
@@ -122,7 +178,8 @@ def run(args, peer, solver, data, data_info, runtime, first_layer_dx):
             solver.train_epoch()
             seconds.append(time.perf_counter() - start)
             cpu_seconds.append(time.process_time() - cpu_start)
-            others.append(machine_busy_seconds() - busy_start - cpu_seconds[-1])
+            # Clamped at 0 as ours is: the two clocks tick apart, so an idle machine can read a hair below.
+            others.append(max(0.0, machine_busy_seconds() - busy_start - cpu_seconds[-1]))
             log(f"{peer}: epoch {epoch + 1} ({'warm-up' if epoch < args.warmup else 'timed'}) {seconds[-1]:.3f} s,"
                 f" loss {solver.loss_history[-1]:.4f}, other processes {others[-1]:.1f} CPU s")
         timed = seconds[args.warmup:]

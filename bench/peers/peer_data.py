@@ -90,6 +90,8 @@ def load_npy(directory):
 def load(spec, data_dir, num_train, num_val, num_test, dtype, seed):
     """The preprocessed splits {X_train, y_train, X_val, y_val, X_test, y_test} and a description of them."""
     name, _, path = spec.partition(":")
+    if name not in DEFAULT_SPLITS and name != "npy":
+        raise ValueError(f"unknown --data {spec}")
     defaults = DEFAULT_SPLITS.get(name)
     if name == "npy":
         X_train, y_train, X_test, y_test = load_npy(path)
@@ -107,8 +109,6 @@ def load(spec, data_dir, num_train, num_val, num_test, dtype, seed):
         X_train, y_train, X_test, y_test = load_cifar10(directory)
     elif name == "cifar10-random":
         X_train, y_train, X_test, y_test = random_cifar10(num_train + num_val, num_test, seed)
-    elif name != "npy":
-        raise ValueError(f"unknown --data {spec}")
     if num_train <= 0 or num_val < 0 or num_test < 0:
         raise ValueError("need num_train > 0 and num_val, num_test >= 0")
     if num_train + num_val > len(y_train) or num_test > len(y_test):

@@ -8,6 +8,12 @@ what="${1:-all}"
 out="${2:-$here/../out/peers}"
 mkdir -p "$out"
 py=/usr/bin/python3
+# The fastest OpenBLAS kernel set this CPU allows, as the suite runs the peers, unless OPENBLAS_CORETYPE is set already.
+if [[ -z "${OPENBLAS_CORETYPE:-}" ]]; then
+  core=$("$here/openblas_coretype.sh")
+  if [[ -n $core ]]; then export OPENBLAS_CORETYPE=$core; fi
+fi
+echo "== OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-(OpenBLAS's own choice)}" >&2
 net=(--hidden 500,500,500 --normalization batchnorm --update-rule adam --learning-rate 1e-3 --batch-size 100
      --dtype float32 --seed 0)
 

@@ -12,7 +12,6 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
-import peer_data  # noqa: E402
 
 
 def fully_connected_net(hidden_dims, input_dim, num_classes, normalization, dropout_keep_ratio, weight_scale, dtype):
@@ -130,8 +129,7 @@ def main(args):
     if args.threads is not None:
         torch.set_num_threads(args.threads)
     dtype = np.dtype(args.dtype).type
-    data, info = peer_data.load(args.data, args.data_dir, args.num_train, args.num_val, args.num_test, dtype,
-                                args.seed)
+    data, info = peer_common.load_data(args, "torch")
     np.random.seed(args.seed)
     torch.manual_seed(args.seed)  # dropout masks
     model = fully_connected_net(args.hidden, int(np.prod(data["X_train"].shape[1:])), 10,

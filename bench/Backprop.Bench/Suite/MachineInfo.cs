@@ -11,7 +11,7 @@ public static class MachineInfo
     {
         string cpu = Cpuinfo("model name") ?? RuntimeInformation.ProcessArchitecture.ToString();
         string flags = Cpuinfo("flags") ?? "";
-        double memGiB = MemTotalKiB() / (1024.0 * 1024.0);
+        double memGiB = ProcStats.MemTotalBytes() / (1024.0 * 1024.0 * 1024.0);
         var py = ChildRun.Run(ctx.Python, ["-c", "import numpy, torch; print(numpy.__version__, torch.__version__)"], TimeSpan.FromMinutes(1));
         var git = ChildRun.Run("git", ["-C", ctx.Repo, "rev-parse", "--short", "HEAD"], TimeSpan.FromSeconds(30));
         return new JsonObject
@@ -22,6 +22,7 @@ public static class MachineInfo
             ["cpu_family_model"] = $"{Cpuinfo("cpu family")}/{Cpuinfo("model")}",
             ["peak_gflops_float32"] = Math.Round(MachinePeak.Gflops(typeof(float), Environment.ProcessorCount), 1),
             ["peak_gflops_float64"] = Math.Round(MachinePeak.Gflops(typeof(double), Environment.ProcessorCount), 1),
+            ["peak_timed_by_cpu_time"] = MachinePeak.TimedByCpuTime,
             ["read_bandwidth_gbps"] = Math.Round(MachineBandwidth.ReadGBps(), 1), ["nominal_bandwidth_gbps"] = BandwidthRunner.NominalGBps,
             ["core_round_trip_ns_start"] = CoreRoundTrip(), ["loadavg_start"] = LoadAvg(), ["date_utc"] = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
             ["smoke"] = ctx.Smoke,
@@ -48,10 +49,4 @@ public static class MachineInfo
 
     private static string? Cpuinfo(string key) =>
         File.Exists("/proc/cpuinfo") ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith(key, StringComparison.Ordinal))?.Split(':', 2)[1].Trim() : null;
-
-    private static long MemTotalKiB()
-    {
-        var line = File.Exists("/proc/meminfo") ? File.ReadLines("/proc/meminfo").FirstOrDefault(l => l.StartsWith("MemTotal:", StringComparison.Ordinal)) : null;
-        return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
-    }
 }

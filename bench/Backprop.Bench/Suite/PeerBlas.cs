@@ -28,6 +28,18 @@ public static class PeerBlas
     }
 
     /// <summary>
+    /// The <c>peer-blas [--smoke]</c> command: <see cref="Choose"/> on its own, as JSON (the peers' scripts that run
+    /// outside the suite, <c>bench/accuracy/run.sh</c> and <c>bench/peers/run_checks.sh</c>, take their setting from it).
+    /// </summary>
+    public static int Run(string[] args)
+    {
+        var o = new BenchArgs("peer-blas", args, [], ["--smoke"]);
+        if (o.Help) { Console.WriteLine("usage: Backprop.Bench peer-blas [--smoke]\n  Which OPENBLAS_CORETYPE the peers should run with on this CPU, as JSON."); return 0; }
+        Console.WriteLine(Choose(new SuiteContext(o.Flag("--smoke") ? ["--smoke"] : []), MachineInfo.CpuFlags()).ToJsonString());
+        return 0;
+    }
+
+    /// <summary>
     /// Times the candidates (one NumPy run of square-2048 float32 each, alternated twice; once in a smoke run), sets
     /// the fastest as the peers' environment and describes the choice. An OPENBLAS_CORETYPE already in this process's
     /// environment is kept (the peers inherit it) and nothing is timed.
@@ -49,7 +61,8 @@ public static class PeerBlas
         {
             foreach (var setting in settings)
             {
-                var env = setting == Detected ? null : new Dictionary<string, string> { ["OPENBLAS_CORETYPE"] = setting };
+                var env = ctx.GemmPeerThreads();
+                if (setting != Detected) env["OPENBLAS_CORETYPE"] = setting;
                 var line = SuiteContext.JsonLines(ctx.Peer("numpy_gemm.py", args, TimeSpan.FromMinutes(2), env)).FirstOrDefault();
                 if (line?["gflops"] is null) continue;
                 gflops[setting].Add((double)line["gflops"]!);

@@ -11,7 +11,8 @@ public static class SoakSection
     {
         string[] net = ctx.Smoke ? ["--num-train", "1000", "--hidden", "50,50"] : ["--hidden", "500,500,500"];
         SuiteContext.Log($"soak: {ctx.SoakEpochs} epochs of fashion-mnist");
-        var run = ctx.Self(["epoch", "--data", "fashion-mnist", .. net, "--warmup", "0", "--epochs", ctx.SoakEpochs.ToString(CultureInfo.InvariantCulture)], TimeSpan.FromMinutes(30));
+        var run = ctx.Self(["epoch", "--data", "fashion-mnist", .. net, "--warmup", "0", "--epochs", ctx.SoakEpochs.ToString(CultureInfo.InvariantCulture),
+            "--threads", ctx.Threads.ToString(CultureInfo.InvariantCulture)], TimeSpan.FromMinutes(30));
         var j = SuiteContext.Json(run);
         var md = new StringBuilder();
         if (j is null)

@@ -8,7 +8,10 @@ namespace Backprop.Tests.Bench;
 /// and the JSON come out with every section, training is bit-identical on 1, 2 and 3 threads, and the soak run
 /// reports memory per epoch; our epochs come with their phase-by-phase time; every epoch run is tagged with the host's
 /// phase (core-to-core round trip before and after; for ours also the kernels' placement checks during it) and the peer ratios are split by it; the peers' OpenBLAS kernel set is chosen by timing them; the machine's peak FLOP rate, read bandwidth and core-to-core round trip are measured (float64 half of float32), and the FMA loop is read again beside every GEMM case and timed epoch for their % of peak.
-/// No figure is judged (the peers may be missing, and timings mean nothing at these sizes).
+/// Every run must succeed (the peers' only where NumPy and PyTorch are installed; then every GEMM case and data set
+/// has a ratio against each peer); the suite's thread count holds whatever BACKPROP_THREADS says; the element-wise
+/// arrays are labelled cache-resident. No figure is judged (the peers may be missing, and timings mean nothing at
+/// these sizes).
 /// </summary>
 [Collection(Kernels.KernelCollection.Name)]
 public class HarnessSmokeTests
@@ -21,6 +24,8 @@ public class HarnessSmokeTests
         try
         {
             var psi = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
+            // The suite gives its runs their thread count itself (2): a caller's BACKPROP_THREADS must change nothing.
+            psi.Environment["BACKPROP_THREADS"] = "1";
             foreach (var a in new[] { Path.Combine(repo, "bench", "run.sh"), "--smoke", "--out", outDir }) psi.ArgumentList.Add(a);
             using var p = Process.Start(psi)!;
             var stdout = p.StandardOutput.ReadToEndAsync();
@@ -31,6 +36,18 @@ public class HarnessSmokeTests
 
             var json = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "results.json")))!;
             Assert.True((bool)json["machine"]!["smoke"]!);
+            // Every run succeeded: ours always, the peers' wherever NumPy and PyTorch are installed (check-results
+            // also requires at least one ratio per GEMM case and data set against each peer then).
+            bool peers = (string?)json["machine"]!["numpy_torch"] != "unavailable";
+            var check = BenchProgram.Run("check-results", Path.Combine(outDir, "results.json"));
+            Assert.True(check.ExitCode == 0, check.Output);
+            Assert.All(json["failed_runs"]!.AsArray(), f => Assert.True(!peers && (bool)f!["peer"]!, f!.ToJsonString()));
+            int threads = Math.Min(2, Environment.ProcessorCount);
+            Assert.Equal("1", (string?)json["machine"]!["threads"]!["backprop_threads_in_environment_ignored"]);
+            Assert.Equal(2, (int)json["machine"]!["threads"]!["suite_threads"]!);
+            Assert.All(json["gemm"]!["cases"]!.AsArray(), c => Assert.Equal(threads, (int)c!["threads"]!));
+            if (peers) Assert.Equal($"{threads}", (string?)json["gemm"]!["threads_numpy"]);
+            if (OperatingSystem.IsLinux()) Assert.True((bool)json["machine"]!["peak_timed_by_cpu_time"]!, "the peak loop is timed by each thread's CPU time");
             double peak32 = (double)json["machine"]!["peak_gflops_float32"]!, peak64 = (double)json["machine"]!["peak_gflops_float64"]!;
             Assert.True(peak32 > 0 && peak64 > 0, $"measured peaks {peak32} / {peak64} GFLOP/s");
             Assert.True((double)json["machine"]!["read_bandwidth_gbps"]! > 0);
@@ -77,10 +94,15 @@ public class HarnessSmokeTests
                         var groups = json["epoch"]![data]!["ratios_by_host_phase"]![peer]!;
                         int split = new[] { "near", "far", "mixed" }.Sum(g => (int)groups[g]!["count"]!);
                         Assert.Equal((int)json["epoch"]![data]![ratio]!["count"]!, split);
+                        // 0 = 0 above when a peer is broken: where the peers are installed there must be a ratio.
+                        if (peers) Assert.True(split >= 1, $"{data}: no ratio against {peer}");
                     }
                 }
             }
             Assert.Equal(5, json["bandwidth"]!["kernels"]!.AsArray().Count);
+            // The smoke run's 512 × 512 arrays fit in the cache, and the report says so.
+            Assert.Equal("cache-resident", (string?)json["bandwidth"]!["array"]!["residency"]);
+            Assert.True((long)json["bandwidth"]!["array"]!["llc_bytes"]! > 0);
             Assert.True((bool)json["determinism"]!["identical"]!, "training differs between thread counts");
             Assert.Equal(3, (int)json["soak"]!["epochs"]!);
             // The soak run has no warm-up epoch: its first epoch holds the first iteration's buffers, counted apart.
@@ -92,6 +114,8 @@ public class HarnessSmokeTests
             string md = File.ReadAllText(Path.Combine(outDir, "RESULTS.md"));
             foreach (var heading in new[] { "## GEMM", "## Training epoch", "## Memory", "## Element-wise", "## Same answer", "## Soak" })
                 Assert.Contains(heading, md);
+            Assert.Contains("(cache-resident)", md);
+            Assert.Contains("- Threads: the suite ran ours on 2", md);
             Assert.Contains("where our timed epochs went", md);
             Assert.Contains("Allocated after the first epoch:", md);
 
