@@ -1,6 +1,7 @@
 #:project Notebook/Notebook.csproj
 // The two-layer neural network notebooks (seed 002, CS231n; seed 001's first half, UCLA ECE 239AS), section by section:
 // dotnet run examples/TwoLayerNet.cs [-- --quick] [--data-dir DIR]
+using Backprop.Data;
 using Backprop.Examples;
 using Backprop.Models.Monolithic;
 using Backprop.Plots;
@@ -48,7 +49,11 @@ foreach (var convention in new[] { Convention.Cs231n, Convention.Ucla })
 }
 
 Section("Load the CIFAR-10 data (rows of 3072 values)");
-var data = nb.LoadCifar10<double>();
+// The notebooks flatten load_CIFAR10's (N, 32, 32, 3) images: each row is R G B of a pixel, then the next pixel.
+var data = Preprocessing.ToChannelsLastRows(nb.LoadCifar10<double>());
+Console.WriteLine($"Train data shape: {data.XTrain.ShapeString}   (notebooks: (49000, 3072))");
+Console.WriteLine($"Validation data shape: {data.XVal.ShapeString}   (notebooks: (1000, 3072))");
+Console.WriteLine($"Test data shape: {data.XTest!.ShapeString}   (notebooks: (1000, 3072))");
 int iters = nb.Quick ? 200 : 1000;
 
 // train() decays the learning rate once an epoch, and an epoch is N / 200 iterations: 245 on the notebooks' 49000
@@ -78,7 +83,7 @@ TwoLayerNet<double> subopt;
     Console.WriteLine($"Here: loss {stats.LossHistory[0]:F3} → {stats.LossHistory[^1]:F3}; last check: train (minibatch) {stats.TrainAccHistory[^1]}, val {stats.ValAccHistory[^1]}.");
     nb.Picture("subopt_loss.png", TrainingPlots.LossPng(stats.LossHistory));
     nb.Picture("subopt_accuracy.png", TrainingPlots.AccuracyPng(stats.TrainAccHistory, stats.ValAccHistory));
-    nb.Picture("subopt_weights.png", WeightGrid.FirstLayerPng(subopt.Params["W1"], [3, 32, 32]));
+    nb.Picture("subopt_weights.png", WeightGrid.FirstLayerPng(subopt.Params["W1"], [3, 32, 32], channelsLast: true));
 }
 
 int tuneIters = nb.Quick ? 300 : 3000;
@@ -96,7 +101,7 @@ foreach (var reg in new[] { 0.85, 0.89 })
     if (stats.ValAccHistory[^1] > bestVal) (bestVal, best) = (stats.ValAccHistory[^1], net);
 }
 Console.WriteLine($"best validation accuracy achieved during cross-validation: {bestVal:F6}   (trained on {nb.TrainingImages} images; notebooks on 49000: 0.512 / 0.540)");
-nb.Picture("best_weights.png", WeightGrid.FirstLayerPng(Transpose(best!.Params["W1"]), [3, 32, 32]));
+nb.Picture("best_weights.png", WeightGrid.FirstLayerPng(Transpose(best!.Params["W1"]), [3, 32, 32], channelsLast: true));
 
 Section("Run on the test set");
 Console.WriteLine($"Test accuracy: {Accuracy(best.Predict(data.XTest!), data.YTest!)}   (trained on {nb.TrainingImages} images; notebooks on 49000: 0.513 / 0.531)");

@@ -70,7 +70,7 @@ public static class Cifar10
     /// <summary>Loads the five training batches (concatenated in order) and the test batch of the given format.</summary>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
     /// <exception cref="FileNotFoundException">A batch file is missing.</exception>
-    /// <exception cref="InvalidDataException">A batch is malformed.</exception>
+    /// <exception cref="InvalidDataException">A batch is malformed, empty, or of another size than the first training batch.</exception>
     public static (ImageSet Train, ImageSet Test) Load(string dir, Cifar10Format format)
     {
         ArgumentException.ThrowIfNullOrEmpty(dir);
@@ -82,9 +82,18 @@ public static class Cifar10
             var p = Path.Combine(dir, n);
             if (!File.Exists(p)) throw new FileNotFoundException($"The CIFAR-10 folder '{dir}' has no '{n}'.", p);
         }
-        var train = ImageSet.Concatenate(names[..^1].Select(n => read(Path.Combine(dir, n))).ToArray());
+        var batches = names[..^1].Select(n => read(Path.Combine(dir, n))).ToArray();
         var test = read(Path.Combine(dir, names[^1]));
-        return (train, test);
+        // The official batches hold 10,000 images each (a subset, the same count each): an empty batch, or one cut at a
+        // record boundary, would otherwise load as fewer images, every later one moved up.
+        for (int i = 0; i < names.Length; i++)
+        {
+            int count = i < batches.Length ? batches[i].Count : test.Count;
+            if (count == 0) throw DataFile.Invalid(Path.Combine(dir, names[i]), "the batch holds no images.");
+            if (i < batches.Length && count != batches[0].Count)
+                throw DataFile.Invalid(Path.Combine(dir, names[i]), $"the batch holds {count} images where '{names[0]}' holds {batches[0].Count}; CIFAR-10's training batches are all the same size.");
+        }
+        return (ImageSet.Concatenate(batches), test);
     }
 
     /// <summary>Which complete set of batch files the folder holds (python preferred), or null if neither.</summary>

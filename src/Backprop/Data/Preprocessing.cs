@@ -122,6 +122,43 @@ public static class Preprocessing
     }
 
     /// <summary>
+    /// The two-layer notebooks' rows (seeds 001/002: <c>X_train.reshape(num_training, -1)</c> of <c>load_CIFAR10</c>'s
+    /// images, which are (N, height, width, C)): every image of <paramref name="data"/> (N, C, height, width) reordered
+    /// to (height, width, C) and flattened, pixel by pixel, R G B R G B …; the mean image reordered the same way. The
+    /// values are the same numbers, only their order within a row changes, so a model trained on these rows sees what
+    /// the notebooks' model sees (the same weights draw the same first layer when the row order is the same).
+    /// </summary>
+    /// <returns>A data set whose splits are (N, height·width·C) and whose mean image is (height, width, C).</returns>
+    /// <exception cref="ArgumentException">The images are not of shape (N, C, height, width).</exception>
+    public static Dataset<T> ToChannelsLastRows<T>(Dataset<T> data) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (data.XTrain.Rank != 4)
+            throw new ArgumentException($"ToChannelsLastRows expects images of shape (N, C, height, width); the training split is {data.XTrain.ShapeString}.", nameof(data));
+        return data with
+        {
+            XTrain = ChannelsLast(data.XTrain),
+            XVal = ChannelsLast(data.XVal),
+            XTest = data.XTest is null ? null : ChannelsLast(data.XTest),
+            MeanImage = data.MeanImage is not { } m ? null : ChannelsLast(m.Reshape(1, m.Dim(0), m.Dim(1), m.Dim(2))).Reshape(m.Dim(1), m.Dim(2), m.Dim(0)),
+        };
+    }
+
+    /// <summary>(N, C, h, w) → (N, h·w·C), each image's values in (h, w, C) order.</summary>
+    private static NDArray<T> ChannelsLast<T>(NDArray<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = x.Dim(0), c = x.Dim(1), h = x.Dim(2), w = x.Dim(3), d = c * h * w;
+        var rows = new NDArray<T>(n, d);
+        var from = x.AsSpan();
+        var to = rows.AsSpan();
+        for (int i = 0; i < n; i++)
+            for (int ch = 0; ch < c; ch++)
+                for (int p = 0; p < h * w; p++)
+                    to[i * d + p * c + ch] = from[i * d + ch * h * w + p];
+        return rows;
+    }
+
+    /// <summary>
     /// The mean of the first <paramref name="count"/> images, pixel by pixel (<c>np.mean(X_train, axis=0)</c>), computed
     /// exactly: integer sums, one division in double.
     /// </summary>

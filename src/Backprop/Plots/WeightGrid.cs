@@ -49,7 +49,13 @@ public static class WeightGrid
     /// <param name="padding">Pixels between tiles.</param>
     /// <param name="scale">Each pixel drawn as scale × scale pixels.</param>
     /// <param name="maxImages">At most this many hidden units are drawn (the first ones).</param>
-    public static byte[] FirstLayerPng<T>(NDArray<T> w1, IReadOnlyList<int> imageShape, int padding = 3, int scale = 3, int maxImages = 100)
+    /// <param name="channelsLast">
+    /// W1's rows are in (height, width, C) order, as the two-layer notebooks' rows are
+    /// (<see cref="Data.Preprocessing.ToChannelsLastRows{T}"/>; their <c>show_net_weights</c> reads
+    /// <c>W1.reshape(32, 32, 3, -1)</c>); <paramref name="imageShape"/> is still (C, height, width).
+    /// </param>
+    public static byte[] FirstLayerPng<T>(NDArray<T> w1, IReadOnlyList<int> imageShape, int padding = 3, int scale = 3, int maxImages = 100,
+        bool channelsLast = false)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(w1);
@@ -68,7 +74,8 @@ public static class WeightGrid
             for (int ch = 0; ch < c; ch++)
                 for (int y = 0; y < h; y++)
                     for (int x = 0; x < w; x++)
-                        images.Flat(((k * h + y) * w + x) * c + ch) = double.CreateTruncating(w1.Flat(((ch * h + y) * w + x) * cols + k));
+                        images.Flat(((k * h + y) * w + x) * c + ch) = double.CreateTruncating(w1.Flat(
+                            (channelsLast ? (y * w + x) * c + ch : (ch * h + y) * w + x) * cols + k));
         return ToPng(VisualizeGrid(images, 255.0, padding), scale);
     }
 

@@ -62,4 +62,24 @@ public class Cifar10BinaryTests
         Assert.Equal(5, train.Count);
         Assert.Equal([3, 4], test.Labels);
     }
+
+    [Fact]
+    public void AnEmptyBatch_OrOneOfAnotherSize_IsRefusedNamingTheFile()
+    {
+        using var dir = new TempDir();
+        foreach (var name in Cifar10.BatchFileNames(Cifar10Format.Binary))
+            File.Copy(Path.Combine(TestData.Cifar10BinaryDir, name), dir.File(name));
+        File.WriteAllBytes(dir.File("data_batch_3.bin"), []);
+        var e = Assert.Throws<InvalidDataException>(() => Cifar10.Load(dir.Path, Cifar10Format.Binary));
+        Assert.Contains("data_batch_3.bin", e.Message);
+        Assert.Contains("holds no images", e.Message);
+
+        // Cut at a record boundary: 999 records load as images, each later one moved up, unless the sizes are compared.
+        File.Copy(Path.Combine(TestData.Cifar10BinaryDir, "data_batch_3.bin"), dir.File("data_batch_3.bin"), overwrite: true);
+        var cut = File.ReadAllBytes(dir.File("data_batch_2.bin"))[..(999 * Cifar10.RecordBytes)];
+        File.WriteAllBytes(dir.File("data_batch_2.bin"), cut);
+        e = Assert.Throws<InvalidDataException>(() => Cifar10.Load(dir.Path, Cifar10Format.Binary));
+        Assert.Contains("data_batch_2.bin", e.Message);
+        Assert.Contains("holds 999 images where 'data_batch_1.bin' holds 1000", e.Message);
+    }
 }

@@ -8,6 +8,26 @@ public class PreprocessingTests
         Preprocessing.GetCifar10Data<double>(TestData.Cifar10PythonDir, numTraining: 4000, numValidation: 1000, numTest: 1000));
 
     [Fact]
+    public void ChannelsLastRows_AreTheTwoLayerNotebooksRows()
+    {
+        var data = Preprocessing.GetCifar10Data<double>(TestData.Cifar10PythonDir, 4000, 500, 500);
+        var rows = Preprocessing.ToChannelsLastRows(data);
+        Assert.Equal([4000, 3072], rows.XTrain.ShapeArray());
+        Assert.Equal([500, 3072], rows.XTest!.ShapeArray());
+        Assert.Equal([32, 32, 3], rows.MeanImage!.ShapeArray());
+        // The first row as NumPy gives it from CS231n's load_CIFAR10 + get_CIFAR10_data(4000, 500, 500) +
+        // X_train.reshape(4000, -1): R, G, B of the first pixel, then R of the second. Ours, channel-planar, starts
+        // with the first four reds (-73.56775, -88.6615, -82.20625, -64.89025).
+        double[] numpy = [-73.56775, -75.6155, -70.6975, -88.6615];
+        for (int j = 0; j < 4; j++) Assert.Equal(numpy[j], rows.XTrain.Flat(j), 1e-9);
+        Assert.Equal(-88.6615, data.XTrain.Flat(1), 1e-9);
+        // Every value moved, none changed: image 123's pixel (y 5, x 7), blue.
+        Assert.Equal(data.XTrain.At(123, 2, 5, 7), rows.XTrain.At(123, (5 * 32 + 7) * 3 + 2));
+        Assert.Equal(data.MeanImage!.At(1, 31, 0), rows.MeanImage.At(31, 0, 1));
+        Assert.Equal(data.YTrain, rows.YTrain);
+    }
+
+    [Fact]
     public void SplitsTheSubsetLikeGetCifar10Data()
     {
         var data = Subset64.Value;

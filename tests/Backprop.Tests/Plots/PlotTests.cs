@@ -90,6 +90,14 @@ public class PlotTests
         var g = new NumpyRandom(0).Randn<float>(28 * 28, 16);
         AssertPicture(WeightGrid.FirstLayerPng(g, [1, 28, 28], padding: 1, scale: 1), 4 * 28 + 3, 4 * 28 + 3);
         Assert.Throws<ArgumentException>(() => WeightGrid.FirstLayerPng(g, [3, 32, 32]));
+
+        // Rows in the two-layer notebooks' (height, width, C) order draw the same picture as the same weights planar.
+        var hwc = new NDArray<float>(3 * 32 * 32, 10);
+        for (int c = 0; c < 3; c++)
+            for (int p = 0; p < 32 * 32; p++)
+                for (int k = 0; k < 10; k++) hwc[p * 3 + c, k] = w1[c * 32 * 32 + p, k];
+        Assert.Equal(WeightGrid.FirstLayerPng(w1, [3, 32, 32]), WeightGrid.FirstLayerPng(hwc, [3, 32, 32], channelsLast: true));
+        Assert.NotEqual(WeightGrid.FirstLayerPng(w1, [3, 32, 32]), WeightGrid.FirstLayerPng(hwc, [3, 32, 32]));
     }
 
     [Fact]
