@@ -61,7 +61,7 @@ public static class GradientCheck
         for (int i = 0; i < x.Size; i++)
         {
             NDArray<T> pos = null!, neg = null!;
-            double step = Nudge(x, i, h, () => pos = f(x).Copy(), () => neg = f(x), "EvalNumericalGradientArray");
+            double step = Nudge(x, i, h, () => pos = f(x).Copy(), () => neg = f(x).Copy(), "EvalNumericalGradientArray");   // f may return x itself, or a view of it
             if (!pos.SameShape(df) || !neg.SameShape(df))
                 throw new ArgumentException($"EvalNumericalGradientArray: f returns {(pos.SameShape(df) ? neg : pos).ShapeString} but df has shape {df.ShapeString}.", nameof(df));
             double s = 0;

@@ -24,7 +24,7 @@ public static partial class Layer
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(dout);
-        var x = cache.X;
+        var x = cache.X ?? throw new ArgumentException("ReluBackward: the cache is empty; pass the cache ReluForward returned.", nameof(cache));
         if (!dout.SameShape(x))
             throw new ArgumentException($"ReluBackward: dout has shape {dout.ShapeString} but x had shape {x.ShapeString}.", nameof(dout));
         var dx = Alloc.Like(ws, x);

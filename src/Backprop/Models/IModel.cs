@@ -7,6 +7,13 @@ namespace Backprop.Models;
 /// A classifier the <see cref="Training.Solver{T}"/> can train: named parameters, scores at test time, and loss with
 /// gradients at training time (the notebooks' <c>model.params</c> and <c>model.loss</c>).
 /// </summary>
+/// <remarks>
+/// The Solver hands both passes rows: X of shape (N, D), each sample flattened (the fully-connected nets'
+/// <c>x.reshape(N, -1)</c>), where CS231n's Solver passes the samples' own shape. A model that draws random numbers
+/// (its own dropout) should draw from a generator the <see cref="Training.Checkpoint"/> saves: the Solver's
+/// (<see cref="Training.Solver{T}.Rng"/>) or a <see cref="FullyConnectedNet{T}"/>'s dropout generator; any other is
+/// not in a checkpoint, and a resumed run then differs from an uninterrupted one.
+/// </remarks>
 /// <typeparam name="T"><c>float</c> or <c>double</c>.</typeparam>
 public interface IModel<T> where T : unmanaged, IFloatingPointIeee754<T>
 {

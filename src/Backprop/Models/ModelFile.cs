@@ -35,7 +35,8 @@ public static class ModelFile
     /// model): the layer sizes from the shapes of <c>W1</c> … <c>WL</c>, the normalization from what else the file holds
     /// (<c>gamma</c> with <c>running_mean</c>: batch norm; <c>gamma</c> alone: layer norm), then every array loaded as
     /// <see cref="Load{T}"/> does. What the file cannot tell takes its neutral value: no dropout (a test-time forward
-    /// pass does not use it) and reg 0.
+    /// pass does not use it) and reg 0. The file holds arrays, not code: one written by another model with the same
+    /// names (another activation, say) loads as this library's ReLU network.
     /// </summary>
     /// <exception cref="InvalidDataException">The file holds no <c>W1</c>, layers whose shapes do not chain, or arrays no such network has.</exception>
     public static FullyConnectedNet<T> LoadNet<T>(string path) where T : unmanaged, IFloatingPointIeee754<T>

@@ -84,7 +84,8 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
                     $"Solver: lr_decay {Options.LrDecay:g6} over {Options.NumEpochs} epochs takes the learning rate {rule.LearningRate:g6} to {last:g6}; use a decay nearer 1."));
             break;
         }
-        if (Options.FusedUpdates && model is FullyConnectedNet<T> fcn)
+        // Only this library's own networks: a subclass that re-implements IModel.Loss must be trained on its own loss.
+        if (Options.FusedUpdates && model is FullyConnectedNet<T> fcn && (model.GetType() == typeof(FullyConnectedNet<T>) || model is TwoLayerNet<T>))
         {
             _fusingModel = fcn;
             _beginUpdate = (name, w, reg) => UpdateRules.TryGetValue(name, out var rule) ? rule.BeginTiledStep(w, reg) : null;
@@ -380,7 +381,11 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
             ws.Reset();
             var batch = ws.Rent<T>(rows, d);
             xs.AsSpan().Slice(start * d, rows * d).CopyTo(batch.AsSpan());
-            take(start, model.Loss(batch, ws));
+            var scores = model.Loss(batch, ws);
+            // A model's scores are its own code's: trusted, a transposed or short array would be scored as classes.
+            if (scores.Rank != 2 || scores.Dim(0) != rows || scores.Dim(1) != model.NumClasses)
+                throw new InvalidOperationException($"{model.GetType().Name}.Loss(X) returned scores of shape {scores.ShapeString} for {rows} samples; expected ({rows}, {model.NumClasses}): N rows of NumClasses scores.");
+            take(start, scores);
         }
     }
 }

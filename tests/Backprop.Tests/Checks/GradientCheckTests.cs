@@ -107,4 +107,17 @@ public class GradientCheckTests
         Assert.Contains("f returns (3, 2) but df has shape (2, 3)", e.Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => GradCheckSparse<double>(v => v.Sum(), a, a, numChecks: -1));
     }
+
+    [Fact]
+    public void EvalNumericalGradientArray_OfAFunctionThatReturnsItsInput_IsTheUpstreamGradient()
+    {
+        // Test-mode dropout returns x itself, a reshape a view of it: both sides of the difference must be copies.
+        var rng = new NumpyRandom(0);
+        var x = rng.Randn(3, 4);
+        var dout = rng.Randn(3, 4);
+        var identity = EvalNumericalGradientArray(v => v, x, dout);
+        Assert.True(RelError(identity, dout) < 1e-8, $"rel error {RelError(identity, dout)}");
+        var reshaped = EvalNumericalGradientArray(v => v.Reshape(4, 3), x, dout.Reshape(4, 3));
+        Assert.True(RelError(reshaped, dout) < 1e-8);
+    }
 }

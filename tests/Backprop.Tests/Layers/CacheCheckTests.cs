@@ -64,4 +64,12 @@ public class CacheCheckTests
         Assert.Equal([4, 3], dw.ShapeArray());
         Assert.Equal(2f, db[0]);
     }
+
+    [Fact]
+    public void ReluBackward_RefusesAnEmptyCache()
+    {
+        var e = Assert.Throws<ArgumentException>(() => ReluBackward(Ones(2, 3), default(ReluCache<float>)));
+        Assert.Equal("cache", e.ParamName);
+        Assert.Contains("the cache is empty", e.Message);
+    }
 }

@@ -33,6 +33,51 @@ public class SolverTests
         Verbose = false,
     };
 
+    /// <summary>A network whose training loss is its own: the softmax loss plus 100, so the histories tell them apart.</summary>
+    private sealed class ShiftedLossNet() : FullyConnectedNet<double>([8], 12, 3, rng: new NumpyRandom(1)), IModel<double>
+    {
+        public int Calls;
+
+        public new (double Loss, ParameterSet<double> Grads) Loss(NDArray<double> x, int[] y, Workspace? ws = null)
+        {
+            Calls++;
+            var (loss, grads) = base.Loss(x, y, ws);
+            return (loss + 100, grads);
+        }
+    }
+
+    [Fact]
+    public void ASubclassThatReimplementsTheLoss_IsTrainedOnItsOwnLoss()
+    {
+        // The fused Adam path calls the network's own loss directly: only for the library's own networks.
+        var net = new ShiftedLossNet();
+        var solver = new Solver<double>(net, Blobs(40), Quiet("adam") with { FusedUpdates = true });
+        solver.Step();
+        Assert.Equal(1, net.Calls);
+        Assert.InRange(solver.LossHistory[0], 100, 110);
+    }
+
+    /// <summary>A model whose test-time scores come out transposed, (C, N).</summary>
+    private sealed class TransposedScores : IModel<double>
+    {
+        public ParameterSet<double> Params { get; } = new() { ["W"] = new NDArray<double>(12, 3) };
+        public ParameterSet<double> Buffers { get; } = new();
+        public int InputDim => 12;
+        public int NumClasses => 3;
+        public NDArray<double> Loss(NDArray<double> x, Workspace? ws = null) => new(3, x.Dim(0));
+        public (double Loss, ParameterSet<double> Grads) Loss(NDArray<double> x, int[] y, Workspace? ws = null) =>
+            (0, new ParameterSet<double> { ["W"] = new NDArray<double>(12, 3) });
+    }
+
+    [Fact]
+    public void ScoresOfAnotherShape_AreRefused_NotScoredAsClasses()
+    {
+        var data = Blobs(20);
+        var e = Assert.Throws<InvalidOperationException>(() => Solver<double>.Accuracy(new TransposedScores(), data.XTrain, data.YTrain));
+        Assert.Contains("returned scores of shape (3, 20) for 20 samples; expected (20, 3)", e.Message);
+        Assert.Throws<InvalidOperationException>(() => Solver<double>.Predict(new TransposedScores(), data.XTrain));
+    }
+
     [Fact]
     public void ScoresInBatches_AreTheWholeBatchsScores_AndPredictTheirArgmax()
     {
