@@ -43,6 +43,9 @@ internal static class SearchCommand
             var choice = DataSource.Choose(options.RequestedDataset(result), result.GetValue(options.DataDir), progress, console.Cancel);
             var ranges = new List<SearchRange>();
             var config = options.Build(result, choice.Dataset, ranges, defaultRanges);
+            if (ranges.Count == 0)
+                throw new UsageException("nothing to search: every option has a fixed value (a --config file's learning_rate, weight_scale and reg fix them too, as a run's config.json does); " +
+                    "give at least one range, e.g. --learning-rate 1e-4:1e-2:log.");
             var outDir = result.GetValue(outOption) ?? Path.Combine("searches", DateTime.Now.ToString("yyyy-MM-dd_HH-mm-ss", CultureInfo.InvariantCulture));
             OutputFile.CheckWritable("--out", outDir);
             var images = DataSource.Load(choice);

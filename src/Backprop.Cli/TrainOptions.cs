@@ -182,6 +182,8 @@ internal sealed class TrainOptions
         if (commandDefaults is not null) config = commandDefaults(config);
         try
         {
+            // The fixed values first, so that a range is blamed only for what it brings.
+            config.Validate();
             // Both ends of every search range must be values the run takes, and so must every corner of the ranges
             // together (epochs 10:1500 is fine, and so is lr_decay 0.5, but not both): a trial should not fail on a draw.
             foreach (var range in ranges ?? [])

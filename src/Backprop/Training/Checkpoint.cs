@@ -260,8 +260,9 @@ public static class Checkpoint
             ["batch_size"] = o.BatchSize,
             ["num_epochs"] = o.NumEpochs,
             ["lr_decay"] = o.LrDecay,
-            ["num_train_samples"] = o.NumTrainSamples,
-            ["num_val_samples"] = o.NumValSamples,
+            // What the checks draw: a subsample no smaller than its split draws nothing, the same as none.
+            ["num_train_samples"] = Drawn(o.NumTrainSamples, solver.Data.XTrain.Dim(0)),
+            ["num_val_samples"] = Drawn(o.NumValSamples, solver.Data.XVal.Dim(0)),
             ["optim_config"] = hyper,
         };
         if (solver.Model is FullyConnectedNet<T> net)
@@ -271,6 +272,8 @@ public static class Checkpoint
         }
         return schedule;
     }
+
+    private static int? Drawn(int? samples, int n) => samples is int m && n > m ? m : null;
 
     /// <summary>Refuses a checkpoint whose schedule differs from the solver's, naming each difference (none stored: not checked).</summary>
     private static void CheckSchedule<T>(JsonObject? saved, Solver<T> solver, string path) where T : unmanaged, IFloatingPointIeee754<T>

@@ -134,6 +134,9 @@ public class CliUsageTests
     [InlineData("--lr-decay: 0.5 over 5000 epochs takes the learning rate 0.001 to 0; use a decay nearer 1, or fewer epochs.", "train", "--data-dir", "{cifar}", "--epochs", "5000", "--lr-decay", "0.5", "--out", "{tmp}/r")]
     [InlineData("--epochs: 100000000 epochs of 4000 images in batches of 1 are 400000000000 iterations, more than the Solver counts (2147483647).", "train", "--data-dir", "{cifar}", "--epochs", "100000000", "--lr-decay", "1", "--batch-size", "1", "--normalization", "none", "--out", "{tmp}/r")]
     [InlineData("--epochs: takes whole numbers, so the range's ends must be whole, got 1.5:3.", "search", "--data-dir", "{cifar}", "--epochs", "1.5:3", "--out", "{tmp}/s")]
+    // A fixed value is blamed for itself, not on a range; a search whose every value is fixed (a run's config.json) is refused.
+    [InlineData("--batch-size: batch normalization needs at least 2 samples per batch, got 1.", "search", "--data-dir", "{cifar}", "--batch-size", "1", "--out", "{tmp}/s")]
+    [InlineData("nothing to search: every option has a fixed value (a --config file's learning_rate, weight_scale and reg fix them too, as a run's config.json does); give at least one range, e.g. --learning-rate 1e-4:1e-2:log.", "search", "--data-dir", "{cifar}", "--config", "{tmp}/fixed.json", "--out", "{tmp}/s")]
     [InlineData("RUN_DIR: '{tmp}/empty.json' is a file; give the run folder that holds it.", "plot", "{tmp}/empty.json")]
     [InlineData("--dataset: Unknown dataset 'cifar100': use cifar10, fashion-mnist or mnist.", "data", "download", "--dataset", "cifar100")]
     [InlineData("--format: only CIFAR-10 comes in a python and a binary version; mnist is one set of IDX files.", "data", "download", "--dataset", "mnist", "--format", "binary", "--data-dir", "{tmp}")]
@@ -146,6 +149,7 @@ public class CliUsageTests
         File.WriteAllText(tmp.File("empty.json"), "  \n");
         File.WriteAllText(tmp.File("twice.json"), """{"epochs": 2, "epochs": 3}""");
         File.WriteAllText(tmp.File("cnn.json"), """{"dataset": "imagenet"}""");
+        File.WriteAllText(tmp.File("fixed.json"), """{"learning_rate": 0.001, "weight_scale": 0.01, "reg": 0}""");
         Directory.CreateDirectory(tmp.File("batches"));
         Directory.CreateDirectory(tmp.File("nomodel"));
         File.WriteAllText(tmp.File("nomodel/config.json"), "{}");

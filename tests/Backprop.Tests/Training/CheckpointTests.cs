@@ -63,6 +63,11 @@ public class CheckpointTests
         var (_, same) = Build("adam", change: o => o with { Verbose = true, Output = TextWriter.Null, FusedUpdates = false });
         Checkpoint.Restore(same, path);   // what does not change the run's numbers may differ
         Assert.Equal(10, same.Iteration);
+        // A subsample as large as its split draws nothing, as none does: 1000 of 80 training images is all of them.
+        var all = SavedAfter(dir.Path, Build("adam", change: o => o with { NumTrainSamples = 1000 }).Solver, 9);
+        var (_, none) = Build("adam", change: o => o with { NumTrainSamples = null });
+        Checkpoint.Restore(none, all);
+        Assert.Equal(9, none.Iteration);
     }
 
     [Fact]
