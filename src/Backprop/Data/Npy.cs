@@ -294,6 +294,16 @@ public static class Npy
         stream.Write(array.RawBytes);
     }
 
+    /// <summary>Writes elements given as little-endian bytes, with their dtype and shape, in .npy format (version 1.0 unless the header needs 2.0).</summary>
+    internal static void WriteRaw(Stream stream, string descr, int[] shape, ReadOnlySpan<byte> bytes)
+    {
+        if (shape.Length > MaxRank)
+            throw new ArgumentException($"A shape of {shape.Length} dimensions cannot be stored: .npy files hold at most {MaxRank} (NumPy 1.x reads at most 32).", nameof(shape));
+        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("Backprop.Data writes .npy files on little-endian machines only.");
+        stream.Write(HeaderBytes(descr, shape, 0));
+        stream.Write(bytes);
+    }
+
     /// <summary>The complete header (magic string to the final newline) NumPy writes for this dtype and shape.</summary>
     internal static byte[] HeaderBytes(string descr, ReadOnlySpan<int> shape, int version)
     {

@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.IO.Hashing;
 using System.Numerics;
+using System.Runtime.InteropServices;
 using Backprop.Tensors;
 
 namespace Backprop.Data;
@@ -113,7 +114,54 @@ public static class Npz
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(arrays);
-        Save(path, arrays.Select(kv => KeyValuePair.Create(kv.Key, NpyArray.FromNDArray(kv.Value))), compressed);
+        SaveEntries(path, arrays.Select(kv => KeyValuePair.Create(kv.Key, EntryOf(kv.Value))).ToList(), compressed);
+    }
+
+    /// <summary>
+    /// An entry that writes <paramref name="array"/>'s elements straight from its memory when the archive reaches it:
+    /// a checkpoint of a large model holds no second copy of its arrays (the array must not change until then).
+    /// </summary>
+    internal static Action<Stream> EntryOf<T>(NDArray<T> array) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(array);
+        var descr = NpyArray.DescrOf(typeof(T) == typeof(float) ? NpyDType.Float32 : NpyDType.Float64);
+        return s => Npy.WriteRaw(s, descr, array.ShapeArray(), MemoryMarshal.AsBytes(array.AsSpan()));
+    }
+
+    /// <summary>An entry that writes <paramref name="array"/>.</summary>
+    internal static Action<Stream> EntryOf(NpyArray array)
+    {
+        ArgumentNullException.ThrowIfNull(array);
+        return s => Npy.Write(s, array);
+    }
+
+    /// <summary>Saves entries, each written by its own action when the archive reaches it, as a .npz file, atomically.</summary>
+    /// <exception cref="ArgumentException">A key is empty or repeated.</exception>
+    internal static void SaveEntries(string path, IReadOnlyList<KeyValuePair<string, Action<Stream>>> entries, bool compressed = false)
+    {
+        CheckKeys(entries.Select(e => e.Key));
+        AtomicFile.Write(path, s => WriteEntries(s, entries, compressed));
+    }
+
+    private static void CheckKeys(IEnumerable<string> keys)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var key in keys)
+        {
+            if (string.IsNullOrEmpty(key)) throw new ArgumentException("A .npz key must not be empty.", "arrays");
+            if (!seen.Add(key)) throw new ArgumentException($"The key '{key}' appears twice.", "arrays");
+        }
+    }
+
+    private static void WriteEntries(Stream stream, IEnumerable<KeyValuePair<string, Action<Stream>>> entries, bool compressed)
+    {
+        using var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
+        foreach (var (key, write) in entries)
+        {
+            var entry = zip.CreateEntry(key + ".npy", compressed ? CompressionLevel.Optimal : CompressionLevel.NoCompression);
+            using var es = entry.Open();
+            write(es);
+        }
     }
 
     /// <summary>Saves arrays of any supported dtypes (mixed) as a .npz file, atomically.</summary>
@@ -124,14 +172,8 @@ public static class Npz
     {
         ArgumentNullException.ThrowIfNull(arrays);
         var list = arrays.ToList();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (key, value) in list)
-        {
-            if (string.IsNullOrEmpty(key)) throw new ArgumentException("A .npz key must not be empty.", nameof(arrays));
-            if (!seen.Add(key)) throw new ArgumentException($"The key '{key}' appears twice.", nameof(arrays));
-            ArgumentNullException.ThrowIfNull(value, $"arrays[{key}]");
-        }
-        AtomicFile.Write(path, s => Write(s, list, compressed));
+        foreach (var (key, value) in list) ArgumentNullException.ThrowIfNull(value, $"arrays[{key}]");
+        SaveEntries(path, list.Select(kv => KeyValuePair.Create(kv.Key, EntryOf(kv.Value))).ToList(), compressed);
     }
 
     /// <summary>Writes a .npz archive to a stream.</summary>
@@ -139,12 +181,6 @@ public static class Npz
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(arrays);
-        using var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
-        foreach (var (key, value) in arrays)
-        {
-            var entry = zip.CreateEntry(key + ".npy", compressed ? CompressionLevel.Optimal : CompressionLevel.NoCompression);
-            using var es = entry.Open();
-            Npy.Write(es, value);
-        }
+        WriteEntries(stream, arrays.Select(kv => KeyValuePair.Create(kv.Key, EntryOf(kv.Value))), compressed);
     }
 }

@@ -33,11 +33,13 @@ public static class Checkpoint
     public static void Save<T>(Solver<T> solver, string path, TrainConfig? config = null, string? dataFolder = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(solver);
-        var arrays = new List<KeyValuePair<string, NpyArray>>();
-        void Add(string name, Array data, params int[] shape) => arrays.Add(new(name, new NpyArray(data, shape)));
+        // Entries write the model's, the best and the rules' arrays from their own memory as the file is written: a
+        // checkpoint of a large model adds no copy of it (the arrays do not change while Save runs).
+        var arrays = new List<KeyValuePair<string, Action<Stream>>>();
+        void Add(string name, Array data, params int[] shape) => arrays.Add(new(name, Npz.EntryOf(new NpyArray(data, shape))));
         void AddSet(string prefix, ParameterSet<T> set)
         {
-            foreach (var (k, v) in set) arrays.Add(new($"{prefix}/{k}", NpyArray.FromNDArray(v)));
+            foreach (var (k, v) in set) arrays.Add(new($"{prefix}/{k}", Npz.EntryOf(v)));
         }
 
         AddSet("model", solver.Model.Params);
@@ -47,7 +49,7 @@ public static class Checkpoint
         var optim = new JsonObject();
         foreach (var (name, rule) in solver.UpdateRules)
         {
-            foreach (var (s, a) in rule.State) arrays.Add(new($"optim/{name}/{s}", NpyArray.FromNDArray(a)));
+            foreach (var (s, a) in rule.State) arrays.Add(new($"optim/{name}/{s}", Npz.EntryOf(a)));
             var o = new JsonObject { ["learning_rate"] = rule.LearningRate };
             if (rule is Adam<T> adam) o["t"] = adam.TimeStep;
             optim[name] = o;
@@ -80,7 +82,7 @@ public static class Checkpoint
         if (dataFolder is not null) meta["data_folder"] = dataFolder;
         var json = Encoding.UTF8.GetBytes(meta.ToJsonString());
         Add("meta", json, json.Length);
-        Npz.Save(path, arrays);
+        Npz.SaveEntries(path, arrays);
     }
 
     /// <summary>The configuration stored in a checkpoint, if any.</summary>
@@ -205,10 +207,10 @@ public static class Checkpoint
     private static NumpyRandom? DropoutRng<T>(IModel<T> model) where T : unmanaged, IFloatingPointIeee754<T>
         => (model as FullyConnectedNet<T>)?.Dropout?.Rng;
 
-    private static JsonObject SaveRng(NumpyRandom rng, string name, List<KeyValuePair<string, NpyArray>> arrays)
+    private static JsonObject SaveRng(NumpyRandom rng, string name, List<KeyValuePair<string, Action<Stream>>> arrays)
     {
         var s = rng.GetState();
-        arrays.Add(new(name, new NpyArray(s.Key.Select(k => (long)k).ToArray(), s.Key.Length)));
+        arrays.Add(new(name, Npz.EntryOf(new NpyArray(s.Key.Select(k => (long)k).ToArray(), s.Key.Length))));
         return new JsonObject { ["pos"] = s.Position, ["has_gauss"] = s.HasGauss, ["gauss"] = s.CachedGauss };
     }
 

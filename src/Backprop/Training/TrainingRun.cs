@@ -93,18 +93,18 @@ public sealed class TrainingRun
             if (widths[i - 1] * widths[i] > Array.MaxLength)
                 throw new ConfigValueException("hidden", $"a layer of {widths[i]} after one of {widths[i - 1]} needs a {widths[i - 1]} × {widths[i]} weight matrix, more elements than an array can hold ({Array.MaxLength}).");
         // Every parameter lives as weights, gradients, the update rule's state arrays (s: none for sgd, two for adam) and
-        // the best copy; a checkpoint copies the weights, the best and the state once more and serialises one array at
-        // a time: 6 + 2s arrays at the end of each epoch. Then the splits as T and the images as loaded.
+        // the best copy, 3 + s arrays (a checkpoint writes them from where they are, adding none), and one more for the
+        // run's other buffers; then the splits as T and the images as loaded.
         long parameters = 0;
         for (int i = 1; i < widths.Length; i++) parameters += widths[i - 1] * widths[i] + widths[i];
         int size = config.IsFloat64 ? 8 : 4;
         int stateArrays = Optim.UpdateRules.Create<double>(config.UpdateRule).StateNames.Count;
         long images = (long)config.NumTrain!.Value + config.NumVal!.Value + (config.NumTest ?? 0);
-        long need = parameters * (6 + 2 * stateArrays) * size + images * widths[0] * size + (long)(data.Train.Count + data.Test.Count) * widths[0];
+        long need = parameters * (4 + stateArrays) * size + images * widths[0] * size + (long)(data.Train.Count + data.Test.Count) * widths[0];
         long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
         if (need > available)
             throw new ConfigValueException("hidden", string.Create(CultureInfo.InvariantCulture,
-                $"a network of {parameters:N0} parameters trained with {config.UpdateRule} needs about {need / 1e9:F1} GB (its weights, gradients, update-rule state, best copy and a checkpoint's copies, and the images); {available / 1e9:F1} GB are available."));
+                $"a network of {parameters:N0} parameters trained with {config.UpdateRule} needs about {need / 1e9:F1} GB (its weights, gradients, update-rule state and best copy, and the images); {available / 1e9:F1} GB are available."));
         long iterations = (long)config.Epochs * Math.Max(config.NumTrain!.Value / config.BatchSize, 1);
         if (iterations > int.MaxValue)
             throw new ConfigValueException("epochs", $"{config.Epochs} epochs of {config.NumTrain} images in batches of {config.BatchSize} are {iterations} iterations, more than the Solver counts ({int.MaxValue}).");
