@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Summarises bench/out/accuracy/<row>/{ours,torch}-seed<N>.json into the README's accuracy table (markdown)."""
+"""Summarises bench/accuracy/results/<row>/{ours,torch}-seed<N>.json into the README's accuracy table (markdown)."""
 import json
 import pathlib
 import statistics
@@ -52,4 +52,4 @@ def main(out):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "bench/out/accuracy")
+    main(sys.argv[1] if len(sys.argv) > 1 else "bench/accuracy/results")
