@@ -123,6 +123,18 @@ public class MonolithicTwoLayerNetTests
     }
 
     [Fact]
+    public void Train_CountsAnEpochAsTheSeedsPython2Did_WholeIterations()
+    {
+        // 5 samples in batches of 2: max(5 / 2, 1) = 2 iterations an epoch in Python 2 (the seeds' outputs), so 6
+        // iterations check at 0, 2 and 4 and decay the rate three times; Python 3's 2.5 would check at 0 only.
+        var (x, y) = InitToyData();
+        var net = InitToyModel(Convention.Cs231n);
+        var stats = net.Train(x, y, x, y, learningRate: 1e-1, learningRateDecay: 0.5, numIters: 6, batchSize: 2);
+        Assert.Equal(3, stats.TrainAccHistory.Count);
+        Assert.Equal(3, stats.ValAccHistory.Count);
+    }
+
+    [Fact]
     public void Train_RefusesABadDecayOrValidationSet()
     {
         var (x, y) = InitToyData();

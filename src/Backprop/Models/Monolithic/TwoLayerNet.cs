@@ -150,7 +150,7 @@ public sealed class TwoLayerNet<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>
     /// Minibatch SGD, as the notebooks' <c>train</c>: batches drawn with replacement (<c>np.random.choice</c>) from
-    /// <see cref="Rng"/>; once per epoch (<c>max(N / batch, 1)</c> iterations, a fraction allowed) the accuracies are
+    /// <see cref="Rng"/>; once per epoch (<c>max(N // batch, 1)</c> iterations, whole: the seeds ran Python 2) the accuracies are
     /// recorded and the learning rate multiplied by <paramref name="learningRateDecay"/>.
     /// </summary>
     /// <exception cref="TrainingDivergedException">A loss is NaN or infinite; the parameters are those that gave it.</exception>
@@ -174,7 +174,9 @@ public sealed class TwoLayerNet<T> where T : unmanaged, IFloatingPointIeee754<T>
         if (!xVal.AllFinite()) throw new ArgumentException("TwoLayerNet.Train: X_val contains NaN or infinite values.", nameof(xVal));
         log ??= Console.Out;
         int numTrain = x.Dim(0), d = x.RowLength;
-        double iterationsPerEpoch = Math.Max((double)numTrain / batchSize, 1);
+        // num_train / batch_size of the seeds' Python 2 (integer division, as the Solver's //): 4100 images in batches of
+        // 200 check at iterations 0, 20, 40, where Python 3's true division checks at 0 and 41.
+        int iterationsPerEpoch = Math.Max(numTrain / batchSize, 1);
         var lossHistory = new List<double>(numIters);
         var trainAcc = new List<double>();
         var valAcc = new List<double>();
