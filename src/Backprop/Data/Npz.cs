@@ -32,7 +32,19 @@ public static class Npz
 
     /// <summary>Reads a .npz archive from a seekable stream; <paramref name="source"/> names it in error messages.</summary>
     /// <exception cref="InvalidDataException">The stream is not a zip archive of .npy files this reader accepts.</exception>
-    public static IReadOnlyDictionary<string, NpyArray> Read(Stream stream, string source)
+    public static IReadOnlyDictionary<string, NpyArray> Read(Stream stream, string source) => Read(stream, source, null);
+
+    /// <summary>
+    /// The entries of <paramref name="keys"/> only (those the file holds): the others are checked by name, not read,
+    /// so a checkpoint's metadata comes without its arrays.
+    /// </summary>
+    internal static IReadOnlyDictionary<string, NpyArray> LoadOnly(string path, params string[] keys)
+    {
+        using var fs = DataFile.OpenRead(path);
+        return Read(fs, path, keys.ToHashSet(StringComparer.Ordinal));
+    }
+
+    private static IReadOnlyDictionary<string, NpyArray> Read(Stream stream, string source, HashSet<string>? only)
     {
         ArgumentNullException.ThrowIfNull(stream);
         long fileLength = stream.Length;
@@ -49,6 +61,7 @@ public static class Npz
         using (zip)
         {
             var result = new Dictionary<string, NpyArray>(StringComparer.Ordinal);
+            var seen = new HashSet<string>(StringComparer.Ordinal);
             IReadOnlyList<ZipArchiveEntry> entries;
             try { entries = zip.Entries; }
             catch (Exception e) when (e is InvalidDataException or ArgumentException or EndOfStreamException or NotSupportedException)
@@ -62,8 +75,9 @@ public static class Npz
                 if (!name.EndsWith(".npy", StringComparison.Ordinal) || name.Length == 4)
                     throw DataFile.Invalid(source, $"the entry '{Npy.Printable(name)}' is not a .npy file; a .npz archive holds only {{key}}.npy entries.");
                 string key = name[..^4];
-                if (result.ContainsKey(key))
+                if (!seen.Add(key))
                     throw DataFile.Invalid(source, $"the key '{Npy.Printable(key)}' appears twice.");
+                if (only is not null && !only.Contains(key)) continue;
                 long claimed = entry.Length, compressed = entry.CompressedLength;
                 if (claimed < 0 || claimed > Array.MaxLength)
                     throw DataFile.Invalid(where, $"the entry claims {claimed} bytes; more than this reader supports.");

@@ -89,7 +89,7 @@ public static class Checkpoint
     /// <exception cref="InvalidDataException">The file is not a Backprop checkpoint.</exception>
     public static TrainConfig? ReadConfig(string path) => Guarded(path, () =>
     {
-        var meta = ReadMeta(Npz.Load(path), path);
+        var meta = ReadMeta(Npz.LoadOnly(path, "meta"), path);
         return meta["config"] is JsonNode c ? TrainConfig.FromJson(c.ToJsonString(), path) : null;
     });
 
@@ -97,7 +97,7 @@ public static class Checkpoint
     /// <exception cref="InvalidDataException">The file is not a Backprop checkpoint.</exception>
     public static (string? Dataset, string? Folder) ReadDataSource(string path) => Guarded(path, () =>
     {
-        var meta = ReadMeta(Npz.Load(path), path);
+        var meta = ReadMeta(Npz.LoadOnly(path, "meta"), path);
         static string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue(out string? text) ? text : null;
         return (Text(meta["config"]?["dataset"]), Text(meta["data_folder"]));
     });

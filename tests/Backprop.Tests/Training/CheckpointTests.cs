@@ -95,6 +95,25 @@ public class CheckpointTests
     }
 
     [Fact]
+    public void ReadConfig_ReadsTheMetadataOnly()
+    {
+        using var dir = new TempDir();
+        var (_, solver) = Build("adam");
+        var path = Path.Combine(dir.Path, "c.npz");
+        Checkpoint.Save(solver, path, new TrainConfig { UpdateRule = "adam", Epochs = 4 }, "/data");
+        Assert.Equal(["meta"], Npz.LoadOnly(path, "meta").Keys);
+        Assert.Equal(4, Checkpoint.ReadConfig(path)!.Epochs);
+        Assert.Equal("/data", Checkpoint.ReadDataSource(path).Folder);
+        // A damaged array it does not read does not stop it; Restore, which reads it, refuses the file.
+        var bytes = File.ReadAllBytes(path);
+        int at = bytes.AsSpan().IndexOf("model/W1.npy"u8) + 200;   // inside W1's data, after its local header
+        bytes[at] ^= 0xFF;
+        File.WriteAllBytes(path, bytes);
+        Assert.Equal(4, Checkpoint.ReadConfig(path)!.Epochs);
+        Assert.Contains("CRC-32", Assert.Throws<InvalidDataException>(() => Checkpoint.Restore(Build("adam").Solver, path)).Message);
+    }
+
+    [Fact]
     public void Restore_FromBeforeTheFirstStep_ForgetsTheRulesState_AndRefusesStateMissingAfterIt()
     {
         using var dir = new TempDir();
