@@ -20,20 +20,22 @@ public static class BandwidthRunner
     public const double NominalGBps = 80;
 
     private const string Usage = """
-        usage: Backprop.Bench bandwidth [--rows R] [--cols C] [--threads N] [--seconds S] [--llc-mib M] [--plan]
+        usage: Backprop.Bench bandwidth [--rows R] [--cols C] [--threads N] [--seconds S] [--llc-mib M] [--cache-dir DIR] [--plan]
           --rows, --cols  the arrays' shape (default: square, sized from the last-level cache so that the two arrays of
                           the smallest kernel are at least 4 × the cache, at most a quarter of the memory in all)
           --threads       kernel threads (default: $BACKPROP_THREADS, else one per CPU)
           --seconds       timed seconds per kernel (1)
           --llc-mib       the last-level cache's size, when sysfs does not know it (default: read from sysfs)
+          --cache-dir     read the cache description from DIR's index* folders instead of sysfs's (for tests)
           --plan          print the arrays' shape and the cache it was sized against, and time nothing
         """;
 
     public static int Run(string[] args)
     {
-        var o = new BenchArgs("bandwidth", args, ["--rows", "--cols", "--threads", "--seconds", "--llc-mib"], ["--plan"]);
+        var o = new BenchArgs("bandwidth", args, ["--rows", "--cols", "--threads", "--seconds", "--llc-mib", "--cache-dir"], ["--plan"]);
         if (o.Help) { Console.WriteLine(Usage); return 0; }
-        var cache = o.Get("--llc-mib") is null ? LastLevelCache.Read() : new LastLevelCache((long)o.Int("--llc-mib", 0) << 20, 0, "given");
+        var cache = o.Get("--llc-mib") is null ? LastLevelCache.Read(o.Get("--cache-dir") ?? LastLevelCache.SysfsFolder)
+            : new LastLevelCache((long)o.Int("--llc-mib", 0) << 20, 0, "given");
         var plan = o.Get("--rows") is null && o.Get("--cols") is null
             ? BandwidthPlan.Choose(cache, ProcStats.MemTotalBytes())
             : new BandwidthPlan(o.Int("--rows", 4096), o.Int("--cols", 4096), cache);

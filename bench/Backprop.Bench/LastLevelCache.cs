@@ -18,9 +18,20 @@ public sealed record LastLevelCache(long Bytes, int Level, string Source)
     public static LastLevelCache Read(string folder = SysfsFolder)
     {
         LastLevelCache? best = null;
+        string[] indexes;
         try
         {
-            foreach (var index in Directory.Exists(folder) ? Directory.GetDirectories(folder, "index*") : [])
+            indexes = Directory.Exists(folder) ? Directory.GetDirectories(folder, "index*") : [];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            indexes = [];
+        }
+        Array.Sort(indexes, StringComparer.Ordinal);
+        // Each index on its own: one unreadable file must not hide the indexes after it (the L3 among them).
+        foreach (var index in indexes)
+        {
+            try
             {
                 string Field(string name) => File.ReadAllText(Path.Combine(index, name)).Trim();
                 if (Field("type") == "Instruction") continue;
@@ -28,9 +39,8 @@ public sealed record LastLevelCache(long Bytes, int Level, string Source)
                 if (ParseSize(Field("size")) is not { } bytes) continue;
                 if (best is null || level > best.Level) best = new LastLevelCache(bytes, level, "sysfs");
             }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
         }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
         return best ?? new LastLevelCache(FallbackBytes, 0, "fallback");
     }
 

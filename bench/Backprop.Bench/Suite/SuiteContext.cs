@@ -21,7 +21,7 @@ public sealed class SuiteContext
                                 partial run writes to bench/out/only-<sections>, never over bench/RESULTS.md
           --out DIR             where RESULTS.md and results.json go
           --threads N           threads of our GEMM, epoch, bandwidth and soak runs and of the NumPy GEMM peer's OpenBLAS
-                                (2, the speed issue's setting; BACKPROP_THREADS in the environment is ignored); the
+                                (2, the speed issue's setting, at most the CPUs; BACKPROP_THREADS in the environment is ignored); the
                                 training peers run on 1 and N
           --rounds N            alternating rounds of the training-epoch comparison (2; smoke 1)
           --gemm-rounds N       alternating rounds of the GEMM comparison (3; smoke 1)
@@ -43,7 +43,8 @@ public sealed class SuiteContext
         GemmRounds = o.Int("--gemm-rounds", Smoke ? 1 : 3);
         BandwidthRounds = o.Int("--bandwidth-rounds", Smoke ? 1 : 3);
         SoakEpochs = o.Int("--soak-epochs", Smoke ? 3 : 30);
-        Threads = o.Int("--threads", 2, 1, Kernels.Parallelism.MaxThreadCount);
+        // No more than the CPUs: ours caps itself there, and a report of counts that never ran compares nothing.
+        Threads = o.Int("--threads", Math.Min(2, Environment.ProcessorCount), 1, Environment.ProcessorCount);
         Only = o.Get("--only")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
         if (o.Get("--only") is not null && Only.Length == 0) throw new UsageException($"suite: --only takes sections separated by commas: {string.Join(", ", Sections)}.");
         foreach (var s in Only)

@@ -18,6 +18,47 @@ public class BandwidthPlanTests
     }
 
     [Fact]
+    public void TheCacheIsReadIndexByIndex_WithSysfsSizeSuffixes()
+    {
+        using var dir = new Data.TempDir();
+        void Index(string name, string? type, string? level, string? size)
+        {
+            Directory.CreateDirectory(dir.File(name));
+            if (type is not null) File.WriteAllText(dir.File($"{name}/type"), type + "\n");
+            if (level is not null) File.WriteAllText(dir.File($"{name}/level"), level + "\n");
+            if (size is not null) File.WriteAllText(dir.File($"{name}/size"), size + "\n");
+        }
+        Index("index0", "Data", "1", "48K");
+        Index("index1", "Instruction", "1", "32K");
+        Index("index2", null, "2", "2048K");      // an index missing a file must not end the scan
+        Index("index3", "Unified", "3", "307200K");
+        var plan = Plan("--cache-dir", dir.Path);
+        Assert.Equal(307200L << 10, (long)plan["llc_bytes"]!);
+        Assert.Equal("sysfs", (string?)plan["llc_source"]);
+        Assert.Equal(12544, (int)plan["rows"]!);
+
+        Index("index4", "Unified", "4", "1G");
+        Assert.Equal(1L << 30, (long)Plan("--cache-dir", dir.Path)["llc_bytes"]!);
+        Assert.Equal("fallback", (string?)Plan("--cache-dir", dir.File("none"))["llc_source"]);
+
+        // This machine's own sysfs, where it has one: the figure is its size file's, suffix and all.
+        var own = Directory.Exists(LastLevelCacheFolder)
+            ? Directory.GetDirectories(LastLevelCacheFolder, "index*")
+                .Where(i => File.Exists(Path.Combine(i, "level")) && File.Exists(Path.Combine(i, "size")) && File.ReadAllText(Path.Combine(i, "type")).Trim() != "Instruction")
+                .MaxBy(i => int.Parse(File.ReadAllText(Path.Combine(i, "level")).Trim(), System.Globalization.CultureInfo.InvariantCulture))
+            : null;
+        if (own is not null)
+        {
+            var text = File.ReadAllText(Path.Combine(own, "size")).Trim();
+            long expected = long.Parse(text.TrimEnd('K', 'M', 'G'), System.Globalization.CultureInfo.InvariantCulture)
+                            * (text.EndsWith('K') ? 1L << 10 : text.EndsWith('M') ? 1L << 20 : text.EndsWith('G') ? 1L << 30 : 1);
+            Assert.Equal(expected, (long)Plan()["llc_bytes"]!);
+        }
+    }
+
+    private const string LastLevelCacheFolder = "/sys/devices/system/cpu/cpu0/cache";
+
+    [Fact]
     public void XeonL3_GivesArraysFourTimesTheCachePerKernel()
     {
         var plan = Plan("--llc-mib", "300");
