@@ -39,6 +39,9 @@ public static class ResultsCheck
         var problems = new List<string>();
         bool peers = PeersExpected(results);
         if (results["machine"] is null) problems.Add("no machine section.");
+        foreach (var section in results["machine"]?["sections"]?.AsArray().Select(s => (string?)s) ?? [])
+            foreach (var name in section == "epoch" ? ["epoch", "memory"] : new[] { section })
+                if (results[name!] is null) problems.Add($"{name}: the run asked for it, and results.json has no such section.");
         foreach (var f in results["failed_runs"]?.AsArray().OfType<JsonObject>() ?? [])
             if (!(bool)f["peer"]! || peers)
                 problems.Add($"{((bool)f["peer"]! ? "peer" : "our")} run failed (exit {f["exit_code"]}): {f["command"]}: {f["stderr_tail"]}");
@@ -55,6 +58,8 @@ public static class ResultsCheck
             }
         }
         if (results["epoch"] is JsonObject epoch)
+        {
+            if (!epoch.Any(kv => kv.Value is JsonObject { } d && d["runs"] is JsonObject)) problems.Add("epoch: no data set has runs.");
             foreach (var (data, node) in epoch)
             {
                 if (node is not JsonObject d || d["runs"] is not JsonObject runs) continue;
@@ -66,6 +71,7 @@ public static class ResultsCheck
                     foreach (var (run, i) in (list?.AsArray() ?? []).Select((r, i) => (r, i)))
                         if (run?["speed"]?["median_epoch_seconds"] is null) problems.Add($"epoch {data}: {setting} round {i + 1} has no time (failed).");
             }
+        }
         if (peers && results["machine"]?["peer_blas"] is JsonObject blas && blas["set_by_caller"] is null && (blas["tried"]?.AsArray().Count ?? 0) == 0)
             problems.Add("peers' OpenBLAS kernel set: no setting could be timed (numpy_gemm.py failed).");
         return problems;

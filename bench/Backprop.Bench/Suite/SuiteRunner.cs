@@ -28,6 +28,8 @@ public static class SuiteRunner
             ["suite_threads"] = ctx.Threads, ["numpy_gemm_openblas_num_threads"] = ctx.Threads,
             ["backprop_threads_in_environment_ignored"] = callerThreads,
         };
+        // What was asked for, so that check-results can tell a partial run from a section that failed to appear.
+        machine["sections"] = new JsonArray([.. SuiteContext.Sections.Where(ctx.Runs).Select(s => (JsonNode?)s)]);
         SuiteContext.Log($"suite{(ctx.Smoke ? " (smoke)" : "")}: results to {ctx.Out}{(ctx.Only.Length > 0 && !ctx.Smoke ? $" (a partial run: only {string.Join(", ", ctx.Only)})" : "")}; load average {machine["loadavg_start"]}");
         if (ctx.Runs("gemm") || ctx.Runs("epoch")) machine["peer_blas"] = PeerBlas.Choose(ctx, MachineInfo.CpuFlags());
         var sections = new List<SectionResult>();

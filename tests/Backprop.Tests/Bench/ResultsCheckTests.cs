@@ -97,4 +97,26 @@ public class ResultsCheckTests
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("our run failed (exit 134): Backprop.Bench epoch", r.Stdout);
     }
+
+    [Fact]
+    public void ASectionAskedForAndMissing_FailsTheCheck()
+    {
+        // A run that asked for gemm and epoch and whose results hold neither (a section that stopped being written
+        // passed before: nothing in it to fail).
+        var results = Results("1.24.2 1.13.0a0", numpyBroken: false);
+        results["machine"]!["sections"] = new JsonArray("gemm", "epoch");
+        results.Remove("gemm");
+        var r = Check(results);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("gemm: the run asked for it, and results.json has no such section.", r.Stdout);
+        Assert.Contains("memory: the run asked for it", r.Stdout);
+        Assert.DoesNotContain("epoch: the run asked", r.Stdout);
+
+        // An epoch section whose data sets all lost their runs.
+        results = Results("unavailable", numpyBroken: false);
+        results["epoch"]!["fashion-mnist"]!.AsObject().Remove("runs");
+        r = Check(results);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("epoch: no data set has runs.", r.Stdout);
+    }
 }
