@@ -11,7 +11,8 @@ namespace Backprop.Bench;
 /// <param name="Cols">Columns of every array.</param>
 /// <param name="Cache">The last-level cache the plan was made against.</param>
 /// <param name="CappedByMemory">Whether the machine's memory kept the arrays below the size the cache asked for.</param>
-public sealed record BandwidthPlan(int Rows, int Cols, LastLevelCache Cache, bool CappedByMemory = false)
+/// <param name="CappedBySize">Whether the 32768-side limit (4 GiB per array) kept them below it.</param>
+public sealed record BandwidthPlan(int Rows, int Cols, LastLevelCache Cache, bool CappedByMemory = false, bool CappedBySize = false)
 {
     /// <summary>How many times the cache the arrays a kernel touches together must hold, at the least.</summary>
     public const int FootprintOverCache = 4;
@@ -61,7 +62,7 @@ public sealed record BandwidthPlan(int Rows, int Cols, LastLevelCache Cache, boo
         long side = (long)Math.Ceiling(Math.Sqrt(arrayBytes / sizeof(float)) / SideStep) * SideStep;
         if (capped) side = Math.Max(SideStep, (long)Math.Floor(Math.Sqrt(arrayBytes / sizeof(float)) / SideStep) * SideStep);
         int s = (int)Math.Min(side, 32768); // 4 GiB per array: NDArray's int-sized index stays far off
-        return new BandwidthPlan(s, s, cache, capped || s < side);
+        return new BandwidthPlan(s, s, cache, capped, CappedBySize: s < side);
     }
 
     /// <summary>The plan as JSON fields (the command's <c>--plan</c> line and every kernel's line).</summary>
@@ -71,9 +72,10 @@ public sealed record BandwidthPlan(int Rows, int Cols, LastLevelCache Cache, boo
         ["llc_bytes"] = Cache.Bytes, ["llc_level"] = Cache.Level, ["llc_source"] = Cache.Source,
         ["smallest_footprint_over_llc"] = Math.Round(FootprintOverLlc(FewestArrays), 2), ["residency"] = Residency,
         ["capped_by_memory"] = CappedByMemory,
+        ["capped_by_size"] = CappedBySize,
     };
 
     /// <summary>"12544 × 12544 float32 (600 MiB per array; a 2-array kernel touches 4.0 × the 300 MiB L3 (sysfs): past the cache)".</summary>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"{Rows} × {Cols} float32 ({ArrayBytes / (double)(1 << 20):0.#} MiB per array; a {FewestArrays}-array kernel touches {FootprintOverLlc(FewestArrays):0.0#} × the {Cache}: {Residency}{(CappedByMemory ? ", capped by the machine's memory" : "")})");
+        $"{Rows} × {Cols} float32 ({ArrayBytes / (double)(1 << 20):0.#} MiB per array; a {FewestArrays}-array kernel touches {FootprintOverLlc(FewestArrays):0.0#} × the {Cache}: {Residency}{(CappedByMemory ? ", capped by the machine's memory" : "")}{(CappedBySize ? ", capped at 32768 × 32768 (4 GiB an array)" : "")})");
 }
