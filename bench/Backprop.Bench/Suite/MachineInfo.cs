@@ -12,13 +12,17 @@ public static class MachineInfo
         string cpu = Cpuinfo("model name") ?? RuntimeInformation.ProcessArchitecture.ToString();
         string flags = Cpuinfo("flags") ?? "";
         double memGiB = ProcStats.MemTotalBytes() / (1024.0 * 1024.0 * 1024.0);
-        var py = ChildRun.Run(ctx.Python, ["-c", "import numpy, torch; print(numpy.__version__, torch.__version__)"], TimeSpan.FromMinutes(1));
+        // Each peer's library on its own: one installed without the other still has its figures checked.
+        string Version(string module) => ChildRun.Run(ctx.Python, ["-c", $"import {module}; print({module}.__version__)"], TimeSpan.FromMinutes(1)) is { Ok: true } r
+            ? r.Stdout.Trim() : "unavailable";
+        string numpy = Version("numpy"), torch = Version("torch");
         var git = ChildRun.Run("git", ["-C", ctx.Repo, "rev-parse", "--short", "HEAD"], TimeSpan.FromSeconds(30));
         return new JsonObject
         {
             ["cpu"] = cpu, ["logical_cpus"] = Environment.ProcessorCount, ["avx512f"] = flags.Contains("avx512f"),
             ["memory_gib"] = Math.Round(memGiB, 1), ["dotnet"] = RuntimeInformation.FrameworkDescription, ["os"] = RuntimeInformation.OSDescription,
-            ["numpy_torch"] = py.Ok ? py.Stdout.Trim() : "unavailable", ["commit"] = git.Ok ? git.Stdout.Trim() : "unknown",
+            ["numpy_torch"] = numpy != "unavailable" && torch != "unavailable" ? $"{numpy} {torch}" : "unavailable",
+            ["numpy"] = numpy, ["torch"] = torch, ["commit"] = git.Ok ? git.Stdout.Trim() : "unknown",
             ["cpu_family_model"] = $"{Cpuinfo("cpu family")}/{Cpuinfo("model")}",
             ["peak_gflops_float32"] = Math.Round(MachinePeak.Gflops(typeof(float), Environment.ProcessorCount), 1),
             ["peak_gflops_float64"] = Math.Round(MachinePeak.Gflops(typeof(double), Environment.ProcessorCount), 1),

@@ -29,21 +29,31 @@ public static class ResultsCheck
         return problems.Count == 0 ? 0 : 1;
     }
 
-    /// <summary>Whether the machine had NumPy and PyTorch, so that every peer run must have succeeded.</summary>
-    public static bool PeersExpected(JsonObject results) =>
-        (string?)results["machine"]?["numpy_torch"] is { } v && v != "unavailable";
+    /// <summary>Whether the machine had NumPy or PyTorch, so that that peer's runs must have succeeded.</summary>
+    public static bool PeersExpected(JsonObject results) => Installed(results, "numpy") || Installed(results, "torch");
+
+    /// <summary>
+    /// Whether <paramref name="library"/> (numpy or torch) was installed: <c>machine.numpy</c> / <c>machine.torch</c>,
+    /// or, in results from before they were recorded apart, <c>machine.numpy_torch</c> for both.
+    /// </summary>
+    public static bool Installed(JsonObject results, string library) =>
+        (string?)(results["machine"]?[library] ?? results["machine"]?["numpy_torch"]) is { } v && v != "unavailable";
+
+    // The peer a command or a setting belongs to (numpy_gemm.py, numpy_fcnet.py, "numpy 2"; torch_fcnet.py, "torch 1/2").
+    private static string? PeerOf(string text) => text.Contains("torch", StringComparison.Ordinal) ? "torch" : text.Contains("numpy", StringComparison.Ordinal) ? "numpy" : null;
 
     /// <summary>What is missing or failed, one sentence each; empty when nothing is.</summary>
     public static List<string> Problems(JsonObject results)
     {
         var problems = new List<string>();
-        bool peers = PeersExpected(results);
+        bool numpy = Installed(results, "numpy"), torch = Installed(results, "torch");
+        bool Expected(string? peer) => peer == "numpy" ? numpy : peer == "torch" ? torch : numpy || torch;
         if (results["machine"] is null) problems.Add("no machine section.");
         foreach (var section in results["machine"]?["sections"]?.AsArray().Select(s => (string?)s) ?? [])
             foreach (var name in section == "epoch" ? ["epoch", "memory"] : new[] { section })
                 if (results[name!] is null) problems.Add($"{name}: the run asked for it, and results.json has no such section.");
         foreach (var f in results["failed_runs"]?.AsArray().OfType<JsonObject>() ?? [])
-            if (!(bool)f["peer"]! || peers)
+            if (!(bool)f["peer"]! || Expected(PeerOf((string?)f["command"] ?? "")))
                 problems.Add($"{((bool)f["peer"]! ? "peer" : "our")} run failed (exit {f["exit_code"]}): {f["command"]}: {f["stderr_tail"]}");
 
         if (results["gemm"]?["cases"] is JsonArray cases)
@@ -53,8 +63,8 @@ public static class ResultsCheck
             {
                 string name = $"gemm {c["case"]} {c["dtype"]}";
                 if (Count(c["ours_gflops"]) < 1) problems.Add($"{name}: no figure of ours.");
-                if (peers && Count(c["numpy_gflops"]) < 1) problems.Add($"{name}: no NumPy figure (its runs failed).");
-                if (peers && Count(c["ratio"]) < 1) problems.Add($"{name}: no ours / NumPy ratio.");
+                if (numpy && Count(c["numpy_gflops"]) < 1) problems.Add($"{name}: no NumPy figure (its runs failed).");
+                if (numpy && Count(c["ratio"]) < 1) problems.Add($"{name}: no ours / NumPy ratio.");
             }
         }
         if (results["epoch"] is JsonObject epoch)
@@ -64,15 +74,15 @@ public static class ResultsCheck
             {
                 if (node is not JsonObject d || d["runs"] is not JsonObject runs) continue;
                 if (Count(d["ours_seconds"]) < 1) problems.Add($"epoch {data}: no epoch time of ours.");
-                if (!peers) continue;
-                foreach (var key in new[] { "ours_over_torch", "ours_over_numpy" })
-                    if (Count(d[key]) < 1) problems.Add($"epoch {data}: no {key} ratio (the peer's runs failed).");
+                foreach (var (key, peer) in new[] { ("ours_over_torch", "torch"), ("ours_over_numpy", "numpy") })
+                    if (Expected(peer) && Count(d[key]) < 1) problems.Add($"epoch {data}: no {key} ratio (the peer's runs failed).");
                 foreach (var (setting, list) in runs)
                     foreach (var (run, i) in (list?.AsArray() ?? []).Select((r, i) => (r, i)))
-                        if (run?["speed"]?["median_epoch_seconds"] is null) problems.Add($"epoch {data}: {setting} round {i + 1} has no time (failed).");
+                        if ((PeerOf(setting) is not { } peer || Expected(peer)) && run?["speed"]?["median_epoch_seconds"] is null)
+                            problems.Add($"epoch {data}: {setting} round {i + 1} has no time (failed).");
             }
         }
-        if (peers && results["machine"]?["peer_blas"] is JsonObject blas && blas["set_by_caller"] is null && (blas["tried"]?.AsArray().Count ?? 0) == 0)
+        if (numpy && results["machine"]?["peer_blas"] is JsonObject blas && blas["set_by_caller"] is null && (blas["tried"]?.AsArray().Count ?? 0) == 0)
             problems.Add("peers' OpenBLAS kernel set: no setting could be timed (numpy_gemm.py failed).");
         return problems;
     }

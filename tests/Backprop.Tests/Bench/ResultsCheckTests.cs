@@ -119,4 +119,19 @@ public class ResultsCheckTests
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("epoch: no data set has runs.", r.Stdout);
     }
+
+    [Fact]
+    public void EachPeerIsJudgedByItsOwnLibrary()
+    {
+        // NumPy installed, PyTorch not: a broken NumPy peer fails the check; PyTorch's absence does not.
+        var results = Results("unavailable", numpyBroken: true);
+        results["machine"]!["numpy"] = "1.24.2";
+        results["machine"]!["torch"] = "unavailable";
+        results["epoch"]!["fashion-mnist"]!["ours_over_torch"] = new JsonObject { ["count"] = 0 };
+        var r = Check(results);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("peer run failed (exit 1): numpy_gemm.py", r.Stdout);
+        Assert.Contains("gemm fwd-100x500x500 float32: no NumPy figure", r.Stdout);
+        Assert.DoesNotContain("ours_over_torch", r.Stdout);
+    }
 }
