@@ -26,6 +26,19 @@ public sealed record CliConsole(TextWriter Out, TextWriter Error, bool OutIsTerm
         set => _stopsCleanly.Value = value;
     }
 
+    /// <summary>
+    /// Whether a stream is a terminal that takes a live display: not redirected, and not <c>TERM=dumb</c> (Emacs
+    /// shells, some CI consoles), where the progress bar cannot redraw and the plain loss lines are what to print.
+    /// </summary>
+    public static bool IsLiveTerminal(bool redirected, string? term) => !redirected && term != "dumb";
+
+    /// <summary>The process's own console: its standard streams, judged by <see cref="IsLiveTerminal"/>.</summary>
+    public static CliConsole OfProcess(CancellationToken cancel)
+    {
+        string? term = Environment.GetEnvironmentVariable("TERM");
+        return new(Console.Out, Console.Error, IsLiveTerminal(Console.IsOutputRedirected, term), IsLiveTerminal(Console.IsErrorRedirected, term), cancel);
+    }
+
     /// <summary>Plain writers, no terminal, never cancelled (tests).</summary>
     public static CliConsole Plain(TextWriter output, TextWriter error, CancellationToken cancel = default) => new(output, error, false, false, cancel);
 }

@@ -104,6 +104,15 @@ public class CliUsageTests
     }
 
     [Fact]
+    public void ADumbTerminal_GetsThePlainLines_NotTheLiveDisplay()
+    {
+        Assert.True(CliConsole.IsLiveTerminal(redirected: false, "xterm-256color"));
+        Assert.True(CliConsole.IsLiveTerminal(redirected: false, null));
+        Assert.False(CliConsole.IsLiveTerminal(redirected: false, "dumb"));   // no cursor movement: the bar cannot redraw
+        Assert.False(CliConsole.IsLiveTerminal(redirected: true, "xterm"));
+    }
+
+    [Fact]
     public void AFolderHeldByAnotherWriter_IsBadUsage_LikeAFolderThatHoldsARun()
     {
         // Nothing was written, and another folder (or the same one later) works: exit 2, not the failure code 1.
