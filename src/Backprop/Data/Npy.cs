@@ -289,18 +289,19 @@ public static class Npy
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(array);
         ValidateVersion(version);
-        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("Backprop.Data writes .npy files on little-endian machines only.");
-        stream.Write(HeaderBytes(array.Descr, array.Shape, version));
-        stream.Write(array.RawBytes);
+        WriteRaw(stream, array.Descr, array.Shape, array.RawBytes, version);
     }
 
-    /// <summary>Writes elements given as little-endian bytes, with their dtype and shape, in .npy format (version 1.0 unless the header needs 2.0).</summary>
-    internal static void WriteRaw(Stream stream, string descr, int[] shape, ReadOnlySpan<byte> bytes)
+    /// <summary>
+    /// Writes elements given as little-endian bytes, with their dtype and shape, in .npy format: what <see cref="Write"/>
+    /// writes of an <see cref="NpyArray"/>, and a checkpoint of an <c>NDArray</c>'s own memory, copying nothing.
+    /// </summary>
+    internal static void WriteRaw(Stream stream, string descr, ReadOnlySpan<int> shape, ReadOnlySpan<byte> bytes, int version = 0)
     {
         if (shape.Length > MaxRank)
             throw new ArgumentException($"A shape of {shape.Length} dimensions cannot be stored: .npy files hold at most {MaxRank} (NumPy 1.x reads at most 32).", nameof(shape));
         if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("Backprop.Data writes .npy files on little-endian machines only.");
-        stream.Write(HeaderBytes(descr, shape, 0));
+        stream.Write(HeaderBytes(descr, shape, version));
         stream.Write(bytes);
     }
 

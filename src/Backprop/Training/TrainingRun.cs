@@ -46,7 +46,7 @@ public sealed class TrainingRun
         config.Validate();
         Data = data;
         Config = SplitSizes.Resolve(config, data, out var note);
-        CheckArraySizes(Config, data);
+        CheckSizes(Config, data);
         if (Config.BatchSize > Config.NumTrain)
             note = (note is null ? "" : note + " ") + $"The batch size {Config.BatchSize} exceeds the {Config.NumTrain} training images: " +
                 "each minibatch draws them with replacement (as CS231n's Solver does), one iteration per epoch.";
@@ -83,10 +83,11 @@ public sealed class TrainingRun
     }
 
     /// <summary>
-    /// Refuses, by the key that sets it, a weight matrix or a batch's activations past .NET's array limit: said now
-    /// instead of as a bare shape when the array is made, after the data is split.
+    /// Refuses, by the key that sets it, a run that cannot be made: a weight matrix or a batch's activations past .NET's
+    /// array limit, a network and its data past the memory, more iterations than the Solver counts. Said now, once the
+    /// data is split, instead of as a bare shape, an out-of-memory error or a Solver's refusal later.
     /// </summary>
-    private static void CheckArraySizes(TrainConfig config, ImageData data)
+    private static void CheckSizes(TrainConfig config, ImageData data)
     {
         long[] widths = [(long)data.Train.Channels * data.Train.Height * data.Train.Width, .. config.Hidden!, data.ClassNames.Count];
         for (int i = 1; i < widths.Length; i++)
