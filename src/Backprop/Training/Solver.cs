@@ -29,6 +29,7 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly Workspace _trainWs = new();
     private readonly Workspace _evalWs = new();
+    private readonly ParameterSet<T> _preStepBuffers = new();
     private readonly NDArray<T> _xTrain, _xVal;
     private readonly NDArray<T> _xBatch;
     private readonly int[] _yBatch, _batchIdx;
@@ -55,7 +56,7 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
         if (data.XTrain.RowLength != model.InputDim)
             throw new ArgumentException($"Solver: the model expects {model.InputDim} features per sample but X_train has {data.XTrain.RowLength} (shape {data.XTrain.ShapeString}).", nameof(data));
         if (data.NumClasses > model.NumClasses)
-            throw new ArgumentException($"Solver: the data has {data.NumClasses} classes but the model scores {model.NumClasses}.", nameof(data));
+            throw new ArgumentException($"Solver: the data has {data.NumClasses} classes (Dataset.NumClasses, 10 unless given) but the model scores {model.NumClasses}; pass NumClasses: {model.NumClasses} to the Dataset if its labels are below that.", nameof(data));
         if (model is FullyConnectedNet<T> { Normalization: Normalization.BatchNorm } && Options.BatchSize < 2)
             throw new ArgumentOutOfRangeException(nameof(options), Options.BatchSize, "Solver: batch normalization needs at least 2 samples per batch.");
         if (!data.XTrain.AllFinite()) throw new ArgumentException("Solver: X_train contains NaN or infinite values.", nameof(data));
@@ -213,6 +214,8 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
         Phases?.Mark(StepPhase.Gather);
         _trainWs.Reset();
         _updatedInBackward.Clear();
+        // Batch norm updates its running statistics in the forward pass, before the loss is known to be finite.
+        if (Model.Buffers.Count > 0) Snapshot(Model.Buffers, _preStepBuffers);
         var (loss, grads) = _fusingModel is null
             ? Model.Loss(_xBatch, _yBatch, _trainWs)
             : _fusingModel.Loss(_xBatch, _yBatch, _trainWs, _beginUpdate, _updatedInBackward);
@@ -223,8 +226,9 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
         {
             Phases?.Stop();
             double lr = LearningRate;
+            if (_preStepBuffers.Count > 0) Model.Buffers.CopyValuesFrom(_preStepBuffers);
             RestoreBest();
-            throw new TrainingDivergedException(Iteration, Epoch, lr, loss, BestValAcc);
+            throw new TrainingDivergedException(Iteration, Epoch, lr, loss, BestValAcc, hasNormalization: HasNormalization);
         }
         foreach (var (name, w) in Model.Params)
         {
@@ -249,7 +253,15 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
             // so the "accuracy" would be class 0's share of the data, and could be kept as the best.
             double lr = LearningRate;
             RestoreBest();
-            throw new TrainingDivergedException(Iteration, Epoch, lr, double.NaN, BestValAcc, scores: true);
+            throw new TrainingDivergedException(Iteration, Epoch, lr, double.NaN, BestValAcc, scores: true, hasNormalization: HasNormalization);
+        }
+        // Scores stay finite when a running variance overflows (x / √∞ is 0), but the model could not be evaluated.
+        foreach (var (bufferName, buffer) in Model.Buffers)
+        {
+            if (buffer.AllFinite()) continue;
+            double lr = LearningRate;
+            RestoreBest();
+            throw new TrainingDivergedException(Iteration, Epoch, lr, double.NaN, BestValAcc, runningStats: bufferName, hasNormalization: HasNormalization);
         }
         TrainAccHistory.Add(trainAcc);
         ValAccHistory.Add(valAcc);
@@ -275,6 +287,8 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
             else into[k] = v.Copy();
         }
     }
+
+    private bool HasNormalization => Model is FullyConnectedNet<T> { Normalization: not Normalization.None };
 
     private void RestoreBest()
     {

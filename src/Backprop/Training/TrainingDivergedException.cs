@@ -1,8 +1,9 @@
 namespace Backprop.Training;
 
 /// <summary>
-/// The loss became NaN or infinite, or the scores an accuracy check computed after an update did. The model holds the
-/// best parameters seen before it, or, when no check had kept any, the ones it diverged with.
+/// The loss became NaN or infinite, or the scores or batch-norm running statistics an accuracy check found after an
+/// update did. The model holds the best parameters (and running statistics) seen before it, or, when no check had kept
+/// any, the parameters it diverged with (and, for a non-finite loss, the running statistics from before that step).
 /// </summary>
 public sealed class TrainingDivergedException : ArithmeticException
 {
@@ -13,8 +14,11 @@ public sealed class TrainingDivergedException : ArithmeticException
     /// <param name="loss">The loss (NaN when <paramref name="scores"/>).</param>
     /// <param name="bestValAcc">Best validation accuracy before it.</param>
     /// <param name="scores">The loss was finite, but the accuracy check after the update found scores that are not.</param>
-    public TrainingDivergedException(int iteration, int epoch, double learningRate, double loss, double bestValAcc, bool scores = false)
-        : base(Describe(iteration, epoch, learningRate, loss, bestValAcc, scores))
+    /// <param name="runningStats">The name of a batch-norm running statistic the check found not finite (the loss and scores were).</param>
+    /// <param name="hasNormalization">The model already normalizes, so batch normalization is not suggested.</param>
+    public TrainingDivergedException(int iteration, int epoch, double learningRate, double loss, double bestValAcc, bool scores = false,
+        string? runningStats = null, bool hasNormalization = false)
+        : base(Describe(iteration, epoch, learningRate, loss, bestValAcc, scores || runningStats is not null, runningStats, hasNormalization))
     {
         Iteration = iteration;
         Epoch = epoch;
@@ -38,15 +42,18 @@ public sealed class TrainingDivergedException : ArithmeticException
     /// <summary>Best validation accuracy before divergence (0 when no check had run).</summary>
     public double BestValAcc { get; }
 
-    private static string Describe(int iteration, int epoch, double lr, double loss, double best, bool scores) =>
-        (scores
-            ? FormattableString.Invariant($"Training diverged at iteration {iteration} (epoch {epoch}): after its update the model's scores are not finite, with learning rate {lr:G3}. ")
-            : FormattableString.Invariant($"Training diverged at iteration {iteration} (epoch {epoch}): the loss is {loss} with learning rate {lr:G3}. ")) +
+    private static string Describe(int iteration, int epoch, double lr, double loss, double best, bool afterUpdate,
+        string? runningStats, bool hasNormalization) =>
+        (runningStats is not null
+            ? FormattableString.Invariant($"Training diverged at iteration {iteration} (epoch {epoch}): the batch-norm running statistic '{runningStats}' is not finite, with learning rate {lr:G3}. ")
+            : afterUpdate
+                ? FormattableString.Invariant($"Training diverged at iteration {iteration} (epoch {epoch}): after its update the model's scores are not finite, with learning rate {lr:G3}. ")
+                : FormattableString.Invariant($"Training diverged at iteration {iteration} (epoch {epoch}): the loss is {loss} with learning rate {lr:G3}. ")) +
         FormattableString.Invariant(
-            $"Try a smaller learning rate (e.g. {lr / 10:G3}), a smaller weight scale, batch normalization, or a larger batch. ") +
+            $"Try a smaller learning rate (e.g. {lr / 10:G3}), a smaller weight scale, {(hasNormalization ? "" : "batch normalization, ")}or a larger batch. ") +
         (best > 0
             ? FormattableString.Invariant($"The best parameters so far (validation accuracy {best:F3}) were kept.")
-            : scores
-                ? "No earlier accuracy check had kept parameters; the model holds the ones that gave these scores."
-                : "No accuracy check had kept parameters; the model holds the ones that gave this loss.");
+            : afterUpdate
+                ? "No earlier accuracy check had kept parameters; the model holds the ones that gave these values."
+                : "No accuracy check had kept parameters; the model holds the ones that gave this loss, with the running statistics from before its step.");
 }

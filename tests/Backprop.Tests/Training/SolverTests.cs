@@ -251,6 +251,44 @@ public class SolverTests
     }
 
     [Fact]
+    public void BatchNorm_DivergingFirstStep_LeavesTheRunningStatisticsAsTheyWere()
+    {
+        // Batch norm updates its running statistics in the forward pass, before the loss is known to be infinite.
+        var data = Blobs(60);
+        var model = new FullyConnectedNet<double>([20], inputDim: 12, numClasses: 3, normalization: Normalization.BatchNorm, weightScale: 0.1);
+        var solver = new Solver<double>(model, data, Quiet(rule: "adam", epochs: 2, batch: 16));
+        model.Params["W1"].AsSpan()[0] = 1e308;
+        model.Params["W1"].AsSpan()[1] = 1e308;
+        var before = model.Buffers.ToDictionary(p => p.Key, p => p.Value.AsSpan().ToArray());
+        var e = Assert.Throws<TrainingDivergedException>(() => solver.Train());
+        Assert.Equal(1, e.Iteration);
+        foreach (var (name, values) in before) Assert.Equal(values, model.Buffers[name].AsSpan().ToArray());
+        Assert.Contains("running statistics from before its step", e.Message);
+        Assert.DoesNotContain("batch normalization", e.Message);   // it has it already
+    }
+
+    [Fact]
+    public void RunningVarianceThatOverflows_IsDivergence_ThoughScoresStayFinite()
+    {
+        // x / √∞ is 0: the scores stay finite, but a model with an infinite running variance cannot be evaluated.
+        var data = Blobs(60);
+        var model = new FullyConnectedNet<double>([20], inputDim: 12, numClasses: 3, normalization: Normalization.BatchNorm, weightScale: 1e300);
+        var solver = new Solver<double>(model, data, Quiet(rule: "adam", epochs: 1, batch: 20));
+        var e = Assert.Throws<TrainingDivergedException>(() => solver.Train());
+        Assert.Contains("the batch-norm running statistic 'running_var1' is not finite", e.Message);
+        Assert.Empty(solver.ValAccHistory);
+    }
+
+    [Fact]
+    public void DataWithFewerClassesThanTheDefault_NamesNumClasses()
+    {
+        var four = new FullyConnectedNet<double>([4], inputDim: 12, numClasses: 4);
+        var data = Blobs(20, classes: 4) with { NumClasses = 10 };
+        var e = Assert.Throws<ArgumentException>(() => new Solver<double>(four, data));
+        Assert.Contains("10 classes (Dataset.NumClasses, 10 unless given) but the model scores 4; pass NumClasses: 4", e.Message);
+    }
+
+    [Fact]
     public void ScoresThatOverflow_AfterAFiniteLoss_AreDivergence_NotAnAccuracy()
     {
         // One iteration per epoch, so every update is followed by a check. After the first, the rate jumps: the next
