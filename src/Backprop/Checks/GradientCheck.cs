@@ -11,7 +11,8 @@ public static class GradientCheck
 {
     /// <summary>
     /// Numerical gradient of a scalar function at <paramref name="x"/>: <c>(f(x + h·eᵢ) − f(x − h·eᵢ)) / 2h</c> for
-    /// every element i. <paramref name="x"/> is perturbed in place and restored, so <paramref name="f"/> may ignore its
+    /// every element i. For float32 x the divisor is the step actually taken, the difference of the rounded
+    /// x + h and x − h (CS231n's code divides by 2h, which is off by that rounding: 1.00136 for f(x) = x at 1). <paramref name="x"/> is perturbed in place and restored, so <paramref name="f"/> may ignore its
     /// argument and read a model's parameters instead (as the notebooks' <c>lambda _: model.loss(X, y)[0]</c>).
     /// </summary>
     /// <param name="f">The scalar function, e.g. a loss.</param>
@@ -44,7 +45,8 @@ public static class GradientCheck
 
     /// <summary>
     /// Numerical gradient of an array function contracted with an upstream gradient:
-    /// <c>Σ (f(x + h·eᵢ) − f(x − h·eᵢ)) · df / 2h</c> for every element i of x. x is perturbed in place and restored.
+    /// <c>Σ (f(x + h·eᵢ) − f(x − h·eᵢ)) · df / 2h</c> for every element i of x (for float32 x, divided by the step
+    /// actually taken, as in <see cref="EvalNumericalGradient{T}"/>). x is perturbed in place and restored.
     /// </summary>
     /// <param name="f">The function; its output must have the shape of <paramref name="df"/>.</param>
     /// <param name="x">The point, any shape.</param>
@@ -74,7 +76,8 @@ public static class GradientCheck
 
     /// <summary>
     /// Checks <paramref name="numChecks"/> randomly chosen elements of an analytic gradient against centred differences
-    /// (the notebooks' <c>grad_check_sparse</c>). Writes a line per check to <paramref name="log"/> when given.
+    /// (the notebooks' <c>grad_check_sparse</c>; for float32 x divided by the step actually taken, as in
+    /// <see cref="EvalNumericalGradient{T}"/>). Writes a line per check to <paramref name="log"/> when given.
     /// </summary>
     /// <returns>For each check: the flat index, the numerical and analytic values and their relative error.</returns>
     public static IReadOnlyList<SparseCheck> GradCheckSparse<T>(Func<NDArray<T>, double> f, NDArray<T> x, NDArray<T> analyticGrad,

@@ -46,7 +46,11 @@ public sealed class DropoutParam
 }
 
 /// <summary>What <see cref="Layer.DropoutBackward{T}"/> needs: the scaled mask (null in test mode) and the settings.</summary>
-public readonly record struct DropoutCache<T>(NDArray<T>? Mask, DropoutParam Param) where T : unmanaged, IFloatingPointIeee754<T>;
+public readonly record struct DropoutCache<T>(NDArray<T>? Mask, DropoutParam Param) where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Test mode's input (no mask), kept so the backward pass can check dout's shape.</summary>
+    internal NDArray<T>? TestInput { get; init; }
+}
 
 public static partial class Layer
 {
@@ -65,7 +69,7 @@ public static partial class Layer
         // As CS231n's dropout_forward: the seed is applied first, in either mode, and training draws a mask even at
         // p = 1, so a generator shared with other draws advances exactly as NumPy's does.
         if (param.Seed is uint seed) param.Rng.Seed(seed);
-        if (param.Mode == Mode.Test) return (x, new DropoutCache<T>(null, param));
+        if (param.Mode == Mode.Test) return (x, new DropoutCache<T>(null, param) { TestInput = x });
         var mask = Alloc.Like(ws, x);
         var outp = Alloc.Like(ws, x);
         DropoutKernel<T>.Forward(param.Rng, param.P, x.AsSpan(), mask.AsSpan(), outp.AsSpan());
@@ -77,7 +81,12 @@ public static partial class Layer
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(dout);
-        if (cache.Mask is null) return dout;
+        if (cache.Mask is null)
+        {
+            if (cache.TestInput is { } input && !dout.SameShape(input))
+                throw new ArgumentException($"DropoutBackward: dout has shape {dout.ShapeString} but the forward input had {input.ShapeString}.", nameof(dout));
+            return dout;
+        }
         if (!dout.SameShape(cache.Mask))
             throw new ArgumentException($"DropoutBackward: dout has shape {dout.ShapeString} but the forward input had {cache.Mask.ShapeString}.", nameof(dout));
         var dx = Alloc.Like(ws, dout);

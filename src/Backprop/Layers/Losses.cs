@@ -124,9 +124,16 @@ public static partial class Layer
         int n = x.Dim(0), c = x.Dim(1);
         if (n == 0) throw new ArgumentException($"{who}: empty batch (N = 0).", nameof(x));
         if (c == 0) throw new ArgumentException($"{who}: scores have no classes (C = 0).", nameof(x));
-        if (y.Length != n) throw new ArgumentException($"{who}: {n} score rows but {y.Length} labels.", nameof(y));
+        CheckLabels(y, n, c, who, "score rows");
+        return (n, c);
+    }
+
+    /// <summary>Refuses labels that are not n class indices in [0, c).</summary>
+    internal static void CheckLabels(int[] y, int n, int c, string who, string rows = "samples")
+    {
+        ArgumentNullException.ThrowIfNull(y);
+        if (y.Length != n) throw new ArgumentException($"{who}: {n} {rows} but {y.Length} labels.", nameof(y));
         for (int i = 0; i < n; i++)
             if ((uint)y[i] >= (uint)c) throw new ArgumentOutOfRangeException(nameof(y), $"{who}: label y[{i}] = {y[i]} is outside [0, {c}).");
-        return (n, c);
     }
 }

@@ -169,6 +169,9 @@ public class FullyConnectedNet<T> : IModel<T> where T : unmanaged, IFloatingPoin
     /// </summary>
     internal (double Loss, ParameterSet<T> Grads) Loss(NDArray<T> x, int[] y, Workspace? ws, UpdateInBackward<T>? beginUpdate, ISet<string>? updated)
     {
+        // Labels first: the training forward pass moves batch norm's running statistics and dropout's generator.
+        ArgumentNullException.ThrowIfNull(x);
+        if (x.Rank >= 1) CheckLabels(y, x.Dim(0), NumClasses, "FullyConnectedNet");
         var scores = Forward(x, Mode.Train, ws);
         var (loss, dscores) = SoftmaxLoss(scores, y, ws);
         var grads = ws is null ? new ParameterSet<T>() : _grads;
@@ -177,7 +180,7 @@ public class FullyConnectedNet<T> : IModel<T> where T : unmanaged, IFloatingPoin
         // skipping it saves a pass over every weight per iteration. Added last layer first, before any update.
         if (Reg != 0)
             for (int l = NumLayers - 1; l >= 0; l--)
-                loss += 0.5 * Reg * double.CreateTruncating(TensorPrimitives.SumOfSquares<T>(Params[_w[l]].AsSpan()));
+                loss += 0.5 * Reg * SumOfSquares.Of<T>(Params[_w[l]].AsSpan());
         if (!double.IsFinite(loss)) beginUpdate = null;
         Phases?.Mark(StepPhase.Loss);
 

@@ -140,4 +140,15 @@ public class DropoutTests
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => new DropoutParam(p));
         Assert.Contains("(0, 1]", e.Message);
     }
+
+    [Fact]
+    public void TestModeBackward_RefusesADoutOfTheWrongShape_AsTrainModeDoes()
+    {
+        var x = NDArray<double>.Ones(2, 3);
+        var (_, cache) = DropoutForward(x, new DropoutParam(0.5, Mode.Test));
+        var dout = NDArray<double>.Ones(2, 3);
+        Assert.Same(dout, DropoutBackward(dout, cache));
+        var e = Assert.Throws<ArgumentException>(() => DropoutBackward(NDArray<double>.Ones(3, 2), cache));
+        Assert.Contains("dout has shape (3, 2) but the forward input had (2, 3)", e.Message);
+    }
 }
