@@ -20,8 +20,9 @@ namespace Backprop.Data;
 /// </para>
 /// <para>
 /// Any other opcode, global or layout raises an <see cref="InvalidDataException"/> naming the file and the byte offset.
-/// Every length is checked against the bytes that remain before anything is allocated, and nothing recurses, so a hostile
-/// file costs at most a small multiple of its own size in memory and time.
+/// Every length is checked against the bytes that remain before anything is allocated, the bytes <c>_codecs.encode</c>
+/// makes may not exceed the file's length (a memoised text encoded again and again would), and nothing recurses, so a
+/// hostile file costs at most a small multiple of its own size in memory and time.
 /// </para>
 /// <para>
 /// Values come back as: <c>null</c> (None), <see cref="bool"/>, <see cref="long"/>, <see cref="PickleBytes"/> (a
@@ -67,6 +68,9 @@ public static class PickleReader
         private readonly List<object?> _stack = [];
         private readonly List<int> _marks = [];
         private readonly Dictionary<uint, object?> _memo = [];
+        // Bytes made by _codecs.encode so far. Each text it encodes came from the file, so an honest pickle makes at
+        // most the file's length; a memo that feeds one long text to encode again and again would make gigabytes.
+        private long _encoded;
 
         public object? Run()
         {
@@ -284,6 +288,9 @@ public static class PickleReader
                     // _codecs.encode(text, 'latin1'): how Python 3 pickles bytes at protocol 2.
                     if (a.Length == 2 && a[0] is string text && AsText(a[1]) is "latin1" or "latin-1")
                     {
+                        _encoded += text.Length;
+                        if (_encoded > _b.Length)
+                            throw Error($"_codecs.encode has made {_encoded} bytes from a {_b.Length}-byte file: a memoised text is encoded again and again.");
                         var bytes = new byte[text.Length];
                         for (int i = 0; i < text.Length; i++)
                         {

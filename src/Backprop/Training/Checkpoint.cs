@@ -134,8 +134,9 @@ public static class Checkpoint
         var arrays = Npz.Load(path);
         var meta = ReadMeta(arrays, path);
         string dtype = typeof(T) == typeof(float) ? "float32" : "float64";
-        if ((string?)meta["dtype"] != dtype)
-            throw new InvalidDataException($"{path}: the checkpoint holds {(string?)meta["dtype"]} parameters; this run uses {dtype}.");
+        if ((string?)meta["dtype"] is not { } saved) throw Bad(path, "no dtype");
+        if (saved != dtype)
+            throw new InvalidDataException($"{path}: the checkpoint holds {saved} parameters; this run uses {dtype}.");
         if ((int?)meta["num_iterations"] != solver.NumIterations || (string?)meta["update_rule"] != solver.Options.UpdateRule)
             throw new InvalidDataException($"{path}: the checkpoint was written for {(int?)meta["num_iterations"]} iterations of {(string?)meta["update_rule"]}; " +
                 $"this run has {solver.NumIterations} of {solver.Options.UpdateRule}. Resume with the run's own config.json.");
@@ -154,7 +155,8 @@ public static class Checkpoint
             double lr = (double?)o["learning_rate"] ?? throw Bad(path, $"no learning rate for '{name}'");
             if (!(lr > 0) || double.IsInfinity(lr)) throw Bad(path, string.Create(CultureInfo.InvariantCulture, $"the learning rate of '{name}' is {lr}, not a positive number"));
             int t = (int?)o["t"] ?? 0;
-            if (t < 0) throw Bad(path, $"the step count of '{name}' is {t}");
+            // A rule steps once an iteration (fused or not), so its count cannot pass the run's.
+            if (t < 0 || t > iteration) throw Bad(path, $"the step count of '{name}' is {t}, after {iteration} iterations");
             var state = new List<(string, NDArray<T>)>();
             foreach (var s in rule.StateNames)
                 if (arrays.TryGetValue($"optim/{name}/{s}", out var a))
@@ -177,6 +179,12 @@ public static class Checkpoint
         int epoch = (int?)meta["epoch"] ?? throw Bad(path, "no epoch");
         if (iteration < 0 || iteration > solver.NumIterations || loss.Length != iteration)
             throw Bad(path, $"iteration {iteration} does not match its {loss.Length} recorded losses");
+        if (epoch != iteration / solver.IterationsPerEpoch)
+            throw Bad(path, $"epoch {epoch} does not match iteration {iteration} ({solver.IterationsPerEpoch} iterations an epoch)");
+        double bestValAcc = (double?)meta["best_val_acc"] ?? 0;
+        // The Solver keeps the largest validation accuracy it has checked (0 before any check).
+        if (bestValAcc != valAcc.DefaultIfEmpty(0).Max())
+            throw Bad(path, string.Create(CultureInfo.InvariantCulture, $"best_val_acc {bestValAcc} is not the best of its {valAcc.Length} recorded validation accuracies"));
 
         var rngs = meta["rng"] as JsonObject ?? throw Bad(path, "no generator state");
         var solverRng = ReadRng(rngs["solver"], arrays, "rng/solver", path);
@@ -199,7 +207,7 @@ public static class Checkpoint
         Refill(solver.LearningRateHistory, learningRates);
         solver.Iteration = iteration;
         solver.Epoch = epoch;
-        solver.BestValAcc = (double?)meta["best_val_acc"] ?? 0;
+        solver.BestValAcc = bestValAcc;
         solver.Rng.SetState(solverRng);
         if (dropoutState is not null) dropoutRng!.SetState(dropoutState);
     }
@@ -282,11 +290,24 @@ public static class Checkpoint
     {
         if (saved is null) return;
         var now = Schedule(solver);
-        var changed = now.Select(kv => (kv.Key, Now: kv.Value?.ToJsonString() ?? "null", Was: saved[kv.Key]?.ToJsonString() ?? "null"))
-            .Where(d => d.Now != d.Was).Select(d => $"{d.Key} {d.Now} (the checkpoint's: {d.Was})").ToList();
+        var changed = now.Where(kv => !SameValue(kv.Value, saved[kv.Key]))
+            .Select(kv => $"{kv.Key} {kv.Value?.ToJsonString() ?? "null"} (the checkpoint's: {saved[kv.Key]?.ToJsonString() ?? "null"})").ToList();
         if (changed.Count > 0)
             throw Bad(path, $"the checkpoint was written under another schedule: {string.Join(", ", changed)}; resuming continues the same run, so build the solver as it was");
     }
+
+    // Numbers by value (a hand-edited 1E-08 is 1e-08), objects key by key, the rest by their JSON text.
+    private static bool SameValue(JsonNode? a, JsonNode? b) => (a, b) switch
+    {
+        (null, null) => true,
+        (JsonObject x, JsonObject y) => x.Count == y.Count && x.All(kv => y.ContainsKey(kv.Key) && SameValue(kv.Value, y[kv.Key])),
+        (JsonValue x, JsonValue y) when x.GetValueKind() == JsonValueKind.Number && y.GetValueKind() == JsonValueKind.Number =>
+            Number(x) == Number(y),
+        _ => a?.ToJsonString() == b?.ToJsonString(),
+    };
+
+    // A number node's value whatever it holds (an int, a double, or parsed text: GetValue<double> refuses an int).
+    private static double Number(JsonValue v) => double.Parse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture);
 
     private static double[] History(IReadOnlyDictionary<string, NpyArray> arrays, string name, string path) =>
         arrays.TryGetValue(name, out var a) && a.Data is double[] values ? values : throw Bad(path, $"no float64 array {name}");

@@ -68,6 +68,7 @@ public static class RunFolder
     /// its <c>checkpoint.npz</c>), when that folder still exists; else null (nothing recorded, or the data has moved).
     /// Evaluating or resuming there needs no data folder named again.
     /// </summary>
+    /// <exception cref="InvalidDataException">A summary or checkpoint is there but neither can be read.</exception>
     public static DataSetChoice? TrainedOn(string runDir)
     {
         var (dataset, folder, source) = Recorded(runDir);
@@ -78,25 +79,37 @@ public static class RunFolder
 
     private static (string? Dataset, string? Folder, string Source) Recorded(string runDir)
     {
-        try
+        // The summary, else the checkpoint. A record that exists but cannot be read is said, not skipped: skipped,
+        // the data would be found as for a new run, and the model scored on another folder's images without a word.
+        InvalidDataException? unreadable = null;
+        var summary = RunFiles.In(runDir, RunFiles.Summary);
+        if (File.Exists(summary))
         {
-            var summary = RunFiles.In(runDir, RunFiles.Summary);
-            if (File.Exists(summary))
+            try
             {
                 var s = RunSummary.Load(summary);
                 return (s.Dataset, s.DataFolder, RunFiles.Summary);
             }
-            var checkpoint = RunFiles.In(runDir, RunFiles.Checkpoint);
-            if (File.Exists(checkpoint))
+            catch (InvalidDataException e)
+            {
+                unreadable = e;
+            }
+        }
+        var checkpoint = RunFiles.In(runDir, RunFiles.Checkpoint);
+        if (File.Exists(checkpoint))
+        {
+            try
             {
                 var (dataset, folder) = Checkpoint.ReadDataSource(checkpoint);
                 return (dataset, folder, RunFiles.Checkpoint);
             }
+            catch (InvalidDataException e)
+            {
+                unreadable ??= e;
+            }
         }
-        catch (InvalidDataException)
-        {
-            // An unreadable record names no folder; the data is then found as for a new run.
-        }
+        if (unreadable is not null)
+            throw new InvalidDataException($"The run's record of its data cannot be read ({unreadable.Message.TrimEnd('.')}); name the data with --data-dir.", unreadable);
         return (null, null, "");
     }
 

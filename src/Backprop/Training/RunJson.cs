@@ -15,6 +15,9 @@ internal static class RunJson
     public static JsonSerializerOptions Options { get; } = new()
     {
         WriteIndented = true,
+        // A null where the type has no null (a history's "loss": null, a config's "dtype": null) is a JsonException
+        // naming the key, not a null that fails later far from the file.
+        RespectNullableAnnotations = true,
         Converters = { new NonFiniteAsNull() },
         TypeInfoResolver = RunJsonContext.Default,
     };
@@ -37,7 +40,8 @@ internal static class RunJson
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{path}: {e.Message}", e);
+            // The serializer's advice to developers ("Consider updating its nullability annotation.") is not the user's.
+            throw new InvalidDataException($"{path}: {e.Message.Replace(" Consider updating its nullability annotation.", "")}", e);
         }
     }
 

@@ -100,8 +100,9 @@ public sealed record TrainConfig
 
     /// <summary>True for float64, false for float32.</summary>
     [JsonIgnore]
-    public bool IsFloat64 => Dtype.Trim().ToLowerInvariant() switch
+    public bool IsFloat64 => Dtype?.Trim().ToLowerInvariant() switch
     {
+        null => throw new ConfigValueException("dtype", "missing: use float32 or float64."),
         "float32" or "float" or "single" => false,
         "float64" or "double" => true,
         _ => throw new ArgumentException($"Unknown dtype '{Dtype}': use float32 or float64.", nameof(Dtype)),
@@ -113,6 +114,10 @@ public sealed record TrainConfig
     /// </summary>
     public TrainConfig Validate()
     {
+        // A JSON null reaches these as null; named here rather than failing inside the parsers below.
+        if (Dataset is null) throw new ConfigValueException("dataset", "missing: use cifar10, fashion-mnist or mnist.");
+        if (Model is null) throw new ConfigValueException("model", "missing: use fc or twolayer.");
+        if (UpdateRule is null) throw new ConfigValueException("update_rule", $"missing: use one of {string.Join(", ", UpdateRules.Names)}.");
         Canonical(Dataset);
         _ = IsFloat64;
         if (Model is not ("fc" or "twolayer")) throw new ConfigValueException("model", $"Unknown model '{Model}': use fc or twolayer.");
@@ -197,7 +202,10 @@ public sealed record TrainConfig
         using (doc)
         {
             if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{source}: expected a JSON object.");
-            string dataset = doc.RootElement.TryGetProperty("dataset", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString()! : fallbackDataset;
+            bool named = doc.RootElement.TryGetProperty("dataset", out var d);
+            if (named && d.ValueKind != JsonValueKind.String)
+                throw new InvalidDataException($"{source}: dataset: expected a name (cifar10, fashion-mnist or mnist), got {d.GetRawText()}.");
+            string dataset = named ? d.GetString()! : fallbackDataset;
             // Start from the data set's defaults and overlay the keys present.
             TrainConfig defaults;
             try

@@ -140,6 +140,39 @@ public class CheckpointTests
     }
 
     [Fact]
+    public void Restore_RefusesHandEditedCounts_AndReadsNumbersByValue()
+    {
+        using var dir = new TempDir();
+        var after = SavedAfter(dir.Path, Build("adam").Solver, 10);   // epoch 1 of 8-iteration epochs, Adam t = 10
+        string Edited(string name, Action<System.Text.Json.Nodes.JsonObject> edit)
+        {
+            var arrays = Npz.Load(after);
+            var meta = System.Text.Json.Nodes.JsonNode.Parse((byte[])arrays["meta"].Data)!.AsObject();
+            edit(meta);
+            var bytes = System.Text.Encoding.UTF8.GetBytes(meta.ToJsonString());
+            var path = Path.Combine(dir.Path, name + ".npz");
+            Npz.Save(path, arrays.Select(kv => kv.Key == "meta" ? new KeyValuePair<string, NpyArray>("meta", new NpyArray(bytes, bytes.Length)) : kv));
+            return path;
+        }
+        string Refusal(string path) => Assert.Throws<InvalidDataException>(() => Checkpoint.Restore(Build("adam").Solver, path)).Message;
+
+        Assert.Contains("epoch 1000000000 does not match iteration 10 (8 iterations an epoch)", Refusal(Edited("epoch", m => m["epoch"] = 1_000_000_000)));
+        Assert.Contains("best_val_acc 7.5 is not the best of its 2 recorded validation accuracies", Refusal(Edited("best", m => m["best_val_acc"] = 7.5)));
+        Assert.Contains("the step count of 'W1' is 2147483647, after 10 iterations", Refusal(Edited("t", m => m["optim"]!["W1"]!["t"] = int.MaxValue)));
+        Assert.Contains("no dtype", Refusal(Edited("dtype", m => m["dtype"] = null)));
+        // A schedule's number written another way (1E-08 for 1e-08, 0.90 for 0.9) is the same number.
+        var respelt = Edited("respelt", m =>
+        {
+            var text = m.ToJsonString().Replace("\"lr_decay\":0.9", "\"lr_decay\":0.90").Replace("\"epsilon\":1E-08", "\"epsilon\":1e-8");
+            foreach (var (k, v) in System.Text.Json.Nodes.JsonNode.Parse(text)!.AsObject().ToList()) m[k] = v?.DeepClone();
+        });
+        Assert.Contains("0.90", System.Text.Encoding.UTF8.GetString((byte[])Npz.Load(respelt)["meta"].Data));
+        var (_, solver) = Build("adam");
+        Checkpoint.Restore(solver, respelt);
+        Assert.Equal(10, solver.Iteration);
+    }
+
+    [Fact]
     public void Restore_RefusesBestParametersThatAreMissingOrMisshapen()
     {
         using var dir = new TempDir();

@@ -43,6 +43,10 @@ public class TrainConfigTests
     [InlineData("""{"model": "twolayer", "hidden": [50, 50], "normalization": "none"}""", "hidden: the twolayer model takes exactly one hidden size, got 2.")]
     [InlineData("""{"hidden": null}""", "hidden: missing: give the hidden layer sizes ([] for a softmax classifier).")]
     [InlineData("""{"normalization": null}""", "normalization: missing: use none, batchnorm or layernorm.")]
+    [InlineData("""{"dtype": null}""", "dtype: missing: use float32 or float64.")]
+    [InlineData("""{"update_rule": null}""", "update_rule: missing: use one of sgd, sgd_momentum, sgd_nesterov_momentum, rmsprop, adam, adagrad.")]
+    [InlineData("""{"model": null}""", "model: missing: use fc or twolayer.")]
+    [InlineData("""{"dataset": null}""", "dataset: expected a name (cifar10, fashion-mnist or mnist), got null.")]
     [InlineData("""{"normalization": "batchnorm", "batch_size": 1}""", "batch_size: batch normalization needs at least 2 samples per batch, got 1.")]
     public void ARunFoldersConfig_OutOfRange_NamesTheFileAndKey(string json, string message)
     {
@@ -59,5 +63,20 @@ public class TrainConfigTests
         Assert.Equal(("learning_rate", "must be a positive number, got -1."), (e.Key, e.Problem));
         Assert.Equal("learning_rate: must be a positive number, got -1.", e.Message);
         Assert.Equal("learning_rate", e.ParamName);
+    }
+
+    [Theory]
+    [InlineData("loss")]
+    [InlineData("val_acc")]
+    public void AHistoryWithANullList_NamesTheFileAndKey(string key)
+    {
+        using var tmp = new TempDir();
+        var path = tmp.File("history.json");
+        var lists = new[] { "loss", "train_acc", "val_acc", "learning_rate" }.Select(k => $"\"{k}\": {(k == key ? "null" : "[0.5]")}");
+        File.WriteAllText(path, "{" + string.Join(", ", lists) + "}");
+        var e = Assert.Throws<InvalidDataException>(() => RunHistory.Load(path));
+        Assert.StartsWith($"{path}: ", e.Message);
+        Assert.Contains($"$.{key}", e.Message);
+        Assert.DoesNotContain("nullability annotation", e.Message);
     }
 }

@@ -118,4 +118,18 @@ public class TrainingRunTests
         Assert.Contains("config.json: the run used 4900 training, 500 validation and 0 test images, but CIFAR-10 in", wrong.Message);
         Assert.Contains("holds 5000 training and 1000 test images: it is not the data the run was trained on.", wrong.Message);
     }
+
+    [Fact]
+    public void AnUnreadableSummary_IsSaid_NotSkippedForAnotherDataFolder()
+    {
+        using var tmp = new TempDir();
+        var config = TrainConfig.DefaultFor("cifar10") with { NumTrain = 100, NumVal = 50, NumTest = 50, Hidden = [8], Epochs = 1, BatchSize = 50 };
+        var run = tmp.File("run");
+        new TrainingRun(config, Subset(), run).Run();
+        Assert.Equal(TestData.Cifar10BinaryDir, RunFolder.TrainedOn(run)!.Folder);
+        File.WriteAllText(Path.Combine(run, "summary.json"), "{{");
+        var e = Assert.Throws<InvalidDataException>(() => RunFolder.TrainedOn(run));
+        Assert.Contains($"{Path.Combine(run, "summary.json")}: ", e.Message);
+        Assert.Contains("name the data with --data-dir", e.Message);
+    }
 }
