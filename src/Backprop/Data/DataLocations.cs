@@ -212,8 +212,12 @@ public sealed class DataLocations
             {
                 case DataSetKind.Cifar10Binary:
                 {
-                    var counts = Cifar10.BatchFileNames(Cifar10Format.Binary).Select(n => new FileInfo(Path.Combine(dir, n)).Length / Cifar10.RecordBytes).ToArray();
-                    return $"{counts[..^1].Sum()} training images in 5 batches + {counts[^1]} test images.";
+                    var files = Cifar10.BatchFileNames(Cifar10Format.Binary).Select(n => (Name: n, Length: new FileInfo(Path.Combine(dir, n)).Length)).ToArray();
+                    var counts = files.Select(f => f.Length / Cifar10.RecordBytes).ToArray();
+                    // Sizes only (nothing is read); a size that is no whole number of records is a cut file.
+                    var cut = files.Where(f => f.Length % Cifar10.RecordBytes != 0).Select(f => f.Name).ToArray();
+                    return $"{counts[..^1].Sum()} training images in 5 batches + {counts[^1]} test images." +
+                        (cut.Length > 0 ? $" Not whole {Cifar10.RecordBytes}-byte records, so cut short: {string.Join(", ", cut)}." : "");
                 }
                 case DataSetKind.Cifar10Python:
                 {

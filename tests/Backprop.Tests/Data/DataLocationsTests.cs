@@ -107,6 +107,10 @@ public class DataLocationsTests
         var bin = loc.Survey().Single(s => s.Kind == DataSetKind.Cifar10Binary);
         Assert.True(bin.Present);
         Assert.Equal("10 training images in 5 batches + 3 test images.", bin.Detail);
+        dir.Write(Path.Combine("cifar-10-batches-bin", "test_batch.bin"), new byte[Cifar10.RecordBytes * 3 - 1]);
+        Assert.Equal("10 training images in 5 batches + 2 test images. Not whole 3073-byte records, so cut short: test_batch.bin.",
+            loc.Survey().Single(s => s.Kind == DataSetKind.Cifar10Binary).Detail);
+        dir.Write(Path.Combine("cifar-10-batches-bin", "test_batch.bin"), new byte[Cifar10.RecordBytes * 3]);
 
         var text = loc.Describe();
         Assert.Contains($"Data folder: {dir.Path} (from --data-dir)", text);
