@@ -96,8 +96,8 @@ internal static unsafe class SoftmaxRows
         return max;
     }
 
-    // The vector and scalar exp do the same IEEE operations in the same order (the scalar one serves tests and
-    // documents the formula).
+    // The vector and scalar exp do the same IEEE operations in the same order over their domain, x ≤ 0 or NaN (the
+    // scalar one serves tests and documents the formula). Outside it they part: exp(+∞) is +∞ by vscalefps, NaN here.
 
     /// <summary>exp(x) for x ≤ 0 (scores shifted by their maximum); NaN stays NaN.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
