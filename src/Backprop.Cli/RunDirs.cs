@@ -36,10 +36,18 @@ internal static class RunDirs
     /// Where the data of the run in <paramref name="runDir"/> (with <paramref name="config"/>) is: in <c>--data-dir</c>
     /// when given, else in the folder its summary records (<c>WhereTrained</c>), else wherever the data set is found.
     /// </summary>
-    public static (DataSetChoice Choice, bool WhereTrained) DataOf(string runDir, TrainConfig config, string? dataDir, CliConsole console) =>
-        dataDir is null && RunFolder.TrainedOn(runDir) is { } recorded && recorded.Dataset == config.Dataset
-            ? (recorded, true)
-            : (DataSource.Choose(config.Dataset, dataDir, console.Error, console.Cancel), false);
+    public static (DataSetChoice Choice, bool WhereTrained) DataOf(string runDir, TrainConfig config, string? dataDir, CliConsole console)
+    {
+        if (dataDir is null && RunFolder.TrainedOn(runDir) is { } recorded && recorded.Dataset == config.Dataset) return (recorded, true);
+        try
+        {
+            return (DataSource.Choose(config.Dataset, dataDir, console.Error, console.Cancel), false);
+        }
+        catch (UsageException e) when (dataDir is null && RunFolder.MovedDataFolder(runDir) is { } moved)
+        {
+            throw new UsageException($"The run was trained on the data in '{moved}', which no longer exists: name where it is now with --data-dir. {e.Message}", e);
+        }
+    }
 
     /// <summary>The images of <see cref="DataOf"/>; on stderr, where they are when no option chose the folder.</summary>
     public static ImageData Data(string runDir, TrainConfig config, string? dataDir, CliConsole console)

@@ -38,7 +38,14 @@ public static partial class AtomicFile
         {
             using (var fs = Named(full, () => new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16)))
             {
-                write(fs);
+                try
+                {
+                    write(fs);
+                }
+                catch (IOException e) when (IsDiskFull(e))
+                {
+                    throw Full(full, e);
+                }
                 // Data must be on disk before the rename makes it visible, or a crash could leave an empty target.
                 Named(full, () => { fs.Flush(flushToDisk: true); return 0; });
             }
@@ -62,9 +69,16 @@ public static partial class AtomicFile
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new IOException($"Cannot write '{full}': {e.Message}", e);
+            throw IsDiskFull(e) ? Full(full, e) : new IOException($"Cannot write '{full}': {e.Message}", e);
         }
     }
+
+    // ENOSPC (28) on Linux and macOS, ERROR_DISK_FULL / ERROR_HANDLE_DISK_FULL on Windows.
+    private static bool IsDiskFull(Exception e) => e is IOException && (e.HResult is 28 or unchecked((int)0x80070070) or unchecked((int)0x80070027));
+
+    private static IOException Full(string full, Exception e) => new(
+        $"Cannot write '{full}': the disk is full ({e.Message}). The file as it was is unchanged: a file is replaced by " +
+        "writing the new copy beside it first, so replacing it needs room for both. Free some space and try again.", e);
 
     /// <summary>Creates or replaces <paramref name="path"/> with <paramref name="bytes"/>, atomically.</summary>
     /// <exception cref="DirectoryNotFoundException">The target's folder does not exist.</exception>

@@ -77,6 +77,14 @@ public static class RunFolder
             $"Using {DataSetChoice.Display(dataset)} from {folder}, where the run was trained (its {source}; another folder: --data-dir).");
     }
 
+    /// <summary>The data folder the run's summary or checkpoint records, when that folder no longer exists; else null.</summary>
+    /// <exception cref="InvalidDataException">A summary or checkpoint is there but neither can be read.</exception>
+    public static string? MovedDataFolder(string runDir)
+    {
+        var (_, folder, _) = Recorded(runDir);
+        return !string.IsNullOrEmpty(folder) && !Directory.Exists(folder) ? folder : null;
+    }
+
     private static (string? Dataset, string? Folder, string Source) Recorded(string runDir)
     {
         // The summary, else the checkpoint. A record that exists but cannot be read is said, not skipped: skipped,
@@ -109,7 +117,8 @@ public static class RunFolder
             }
         }
         if (unreadable is not null)
-            throw new InvalidDataException($"The run's record of its data cannot be read ({unreadable.Message.TrimEnd('.')}); name the data with --data-dir.", unreadable);
+            throw new InvalidDataException($"The run's record of its data cannot be read ({unreadable.Message.TrimEnd('.')}); name the data with --data-dir" +
+                (File.Exists(summary) ? "." : $" (resuming needs a readable {RunFiles.Checkpoint} too)."), unreadable);
         return (null, null, "");
     }
 

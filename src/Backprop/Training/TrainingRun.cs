@@ -166,13 +166,35 @@ public sealed class TrainingRun
     }
 
     /// <summary>Throws unless <paramref name="runDir"/> holds a checkpoint to resume from (checked before any data is read).</summary>
-    /// <exception cref="FileNotFoundException">No <c>checkpoint.npz</c>: the run completed, or stopped before its first epoch ended.</exception>
+    /// <exception cref="FileNotFoundException">
+    /// No <c>checkpoint.npz</c>: the run completed or diverged (its summary says which), or was stopped before training
+    /// began (the first checkpoint is written before the first iteration).
+    /// </exception>
     public static void CheckResumable(string runDir)
     {
         ArgumentException.ThrowIfNullOrEmpty(runDir);
         var path = RunFiles.In(runDir, RunFiles.Checkpoint);
-        if (!File.Exists(path))
-            throw new FileNotFoundException($"'{runDir}' has no {RunFiles.Checkpoint} to continue from (the run completed, or stopped before its first epoch ended).", path);
+        if (File.Exists(path)) return;
+        string config = RunFiles.In(runDir, RunFiles.Config);
+        string why;
+        try
+        {
+            var summaryPath = RunFiles.In(runDir, RunFiles.Summary);
+            var summary = File.Exists(summaryPath) ? RunSummary.Load(summaryPath) : null;
+            why = summary?.Status switch
+            {
+                RunStatus.Completed => $"the run completed all its {summary.Epochs} epochs, so there is nothing to continue. A run's schedule (epochs, " +
+                    $"learning-rate decay) is fixed from its start; to train for more epochs, train a new run from its {RunFiles.Config} with more epochs",
+                RunStatus.Diverged => $"the run diverged at iteration {summary.Iterations}, and a diverged run is not resumed: train it again from its {RunFiles.Config} with a smaller learning rate",
+                null => $"the run was stopped before training began (its first checkpoint is written before the first iteration); start it again from '{config}'",
+                var other => $"its summary says '{other}', but the checkpoint is gone (moved or deleted); restore it, or start the run again from '{config}'",
+            };
+        }
+        catch (InvalidDataException e)
+        {
+            why = $"its summary, which would say why, cannot be read ({e.Message.TrimEnd('.')})";
+        }
+        throw new FileNotFoundException($"'{runDir}' has no {RunFiles.Checkpoint} to continue from: {why}.", path);
     }
 
     /// <summary>The configuration with every count resolved: what <c>config.json</c> holds.</summary>
@@ -301,7 +323,6 @@ public sealed class TrainingRun
             files.Add(RunFiles.ConfusionPlot);
         }
         if (status == RunStatus.Interrupted) files.Add(RunFiles.Checkpoint);
-        else AtomicFile.TryDelete(checkpoint);
 
         double? testAcc = test?.Accuracy;
         var summary = new RunSummary
@@ -330,6 +351,9 @@ public sealed class TrainingRun
             Files = [.. files, RunFiles.Summary],
         };
         summary.Save(RunFiles.In(RunDir, RunFiles.Summary));
+        // Only now: killed before the summary was written, the run still resumes from its last iteration's checkpoint
+        // and writes every file again; deleted first, the summary (test accuracy, data folder) would be lost for good.
+        if (status != RunStatus.Interrupted) AtomicFile.TryDelete(checkpoint);
         return summary;
     }
     /// <summary>

@@ -17,6 +17,22 @@ public class CliDataTests
     }
 
     [Fact]
+    public void ARunWhoseDataHasMoved_NamesTheFolderItWasTrainedOn()
+    {
+        using var tmp = new TempDir();
+        var link = tmp.File("data");
+        Directory.CreateSymbolicLink(link, CliRunner.Cifar10DataDir);
+        var trained = CliRunner.Run("train", "--dataset", "cifar10", "--data-dir", link, "--hidden", "8", "--num-train", "100", "--num-val", "50",
+            "--num-test", "50", "--epochs", "1", "--out", tmp.File("run"));
+        Assert.True(trained.ExitCode == 0, trained.ToString());
+        Directory.Delete(link);
+        var r = CliRunner.RunProcess(new Dictionary<string, string> { ["HOME"] = tmp.File("home"), ["BACKPROP_DATA"] = "" }, "eval", "--model", tmp.File("run"));
+        Assert.True(r.ExitCode == 2, r.ToString());
+        Assert.Contains($"The run was trained on the data in '{link}", r.Error);
+        Assert.Contains("which no longer exists: name where it is now with --data-dir", r.Error);
+    }
+
+    [Fact]
     public void AHomeFolderThatDoesNotExist_StillGivesTheDefaultDataFolder()
     {
         // A service user's home (Debian's nobody: /nonexistent): the default folder is a path under it, not an error.

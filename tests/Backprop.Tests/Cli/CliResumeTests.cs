@@ -62,6 +62,9 @@ public class CliResumeTests
         Assert.Contains($"(Using CIFAR-10 from {TestData.Cifar10PythonDir}, where the run was trained", resumed.Out);
         Assert.False(File.Exists(tmp.File("cut/checkpoint.npz")));   // completed: nothing left to resume
         AssertSameModel(tmp.File("whole"), tmp.File("cut"));
+        var again = CliRunner.Run("train", "--resume", tmp.File("cut"));
+        Assert.True(again.ExitCode == 2, again.ToString());
+        Assert.Contains($"the run completed all its {config.Epochs} epochs, so there is nothing to continue", again.Error);
     }
 
     [Fact]

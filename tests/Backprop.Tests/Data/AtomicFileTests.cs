@@ -63,6 +63,26 @@ public class AtomicFileTests
     }
 
     [Fact]
+    public void AFullDisk_IsSaidAsSuch_NamingTheTarget_AndTheOldFileIsKept()
+    {
+        using var dir = new TempDir();
+        var path = dir.File("checkpoint.npz");
+        AtomicFile.WriteAllText(path, "epoch 3");
+        // What a write on a full disk throws on Linux (ENOSPC), naming the hidden temporary file.
+        var e = Assert.Throws<IOException>(() => AtomicFile.Write(path, s =>
+        {
+            s.Write(new byte[1000]);
+            throw new IOException("No space left on device : '/x/.checkpoint.npz.0123.tmp'", 28);
+        }));
+        Assert.StartsWith($"Cannot write '{path}': the disk is full", e.Message);
+        Assert.Contains("unchanged", e.Message);
+        Assert.Equal("epoch 3", File.ReadAllText(path));
+        Assert.Equal(["checkpoint.npz"], dir.Contents());
+        // Another IOException of the writer's own passes unchanged, as the contract says.
+        Assert.Equal("its own", Assert.Throws<IOException>(() => AtomicFile.Write(path, _ => throw new IOException("its own"))).Message);
+    }
+
+    [Fact]
     public void TemporaryNamesAreRecognised()
     {
         Assert.True(AtomicFile.IsTempFile(AtomicFile.TempPathFor("/x/checkpoint.npz")));

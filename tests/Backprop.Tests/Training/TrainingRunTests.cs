@@ -132,4 +132,27 @@ public class TrainingRunTests
         Assert.Contains($"{Path.Combine(run, "summary.json")}: ", e.Message);
         Assert.Contains("name the data with --data-dir", e.Message);
     }
+
+    [Fact]
+    public void TheCheckpointIsDeletedOnlyAfterTheSummaryIsWritten()
+    {
+        // Killed between the two, the run must still resume and write its summary (test accuracy, data folder).
+        using var tmp = new TempDir();
+        var config = TrainConfig.DefaultFor("cifar10") with { NumTrain = 100, NumVal = 50, NumTest = 50, Hidden = [8], Epochs = 2, BatchSize = 50 };
+        var images = Subset();
+        var dir = tmp.File("run");
+        var run = new TrainingRun(config, images, dir);
+        // A folder where the summary goes makes its write fail, as a kill there would stop it.
+        run.IterationCompleted += i => { if (i.Iteration == 4) Directory.CreateDirectory(Path.Combine(dir, "summary.json")); };
+        Assert.Throws<IOException>(() => run.Run());
+        Assert.True(File.Exists(Path.Combine(dir, "checkpoint.npz")));
+        Directory.Delete(Path.Combine(dir, "summary.json"));
+        var resumed = new TrainingRun(config, images, dir, resume: true).Run();
+        Assert.Equal(RunStatus.Completed, resumed.Status);
+        Assert.NotNull(resumed.TestAcc);
+        Assert.False(File.Exists(Path.Combine(dir, "checkpoint.npz")));
+        var whole = new TrainingRun(config, images, tmp.File("whole")).Run();
+        Assert.Equal(whole.TestAcc, resumed.TestAcc);
+        Assert.Contains("the run completed all its 2 epochs", Assert.Throws<FileNotFoundException>(() => TrainingRun.CheckResumable(dir)).Message);
+    }
 }
