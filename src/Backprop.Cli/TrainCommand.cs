@@ -51,7 +51,9 @@ internal static class TrainCommand
                     throw new UsageException($"--resume: {e.Message}", e);
                 }
                 var (choice, _) = RunDirs.DataOf(dir, config, result.GetValue(options.DataDir), console);
-                run = new TrainingRun(config, DataSource.Load(choice), dir, resume: true) { NotebookLog = terminal ? null : progress, PrintEvery = every };
+                var images = DataSource.Load(choice);
+                if (console.Cancel.IsCancellationRequested) return StoppedBeforeTraining(progress, "the run folder is as it was");
+                run = new TrainingRun(config, images, dir, resume: true) { NotebookLog = terminal ? null : progress, PrintEvery = every };
                 progress.WriteLine($"Resuming {run.RunDir} ({choice.Reason})");
             }
             else
@@ -63,6 +65,8 @@ internal static class TrainCommand
                 var outDir = result.GetValue(outOption) ?? Path.Combine("runs", DateTime.Now.ToString("yyyy-MM-dd_HH-mm-ss", CultureInfo.InvariantCulture));
                 OutputFile.CheckWritable("--out", outDir);
                 var data = DataSource.Load(choice);
+                // Ctrl-C while the data loaded: no run folder with an untrained model and a "best 0.00 %" summary.
+                if (console.Cancel.IsCancellationRequested) return StoppedBeforeTraining(progress, "nothing was written");
                 run = options.Explaining(result, () => UsageException.Naming("--out", "runDir",
                     () => new TrainingRun(config, data, outDir) { NotebookLog = terminal ? null : progress, PrintEvery = every }));
                 progress.WriteLine(choice.Reason);
@@ -82,6 +86,12 @@ internal static class TrainCommand
             };
         });
         return command;
+    }
+
+    private static int StoppedBeforeTraining(TextWriter progress, string what)
+    {
+        progress.WriteLine($"Stopped before training began; {what}.");
+        return ExitCodes.Interrupted;
     }
 
     /// <summary>The config.json of a run folder given to --resume.</summary>

@@ -33,6 +33,18 @@ public class CliDataTests
     }
 
     [Fact]
+    public void CtrlCWhileTheDataLoads_WritesNoRunFolder()
+    {
+        using var tmp = new TempDir();
+        using var ctrlC = new CancellationTokenSource();
+        ctrlC.Cancel();
+        var r = CliRunner.Run(ctrlC.Token, "train", "--dataset", "cifar10", "--data-dir", CliRunner.Cifar10DataDir, "--hidden", "8", "--epochs", "1", "--out", tmp.File("run"));
+        Assert.True(r.ExitCode == 130, r.ToString());
+        Assert.Contains("Stopped before training began; nothing was written.", r.Out);
+        Assert.False(Directory.Exists(tmp.File("run")));
+    }
+
+    [Fact]
     public void AHomeFolderThatDoesNotExist_StillGivesTheDefaultDataFolder()
     {
         // A service user's home (Debian's nobody: /nonexistent): the default folder is a path under it, not an error.
