@@ -21,7 +21,10 @@ internal static class SummaryTable
         Row("parameters", s.Parameters.ToString("N0", CultureInfo.InvariantCulture));
         Row("epochs", $"{s.EpochsCompleted} / {s.Epochs} ({s.Iterations} / {s.NumIterations} iterations)");
         Row("time", TimeSpan.FromSeconds(s.WallSeconds).ToString(@"h\:mm\:ss", CultureInfo.InvariantCulture));
-        Row("images/s", $"{s.ImagesPerSecond.ToString("F0", CultureInfo.InvariantCulture)} ({s.Threads} {(s.Threads == 1 ? "thread" : "threads")})");
+        // 0 when this process ran no iteration (resumed from the last one's checkpoint): there is no rate to show.
+        Row("images/s", s.ImagesPerSecond > 0
+            ? $"{s.ImagesPerSecond.ToString("F0", CultureInfo.InvariantCulture)} ({s.Threads} {(s.Threads == 1 ? "thread" : "threads")})"
+            : "— (no iteration ran in this process)");
         Row("files", $"{s.RunDir}: {string.Join(", ", s.Files)}");
         console.Write(table);
         if (s.Message is not null) console.WriteLine(s.Message);
