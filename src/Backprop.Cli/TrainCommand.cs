@@ -40,7 +40,11 @@ internal static class TrainCommand
             if (result.GetValue(resume) is { } dir)
             {
                 var given = options.Given(result).Concat(result.GetResult(outOption) is { Implicit: false } ? ["--out"] : []).ToList();
-                if (given.Count > 0) throw new UsageException($"--resume continues a run with its own config.json; remove {string.Join(", ", given)}.");
+                if (given.Count > 0)
+                    throw new UsageException($"--resume continues a run with its own config.json; remove {string.Join(", ", given)}." +
+                        (given.Contains("--epochs")
+                            ? $" A run's epochs are fixed at its start (its learning-rate decay and checkpoints follow them); to train for more, start a new run: 'backprop train --config {Path.Combine(dir, RunFiles.Config)} --epochs N'."
+                            : ""));
                 var config = ReadRunConfig(dir);
                 try
                 {

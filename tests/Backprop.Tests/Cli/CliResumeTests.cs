@@ -28,6 +28,17 @@ public class CliResumeTests
     }
 
     [Fact]
+    public void ResumeWithOptions_IsRefused_AndMoreEpochs_SaysHowToTrainLonger()
+    {
+        var r = CliRunner.Run("train", "--resume", "runs/x", "--epochs", "15", "--reg", "0.1");
+        Assert.True(r.ExitCode == 2, r.ToString());
+        Assert.Contains("--resume continues a run with its own config.json; remove --reg, --epochs.", r.Error);
+        Assert.Contains($"to train for more, start a new run: 'backprop train --config {Path.Combine("runs/x", "config.json")} --epochs N'", r.Error);
+        var other = CliRunner.Run("train", "--resume", "runs/x", "--reg", "0.1");
+        Assert.DoesNotContain("train for more", other.Error);
+    }
+
+    [Fact]
     public void CtrlC_ThenResume_EqualsUninterruptedRun()
     {
         using var tmp = new TempDir();
