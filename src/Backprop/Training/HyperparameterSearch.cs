@@ -47,7 +47,7 @@ public sealed class HyperparameterSearch
     /// <param name="trials">Number of trials.</param>
     /// <param name="data">The images.</param>
     /// <param name="searchDir">The search folder: new or empty.</param>
-    /// <exception cref="ArgumentException">A bad option or range, or a folder that is not empty.</exception>
+    /// <exception cref="ArgumentException">A bad option or range, two ranges for one option, or a folder that is not empty.</exception>
     public HyperparameterSearch(TrainConfig baseConfig, IReadOnlyList<SearchRange> ranges, int trials, ImageData data, string searchDir)
     {
         ArgumentNullException.ThrowIfNull(baseConfig);
@@ -59,6 +59,10 @@ public sealed class HyperparameterSearch
             throw new ArgumentException($"The search folder '{searchDir}' is a file; choose a new folder.", nameof(searchDir));
         if (Directory.Exists(SearchDir) && !IsEmpty(SearchDir))
             throw new ArgumentException($"The search folder '{searchDir}' already exists and is not empty; choose a new folder.", nameof(searchDir));
+        if (ranges.Any(r => r is null)) throw new ArgumentException("A search range is null.", nameof(ranges));
+        // Two ranges for one option: the second draw would overwrite the first, and results.csv would name it twice.
+        foreach (var twice in ranges.GroupBy(r => r.Name).Where(g => g.Count() > 1))
+            throw new ArgumentException($"{twice.Key} is searched by {twice.Count()} ranges ({string.Join(" and ", twice.Select(Describe))}); give one range per option.", nameof(ranges));
         Ranges = ranges;
         var rng = new NumpyRandom(baseConfig.Seed);
         _runs = new TrainingRun[trials];
@@ -160,6 +164,8 @@ public sealed class HyperparameterSearch
 
     // Empty but for a stale lock file (a search killed before its first trial began).
     private static bool IsEmpty(string dir) => Directory.EnumerateFileSystemEntries(dir).All(FolderLock.IsLockFile);
+
+    private static string Describe(SearchRange r) => string.Create(CultureInfo.InvariantCulture, $"{r.Low:g6}:{r.High:g6}{(r.Log ? ":log" : "")}");
 
     /// <summary>The run folder name of trial <paramref name="i"/>.</summary>
     public static string TrialName(int i) => string.Create(CultureInfo.InvariantCulture, $"trial-{i:D3}");

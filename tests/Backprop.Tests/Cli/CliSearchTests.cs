@@ -199,6 +199,45 @@ public class CliSearchTests
     }
 
     [Fact]
+    public void SearchRange_CannotBeChangedPastItsChecks()
+    {
+        // Init accessors let `range with { Low = 5 }` or `with { Log = true }` (a log range through 0, drawing NaN) past
+        // the constructor's checks: the properties are read-only now, so `with` can only copy.
+        foreach (var p in typeof(SearchRange).GetProperties().Where(p => p.DeclaringType == typeof(SearchRange) && !p.GetMethod!.IsStatic))
+            Assert.True(p.SetMethod is null, $"SearchRange.{p.Name} can be set");
+        var range = new SearchRange("reg", -1, 1, false);
+        Assert.Equal(range, range with { });
+    }
+
+    [Fact]
+    public void Search_RefusesTwoRangesForOneOption()
+    {
+        // The second draw overwrote the first, and results.csv had the header …,reg,reg,… with one value twice.
+        using var tmp = new TempDir();
+        var e = Assert.Throws<ArgumentException>(() => new HyperparameterSearch(TrainConfig.DefaultFor("cifar10"),
+            [new SearchRange("reg", 0, 0.1, false), new SearchRange("reg", 1e-3, 0.1, true)], 2,
+            ImageData.Load(new DataSetChoice("cifar10", TestData.Cifar10BinaryDir, "")), tmp.File("s")));
+        Assert.Contains("reg is searched by 2 ranges (0:0.1 and 0.001:0.1:log); give one range per option.", e.Message);
+    }
+
+    [Fact]
+    public void WholeNumberRanges_PastInt_NameTheValue_NotAClampedOne()
+    {
+        // (int)Math.Round saturated: epochs 1:1e10 ran trials of 2147483647 epochs, and errors quoted that number.
+        var e = Assert.Throws<ArgumentException>(() => SearchRange.Parse("epochs", "1:3e9"));
+        Assert.Contains("--epochs: 3e9 (in 1:3e9) is too large; the largest whole number it takes is 2147483647.", e.Message);
+        e = Assert.Throws<ArgumentException>(() => new SearchRange("batch_size", 1e20, 1e20, false));
+        Assert.Contains("batch_size: 1E+20 is too large", e.Message);
+        Assert.Equal(int.MaxValue, SearchRange.Parse("epochs", "1:2147483647").High);
+
+        using var tmp = new TempDir();
+        var r = CliRunner.Run("search", "--data-dir", CliRunner.Cifar10DataDir, "--epochs", "1:1e10", "--trials", "2", "--out", tmp.File("s"));
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--epochs: 1e10 (in 1:1e10) is too large; the largest whole number it takes is 2147483647.", r.Error);
+        Assert.DoesNotContain("2147483647 epochs", r.Error);
+    }
+
+    [Fact]
     public void Search_InterruptedBeforeAnyTrial_SaysSo_AndExits130()
     {
         using var tmp = new TempDir();
