@@ -40,6 +40,7 @@ public sealed class HyperparameterSearch
 {
     private readonly TrainingRun[] _runs;
     private readonly IReadOnlyDictionary<string, double>[] _values;
+    private int _started;   // 1 once Run has the folder
 
     /// <summary>Draws every trial's configuration and checks them all; nothing is written until <see cref="Run"/>.</summary>
     /// <param name="baseConfig">The options not searched (and the seed of the draws and of every trial).</param>
@@ -97,14 +98,32 @@ public sealed class HyperparameterSearch
     public event Action<SearchTrial>? TrialCompleted;
 
     /// <summary>Runs the trials; on cancellation the running trials stop (and keep their checkpoints) and no new one starts.</summary>
+    /// <exception cref="InvalidOperationException">Run was called before (its trials are in the folder).</exception>
+    /// <exception cref="FolderInUseException">Another process holds or filled the folder.</exception>
     public SearchResult Run(CancellationToken cancel = default)
     {
         // Held for the whole search, and checked again under the hold: two searches given one folder at once would
         // delete each other's models.
-        Directory.CreateDirectory(SearchDir);
-        using var hold = FolderLock.Acquire(SearchDir);
-        if (!IsEmpty(SearchDir))
-            throw new FolderInUseException($"The search folder '{SearchDir}' was filled by another process after this search was set up; choose another folder.");
+        // Its own trials fill the folder: a second Run is not "another process".
+        if (Interlocked.Exchange(ref _started, 1) == 1)
+            throw new InvalidOperationException($"This search has already run (or is running) in '{SearchDir}'; a search runs once. To search again, make a new HyperparameterSearch with a new folder.");
+        FolderLock hold;
+        try
+        {
+            Directory.CreateDirectory(SearchDir);
+            hold = FolderLock.Acquire(SearchDir);
+            if (!IsEmpty(SearchDir))
+            {
+                hold.Dispose();
+                throw new FolderInUseException($"The search folder '{SearchDir}' was filled by another process after this search was set up; choose another folder.");
+            }
+        }
+        catch
+        {
+            _started = 0;   // nothing ran: a later Run may try again
+            throw;
+        }
+        using var held = hold;
         var done = new SearchTrial?[_runs.Length];
         var summaries = new RunSummary?[_runs.Length];
         int parallel = Math.Clamp(Parallel, 1, _runs.Length);

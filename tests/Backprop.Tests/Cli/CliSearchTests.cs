@@ -102,6 +102,19 @@ public class CliSearchTests
     }
 
     [Fact]
+    public void RunCalledTwice_SaysItAlreadyRan_NotAnotherProcess()
+    {
+        using var tmp = new TempDir();
+        var search = new HyperparameterSearch(TrainConfig.DefaultFor("cifar10") with { NumTrain = 100, NumVal = 50, NumTest = 0, Hidden = [8], Epochs = 1, BatchSize = 50, Dropout = 1 },
+            [SearchRange.Parse("learning_rate", "1e-4:1e-2:log")], 1,
+            ImageData.Load(new DataSetChoice("cifar10", TestData.Cifar10BinaryDir, "")), tmp.File("s")) { Parallel = 1 };
+        search.Run();
+        var e = Assert.Throws<InvalidOperationException>(() => search.Run());
+        Assert.Contains("This search has already run", e.Message);
+        Assert.DoesNotContain("another process", e.Message);
+    }
+
+    [Fact]
     public async Task OverlappingSearches_LeaveTheProcessThreadCountAlone()
     {
         // Each search used to set the process-wide count for its trials and put back what it had read: overlapping,
