@@ -181,6 +181,18 @@ public class CliSearchTests
         Assert.Equal((0.005, 0.02, 0.0), (config.LearningRate, config.WeightScale, config.Reg));
     }
 
+    [Fact]
+    public void TwoLayerDropoutRange_IsBlamedForItsOwnValues_NotTheDataSetDefault()
+    {
+        // The range counted as a chosen dropout, so the twolayer default (1) was not applied and the error named the
+        // data set's default keep probability, a value the user never gave.
+        using var tmp = new TempDir();
+        var r = CliRunner.Run("search", "--data-dir", CliRunner.Cifar10DataDir, "--model", "twolayer", "--dropout", "0.5:1", "--trials", "2", "--out", tmp.File("s"));
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--dropout 0.5:1 reaches values the run does not take (the twolayer model has no dropout", r.Error);
+        Assert.Contains("(got 0.5)", r.Error);
+    }
+
     [Theory]
     [InlineData("1:3")]
     [InlineData("1:3:log")]
