@@ -56,19 +56,22 @@ internal static class SearchCommand
             search.TrialCompleted += t =>
             {
                 lock (progress)
-                    progress.WriteLine($"trial {t.Trial}: {string.Join(", ", t.Values.Select(v => $"{v.Key} {F(v.Value)}"))}: val_acc {t.ValAcc.ToString("F4", CultureInfo.InvariantCulture)} ({t.Status}, {t.Seconds.ToString("F0", CultureInfo.InvariantCulture)} s)");
+                    progress.WriteLine($"trial {t.Trial}: {string.Join(", ", t.Values.Select(v => $"{v.Key} {F(v.Value)}"))}: val_acc {A(t.ValAcc)} ({t.Status}, {t.Seconds.ToString("F0", CultureInfo.InvariantCulture)} s)");
             };
             var found = search.Run(console.Cancel);
             if (result.GetValue(json)) console.Out.WriteLine(found.ToJsonLine());
             else
             {
                 if (found.Interrupted) console.Out.WriteLine($"Interrupted: {found.Trials.Count(t => t.Status == RunStatus.Completed)} of {n} trials completed.");
-                if (found.Best is { } best) console.Out.WriteLine($"Best: trial {best.Trial}, val_acc {best.ValAcc.ToString("F4", CultureInfo.InvariantCulture)}, test_acc {best.TestAcc?.ToString("F4", CultureInfo.InvariantCulture) ?? "-"}: {Path.Combine(found.SearchDir, best.Run)} (results.csv, results.json, search.png in {found.SearchDir})");
+                if (found.Best is { } best) console.Out.WriteLine($"Best: trial {best.Trial}, val_acc {A(best.ValAcc)}, test_acc {A(best.TestAcc)}: {Path.Combine(found.SearchDir, best.Run)} (results.csv, results.json, search.png in {found.SearchDir})");
             }
             return found.Interrupted ? ExitCodes.Interrupted : ExitCodes.Success;
         });
         return command;
     }
+
+    // An accuracy the trial does not have (no check, or scores that are not finite) is "-", not 0.
+    private static string A(double? acc) => acc?.ToString("F4", CultureInfo.InvariantCulture) ?? "-";
 
     // NumPy's style for small values: 1.92e-05, not 1.92E-05.
     private static string F(double v) => v.ToString("g3", CultureInfo.InvariantCulture);

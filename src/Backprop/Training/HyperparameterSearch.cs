@@ -138,7 +138,9 @@ public sealed class HyperparameterSearch
                 using var limit = Parallelism.LimitCallingThread(share);
                 var summary = summaries[i] = _runs[i].Run(cancel);
                 var history = RunHistory.Load(RunFiles.In(_runs[i].RunDir, RunFiles.History));
-                int best = history.ValAcc.Count == 0 ? -1 : history.ValAcc.ToList().IndexOf(history.ValAcc.Max());
+                // No check, or scores that overflow: no accuracy to report (not 0, and not an argmax of NaN).
+                bool measured = summary.ScoresFinite && history.ValAcc.Count > 0;
+                int best = measured ? history.ValAcc.ToList().IndexOf(history.ValAcc.Max()) : -1;
                 done[i] = new SearchTrial
                 {
                     Trial = i,
@@ -146,10 +148,11 @@ public sealed class HyperparameterSearch
                     Values = _values[i],
                     LearningRate = _runs[i].Config.LearningRate,
                     WeightScale = _runs[i].Config.WeightScale,
-                    TrainAcc = best < 0 ? 0 : history.TrainAcc[best],
-                    ValAcc = summary.BestValAcc,
-                    TestAcc = summary.TestAcc,
-                    Status = summary.Status,
+                    TrainAcc = measured ? history.TrainAcc[best] : null,
+                    ValAcc = measured ? summary.BestValAcc : null,
+                    TestAcc = summary.ScoresFinite ? summary.TestAcc : null,
+                    Status = !summary.ScoresFinite && summary.Status == RunStatus.Completed ? RunStatus.Diverged : summary.Status,
+                    Message = summary.Message,
                     Seconds = summary.WallSeconds,
                 };
                 TrialCompleted?.Invoke(done[i]!);
@@ -163,7 +166,7 @@ public sealed class HyperparameterSearch
 
         var trials = done.Where(t => t is not null).Select(t => t!).ToList();
         // A model whose scores overflow has no accuracy worth the name (an argmax of NaN is class 0): never the best.
-        var bestTrial = trials.Where(t => t.Status != RunStatus.Interrupted && summaries[t.Trial]!.ScoresFinite).OrderByDescending(t => t.ValAcc).ThenBy(t => t.Trial).FirstOrDefault();
+        var bestTrial = trials.Where(t => t.Status != RunStatus.Interrupted && t.ValAcc is not null).OrderByDescending(t => t.ValAcc).ThenBy(t => t.Trial).FirstOrDefault();
         foreach (var t in trials.Where(t => t != bestTrial))
         {
             string dir = Path.Combine(SearchDir, t.Run);
@@ -177,7 +180,7 @@ public sealed class HyperparameterSearch
         AtomicFile.WriteAllText(Path.Combine(SearchDir, "results.csv"), Csv(trials));
         if (trials.Count > 0)
             AtomicFile.WriteAllBytes(Path.Combine(SearchDir, "search.png"),
-                SearchPlots.ScatterPng(trials.Select(t => new SearchPoint(t.LearningRate, t.WeightScale, t.TrainAcc, t.ValAcc)).ToList(), DataSetChoice.Display(_runs[0].Data.Dataset)));
+                SearchPlots.ScatterPng(trials.Select(t => new SearchPoint(t.LearningRate, t.WeightScale, t.TrainAcc ?? double.NaN, t.ValAcc ?? double.NaN)).ToList(), DataSetChoice.Display(_runs[0].Data.Dataset)));
         return result;
     }
 
@@ -193,13 +196,18 @@ public sealed class HyperparameterSearch
     {
         var names = Ranges.Select(r => r.Name).Where(n => n is not ("learning_rate" or "weight_scale")).ToList();
         var sb = new StringBuilder();
-        sb.AppendJoin(',', ["trial", "run", "learning_rate", "weight_scale", .. names, "train_acc", "val_acc", "test_acc", "status", "seconds"]).Append('\n');
+        sb.AppendJoin(',', ["trial", "run", "learning_rate", "weight_scale", .. names, "train_acc", "val_acc", "test_acc", "status", "seconds", "message"]).Append('\n');
         foreach (var t in trials)
         {
-            string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+            // An accuracy the trial does not have is an empty cell (pandas reads NaN), not 0.
+            string F(double? v) => v is double d ? d.ToString("R", CultureInfo.InvariantCulture) : "";
             sb.AppendJoin(',', [t.Trial.ToString(CultureInfo.InvariantCulture), t.Run, F(t.LearningRate), F(t.WeightScale),
-                .. names.Select(n => F(t.Values[n])), F(t.TrainAcc), F(t.ValAcc), t.TestAcc is double a ? F(a) : "", t.Status, F(t.Seconds)]).Append('\n');
+                .. names.Select(n => F(t.Values[n])), F(t.TrainAcc), F(t.ValAcc), F(t.TestAcc), t.Status, F(t.Seconds), Quoted(t.Message)]).Append('\n');
         }
         return sb.ToString();
     }
+
+    // RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled.
+    private static string Quoted(string? text) =>
+        text is null ? "" : text.IndexOfAny([',', '"', '\n', '\r']) < 0 ? text : '"' + text.Replace("\"", "\"\"") + '"';
 }

@@ -24,7 +24,7 @@ public class CliSearchTests
         Assert.Contains("Best: trial ", r.Out);
 
         var csv = File.ReadAllLines(Path.Combine(dir, "results.csv"));
-        Assert.Equal("trial,run,learning_rate,weight_scale,dropout,reg,train_acc,val_acc,test_acc,status,seconds", csv[0]);
+        Assert.Equal("trial,run,learning_rate,weight_scale,dropout,reg,train_acc,val_acc,test_acc,status,seconds,message", csv[0]);
         Assert.Equal(4, csv.Length);
         var rows = csv[1..].Select(l => l.Split(',')).ToList();
         Assert.All(rows, row =>
@@ -80,6 +80,16 @@ public class CliSearchTests
         Assert.Contains(summaries, s => s.ScoresFinite);
         Assert.NotNull(result.Best);
         Assert.True(summaries[result.Best.Trial].ScoresFinite);
+        // Such a trial has no accuracies: not 0 (it coloured the plot as the worst trial), and not a test accuracy taken
+        // from an argmax of NaN (class 0's share of the test set, which beat trials that really trained).
+        var csv = File.ReadAllLines(tmp.File("s/results.csv"));
+        foreach (var t in result.Trials.Where(t => !summaries[t.Trial].ScoresFinite))
+        {
+            Assert.Equal((null, null, null, RunStatus.Diverged), (t.TrainAcc, t.ValAcc, t.TestAcc, t.Status));
+            Assert.Contains("The saved model's scores are not finite", t.Message);
+            Assert.Equal(["", "", "", "diverged"], csv[t.Trial + 1].Split(',')[4..8]);
+        }
+        Assert.All(result.Trials.Where(t => summaries[t.Trial].ScoresFinite), t => Assert.NotNull(t.TestAcc));
         Assert.True(RunFolder.Evaluate(Path.Combine(tmp.File("s"), result.Best.Run), ImageData.Load(new DataSetChoice("cifar10", TestData.Cifar10BinaryDir, ""))).ValAcc > 0);
     }
 
