@@ -94,19 +94,23 @@ public sealed class HyperparameterSearch
     /// <summary>The trials' run configurations, in trial order.</summary>
     public IReadOnlyList<TrainConfig> TrialConfigs => _runs.Select(r => r.Config).ToList();
 
-    /// <summary>Raised (from a worker thread) when a trial has finished.</summary>
+    /// <summary>Raised (from a worker thread) when a trial has finished, failed trials included.</summary>
     public event Action<SearchTrial>? TrialCompleted;
 
-    /// <summary>Runs the trials; on cancellation the running trials stop (and keep their checkpoints) and no new one starts.</summary>
+    /// <summary>
+    /// Runs the trials; on cancellation the running trials stop (and keep their checkpoints) and no new one starts. A
+    /// trial that throws is recorded as <see cref="RunStatus.Failed"/> with its error, and the others run on: the
+    /// results and the plot are written either way.
+    /// </summary>
     /// <exception cref="InvalidOperationException">Run was called before (its trials are in the folder).</exception>
     /// <exception cref="FolderInUseException">Another process holds or filled the folder.</exception>
     public SearchResult Run(CancellationToken cancel = default)
     {
-        // Held for the whole search, and checked again under the hold: two searches given one folder at once would
-        // delete each other's models.
         // Its own trials fill the folder: a second Run is not "another process".
         if (Interlocked.Exchange(ref _started, 1) == 1)
             throw new InvalidOperationException($"This search has already run (or is running) in '{SearchDir}'; a search runs once. To search again, make a new HyperparameterSearch with a new folder.");
+        // Held for the whole search, and checked again under the hold: two searches given one folder at once would
+        // delete each other's models.
         FolderLock hold;
         try
         {
@@ -136,31 +140,13 @@ public sealed class HyperparameterSearch
             {
                 if (cancel.IsCancellationRequested) return;
                 using var limit = Parallelism.LimitCallingThread(share);
-                var summary = summaries[i] = _runs[i].Run(cancel);
-                var history = RunHistory.Load(RunFiles.In(_runs[i].RunDir, RunFiles.History));
-                // No check, or scores that overflow: no accuracy to report (not 0, and not an argmax of NaN).
-                bool measured = summary.ScoresFinite && history.ValAcc.Count > 0;
-                int best = measured ? history.ValAcc.ToList().IndexOf(history.ValAcc.Max()) : -1;
-                done[i] = new SearchTrial
-                {
-                    Trial = i,
-                    Run = TrialName(i),
-                    Values = _values[i],
-                    LearningRate = _runs[i].Config.LearningRate,
-                    WeightScale = _runs[i].Config.WeightScale,
-                    TrainAcc = measured ? history.TrainAcc[best] : null,
-                    ValAcc = measured ? summary.BestValAcc : null,
-                    TestAcc = summary.ScoresFinite ? summary.TestAcc : null,
-                    Status = !summary.ScoresFinite && summary.Status == RunStatus.Completed ? RunStatus.Diverged : summary.Status,
-                    Message = summary.Message,
-                    Seconds = summary.WallSeconds,
-                };
+                done[i] = RunTrial(i, cancel, out summaries[i]);
                 TrialCompleted?.Invoke(done[i]!);
             });
         }
         catch (AggregateException e)
         {
-            // A trial's own error (say, the disk filling up), not .NET's "One or more errors occurred".
+            // A TrialCompleted handler's own error (a trial's is recorded in the trial), not .NET's "One or more errors occurred".
             ExceptionDispatchInfo.Throw(e.Flatten().InnerExceptions[0]);
         }
 
@@ -171,9 +157,9 @@ public sealed class HyperparameterSearch
         {
             string dir = Path.Combine(SearchDir, t.Run);
             AtomicFile.TryDelete(RunFiles.In(dir, RunFiles.Model));
-            // Its summary.json no longer lists the file it lost.
-            var summary = summaries[t.Trial]!;
-            (summary with { Files = [.. summary.Files.Where(f => f != RunFiles.Model)] }).Save(RunFiles.In(dir, RunFiles.Summary));
+            // Its summary.json no longer lists the file it lost (a failed trial may have none).
+            if (summaries[t.Trial] is { } summary)
+                (summary with { Files = [.. summary.Files.Where(f => f != RunFiles.Model)] }).Save(RunFiles.In(dir, RunFiles.Summary));
         }
         var result = new SearchResult { SearchDir = SearchDir, Trials = trials, Best = bestTrial, Interrupted = trials.Count < _runs.Length || trials.Any(t => t.Status == RunStatus.Interrupted) };
         RunJson.Save(Path.Combine(SearchDir, "results.json"), result);
@@ -182,6 +168,45 @@ public sealed class HyperparameterSearch
             AtomicFile.WriteAllBytes(Path.Combine(SearchDir, "search.png"),
                 SearchPlots.ScatterPng(trials.Select(t => new SearchPoint(t.LearningRate, t.WeightScale, t.TrainAcc ?? double.NaN, t.ValAcc ?? double.NaN)).ToList(), DataSetChoice.Display(_runs[0].Data.Dataset)));
         return result;
+    }
+
+    /// <summary>
+    /// Runs trial <paramref name="i"/>. An error (a folder that cannot be written, a full disk) fails this trial only:
+    /// it is recorded with its message and the search goes on, as Ray Tune records an errored trial.
+    /// </summary>
+    private SearchTrial RunTrial(int i, CancellationToken cancel, out RunSummary? summary)
+    {
+        var trial = new SearchTrial
+        {
+            Trial = i,
+            Run = TrialName(i),
+            Values = _values[i],
+            LearningRate = _runs[i].Config.LearningRate,
+            WeightScale = _runs[i].Config.WeightScale,
+        };
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            summary = _runs[i].Run(cancel);
+            var history = RunHistory.Load(RunFiles.In(_runs[i].RunDir, RunFiles.History));
+            // No check, or scores that overflow: no accuracy to report (not 0, and not an argmax of NaN).
+            bool measured = summary.ScoresFinite && history.ValAcc.Count > 0;
+            int best = measured ? history.ValAcc.ToList().IndexOf(history.ValAcc.Max()) : -1;
+            return trial with
+            {
+                TrainAcc = measured ? history.TrainAcc[best] : null,
+                ValAcc = measured ? summary.BestValAcc : null,
+                TestAcc = summary.ScoresFinite ? summary.TestAcc : null,
+                Status = !summary.ScoresFinite && summary.Status == RunStatus.Completed ? RunStatus.Diverged : summary.Status,
+                Message = summary.Message,
+                Seconds = summary.WallSeconds,
+            };
+        }
+        catch (Exception e) when (!(e is OperationCanceledException && cancel.IsCancellationRequested))
+        {
+            summary = null;
+            return trial with { Status = RunStatus.Failed, Message = $"{e.GetType().Name}: {e.Message}", Seconds = clock.Elapsed.TotalSeconds };
+        }
     }
 
     // Empty but for a stale lock file (a search killed before its first trial began).

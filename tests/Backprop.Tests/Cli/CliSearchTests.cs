@@ -150,16 +150,34 @@ public class CliSearchTests
     }
 
     [Fact]
-    public void Search_TrialThatFails_RaisesItsOwnError_NotAnAggregate()
+    public void Search_TrialThatFails_IsRecordedAsFailed_AndTheSearchGoesOn()
     {
+        // Before, the error left Run: no results.csv, results.json or search.png, and every finished trial kept its model.
         using var tmp = new TempDir();
         var search = new HyperparameterSearch(TrainConfig.DefaultFor("cifar10") with { NumTrain = 100, NumVal = 50, NumTest = 0, Hidden = [8], Epochs = 1, BatchSize = 50, Dropout = 1 },
-            [SearchRange.Parse("learning_rate", "1e-4:1e-2:log")], 2,
+            [SearchRange.Parse("learning_rate", "1e-4:1e-2:log")], 3,
             ImageData.Load(new DataSetChoice("cifar10", TestData.Cifar10BinaryDir, "")), tmp.File("s")) { Parallel = 1 };
         // The second trial's run folder cannot be made: a file is in its way.
-        search.TrialCompleted += t => File.WriteAllText(tmp.File("s/trial-001"), "in the way");
-        var e = Assert.ThrowsAny<IOException>(() => search.Run());
-        Assert.Contains("trial-001", e.Message);
+        var seen = new List<SearchTrial>();
+        search.TrialCompleted += t =>
+        {
+            seen.Add(t);
+            if (t.Trial == 0) File.WriteAllText(tmp.File("s/trial-001"), "in the way");
+        };
+        var result = search.Run();
+        Assert.Equal([0, 1, 2], seen.Select(t => t.Trial));
+        Assert.Equal([RunStatus.Completed, RunStatus.Failed, RunStatus.Completed], result.Trials.Select(t => t.Status));
+        var failed = result.Trials[1];
+        Assert.Contains("trial-001", failed.Message);
+        Assert.Contains("cannot be written", failed.Message);
+        Assert.Equal((null, null, null), (failed.TrainAcc, failed.ValAcc, failed.TestAcc));
+        Assert.NotEqual(1, result.Best!.Trial);
+        Assert.False(result.Interrupted);
+        Assert.Contains(",failed,", File.ReadAllLines(tmp.File("s/results.csv"))[2]);
+        Assert.True(File.Exists(tmp.File("s/results.json")));
+        Assert.True(File.Exists(tmp.File("s/search.png")));
+        foreach (var t in result.Trials.Where(t => t.Status != RunStatus.Failed))
+            Assert.Equal(t == result.Best, File.Exists(tmp.File($"s/{t.Run}/model.npz")));   // only the best keeps its model
     }
 
     [Theory]
