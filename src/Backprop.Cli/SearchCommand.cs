@@ -56,7 +56,8 @@ internal static class SearchCommand
             search.TrialCompleted += t =>
             {
                 lock (progress)
-                    progress.WriteLine($"trial {t.Trial}: {string.Join(", ", t.Values.Select(v => $"{v.Key} {F(v.Value)}"))}: val_acc {A(t.ValAcc)} ({t.Status}, {t.Seconds.ToString("F0", CultureInfo.InvariantCulture)} s)");
+                    progress.WriteLine($"trial {t.Trial}: {string.Join(", ", t.Values.Select(v => $"{v.Key} {F(v.Value)}"))}: val_acc {A(t.ValAcc)} ({t.Status}, {t.Seconds.ToString("F0", CultureInfo.InvariantCulture)} s)" +
+                        (t.Status == RunStatus.Failed ? $": {t.Message}" : ""));
             };
             var found = search.Run(console.Cancel);
             if (result.GetValue(json)) console.Out.WriteLine(found.ToJsonLine());
@@ -65,10 +66,44 @@ internal static class SearchCommand
                 if (found.Interrupted) console.Out.WriteLine($"Interrupted: {found.Trials.Count(t => t.Status == RunStatus.Completed)} of {n} trials completed.");
                 if (found.Best is { } best) console.Out.WriteLine($"Best: trial {best.Trial}, val_acc {A(best.ValAcc)}, test_acc {A(best.TestAcc)}: {Path.Combine(found.SearchDir, best.Run)} (results.csv, results.json, search.png in {found.SearchDir})");
             }
-            return found.Interrupted ? ExitCodes.Interrupted : ExitCodes.Success;
+            var (code, problem) = Verdict(found);
+            if (problem is not null) console.Error.WriteLine($"backprop: {problem}");
+            return code;
         });
         return command;
     }
+
+    /// <summary>
+    /// The exit code of a finished search, and what to say on stderr when it is not a success: trials that failed with
+    /// an error (1, the others' results kept), or no usable model at all (3 when every trial diverged, as train's
+    /// code for a diverged run; 1 when errors were among the causes). Interrupted is 130 whatever else happened.
+    /// </summary>
+    internal static (int Code, string? Problem) Verdict(SearchResult found)
+    {
+        var failed = found.Trials.Where(t => t.Status == RunStatus.Failed).ToList();
+        string where = $"results.csv and results.json in {found.SearchDir}";
+        if (found.Interrupted) return (ExitCodes.Interrupted, null);
+        if (found.Best is null)
+        {
+            var first = found.Trials.FirstOrDefault(t => t.Message is not null);
+            string why = first is null ? "" : $"; trial {first.Trial}: {FirstSentence(first.Message!)}";
+            string what = failed.Count == 0 ? $"{Every(found.Trials.Count)} diverged or had no accuracy check"
+                : failed.Count == found.Trials.Count ? $"{Every(failed.Count)} failed"
+                : $"{failed.Count} of {found.Trials.Count} trials failed, the others diverged or had no accuracy check";
+            return (failed.Count == 0 ? ExitCodes.Diverged : ExitCodes.Failure,
+                $"no trial produced a usable model: {what}{why}. The trials' messages are in {where}.");
+        }
+        if (failed.Count > 0)
+            return (ExitCodes.Failure, $"{failed.Count} of {found.Trials.Count} trials failed (trial {failed[0].Trial}: {FirstSentence(failed[0].Message!)}); " +
+                $"the best of the others (trial {found.Best.Trial}) is kept. The trials' messages are in {where}.");
+        return (ExitCodes.Success, null);
+    }
+
+    // The reason, without the advice after it (the whole message is in results.csv and results.json).
+    private static string FirstSentence(string message) =>
+        message.IndexOf(". ", StringComparison.Ordinal) is int end and > 0 ? message[..end] : message.TrimEnd('.');
+
+    private static string Every(int trials) => trials == 1 ? "the only trial" : $"all {trials} trials";
 
     // An accuracy the trial does not have (no check, or scores that are not finite) is "-", not 0.
     private static string A(double? acc) => acc?.ToString("F4", CultureInfo.InvariantCulture) ?? "-";

@@ -210,6 +210,37 @@ public class CliSearchTests
     }
 
     [Fact]
+    public void Search_WhereEveryTrialDiverges_SaysSo_AndExits3()
+    {
+        // Before: the trial lines, then nothing (no Best line, no word of it) and exit 0.
+        using var tmp = new TempDir();
+        var r = CliRunner.Run("search", "--data-dir", CliRunner.Cifar10DataDir, "--trials", "2", "--epochs", "1", "--num-train", "100",
+            "--num-val", "50", "--num-test", "50", "--hidden", "10", "--normalization", "none", "--dropout", "1", "--reg", "0",
+            "--weight-scale", "1e30", "--learning-rate", "1e-3:1e-2:log", "--out", tmp.File("s"));
+        Assert.True(r.ExitCode == 3, r.ToString());
+        Assert.Contains("backprop: no trial produced a usable model: all 2 trials diverged or had no accuracy check; trial 0: Training diverged", r.Error);
+        Assert.Contains($"The trials' messages are in results.csv and results.json in {tmp.File("s")}.", r.Error);
+        Assert.DoesNotContain("Best:", r.Out);
+    }
+
+    [Fact]
+    public void SearchVerdict_TrialsThatFailed_Exit1_WithTheFirstReason()
+    {
+        SearchTrial T(int i, string status, double? val = null, string? message = null) => new() { Trial = i, Run = $"trial-00{i}", Status = status, ValAcc = val, Message = message };
+        var io = "IOException: The run folder '/s/trial-001' cannot be written (disk full).";
+        var some = new SearchResult { SearchDir = "/s", Trials = [T(0, RunStatus.Completed, 0.3), T(1, RunStatus.Failed, message: io)], Best = T(0, RunStatus.Completed, 0.3) };
+        var (code, problem) = Backprop.Cli.SearchCommand.Verdict(some);
+        Assert.Equal(1, code);
+        Assert.Equal("1 of 2 trials failed (trial 1: IOException: The run folder '/s/trial-001' cannot be written (disk full)); the best of the others (trial 0) is kept. " +
+            "The trials' messages are in results.csv and results.json in /s.", problem);
+        var all = some with { Trials = [T(0, RunStatus.Failed, message: io), T(1, RunStatus.Failed, message: io)], Best = null };
+        Assert.Equal((1, "no trial produced a usable model: all 2 trials failed; trial 0: " + io.TrimEnd('.') + ". The trials' messages are in results.csv and results.json in /s."),
+            Backprop.Cli.SearchCommand.Verdict(all));
+        Assert.Equal((130, null), Backprop.Cli.SearchCommand.Verdict(all with { Interrupted = true }));
+        Assert.Equal((0, null), Backprop.Cli.SearchCommand.Verdict(some with { Trials = [some.Trials[0]] }));
+    }
+
+    [Fact]
     public void TwoLayerDropoutRange_IsBlamedForItsOwnValues_NotTheDataSetDefault()
     {
         // The range counted as a chosen dropout, so the twolayer default (1) was not applied and the error named the
