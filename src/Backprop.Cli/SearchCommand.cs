@@ -22,7 +22,7 @@ internal static class SearchCommand
         var parallel = new Option<int?>("--parallel") { Description = "Trials run at once (default: one per kernel thread (--threads), single-threaded kernels each)", HelpName = "N" };
         var outOption = new Option<string?>("--out") { Description = "Search folder to create (default searches/<timestamp>)", HelpName = "DIR" };
         var json = new Option<bool>("--json") { Description = "Print results.json's content as one JSON object on stdout" };
-        var command = new Command("search", "Random hyperparameter search: writes results.csv, results.json, search.png (the notebooks' scatter: colour = accuracy, x = log10 learning rate, y = log10 weight scale) and a run folder per trial; only the best trial keeps model.npz.");
+        var command = new Command("search", "Random hyperparameter search: writes results.csv, results.json, search.png (the notebooks' scatter of the two searched options that varied, learning rate and weight scale first, colour = accuracy; with one, accuracy against it; a grey x marks a trial without accuracy) and a run folder per trial; only the best trial keeps model.npz.");
         options.AddTo(command);
         command.Options.Add(trials);
         command.Options.Add(parallel);

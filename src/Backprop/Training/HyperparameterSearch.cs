@@ -4,7 +4,6 @@ using System.Text;
 using System.Text.Json.Serialization;
 using Backprop.Data;
 using Backprop.Kernels;
-using Backprop.Plots;
 using Backprop.Tensors;
 
 namespace Backprop.Training;
@@ -23,6 +22,27 @@ public sealed record SearchResult
 
     /// <summary>True when the search was cancelled before every trial ran.</summary>
     [JsonPropertyName("interrupted")] public bool Interrupted { get; init; }
+
+    /// <summary>The data set searched on (canonical name: cifar10, fashion-mnist, mnist).</summary>
+    [JsonPropertyName("dataset")] public string Dataset { get; init; } = "";
+
+    /// <summary>The searched options (what <c>search.png</c> is drawn against); empty in a file written before they were recorded.</summary>
+    [JsonPropertyName("ranges")] public IReadOnlyList<SearchRange> Ranges { get; init; } = [];
+
+    /// <summary>The name of the file in a search folder.</summary>
+    public const string FileName = "results.json";
+
+    /// <summary>Reads a search folder's <c>results.json</c>.</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">It is not a search's results.</exception>
+    public static SearchResult Load(string path)
+    {
+        var result = RunJson.Load<SearchResult>(path);
+        // A key the file lacks reads as null, not as the initializer's value (an older file has no ranges or dataset).
+        if (result.Trials is null || result.Trials.Any(t => t?.Values is null))
+            throw new InvalidDataException($"{path}: not a search's results (no trials with their values).");
+        return result with { Ranges = result.Ranges ?? [], Dataset = result.Dataset ?? "" };
+    }
 
     /// <summary>The result as one line of JSON, as <c>results.json</c> holds it (for <c>--json</c>).</summary>
     public string ToJsonLine() => RunJson.Line(this);
@@ -161,12 +181,14 @@ public sealed class HyperparameterSearch
             if (summaries[t.Trial] is { } summary)
                 (summary with { Files = [.. summary.Files.Where(f => f != RunFiles.Model)] }).Save(RunFiles.In(dir, RunFiles.Summary));
         }
-        var result = new SearchResult { SearchDir = SearchDir, Trials = trials, Best = bestTrial, Interrupted = trials.Count < _runs.Length || trials.Any(t => t.Status == RunStatus.Interrupted) };
-        RunJson.Save(Path.Combine(SearchDir, "results.json"), result);
+        var result = new SearchResult
+        {
+            SearchDir = SearchDir, Trials = trials, Best = bestTrial, Dataset = _runs[0].Data.Dataset, Ranges = Ranges,
+            Interrupted = trials.Count < _runs.Length || trials.Any(t => t.Status == RunStatus.Interrupted),
+        };
+        RunJson.Save(Path.Combine(SearchDir, SearchResult.FileName), result);
         AtomicFile.WriteAllText(Path.Combine(SearchDir, "results.csv"), Csv(trials));
-        if (trials.Count > 0)
-            AtomicFile.WriteAllBytes(Path.Combine(SearchDir, "search.png"),
-                SearchPlots.ScatterPng(trials.Select(t => new SearchPoint(t.LearningRate, t.WeightScale, t.TrainAcc ?? double.NaN, t.ValAcc ?? double.NaN)).ToList(), DataSetChoice.Display(_runs[0].Data.Dataset)));
+        if (trials.Count > 0) AtomicFile.WriteAllBytes(Path.Combine(SearchDir, SearchPicture.FileName), SearchPicture.Png(result));
         return result;
     }
 

@@ -241,6 +241,27 @@ public class CliSearchTests
     }
 
     [Fact]
+    public void SearchPicture_ShowsTheOptionsThatVaried()
+    {
+        // search.png was always learning rate against weight scale: a search of reg alone drew every trial on one spot.
+        using var tmp = new TempDir();
+        var r = CliRunner.Run("search", "--data-dir", CliRunner.Cifar10DataDir, "--trials", "3", "--epochs", "1", "--num-train", "100",
+            "--num-val", "50", "--num-test", "0", "--hidden", "10", "--learning-rate", "1e-3", "--weight-scale", "1e-2", "--reg", "0:0.1", "--out", tmp.File("s"));
+        Assert.True(r.ExitCode == 0, r.ToString());
+        PlotTests.AssertPicture(File.ReadAllBytes(tmp.File("s/search.png")), 900, 420);   // one panel: accuracy against reg
+        var saved = SearchResult.Load(tmp.File("s/results.json"));
+        Assert.Equal([new SearchRange("reg", 0, 0.1, false)], saved.Ranges);   // what a redraw draws against
+        Assert.Equal("cifar10", saved.Dataset);
+
+        SearchRange R(string name, double lo, double hi, bool log = false) => new(name, lo, hi, log);
+        // The notebooks' pair when both varied, whatever order the options came in; then the others in a fixed order;
+        // a range of one value does not vary.
+        Assert.Equal(["learning_rate", "weight_scale"], SearchPicture.Axes([R("reg", 1e-5, 0.1, true), R("weight_scale", 1e-3, 0.1, true), R("learning_rate", 1e-4, 1e-2, true)]).Select(a => a.Name));
+        Assert.Equal(["reg", "dropout"], SearchPicture.Axes([R("dropout", 0.5, 1), R("learning_rate", 1e-3, 1e-3, true), R("reg", 0, 0.1)]).Select(a => a.Name));
+        Assert.Empty(SearchPicture.Axes([R("epochs", 3, 3)]));
+    }
+
+    [Fact]
     public void TwoLayerDropoutRange_IsBlamedForItsOwnValues_NotTheDataSetDefault()
     {
         // The range counted as a chosen dropout, so the twolayer default (1) was not applied and the error named the

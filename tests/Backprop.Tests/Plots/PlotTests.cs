@@ -110,6 +110,65 @@ public class PlotTests
     }
 
     [Fact]
+    public void SearchScatter_MarksTrialsWithoutAccuracy_AndBarsOnlyTheAccuraciesThereAre()
+    {
+        // A diverged trial used to be coloured as accuracy 0, and a bar around a single 0 ran from −0.005.
+        SearchPoint[] pts = [new(1e-3, 1e-2, 0, 0), new(1e-2, 1e-1, double.NaN, double.NaN), new(1e-4, 1e-3, double.NaN, double.NaN)];
+        var panels = SearchPlots.Plots(pts, SearchAxis.LearningRate, SearchAxis.WeightScale, "CIFAR-10", null);
+        Assert.Equal(2, panels.Count);
+        foreach (var plt in panels)
+        {
+            var markers = plt.GetPlottables().OfType<ScottPlot.Plottables.Marker>().ToList();
+            Assert.Equal(3, markers.Count);   // every trial is drawn
+            var crosses = markers.Where(m => m.MarkerShape == ScottPlot.MarkerShape.Eks).ToList();
+            Assert.Equal(2, crosses.Count);
+            Assert.All(crosses, m => Assert.Equal(ScottPlot.Colors.Gray, m.MarkerLineColor));
+            Assert.Equal("no accuracy (diverged or failed)", crosses[0].LegendText);
+            var bar = plt.Axes.GetPanels().OfType<ScottPlot.Panels.ColorBar>().Single().Source.GetRange();
+            Assert.Equal((0, 0.005), (bar.Min, bar.Max));
+        }
+        AssertPicture(SearchPlots.ScatterPng(pts), 900, 840, panels: 2);
+
+        // None has an accuracy: no bar at all, and the picture says why.
+        var none = SearchPlots.Plots([pts[1], pts[2]], SearchAxis.LearningRate, SearchAxis.WeightScale, "CIFAR-10", null)[0];
+        Assert.Empty(none.Axes.GetPanels().OfType<ScottPlot.Panels.ColorBar>());
+        Assert.Contains(none.GetPlottables().OfType<ScottPlot.Plottables.Annotation>(), a => a.Text.StartsWith("No trial has an accuracy"));
+    }
+
+    [Fact]
+    public void SearchScatter_OneOption_IsAccuracyAgainstIt_NamedAndOnItsScale()
+    {
+        // The picture was always log10 learning rate against log10 weight scale, whatever was searched: a search of reg
+        // alone put every trial on one spot.
+        SearchPoint[] pts = [new(0.01, 0, 0.5, 0.4), new(0.05, 0, 0.6, 0.45), new(0.09, 0, double.NaN, double.NaN)];
+        var reg = SearchPlots.Plots(pts, new SearchAxis("reg"), null, "CIFAR-10", null);
+        var panel = Assert.Single(reg);
+        Assert.Equal("reg", panel.Axes.Bottom.Label.Text);
+        Assert.Equal("accuracy", panel.Axes.Left.Label.Text);
+        Assert.Equal(["train", "val"], panel.GetPlottables().OfType<ScottPlot.Plottables.Scatter>().Select(p => p.LegendText));
+        Assert.Single(panel.GetPlottables().OfType<ScottPlot.Plottables.Marker>(), m => m.MarkerShape == ScottPlot.MarkerShape.Eks);
+        AssertPicture(SearchPlots.ScatterPng(pts, new SearchAxis("reg"), null), 900, 420);
+
+        // A log option is ticked in its values at the decades, not in log10 of them.
+        var lr = SearchPlots.Plots(pts.Select(p => p with { X = p.X / 10 }).ToList(), SearchAxis.LearningRate, null, "CIFAR-10", null)[0];
+        Assert.Equal("learning_rate (log scale)", lr.Axes.Bottom.Label.Text);
+        var ticks = SearchPlots.LogTicks(-4, -2);
+        using (var paint = ScottPlot.Paint.NewDisposablePaint())
+            ticks.Regenerate(new ScottPlot.CoordinateRange(-4.5, -1.5), ScottPlot.Edge.Bottom, new ScottPlot.PixelLength(800), paint, new ScottPlot.LabelStyle());
+        Assert.Equal(["0.0001", "0.001", "0.01"], ticks.Ticks.Where(t => t.IsMajor && t.Position is >= -4.5 and <= -1.5).Select(t => t.Label));
+    }
+
+    [Fact]
+    public void SearchScatter_TrialsAtOnePlace_AreDrawnApart()
+    {
+        // Whole-number options take few values: trials on one spot hid each other's colours.
+        var xs = SearchPlots.Spread([1, 1, 1, 2], [50, 50, 50, 51], out var ys);
+        Assert.Equal(4, xs.Zip(ys).Distinct().Count());
+        Assert.Equal((2.0, 51.0), (xs[3], ys[3]));   // a trial alone stays where it is
+        Assert.All(xs.Take(3), x => Assert.InRange(x, 0.95, 1.05));
+    }
+
+    [Fact]
     public void ConfusionMatrix_ColoursEachRowsShare_TrueClassZeroOnTop()
     {
         string[] names = ["cat", "dog", "ship"];
