@@ -32,7 +32,9 @@ internal static class OutputFile
         if (IsRunFolder(realFolder) && RunFiles.All.Contains(Path.GetFileName(real), StringComparer.OrdinalIgnoreCase))
             throw new UsageException($"{option}: '{path}' is the run's own {Path.GetFileName(real)}; write to another name.");
         if (File.Exists(Path.Combine(realFolder, "results.json")) && SearchFiles.Contains(Path.GetFileName(real), StringComparer.OrdinalIgnoreCase))
-            throw new UsageException($"{option}: '{path}' is the search's own {Path.GetFileName(real)}, which no command redraws; write to another name.");
+            throw new UsageException($"{option}: '{path}' is the search's own {Path.GetFileName(real)}" +
+                (Path.GetFileName(real).Equals(SearchPicture.FileName, StringComparison.OrdinalIgnoreCase) ? $" ('backprop plot {realFolder}' redraws it)" : ", which no command redraws") +
+                "; write to another name.");
         foreach (var input in inputs)
             if (input is not null && string.Equals(real, RealPath(input), StringComparison.Ordinal))
                 throw new UsageException($"{option}: '{path}' is the input being read; write to another name.");

@@ -262,6 +262,32 @@ public class CliSearchTests
     }
 
     [Fact]
+    public void Plot_OfASearchFolder_RedrawsItsPicture()
+    {
+        // Before: "is not a run folder (no history.json)", and nothing redrew search.png.
+        using var tmp = new TempDir();
+        var s = tmp.File("s");
+        var r = CliRunner.Run("search", "--data-dir", CliRunner.Cifar10DataDir, "--trials", "2", "--epochs", "1", "--num-train", "100",
+            "--num-val", "50", "--num-test", "0", "--hidden", "10", "--out", s);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var drawn = File.ReadAllBytes(Path.Combine(s, "search.png"));
+        File.Delete(Path.Combine(s, "search.png"));
+        var plot = CliRunner.Run("plot", s);
+        Assert.True(plot.ExitCode == 0, plot.ToString());
+        Assert.Contains($"Wrote {Path.Combine(s, "search.png")}", plot.Out);
+        Assert.Equal(drawn, File.ReadAllBytes(Path.Combine(s, "search.png")));   // the same picture, from results.json
+        Assert.Equal(0, CliRunner.Run("plot", s, "--out", tmp.File("copy.png")).ExitCode);
+        PlotTests.AssertPicture(File.ReadAllBytes(tmp.File("copy.png")), 900, 840, panels: 2);
+
+        // Among runs to compare, a search folder is pointed at its trials; a folder that is neither says both.
+        var mixed = CliRunner.Run("plot", s, Path.Combine(s, "trial-000"));
+        Assert.Equal(2, mixed.ExitCode);
+        Assert.Contains($"'{s}' is a search folder: give it alone to redraw its search.png, or its trial folders", mixed.Error);
+        Directory.CreateDirectory(tmp.File("empty"));
+        Assert.Contains("is not a run folder (no history.json) or a search folder (no results.json)", CliRunner.Run("plot", tmp.File("empty")).Error);
+    }
+
+    [Fact]
     public void TwoLayerDropoutRange_IsBlamedForItsOwnValues_NotTheDataSetDefault()
     {
         // The range counted as a chosen dropout, so the twolayer default (1) was not applied and the error named the
