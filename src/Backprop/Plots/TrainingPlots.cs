@@ -40,18 +40,20 @@ public static class TrainingPlots
 
     /// <summary>
     /// The Optimization notebook's comparison: training loss, training accuracy and validation accuracy of several
-    /// runs on shared axes, three panels. PNG bytes.
+    /// runs on shared axes, three panels. PNG bytes. A panel is <paramref name="panelHeight"/> pixels high, or as high
+    /// as its legend needs (about 20 pixels a run): a legend taller than the panel wrapped into a clipped column.
     /// </summary>
     public static byte[] ComparisonPng(IReadOnlyList<RunCurves> runs, int width = 1000, int panelHeight = 380)
     {
         ArgumentNullException.ThrowIfNull(runs);
         if (runs.Count == 0) throw new ArgumentException("No runs to compare.", nameof(runs));
+        panelHeight = Math.Max(panelHeight, LegendHeight(runs.Count));
         var train = new Plot();
         var val = new Plot();
         for (int i = 0; i < runs.Count; i++)
         {
-            AddLine(train, runs[i].TrainAcc, runs[i].Label, Panels.SeriesColor(i));
-            AddLine(val, runs[i].ValAcc, runs[i].Label, Panels.SeriesColor(i));
+            AddLine(train, runs[i].TrainAcc, runs[i].Label, Panels.SeriesStyle(i));
+            AddLine(val, runs[i].ValAcc, runs[i].Label, Panels.SeriesStyle(i));
         }
         train.Title("Training accuracy");
         train.XLabel("Epoch");
@@ -64,14 +66,18 @@ public static class TrainingPlots
         return Panels.StackedPng([LossPlot(runs, legend: true), train, val], width, panelHeight);
     }
 
+    internal static int LegendHeight(int runs) => 21 * runs + 130;
+
     private static Plot LossPlot(IReadOnlyList<RunCurves> runs, bool legend)
     {
         var plt = new Plot();
         for (int i = 0; i < runs.Count; i++)
         {
             var loss = runs[i].Loss;
-            var sp = plt.Add.ScatterPoints(Panels.Range(loss.Count), Finite(loss), Panels.SeriesColor(i));
-            sp.MarkerSize = 3;
+            var style = Panels.SeriesStyle(i);
+            var sp = plt.Add.ScatterPoints(Panels.Range(loss.Count), Finite(loss), style.Color);
+            sp.MarkerShape = style.Marker;
+            sp.MarkerSize = runs.Count > 10 ? 4 : 3;   // a shape other than a dot needs a few pixels to be seen
             sp.LegendText = legend ? runs[i].Label : "";
         }
         plt.Title("Training loss");
@@ -87,9 +93,14 @@ public static class TrainingPlots
     private static void EpochTicks(Plot plt) =>
         plt.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
 
-    private static void AddLine(Plot plt, IReadOnlyList<double> values, string label, Color color)
+    private static void AddLine(Plot plt, IReadOnlyList<double> values, string label, Color color) =>
+        AddLine(plt, values, label, (color, MarkerShape.FilledCircle, LinePattern.Solid));
+
+    private static void AddLine(Plot plt, IReadOnlyList<double> values, string label, (Color Color, MarkerShape Marker, LinePattern Line) style)
     {
-        var sp = plt.Add.Scatter(Panels.Range(values.Count), Finite(values), color);
+        var sp = plt.Add.Scatter(Panels.Range(values.Count), Finite(values), style.Color);
+        sp.MarkerShape = style.Marker;
+        sp.LinePattern = style.Line;
         sp.LegendText = label;
         sp.MarkerSize = 6;
         sp.LineWidth = 1.5f;

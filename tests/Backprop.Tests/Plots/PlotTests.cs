@@ -69,6 +69,26 @@ public class PlotTests
     }
 
     [Fact]
+    public void Comparison_LabelsAndStyles_TellEveryRunApart()
+    {
+        // Two searches' trial-000 were both labelled trial-000.
+        Assert.Equal(["s1/trial-000", "sint4/trial-000", "adam"],
+            Backprop.Training.RunPlots.Labels(["/tmp/a1/s1/trial-000", "/tmp/a1/sint4/trial-000/", "/runs/adam"]));
+        Assert.Equal(["x/a/run", "y/a/run"], Backprop.Training.RunPlots.Labels(["/x/a/run", "/y/a/run"]));
+        Assert.Equal(["/r/a", "/r/a"], Backprop.Training.RunPlots.Labels(["/r/a", "/r/a"]));   // the same folder twice
+
+        // Ten colours: runs 0 and 10 (plot searches/x/trial-* after --trials 20) had the same look.
+        var styles = Enumerable.Range(0, 40).Select(Panels.SeriesStyle).ToList();
+        Assert.Equal(40, styles.Distinct().Count());
+        Assert.NotEqual(styles[0].Line, styles[10].Line);
+        Assert.NotEqual(styles[4].Marker, styles[14].Marker);
+        var runs = Enumerable.Range(0, 15).Select(k => new RunCurves($"run{k}",
+            Enumerable.Range(0, 30).Select(i => 2.3 - 0.01 * k * i).ToList(), [0.1, 0.2 + 0.01 * k], [0.1, 0.15 + 0.01 * k])).ToList();
+        // Fifteen legend entries do not fit 300 pixels: the panels grow instead of clipping a second legend column.
+        AssertPicture(TrainingPlots.ComparisonPng(runs, 800, 300), 800, 3 * (21 * 15 + 130), panels: 3);
+    }
+
+    [Fact]
     public void VisualizeGrid_MatchesNotebookLayout()
     {
         var xs = new NDArray<double>(5, 2, 2, 1);
