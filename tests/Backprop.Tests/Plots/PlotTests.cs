@@ -50,6 +50,49 @@ public class PlotTests
     }
 
     [Fact]
+    public void ShortHistories_GetHonestAxes()
+    {
+        // No check (a run that diverged at once): an empty −10 … 10 frame with a train/val legend, now a note.
+        var none = TrainingPlots.AccuracyPlot([], []);
+        Assert.Contains(none.GetPlottables().OfType<ScottPlot.Plottables.Annotation>(), a => a.Text.StartsWith("No accuracy checks"));
+        Assert.Empty(none.GetPlottables().OfType<ScottPlot.Plottables.Scatter>());
+        Assert.False(HasColour(TrainingPlots.AccuracyPng([], []), Panels.SeriesColor(0)));   // the legend's train line is gone
+        Assert.True(HasColour(TrainingPlots.AccuracyPng([0.1, 0.2], [0.1, 0.2]), Panels.SeriesColor(0)));
+
+        // One check: epochs −1, 0, 1 on the axis; now 0 alone.
+        Assert.Equal([0.0], MajorTicks(TrainingPlots.AccuracyPlot([0.07], [0.13])));
+        // Five iterations: ticks at whole iterations (were 0.5, 1.5, … and −2).
+        var loss = MajorTicks(TrainingPlots.LossPlot([new RunCurves("loss", [2.3, 2.2, 2.1, 2.0, 1.9], [], [])], legend: false));
+        Assert.All(loss, t => Assert.True(t == Math.Floor(t) && t >= 0, $"tick {t}"));
+        Assert.Contains(4.0, loss);
+
+        // The comparison's accuracy panels name their y axis.
+        var panels = TrainingPlots.ComparisonPlots([new RunCurves("a", [2.3, 2.0], [0.1, 0.2], [0.1, 0.15])]);
+        Assert.Equal(["Loss", "Accuracy", "Accuracy"], panels.Select(p => p.Axes.Left.Label.Text));
+        Assert.Equal([0.0, 1.0], MajorTicks(panels[2]));
+    }
+
+    // The bottom axis's labelled ticks inside its limits, once the plot is laid out as it is drawn.
+    private static double[] MajorTicks(ScottPlot.Plot plt)
+    {
+        plt.GetImageBytes(900, 450, ScottPlot.ImageFormat.Png);
+        var range = plt.Axes.Bottom.Range;
+        return [.. plt.Axes.Bottom.TickGenerator.Ticks.Where(t => t.IsMajor && t.Position >= range.Min && t.Position <= range.Max).Select(t => t.Position)];
+    }
+
+    private static bool HasColour(byte[] png, ScottPlot.Color c)
+    {
+        using var bmp = SKBitmap.Decode(png);
+        for (int y = 0; y < bmp.Height; y++)
+            for (int x = 0; x < bmp.Width; x++)
+            {
+                var p = bmp.GetPixel(x, y);
+                if (p.Red == c.R && p.Green == c.G && p.Blue == c.B) return true;
+            }
+        return false;
+    }
+
+    [Fact]
     public void WeightPixels_AreTruncated_AsTheNotebooksAstypeUint8()
     {
         // One grey 2 × 2 tile of 0, 1, 2, 2: scaled to 0, 127.5, 255, 255, and astype('uint8') makes 127.5 into 127.
