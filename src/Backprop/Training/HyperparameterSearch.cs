@@ -1,52 +1,11 @@
 using System.Globalization;
 using System.Runtime.ExceptionServices;
 using System.Text;
-using System.Text.Json.Serialization;
 using Backprop.Data;
 using Backprop.Kernels;
 using Backprop.Tensors;
 
 namespace Backprop.Training;
-
-/// <summary>What a search found: every trial and the best one (<c>results.json</c>).</summary>
-public sealed record SearchResult
-{
-    /// <summary>The search folder.</summary>
-    [JsonPropertyName("search_dir")] public string SearchDir { get; init; } = "";
-
-    /// <summary>Every trial that ran, in trial order.</summary>
-    [JsonPropertyName("trials")] public IReadOnlyList<SearchTrial> Trials { get; init; } = [];
-
-    /// <summary>The trial with the best validation accuracy (its run folder keeps <c>model.npz</c>), or null when none finished.</summary>
-    [JsonPropertyName("best")] public SearchTrial? Best { get; init; }
-
-    /// <summary>True when the search was cancelled before every trial ran.</summary>
-    [JsonPropertyName("interrupted")] public bool Interrupted { get; init; }
-
-    /// <summary>The data set searched on (canonical name: cifar10, fashion-mnist, mnist).</summary>
-    [JsonPropertyName("dataset")] public string Dataset { get; init; } = "";
-
-    /// <summary>The searched options (what <c>search.png</c> is drawn against); empty in a file written before they were recorded.</summary>
-    [JsonPropertyName("ranges")] public IReadOnlyList<SearchRange> Ranges { get; init; } = [];
-
-    /// <summary>The name of the file in a search folder.</summary>
-    public const string FileName = "results.json";
-
-    /// <summary>Reads a search folder's <c>results.json</c>.</summary>
-    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">It is not a search's results.</exception>
-    public static SearchResult Load(string path)
-    {
-        var result = RunJson.Load<SearchResult>(path);
-        // A key the file lacks reads as null, not as the initializer's value (an older file has no ranges or dataset).
-        if (result.Trials is null || result.Trials.Any(t => t?.Values is null))
-            throw new InvalidDataException($"{path}: not a search's results (no trials with their values).");
-        return result with { Ranges = result.Ranges ?? [], Dataset = result.Dataset ?? "" };
-    }
-
-    /// <summary>The result as one line of JSON, as <c>results.json</c> holds it (for <c>--json</c>).</summary>
-    public string ToJsonLine() => RunJson.Line(this);
-}
 
 /// <summary>
 /// Random search (as the notebooks' "train a good model" cells, but drawn rather than on a grid): each trial is a
@@ -56,10 +15,13 @@ public sealed record SearchResult
 /// <c>results.csv</c>, <c>results.json</c> and <c>search.png</c> into the search folder, and keeps <c>model.npz</c> only
 /// in the best trial's run folder.
 /// </summary>
-public sealed class HyperparameterSearch
+public sealed partial class HyperparameterSearch
 {
-    private readonly TrainingRun[] _runs;
+    private readonly TrainConfig _baseConfig;
+    private readonly ImageData _data;
+    private readonly TrialPlan[] _plans;
     private readonly IReadOnlyDictionary<string, double>[] _values;
+    private readonly bool _resume;
     private int _started;   // 1 once Run has the folder
 
     /// <summary>Draws every trial's configuration and checks them all; nothing is written until <see cref="Run"/>.</summary>
@@ -70,6 +32,11 @@ public sealed class HyperparameterSearch
     /// <param name="searchDir">The search folder: new or empty.</param>
     /// <exception cref="ArgumentException">A bad option or range, two ranges for one option, or a folder that is not empty.</exception>
     public HyperparameterSearch(TrainConfig baseConfig, IReadOnlyList<SearchRange> ranges, int trials, ImageData data, string searchDir)
+        : this(baseConfig, ranges, trials, data, searchDir, resume: false)
+    {
+    }
+
+    private HyperparameterSearch(TrainConfig baseConfig, IReadOnlyList<SearchRange> ranges, int trials, ImageData data, string searchDir, bool resume)
     {
         ArgumentNullException.ThrowIfNull(baseConfig);
         ArgumentNullException.ThrowIfNull(ranges);
@@ -78,15 +45,18 @@ public sealed class HyperparameterSearch
         SearchDir = Path.GetFullPath(searchDir);
         if (File.Exists(SearchDir))
             throw new ArgumentException($"The search folder '{searchDir}' is a file; choose a new folder.", nameof(searchDir));
-        if (Directory.Exists(SearchDir) && !IsEmpty(SearchDir))
-            throw new ArgumentException($"The search folder '{searchDir}' already exists and is not empty; choose a new folder.", nameof(searchDir));
+        if (!resume && Directory.Exists(SearchDir) && !IsEmpty(SearchDir))
+            throw new ArgumentException($"The search folder '{searchDir}' already exists and is not empty; choose a new folder (or continue an interrupted search with HyperparameterSearch.Resume).", nameof(searchDir));
         if (ranges.Any(r => r is null)) throw new ArgumentException("A search range is null.", nameof(ranges));
         // Two ranges for one option: the second draw would overwrite the first, and results.csv would name it twice.
         foreach (var twice in ranges.GroupBy(r => r.Name).Where(g => g.Count() > 1))
             throw new ArgumentException($"{twice.Key} is searched by {twice.Count()} ranges ({string.Join(" and ", twice.Select(Describe))}); give one range per option.", nameof(ranges));
+        _baseConfig = baseConfig;
+        _data = data;
+        _resume = resume;
         Ranges = ranges;
         var rng = new NumpyRandom(baseConfig.Seed);
-        _runs = new TrainingRun[trials];
+        _plans = new TrialPlan[trials];
         _values = new IReadOnlyDictionary<string, double>[trials];
         for (int i = 0; i < trials; i++)
         {
@@ -98,9 +68,39 @@ public sealed class HyperparameterSearch
                 config = range.Apply(config, values[range.Name]);
             }
             _values[i] = values;
-            _runs[i] = new TrainingRun(config, data, Path.Combine(SearchDir, TrialName(i)));
+            string dir = Path.Combine(SearchDir, TrialName(i));
+            _plans[i] = resume ? Plan(i, config, dir) : TrialPlan.Start(new TrainingRun(config, data, dir));
         }
     }
+
+    /// <summary>
+    /// Continues the search in <paramref name="searchDir"/> that was interrupted (Ctrl-C) or killed: its
+    /// <c>search.json</c> draws the same trials again; a trial that finished is taken as it is, one interrupted
+    /// continues from its <c>checkpoint.npz</c> (as <c>train --resume</c>), and one that never started, or failed
+    /// before it wrote anything, runs. <see cref="Run"/> then rewrites the results from every trial.
+    /// </summary>
+    /// <param name="searchDir">The folder of the interrupted search.</param>
+    /// <param name="data">The images (the data set and split sizes the search ran on).</param>
+    /// <exception cref="FileNotFoundException">The folder has no <c>search.json</c>.</exception>
+    /// <exception cref="InvalidDataException"><c>search.json</c> is malformed.</exception>
+    /// <exception cref="ArgumentException">A trial's folder holds a run of another configuration (edited since, or other data).</exception>
+    public static HyperparameterSearch Resume(string searchDir, ImageData data)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(searchDir);
+        var path = Path.Combine(searchDir, SearchSpec.FileName);
+        if (!File.Exists(path))
+            throw new FileNotFoundException(Directory.Exists(searchDir)
+                ? $"'{searchDir}' has no {SearchSpec.FileName}: it is not a search folder, or its search was made before searches recorded what they draw; start a new search."
+                : $"The search folder '{searchDir}' does not exist.", path);
+        var spec = SearchSpec.Load(path);
+        return new HyperparameterSearch(spec.Config, spec.Ranges, spec.Trials, data, searchDir, resume: true);
+    }
+
+    /// <summary>Trials whose finished run <see cref="Run"/> takes as it is (after <see cref="Resume"/>; 0 for a new search).</summary>
+    public int FinishedTrials => _plans.Count(p => p.Finished is not null);
+
+    /// <summary>Trials <see cref="Run"/> continues from their checkpoint (after <see cref="Resume"/>).</summary>
+    public int ResumedTrials => _plans.Count(p => p.Run?.Resume == true);
 
     /// <summary>The search folder (absolute).</summary>
     public string SearchDir { get; }
@@ -109,10 +109,10 @@ public sealed class HyperparameterSearch
     public IReadOnlyList<SearchRange> Ranges { get; }
 
     /// <summary>Trials run at once; default one per core.</summary>
-    public int Parallel { get; init; } = Environment.ProcessorCount;
+    public int Parallel { get; set; } = Environment.ProcessorCount;
 
     /// <summary>The trials' run configurations, in trial order.</summary>
-    public IReadOnlyList<TrainConfig> TrialConfigs => _runs.Select(r => r.Config).ToList();
+    public IReadOnlyList<TrainConfig> TrialConfigs => _plans.Select(p => p.Config).ToList();
 
     /// <summary>Raised (from a worker thread) when a trial has finished, failed trials included.</summary>
     public event Action<SearchTrial>? TrialCompleted;
@@ -136,10 +136,18 @@ public sealed class HyperparameterSearch
         {
             Directory.CreateDirectory(SearchDir);
             hold = FolderLock.Acquire(SearchDir);
-            if (!IsEmpty(SearchDir))
+            try
+            {
+                if (!_resume && !IsEmpty(SearchDir))
+                    throw new FolderInUseException($"The search folder '{SearchDir}' was filled by another process after this search was set up; choose another folder.");
+                // What the draws follow from, before any trial: a search stopped at any point can be resumed.
+                if (!_resume)
+                    new SearchSpec { Config = _baseConfig, Ranges = Ranges, Trials = _plans.Length, DataFolder = _data.Folder }.Save(Path.Combine(SearchDir, SearchSpec.FileName));
+            }
+            catch
             {
                 hold.Dispose();
-                throw new FolderInUseException($"The search folder '{SearchDir}' was filled by another process after this search was set up; choose another folder.");
+                throw;
             }
         }
         catch
@@ -148,15 +156,15 @@ public sealed class HyperparameterSearch
             throw;
         }
         using var held = hold;
-        var done = new SearchTrial?[_runs.Length];
-        var summaries = new RunSummary?[_runs.Length];
-        int parallel = Math.Clamp(Parallel, 1, _runs.Length);
+        var done = new SearchTrial?[_plans.Length];
+        var summaries = new RunSummary?[_plans.Length];
+        int parallel = Math.Clamp(Parallel, 1, _plans.Length);
         // Each trial's kernels get an equal share of the threads, on its own thread only: the process-wide setting (and
         // another search's or training's share) is left alone.
         int share = Math.Max(1, Parallelism.MaxThreads / parallel);
         try
         {
-            System.Threading.Tasks.Parallel.For(0, _runs.Length, new ParallelOptions { MaxDegreeOfParallelism = parallel }, i =>
+            System.Threading.Tasks.Parallel.For(0, _plans.Length, new ParallelOptions { MaxDegreeOfParallelism = parallel }, i =>
             {
                 if (cancel.IsCancellationRequested) return;
                 using var limit = Parallelism.LimitCallingThread(share);
@@ -183,52 +191,13 @@ public sealed class HyperparameterSearch
         }
         var result = new SearchResult
         {
-            SearchDir = SearchDir, Trials = trials, Best = bestTrial, Dataset = _runs[0].Data.Dataset, Ranges = Ranges,
-            Interrupted = trials.Count < _runs.Length || trials.Any(t => t.Status == RunStatus.Interrupted),
+            SearchDir = SearchDir, Trials = trials, Best = bestTrial, Dataset = _data.Dataset, Ranges = Ranges,
+            Interrupted = trials.Count < _plans.Length || trials.Any(t => t.Status == RunStatus.Interrupted),
         };
         RunJson.Save(Path.Combine(SearchDir, SearchResult.FileName), result);
         AtomicFile.WriteAllText(Path.Combine(SearchDir, "results.csv"), Csv(trials));
         if (trials.Count > 0) AtomicFile.WriteAllBytes(Path.Combine(SearchDir, SearchPicture.FileName), SearchPicture.Png(result));
         return result;
-    }
-
-    /// <summary>
-    /// Runs trial <paramref name="i"/>. An error (a folder that cannot be written, a full disk) fails this trial only:
-    /// it is recorded with its message and the search goes on, as Ray Tune records an errored trial.
-    /// </summary>
-    private SearchTrial RunTrial(int i, CancellationToken cancel, out RunSummary? summary)
-    {
-        var trial = new SearchTrial
-        {
-            Trial = i,
-            Run = TrialName(i),
-            Values = _values[i],
-            LearningRate = _runs[i].Config.LearningRate,
-            WeightScale = _runs[i].Config.WeightScale,
-        };
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        try
-        {
-            summary = _runs[i].Run(cancel);
-            var history = RunHistory.Load(RunFiles.In(_runs[i].RunDir, RunFiles.History));
-            // No check, or scores that overflow: no accuracy to report (not 0, and not an argmax of NaN).
-            bool measured = summary.ScoresFinite && history.ValAcc.Count > 0;
-            int best = measured ? history.ValAcc.ToList().IndexOf(history.ValAcc.Max()) : -1;
-            return trial with
-            {
-                TrainAcc = measured ? history.TrainAcc[best] : null,
-                ValAcc = measured ? summary.BestValAcc : null,
-                TestAcc = summary.ScoresFinite ? summary.TestAcc : null,
-                Status = !summary.ScoresFinite && summary.Status == RunStatus.Completed ? RunStatus.Diverged : summary.Status,
-                Message = summary.Message,
-                Seconds = summary.WallSeconds,
-            };
-        }
-        catch (Exception e) when (!(e is OperationCanceledException && cancel.IsCancellationRequested))
-        {
-            summary = null;
-            return trial with { Status = RunStatus.Failed, Message = $"{e.GetType().Name}: {e.Message}", Seconds = clock.Elapsed.TotalSeconds };
-        }
     }
 
     // Empty but for a stale lock file (a search killed before its first trial began).

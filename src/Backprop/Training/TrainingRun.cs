@@ -119,7 +119,7 @@ public sealed class TrainingRun
     /// config.json, a stale lock file, the temporary file of a checkpoint it was killed while writing), which nothing
     /// can resume.
     /// </summary>
-    private static bool IsFree(string dir) =>
+    internal static bool IsFree(string dir) =>
         Directory.EnumerateFileSystemEntries(dir).All(e => FolderLock.IsLockFile(e) || AtomicFile.IsTempFile(e) || Path.GetFileName(e) == RunFiles.Config);
 
     /// <summary>

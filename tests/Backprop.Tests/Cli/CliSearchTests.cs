@@ -369,6 +369,61 @@ public class CliSearchTests
     }
 
     [Fact]
+    public void InterruptedSearch_Resumed_EqualsTheUninterruptedOne()
+    {
+        // Before, trials not started could never be run into the folder, and a resumed trial left results.* stale.
+        using var tmp = new TempDir();
+        var images = ImageData.Load(new DataSetChoice("cifar10", TestData.Cifar10BinaryDir, ""));
+        var config = TrainConfig.DefaultFor("cifar10") with { NumTrain = 100, NumVal = 50, NumTest = 50, Hidden = [8], Epochs = 2, BatchSize = 50, Dropout = 1, Seed = 4 };
+        HyperparameterSearch Search(string dir) => new(config, [SearchRange.Parse("learning_rate", "1e-3:1e-1:log")], 3, images, tmp.File(dir)) { Parallel = 1 };
+        var whole = Search("whole").Run();
+
+        // Ctrl-C once trial 0 is done: trials 1 and 2 never start. Then trial 1 as Ctrl-C in its second epoch leaves
+        // it (checkpoint.npz), and trial 2 as a process killed before its first checkpoint (config.json alone).
+        using var ctrlC = new CancellationTokenSource();
+        var cut = Search("cut");
+        cut.TrialCompleted += _ => ctrlC.Cancel();
+        Assert.True(cut.Run(ctrlC.Token).Interrupted);
+        using var ctrlC2 = new CancellationTokenSource();
+        var trial1 = new TrainingRun(cut.TrialConfigs[1], images, tmp.File("cut/trial-001"));
+        trial1.IterationCompleted += i => { if (i.Iteration == 3) ctrlC2.Cancel(); };
+        Assert.Equal(RunStatus.Interrupted, trial1.Run(ctrlC2.Token).Status);
+        Directory.CreateDirectory(tmp.File("cut/trial-002"));
+        File.WriteAllText(tmp.File("cut/trial-002/config.json"), cut.TrialConfigs[2].ToJson());
+
+        // search.json edited since: refused before anything is touched.
+        string spec = tmp.File("cut/search.json"), original = File.ReadAllText(spec);
+        File.WriteAllText(spec, original.Replace("\"seed\": 4", "\"seed\": 5"));
+        var edited = CliRunner.Run("search", "--resume", tmp.File("cut"));
+        Assert.True(edited.ExitCode == 2, edited.ToString());
+        Assert.Contains("trial-000: its config.json is not this search's draw for it", edited.Error);
+        File.WriteAllText(spec, original);
+        Assert.Contains("--resume continues a search with the draws of its own search.json; remove --epochs, --trials",
+            CliRunner.Run("search", "--resume", tmp.File("cut"), "--trials", "5", "--epochs", "3").Error);
+
+        var r = CliRunner.Run("search", "--resume", tmp.File("cut"), "--parallel", "1");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains($"where the search ran (its search.json", r.Out);   // the data folder it recorded
+        Assert.Contains($"Resuming the search in {tmp.File("cut")}: 1 of 3 trials finished, 1 to continue from its checkpoint, 1 to run.", r.Out);
+        var resumed = SearchResult.Load(tmp.File("cut/results.json"));
+        Assert.False(resumed.Interrupted);
+        Assert.Equal(whole.Trials.Select(t => (t.Values["learning_rate"], t.TrainAcc, t.ValAcc, t.TestAcc, t.Status)),
+            resumed.Trials.Select(t => (t.Values["learning_rate"], t.TrainAcc, t.ValAcc, t.TestAcc, t.Status)));
+        Assert.Equal(whole.Best!.Trial, resumed.Best!.Trial);
+        var (a, b) = (Npz.Load(tmp.File($"whole/{whole.Best.Run}/model.npz")), Npz.Load(tmp.File($"cut/{resumed.Best.Run}/model.npz")));
+        foreach (var (k, v) in a) Assert.Equal((float[])v.Data, (float[])b[k].Data);
+        foreach (var t in resumed.Trials)   // only the best keeps its model, and no checkpoint is left
+        {
+            Assert.Equal(t.Trial == resumed.Best.Trial, File.Exists(tmp.File($"cut/{t.Run}/model.npz")));
+            Assert.False(File.Exists(tmp.File($"cut/{t.Run}/checkpoint.npz")));
+        }
+        Assert.True(File.Exists(tmp.File("cut/search.png")));
+
+        // A folder that is no search, or one made before search.json, says so.
+        Assert.Contains("has no search.json: it is not a search folder", CliRunner.Run("search", "--resume", tmp.File("cut/trial-000")).Error);
+    }
+
+    [Fact]
     public void Search_InterruptedBeforeAnyTrial_SaysSo_AndExits130()
     {
         using var tmp = new TempDir();
@@ -377,6 +432,6 @@ public class CliSearchTests
         var r = CliRunner.Run(ctrlC.Token, "search", "--data-dir", CliRunner.Cifar10DataDir, "--trials", "2", "--epochs", "1",
             "--num-train", "100", "--num-val", "50", "--num-test", "0", "--hidden", "10", "--out", tmp.File("s"));
         Assert.True(r.ExitCode == 130, r.ToString());
-        Assert.Contains("Interrupted: 0 of 2 trials completed.", r.Out);
+        Assert.Contains($"Interrupted: 0 of 2 trials completed; continue with 'backprop search --resume {tmp.File("s")}'.", r.Out);
     }
 }
