@@ -401,6 +401,10 @@ public class CliSearchTests
         Assert.Contains("--resume continues a search with the draws of its own search.json; remove --epochs, --trials",
             CliRunner.Run("search", "--resume", tmp.File("cut"), "--trials", "5", "--epochs", "3").Error);
 
+        // As a search killed outright (no results written): search.json alone marks the folder as a search's.
+        foreach (var f in new[] { "results.json", "results.csv", "search.png" }) File.Delete(tmp.File("cut/" + f));
+        Assert.Contains("is the search's own search.png", CliRunner.Run("plot", tmp.File("cut/trial-000"), "--out", tmp.File("cut/search.png")).Error);
+
         var r = CliRunner.Run("search", "--resume", tmp.File("cut"), "--parallel", "1");
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains($"where the search ran (its search.json", r.Out);   // the data folder it recorded
