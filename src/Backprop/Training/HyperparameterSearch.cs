@@ -12,8 +12,9 @@ namespace Backprop.Training;
 /// <see cref="TrainingRun"/> whose searched options are drawn from their <see cref="SearchRange"/>s with a generator
 /// seeded by the base configuration's seed. Trials run in parallel, one per core, each with single-threaded kernels
 /// (measured faster than trials one after another on shared kernel threads: see src/Backprop.Cli/README.md). Writes
-/// <c>results.csv</c>, <c>results.json</c> and <c>search.png</c> into the search folder, and keeps <c>model.npz</c> only
-/// in the best trial's run folder.
+/// <c>search.json</c> first (what <see cref="Resume"/> redraws the trials from), then <c>results.csv</c>,
+/// <c>results.json</c> and <c>search.png</c> into the search folder, and keeps <c>model.npz</c> only in the best
+/// trial's run folder.
 /// </summary>
 public sealed partial class HyperparameterSearch
 {
