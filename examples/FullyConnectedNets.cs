@@ -260,9 +260,9 @@ Section($"Tune hyperparameters: random search ({gridSide} x {gridSide} grid{(gri
                 NumEpochs = 1, BatchSize = 100, PrintEvery = 1000,
             }, rng);
             solver.Train();
-            points.Add(new SearchPoint(lr, ws, solver.TrainAccHistory[^1], solver.ValAccHistory[^1]));
+            points.Add(new SearchPoint(lr, ws, solver.TrainAccHistory[^1], solver.ValAccHistory[^1]));   // x = lr, y = weight scale
         }
-    foreach (var p in points) Console.WriteLine($"lr {p.LearningRate:E6} ws {p.WeightScale:E6} train accuracy: {p.TrainAcc:F6}, validation accuracy: {p.ValAcc:F6}");
+    foreach (var p in points) Console.WriteLine($"lr {p.X:E6} ws {p.Y:E6} train accuracy: {p.TrainAcc:F6}, validation accuracy: {p.ValAcc:F6}");
     nb.Picture("search.png", SearchPlots.ScatterPng(points));
 }
 

@@ -31,6 +31,8 @@ public static class ExitCodes
 
     /// <summary>The codes <c>search</c> returns.</summary>
     public const string SearchHelp =
-        "Exit codes: 0 success; 1 failure (unreadable file, failed download); 2 bad usage or option value, missing data " +
-        "(nothing written); 130 interrupted by Ctrl-C (the trials completed are kept in results.csv and results.json).";
+        "Exit codes: 0 success; 1 failure (unreadable file, failed download, or a trial failed with an error: the others' " +
+        "results are kept); 2 bad usage or option value, missing data (nothing written); 3 no trial produced a usable model " +
+        "(every one diverged); 130 interrupted by Ctrl-C (the trials completed are kept in results.csv and results.json; " +
+        "'search --resume DIR' continues the search).";
 }

@@ -31,8 +31,10 @@ internal static class OutputFile
         var realFolder = Path.GetDirectoryName(real)!;
         if (IsRunFolder(realFolder) && RunFiles.All.Contains(Path.GetFileName(real), StringComparer.OrdinalIgnoreCase))
             throw new UsageException($"{option}: '{path}' is the run's own {Path.GetFileName(real)}; write to another name.");
-        if (File.Exists(Path.Combine(realFolder, "results.json")) && SearchFiles.Contains(Path.GetFileName(real), StringComparer.OrdinalIgnoreCase))
-            throw new UsageException($"{option}: '{path}' is the search's own {Path.GetFileName(real)}, which no command redraws; write to another name.");
+        if ((File.Exists(Path.Combine(realFolder, SearchResult.FileName)) || File.Exists(Path.Combine(realFolder, SearchSpec.FileName))) && SearchFiles.Contains(Path.GetFileName(real), StringComparer.OrdinalIgnoreCase))
+            throw new UsageException($"{option}: '{path}' is the search's own {Path.GetFileName(real)}" +
+                (Path.GetFileName(real).Equals(SearchPicture.FileName, StringComparison.OrdinalIgnoreCase) ? $" ('backprop plot {realFolder}' redraws it)" : ", which no command redraws") +
+                "; write to another name.");
         foreach (var input in inputs)
             if (input is not null && string.Equals(real, RealPath(input), StringComparison.Ordinal))
                 throw new UsageException($"{option}: '{path}' is the input being read; write to another name.");
@@ -68,7 +70,7 @@ internal static class OutputFile
     }
 
     /// <summary>What a search writes into its folder beside the trials' run folders.</summary>
-    private static readonly string[] SearchFiles = ["results.json", "results.csv", "search.png"];
+    private static readonly string[] SearchFiles = ["results.json", "results.csv", "search.png", "search.json"];
 
     /// <summary>A folder a training run wrote (its configuration or history is there).</summary>
     private static bool IsRunFolder(string folder) =>

@@ -10,22 +10,31 @@ internal static class PlotCommand
     public const string Example =
         "Examples:\n" +
         "  backprop plot runs/adam                         (redraws loss.png, accuracy.png, weights.png in the folder)\n" +
-        "  backprop plot runs/sgd runs/adam --out cmp.png  (training loss, train and val accuracy of both, as the Optimization notebook)";
+        "  backprop plot runs/sgd runs/adam --out cmp.png  (training loss, train and val accuracy of both, as the Optimization notebook)\n" +
+        "  backprop plot searches/x                        (a search folder: redraws search.png from results.json)";
 
     public static Command Create(CliConsole console)
     {
-        var runs = new Argument<string[]>("RUN_DIR") { Description = "One or more run folders", Arity = ArgumentArity.OneOrMore };
-        var output = new Option<string?>("--out") { Description = "With several runs: the comparison PNG to write (default comparison.png)", HelpName = "FILE" };
-        var command = new Command("plot", "Redraw the plots of one run folder, or draw several runs on shared axes.") { runs, output };
+        var runs = new Argument<string[]>("RUN_DIR") { Description = "One or more run folders, or one search folder", Arity = ArgumentArity.OneOrMore };
+        var output = new Option<string?>("--out") { Description = "With several runs: the comparison PNG to write (default comparison.png); with a search folder: where to write its picture (default its search.png)", HelpName = "FILE" };
+        var command = new Command("plot", "Redraw the plots of one run folder (or a search folder's search.png), or draw several runs on shared axes.") { runs, output };
         command.SetAction(result =>
         {
             var dirs = result.GetValue(runs)!;
             // RUN_DIR takes every token after the folders, so a mistyped option arrives here rather than as unmatched.
             foreach (var dir in dirs)
                 if (dir.StartsWith('-') && !Directory.Exists(dir)) throw new UsageException(Cli.Unrecognized(dir, command));
+            if (dirs.Length == 1 && IsSearch(dirs[0]))
+            {
+                var to = result.GetValue(output) is { } o ? OutputFile.Check("--out", o, ".png", []) : null;
+                var written = SearchPicture.Redraw(dirs[0], to);
+                console.Out.WriteLine($"Wrote {written}");
+                return ExitCodes.Success;
+            }
             foreach (var dir in dirs)
                 if (!File.Exists(RunFiles.In(dir, RunFiles.History)))
-                    throw new UsageException(Directory.Exists(dir) ? $"RUN_DIR: '{dir}' is not a run folder (no {RunFiles.History})."
+                    throw new UsageException(IsSearch(dir) ? $"RUN_DIR: '{dir}' is a search folder: give it alone to redraw its {SearchPicture.FileName}, or its trial folders ({Path.Combine(dir, "trial-000")} …) to compare them."
+                        : Directory.Exists(dir) ? $"RUN_DIR: '{dir}' is not a run folder (no {RunFiles.History}) or a search folder (no {SearchResult.FileName})."
                         : File.Exists(dir) ? $"RUN_DIR: '{dir}' is a file; give the run folder that holds it."
                         : $"RUN_DIR: '{dir}' does not exist.");
             if (dirs.Length == 1 && result.GetValue(output) is null)
@@ -41,4 +50,7 @@ internal static class PlotCommand
         });
         return command;
     }
+
+    // A search folder holds results.json and no history.json of its own.
+    private static bool IsSearch(string dir) => File.Exists(Path.Combine(dir, SearchResult.FileName)) && !File.Exists(RunFiles.In(dir, RunFiles.History));
 }

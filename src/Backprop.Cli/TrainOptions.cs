@@ -174,10 +174,13 @@ internal sealed class TrainOptions
             // The data set's defaults are a deep net's (batch norm, dropout, two hidden layers); TwoLayerNet has one
             // hidden layer of its own default size (CS231n's hidden_dim = 100), neither of the others, and CS231n's
             // weight_scale 1e-3.
-            if (!Chosen(result, Normalization)) config = config with { Normalization = "none" };
-            if (!Chosen(result, Dropout)) config = config with { Dropout = 1.0 };
-            if (!Chosen(result, Hidden)) config = config with { Hidden = [100] };
-            if (!Chosen(result, WeightScale)) config = config with { WeightScale = 1e-3 };
+            // An option given as a search range is not a fixed value: the base takes the model's default, and the
+            // range's own values are checked below (and named, rather than the data set's default they replaced).
+            bool Fixed(Option<string?> o) => Chosen(result, o) && !(ranges is not null && result.GetValue(o) is { } t && t.Contains(':'));
+            if (!Fixed(Normalization)) config = config with { Normalization = "none" };
+            if (!Fixed(Dropout)) config = config with { Dropout = 1.0 };
+            if (!Fixed(Hidden)) config = config with { Hidden = [100] };
+            if (!Fixed(WeightScale)) config = config with { WeightScale = 1e-3 };
         }
         if (commandDefaults is not null) config = commandDefaults(config);
         try

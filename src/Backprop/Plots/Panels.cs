@@ -35,6 +35,21 @@ public static class Panels
         return r;
     }
 
-    /// <summary>A named ScottPlot palette colour, stable per series index.</summary>
+    /// <summary>A named ScottPlot palette colour, stable per series index (the 10 colours repeat: see <see cref="SeriesStyle"/>).</summary>
     internal static Color SeriesColor(int i) => new ScottPlot.Palettes.Category10().GetColor(i);
+
+    private static readonly MarkerShape[] Shapes =
+        [MarkerShape.FilledCircle, MarkerShape.FilledSquare, MarkerShape.FilledTriangleUp, MarkerShape.FilledDiamond,
+         MarkerShape.FilledTriangleDown, MarkerShape.OpenCircle, MarkerShape.OpenSquare, MarkerShape.OpenTriangleUp,
+         MarkerShape.OpenDiamond, MarkerShape.OpenTriangleDown, MarkerShape.Eks, MarkerShape.Cross];
+
+    private static readonly LinePattern[] Patterns = [LinePattern.Solid, LinePattern.Dashed, LinePattern.Dotted, LinePattern.DenselyDashed];
+
+    /// <summary>
+    /// The look of series <paramref name="i"/> among many: matplotlib's 10 colours in turn, and with each further ten
+    /// another marker shape and line pattern, so that series 0 and 10 (the 11th run compared) differ. Unique for the
+    /// first 120 series.
+    /// </summary>
+    internal static (Color Color, MarkerShape Marker, LinePattern Line) SeriesStyle(int i) =>
+        (SeriesColor(i), Shapes[i / 10 % Shapes.Length], Patterns[i / 10 % Patterns.Length]);
 }

@@ -21,8 +21,17 @@ public static class TrainingPlots
     /// target line (the notebooks draw 0.5). PNG bytes.
     /// </summary>
     public static byte[] AccuracyPng(IReadOnlyList<double> trainAcc, IReadOnlyList<double> valAcc, double? target = null, int width = 900, int height = 450)
+        => Panels.StackedPng([AccuracyPlot(trainAcc, valAcc, target)], width, height);
+
+    /// <summary>The panel of <see cref="AccuracyPng"/>.</summary>
+    internal static Plot AccuracyPlot(IReadOnlyList<double> trainAcc, IReadOnlyList<double> valAcc, double? target = null)
     {
+        ArgumentNullException.ThrowIfNull(trainAcc);
+        ArgumentNullException.ThrowIfNull(valAcc);
         var plt = new Plot();
+        plt.Title("Accuracy");
+        int checks = Math.Max(trainAcc.Count, valAcc.Count);
+        if (checks == 0) return NoChecks(plt);
         AddLine(plt, trainAcc, "train", Panels.SeriesColor(0));
         AddLine(plt, valAcc, "val", Panels.SeriesColor(1));
         if (target is double t)
@@ -30,52 +39,76 @@ public static class TrainingPlots
             var line = plt.Add.HorizontalLine(t, 1.5f, Colors.Black, LinePattern.Dashed);
             line.LegendText = $"{t:0.##}";
         }
-        plt.Title("Accuracy");
         plt.XLabel("Epoch");
-        EpochTicks(plt);
+        WholeAxis(plt, checks);
         plt.YLabel("Accuracy");
         plt.ShowLegend(Alignment.LowerRight);
-        return Panels.StackedPng([plt], width, height);
+        return plt;
+    }
+
+    /// <summary>
+    /// A run that stopped (diverged) before its first accuracy check has nothing to draw: say so, instead of an empty
+    /// frame from −10 to 10 with a legend of nothing.
+    /// </summary>
+    private static Plot NoChecks(Plot plt, string text = "No accuracy checks: the run stopped before its first one.")
+    {
+        plt.Add.Annotation(text, Alignment.MiddleCenter);
+        foreach (var axis in plt.Axes.GetAxes()) axis.IsVisible = false;
+        plt.HideGrid();
+        return plt;
     }
 
     /// <summary>
     /// The Optimization notebook's comparison: training loss, training accuracy and validation accuracy of several
-    /// runs on shared axes, three panels. PNG bytes.
+    /// runs on shared axes, three panels. PNG bytes. A panel is <paramref name="panelHeight"/> pixels high, or as high
+    /// as its legend needs (about 20 pixels a run): a legend taller than the panel wrapped into a clipped column.
     /// </summary>
     public static byte[] ComparisonPng(IReadOnlyList<RunCurves> runs, int width = 1000, int panelHeight = 380)
+        => Panels.StackedPng(ComparisonPlots(runs), width, Math.Max(panelHeight, LegendHeight(runs.Count)));
+
+    /// <summary>The three panels of <see cref="ComparisonPng"/>, top to bottom.</summary>
+    internal static IReadOnlyList<Plot> ComparisonPlots(IReadOnlyList<RunCurves> runs)
     {
         ArgumentNullException.ThrowIfNull(runs);
         if (runs.Count == 0) throw new ArgumentException("No runs to compare.", nameof(runs));
-        var train = new Plot();
-        var val = new Plot();
-        for (int i = 0; i < runs.Count; i++)
+        var panels = new List<Plot> { LossPlot(runs, legend: true) };
+        foreach (var (title, values) in new (string, Func<RunCurves, IReadOnlyList<double>>)[] { ("Training accuracy", r => r.TrainAcc), ("Validation accuracy", r => r.ValAcc) })
         {
-            AddLine(train, runs[i].TrainAcc, runs[i].Label, Panels.SeriesColor(i));
-            AddLine(val, runs[i].ValAcc, runs[i].Label, Panels.SeriesColor(i));
+            var plt = new Plot();
+            plt.Title(title);
+            int checks = runs.Max(r => values(r).Count);
+            if (checks == 0)
+            {
+                panels.Add(NoChecks(plt, runs.Count == 1 ? "No accuracy checks: the run stopped before its first one." : "No accuracy checks: every run stopped before its first one."));
+                continue;
+            }
+            for (int i = 0; i < runs.Count; i++) AddLine(plt, values(runs[i]), runs[i].Label, Panels.SeriesStyle(i));
+            plt.XLabel("Epoch");
+            plt.YLabel("Accuracy");
+            WholeAxis(plt, checks);
+            plt.ShowLegend(Edge.Right);   // beside the panel: in it, a legend hid the last epochs' points
+            panels.Add(plt);
         }
-        train.Title("Training accuracy");
-        train.XLabel("Epoch");
-        EpochTicks(train);
-        train.ShowLegend(Edge.Right);   // beside the panel: in it, a legend hid the last epochs' points
-        val.Title("Validation accuracy");
-        val.XLabel("Epoch");
-        EpochTicks(val);
-        val.ShowLegend(Edge.Right);
-        return Panels.StackedPng([LossPlot(runs, legend: true), train, val], width, panelHeight);
+        return panels;
     }
 
-    private static Plot LossPlot(IReadOnlyList<RunCurves> runs, bool legend)
+    internal static int LegendHeight(int runs) => 21 * runs + 130;
+
+    internal static Plot LossPlot(IReadOnlyList<RunCurves> runs, bool legend)
     {
         var plt = new Plot();
         for (int i = 0; i < runs.Count; i++)
         {
             var loss = runs[i].Loss;
-            var sp = plt.Add.ScatterPoints(Panels.Range(loss.Count), Finite(loss), Panels.SeriesColor(i));
-            sp.MarkerSize = 3;
+            var style = Panels.SeriesStyle(i);
+            var sp = plt.Add.ScatterPoints(Panels.Range(loss.Count), Finite(loss), style.Color);
+            sp.MarkerShape = style.Marker;
+            sp.MarkerSize = runs.Count > 10 ? 4 : 3;   // a shape other than a dot needs a few pixels to be seen
             sp.LegendText = legend ? runs[i].Label : "";
         }
         plt.Title("Training loss");
         plt.XLabel("Iteration");
+        WholeAxis(plt, runs.Max(r => r.Loss.Count));
         plt.YLabel("Loss");
         // A run that blew up reaches 1e30 and more: ticks as 2.4e+34, not 35 digits across the panel.
         plt.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = TickLabel };
@@ -83,13 +116,26 @@ public static class TrainingPlots
         return plt;
     }
 
-    // Accuracy is checked once per epoch: whole-epoch ticks, not 0.5, 1.5, ….
-    private static void EpochTicks(Plot plt) =>
-        plt.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
-
-    private static void AddLine(Plot plt, IReadOnlyList<double> values, string label, Color color)
+    /// <summary>
+    /// An x axis of whole numbers 0 … <paramref name="count"/> − 1 (epochs, iterations): whole ticks, not 0.5, 1.5, …,
+    /// and a margin that stays short of −1 (one check was drawn over epochs −1, 0, 1).
+    /// </summary>
+    private static void WholeAxis(Plot plt, int count)
     {
-        var sp = plt.Add.Scatter(Panels.Range(values.Count), Finite(values), color);
+        plt.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
+        if (count == 0) return;
+        double margin = Math.Max(0.5, 0.03 * (count - 1));
+        plt.Axes.SetLimitsX(-margin, count - 1 + margin);
+    }
+
+    private static void AddLine(Plot plt, IReadOnlyList<double> values, string label, Color color) =>
+        AddLine(plt, values, label, (color, MarkerShape.FilledCircle, LinePattern.Solid));
+
+    private static void AddLine(Plot plt, IReadOnlyList<double> values, string label, (Color Color, MarkerShape Marker, LinePattern Line) style)
+    {
+        var sp = plt.Add.Scatter(Panels.Range(values.Count), Finite(values), style.Color);
+        sp.MarkerShape = style.Marker;
+        sp.LinePattern = style.Line;
         sp.LegendText = label;
         sp.MarkerSize = 6;
         sp.LineWidth = 1.5f;

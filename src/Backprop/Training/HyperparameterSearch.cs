@@ -1,45 +1,29 @@
 using System.Globalization;
 using System.Runtime.ExceptionServices;
 using System.Text;
-using System.Text.Json.Serialization;
 using Backprop.Data;
 using Backprop.Kernels;
-using Backprop.Plots;
 using Backprop.Tensors;
 
 namespace Backprop.Training;
-
-/// <summary>What a search found: every trial and the best one (<c>results.json</c>).</summary>
-public sealed record SearchResult
-{
-    /// <summary>The search folder.</summary>
-    [JsonPropertyName("search_dir")] public string SearchDir { get; init; } = "";
-
-    /// <summary>Every trial that ran, in trial order.</summary>
-    [JsonPropertyName("trials")] public IReadOnlyList<SearchTrial> Trials { get; init; } = [];
-
-    /// <summary>The trial with the best validation accuracy (its run folder keeps <c>model.npz</c>), or null when none finished.</summary>
-    [JsonPropertyName("best")] public SearchTrial? Best { get; init; }
-
-    /// <summary>True when the search was cancelled before every trial ran.</summary>
-    [JsonPropertyName("interrupted")] public bool Interrupted { get; init; }
-
-    /// <summary>The result as one line of JSON, as <c>results.json</c> holds it (for <c>--json</c>).</summary>
-    public string ToJsonLine() => RunJson.Line(this);
-}
 
 /// <summary>
 /// Random search (as the notebooks' "train a good model" cells, but drawn rather than on a grid): each trial is a
 /// <see cref="TrainingRun"/> whose searched options are drawn from their <see cref="SearchRange"/>s with a generator
 /// seeded by the base configuration's seed. Trials run in parallel, one per core, each with single-threaded kernels
 /// (measured faster than trials one after another on shared kernel threads: see src/Backprop.Cli/README.md). Writes
-/// <c>results.csv</c>, <c>results.json</c> and <c>search.png</c> into the search folder, and keeps <c>model.npz</c> only
-/// in the best trial's run folder.
+/// <c>search.json</c> first (what <see cref="Resume"/> redraws the trials from), then <c>results.csv</c>,
+/// <c>results.json</c> and <c>search.png</c> into the search folder, and keeps <c>model.npz</c> only in the best
+/// trial's run folder.
 /// </summary>
-public sealed class HyperparameterSearch
+public sealed partial class HyperparameterSearch
 {
-    private readonly TrainingRun[] _runs;
+    private readonly TrainConfig _baseConfig;
+    private readonly ImageData _data;
+    private readonly TrialPlan[] _plans;
     private readonly IReadOnlyDictionary<string, double>[] _values;
+    private readonly bool _resume;
+    private int _started;   // 1 once Run has the folder
 
     /// <summary>Draws every trial's configuration and checks them all; nothing is written until <see cref="Run"/>.</summary>
     /// <param name="baseConfig">The options not searched (and the seed of the draws and of every trial).</param>
@@ -47,8 +31,13 @@ public sealed class HyperparameterSearch
     /// <param name="trials">Number of trials.</param>
     /// <param name="data">The images.</param>
     /// <param name="searchDir">The search folder: new or empty.</param>
-    /// <exception cref="ArgumentException">A bad option or range, or a folder that is not empty.</exception>
+    /// <exception cref="ArgumentException">A bad option or range, two ranges for one option, or a folder that is not empty.</exception>
     public HyperparameterSearch(TrainConfig baseConfig, IReadOnlyList<SearchRange> ranges, int trials, ImageData data, string searchDir)
+        : this(baseConfig, ranges, trials, data, searchDir, resume: false)
+    {
+    }
+
+    private HyperparameterSearch(TrainConfig baseConfig, IReadOnlyList<SearchRange> ranges, int trials, ImageData data, string searchDir, bool resume)
     {
         ArgumentNullException.ThrowIfNull(baseConfig);
         ArgumentNullException.ThrowIfNull(ranges);
@@ -57,11 +46,18 @@ public sealed class HyperparameterSearch
         SearchDir = Path.GetFullPath(searchDir);
         if (File.Exists(SearchDir))
             throw new ArgumentException($"The search folder '{searchDir}' is a file; choose a new folder.", nameof(searchDir));
-        if (Directory.Exists(SearchDir) && !IsEmpty(SearchDir))
-            throw new ArgumentException($"The search folder '{searchDir}' already exists and is not empty; choose a new folder.", nameof(searchDir));
+        if (!resume && Directory.Exists(SearchDir) && !IsEmpty(SearchDir))
+            throw new ArgumentException($"The search folder '{searchDir}' already exists and is not empty; choose a new folder (or continue an interrupted search with HyperparameterSearch.Resume).", nameof(searchDir));
+        if (ranges.Any(r => r is null)) throw new ArgumentException("A search range is null.", nameof(ranges));
+        // Two ranges for one option: the second draw would overwrite the first, and results.csv would name it twice.
+        foreach (var twice in ranges.GroupBy(r => r.Name).Where(g => g.Count() > 1))
+            throw new ArgumentException($"{twice.Key} is searched by {twice.Count()} ranges ({string.Join(" and ", twice.Select(Describe))}); give one range per option.", nameof(ranges));
+        _baseConfig = baseConfig;
+        _data = data;
+        _resume = resume;
         Ranges = ranges;
         var rng = new NumpyRandom(baseConfig.Seed);
-        _runs = new TrainingRun[trials];
+        _plans = new TrialPlan[trials];
         _values = new IReadOnlyDictionary<string, double>[trials];
         for (int i = 0; i < trials; i++)
         {
@@ -73,9 +69,39 @@ public sealed class HyperparameterSearch
                 config = range.Apply(config, values[range.Name]);
             }
             _values[i] = values;
-            _runs[i] = new TrainingRun(config, data, Path.Combine(SearchDir, TrialName(i)));
+            string dir = Path.Combine(SearchDir, TrialName(i));
+            _plans[i] = resume ? Plan(i, config, dir) : TrialPlan.Start(new TrainingRun(config, data, dir));
         }
     }
+
+    /// <summary>
+    /// Continues the search in <paramref name="searchDir"/> that was interrupted (Ctrl-C) or killed: its
+    /// <c>search.json</c> draws the same trials again; a trial that finished is taken as it is, one interrupted
+    /// continues from its <c>checkpoint.npz</c> (as <c>train --resume</c>), and one that never started, or failed
+    /// before it wrote anything, runs. <see cref="Run"/> then rewrites the results from every trial.
+    /// </summary>
+    /// <param name="searchDir">The folder of the interrupted search.</param>
+    /// <param name="data">The images (the data set and split sizes the search ran on).</param>
+    /// <exception cref="FileNotFoundException">The folder has no <c>search.json</c>.</exception>
+    /// <exception cref="InvalidDataException"><c>search.json</c> is malformed.</exception>
+    /// <exception cref="ArgumentException">A trial's folder holds a run of another configuration (edited since, or other data).</exception>
+    public static HyperparameterSearch Resume(string searchDir, ImageData data)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(searchDir);
+        var path = Path.Combine(searchDir, SearchSpec.FileName);
+        if (!File.Exists(path))
+            throw new FileNotFoundException(Directory.Exists(searchDir)
+                ? $"'{searchDir}' has no {SearchSpec.FileName}: it is not a search folder, or its search was made before searches recorded what they draw; start a new search."
+                : $"The search folder '{searchDir}' does not exist.", path);
+        var spec = SearchSpec.Load(path);
+        return new HyperparameterSearch(spec.Config, spec.Ranges, spec.Trials, data, searchDir, resume: true);
+    }
+
+    /// <summary>Trials whose finished run <see cref="Run"/> takes as it is (after <see cref="Resume"/>; 0 for a new search).</summary>
+    public int FinishedTrials => _plans.Count(p => p.Finished is not null);
+
+    /// <summary>Trials <see cref="Run"/> continues from their checkpoint (after <see cref="Resume"/>).</summary>
+    public int ResumedTrials => _plans.Count(p => p.Run?.Resume == true);
 
     /// <summary>The search folder (absolute).</summary>
     public string SearchDir { get; }
@@ -84,82 +110,101 @@ public sealed class HyperparameterSearch
     public IReadOnlyList<SearchRange> Ranges { get; }
 
     /// <summary>Trials run at once; default one per core.</summary>
-    public int Parallel { get; init; } = Environment.ProcessorCount;
+    public int Parallel { get; set; } = Environment.ProcessorCount;
 
     /// <summary>The trials' run configurations, in trial order.</summary>
-    public IReadOnlyList<TrainConfig> TrialConfigs => _runs.Select(r => r.Config).ToList();
+    public IReadOnlyList<TrainConfig> TrialConfigs => _plans.Select(p => p.Config).ToList();
 
-    /// <summary>Raised (from a worker thread) when a trial has finished.</summary>
+    /// <summary>Raised (from a worker thread) when a trial has finished, failed trials included.</summary>
     public event Action<SearchTrial>? TrialCompleted;
 
-    /// <summary>Runs the trials; on cancellation the running trials stop (and keep their checkpoints) and no new one starts.</summary>
+    /// <summary>
+    /// Runs the trials; on cancellation the running trials stop (and keep their checkpoints) and no new one starts. A
+    /// trial that throws is recorded as <see cref="RunStatus.Failed"/> with its error, and the others run on: the
+    /// results and the plot are written either way.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Run was called before (its trials are in the folder).</exception>
+    /// <exception cref="FolderInUseException">Another process holds or filled the folder.</exception>
     public SearchResult Run(CancellationToken cancel = default)
     {
+        // Its own trials fill the folder: a second Run is not "another process".
+        if (Interlocked.Exchange(ref _started, 1) == 1)
+            throw new InvalidOperationException($"This search has already run (or is running) in '{SearchDir}'; a search runs once. To search again, make a new HyperparameterSearch with a new folder.");
         // Held for the whole search, and checked again under the hold: two searches given one folder at once would
         // delete each other's models.
-        Directory.CreateDirectory(SearchDir);
-        using var hold = FolderLock.Acquire(SearchDir);
-        if (!IsEmpty(SearchDir))
-            throw new FolderInUseException($"The search folder '{SearchDir}' was filled by another process after this search was set up; choose another folder.");
-        var done = new SearchTrial?[_runs.Length];
-        var summaries = new RunSummary?[_runs.Length];
-        int parallel = Math.Clamp(Parallel, 1, _runs.Length);
+        FolderLock hold;
+        try
+        {
+            Directory.CreateDirectory(SearchDir);
+            hold = FolderLock.Acquire(SearchDir);
+            try
+            {
+                if (!_resume && !IsEmpty(SearchDir))
+                    throw new FolderInUseException($"The search folder '{SearchDir}' was filled by another process after this search was set up; choose another folder.");
+                // What the draws follow from, before any trial: a search stopped at any point can be resumed.
+                if (!_resume)
+                    new SearchSpec { Config = _baseConfig, Ranges = Ranges, Trials = _plans.Length, DataFolder = _data.Folder }.Save(Path.Combine(SearchDir, SearchSpec.FileName));
+            }
+            catch
+            {
+                hold.Dispose();
+                throw;
+            }
+        }
+        catch
+        {
+            _started = 0;   // nothing ran: a later Run may try again
+            throw;
+        }
+        using var held = hold;
+        var done = new SearchTrial?[_plans.Length];
+        var summaries = new RunSummary?[_plans.Length];
+        int parallel = Math.Clamp(Parallel, 1, _plans.Length);
         // Each trial's kernels get an equal share of the threads, on its own thread only: the process-wide setting (and
         // another search's or training's share) is left alone.
         int share = Math.Max(1, Parallelism.MaxThreads / parallel);
         try
         {
-            System.Threading.Tasks.Parallel.For(0, _runs.Length, new ParallelOptions { MaxDegreeOfParallelism = parallel }, i =>
+            System.Threading.Tasks.Parallel.For(0, _plans.Length, new ParallelOptions { MaxDegreeOfParallelism = parallel }, i =>
             {
                 if (cancel.IsCancellationRequested) return;
                 using var limit = Parallelism.LimitCallingThread(share);
-                var summary = summaries[i] = _runs[i].Run(cancel);
-                var history = RunHistory.Load(RunFiles.In(_runs[i].RunDir, RunFiles.History));
-                int best = history.ValAcc.Count == 0 ? -1 : history.ValAcc.ToList().IndexOf(history.ValAcc.Max());
-                done[i] = new SearchTrial
-                {
-                    Trial = i,
-                    Run = TrialName(i),
-                    Values = _values[i],
-                    LearningRate = _runs[i].Config.LearningRate,
-                    WeightScale = _runs[i].Config.WeightScale,
-                    TrainAcc = best < 0 ? 0 : history.TrainAcc[best],
-                    ValAcc = summary.BestValAcc,
-                    TestAcc = summary.TestAcc,
-                    Status = summary.Status,
-                    Seconds = summary.WallSeconds,
-                };
+                done[i] = RunTrial(i, cancel, out summaries[i]);
                 TrialCompleted?.Invoke(done[i]!);
             });
         }
         catch (AggregateException e)
         {
-            // A trial's own error (say, the disk filling up), not .NET's "One or more errors occurred".
+            // A TrialCompleted handler's own error (a trial's is recorded in the trial), not .NET's "One or more errors occurred".
             ExceptionDispatchInfo.Throw(e.Flatten().InnerExceptions[0]);
         }
 
         var trials = done.Where(t => t is not null).Select(t => t!).ToList();
         // A model whose scores overflow has no accuracy worth the name (an argmax of NaN is class 0): never the best.
-        var bestTrial = trials.Where(t => t.Status != RunStatus.Interrupted && summaries[t.Trial]!.ScoresFinite).OrderByDescending(t => t.ValAcc).ThenBy(t => t.Trial).FirstOrDefault();
+        var bestTrial = trials.Where(t => t.Status != RunStatus.Interrupted && t.ValAcc is not null).OrderByDescending(t => t.ValAcc).ThenBy(t => t.Trial).FirstOrDefault();
         foreach (var t in trials.Where(t => t != bestTrial))
         {
             string dir = Path.Combine(SearchDir, t.Run);
             AtomicFile.TryDelete(RunFiles.In(dir, RunFiles.Model));
-            // Its summary.json no longer lists the file it lost.
-            var summary = summaries[t.Trial]!;
-            (summary with { Files = [.. summary.Files.Where(f => f != RunFiles.Model)] }).Save(RunFiles.In(dir, RunFiles.Summary));
+            // Its summary.json no longer lists the file it lost (a failed trial may have none).
+            if (summaries[t.Trial] is { } summary)
+                (summary with { Files = [.. summary.Files.Where(f => f != RunFiles.Model)] }).Save(RunFiles.In(dir, RunFiles.Summary));
         }
-        var result = new SearchResult { SearchDir = SearchDir, Trials = trials, Best = bestTrial, Interrupted = trials.Count < _runs.Length || trials.Any(t => t.Status == RunStatus.Interrupted) };
-        RunJson.Save(Path.Combine(SearchDir, "results.json"), result);
+        var result = new SearchResult
+        {
+            SearchDir = SearchDir, Trials = trials, Best = bestTrial, Dataset = _data.Dataset, Ranges = Ranges,
+            Interrupted = trials.Count < _plans.Length || trials.Any(t => t.Status == RunStatus.Interrupted),
+        };
+        RunJson.Save(Path.Combine(SearchDir, SearchResult.FileName), result);
         AtomicFile.WriteAllText(Path.Combine(SearchDir, "results.csv"), Csv(trials));
-        if (trials.Count > 0)
-            AtomicFile.WriteAllBytes(Path.Combine(SearchDir, "search.png"),
-                SearchPlots.ScatterPng(trials.Select(t => new SearchPoint(t.LearningRate, t.WeightScale, t.TrainAcc, t.ValAcc)).ToList(), DataSetChoice.Display(_runs[0].Data.Dataset)));
+        if (trials.Count > 0) AtomicFile.WriteAllBytes(Path.Combine(SearchDir, SearchPicture.FileName), SearchPicture.Png(result));
         return result;
     }
 
     // Empty but for a stale lock file (a search killed before its first trial began).
     private static bool IsEmpty(string dir) => Directory.EnumerateFileSystemEntries(dir).All(FolderLock.IsLockFile);
+
+    private static string Describe(SearchRange r) => string.Create(CultureInfo.InvariantCulture, $"{r.Low:g6}:{r.High:g6}{(r.Log ? ":log" : "")}");
 
     /// <summary>The run folder name of trial <paramref name="i"/>.</summary>
     public static string TrialName(int i) => string.Create(CultureInfo.InvariantCulture, $"trial-{i:D3}");
@@ -168,13 +213,18 @@ public sealed class HyperparameterSearch
     {
         var names = Ranges.Select(r => r.Name).Where(n => n is not ("learning_rate" or "weight_scale")).ToList();
         var sb = new StringBuilder();
-        sb.AppendJoin(',', ["trial", "run", "learning_rate", "weight_scale", .. names, "train_acc", "val_acc", "test_acc", "status", "seconds"]).Append('\n');
+        sb.AppendJoin(',', ["trial", "run", "learning_rate", "weight_scale", .. names, "train_acc", "val_acc", "test_acc", "status", "seconds", "message"]).Append('\n');
         foreach (var t in trials)
         {
-            string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+            // An accuracy the trial does not have is an empty cell (pandas reads NaN), not 0.
+            string F(double? v) => v is double d ? d.ToString("R", CultureInfo.InvariantCulture) : "";
             sb.AppendJoin(',', [t.Trial.ToString(CultureInfo.InvariantCulture), t.Run, F(t.LearningRate), F(t.WeightScale),
-                .. names.Select(n => F(t.Values[n])), F(t.TrainAcc), F(t.ValAcc), t.TestAcc is double a ? F(a) : "", t.Status, F(t.Seconds)]).Append('\n');
+                .. names.Select(n => F(t.Values[n])), F(t.TrainAcc), F(t.ValAcc), F(t.TestAcc), t.Status, F(t.Seconds), Quoted(t.Message)]).Append('\n');
         }
         return sb.ToString();
     }
+
+    // RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled.
+    private static string Quoted(string? text) =>
+        text is null ? "" : text.IndexOfAny([',', '"', '\n', '\r']) < 0 ? text : '"' + text.Replace("\"", "\"\"") + '"';
 }

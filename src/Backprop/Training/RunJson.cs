@@ -72,4 +72,5 @@ internal static class RunJson
 [JsonSerializable(typeof(RunSummary))]
 [JsonSerializable(typeof(RunHistory))]
 [JsonSerializable(typeof(SearchResult))]
+[JsonSerializable(typeof(SearchSpec))]
 internal sealed partial class RunJsonContext : JsonSerializerContext;

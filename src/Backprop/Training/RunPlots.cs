@@ -46,17 +46,36 @@ public static class RunPlots
 
     /// <summary>
     /// The Optimization notebook's comparison of several runs on shared axes (training loss, training accuracy,
-    /// validation accuracy), each labelled by its folder name. PNG bytes.
+    /// validation accuracy), each labelled by its folder name (<see cref="Labels"/>). PNG bytes.
     /// </summary>
     public static byte[] ComparisonPng(IReadOnlyList<string> runDirs)
     {
         ArgumentNullException.ThrowIfNull(runDirs);
-        var runs = runDirs.Select(dir =>
+        var labels = Labels(runDirs);
+        var runs = runDirs.Select((dir, i) =>
         {
             var h = RunHistory.Load(RunFiles.In(dir, RunFiles.History));
-            return new RunCurves(Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir))), h.Loss, h.TrainAcc, h.ValAcc);
+            return new RunCurves(labels[i], h.Loss, h.TrainAcc, h.ValAcc);
         }).ToList();
         return TrainingPlots.ComparisonPng(runs);
+    }
+
+    /// <summary>
+    /// Legend labels of run folders: each one's name, or, when another folder has the same name (two searches'
+    /// <c>trial-000</c>), the shortest end of its path that no other folder's path ends in (<c>a/trial-000</c>,
+    /// <c>b/trial-000</c>). A folder given twice keeps its whole path.
+    /// </summary>
+    public static IReadOnlyList<string> Labels(IReadOnlyList<string> runDirs)
+    {
+        ArgumentNullException.ThrowIfNull(runDirs);
+        var parts = runDirs.Select(d => Path.TrimEndingDirectorySeparator(Path.GetFullPath(d)).Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries)).ToList();
+        string Tail(string[] p, int k) => string.Join('/', p[^Math.Min(k, p.Length)..]);
+        return [.. parts.Select((p, i) =>
+        {
+            for (int k = 1; k <= p.Length; k++)
+                if (!parts.Where((q, j) => j != i).Any(q => Tail(q, k) == Tail(p, k))) return Tail(p, k);
+            return Path.GetFullPath(runDirs[i]);
+        })];
     }
 
     /// <summary>(C, H, W) of a data set's images.</summary>

@@ -20,10 +20,10 @@ public sealed record RunSummary
     /// <summary>Best validation accuracy over the checks (the model saved has it).</summary>
     [JsonPropertyName("best_val_acc")] public double BestValAcc { get; init; }
 
-    /// <summary>Accuracy of the saved (best) model on the test split; null when there is no test split.</summary>
+    /// <summary>Accuracy of the saved (best) model on the test split; null when there is no test split, or when the model's scores are not finite (<see cref="ScoresFinite"/>).</summary>
     [JsonPropertyName("test_acc")] public double? TestAcc { get; init; }
 
-    /// <summary>The saved model's test-split counts, rows the true class and columns the predicted one (<see cref="ConfusionMatrix"/>); null when there is no test split.</summary>
+    /// <summary>The saved model's test-split counts, rows the true class and columns the predicted one (<see cref="ConfusionMatrix"/>); null as <see cref="TestAcc"/>.</summary>
     [JsonPropertyName("test_confusion")] public long[][]? TestConfusion { get; init; }
 
     /// <summary>Training, validation and test images used.</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using Backprop.Tensors;
 
 namespace Backprop.Training;
@@ -8,18 +9,35 @@ namespace Backprop.Training;
 /// One searched option of <c>backprop search</c>: a numeric <see cref="TrainConfig"/> option drawn uniformly from
 /// [<see cref="Low"/>, <see cref="High"/>], or log-uniformly when <see cref="Log"/> (written <c>lo:hi</c> or <c>lo:hi:log</c>).
 /// </summary>
+/// <remarks>
+/// The properties are read-only: the constructor's checks are the only way in (a <c>with</c> that set an end would skip
+/// them, and a log range through 0 would draw NaN).
+/// </remarks>
 /// <param name="Name">The option's config name: learning_rate, weight_scale, reg, dropout, lr_decay, epochs or batch_size.</param>
 /// <param name="Low">Lower end.</param>
 /// <param name="High">Upper end.</param>
 /// <param name="Log">Draw log10 of the value uniformly.</param>
-/// <exception cref="ArgumentException">An option that cannot be searched, ends that are not finite or not in order, or a log range that is not positive.</exception>
+/// <exception cref="ArgumentException">An option that cannot be searched, ends that are not finite or not in order, a log
+/// range that is not positive, or (epochs, batch_size) ends that are not whole or exceed <see cref="int.MaxValue"/>.</exception>
 public sealed record SearchRange(string Name, double Low, double High, bool Log)
 {
     /// <summary>The options that can be searched, by config name.</summary>
     public static IReadOnlyList<string> Searchable { get; } = ["learning_rate", "weight_scale", "reg", "dropout", "lr_decay", "epochs", "batch_size"];
 
-    /// <summary>The option's config name (checked with the ends when the range is made, not when a draw is applied).</summary>
-    public string Name { get; init; } = Checked(Name, Low, High, Log);
+    /// <summary>The option's config name (checked with the ends when the range is made).</summary>
+    [JsonPropertyName("name")] public string Name { get; } = Checked(Name, Low, High, Log);
+
+    /// <summary>Lower end.</summary>
+    [JsonPropertyName("low")] public double Low { get; } = Low;
+
+    /// <summary>Upper end.</summary>
+    [JsonPropertyName("high")] public double High { get; } = High;
+
+    /// <summary>Draw log10 of the value uniformly.</summary>
+    [JsonPropertyName("log")] public bool Log { get; } = Log;
+
+    /// <summary>True when the draws can differ (<see cref="Low"/> &lt; <see cref="High"/>).</summary>
+    [JsonIgnore] public bool Varies => Low < High;
 
     private static string Checked(string name, double low, double high, bool log)
     {
@@ -31,13 +49,18 @@ public sealed record SearchRange(string Name, double Low, double High, bool Log)
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{name}: a log range needs positive ends, got {low:g6} to {high:g6}."), nameof(Log));
         if (IsInteger(name) && (low != Math.Floor(low) || high != Math.Floor(high)))
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{name}: takes whole numbers, so the range's ends must be whole, got {low:g6} to {high:g6}."), nameof(Low));
+        // A config holds an int: a larger end would be clamped to 2147483647, a value nobody asked for.
+        if (IsInteger(name) && TooLarge(low, high) is double big)
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{name}: {big:R} is too large; the largest whole number it takes is {int.MaxValue}."), nameof(High));
         return name;
     }
 
     private static bool IsInteger(string name) => name is "epochs" or "batch_size";
 
+    private static double? TooLarge(double low, double high) => Math.Abs(high) > int.MaxValue ? high : Math.Abs(low) > int.MaxValue ? low : null;
+
     /// <summary>Parses <c>lo:hi</c> or <c>lo:hi:log</c> for option <paramref name="name"/>.</summary>
-    /// <exception cref="ArgumentException">Not a range, lo &gt; hi, or a log range that is not positive.</exception>
+    /// <exception cref="ArgumentException">Not a range, lo &gt; hi, a log range that is not positive, or whole-number ends that are not whole or too large.</exception>
     public static SearchRange Parse(string name, string text)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -54,6 +77,8 @@ public sealed record SearchRange(string Name, double Low, double High, bool Log)
         if (log && !(lo > 0)) throw new ArgumentException($"{option}: a log range needs positive ends, got {text}.", name);
         if (IsInteger(name) && (lo != Math.Floor(lo) || hi != Math.Floor(hi)))
             throw new ArgumentException($"{option}: takes whole numbers, so the range's ends must be whole, got {text}.", name);
+        if (IsInteger(name) && TooLarge(lo, hi) is not null)
+            throw new ArgumentException($"{option}: {parts[Math.Abs(hi) > int.MaxValue ? 1 : 0].Trim()} (in {text}) is too large; the largest whole number it takes is {int.MaxValue}.", name);
         return new SearchRange(name, lo, hi, log);
     }
 
@@ -76,7 +101,7 @@ public sealed record SearchRange(string Name, double Low, double High, bool Log)
     {
         ArgumentNullException.ThrowIfNull(config);
         var node = JsonNode.Parse(config.ToJson())!.AsObject();
-        node[Name] = IsInteger(Name) ? JsonValue.Create((int)Math.Round(value)) : JsonValue.Create(value);
+        node[Name] = IsInteger(Name) ? JsonValue.Create(checked((int)Math.Round(value))) : JsonValue.Create(value);
         return TrainConfig.FromJson(node.ToJsonString(), "search");
     }
 }

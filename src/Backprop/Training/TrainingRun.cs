@@ -119,7 +119,7 @@ public sealed class TrainingRun
     /// config.json, a stale lock file, the temporary file of a checkpoint it was killed while writing), which nothing
     /// can resume.
     /// </summary>
-    private static bool IsFree(string dir) =>
+    internal static bool IsFree(string dir) =>
         Directory.EnumerateFileSystemEntries(dir).All(e => FolderLock.IsLockFile(e) || AtomicFile.IsTempFile(e) || Path.GetFileName(e) == RunFiles.Config);
 
     /// <summary>
@@ -313,8 +313,9 @@ public sealed class TrainingRun
         history.Save(historyPath);
         files.Add(RunFiles.History);
         files.AddRange(RunPlots.Write(RunDir, history, model.Params["W1"], Data.ImageShape));
-        var test = split.XTest is { } xTest ? ConfusionMatrix.Of(model, xTest, split.YTest!, split.NumClasses) : null;
-        // Not drawn for scores that are not finite: every image would sit in class 0's column, an argmax of NaN.
+        // Not counted or drawn for scores that are not finite: every image would sit in class 0's column, an argmax of
+        // NaN, and its "test accuracy" would be class 0's share of the test set.
+        var test = scoresFinite && split.XTest is { } xTest ? ConfusionMatrix.Of(model, xTest, split.YTest!, split.NumClasses) : null;
         if (scoresFinite)
         {
             var (confusion, splitName) = test is not null ? (test, "test") : (ConfusionMatrix.Of(model, split.XVal, split.YVal, split.NumClasses), "validation");

@@ -24,7 +24,7 @@ public class CliSearchTests
         Assert.Contains("Best: trial ", r.Out);
 
         var csv = File.ReadAllLines(Path.Combine(dir, "results.csv"));
-        Assert.Equal("trial,run,learning_rate,weight_scale,dropout,reg,train_acc,val_acc,test_acc,status,seconds", csv[0]);
+        Assert.Equal("trial,run,learning_rate,weight_scale,dropout,reg,train_acc,val_acc,test_acc,status,seconds,message", csv[0]);
         Assert.Equal(4, csv.Length);
         var rows = csv[1..].Select(l => l.Split(',')).ToList();
         Assert.All(rows, row =>
@@ -80,6 +80,16 @@ public class CliSearchTests
         Assert.Contains(summaries, s => s.ScoresFinite);
         Assert.NotNull(result.Best);
         Assert.True(summaries[result.Best.Trial].ScoresFinite);
+        // Such a trial has no accuracies: not 0 (it coloured the plot as the worst trial), and not a test accuracy taken
+        // from an argmax of NaN (class 0's share of the test set, which beat trials that really trained).
+        var csv = File.ReadAllLines(tmp.File("s/results.csv"));
+        foreach (var t in result.Trials.Where(t => !summaries[t.Trial].ScoresFinite))
+        {
+            Assert.Equal((null, null, null, RunStatus.Diverged), (t.TrainAcc, t.ValAcc, t.TestAcc, t.Status));
+            Assert.Contains("The saved model's scores are not finite", t.Message);
+            Assert.Equal(["", "", "", "diverged"], csv[t.Trial + 1].Split(',')[4..8]);
+        }
+        Assert.All(result.Trials.Where(t => summaries[t.Trial].ScoresFinite), t => Assert.NotNull(t.TestAcc));
         Assert.True(RunFolder.Evaluate(Path.Combine(tmp.File("s"), result.Best.Run), ImageData.Load(new DataSetChoice("cifar10", TestData.Cifar10BinaryDir, ""))).ValAcc > 0);
     }
 
@@ -99,6 +109,19 @@ public class CliSearchTests
         Assert.Contains("is being written by another process", refused!.Message);
         Assert.True(File.Exists(Path.Combine(tmp.File("s"), result.Best!.Run, "model.npz")));
         Assert.Contains("was filled by another process", Assert.Throws<FolderInUseException>(() => second.Run()).Message);
+    }
+
+    [Fact]
+    public void RunCalledTwice_SaysItAlreadyRan_NotAnotherProcess()
+    {
+        using var tmp = new TempDir();
+        var search = new HyperparameterSearch(TrainConfig.DefaultFor("cifar10") with { NumTrain = 100, NumVal = 50, NumTest = 0, Hidden = [8], Epochs = 1, BatchSize = 50, Dropout = 1 },
+            [SearchRange.Parse("learning_rate", "1e-4:1e-2:log")], 1,
+            ImageData.Load(new DataSetChoice("cifar10", TestData.Cifar10BinaryDir, "")), tmp.File("s")) { Parallel = 1 };
+        search.Run();
+        var e = Assert.Throws<InvalidOperationException>(() => search.Run());
+        Assert.Contains("This search has already run", e.Message);
+        Assert.DoesNotContain("another process", e.Message);
     }
 
     [Fact]
@@ -127,16 +150,34 @@ public class CliSearchTests
     }
 
     [Fact]
-    public void Search_TrialThatFails_RaisesItsOwnError_NotAnAggregate()
+    public void Search_TrialThatFails_IsRecordedAsFailed_AndTheSearchGoesOn()
     {
+        // Before, the error left Run: no results.csv, results.json or search.png, and every finished trial kept its model.
         using var tmp = new TempDir();
         var search = new HyperparameterSearch(TrainConfig.DefaultFor("cifar10") with { NumTrain = 100, NumVal = 50, NumTest = 0, Hidden = [8], Epochs = 1, BatchSize = 50, Dropout = 1 },
-            [SearchRange.Parse("learning_rate", "1e-4:1e-2:log")], 2,
+            [SearchRange.Parse("learning_rate", "1e-4:1e-2:log")], 3,
             ImageData.Load(new DataSetChoice("cifar10", TestData.Cifar10BinaryDir, "")), tmp.File("s")) { Parallel = 1 };
         // The second trial's run folder cannot be made: a file is in its way.
-        search.TrialCompleted += t => File.WriteAllText(tmp.File("s/trial-001"), "in the way");
-        var e = Assert.ThrowsAny<IOException>(() => search.Run());
-        Assert.Contains("trial-001", e.Message);
+        var seen = new List<SearchTrial>();
+        search.TrialCompleted += t =>
+        {
+            seen.Add(t);
+            if (t.Trial == 0) File.WriteAllText(tmp.File("s/trial-001"), "in the way");
+        };
+        var result = search.Run();
+        Assert.Equal([0, 1, 2], seen.Select(t => t.Trial));
+        Assert.Equal([RunStatus.Completed, RunStatus.Failed, RunStatus.Completed], result.Trials.Select(t => t.Status));
+        var failed = result.Trials[1];
+        Assert.Contains("trial-001", failed.Message);
+        Assert.Contains("cannot be written", failed.Message);
+        Assert.Equal((null, null, null), (failed.TrainAcc, failed.ValAcc, failed.TestAcc));
+        Assert.NotEqual(1, result.Best!.Trial);
+        Assert.False(result.Interrupted);
+        Assert.Contains(",failed,", File.ReadAllLines(tmp.File("s/results.csv"))[2]);
+        Assert.True(File.Exists(tmp.File("s/results.json")));
+        Assert.True(File.Exists(tmp.File("s/search.png")));
+        foreach (var t in result.Trials.Where(t => t.Status != RunStatus.Failed))
+            Assert.Equal(t == result.Best, File.Exists(tmp.File($"s/{t.Run}/model.npz")));   // only the best keeps its model
     }
 
     [Theory]
@@ -166,6 +207,96 @@ public class CliSearchTests
         Assert.Contains("Searching dropout in [0.5, 1]: 1 trial, 1 at a time", r.Out);   // only the range given
         var config = TrainConfig.FromJson(File.ReadAllText(tmp.File("s/trial-000/config.json")));
         Assert.Equal((0.005, 0.02, 0.0), (config.LearningRate, config.WeightScale, config.Reg));
+    }
+
+    [Fact]
+    public void Search_WhereEveryTrialDiverges_SaysSo_AndExits3()
+    {
+        // Before: the trial lines, then nothing (no Best line, no word of it) and exit 0.
+        using var tmp = new TempDir();
+        var r = CliRunner.Run("search", "--data-dir", CliRunner.Cifar10DataDir, "--trials", "2", "--epochs", "1", "--num-train", "100",
+            "--num-val", "50", "--num-test", "50", "--hidden", "10", "--normalization", "none", "--dropout", "1", "--reg", "0",
+            "--weight-scale", "1e30", "--learning-rate", "1e-3:1e-2:log", "--out", tmp.File("s"));
+        Assert.True(r.ExitCode == 3, r.ToString());
+        Assert.Contains("backprop: no trial produced a usable model: all 2 trials diverged or had no accuracy check; trial 0: Training diverged", r.Error);
+        Assert.Contains($"The trials' messages are in results.csv and results.json in {tmp.File("s")}.", r.Error);
+        Assert.DoesNotContain("Best:", r.Out);
+    }
+
+    [Fact]
+    public void SearchVerdict_TrialsThatFailed_Exit1_WithTheFirstReason()
+    {
+        SearchTrial T(int i, string status, double? val = null, string? message = null) => new() { Trial = i, Run = $"trial-00{i}", Status = status, ValAcc = val, Message = message };
+        var io = "IOException: The run folder '/s/trial-001' cannot be written (disk full).";
+        var some = new SearchResult { SearchDir = "/s", Trials = [T(0, RunStatus.Completed, 0.3), T(1, RunStatus.Failed, message: io)], Best = T(0, RunStatus.Completed, 0.3) };
+        var (code, problem) = Backprop.Cli.SearchCommand.Verdict(some);
+        Assert.Equal(1, code);
+        Assert.Equal("1 of 2 trials failed (trial 1: IOException: The run folder '/s/trial-001' cannot be written (disk full)); the best of the others (trial 0) is kept. " +
+            "The trials' messages are in results.csv and results.json in /s.", problem);
+        var all = some with { Trials = [T(0, RunStatus.Failed, message: io), T(1, RunStatus.Failed, message: io)], Best = null };
+        Assert.Equal((1, "no trial produced a usable model: all 2 trials failed; trial 0: " + io.TrimEnd('.') + ". The trials' messages are in results.csv and results.json in /s."),
+            Backprop.Cli.SearchCommand.Verdict(all));
+        Assert.Equal((130, null), Backprop.Cli.SearchCommand.Verdict(all with { Interrupted = true }));
+        Assert.Equal((0, null), Backprop.Cli.SearchCommand.Verdict(some with { Trials = [some.Trials[0]] }));
+    }
+
+    [Fact]
+    public void SearchPicture_ShowsTheOptionsThatVaried()
+    {
+        // search.png was always learning rate against weight scale: a search of reg alone drew every trial on one spot.
+        using var tmp = new TempDir();
+        var r = CliRunner.Run("search", "--data-dir", CliRunner.Cifar10DataDir, "--trials", "3", "--epochs", "1", "--num-train", "100",
+            "--num-val", "50", "--num-test", "0", "--hidden", "10", "--learning-rate", "1e-3", "--weight-scale", "1e-2", "--reg", "0:0.1", "--out", tmp.File("s"));
+        Assert.True(r.ExitCode == 0, r.ToString());
+        PlotTests.AssertPicture(File.ReadAllBytes(tmp.File("s/search.png")), 900, 420);   // one panel: accuracy against reg
+        var saved = SearchResult.Load(tmp.File("s/results.json"));
+        Assert.Equal([new SearchRange("reg", 0, 0.1, false)], saved.Ranges);   // what a redraw draws against
+        Assert.Equal("cifar10", saved.Dataset);
+
+        SearchRange R(string name, double lo, double hi, bool log = false) => new(name, lo, hi, log);
+        // The notebooks' pair when both varied, whatever order the options came in; then the others in a fixed order;
+        // a range of one value does not vary.
+        Assert.Equal(["learning_rate", "weight_scale"], SearchPicture.Axes([R("reg", 1e-5, 0.1, true), R("weight_scale", 1e-3, 0.1, true), R("learning_rate", 1e-4, 1e-2, true)]).Select(a => a.Name));
+        Assert.Equal(["reg", "dropout"], SearchPicture.Axes([R("dropout", 0.5, 1), R("learning_rate", 1e-3, 1e-3, true), R("reg", 0, 0.1)]).Select(a => a.Name));
+        Assert.Empty(SearchPicture.Axes([R("epochs", 3, 3)]));
+    }
+
+    [Fact]
+    public void Plot_OfASearchFolder_RedrawsItsPicture()
+    {
+        // Before: "is not a run folder (no history.json)", and nothing redrew search.png.
+        using var tmp = new TempDir();
+        var s = tmp.File("s");
+        var r = CliRunner.Run("search", "--data-dir", CliRunner.Cifar10DataDir, "--trials", "2", "--epochs", "1", "--num-train", "100",
+            "--num-val", "50", "--num-test", "0", "--hidden", "10", "--out", s);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var drawn = File.ReadAllBytes(Path.Combine(s, "search.png"));
+        File.Delete(Path.Combine(s, "search.png"));
+        var plot = CliRunner.Run("plot", s);
+        Assert.True(plot.ExitCode == 0, plot.ToString());
+        Assert.Contains($"Wrote {Path.Combine(s, "search.png")}", plot.Out);
+        Assert.Equal(drawn, File.ReadAllBytes(Path.Combine(s, "search.png")));   // the same picture, from results.json
+        Assert.Equal(0, CliRunner.Run("plot", s, "--out", tmp.File("copy.png")).ExitCode);
+        PlotTests.AssertPicture(File.ReadAllBytes(tmp.File("copy.png")), 900, 840, panels: 2);
+
+        // Among runs to compare, a search folder is pointed at its trials; a folder that is neither says both.
+        var mixed = CliRunner.Run("plot", s, Path.Combine(s, "trial-000"));
+        Assert.Equal(2, mixed.ExitCode);
+        Assert.Contains($"'{s}' is a search folder: give it alone to redraw its search.png, or its trial folders", mixed.Error);
+        Directory.CreateDirectory(tmp.File("empty"));
+        Assert.Contains("is not a run folder (no history.json) or a search folder (no results.json)", CliRunner.Run("plot", tmp.File("empty")).Error);
+    }
+
+    [Fact]
+    public void TwoLayerDropoutRange_IsBlamedForItsOwnValues_NotTheDataSetDefault()
+    {
+        // The range counted as a chosen dropout, so the twolayer default (1) was not applied and the error named the
+        // data set's default keep probability, a value the user never gave.
+        using var tmp = new TempDir();
+        var r = CliRunner.Run("search", "--data-dir", CliRunner.Cifar10DataDir, "--model", "twolayer", "--dropout", "0.5:1", "--trials", "2", "--out", tmp.File("s"));
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--dropout 0.5:1 reaches values the run does not take (the twolayer model has no dropout", r.Error);
+        Assert.Contains("(got 0.5)", r.Error);
     }
 
     [Theory]
@@ -199,6 +330,104 @@ public class CliSearchTests
     }
 
     [Fact]
+    public void SearchRange_CannotBeChangedPastItsChecks()
+    {
+        // Init accessors let `range with { Low = 5 }` or `with { Log = true }` (a log range through 0, drawing NaN) past
+        // the constructor's checks: the properties are read-only now, so `with` can only copy.
+        foreach (var p in typeof(SearchRange).GetProperties().Where(p => p.DeclaringType == typeof(SearchRange) && !p.GetMethod!.IsStatic))
+            Assert.True(p.SetMethod is null, $"SearchRange.{p.Name} can be set");
+        var range = new SearchRange("reg", -1, 1, false);
+        Assert.Equal(range, range with { });
+    }
+
+    [Fact]
+    public void Search_RefusesTwoRangesForOneOption()
+    {
+        // The second draw overwrote the first, and results.csv had the header …,reg,reg,… with one value twice.
+        using var tmp = new TempDir();
+        var e = Assert.Throws<ArgumentException>(() => new HyperparameterSearch(TrainConfig.DefaultFor("cifar10"),
+            [new SearchRange("reg", 0, 0.1, false), new SearchRange("reg", 1e-3, 0.1, true)], 2,
+            ImageData.Load(new DataSetChoice("cifar10", TestData.Cifar10BinaryDir, "")), tmp.File("s")));
+        Assert.Contains("reg is searched by 2 ranges (0:0.1 and 0.001:0.1:log); give one range per option.", e.Message);
+    }
+
+    [Fact]
+    public void WholeNumberRanges_PastInt_NameTheValue_NotAClampedOne()
+    {
+        // (int)Math.Round saturated: epochs 1:1e10 ran trials of 2147483647 epochs, and errors quoted that number.
+        var e = Assert.Throws<ArgumentException>(() => SearchRange.Parse("epochs", "1:3e9"));
+        Assert.Contains("--epochs: 3e9 (in 1:3e9) is too large; the largest whole number it takes is 2147483647.", e.Message);
+        e = Assert.Throws<ArgumentException>(() => new SearchRange("batch_size", 1e20, 1e20, false));
+        Assert.Contains("batch_size: 1E+20 is too large", e.Message);
+        Assert.Equal(int.MaxValue, SearchRange.Parse("epochs", "1:2147483647").High);
+
+        using var tmp = new TempDir();
+        var r = CliRunner.Run("search", "--data-dir", CliRunner.Cifar10DataDir, "--epochs", "1:1e10", "--trials", "2", "--out", tmp.File("s"));
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--epochs: 1e10 (in 1:1e10) is too large; the largest whole number it takes is 2147483647.", r.Error);
+        Assert.DoesNotContain("2147483647 epochs", r.Error);
+    }
+
+    [Fact]
+    public void InterruptedSearch_Resumed_EqualsTheUninterruptedOne()
+    {
+        // Before, trials not started could never be run into the folder, and a resumed trial left results.* stale.
+        using var tmp = new TempDir();
+        var images = ImageData.Load(new DataSetChoice("cifar10", TestData.Cifar10BinaryDir, ""));
+        var config = TrainConfig.DefaultFor("cifar10") with { NumTrain = 100, NumVal = 50, NumTest = 50, Hidden = [8], Epochs = 2, BatchSize = 50, Dropout = 1, Seed = 4 };
+        HyperparameterSearch Search(string dir) => new(config, [SearchRange.Parse("learning_rate", "1e-3:1e-1:log")], 3, images, tmp.File(dir)) { Parallel = 1 };
+        var whole = Search("whole").Run();
+
+        // Ctrl-C once trial 0 is done: trials 1 and 2 never start. Then trial 1 as Ctrl-C in its second epoch leaves
+        // it (checkpoint.npz), and trial 2 as a process killed before its first checkpoint (config.json alone).
+        using var ctrlC = new CancellationTokenSource();
+        var cut = Search("cut");
+        cut.TrialCompleted += _ => ctrlC.Cancel();
+        Assert.True(cut.Run(ctrlC.Token).Interrupted);
+        using var ctrlC2 = new CancellationTokenSource();
+        var trial1 = new TrainingRun(cut.TrialConfigs[1], images, tmp.File("cut/trial-001"));
+        trial1.IterationCompleted += i => { if (i.Iteration == 3) ctrlC2.Cancel(); };
+        Assert.Equal(RunStatus.Interrupted, trial1.Run(ctrlC2.Token).Status);
+        Directory.CreateDirectory(tmp.File("cut/trial-002"));
+        File.WriteAllText(tmp.File("cut/trial-002/config.json"), cut.TrialConfigs[2].ToJson());
+
+        // search.json edited since: refused before anything is touched.
+        string spec = tmp.File("cut/search.json"), original = File.ReadAllText(spec);
+        File.WriteAllText(spec, original.Replace("\"seed\": 4", "\"seed\": 5"));
+        var edited = CliRunner.Run("search", "--resume", tmp.File("cut"));
+        Assert.True(edited.ExitCode == 2, edited.ToString());
+        Assert.Contains("trial-000: its config.json is not this search's draw for it", edited.Error);
+        File.WriteAllText(spec, original);
+        Assert.Contains("--resume continues a search with the draws of its own search.json; remove --epochs, --trials",
+            CliRunner.Run("search", "--resume", tmp.File("cut"), "--trials", "5", "--epochs", "3").Error);
+
+        // As a search killed outright (no results written): search.json alone marks the folder as a search's.
+        foreach (var f in new[] { "results.json", "results.csv", "search.png" }) File.Delete(tmp.File("cut/" + f));
+        Assert.Contains("is the search's own search.png", CliRunner.Run("plot", tmp.File("cut/trial-000"), "--out", tmp.File("cut/search.png")).Error);
+
+        var r = CliRunner.Run("search", "--resume", tmp.File("cut"), "--parallel", "1");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains($"where the search ran (its search.json", r.Out);   // the data folder it recorded
+        Assert.Contains($"Resuming the search in {tmp.File("cut")}: 1 of 3 trials finished, 1 to continue from its checkpoint, 1 to run.", r.Out);
+        var resumed = SearchResult.Load(tmp.File("cut/results.json"));
+        Assert.False(resumed.Interrupted);
+        Assert.Equal(whole.Trials.Select(t => (t.Values["learning_rate"], t.TrainAcc, t.ValAcc, t.TestAcc, t.Status)),
+            resumed.Trials.Select(t => (t.Values["learning_rate"], t.TrainAcc, t.ValAcc, t.TestAcc, t.Status)));
+        Assert.Equal(whole.Best!.Trial, resumed.Best!.Trial);
+        var (a, b) = (Npz.Load(tmp.File($"whole/{whole.Best.Run}/model.npz")), Npz.Load(tmp.File($"cut/{resumed.Best.Run}/model.npz")));
+        foreach (var (k, v) in a) Assert.Equal((float[])v.Data, (float[])b[k].Data);
+        foreach (var t in resumed.Trials)   // only the best keeps its model, and no checkpoint is left
+        {
+            Assert.Equal(t.Trial == resumed.Best.Trial, File.Exists(tmp.File($"cut/{t.Run}/model.npz")));
+            Assert.False(File.Exists(tmp.File($"cut/{t.Run}/checkpoint.npz")));
+        }
+        Assert.True(File.Exists(tmp.File("cut/search.png")));
+
+        // A folder that is no search, or one made before search.json, says so.
+        Assert.Contains("has no search.json: it is not a search folder", CliRunner.Run("search", "--resume", tmp.File("cut/trial-000")).Error);
+    }
+
+    [Fact]
     public void Search_InterruptedBeforeAnyTrial_SaysSo_AndExits130()
     {
         using var tmp = new TempDir();
@@ -207,6 +436,6 @@ public class CliSearchTests
         var r = CliRunner.Run(ctrlC.Token, "search", "--data-dir", CliRunner.Cifar10DataDir, "--trials", "2", "--epochs", "1",
             "--num-train", "100", "--num-val", "50", "--num-test", "0", "--hidden", "10", "--out", tmp.File("s"));
         Assert.True(r.ExitCode == 130, r.ToString());
-        Assert.Contains("Interrupted: 0 of 2 trials completed.", r.Out);
+        Assert.Contains($"Interrupted: 0 of 2 trials completed; continue with 'backprop search --resume {tmp.File("s")}'.", r.Out);
     }
 }

@@ -262,6 +262,10 @@ public class CliTrainTests
         Assert.Contains("The saved model's scores are not finite", hopelessSummary.Message);
         Assert.False(hopelessSummary.ScoresFinite);
         Assert.True(summary.ScoresFinite);
+        // Its "test accuracy" would be class 0's share of the test images (an argmax of NaN): none is given.
+        Assert.Null(hopelessSummary.TestAcc);
+        Assert.Null(hopelessSummary.TestConfusion);
+        Assert.NotNull(summary.TestAcc);
         foreach (var args in new[] { new[] { "eval", "--model", hopeless }, ["predict", "--model", hopeless, "--out", tmp.File("p.npy")] })
         {
             var refused = CliRunner.Run(args);

@@ -50,6 +50,49 @@ public class PlotTests
     }
 
     [Fact]
+    public void ShortHistories_GetHonestAxes()
+    {
+        // No check (a run that diverged at once): an empty −10 … 10 frame with a train/val legend, now a note.
+        var none = TrainingPlots.AccuracyPlot([], []);
+        Assert.Contains(none.GetPlottables().OfType<ScottPlot.Plottables.Annotation>(), a => a.Text.StartsWith("No accuracy checks"));
+        Assert.Empty(none.GetPlottables().OfType<ScottPlot.Plottables.Scatter>());
+        Assert.False(HasColour(TrainingPlots.AccuracyPng([], []), Panels.SeriesColor(0)));   // the legend's train line is gone
+        Assert.True(HasColour(TrainingPlots.AccuracyPng([0.1, 0.2], [0.1, 0.2]), Panels.SeriesColor(0)));
+
+        // One check: epochs −1, 0, 1 on the axis; now 0 alone.
+        Assert.Equal([0.0], MajorTicks(TrainingPlots.AccuracyPlot([0.07], [0.13])));
+        // Five iterations: ticks at whole iterations (were 0.5, 1.5, … and −2).
+        var loss = MajorTicks(TrainingPlots.LossPlot([new RunCurves("loss", [2.3, 2.2, 2.1, 2.0, 1.9], [], [])], legend: false));
+        Assert.All(loss, t => Assert.True(t == Math.Floor(t) && t >= 0, $"tick {t}"));
+        Assert.Contains(4.0, loss);
+
+        // The comparison's accuracy panels name their y axis.
+        var panels = TrainingPlots.ComparisonPlots([new RunCurves("a", [2.3, 2.0], [0.1, 0.2], [0.1, 0.15])]);
+        Assert.Equal(["Loss", "Accuracy", "Accuracy"], panels.Select(p => p.Axes.Left.Label.Text));
+        Assert.Equal([0.0, 1.0], MajorTicks(panels[2]));
+    }
+
+    // The bottom axis's labelled ticks inside its limits, once the plot is laid out as it is drawn.
+    private static double[] MajorTicks(ScottPlot.Plot plt)
+    {
+        plt.GetImageBytes(900, 450, ScottPlot.ImageFormat.Png);
+        var range = plt.Axes.Bottom.Range;
+        return [.. plt.Axes.Bottom.TickGenerator.Ticks.Where(t => t.IsMajor && t.Position >= range.Min && t.Position <= range.Max).Select(t => t.Position)];
+    }
+
+    private static bool HasColour(byte[] png, ScottPlot.Color c)
+    {
+        using var bmp = SKBitmap.Decode(png);
+        for (int y = 0; y < bmp.Height; y++)
+            for (int x = 0; x < bmp.Width; x++)
+            {
+                var p = bmp.GetPixel(x, y);
+                if (p.Red == c.R && p.Green == c.G && p.Blue == c.B) return true;
+            }
+        return false;
+    }
+
+    [Fact]
     public void WeightPixels_AreTruncated_AsTheNotebooksAstypeUint8()
     {
         // One grey 2 × 2 tile of 0, 1, 2, 2: scaled to 0, 127.5, 255, 255, and astype('uint8') makes 127.5 into 127.
@@ -66,6 +109,26 @@ public class PlotTests
         var runs = new[] { "sgd", "adam" }.Select((r, k) => new RunCurves(r,
             Enumerable.Range(0, 50).Select(i => 2.3 - k * 0.01 * i).ToList(), [0.1, 0.2 + k * 0.1], [0.1, 0.15 + k * 0.1])).ToList();
         AssertPicture(TrainingPlots.ComparisonPng(runs, 800, 300), 800, 900, panels: 3);
+    }
+
+    [Fact]
+    public void Comparison_LabelsAndStyles_TellEveryRunApart()
+    {
+        // Two searches' trial-000 were both labelled trial-000.
+        Assert.Equal(["s1/trial-000", "sint4/trial-000", "adam"],
+            Backprop.Training.RunPlots.Labels(["/tmp/a1/s1/trial-000", "/tmp/a1/sint4/trial-000/", "/runs/adam"]));
+        Assert.Equal(["x/a/run", "y/a/run"], Backprop.Training.RunPlots.Labels(["/x/a/run", "/y/a/run"]));
+        Assert.Equal(["/r/a", "/r/a"], Backprop.Training.RunPlots.Labels(["/r/a", "/r/a"]));   // the same folder twice
+
+        // Ten colours: runs 0 and 10 (plot searches/x/trial-* after --trials 20) had the same look.
+        var styles = Enumerable.Range(0, 40).Select(Panels.SeriesStyle).ToList();
+        Assert.Equal(40, styles.Distinct().Count());
+        Assert.NotEqual(styles[0].Line, styles[10].Line);
+        Assert.NotEqual(styles[4].Marker, styles[14].Marker);
+        var runs = Enumerable.Range(0, 15).Select(k => new RunCurves($"run{k}",
+            Enumerable.Range(0, 30).Select(i => 2.3 - 0.01 * k * i).ToList(), [0.1, 0.2 + 0.01 * k], [0.1, 0.15 + 0.01 * k])).ToList();
+        // Fifteen legend entries do not fit 300 pixels: the panels grow instead of clipping a second legend column.
+        AssertPicture(TrainingPlots.ComparisonPng(runs, 800, 300), 800, 3 * (21 * 15 + 130), panels: 3);
     }
 
     [Fact]
@@ -107,6 +170,65 @@ public class PlotTests
         var rng = new NumpyRandom(1);
         for (int i = 0; i < 9; i++) pts.Add(new SearchPoint(Math.Pow(10, rng.Uniform(-4, -3)), Math.Pow(10, rng.Uniform(-2, -1)), rng.NextDouble(), rng.NextDouble()));
         AssertPicture(SearchPlots.ScatterPng(pts), 900, 840, panels: 2);
+    }
+
+    [Fact]
+    public void SearchScatter_MarksTrialsWithoutAccuracy_AndBarsOnlyTheAccuraciesThereAre()
+    {
+        // A diverged trial used to be coloured as accuracy 0, and a bar around a single 0 ran from −0.005.
+        SearchPoint[] pts = [new(1e-3, 1e-2, 0, 0), new(1e-2, 1e-1, double.NaN, double.NaN), new(1e-4, 1e-3, double.NaN, double.NaN)];
+        var panels = SearchPlots.Plots(pts, SearchAxis.LearningRate, SearchAxis.WeightScale, "CIFAR-10", null);
+        Assert.Equal(2, panels.Count);
+        foreach (var plt in panels)
+        {
+            var markers = plt.GetPlottables().OfType<ScottPlot.Plottables.Marker>().ToList();
+            Assert.Equal(3, markers.Count);   // every trial is drawn
+            var crosses = markers.Where(m => m.MarkerShape == ScottPlot.MarkerShape.Eks).ToList();
+            Assert.Equal(2, crosses.Count);
+            Assert.All(crosses, m => Assert.Equal(ScottPlot.Colors.Gray, m.MarkerLineColor));
+            Assert.Equal("no accuracy (diverged or failed)", crosses[0].LegendText);
+            var bar = plt.Axes.GetPanels().OfType<ScottPlot.Panels.ColorBar>().Single().Source.GetRange();
+            Assert.Equal((0, 0.005), (bar.Min, bar.Max));
+        }
+        AssertPicture(SearchPlots.ScatterPng(pts), 900, 840, panels: 2);
+
+        // None has an accuracy: no bar at all, and the picture says why.
+        var none = SearchPlots.Plots([pts[1], pts[2]], SearchAxis.LearningRate, SearchAxis.WeightScale, "CIFAR-10", null)[0];
+        Assert.Empty(none.Axes.GetPanels().OfType<ScottPlot.Panels.ColorBar>());
+        Assert.Contains(none.GetPlottables().OfType<ScottPlot.Plottables.Annotation>(), a => a.Text.StartsWith("No trial has an accuracy"));
+    }
+
+    [Fact]
+    public void SearchScatter_OneOption_IsAccuracyAgainstIt_NamedAndOnItsScale()
+    {
+        // The picture was always log10 learning rate against log10 weight scale, whatever was searched: a search of reg
+        // alone put every trial on one spot.
+        SearchPoint[] pts = [new(0.01, 0, 0.5, 0.4), new(0.05, 0, 0.6, 0.45), new(0.09, 0, double.NaN, double.NaN)];
+        var reg = SearchPlots.Plots(pts, new SearchAxis("reg"), null, "CIFAR-10", null);
+        var panel = Assert.Single(reg);
+        Assert.Equal("reg", panel.Axes.Bottom.Label.Text);
+        Assert.Equal("accuracy", panel.Axes.Left.Label.Text);
+        Assert.Equal(["train", "val"], panel.GetPlottables().OfType<ScottPlot.Plottables.Scatter>().Select(p => p.LegendText));
+        Assert.Single(panel.GetPlottables().OfType<ScottPlot.Plottables.Marker>(), m => m.MarkerShape == ScottPlot.MarkerShape.Eks);
+        AssertPicture(SearchPlots.ScatterPng(pts, new SearchAxis("reg"), null), 900, 420);
+
+        // A log option is ticked in its values at the decades, not in log10 of them.
+        var lr = SearchPlots.Plots(pts.Select(p => p with { X = p.X / 10 }).ToList(), SearchAxis.LearningRate, null, "CIFAR-10", null)[0];
+        Assert.Equal("learning_rate (log scale)", lr.Axes.Bottom.Label.Text);
+        var ticks = SearchPlots.LogTicks(-4, -2);
+        using (var paint = ScottPlot.Paint.NewDisposablePaint())
+            ticks.Regenerate(new ScottPlot.CoordinateRange(-4.5, -1.5), ScottPlot.Edge.Bottom, new ScottPlot.PixelLength(800), paint, new ScottPlot.LabelStyle());
+        Assert.Equal(["0.0001", "0.001", "0.01"], ticks.Ticks.Where(t => t.IsMajor && t.Position is >= -4.5 and <= -1.5).Select(t => t.Label));
+    }
+
+    [Fact]
+    public void SearchScatter_TrialsAtOnePlace_AreDrawnApart()
+    {
+        // Whole-number options take few values: trials on one spot hid each other's colours.
+        var xs = SearchPlots.Spread([1, 1, 1, 2], [50, 50, 50, 51], out var ys);
+        Assert.Equal(4, xs.Zip(ys).Distinct().Count());
+        Assert.Equal((2.0, 51.0), (xs[3], ys[3]));   // a trial alone stays where it is
+        Assert.All(xs.Take(3), x => Assert.InRange(x, 0.95, 1.05));
     }
 
     [Fact]
