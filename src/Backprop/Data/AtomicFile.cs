@@ -25,7 +25,10 @@ public static partial class AtomicFile
     /// <exception cref="IOException">
     /// The file could not be created, written to disk or renamed, for lack of permission too (the target is unchanged).
     /// </exception>
-    /// <remarks>Any exception thrown by <paramref name="write"/> propagates unchanged after the temporary file is removed.</remarks>
+    /// <remarks>
+    /// Any exception thrown by <paramref name="write"/> propagates unchanged after the temporary file is removed, but
+    /// for a full disk's, which becomes an <see cref="IOException"/> naming the target.
+    /// </remarks>
     public static void Write(string path, Action<Stream> write)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -38,18 +41,18 @@ public static partial class AtomicFile
         {
             using (var fs = Named(full, () => new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16)))
             {
-                try
-                {
-                    write(fs);
-                }
-                catch (IOException e) when (IsDiskFull(e))
-                {
-                    throw Full(full, e);
-                }
+                write(fs);
                 // Data must be on disk before the rename makes it visible, or a crash could leave an empty target.
                 Named(full, () => { fs.Flush(flushToDisk: true); return 0; });
             }
             Named(full, () => { File.Move(temp, full, overwrite: true); return 0; });
+        }
+        catch (IOException e) when (IsDiskFull(e))
+        {
+            // Raised by the writer, by the flush, or again by the stream's disposal after a failed flush (which then
+            // replaces the flush's own exception): said once, for the target.
+            TryDelete(temp);
+            throw Full(full, e);
         }
         catch
         {
@@ -67,9 +70,9 @@ public static partial class AtomicFile
         {
             return step();
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when ((e is IOException or UnauthorizedAccessException) && !IsDiskFull(e))
         {
-            throw IsDiskFull(e) ? Full(full, e) : new IOException($"Cannot write '{full}': {e.Message}", e);
+            throw new IOException($"Cannot write '{full}': {e.Message}", e);
         }
     }
 

@@ -11,8 +11,24 @@ public sealed partial class HyperparameterSearch
         public static TrialPlan Start(TrainingRun run) => new(run.Config, run, null, null);
     }
 
-    /// <summary>The plan of trial <paramref name="i"/> of a resumed search, from what its folder holds.</summary>
+    /// <summary>
+    /// The plan of trial <paramref name="i"/> of a resumed search, from what its folder holds. A damaged file there
+    /// fails this trial only, as an error while it runs would.
+    /// </summary>
     private TrialPlan Plan(int i, TrainConfig config, string dir)
+    {
+        try
+        {
+            return PlanFromFolder(i, config, dir);
+        }
+        catch (InvalidDataException e)
+        {
+            return new TrialPlan(SplitSizes.Resolve(config.Validate(), _data, out _), null, null,
+                $"{TrialName(i)} cannot be continued: {e.Message.TrimEnd('.')}; delete its folder to run the trial again.");
+        }
+    }
+
+    private TrialPlan PlanFromFolder(int i, TrainConfig config, string dir)
     {
         if (File.Exists(dir))
             return new TrialPlan(SplitSizes.Resolve(config.Validate(), _data, out _), null, null, $"{TrialName(i)} cannot run: a file is where its folder goes; move it away to run the trial.");

@@ -62,7 +62,10 @@ public sealed record RunSummary
     /// <summary>float32 or float64.</summary>
     [JsonPropertyName("dtype")] public string Dtype { get; init; } = "";
 
-    /// <summary>Whether the saved model's validation scores are all finite (false: its accuracies mean nothing, and eval and predict refuse it).</summary>
+    /// <summary>
+    /// Whether the saved model's validation scores, and its batch-norm running statistics, are all finite (false: its
+    /// accuracies mean nothing, and eval and predict refuse it).
+    /// </summary>
     [JsonPropertyName("scores_finite")] public bool ScoresFinite { get; init; } = true;
 
     /// <summary>Why the run stopped early (the divergence message), or null.</summary>

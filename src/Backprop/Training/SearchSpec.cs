@@ -48,7 +48,7 @@ public sealed record SearchSpec
         {
             spec.Config.Validate();
         }
-        catch (ConfigValueException e)
+        catch (ArgumentException e)   // a ConfigValueException, or an unknown data set, dtype or update rule
         {
             throw new InvalidDataException($"{path}: config: {e.Message}", e);
         }

@@ -14,6 +14,18 @@ public sealed class TrainingDivergedException : ArithmeticException
     /// <param name="loss">The loss (NaN when <paramref name="scores"/>).</param>
     /// <param name="bestValAcc">Best validation accuracy before it.</param>
     /// <param name="scores">The loss was finite, but the accuracy check after the update found scores that are not.</param>
+    public TrainingDivergedException(int iteration, int epoch, double learningRate, double loss, double bestValAcc, bool scores)
+        : this(iteration, epoch, learningRate, loss, bestValAcc, scores, null, false)
+    {
+    }
+
+    /// <summary>Creates the exception with the facts a user needs to act.</summary>
+    /// <param name="iteration">1-based iteration.</param>
+    /// <param name="epoch">Epoch in progress.</param>
+    /// <param name="learningRate">Learning rate in force.</param>
+    /// <param name="loss">The loss (NaN when <paramref name="scores"/>).</param>
+    /// <param name="bestValAcc">Best validation accuracy before it.</param>
+    /// <param name="scores">The loss was finite, but the accuracy check after the update found scores that are not.</param>
     /// <param name="runningStats">The name of a batch-norm running statistic the check found not finite (the loss and scores were).</param>
     /// <param name="hasNormalization">The model already normalizes, so batch normalization is not suggested.</param>
     public TrainingDivergedException(int iteration, int epoch, double learningRate, double loss, double bestValAcc, bool scores = false,

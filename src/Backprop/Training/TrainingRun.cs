@@ -167,8 +167,8 @@ public sealed class TrainingRun
 
     /// <summary>Throws unless <paramref name="runDir"/> holds a checkpoint to resume from (checked before any data is read).</summary>
     /// <exception cref="FileNotFoundException">
-    /// No <c>checkpoint.npz</c>: the run completed or diverged (its summary says which), or was stopped before training
-    /// began (the first checkpoint is written before the first iteration).
+    /// No <c>checkpoint.npz</c>: the run completed or diverged (its summary says which), or was stopped before its
+    /// first epoch ended (where the first checkpoint is written).
     /// </exception>
     public static void CheckResumable(string runDir)
     {
@@ -186,7 +186,7 @@ public sealed class TrainingRun
                 RunStatus.Completed => $"the run completed all its {summary.Epochs} epochs, so there is nothing to continue. A run's schedule (epochs, " +
                     $"learning-rate decay) is fixed from its start; to train for more epochs, train a new run from its {RunFiles.Config} with more epochs",
                 RunStatus.Diverged => $"the run diverged at iteration {summary.Iterations}, and a diverged run is not resumed: train it again from its {RunFiles.Config} with a smaller learning rate",
-                null => $"the run was stopped before training began (its first checkpoint is written before the first iteration); start it again from '{config}'",
+                null => $"the run was stopped before its first epoch ended (the first checkpoint is written there); start it again from '{config}'",
                 var other => $"its summary says '{other}', but the checkpoint is gone (moved or deleted); restore it, or start the run again from '{config}'",
             };
         }
@@ -305,10 +305,11 @@ public sealed class TrainingRun
         files.Add(RunFiles.Model);
         // A run that blew up before any finite check keeps a model whose scores overflow: its accuracies below count
         // class 0 for every image, and eval and predict refuse it. Say so here rather than let the summary look usable.
-        bool scoresFinite = Solver<T>.Scores(model, split.XVal).AllFinite();
+        // Running statistics too: an overflowed running variance leaves finite scores (x / √∞ is 0) that mean nothing.
+        bool scoresFinite = Solver<T>.Scores(model, split.XVal).AllFinite() && model.Buffers.All(b => b.Value.AllFinite());
         if (!scoresFinite)
             message = (message is null ? "" : message + " ") +
-                "The saved model's scores are not finite, so its accuracies mean nothing and eval and predict refuse it; train again with a smaller learning rate or weight scale.";
+                "The saved model's scores (or batch-norm running statistics) are not finite, so its accuracies mean nothing and eval and predict refuse it; train again with a smaller learning rate or weight scale.";
         var history = RunHistory.Of(solver, status, seconds);
         history.Save(historyPath);
         files.Add(RunFiles.History);

@@ -369,6 +369,37 @@ public class CliSearchTests
     }
 
     [Fact]
+    public void ResumedSearch_ADamagedTrialFails_AloneAndTheEditedSearchFilesAreNamed()
+    {
+        using var tmp = new TempDir();
+        var images = ImageData.Load(new DataSetChoice("cifar10", TestData.Cifar10BinaryDir, ""));
+        var config = TrainConfig.DefaultFor("cifar10") with { NumTrain = 100, NumVal = 50, NumTest = 50, Hidden = [8], Epochs = 1, BatchSize = 50, Dropout = 1 };
+        using var ctrlC = new CancellationTokenSource();
+        var cut = new HyperparameterSearch(config, [SearchRange.Parse("learning_rate", "1e-3:1e-1:log")], 2, images, tmp.File("s")) { Parallel = 1 };
+        cut.TrialCompleted += _ => ctrlC.Cancel();
+        Assert.True(cut.Run(ctrlC.Token).Interrupted);
+        // Trial 1 as a run killed after its first checkpoint, whose checkpoint was then cut short.
+        Directory.CreateDirectory(tmp.File("s/trial-001"));
+        File.WriteAllText(tmp.File("s/trial-001/config.json"), cut.TrialConfigs[1].ToJson());
+        File.WriteAllBytes(tmp.File("s/trial-001/checkpoint.npz"), [0x50, 0x4b, 0x03]);
+
+        var result = HyperparameterSearch.Resume(tmp.File("s"), images).Run();
+        Assert.Equal(RunStatus.Completed, result.Trials[0].Status);
+        Assert.Equal(RunStatus.Failed, result.Trials[1].Status);
+        Assert.Contains("trial-001 cannot be continued: ", result.Trials[1].Message);
+        Assert.Contains("delete its folder to run the trial again", result.Trials[1].Message);
+
+        // Hand-edited search files: the refusal names the file.
+        string spec = tmp.File("s/search.json"), results = tmp.File("s/results.json");
+        File.WriteAllText(spec, File.ReadAllText(spec).Replace("\"update_rule\": \"adam\"", "\"update_rule\": \"adamw\""));
+        Assert.StartsWith($"{spec}: config: Unknown update rule 'adamw'",
+            Assert.Throws<InvalidDataException>(() => HyperparameterSearch.Resume(tmp.File("s"), images)).Message);
+        File.WriteAllText(results, System.Text.RegularExpressions.Regex.Replace(File.ReadAllText(results), "\"low\": [^,\\s]+", "\"low\": -1"));
+        var e = Assert.Throws<InvalidDataException>(() => SearchResult.Load(results));
+        Assert.StartsWith($"{results}: ", e.Message);
+    }
+
+    [Fact]
     public void InterruptedSearch_Resumed_EqualsTheUninterruptedOne()
     {
         // Before, trials not started could never be run into the folder, and a resumed trial left results.* stale.

@@ -82,6 +82,43 @@ public class AtomicFileTests
         Assert.Equal("its own", Assert.Throws<IOException>(() => AtomicFile.Write(path, _ => throw new IOException("its own"))).Message);
     }
 
+    [SkippableFact]
+    public void AFullDisk_OnARealFileSystem_IsSaidAsSuch_ForASmallBufferedWrite()
+    {
+        // A small file is written from the stream's buffer at the flush; when that fails, disposing the stream fails
+        // again with the system's message (naming the temporary file), which must not be what the user sees.
+        Skip.IfNot(OperatingSystem.IsLinux() && Environment.UserName == "root", "mounting a small tmpfs needs root on Linux");
+        using var dir = new TempDir();
+        var mnt = dir.File("small");
+        Directory.CreateDirectory(mnt);
+        using (var mount = System.Diagnostics.Process.Start("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", mnt]))
+        {
+            mount.WaitForExit();
+            Skip.If(mount.ExitCode != 0, "cannot mount a tmpfs here");
+        }
+        try
+        {
+            try
+            {
+                using var fill = File.Create(Path.Combine(mnt, "fill"));
+                while (true) { fill.Write(new byte[4096]); fill.Flush(); }
+            }
+            catch (IOException)
+            {
+                // full
+            }
+            var path = Path.Combine(mnt, "summary.json");
+            var e = Assert.Throws<IOException>(() => AtomicFile.WriteAllText(path, "{\"status\": \"completed\"}"));
+            Assert.StartsWith($"Cannot write '{path}': the disk is full", e.Message);
+            Assert.Equal(["fill"], Directory.GetFiles(mnt).Select(Path.GetFileName));
+        }
+        finally
+        {
+            using var umount = System.Diagnostics.Process.Start("umount", [mnt]);
+            umount.WaitForExit();
+        }
+    }
+
     [Fact]
     public void TemporaryNamesAreRecognised()
     {

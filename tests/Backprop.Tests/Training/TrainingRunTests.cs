@@ -155,4 +155,22 @@ public class TrainingRunTests
         Assert.Equal(whole.TestAcc, resumed.TestAcc);
         Assert.Contains("the run completed all its 2 epochs", Assert.Throws<FileNotFoundException>(() => TrainingRun.CheckResumable(dir)).Message);
     }
+
+    [Fact]
+    public void AModelWithAnOverflowedRunningVariance_HasNoAccuracies_ThoughItsScoresAreFinite()
+    {
+        // x / √∞ is 0, so the scores stay finite; the model is still unusable (eval and predict refuse it).
+        using var tmp = new TempDir();
+        var config = TrainConfig.DefaultFor("cifar10") with
+        {
+            NumTrain = 100, NumVal = 50, NumTest = 50, Hidden = [20], Epochs = 1, BatchSize = 20, Dtype = "float64", WeightScale = 1e300, Dropout = 1.0,
+        };
+        var summary = new TrainingRun(config, Subset(), tmp.File("run")).Run();
+        Assert.Equal(RunStatus.Diverged, summary.Status);
+        Assert.False(summary.ScoresFinite);
+        Assert.Null(summary.TestAcc);
+        Assert.Null(summary.TestConfusion);
+        Assert.Contains("running statistics", summary.Message);
+        Assert.False(File.Exists(tmp.File("run/confusion.png")));
+    }
 }
