@@ -180,8 +180,9 @@ public sealed partial class HyperparameterSearch
         }
 
         var trials = done.Where(t => t is not null).Select(t => t!).ToList();
-        // A model whose scores overflow has no accuracy worth the name (an argmax of NaN is class 0): never the best.
-        var bestTrial = trials.Where(t => t.Status != RunStatus.Interrupted && t.ValAcc is not null).OrderByDescending(t => t.ValAcc).ThenBy(t => t.Trial).FirstOrDefault();
+        // Only a trial that completed: a diverged one keeps the parameters of its best check before it blew up, which
+        // can be its untrained start (6.6% on CIFAR-10), and a train that diverges exits 3, so a search of them does too.
+        var bestTrial = trials.Where(t => t.Status == RunStatus.Completed && t.ValAcc is not null).OrderByDescending(t => t.ValAcc).ThenBy(t => t.Trial).FirstOrDefault();
         foreach (var t in trials.Where(t => t != bestTrial))
         {
             string dir = Path.Combine(SearchDir, t.Run);

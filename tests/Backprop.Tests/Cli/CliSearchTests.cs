@@ -70,9 +70,9 @@ public class CliSearchTests
         var search = new HyperparameterSearch(TrainConfig.DefaultFor("cifar10") with
             {
                 NumTrain = 300, NumVal = 100, NumTest = 100, Hidden = [10], Normalization = "none", Dropout = 1,
-                UpdateRule = "sgd", WeightScale = 1e-3, Reg = 0, Epochs = 1,
+                UpdateRule = "sgd", WeightScale = 1e-3, Reg = 0, Epochs = 1, Seed = 1,   // seed 1: completed trials among them
             },
-            [SearchRange.Parse("learning_rate", "1e-9:1e30:log")], 8,
+            [SearchRange.Parse("learning_rate", "1e-3:1e30:log")], 8,
             ImageData.Load(new DataSetChoice("cifar10", TestData.Cifar10BinaryDir, "")), tmp.File("s")) { Parallel = 2 };
         var result = search.Run();
         var summaries = result.Trials.Select(t => RunSummary.Load(Path.Combine(tmp.File("s"), t.Run, "summary.json"))).ToList();
@@ -80,13 +80,14 @@ public class CliSearchTests
         Assert.Contains(summaries, s => s.ScoresFinite);
         Assert.NotNull(result.Best);
         Assert.True(summaries[result.Best.Trial].ScoresFinite);
+        Assert.Equal(RunStatus.Completed, result.Best.Status);
         // Such a trial has no accuracies: not 0 (it coloured the plot as the worst trial), and not a test accuracy taken
         // from an argmax of NaN (class 0's share of the test set, which beat trials that really trained).
         var csv = File.ReadAllLines(tmp.File("s/results.csv"));
         foreach (var t in result.Trials.Where(t => !summaries[t.Trial].ScoresFinite))
         {
             Assert.Equal((null, null, null, RunStatus.Diverged), (t.TrainAcc, t.ValAcc, t.TestAcc, t.Status));
-            Assert.Contains("The saved model's scores are not finite", t.Message);
+            Assert.Contains("The saved model's scores (or batch-norm running statistics) are not finite", t.Message);
             Assert.Equal(["", "", "", "diverged"], csv[t.Trial + 1].Split(',')[4..8]);
         }
         Assert.All(result.Trials.Where(t => summaries[t.Trial].ScoresFinite), t => Assert.NotNull(t.TestAcc));
@@ -221,6 +222,19 @@ public class CliSearchTests
         Assert.Contains("backprop: no trial produced a usable model: all 2 trials diverged or had no accuracy check; trial 0: Training diverged", r.Error);
         Assert.Contains($"The trials' messages are in results.csv and results.json in {tmp.File("s")}.", r.Error);
         Assert.DoesNotContain("Best:", r.Out);
+
+        // Diverging after the first check (so each trial has a validation accuracy, from its untrained start): still
+        // no best, and exit 3, as train's for a diverged run. Before, the first trial was "Best" at below chance, exit 0.
+        var late = CliRunner.Run("search", "--data-dir", CliRunner.Cifar10DataDir, "--trials", "2", "--epochs", "1", "--num-train", "1000",
+            "--num-val", "50", "--num-test", "50", "--hidden", "50", "--normalization", "none", "--dropout", "1", "--reg", "0",
+            "--update-rule", "sgd", "--weight-scale", "1", "--learning-rate", "1e3:1e4:log", "--out", tmp.File("late"));
+        Assert.True(late.ExitCode == 3, late.ToString());
+        var result = SearchResult.Load(tmp.File("late/results.json"));
+        Assert.All(result.Trials, t => Assert.Equal(RunStatus.Diverged, t.Status));
+        Assert.Contains(result.Trials, t => t.ValAcc is not null);
+        Assert.Null(result.Best);
+        Assert.DoesNotContain("Best:", late.Out);
+        Assert.All(result.Trials, t => Assert.False(File.Exists(tmp.File($"late/{t.Run}/model.npz"))));
     }
 
     [Fact]

@@ -259,7 +259,7 @@ public class CliTrainTests
             "--epochs", "1", "--hidden", "30", "--normalization", "none", "--weight-scale", "1e30", "--out", hopeless);
         Assert.True(h.ExitCode == 3, h.ToString());
         var hopelessSummary = RunSummary.Load(Path.Combine(hopeless, "summary.json"));
-        Assert.Contains("The saved model's scores are not finite", hopelessSummary.Message);
+        Assert.Contains("The saved model's scores (or batch-norm running statistics) are not finite", hopelessSummary.Message);
         Assert.False(hopelessSummary.ScoresFinite);
         Assert.True(summary.ScoresFinite);
         // Its "test accuracy" would be class 0's share of the test images (an argmax of NaN): none is given.
