@@ -30,7 +30,10 @@ internal static class RunJson
     /// <summary>Writes <paramref name="value"/> to <paramref name="path"/> atomically.</summary>
     public static void Save<TValue>(string path, TValue value) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(value, Info<TValue>(Options)) + "\n");
 
-    /// <summary>Reads a run file; a missing file is a <see cref="FileNotFoundException"/>, bad JSON an <see cref="InvalidDataException"/> naming the file.</summary>
+    /// <summary>
+    /// Reads a run file; a missing file is a <see cref="FileNotFoundException"/>, bad JSON or a value a type's
+    /// constructor refuses an <see cref="InvalidDataException"/> naming the file.
+    /// </summary>
     public static TValue Load<TValue>(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"'{path}' does not exist.", path);
@@ -42,6 +45,10 @@ internal static class RunJson
         {
             // The serializer's advice to developers ("Consider updating its nullability annotation.") is not the user's.
             throw new InvalidDataException($"{path}: {e.Message.Replace(" Consider updating its nullability annotation.", "")}", e);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"{path}: {e.Message}", e);   // a value a type's constructor refuses (a search range)
         }
     }
 

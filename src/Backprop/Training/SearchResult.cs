@@ -31,15 +31,7 @@ public sealed record SearchResult
     /// <exception cref="InvalidDataException">It is not a search's results.</exception>
     public static SearchResult Load(string path)
     {
-        SearchResult result;
-        try
-        {
-            result = RunJson.Load<SearchResult>(path);
-        }
-        catch (ArgumentException e)
-        {
-            throw new InvalidDataException($"{path}: {e.Message}", e);   // a range the checks refuse
-        }
+        var result = RunJson.Load<SearchResult>(path);
         // A key the file lacks reads as null, not as the initializer's value (an older file has no ranges or dataset).
         if (result.Trials is null || result.Trials.Any(t => t?.Values is null))
             throw new InvalidDataException($"{path}: not a search's results (no trials with their values).");

@@ -32,15 +32,7 @@ public sealed record SearchSpec
     /// <exception cref="InvalidDataException">It is not a search's, or a value in it is out of range.</exception>
     public static SearchSpec Load(string path)
     {
-        SearchSpec spec;
-        try
-        {
-            spec = RunJson.Load<SearchSpec>(path);
-        }
-        catch (ArgumentException e)
-        {
-            throw new InvalidDataException($"{path}: {e.Message}", e);   // a range the checks refuse
-        }
+        var spec = RunJson.Load<SearchSpec>(path);
         // A key the file lacks reads as null, not as the initializer's value.
         if (spec.Config is null || spec.Ranges is null || spec.Trials < 1 || spec.DataFolder is null)
             throw new InvalidDataException($"{path}: not a search's {FileName} (it needs config, ranges, trials and data_folder).");
