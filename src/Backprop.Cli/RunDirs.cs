@@ -49,11 +49,17 @@ internal static class RunDirs
         }
     }
 
-    /// <summary>The images of <see cref="DataOf"/>; on stderr, where they are when no option chose the folder.</summary>
+    /// <summary>
+    /// The images of <see cref="DataOf"/>; on stderr, where they are when no option chose the folder, or when the data
+    /// is not in the --data-dir given (the Debian package's Fashion-MNIST is then used, as train says too).
+    /// </summary>
     public static ImageData Data(string runDir, TrainConfig config, string? dataDir, CliConsole console)
     {
         var (choice, whereTrained) = DataOf(runDir, config, dataDir, console);
-        if (whereTrained) console.Error.WriteLine(choice.Reason);
+        bool elsewhere = dataDir is not null &&
+            !Path.GetFullPath(choice.Folder).StartsWith(Path.TrimEndingDirectorySeparator(Path.GetFullPath(dataDir)) + Path.DirectorySeparatorChar, StringComparison.Ordinal) &&
+            Path.GetFullPath(choice.Folder) != Path.TrimEndingDirectorySeparator(Path.GetFullPath(dataDir));
+        if (whereTrained || elsewhere) console.Error.WriteLine(choice.Reason);
         return DataSource.Load(choice);
     }
 }

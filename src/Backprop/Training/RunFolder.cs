@@ -250,9 +250,16 @@ public static class RunFolder
         var shape = data.ImageShape;
         int d = data.Train.SampleSize;
         var dims = images.ShapeArray();
-        bool fits = dims.Length == 2 ? dims[1] == d : dims.Length == 4 && dims[1..].SequenceEqual(shape);
+        // Grey images also as (N, H, W), the IDX files' and torchvision's layout: the one channel is implied.
+        bool fits = dims.Length switch
+        {
+            2 => dims[1] == d,
+            3 => shape[0] == 1 && dims[1..].SequenceEqual(shape[1..]),
+            4 => dims[1..].SequenceEqual(shape),
+            _ => false,
+        };
         if (!fits)
-            throw new ArgumentException($"The images have shape {images.ShapeString}; the model takes (N, {string.Join(", ", shape)}) or (N, {d}) (channels first, pixel values 0–255).", nameof(images));
+            throw new ArgumentException($"The images have shape {images.ShapeString}; the model takes (N, {string.Join(", ", shape)}){(shape[0] == 1 ? $", (N, {shape[1]}, {shape[2]})" : "")} or (N, {d}) (channels first, pixel values 0–255).", nameof(images));
         var resolved = ResolveForRun(runDir, config, data);
         var mean = Preprocessing.MeanImage(data.Train, resolved.NumTrain!.Value);
         var raw = images.ToNDArray<double>();

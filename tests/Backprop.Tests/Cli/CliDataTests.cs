@@ -45,6 +45,21 @@ public class CliDataTests
     }
 
     [Fact]
+    public void EvalWithADataDirThatLacksTheData_SaysWhichFolderItUsedInstead()
+    {
+        using var tmp = new TempDir();
+        var trained = CliRunner.Run("train", "--dataset", "fashion-mnist", "--data-dir", TestData.FashionMnistDir, "--hidden", "8", "--num-train", "100",
+            "--num-val", "50", "--num-test", "50", "--epochs", "1", "--out", tmp.File("run"));
+        Assert.True(trained.ExitCode == 0, trained.ToString());
+        Directory.CreateDirectory(tmp.File("empty"));
+        var r = CliRunner.Run("eval", "--model", tmp.File("run"), "--data-dir", tmp.File("empty"));
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains($"Using Fashion-MNIST from {TestData.FashionMnistDir}", r.Error);
+        var given = CliRunner.Run("eval", "--model", tmp.File("run"), "--data-dir", TestData.FashionMnistDir);
+        Assert.DoesNotContain("Using Fashion-MNIST", given.Error);   // the folder asked for: nothing to say
+    }
+
+    [Fact]
     public void AHomeFolderThatDoesNotExist_StillGivesTheDefaultDataFolder()
     {
         // A service user's home (Debian's nobody: /nonexistent): the default folder is a path under it, not an error.

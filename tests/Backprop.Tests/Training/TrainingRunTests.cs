@@ -173,4 +173,20 @@ public class TrainingRunTests
         Assert.Contains("running statistics", summary.Message);
         Assert.False(File.Exists(tmp.File("run/confusion.png")));
     }
+
+    [Fact]
+    public void GreyImages_ArePredictedFromTheirIdxLayout_WithoutAChannelAxis()
+    {
+        using var tmp = new TempDir();
+        var fashion = ImageData.Load(new DataSetChoice("fashion-mnist", TestData.FashionMnistDir, ""));
+        var config = TrainConfig.DefaultFor("fashion-mnist") with { NumTrain = 200, NumVal = 50, NumTest = 50, Hidden = [16], Epochs = 1, BatchSize = 50, Dropout = 1 };
+        new TrainingRun(config, fashion, tmp.File("r")).Run();
+        var pixels = new byte[3 * 784];
+        for (int i = 0; i < pixels.Length; i++) pixels[i] = (byte)(i * 37 % 256);
+        var flat = RunFolder.PredictImages(tmp.File("r"), fashion, new NpyArray(pixels, 3, 784));
+        var idx = RunFolder.PredictImages(tmp.File("r"), fashion, new NpyArray(pixels, 3, 28, 28));
+        Assert.Equal(flat, idx);
+        var wrong = Assert.Throws<ArgumentException>(() => RunFolder.PredictImages(tmp.File("r"), fashion, new NpyArray(new byte[3 * 784], 3, 784, 1)));
+        Assert.StartsWith("The images have shape (3, 784, 1); the model takes (N, 1, 28, 28), (N, 28, 28) or (N, 784)", wrong.Message);
+    }
 }
