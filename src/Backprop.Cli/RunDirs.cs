@@ -45,7 +45,7 @@ internal static class RunDirs
         }
         catch (UsageException e) when (dataDir is null && RunFolder.MovedDataFolder(runDir) is { } moved)
         {
-            throw new UsageException($"The run was trained on the data in '{moved}', which no longer exists: name where it is now with --data-dir. {e.Message}", e);
+            throw new UsageException($"The run was trained on the data in '{moved}', which no longer exists: give --data-dir the folder that now holds {Path.GetFileName(Path.TrimEndingDirectorySeparator(moved))}. {e.Message}", e);
         }
     }
 

@@ -137,7 +137,9 @@ internal static class SearchCommand
         {
             var first = found.Trials.FirstOrDefault(t => t.Message is not null);
             string why = first is null ? "" : $"; trial {first.Trial}: {FirstSentence(first.Message!)}";
-            string what = failed.Count == 0 ? $"{Every(found.Trials.Count)} diverged or had no accuracy check"
+            int completed = found.Trials.Count(t => t.Status == RunStatus.Completed && t.ValAcc is not null);
+            string what = completed > 0 ? $"{completed} completed, but none still has its model.npz (a search keeps only its best trial's, and that one cannot be used now)"
+                : failed.Count == 0 ? $"{Every(found.Trials.Count)} diverged or had no accuracy check"
                 : failed.Count == found.Trials.Count ? $"{Every(failed.Count)} failed"
                 : $"{failed.Count} of {found.Trials.Count} trials failed, the others diverged or had no accuracy check";
             return (failed.Count == 0 ? ExitCodes.Diverged : ExitCodes.Failure,

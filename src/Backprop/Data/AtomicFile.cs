@@ -39,18 +39,26 @@ public static partial class AtomicFile
         var temp = TempPathFor(full);
         try
         {
-            using (var fs = Named(full, () => new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16)))
+            var fs = Named(full, () => new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16));
+            try
             {
                 write(fs);
                 // Data must be on disk before the rename makes it visible, or a crash could leave an empty target.
                 Named(full, () => { fs.Flush(flushToDisk: true); return 0; });
             }
+            catch
+            {
+                // Closing writes what is still buffered; on a full disk that fails again, and a `using` would let that
+                // second error replace the first (the writer's own, or the flush's).
+                try { fs.Dispose(); } catch (IOException) { }
+                throw;
+            }
+            fs.Dispose();
             Named(full, () => { File.Move(temp, full, overwrite: true); return 0; });
         }
         catch (IOException e) when (IsDiskFull(e))
         {
-            // Raised by the writer, by the flush, or again by the stream's disposal after a failed flush (which then
-            // replaces the flush's own exception): said once, for the target.
+            // Raised by the writer or by the flush: said once, for the target.
             TryDelete(temp);
             throw Full(full, e);
         }

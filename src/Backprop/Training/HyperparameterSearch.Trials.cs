@@ -1,3 +1,5 @@
+using Backprop.Data;
+
 namespace Backprop.Training;
 
 public sealed partial class HyperparameterSearch
@@ -42,6 +44,8 @@ public sealed partial class HyperparameterSearch
             var saved = RunFolder.ReadConfig(dir);
             if (saved.ToJson() != resolved.ToJson())
                 throw new ArgumentException($"{TrialName(i)}: its {RunFiles.Config} is not this search's draw for it ({SearchSpec.FileName} or the data differ from when it ran); start a new search.", nameof(config));
+            // A run killed after its summary and before deleting its checkpoint leaves one; the trial is finished.
+            AtomicFile.TryDelete(RunFiles.In(dir, RunFiles.Checkpoint));
             return new TrialPlan(resolved, null, summary, null);
         }
         // Interrupted, or killed after an epoch end: continue from the checkpoint (which must be of this draw).

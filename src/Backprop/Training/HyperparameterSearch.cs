@@ -169,7 +169,14 @@ public sealed partial class HyperparameterSearch
             {
                 if (cancel.IsCancellationRequested) return;
                 using var limit = Parallelism.LimitCallingThread(share);
-                done[i] = RunTrial(i, cancel, out summaries[i]);
+                try
+                {
+                    done[i] = RunTrial(i, cancel, out summaries[i]);
+                }
+                catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+                {
+                    return;   // stopped before its training began: not run, as the trials after it
+                }
                 TrialCompleted?.Invoke(done[i]!);
             });
         }
@@ -182,8 +189,12 @@ public sealed partial class HyperparameterSearch
         var trials = done.Where(t => t is not null).Select(t => t!).ToList();
         // Only a trial that completed: a diverged one keeps the parameters of its best check before it blew up, which
         // can be its untrained start (6.6% on CIFAR-10), and a train that diverges exits 3, so a search of them does too.
-        var bestTrial = trials.Where(t => t.Status == RunStatus.Completed && t.ValAcc is not null).OrderByDescending(t => t.ValAcc).ThenBy(t => t.Trial).FirstOrDefault();
-        foreach (var t in trials.Where(t => t != bestTrial))
+        // And one whose model.npz is still there: a resumed search's earlier run deleted every model but its best's, and
+        // that best may now be failed (a damaged file), so the next in line has no model to offer.
+        var bestTrial = trials.Where(t => t.Status == RunStatus.Completed && t.ValAcc is not null && File.Exists(RunFiles.In(Path.Combine(SearchDir, t.Run), RunFiles.Model)))
+            .OrderByDescending(t => t.ValAcc).ThenBy(t => t.Trial).FirstOrDefault();
+        // A failed trial's model is left alone: it may be an earlier run's best, failed now on a damaged file.
+        foreach (var t in trials.Where(t => t != bestTrial && t.Status != RunStatus.Failed))
         {
             string dir = Path.Combine(SearchDir, t.Run);
             AtomicFile.TryDelete(RunFiles.In(dir, RunFiles.Model));

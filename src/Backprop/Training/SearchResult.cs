@@ -11,7 +11,10 @@ public sealed record SearchResult
     /// <summary>Every trial that ran, in trial order.</summary>
     [JsonPropertyName("trials")] public IReadOnlyList<SearchTrial> Trials { get; init; } = [];
 
-    /// <summary>The trial with the best validation accuracy (its run folder keeps <c>model.npz</c>), or null when none finished.</summary>
+    /// <summary>
+    /// The completed trial with the best validation accuracy (its run folder keeps <c>model.npz</c>), or null when no trial
+    /// completed with its model (every one diverged or failed; or, resumed, the earlier best can no longer be used).
+    /// </summary>
     [JsonPropertyName("best")] public SearchTrial? Best { get; init; }
 
     /// <summary>True when the search was cancelled before every trial ran.</summary>

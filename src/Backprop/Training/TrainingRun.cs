@@ -232,6 +232,7 @@ public sealed class TrainingRun
     /// current iteration; the checkpoint and the plots so far are written) or when the loss diverged (the best model so
     /// far is saved); <see cref="RunSummary.Status"/> says which.
     /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancel"/> fired before a new run's training began (nothing is written).</exception>
     public RunSummary Run(CancellationToken cancel = default) => Config.IsFloat64 ? Run<double>(cancel) : Run<float>(cancel);
 
     private RunSummary Run<T>(CancellationToken cancel) where T : unmanaged, IFloatingPointIeee754<T>
@@ -251,6 +252,8 @@ public sealed class TrainingRun
         }
         else
         {
+            // Stopped while the data was split and the model built: no run folder of an untrained model.
+            if (cancel.IsCancellationRequested) throw new OperationCanceledException("Stopped before training began; nothing was written.", cancel);
             try
             {
                 AtomicFile.WriteAllText(RunFiles.In(RunDir, RunFiles.Config), Config.ToJson() + "\n");

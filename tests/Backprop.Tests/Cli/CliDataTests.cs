@@ -29,7 +29,7 @@ public class CliDataTests
         var r = CliRunner.RunProcess(new Dictionary<string, string> { ["HOME"] = tmp.File("home"), ["BACKPROP_DATA"] = "" }, "eval", "--model", tmp.File("run"));
         Assert.True(r.ExitCode == 2, r.ToString());
         Assert.Contains($"The run was trained on the data in '{link}", r.Error);
-        Assert.Contains("which no longer exists: name where it is now with --data-dir", r.Error);
+        Assert.Contains("which no longer exists: give --data-dir the folder that now holds cifar-10-batches-", r.Error);
     }
 
     [Fact]

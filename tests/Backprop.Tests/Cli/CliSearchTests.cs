@@ -396,8 +396,11 @@ public class CliSearchTests
         Directory.CreateDirectory(tmp.File("s/trial-001"));
         File.WriteAllText(tmp.File("s/trial-001/config.json"), cut.TrialConfigs[1].ToJson());
         File.WriteAllBytes(tmp.File("s/trial-001/checkpoint.npz"), [0x50, 0x4b, 0x03]);
+        // Trial 0 as a run killed after its summary, before deleting its checkpoint: finished, and the checkpoint goes.
+        File.WriteAllBytes(tmp.File("s/trial-000/checkpoint.npz"), [1, 2, 3]);
 
         var result = HyperparameterSearch.Resume(tmp.File("s"), images).Run();
+        Assert.False(File.Exists(tmp.File("s/trial-000/checkpoint.npz")));
         Assert.Equal(RunStatus.Completed, result.Trials[0].Status);
         Assert.Equal(RunStatus.Failed, result.Trials[1].Status);
         Assert.Contains("trial-001 cannot be continued: ", result.Trials[1].Message);
@@ -411,6 +414,27 @@ public class CliSearchTests
         File.WriteAllText(results, System.Text.RegularExpressions.Regex.Replace(File.ReadAllText(results), "\"low\": [^,\\s]+", "\"low\": -1"));
         var e = Assert.Throws<InvalidDataException>(() => SearchResult.Load(results));
         Assert.StartsWith($"{results}: ", e.Message);
+    }
+
+    [Fact]
+    public void ResumedSearch_WhoseBestIsNowDamaged_NamesNoBestWithoutAModel()
+    {
+        // The first run kept only its best trial's model; that trial's summary is then damaged, so it fails on resuming.
+        // The next in line lost its model in the first run: it must not be called the best.
+        using var tmp = new TempDir();
+        var images = ImageData.Load(new DataSetChoice("cifar10", TestData.Cifar10BinaryDir, ""));
+        var config = TrainConfig.DefaultFor("cifar10") with { NumTrain = 100, NumVal = 50, NumTest = 50, Hidden = [8], Epochs = 1, BatchSize = 50, Dropout = 1 };
+        var first = new HyperparameterSearch(config, [SearchRange.Parse("learning_rate", "1e-3:1e-1:log")], 3, images, tmp.File("s")) { Parallel = 1 }.Run();
+        Assert.NotNull(first.Best);
+        File.WriteAllText(tmp.File($"s/{first.Best.Run}/summary.json"), "{\"status\": \"compl");
+
+        var resumed = HyperparameterSearch.Resume(tmp.File("s"), images).Run();
+        Assert.Equal(RunStatus.Failed, resumed.Trials[first.Best.Trial].Status);
+        Assert.Null(resumed.Best);
+        var (code, problem) = Backprop.Cli.SearchCommand.Verdict(resumed);
+        Assert.Equal(1, code);
+        Assert.Contains("2 completed, but none still has its model.npz", problem);
+        Assert.True(File.Exists(tmp.File($"s/{first.Best.Run}/model.npz")));   // the damaged trial's model is not deleted
     }
 
     [Fact]

@@ -111,6 +111,14 @@ public class AtomicFileTests
             var e = Assert.Throws<IOException>(() => AtomicFile.WriteAllText(path, "{\"status\": \"completed\"}"));
             Assert.StartsWith($"Cannot write '{path}': the disk is full", e.Message);
             Assert.Equal(["fill"], Directory.GetFiles(mnt).Select(Path.GetFileName));
+            // A writer's own error, with bytes still buffered, stays its own (closing the stream fails again, quietly).
+            var own = Assert.Throws<InvalidOperationException>(() => AtomicFile.Write(path, s =>
+            {
+                s.Write(new byte[100]);
+                throw new InvalidOperationException("the writer's own");
+            }));
+            Assert.Equal("the writer's own", own.Message);
+            Assert.Equal(["fill"], Directory.GetFiles(mnt).Select(Path.GetFileName));
         }
         finally
         {

@@ -189,4 +189,17 @@ public class TrainingRunTests
         var wrong = Assert.Throws<ArgumentException>(() => RunFolder.PredictImages(tmp.File("r"), fashion, new NpyArray(new byte[3 * 784], 3, 784, 1)));
         Assert.StartsWith("The images have shape (3, 784, 1); the model takes (N, 1, 28, 28), (N, 28, 28) or (N, 784)", wrong.Message);
     }
+
+    [Fact]
+    public void StoppedBeforeTrainingBegan_ANewRunWritesNothing()
+    {
+        // Ctrl-C while the data is split and the model built: no folder of an untrained model with a "best 0 %" summary.
+        using var tmp = new TempDir();
+        var config = TrainConfig.DefaultFor("cifar10") with { NumTrain = 100, NumVal = 50, NumTest = 50, Hidden = [8], Epochs = 1, BatchSize = 50 };
+        using var ctrlC = new CancellationTokenSource();
+        ctrlC.Cancel();
+        var run = new TrainingRun(config, Subset(), tmp.File("run"));
+        Assert.Contains("nothing was written", Assert.Throws<OperationCanceledException>(() => run.Run(ctrlC.Token)).Message);
+        Assert.Empty(Directory.Exists(tmp.File("run")) ? Directory.GetFiles(tmp.File("run")) : []);
+    }
 }
