@@ -20,7 +20,7 @@ internal static class GradcheckCommand
         "scale); the check's own settings stay float64, 10 samples and seed 231 unless given as options.\n" +
         "The random batch has 10 samples (--batch-size): with the notebooks' 2 samples, batch normalization's errors\n" +
         "legitimately reach ~1e-4. Numerical gradients are always taken in float64 with h = 1e-6 (--step); a float32 model\n" +
-        "is checked against a float64 copy of its weights. Default tolerance: 1e-6 for float64, 1e-3 for float32.";
+        "is checked against a float64 copy of its weights. Default tolerance: 1e-6 for float64, 1e-4 for float32.";
 
     public static Command Create(CliConsole console)
     {
@@ -57,7 +57,7 @@ internal static class GradcheckCommand
             int d = result.GetValue(inputDim), c = result.GetValue(classes);
             if (d < 1) throw new UsageException($"--input-dim: must be positive, got {d}.");
             if (c < 2) throw new UsageException($"--classes: must be at least 2, got {c}.");
-            double limit = result.GetValue(tol) ?? (config.IsFloat64 ? 1e-6 : 1e-3);
+            double limit = result.GetValue(tol) ?? (config.IsFloat64 ? 1e-6 : 1e-4);
             if (!(limit > 0)) throw new UsageException($"--tol: must be positive, got {limit.ToString(CultureInfo.InvariantCulture)}.");
             if (result.GetValue(step) is double h && !(h > 0 && double.IsFinite(h)))
                 throw new UsageException($"--step: must be a positive number, got {h.ToString(CultureInfo.InvariantCulture)}.");
@@ -85,10 +85,18 @@ internal static class GradcheckCommand
                 var worst = checks.FirstOrDefault(k => !double.IsFinite(k.NormError)) ?? checks.MaxBy(k => k.NormError)!;
                 console.Out.WriteLine(ok
                     ? string.Create(CultureInfo.InvariantCulture, $"passed: every norm-wise error ≤ {limit:g3}")
-                    : string.Create(CultureInfo.InvariantCulture, $"FAILED: {worst.Name} norm-wise error {worst.NormError:0.00e+00} > {limit:g3}"));
+                    : string.Create(CultureInfo.InvariantCulture, $"FAILED: {worst.Name} norm-wise error {worst.NormError:0.00e+00} > {limit:g3}") + SmallWeightsNote(config));
             }
             return ok ? ExitCodes.Success : ExitCodes.Failure;
         });
         return command;
     }
+
+    // Below the notebooks' 5e-2, the ReLU inputs sit within the step of 0 (at 1e-3, 37 of 300 in a [20, 30] net) and
+    // the loss is nearly flat: the centred differences cross kinks and drown in rounding, so they, not the backward
+    // pass, are then the likelier culprit (torch.autograd.gradcheck fails there too).
+    private static string SmallWeightsNote(TrainConfig config) => config.WeightScale < 1e-2
+        ? string.Create(CultureInfo.InvariantCulture,
+            $" (with weight scale {config.WeightScale:g3}, ReLU inputs lie within the step of 0 and centred differences cross their kinks and drown in rounding; check with the default weight scale 5e-2 before suspecting the gradient)")
+        : "";
 }
