@@ -56,9 +56,9 @@ internal static class RunDirs
     public static ImageData Data(string runDir, TrainConfig config, string? dataDir, CliConsole console)
     {
         var (choice, whereTrained) = DataOf(runDir, config, dataDir, console);
-        bool elsewhere = dataDir is not null &&
-            !Path.GetFullPath(choice.Folder).StartsWith(Path.TrimEndingDirectorySeparator(Path.GetFullPath(dataDir)) + Path.DirectorySeparatorChar, StringComparison.Ordinal) &&
-            Path.GetFullPath(choice.Folder) != Path.TrimEndingDirectorySeparator(Path.GetFullPath(dataDir));
+        // Outside --data-dir: the path from it to the folder climbs out (or, on another drive, is absolute).
+        string? fromDataDir = dataDir is null ? null : Path.GetRelativePath(dataDir, choice.Folder);
+        bool elsewhere = fromDataDir is not null && (fromDataDir == ".." || fromDataDir.StartsWith(".." + Path.DirectorySeparatorChar, StringComparison.Ordinal) || Path.IsPathRooted(fromDataDir));
         if (whereTrained || elsewhere) console.Error.WriteLine(choice.Reason);
         return DataSource.Load(choice);
     }

@@ -7,7 +7,8 @@ namespace Backprop.Kernels;
 
 /// <summary>
 /// Σ x² of a weight matrix (the L2 term), accumulated in float64 whatever T is: float32 running sums over a
-/// 1.5 M-weight matrix lose the 5th digit, where NumPy's pairwise float32 sum keeps the 7th.
+/// 1.5 M-weight matrix lose the 5th digit, where NumPy's pairwise float32 sum keeps the 7th. (<c>NDArray.SumOfSquares</c>
+/// also sums in float64, one value at a time: the monolithic TwoLayerNet's notebook losses are matched in that order.)
 /// </summary>
 internal static class SumOfSquares
 {
