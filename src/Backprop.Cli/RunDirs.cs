@@ -1,3 +1,4 @@
+using Backprop.Data;
 using Backprop.Training;
 
 namespace Backprop.Cli;
@@ -24,6 +25,8 @@ internal static class RunDirs
     /// <summary>Why a run folder holds no model: a search's trial that was not the best, or a run that stopped early.</summary>
     private static string WhyNoModel(string dir)
     {
+        if (FolderLock.IsHeldByAnother(dir))
+            return "a run is training there now (another process holds the folder); its model is written when it ends";
         if (!File.Exists(RunFiles.In(dir, RunFiles.Summary)))
             return $"the run stopped before it saved one; 'backprop train --resume {dir}' continues it if it has a {RunFiles.Checkpoint}";
         var parent = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir)));

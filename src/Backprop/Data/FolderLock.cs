@@ -36,6 +36,26 @@ public sealed class FolderLock : IDisposable
     public static FolderLock Acquire(string folder) => TryAcquire(folder) ??
         throw new FolderInUseException($"'{folder}' is being written by another process (it holds {FileName} there); wait for it to finish, or choose another folder.");
 
+    /// <summary>
+    /// True when another holder has <paramref name="folder"/> now: a probe for saying so before slow work (loading the
+    /// data), not a hold; the hold itself is still taken, and checked, by <see cref="Acquire"/>. A folder this process
+    /// cannot write (no lock file can be made) reads as free.
+    /// </summary>
+    public static bool IsHeldByAnother(string folder)
+    {
+        // The holder keeps the file open and the file goes with the hold, so without it no one holds the folder.
+        if (!File.Exists(Path.Combine(folder, FileName))) return false;
+        try
+        {
+            using var probe = TryAcquire(folder);
+            return probe is null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>True when <paramref name="entry"/> (a path in a folder) is a lock file, which listings of what a folder holds leave out.</summary>
     public static bool IsLockFile(string entry) => Path.GetFileName(entry) == FileName;
 

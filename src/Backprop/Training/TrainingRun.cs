@@ -149,10 +149,10 @@ public sealed class TrainingRun
             throw new IOException($"The run folder '{RunDir}' cannot be written ({e.Message.TrimEnd('.')}).", e);
         }
         if (held is null)
-            throw new FolderInUseException($"The run folder '{RunDir}' is being written by another process; wait for it to finish, or choose another folder.");
+            throw InUse(RunDir);
         try
         {
-            if (Resume) CheckResumable(RunDir);
+            if (Resume) CheckCheckpoint(RunDir);
             else if (!IsFree(RunDir))
                 throw new FolderInUseException($"The run folder '{RunDir}' was filled by another process after this run was set up; choose another folder.");
             SweepTempFiles(RunDir);
@@ -165,14 +165,25 @@ public sealed class TrainingRun
         }
     }
 
+    private static FolderInUseException InUse(string runDir) =>
+        new($"The run folder '{runDir}' is being written by another process (a run training there); wait for it to finish, or choose another folder.");
+
     /// <summary>Throws unless <paramref name="runDir"/> holds a checkpoint to resume from (checked before any data is read).</summary>
     /// <exception cref="FileNotFoundException">
     /// No <c>checkpoint.npz</c>: the run completed or diverged (its summary says which), or was stopped before its
     /// first epoch ended (where the first checkpoint is written).
     /// </exception>
+    /// <exception cref="FolderInUseException">Another process is training or resuming the run now.</exception>
     public static void CheckResumable(string runDir)
     {
         ArgumentException.ThrowIfNullOrEmpty(runDir);
+        if (FolderLock.IsHeldByAnother(runDir)) throw InUse(runDir);
+        CheckCheckpoint(runDir);
+    }
+
+    /// <summary><see cref="CheckResumable"/> without the probe of the hold (for the holder itself).</summary>
+    private static void CheckCheckpoint(string runDir)
+    {
         var path = RunFiles.In(runDir, RunFiles.Checkpoint);
         if (File.Exists(path)) return;
         string config = RunFiles.In(runDir, RunFiles.Config);

@@ -120,6 +120,33 @@ public class CliUsageTests
         Assert.Equal(ExitCodes.Failure, Backprop.Cli.Cli.CodeOf(new IOException("disk full")));
     }
 
+    [Fact]
+    public void ARunFolderBeingTrained_IsSaidSo_ByResumeAndEval_BeforeAnyDataIsRead()
+    {
+        // Before, --resume printed "Resuming …" and loaded the data before the hold refused it, and eval suggested
+        // resuming a run that another process was training.
+        using var tmp = new TempDir();
+        var run = tmp.File("r");
+        Directory.CreateDirectory(run);
+        File.WriteAllText(Path.Combine(run, "config.json"), TrainConfig.DefaultFor("cifar10").ToJson());
+        File.WriteAllBytes(Path.Combine(run, "checkpoint.npz"), [0]);
+        using (FolderLock.Acquire(run))
+        {
+            var resume = CliRunner.Run("train", "--resume", run, "--data-dir", tmp.File("nodata"));
+            Assert.Equal(ExitCodes.Usage, resume.ExitCode);
+            Assert.Equal($"backprop: The run folder '{run}' is being written by another process (a run training there); wait for it to finish, or choose another folder.",
+                Assert.Single(resume.ErrorLines));
+            Assert.DoesNotContain("Resuming", resume.Out);
+            var eval = CliRunner.Run("eval", "--model", run);
+            Assert.Equal(ExitCodes.Usage, eval.ExitCode);
+            Assert.Equal($"backprop: --model: '{run}' has no model.npz (a run is training there now (another process holds the folder); its model is written when it ends).",
+                Assert.Single(eval.ErrorLines));
+        }
+        // Released: the same folder is resumable again (here it fails on the damaged checkpoint, past the hold).
+        Assert.False(FolderLock.IsHeldByAnother(run));
+        Assert.DoesNotContain("another process", string.Join("\n", CliRunner.Run("eval", "--model", run).ErrorLines));
+    }
+
     [Theory]
     // Each mistake is named as what it is, with the option it was given to.
     [InlineData("--model: the value is empty.", "eval", "--model", "")]

@@ -62,9 +62,17 @@ public class TrainingRunTests
         var first = new TrainingRun(config, images, tmp.File("r"));
         var second = new TrainingRun(config with { Seed = 1 }, images, tmp.File("r"));
         IOException? refused = null;
-        first.IterationCompleted += i => { if (i.Iteration == 1) refused = Assert.Throws<FolderInUseException>(() => second.Run()); };
+        IOException? resumeRefused = null;
+        first.IterationCompleted += i =>
+        {
+            if (i.Iteration != 1) return;
+            refused = Assert.Throws<FolderInUseException>(() => second.Run());
+            // Said before a resume loads any data, not only once its run takes the hold.
+            resumeRefused = Assert.Throws<FolderInUseException>(() => TrainingRun.CheckResumable(tmp.File("r")));
+        };
         first.Run();
         Assert.Contains("is being written by another process", refused!.Message);
+        Assert.Contains("is being written by another process", resumeRefused!.Message);
         Assert.Equal(config.Seed, TrainConfig.FromJson(File.ReadAllText(tmp.File("r/config.json"))).Seed);
         Assert.False(File.Exists(tmp.File("r/" + FolderLock.FileName)));   // released
         // Once it is done, the folder holds a run: a late second run is refused too, under the hold.
