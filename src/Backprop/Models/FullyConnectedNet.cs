@@ -59,7 +59,7 @@ public class FullyConnectedNet<T> : IModel<T> where T : unmanaged, IFloatingPoin
         if (numClasses <= 0) throw new ArgumentOutOfRangeException(nameof(numClasses), numClasses, "The number of classes must be positive.");
         for (int i = 0; i < hiddenDims.Count; i++)
             if (hiddenDims[i] <= 0) throw new ArgumentOutOfRangeException(nameof(hiddenDims), hiddenDims[i], $"Hidden layer {i + 1} must have a positive size.");
-        if (!(dropoutKeep > 0 && dropoutKeep <= 1)) throw new ArgumentOutOfRangeException(nameof(dropoutKeep), dropoutKeep, "The dropout keep probability must lie in (0, 1].");
+        if (!(dropoutKeep > 0 && dropoutKeep <= 1)) throw new ArgumentOutOfRangeException(nameof(dropoutKeep), dropoutKeep, "The dropout keep probability must lie in (0, 1]: 1 keeps every unit (no dropout); PyTorch's Dropout(p) drops with p, which is a keep probability of 1 − p.");
         if (!(weightScale > 0) || double.IsInfinity(weightScale)) throw new ArgumentOutOfRangeException(nameof(weightScale), weightScale, "The weight scale must be a positive number.");
         if (!Enum.IsDefined(normalization)) throw new ArgumentOutOfRangeException(nameof(normalization), normalization, "Unknown normalization.");
         Reg = reg;
