@@ -302,7 +302,7 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// drawn with replacement from <see cref="Rng"/>; scores are computed in batches.
     /// </summary>
     /// <exception cref="ArgumentException">
-    /// X and y differ in length, a label is outside [0, C), or a sample's scores are not finite (the message says
+    /// X and y differ in length or are empty, a label is outside [0, C), or a sample's scores are not finite (the message says
     /// whether its row of X or the model is to blame): an argmax of NaN would count as class 0.
     /// </exception>
     public double CheckAccuracy(NDArray<T> x, int[] y, int? numSamples = null, int batchSize = 100)
@@ -319,6 +319,7 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(y);
         if (x.Rank < 1 || x.Dim(0) != y.Length) throw new ArgumentException($"CheckAccuracy: X has shape {x.ShapeString} but y has {y.Length} labels.", nameof(y));
+        if (y.Length == 0) throw new ArgumentException($"CheckAccuracy: X has no samples (shape {x.ShapeString}); an accuracy of none is undefined.", nameof(x));
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         if (numSamples is < 1) throw new ArgumentOutOfRangeException(nameof(numSamples), numSamples, "CheckAccuracy: numSamples must be positive (or null for all).");
         var xs = x.Flatten2D();
@@ -346,7 +347,7 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>Fraction of rows of X (N, d1, …, dk) whose argmax score equals the label, scoring in batches.</summary>
     /// <exception cref="ArgumentException">
-    /// X and y differ in length, a label is outside [0, C), or a sample's scores are not finite (the message says
+    /// X and y differ in length or are empty, a label is outside [0, C), or a sample's scores are not finite (the message says
     /// whether its row of X or the model is to blame): an argmax of NaN would count as class 0.
     /// </exception>
     public static double Accuracy(IModel<T> model, NDArray<T> x, int[] y, int batchSize = 100, Workspace? ws = null)
@@ -355,6 +356,7 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(y);
         if (x.Rank < 1 || x.Dim(0) != y.Length) throw new ArgumentException($"Accuracy: X has shape {x.ShapeString} but y has {y.Length} labels.", nameof(y));
+        if (y.Length == 0) throw new ArgumentException($"Accuracy: X has no samples (shape {x.ShapeString}); an accuracy of none is undefined.", nameof(x));
         Layer.CheckLabels(y, y.Length, model.NumClasses, "Accuracy");
         return Scored(model, x, y, batchSize, ws, refuseNonFinite: "Accuracy").Accuracy;
     }

@@ -370,6 +370,17 @@ public class SolverTests
     }
 
     [Fact]
+    public void Accuracy_OfNoSamples_IsRefused_NotZero()
+    {
+        var data = Blobs(20);
+        var model = new FullyConnectedNet<double>([4], inputDim: 12, numClasses: 3);
+        var solver = new Solver<double>(model, data, Quiet());
+        Assert.Contains("X has no samples (shape (0, 12))", Assert.Throws<ArgumentException>(() => Solver<double>.Accuracy(model, new NDArray<double>(0, 12), [])).Message);
+        Assert.Contains("X has no samples", Assert.Throws<ArgumentException>(() => solver.CheckAccuracy(new NDArray<double>(0, 12), [])).Message);
+        Assert.Empty(Solver<double>.Predict(model, new NDArray<double>(0, 12)));   // no samples, no predictions: well defined
+    }
+
+    [Fact]
     public void SchedulesThatCannotRun_AreRefusedUpFront()
     {
         var data = Blobs(20);
