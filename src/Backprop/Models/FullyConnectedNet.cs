@@ -48,7 +48,8 @@ public class FullyConnectedNet<T> : IModel<T> where T : unmanaged, IFloatingPoin
     /// <param name="seed">
     /// When set, the dropout generator (<paramref name="rng"/>) is re-seeded with it at every forward pass, for gradient
     /// checks, as the notebooks' <c>np.random.seed</c> re-seeds NumPy's one generator. A Solver given the same generator
-    /// would then draw the same minibatch every step: give it its own.
+    /// would then draw the same minibatch every step: give it its own. It does not seed the weights (without dropout
+    /// it changes nothing): for reproducible weights, as <c>torch.manual_seed</c>, pass <c>rng: new NumpyRandom(s)</c>.
     /// </param>
     public FullyConnectedNet(IReadOnlyList<int> hiddenDims, int inputDim = 3 * 32 * 32, int numClasses = 10,
         double dropoutKeep = 1.0, Normalization normalization = Normalization.None, double reg = 0.0,
