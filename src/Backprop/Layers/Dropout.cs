@@ -30,7 +30,7 @@ public sealed class DropoutParam
         set
         {
             if (!(value > 0 && value <= 1))
-                throw new ArgumentOutOfRangeException(nameof(P), value, "Dropout keep probability must lie in (0, 1].");
+                throw new ArgumentOutOfRangeException(nameof(P), value, "Dropout keep probability must lie in (0, 1]: 1 keeps every unit (no dropout); PyTorch's Dropout(p) drops with p, which is a keep probability of 1 − p.");
             field = value;
         }
     }

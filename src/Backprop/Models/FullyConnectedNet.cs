@@ -48,7 +48,8 @@ public class FullyConnectedNet<T> : IModel<T> where T : unmanaged, IFloatingPoin
     /// <param name="seed">
     /// When set, the dropout generator (<paramref name="rng"/>) is re-seeded with it at every forward pass, for gradient
     /// checks, as the notebooks' <c>np.random.seed</c> re-seeds NumPy's one generator. A Solver given the same generator
-    /// would then draw the same minibatch every step: give it its own.
+    /// would then draw the same minibatch every step: give it its own. It does not seed the weights (without dropout
+    /// it changes nothing): for reproducible weights, as <c>torch.manual_seed</c>, pass <c>rng: new NumpyRandom(s)</c>.
     /// </param>
     public FullyConnectedNet(IReadOnlyList<int> hiddenDims, int inputDim = 3 * 32 * 32, int numClasses = 10,
         double dropoutKeep = 1.0, Normalization normalization = Normalization.None, double reg = 0.0,
@@ -59,7 +60,7 @@ public class FullyConnectedNet<T> : IModel<T> where T : unmanaged, IFloatingPoin
         if (numClasses <= 0) throw new ArgumentOutOfRangeException(nameof(numClasses), numClasses, "The number of classes must be positive.");
         for (int i = 0; i < hiddenDims.Count; i++)
             if (hiddenDims[i] <= 0) throw new ArgumentOutOfRangeException(nameof(hiddenDims), hiddenDims[i], $"Hidden layer {i + 1} must have a positive size.");
-        if (!(dropoutKeep > 0 && dropoutKeep <= 1)) throw new ArgumentOutOfRangeException(nameof(dropoutKeep), dropoutKeep, "The dropout keep probability must lie in (0, 1].");
+        if (!(dropoutKeep > 0 && dropoutKeep <= 1)) throw new ArgumentOutOfRangeException(nameof(dropoutKeep), dropoutKeep, "The dropout keep probability must lie in (0, 1]: 1 keeps every unit (no dropout); PyTorch's Dropout(p) drops with p, which is a keep probability of 1 − p.");
         if (!(weightScale > 0) || double.IsInfinity(weightScale)) throw new ArgumentOutOfRangeException(nameof(weightScale), weightScale, "The weight scale must be a positive number.");
         if (!Enum.IsDefined(normalization)) throw new ArgumentOutOfRangeException(nameof(normalization), normalization, "Unknown normalization.");
         Reg = reg;

@@ -137,10 +137,15 @@ public static class Checkpoint
         if ((string?)meta["dtype"] is not { } saved) throw Bad(path, "no dtype");
         if (saved != dtype)
             throw new InvalidDataException($"{path}: the checkpoint holds {saved} parameters; this run uses {dtype}.");
-        if ((int?)meta["num_iterations"] != solver.NumIterations || (string?)meta["update_rule"] != solver.Options.UpdateRule)
-            throw new InvalidDataException($"{path}: the checkpoint was written for {(int?)meta["num_iterations"]} iterations of {(string?)meta["update_rule"]}; " +
-                $"this run has {solver.NumIterations} of {solver.Options.UpdateRule}. Resume with the run's own config.json.");
+        if ((string?)meta["update_rule"] != solver.Options.UpdateRule)
+            throw new InvalidDataException($"{path}: the checkpoint was written for update rule {(string?)meta["update_rule"]}; this run uses {solver.Options.UpdateRule}. " +
+                "Build the solver as the run was built (a run of 'backprop train': from its config.json).");
+        // The schedule first: it names what changed (epochs, batch size …) where the iteration count only differs.
         CheckSchedule(meta["schedule"] as JsonObject, solver, path);
+        if ((int?)meta["num_iterations"] != solver.NumIterations)
+            throw new InvalidDataException($"{path}: the checkpoint was written for {(int?)meta["num_iterations"]} iterations; this run has {solver.NumIterations} " +
+                $"({solver.Options.NumEpochs} epochs of {solver.IterationsPerEpoch}: {solver.Data.XTrain.Dim(0)} training samples in batches of {solver.Options.BatchSize}). " +
+                "Build the solver as the run was built, on the same training split (a run of 'backprop train': from its config.json).");
 
         // Everything is read and checked before anything is set, so a refused checkpoint leaves the solver as it was.
         var model = ModelFile.Staged(arrays, solver.Model, path, "model/");
@@ -293,7 +298,8 @@ public static class Checkpoint
         var changed = now.Where(kv => !SameValue(kv.Value, saved[kv.Key]))
             .Select(kv => $"{kv.Key} {kv.Value?.ToJsonString() ?? "null"} (the checkpoint's: {saved[kv.Key]?.ToJsonString() ?? "null"})").ToList();
         if (changed.Count > 0)
-            throw Bad(path, $"the checkpoint was written under another schedule: {string.Join(", ", changed)}; resuming continues the same run, so build the solver as it was");
+            throw Bad(path, $"the checkpoint was written under another schedule: {string.Join(", ", changed)}; resuming continues the same run, so build the solver as it was " +
+                "(to train on under another schedule, restore into such a solver and copy its Model.Params and Model.Buffers into the new solver's model)");
     }
 
     // Numbers by value (a hand-edited 1E-08 is 1e-08), objects key by key, the rest by their JSON text.

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Numerics;
 using Backprop.Data;
+using Backprop.Layers;
 using Backprop.Models;
 using Backprop.Optim;
 using Backprop.Tensors;
@@ -300,14 +301,25 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// Accuracy of the model on (X, y): when N exceeds <paramref name="numSamples"/>, a subsample of that many rows is
     /// drawn with replacement from <see cref="Rng"/>; scores are computed in batches.
     /// </summary>
-    public double CheckAccuracy(NDArray<T> x, int[] y, int? numSamples = null, int batchSize = 100) => Checked(x, y, numSamples, batchSize).Accuracy;
-
-    // CheckAccuracy, and whether every score it computed was finite.
-    private (double Accuracy, bool Finite) Checked(NDArray<T> x, int[] y, int? numSamples, int batchSize)
+    /// <exception cref="ArgumentException">
+    /// X and y differ in length or are empty, a label is outside [0, C), or a sample's scores are not finite (the message says
+    /// whether its row of X or the model is to blame): an argmax of NaN would count as class 0.
+    /// </exception>
+    public double CheckAccuracy(NDArray<T> x, int[] y, int? numSamples = null, int batchSize = 100)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(y);
-        if (x.Dim(0) != y.Length) throw new ArgumentException($"CheckAccuracy: X has {x.Dim(0)} samples but y has {y.Length} labels.", nameof(y));
+        if (x.Rank >= 1 && x.Dim(0) == y.Length) Layer.CheckLabels(y, y.Length, Model.NumClasses, "CheckAccuracy");
+        return Checked(x, y, numSamples, batchSize, refuseNonFinite: "CheckAccuracy").Accuracy;
+    }
+
+    // CheckAccuracy, and whether every score it computed was finite (or, with refuseNonFinite, an exception naming the first sample that was not).
+    private (double Accuracy, bool Finite) Checked(NDArray<T> x, int[] y, int? numSamples, int batchSize, string? refuseNonFinite = null)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(y);
+        if (x.Rank < 1 || x.Dim(0) != y.Length) throw new ArgumentException($"CheckAccuracy: X has shape {x.ShapeString} but y has {y.Length} labels.", nameof(y));
+        if (y.Length == 0) throw new ArgumentException($"CheckAccuracy: X has no samples (shape {x.ShapeString}); an accuracy of none is undefined.", nameof(x));
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         if (numSamples is < 1) throw new ArgumentOutOfRangeException(nameof(numSamples), numSamples, "CheckAccuracy: numSamples must be positive (or null for all).");
         var xs = x.Flatten2D();
@@ -330,41 +342,79 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
             xs = _xSample;
             labels = _ySample!;
         }
-        return Scored(Model, xs, labels, batchSize, _evalWs);
+        return Scored(Model, xs, labels, batchSize, _evalWs, refuseNonFinite);
     }
 
-    /// <summary>Fraction of rows of X (N, D) whose argmax score equals the label, scoring in batches.</summary>
+    /// <summary>Fraction of rows of X (N, d1, …, dk) whose argmax score equals the label, scoring in batches.</summary>
+    /// <exception cref="ArgumentException">
+    /// X and y differ in length or are empty, a label is outside [0, C), or a sample's scores are not finite (the message says
+    /// whether its row of X or the model is to blame): an argmax of NaN would count as class 0.
+    /// </exception>
     public static double Accuracy(IModel<T> model, NDArray<T> x, int[] y, int batchSize = 100, Workspace? ws = null)
     {
+        ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(y);
         if (x.Rank < 1 || x.Dim(0) != y.Length) throw new ArgumentException($"Accuracy: X has shape {x.ShapeString} but y has {y.Length} labels.", nameof(y));
-        return Scored(model, x, y, batchSize, ws).Accuracy;
+        if (y.Length == 0) throw new ArgumentException($"Accuracy: X has no samples (shape {x.ShapeString}); an accuracy of none is undefined.", nameof(x));
+        Layer.CheckLabels(y, y.Length, model.NumClasses, "Accuracy");
+        return Scored(model, x, y, batchSize, ws, refuseNonFinite: "Accuracy").Accuracy;
     }
 
-    // The accuracy, and whether every score was finite (an argmax of NaN is class 0, which would count as a guess).
-    private static (double Accuracy, bool Finite) Scored(IModel<T> model, NDArray<T> x, int[] y, int batchSize, Workspace? ws)
+    // The accuracy, and whether every score was finite (an argmax of NaN is class 0, which would count as a guess);
+    // with refuseNonFinite, the first sample whose scores are not is refused instead.
+    private static (double Accuracy, bool Finite) Scored(IModel<T> model, NDArray<T> x, int[] y, int batchSize, Workspace? ws, string? refuseNonFinite = null)
     {
         int correct = 0;
         bool finite = true;
         ScoreInBatches(model, x, batchSize, ws, (start, scores) =>
         {
-            finite &= scores.AllFinite();
+            if (!scores.AllFinite())
+            {
+                if (refuseNonFinite is not null) throw NonFiniteScores(refuseNonFinite, x, start, scores);
+                finite = false;
+            }
             for (int i = 0; i < scores.Dim(0); i++) if (NDArray<T>.ArgMax(scores.Row(i)) == y[start + i]) correct++;
         });
         return (x.Dim(0) == 0 ? 0 : (double)correct / x.Dim(0), finite);
     }
 
     /// <summary>Predicted class of every row of X (N, d1, …, dk), scoring in batches of <paramref name="batchSize"/>.</summary>
+    /// <exception cref="ArgumentException">
+    /// A sample's scores are not finite (the message says whether its row of X or the model is to blame): NumPy's
+    /// argmax of NaN is class 0, a prediction nothing supports.
+    /// </exception>
     public static int[] Predict(IModel<T> model, NDArray<T> x, int batchSize = 100, Workspace? ws = null)
     {
         ArgumentNullException.ThrowIfNull(x);
-        var preds = new int[x.Dim(0)];
+        var preds = new int[x.Rank == 0 ? 0 : x.Dim(0)];
         ScoreInBatches(model, x, batchSize, ws, (start, scores) =>
         {
+            if (!scores.AllFinite()) throw NonFiniteScores("Predict", x, start, scores);
             for (int i = 0; i < scores.Dim(0); i++) preds[start + i] = NDArray<T>.ArgMax(scores.Row(i));
         });
         return preds;
+    }
+
+    /// <summary>
+    /// The refusal of a batch whose scores are not all finite: the first such sample, and whether its row of
+    /// <paramref name="x"/> holds NaN or ±∞ (bad input) or is finite (then the model's parameters or buffers are not).
+    /// </summary>
+    private static ArgumentException NonFiniteScores(string who, NDArray<T> x, int start, NDArray<T> scores)
+    {
+        int i = 0;
+        while (i < scores.Dim(0) - 1 && AllFinite(scores.Row(i))) i++;
+        int row = start + i;
+        bool inputFinite = AllFinite(x.Flatten2D().Row(row));
+        return new ArgumentException(inputFinite
+            ? $"{who}: the scores of sample {row} are not finite although its row of X is: the model's parameters or buffers hold NaN or infinite values (a diverged model?)."
+            : $"{who}: sample {row} of X (shape {x.ShapeString}) holds NaN or infinite values, so its scores are not finite and it has no class.", nameof(x));
+    }
+
+    private static bool AllFinite(ReadOnlySpan<T> values)
+    {
+        foreach (var v in values) if (!T.IsFinite(v)) return false;
+        return true;
     }
 
     /// <summary>The class scores (N, C) of every row of X (N, d1, …, dk), computed in batches of <paramref name="batchSize"/>.</summary>

@@ -145,6 +145,9 @@ public class FullyConnectedNetTests
     {
         Assert.Contains("Hidden layer 2", Assert.Throws<ArgumentOutOfRangeException>(() => new FullyConnectedNet<float>([10, 0])).Message);
         Assert.Contains("(0, 1]", Assert.Throws<ArgumentOutOfRangeException>(() => new FullyConnectedNet<float>([10], dropoutKeep: 1.5)).Message);
+        // PyTorch's "no dropout" is p = 0, which here is a keep probability of 0: the message says which way round it is.
+        Assert.Contains("keep probability of 1 − p", Assert.Throws<ArgumentOutOfRangeException>(() => new FullyConnectedNet<float>([10], dropoutKeep: 0)).Message);
+        Assert.Contains("1 keeps every unit (no dropout)", Assert.Throws<ArgumentOutOfRangeException>(() => new Backprop.Layers.DropoutParam(0)).Message);
         Assert.Contains("weight scale", Assert.Throws<ArgumentOutOfRangeException>(() => new FullyConnectedNet<float>([10], weightScale: -1)).Message);
         Assert.Contains("regularisation", Assert.Throws<ArgumentOutOfRangeException>(() => new FullyConnectedNet<float>([10], reg: double.NaN)).Message);
         Assert.Contains("Unknown normalization 'groupnorm'", Assert.Throws<ArgumentException>(() => NormalizationNames.Parse("groupnorm")).Message);

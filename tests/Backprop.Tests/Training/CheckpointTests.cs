@@ -71,6 +71,26 @@ public class CheckpointTests
     }
 
     [Fact]
+    public void Restore_IntoMoreEpochs_NamesTheEpochs_AndAnotherSplitNamesItsSize()
+    {
+        // A library user resuming with more epochs was told of iteration counts and to use a config.json they have not.
+        using var dir = new TempDir();
+        var path = SavedAfter(dir.Path, Build("adam").Solver, 10);   // 80 images, batch 10, 4 epochs: 32 iterations
+        var longer = Assert.Throws<InvalidDataException>(() => Checkpoint.Restore(Build("adam", change: o => o with { NumEpochs = 8 }).Solver, path)).Message;
+        Assert.Contains("num_epochs 8 (the checkpoint's: 4)", longer);
+        Assert.Contains("copy its Model.Params and Model.Buffers", longer);
+
+        var rng = new NumpyRandom(9);
+        var model = new FullyConnectedNet<float>([16, 8], inputDim: 12, numClasses: 3, dropoutKeep: 0.8, normalization: Normalization.BatchNorm, rng: rng);
+        var options = Build("adam").Solver.Options;
+        var fewer = new Solver<float>(model, Data().TakeTraining(40), options, new NumpyRandom(4));
+        Assert.Contains("written for 32 iterations; this run has 16 (4 epochs of 4: 40 training samples in batches of 10)",
+            Assert.Throws<InvalidDataException>(() => Checkpoint.Restore(fewer, path)).Message);
+        Assert.Contains("written for update rule adam; this run uses sgd",
+            Assert.Throws<InvalidDataException>(() => Checkpoint.Restore(Build("sgd").Solver, path)).Message);
+    }
+
+    [Fact]
     public void Save_WritesTheArraysFromWhereTheyAre_AddingNoCopyOfThem()
     {
         // 1,011,010 parameters (4 MB) with Adam: the model, the best copy and two moments were 16 MB of copies per save.

@@ -343,6 +343,44 @@ public class SolverTests
     }
 
     [Fact]
+    public void PredictAndAccuracy_RefuseASampleWithoutFiniteScores_AndLabelsOutsideTheClasses()
+    {
+        // An argmax of NaN is class 0: a NaN pixel was predicted as class 0 and counted in the accuracy, silently.
+        var data = Blobs(20);
+        var model = new FullyConnectedNet<double>([8], inputDim: 12, numClasses: 3, rng: new NumpyRandom(1));
+        var solver = new Solver<double>(model, data, Quiet());
+        var x = data.XTrain.Copy();
+        x[13, 4] = double.NaN;
+        Assert.Contains("sample 13 of X (shape (20, 12)) holds NaN", Assert.Throws<ArgumentException>(() => Solver<double>.Predict(model, x, batchSize: 5)).Message);
+        Assert.Contains("sample 13 of X", Assert.Throws<ArgumentException>(() => Solver<double>.Accuracy(model, x, data.YTrain)).Message);
+        Assert.Contains("sample 13 of X", Assert.Throws<ArgumentException>(() => solver.CheckAccuracy(x, data.YTrain)).Message);
+
+        // Finite inputs, a parameter that is not: the model is named instead.
+        model.Params["b2"][1] = double.PositiveInfinity;
+        Assert.Contains("scores of sample 0 are not finite although its row of X is",
+            Assert.Throws<ArgumentException>(() => Solver<double>.Predict(model, data.XTrain)).Message);
+        model.Params["b2"][1] = 0;
+        Assert.Equal(20, Solver<double>.Predict(model, data.XTrain).Length);
+
+        // A label the model cannot score counted as a miss.
+        int[] y = [.. data.YTrain];
+        y[7] = 3;
+        Assert.Contains("y[7] = 3 is outside [0, 3)", Assert.Throws<ArgumentOutOfRangeException>(() => Solver<double>.Accuracy(model, data.XTrain, y)).Message);
+        Assert.Contains("y[7] = 3 is outside [0, 3)", Assert.Throws<ArgumentOutOfRangeException>(() => solver.CheckAccuracy(data.XTrain, y)).Message);
+    }
+
+    [Fact]
+    public void Accuracy_OfNoSamples_IsRefused_NotZero()
+    {
+        var data = Blobs(20);
+        var model = new FullyConnectedNet<double>([4], inputDim: 12, numClasses: 3);
+        var solver = new Solver<double>(model, data, Quiet());
+        Assert.Contains("X has no samples (shape (0, 12))", Assert.Throws<ArgumentException>(() => Solver<double>.Accuracy(model, new NDArray<double>(0, 12), [])).Message);
+        Assert.Contains("X has no samples", Assert.Throws<ArgumentException>(() => solver.CheckAccuracy(new NDArray<double>(0, 12), [])).Message);
+        Assert.Empty(Solver<double>.Predict(model, new NDArray<double>(0, 12)));   // no samples, no predictions: well defined
+    }
+
+    [Fact]
     public void SchedulesThatCannotRun_AreRefusedUpFront()
     {
         var data = Blobs(20);
