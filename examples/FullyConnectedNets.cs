@@ -287,7 +287,7 @@ Section($"Train a good model! ([500, 500, 500] with batch norm, adam 1e-3, lr_de
 
     Section("Data for leaderboard (seed 003): predictions as .npy");
     var predsPath = Path.Combine(nb.OutDir, "prediction.npy");
-    Npy.Save(predsPath, testPred.Select(p => (long)p).ToArray());
+    Npy.Save(predsPath, testPred);
     Console.WriteLine($"wrote {testPred.Length} int64 class indices to {Path.GetRelativePath(Environment.CurrentDirectory, predsPath)}");
 }
 

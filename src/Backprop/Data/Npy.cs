@@ -267,6 +267,18 @@ public static class Npy
         Save(path, new NpyArray(values, values.Length));
     }
 
+    /// <summary>
+    /// Saves class labels or predictions (what <c>Solver.Predict</c> returns) as a 1-D int64 array, the dtype of NumPy's
+    /// <c>argmax</c>, atomically.
+    /// </summary>
+    /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
+    /// <exception cref="IOException">The file could not be written (an existing file is left untouched).</exception>
+    public static void Save(string path, int[] labels)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        Save(path, Array.ConvertAll(labels, l => (long)l));
+    }
+
     /// <summary>Saves an array of any supported dtype, atomically.</summary>
     /// <param name="path">The target file.</param>
     /// <param name="array">The array.</param>

@@ -105,6 +105,9 @@ public class NpyTests
         Assert.Equal([3L, 1, 4, 1, 5], p.ToInt64Array());
         Assert.Equal([3, 1, 4, 1, 5], p.ToInt32Array());
         Assert.Equal(I8Header3.Replace("(3,), }", "(5,), }"), Encoding.Latin1.GetString(System.IO.File.ReadAllBytes(dir.File("pred.npy")), 10, 118));
+        // Solver.Predict's int[] saves as NumPy's argmax dtype, the same bytes.
+        Npy.Save(dir.File("pred32.npy"), new[] { 3, 1, 4, 1, 5 });
+        Assert.Equal(System.IO.File.ReadAllBytes(dir.File("pred.npy")), System.IO.File.ReadAllBytes(dir.File("pred32.npy")));
     }
 
     [Fact]
