@@ -64,9 +64,7 @@ internal static class DataCommand
                 "fashion-mnist" => DataSetKind.FashionMnist,
                 _ => DataSetKind.Mnist,
             };
-            Uri? baseUrl = null;
-            if (result.GetValue(mirror) is { } m && !(Uri.TryCreate(m.EndsWith('/') ? m : m + "/", UriKind.Absolute, out baseUrl) && baseUrl.Scheme is "http" or "https"))
-                throw new UsageException($"--mirror: '{m}' is not an http(s) URL.");
+            Uri? baseUrl = result.GetValue(mirror) is { } m ? DataSource.MirrorUrl(m, "--mirror") : null;
             if (result.GetValue(dir) is { } d && File.Exists(d)) throw new UsageException($"--data-dir: '{d}' is a file; give the folder to download into.");
             var locations = DataSource.Checked(DataLocations.Resolve(result.GetValue(dir)));
             var target = locations.DownloadFolder(kind);

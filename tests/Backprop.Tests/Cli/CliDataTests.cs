@@ -127,6 +127,21 @@ public class CliDataTests
     }
 
     [Fact]
+    public void AMirrorVariableThatIsNoHttpUrl_IsBadUsageNamingIt_AsMirrorIs()
+    {
+        using var tmp = new TempDir();
+        foreach (var bad in new[] { "file:///srv/mirror/", "mirror.example/mnist" })
+        {
+            var r = CliRunner.RunProcess(new Dictionary<string, string> { ["BACKPROP_MIRROR"] = bad }, "data", "download", "--dataset", "mnist", "--data-dir", tmp.File("data"));
+            Assert.True(r.ExitCode == 2, r.ToString());
+            Assert.Equal($"backprop: $BACKPROP_MIRROR: '{bad}' is not an http(s) URL.", Assert.Single(r.ErrorLines));
+            Assert.Empty(tmp.Contents());
+            var flag = CliRunner.Run("data", "download", "--dataset", "mnist", "--data-dir", tmp.File("data"), "--mirror", bad);
+            Assert.Equal($"backprop: --mirror: '{bad}' is not an http(s) URL.", Assert.Single(flag.ErrorLines));
+        }
+    }
+
+    [Fact]
     public void DataDownload_FromALoopbackMirror_VerifiesAndInstalls()
     {
         // MNIST-format files served from 127.0.0.1 with a checksum that matches: the download lands in <root>/mnist.
