@@ -63,36 +63,26 @@ public sealed class Downloader : IDisposable
 
         // Everything is assembled in a hidden staging folder next to the target and moved in at the end; held while
         // this download lives, so a later one can tell it from the leftovers of one that was killed.
-        var (staging, hold) = CreateStaging(root, Path.GetFileName(target));
+        (string Staging, FolderLock Hold) staged;
+        try
+        {
+            staged = CreateStaging(root, Path.GetFileName(target));
+        }
+        catch (Exception e) when (IsWriteFailure(e))
+        {
+            throw WriteFailed(e, dataSet, root);
+        }
+        var (staging, hold) = staged;
         try
         {
             string complete;
-            if (dataSet.ArchiveFolder is { } inner)
+            try
             {
-                var file = dataSet.Files.Single();
-                var archive = Path.Combine(staging, file.Name);
-                await DownloadFileAsync(dataSet.UrlOf(file), archive, file.Md5, progress, dataSet.OtherWays(root), cancellationToken).ConfigureAwait(false);
-                progress?.Report(new DownloadProgress(file.Name, 0, null, 0, "extract"));
-                var extracted = Path.Combine(staging, "extracted");
-                try
-                {
-                    TarExtractor.Extract(archive, extracted);
-                }
-                catch (InvalidDataException e) when (e.Message.StartsWith(archive, StringComparison.Ordinal))
-                {
-                    // Named by its URL: the archive's path is in the staging folder, gone by the time this is read.
-                    throw new InvalidDataException($"{dataSet.UrlOf(file)}{e.Message[archive.Length..]} Nothing was kept.", e);
-                }
-                complete = Path.Combine(extracted, inner);
-                if (!Directory.Exists(complete) || !DataLocations.IsComplete(dataSet.Kind, complete))
-                    throw new InvalidDataException($"{dataSet.UrlOf(file)}: the archive has no complete '{inner}' folder.");
+                complete = await FetchAsync(dataSet, root, staging, progress, cancellationToken).ConfigureAwait(false);
             }
-            else
+            catch (Exception e) when (IsWriteFailure(e))
             {
-                complete = Path.Combine(staging, "files");
-                Directory.CreateDirectory(complete);
-                foreach (var file in dataSet.Files)
-                    await DownloadFileAsync(dataSet.UrlOf(file), Path.Combine(complete, file.Name), file.Md5, progress, dataSet.OtherWays(root), cancellationToken).ConfigureAwait(false);
+                throw WriteFailed(e, dataSet, root);
             }
             if (!overwrite && (Directory.Exists(target) || File.Exists(target)))
             {
@@ -110,6 +100,55 @@ public sealed class Downloader : IDisposable
             hold.Dispose();
             TarExtractor.TryDeleteFolder(staging);
         }
+    }
+
+    /// <summary>Downloads (and extracts) the data set into <paramref name="staging"/>; returns the folder that holds it there.</summary>
+    private async Task<string> FetchAsync(RemoteDataSet dataSet, string root, string staging, IProgress<DownloadProgress>? progress, CancellationToken cancellationToken)
+    {
+        string complete;
+        if (dataSet.ArchiveFolder is { } inner)
+        {
+            var file = dataSet.Files.Single();
+            var archive = Path.Combine(staging, file.Name);
+            await DownloadFileAsync(dataSet.UrlOf(file), archive, file.Md5, progress, dataSet.OtherWays(root), cancellationToken).ConfigureAwait(false);
+            progress?.Report(new DownloadProgress(file.Name, 0, null, 0, "extract"));
+            var extracted = Path.Combine(staging, "extracted");
+            try
+            {
+                TarExtractor.Extract(archive, extracted);
+            }
+            catch (InvalidDataException e) when (e.Message.StartsWith(archive, StringComparison.Ordinal))
+            {
+                // Named by its URL: the archive's path is in the staging folder, gone by the time this is read.
+                throw new InvalidDataException($"{dataSet.UrlOf(file)}{e.Message[archive.Length..]} Nothing was kept.", e);
+            }
+            complete = Path.Combine(extracted, inner);
+            if (!Directory.Exists(complete) || !DataLocations.IsComplete(dataSet.Kind, complete))
+                throw new InvalidDataException($"{dataSet.UrlOf(file)}: the archive has no complete '{inner}' folder.");
+        }
+        else
+        {
+            complete = Path.Combine(staging, "files");
+            Directory.CreateDirectory(complete);
+            foreach (var file in dataSet.Files)
+                await DownloadFileAsync(dataSet.UrlOf(file), Path.Combine(complete, file.Name), file.Md5, progress, dataSet.OtherWays(root), cancellationToken).ConfigureAwait(false);
+        }
+        return complete;
+    }
+
+    /// <summary>Writing failed (a full disk, a read-only or forbidden folder), as opposed to the transfer or the archive.</summary>
+    private static bool IsWriteFailure(Exception e) => e is UnauthorizedAccessException || (e is IOException and not (DataDownloadException or FolderInUseException));
+
+    /// <summary>
+    /// A write failure said of the data set and the data folder: .NET names the hidden temporary file
+    /// ("No space left on device : '…/.fashion-mnist.download-…/….tmp'"), which is gone once this is read.
+    /// </summary>
+    private static IOException WriteFailed(Exception e, RemoteDataSet dataSet, string root)
+    {
+        int at = e.Message.IndexOf(" : '", StringComparison.Ordinal);
+        var reason = (at > 0 ? e.Message[..at] : e.Message).TrimEnd('.', ' ');
+        if (e.HResult == 28) reason = $"the disk is full ({reason}); free some space and try again"; // ENOSPC
+        return new IOException($"Could not write {DataLocations.DisplayName(dataSet.Kind)} into the data folder '{root}': {reason}. Nothing was kept.", e);
     }
 
     /// <summary>
@@ -171,7 +210,7 @@ public sealed class Downloader : IDisposable
     /// <paramref name="expectedMd5"/> is given, then renamed. On failure the temporary file is removed and an existing
     /// destination is left untouched.
     /// </summary>
-    /// <exception cref="DataDownloadException">No connection, HTTP error, connection cut, stall or checksum mismatch.</exception>
+    /// <exception cref="DataDownloadException">No connection, HTTP error, a redirect not followed, connection cut, stall, checksum mismatch, or a URL that is not http(s).</exception>
     public Task DownloadFileAsync(Uri url, string destinationPath, string? expectedMd5 = null,
         IProgress<DownloadProgress>? progress = null, CancellationToken cancellationToken = default) =>
         DownloadFileAsync(url, destinationPath, expectedMd5, progress, null, cancellationToken);
@@ -186,13 +225,16 @@ public sealed class Downloader : IDisposable
         DataDownloadException Fail(string what, Exception? inner = null) =>
             new($"Could not download {url}: {what}{(what.EndsWith('?') ? "" : ".")}" + (otherWays is null ? "" : " " + otherWays), url, inner) { Problem = what };
 
+        // HttpClient would throw NotSupportedException ("The 'file' scheme is not supported"), naming neither URL nor file.
+        if (!url.IsAbsoluteUri || url.Scheme is not ("http" or "https"))
+            throw Fail("only http and https URLs can be downloaded");
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
         {
             idle.CancelAfter(IdleTimeout);
             using var response = await _http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, idle.Token).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
-                throw Fail($"the server answered {(int)response.StatusCode} {response.ReasonPhrase}");
+                throw Fail($"the server answered {(int)response.StatusCode} {response.ReasonPhrase}{NotFollowed(response)}");
             long? total = response.Content.Headers.ContentLength;
             using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
             long done = 0;
@@ -233,7 +275,7 @@ public sealed class Downloader : IDisposable
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
             AtomicFile.TryDelete(temp);
-            throw Fail($"no data arrived for {IdleTimeout.TotalSeconds:0} s", e);
+            throw Fail($"no data arrived for {IdleTimeout.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)} s", e);
         }
         catch (HttpRequestException e)
         {
@@ -252,6 +294,12 @@ public sealed class Downloader : IDisposable
             throw;
         }
     }
+
+    /// <summary>For a redirect the client did not follow (the status is all a user would see otherwise): where it led, and why not.</summary>
+    private static string NotFollowed(HttpResponseMessage response) =>
+        (int)response.StatusCode is >= 300 and < 400 && response.Headers.Location is { } to
+            ? $", a redirect to {to} that was not followed (a loop, too many redirects in a row, or from https to http)"
+            : "";
 
     private static string Describe(HttpRequestException e)
     {

@@ -111,4 +111,95 @@ public class DownloaderEdgeTests
         Assert.Contains($"CIFAR-10 could not be downloaded from {server.BaseUrl}cifar-10-python.tar.gz: the server answered 404 Not Found. To get data:", e.Message);
         Assert.Empty(root.Contents());
     }
+
+    [Fact]
+    public async Task ARedirectLoop_SaysWhereItLedAndThatItWasNotFollowed()
+    {
+        using var server = new LoopbackServer(ctx =>
+        {
+            ctx.Response.StatusCode = 302;
+            ctx.Response.RedirectLocation = ctx.Request.Url!.AbsolutePath;   // to itself
+            ctx.Response.Close();
+        });
+        using var root = new TempDir();
+        using var downloader = new Downloader();
+        var url = new Uri(server.BaseUrl, "f.bin");
+        var e = await Assert.ThrowsAsync<DataDownloadException>(() => downloader.DownloadFileAsync(url, root.File("f.bin")));
+        Assert.StartsWith($"Could not download {url}: the server answered 302 Found, a redirect to {url.AbsolutePath} that was not followed (a loop,", e.Message);
+        Assert.Empty(root.Contents());
+    }
+
+    [Theory]
+    [InlineData("file:///etc/hostname")]
+    [InlineData("ftp://127.0.0.1/f.bin")]
+    public async Task AUrlThatIsNotHttp_IsADownloadErrorNamingIt(string url)
+    {
+        using var root = new TempDir();
+        using var downloader = new Downloader();
+        var e = await Assert.ThrowsAsync<DataDownloadException>(() => downloader.DownloadFileAsync(new Uri(url), root.File("f.bin")));
+        Assert.Equal($"Could not download {new Uri(url)}: only http and https URLs can be downloaded.", e.Message);
+        Assert.Empty(root.Contents());
+    }
+
+    [Fact]
+    public async Task AStallShorterThanASecond_IsSaidInItsOwnUnits()
+    {
+        using var release = new ManualResetEventSlim();
+        using var server = new LoopbackServer(ctx =>
+        {
+            ctx.Response.ContentLength64 = 1000;
+            ctx.Response.OutputStream.Write(new byte[10]);
+            ctx.Response.OutputStream.Flush();
+            release.Wait(TimeSpan.FromSeconds(5));   // then nothing more
+            ctx.Response.Abort();
+        });
+        using var root = new TempDir();
+        using var downloader = new Downloader { IdleTimeout = TimeSpan.FromMilliseconds(300) };
+        var e = await Assert.ThrowsAsync<DataDownloadException>(() => downloader.DownloadFileAsync(new Uri(server.BaseUrl, "f.bin"), root.File("f.bin")));
+        release.Set();
+        Assert.EndsWith(": no data arrived for 0.3 s.", e.Message);
+        Assert.Empty(root.Contents());
+    }
+}
+
+/// <summary>Downloads into a folder that cannot take them: a full disk, a read-only file system (small tmpfs mounts, as root).</summary>
+public class DownloaderFileSystemTests
+{
+    private static void Mount(string folder, string options)
+    {
+        Skip.IfNot(OperatingSystem.IsLinux() && Environment.UserName == "root", "mounting a tmpfs needs root on Linux");
+        Directory.CreateDirectory(folder);
+        using var mount = System.Diagnostics.Process.Start("mount", ["-t", "tmpfs", "-o", options, "tmpfs", folder])!;
+        mount.WaitForExit();
+        Skip.If(mount.ExitCode != 0, "cannot mount a tmpfs here");
+    }
+
+    private static void Unmount(string folder)
+    {
+        using var umount = System.Diagnostics.Process.Start("umount", [folder])!;
+        umount.WaitForExit();
+    }
+
+    [SkippableTheory]
+    [InlineData("size=64k", "the disk is full (No space left on device); free some space and try again")]
+    [InlineData("size=64k,ro", "Read-only file system")]
+    public async Task AFolderThatCannotTakeTheDownload_IsNamed_NotTheHiddenTemporaryFile(string options, string reason)
+    {
+        var tarball = DownloaderTests.CifarTarball();   // 400 kB: more than the 64 kB the disk holds
+        using var server = new LoopbackServer(ctx => LoopbackServer.Send(ctx, tarball));
+        using var dir = new TempDir();
+        var mnt = dir.File("small");
+        Mount(mnt, options);
+        try
+        {
+            using var downloader = new Downloader();
+            var e = await Assert.ThrowsAsync<IOException>(() => downloader.DownloadAsync(DownloaderTests.Cifar(server.BaseUrl, tarball), mnt));
+            Assert.Equal($"Could not write CIFAR-10 (binary) into the data folder '{mnt}': {reason}. Nothing was kept.", e.Message);
+            Assert.Empty(Directory.GetFileSystemEntries(mnt));
+        }
+        finally
+        {
+            Unmount(mnt);
+        }
+    }
 }
