@@ -70,20 +70,7 @@ internal static class DataCommand
             var target = locations.DownloadFolder(kind);
             if (!result.GetValue(force) && Directory.Exists(target))
                 throw new UsageException($"{target} already exists; add --force to download {DataLocations.DisplayName(kind)} again.");
-            bool created = !Directory.Exists(locations.Root);
-            Directory.CreateDirectory(locations.Root);
-            var remote = RemoteDataSet.For(kind);
-            string folder;
-            try
-            {
-                folder = DataSource.Download(remote, locations.Root, console.Out, console.Cancel, baseUrl, overwrite: result.GetValue(force), terminal: console.OutIsTerminal);
-            }
-            catch
-            {
-                // A failed download leaves no empty data folder behind (checked after the download's own clean-up ran).
-                if (created && !Directory.EnumerateFileSystemEntries(locations.Root).Any()) Directory.Delete(locations.Root);
-                throw;
-            }
+            var folder = DataSource.Download(RemoteDataSet.For(kind), locations.Root, console.Out, console.Cancel, baseUrl, overwrite: result.GetValue(force), terminal: console.OutIsTerminal);
             console.Out.WriteLine($"{DataLocations.DisplayName(kind)} is in {folder}");
             return ExitCodes.Success;
         });

@@ -142,6 +142,21 @@ public class CliDataTests
     }
 
     [Fact]
+    public void AFailedDownload_LeavesNoEmptyDataFolder_AlsoWhenTrainStartedIt()
+    {
+        // train's automatic download goes through DataSource.Download too: a failure left ~/.cache/backprop behind, empty.
+        using var server = new LoopbackServer(ctx =>
+        {
+            ctx.Response.StatusCode = 404;
+            ctx.Response.Close();
+        });
+        using var tmp = new TempDir();
+        var root = tmp.File("home/.cache/backprop");
+        Assert.Throws<DataDownloadException>(() => Backprop.Cli.DataSource.Download(RemoteDataSet.Cifar10Python, root, TextWriter.Null, CancellationToken.None, server.BaseUrl));
+        Assert.False(Directory.Exists(root));
+    }
+
+    [Fact]
     public void DataDownload_FromALoopbackMirror_VerifiesAndInstalls()
     {
         // MNIST-format files served from 127.0.0.1 with a checksum that matches: the download lands in <root>/mnist.
