@@ -160,6 +160,16 @@ public class DownloaderEdgeTests
         Assert.EndsWith(": no data arrived for 0.3 s.", e.Message);
         Assert.Empty(root.Contents());
     }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:8000/mnist")]
+    [InlineData("http://127.0.0.1:8000/mnist/")]
+    public void AMirrorWithOrWithoutItsFinalSlash_GivesTheSameFileUrls(string baseUrl)
+    {
+        // Without the slash, the file name replaced "mnist": http://127.0.0.1:8000/train-images-idx3-ubyte.gz, a 404.
+        var set = RemoteDataSet.Mnist with { BaseUrl = new Uri(baseUrl) };
+        Assert.Equal("http://127.0.0.1:8000/mnist/train-images-idx3-ubyte.gz", set.UrlOf(set.Files[0]).ToString());
+    }
 }
 
 /// <summary>Downloads into a folder that cannot take them: a full disk, a read-only file system (small tmpfs mounts, as root).</summary>
