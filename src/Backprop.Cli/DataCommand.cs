@@ -64,28 +64,13 @@ internal static class DataCommand
                 "fashion-mnist" => DataSetKind.FashionMnist,
                 _ => DataSetKind.Mnist,
             };
-            Uri? baseUrl = null;
-            if (result.GetValue(mirror) is { } m && !(Uri.TryCreate(m.EndsWith('/') ? m : m + "/", UriKind.Absolute, out baseUrl) && baseUrl.Scheme is "http" or "https"))
-                throw new UsageException($"--mirror: '{m}' is not an http(s) URL.");
+            Uri? baseUrl = result.GetValue(mirror) is { } m ? DataSource.MirrorUrl(m, "--mirror") : null;
             if (result.GetValue(dir) is { } d && File.Exists(d)) throw new UsageException($"--data-dir: '{d}' is a file; give the folder to download into.");
             var locations = DataSource.Checked(DataLocations.Resolve(result.GetValue(dir)));
             var target = locations.DownloadFolder(kind);
             if (!result.GetValue(force) && Directory.Exists(target))
                 throw new UsageException($"{target} already exists; add --force to download {DataLocations.DisplayName(kind)} again.");
-            bool created = !Directory.Exists(locations.Root);
-            Directory.CreateDirectory(locations.Root);
-            var remote = RemoteDataSet.For(kind);
-            string folder;
-            try
-            {
-                folder = DataSource.Download(remote, locations.Root, console.Out, console.Cancel, baseUrl, overwrite: result.GetValue(force), terminal: console.OutIsTerminal);
-            }
-            catch
-            {
-                // A failed download leaves no empty data folder behind (checked after the download's own clean-up ran).
-                if (created && !Directory.EnumerateFileSystemEntries(locations.Root).Any()) Directory.Delete(locations.Root);
-                throw;
-            }
+            var folder = DataSource.Download(RemoteDataSet.For(kind), locations.Root, console.Out, console.Cancel, baseUrl, overwrite: result.GetValue(force), terminal: console.OutIsTerminal);
             console.Out.WriteLine($"{DataLocations.DisplayName(kind)} is in {folder}");
             return ExitCodes.Success;
         });

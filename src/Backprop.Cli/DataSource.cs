@@ -71,21 +71,40 @@ internal static class DataSource
     public static ImageData Load(DataSetChoice choice) => ImageData.Load(choice);
 
     /// <summary>
+    /// A mirror's base URL, ending in '/' so that the file names are appended to it; bad usage, naming
+    /// <paramref name="source"/> (<c>--mirror</c> or <c>$BACKPROP_MIRROR</c>), when it is not an http(s) URL.
+    /// </summary>
+    public static Uri MirrorUrl(string value, string source) =>
+        Uri.TryCreate(value.EndsWith('/') ? value : value + "/", UriKind.Absolute, out var url) && url.Scheme is "http" or "https"
+            ? url : throw new UsageException($"{source}: '{value}' is not an http(s) URL.");
+
+    /// <summary>
     /// Downloads a data set into <paramref name="root"/> (mirror from <c>$BACKPROP_MIRROR</c> if set), reporting progress
     /// as a live bar per file on a terminal and as lines otherwise; <paramref name="overwrite"/> replaces a copy already there.
     /// </summary>
     public static string Download(RemoteDataSet remote, string root, TextWriter progress, CancellationToken cancel, Uri? mirror = null, bool overwrite = false, bool terminal = false)
     {
-        if (mirror is null && Environment.GetEnvironmentVariable(MirrorVariable) is { Length: > 0 } m) mirror = new Uri(m.EndsWith('/') ? m : m + "/");
+        if (mirror is null && Environment.GetEnvironmentVariable(MirrorVariable) is { Length: > 0 } m) mirror = MirrorUrl(m, "$" + MirrorVariable);
         if (mirror is not null) remote = remote with { BaseUrl = mirror };
         progress.WriteLine($"Downloading {DataLocations.DisplayName(remote.Kind)} from {remote.BaseUrl} into {root} …");
+        bool created = !Directory.Exists(root);
         using var downloader = new Downloader();
-        if (!terminal) return downloader.DownloadAsync(remote, root, new LineProgress(progress), overwrite, cancel).GetAwaiter().GetResult();
-        string folder = "";
-        Consoles.Over(progress, terminal: true).Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new DownloadedColumn(), new TransferSpeedColumn(), new RemainingTimeColumn())
-            .Start(ctx => folder = downloader.DownloadAsync(remote, root, new BarProgress(ctx), overwrite, cancel).GetAwaiter().GetResult());
-        return folder;
+        try
+        {
+            if (!terminal) return downloader.DownloadAsync(remote, root, new LineProgress(progress), overwrite, cancel).GetAwaiter().GetResult();
+            string folder = "";
+            Consoles.Over(progress, terminal: true).Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new DownloadedColumn(), new TransferSpeedColumn(), new RemainingTimeColumn())
+                .Start(ctx => folder = downloader.DownloadAsync(remote, root, new BarProgress(ctx), overwrite, cancel).GetAwaiter().GetResult());
+            return folder;
+        }
+        catch
+        {
+            // A failed download ('data download', or train's own with no data) leaves no empty data folder behind
+            // (checked here, in the handler, after the download's own clean-up ran: a filter would run before it).
+            if (created && Directory.Exists(root) && !Directory.EnumerateFileSystemEntries(root).Any()) Directory.Delete(root);
+            throw;
+        }
     }
 
     /// <summary>Download progress as a Spectre bar per file (bytes, speed, time left; then the MD5 check and extraction).</summary>

@@ -11,4 +11,7 @@ public sealed class DataDownloadException : IOException
 
     /// <summary>The URL that failed.</summary>
     public Uri Url { get; }
+
+    /// <summary>What went wrong, in a few words without the URL (e.g. "the server answered 404 Not Found"), or null.</summary>
+    public string? Problem { get; init; }
 }

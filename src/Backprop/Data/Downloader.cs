@@ -44,7 +44,7 @@ public sealed class Downloader : IDisposable
     /// <param name="dataSet">What to download (e.g. <see cref="RemoteDataSet.Cifar10Python"/>; <c>with { BaseUrl = … }</c> for a mirror).</param>
     /// <param name="dataRoot">The data folder (created if missing).</param>
     /// <param name="progress">Receives progress reports, or null.</param>
-    /// <param name="overwrite">Replace an existing folder (swapped in only once the new one is complete); otherwise an existing folder is an error.</param>
+    /// <param name="overwrite">Replace an existing folder (swapped in only once the new one is complete); otherwise an existing folder is an error (and a complete copy that another download puts in place meanwhile is kept and returned).</param>
     /// <param name="cancellationToken">Cancels the download (the partial files are removed).</param>
     /// <exception cref="DataDownloadException">The download failed; the message says how else to get the data.</exception>
     /// <exception cref="InvalidDataException">The downloaded archive (with a correct checksum) holds entries the extractor refuses, or lacks the data set's folder.</exception>
@@ -63,32 +63,35 @@ public sealed class Downloader : IDisposable
 
         // Everything is assembled in a hidden staging folder next to the target and moved in at the end; held while
         // this download lives, so a later one can tell it from the leftovers of one that was killed.
-        var staging = Path.Combine(root, $".{Path.GetFileName(target)}.download-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(staging);
-        var hold = FolderLock.Acquire(staging);
+        (string Staging, FolderLock Hold) staged;
+        try
+        {
+            staged = CreateStaging(root, Path.GetFileName(target));
+        }
+        catch (Exception e) when (IsWriteFailure(e))
+        {
+            throw WriteFailed(e, dataSet, root);
+        }
+        var (staging, hold) = staged;
         try
         {
             string complete;
-            if (dataSet.ArchiveFolder is { } inner)
+            try
             {
-                var file = dataSet.Files.Single();
-                var archive = Path.Combine(staging, file.Name);
-                await DownloadFileAsync(dataSet.UrlOf(file), archive, file.Md5, progress, dataSet.OtherWays(root), cancellationToken).ConfigureAwait(false);
-                progress?.Report(new DownloadProgress(file.Name, 0, null, 0, "extract"));
-                var extracted = Path.Combine(staging, "extracted");
-                TarExtractor.Extract(archive, extracted);
-                complete = Path.Combine(extracted, inner);
-                if (!Directory.Exists(complete) || !DataLocations.IsComplete(dataSet.Kind, complete))
-                    throw new InvalidDataException($"{dataSet.UrlOf(file)}: the archive has no complete '{inner}' folder.");
+                complete = await FetchAsync(dataSet, root, staging, progress, cancellationToken).ConfigureAwait(false);
             }
-            else
+            catch (Exception e) when (IsWriteFailure(e))
             {
-                complete = Path.Combine(staging, "files");
-                Directory.CreateDirectory(complete);
-                foreach (var file in dataSet.Files)
-                    await DownloadFileAsync(dataSet.UrlOf(file), Path.Combine(complete, file.Name), file.Md5, progress, dataSet.OtherWays(root), cancellationToken).ConfigureAwait(false);
+                throw WriteFailed(e, dataSet, root);
             }
-            MoveIntoPlace(complete, target, overwrite);
+            if (!overwrite && (Directory.Exists(target) || File.Exists(target)))
+            {
+                // Another download into the same folder (two 'backprop train' started together) finished first: its
+                // complete copy is used; anything else there is left alone and said.
+                if (!DataLocations.IsComplete(dataSet.Kind, target))
+                    throw new IOException($"'{target}' appeared while this download ran and is not a complete {DataLocations.DisplayName(dataSet.Kind)}; it was left as it is and this download discarded. Delete it (or ask to overwrite) to download again.");
+            }
+            else MoveIntoPlace(complete, target, overwrite);
             progress?.Report(new DownloadProgress(DataLocations.StandardFolderName(dataSet.Kind), 0, null, 0, "done"));
             return target;
         }
@@ -99,27 +102,105 @@ public sealed class Downloader : IDisposable
         }
     }
 
+    /// <summary>Downloads (and extracts) the data set into <paramref name="staging"/>; returns the folder that holds it there.</summary>
+    private async Task<string> FetchAsync(RemoteDataSet dataSet, string root, string staging, IProgress<DownloadProgress>? progress, CancellationToken cancellationToken)
+    {
+        string complete;
+        if (dataSet.ArchiveFolder is { } inner)
+        {
+            var file = dataSet.Files.Single();
+            var archive = Path.Combine(staging, file.Name);
+            await DownloadFileAsync(dataSet.UrlOf(file), archive, file.Md5, progress, dataSet.OtherWays(root), cancellationToken).ConfigureAwait(false);
+            progress?.Report(new DownloadProgress(file.Name, 0, null, 0, "extract"));
+            var extracted = Path.Combine(staging, "extracted");
+            try
+            {
+                TarExtractor.Extract(archive, extracted);
+            }
+            catch (InvalidDataException e) when (e.Message.StartsWith(archive, StringComparison.Ordinal))
+            {
+                // Named by its URL: the archive's path is in the staging folder, gone by the time this is read.
+                throw new InvalidDataException($"{dataSet.UrlOf(file)}{e.Message[archive.Length..]} Nothing was kept.", e);
+            }
+            complete = Path.Combine(extracted, inner);
+            if (!Directory.Exists(complete) || !DataLocations.IsComplete(dataSet.Kind, complete))
+                throw new InvalidDataException($"{dataSet.UrlOf(file)}: the archive has no complete '{inner}' folder.");
+        }
+        else
+        {
+            complete = Path.Combine(staging, "files");
+            Directory.CreateDirectory(complete);
+            foreach (var file in dataSet.Files)
+                await DownloadFileAsync(dataSet.UrlOf(file), Path.Combine(complete, file.Name), file.Md5, progress, dataSet.OtherWays(root), cancellationToken).ConfigureAwait(false);
+        }
+        return complete;
+    }
+
+    /// <summary>Writing failed (a full disk, a read-only or forbidden folder), as opposed to the transfer or the archive.</summary>
+    private static bool IsWriteFailure(Exception e) => e is UnauthorizedAccessException || (e is IOException and not (DataDownloadException or FolderInUseException));
+
+    /// <summary>
+    /// A write failure said of the data set and the data folder: .NET names the hidden temporary file
+    /// ("No space left on device : '…/.fashion-mnist.download-…/….tmp'"), which is gone once this is read.
+    /// </summary>
+    private static IOException WriteFailed(Exception e, RemoteDataSet dataSet, string root)
+    {
+        int at = e.Message.IndexOf(" : '", StringComparison.Ordinal);
+        var reason = (at > 0 ? e.Message[..at] : e.Message).TrimEnd('.', ' ');
+        if (e.HResult == 28) reason = $"the disk is full ({reason}); free some space and try again"; // ENOSPC
+        return new IOException($"Could not write {DataLocations.DisplayName(dataSet.Kind)} into the data folder '{root}': {reason}. Nothing was kept.", e);
+    }
+
+    /// <summary>
+    /// A new staging folder for <paramref name="folderName"/>, already held: made and held under a temporary name, then
+    /// renamed (the hold stays with the folder), so a <c>.download-*</c> folder that nobody holds is always the
+    /// leftover of a download that died.
+    /// </summary>
+    private static (string Staging, FolderLock Hold) CreateStaging(string root, string folderName)
+    {
+        var id = Guid.NewGuid().ToString("N");
+        var starting = Path.Combine(root, $".{folderName}.starting-{id}");
+        var staging = Path.Combine(root, $".{folderName}.download-{id}");
+        Directory.CreateDirectory(starting);
+        FolderLock? hold = null;
+        try
+        {
+            hold = FolderLock.Acquire(starting);
+            Directory.Move(starting, staging);
+            return (staging, hold);
+        }
+        catch
+        {
+            hold?.Dispose();
+            TarExtractor.TryDeleteFolder(starting);
+            throw;
+        }
+    }
+
     /// <summary>
     /// Removes the staging folders of downloads of <paramref name="folderName"/> that died without cleaning up (a second
-    /// Ctrl-C, a kill): no process holds them, and none was touched in the last minute (a download just starting has
-    /// made its folder but not yet taken its hold).
+    /// Ctrl-C, a kill): those no process holds (a live download holds its folder from before it has that name), and
+    /// folders still under their temporary name a minute after they were made.
     /// </summary>
     private static void SweepStaleStaging(string root, string folderName)
     {
-        foreach (var dir in Directory.EnumerateDirectories(root, $".{folderName}.download-*"))
+        var stale = Directory.EnumerateDirectories(root, $".{folderName}.download-*")
+            .Concat(Directory.EnumerateDirectories(root, $".{folderName}.starting-*")
+                .Where(dir => DateTime.UtcNow - Directory.GetLastWriteTimeUtc(dir) >= TimeSpan.FromMinutes(1)))
+            .ToList();
+        foreach (var dir in stale)
         {
-            if (DateTime.UtcNow - Directory.GetLastWriteTimeUtc(dir) < TimeSpan.FromMinutes(1)) continue;
-            FolderLock? stale;
+            FolderLock? dead;
             try
             {
-                stale = FolderLock.TryAcquire(dir);
+                dead = FolderLock.TryAcquire(dir);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 continue;
             }
-            if (stale is null) continue;
-            stale.Dispose();
+            if (dead is null) continue;
+            dead.Dispose();
             TarExtractor.TryDeleteFolder(dir);
         }
     }
@@ -129,7 +210,7 @@ public sealed class Downloader : IDisposable
     /// <paramref name="expectedMd5"/> is given, then renamed. On failure the temporary file is removed and an existing
     /// destination is left untouched.
     /// </summary>
-    /// <exception cref="DataDownloadException">No connection, HTTP error, connection cut, stall or checksum mismatch.</exception>
+    /// <exception cref="DataDownloadException">No connection, HTTP error, a redirect not followed, connection cut, stall, checksum mismatch, or a URL that is not http(s).</exception>
     public Task DownloadFileAsync(Uri url, string destinationPath, string? expectedMd5 = null,
         IProgress<DownloadProgress>? progress = null, CancellationToken cancellationToken = default) =>
         DownloadFileAsync(url, destinationPath, expectedMd5, progress, null, cancellationToken);
@@ -141,15 +222,19 @@ public sealed class Downloader : IDisposable
         var full = Path.GetFullPath(destinationPath);
         var name = Path.GetFileName(full);
         var temp = AtomicFile.TempPathFor(full);
-        string Fail(string what) => $"Could not download {url}: {what}{(what.EndsWith('?') ? "" : ".")}" + (otherWays is null ? "" : " " + otherWays);
+        DataDownloadException Fail(string what, Exception? inner = null) =>
+            new($"Could not download {url}: {what}{(what.EndsWith('?') ? "" : ".")}" + (otherWays is null ? "" : " " + otherWays), url, inner) { Problem = what };
 
+        // HttpClient would throw NotSupportedException ("The 'file' scheme is not supported"), naming neither URL nor file.
+        if (!url.IsAbsoluteUri || url.Scheme is not ("http" or "https"))
+            throw Fail("only http and https URLs can be downloaded");
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
         {
             idle.CancelAfter(IdleTimeout);
             using var response = await _http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, idle.Token).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
-                throw new DataDownloadException(Fail($"the server answered {(int)response.StatusCode} {response.ReasonPhrase}"), url);
+                throw Fail($"the server answered {(int)response.StatusCode} {response.ReasonPhrase}{NotFollowed(response)}");
             long? total = response.Content.Headers.ContentLength;
             using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
             long done = 0;
@@ -177,12 +262,12 @@ public sealed class Downloader : IDisposable
             }
             progress?.Report(new DownloadProgress(name, done, total, done / Math.Max(clock.Elapsed.TotalSeconds, 1e-3), "verify"));
             if (total is long expected && done != expected)
-                throw new DataDownloadException(Fail($"the connection ended after {done} of {expected} bytes"), url);
+                throw Fail($"the connection ended after {done} of {expected} bytes");
             if (expectedMd5 is not null)
             {
                 var actual = Convert.ToHexStringLower(md5.GetHashAndReset());
                 if (!string.Equals(actual, expectedMd5, StringComparison.OrdinalIgnoreCase))
-                    throw new DataDownloadException(Fail($"the file's MD5 is {actual}, not the published {expectedMd5.ToLowerInvariant()} (corrupt or changed download; nothing was kept)"), url);
+                    throw Fail($"the file's MD5 is {actual}, not the published {expectedMd5.ToLowerInvariant()} (corrupt or changed download; nothing was kept)");
             }
             File.Move(temp, full, overwrite: true);
             AtomicFile.SyncDirectory(Path.GetDirectoryName(full)!);
@@ -190,18 +275,18 @@ public sealed class Downloader : IDisposable
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
             AtomicFile.TryDelete(temp);
-            throw new DataDownloadException(Fail($"no data arrived for {IdleTimeout.TotalSeconds:0} s"), url, e);
+            throw Fail($"no data arrived for {IdleTimeout.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)} s", e);
         }
         catch (HttpRequestException e)
         {
             AtomicFile.TryDelete(temp);
-            throw new DataDownloadException(Fail(Describe(e)), url, e);
+            throw Fail(Describe(e), e);
         }
         catch (IOException e) when (e is HttpIOException || e.InnerException is System.Net.Sockets.SocketException)
         {
             // The body stream failed: connection reset, or cut before the announced length.
             AtomicFile.TryDelete(temp);
-            throw new DataDownloadException(Fail($"the connection failed during the transfer ({e.Message})"), url, e);
+            throw Fail($"the connection failed during the transfer ({e.Message})", e);
         }
         catch
         {
@@ -209,6 +294,12 @@ public sealed class Downloader : IDisposable
             throw;
         }
     }
+
+    /// <summary>For a redirect the client did not follow (the status is all a user would see otherwise): where it led, and why not.</summary>
+    private static string NotFollowed(HttpResponseMessage response) =>
+        (int)response.StatusCode is >= 300 and < 400 && response.Headers.Location is { } to
+            ? $", a redirect to {to} that was not followed (a loop, too many redirects in a row, or from https to http)"
+            : "";
 
     private static string Describe(HttpRequestException e)
     {

@@ -10,7 +10,7 @@ public sealed record RemoteFile(string Name, string Md5);
 /// folder (CIFAR-10) or a few files that make up the folder (MNIST, Fashion-MNIST).
 /// </summary>
 /// <param name="Kind">Which data set.</param>
-/// <param name="BaseUrl">The URL the file names are appended to (must end with '/'); change it with <c>with { BaseUrl = … }</c> for a mirror.</param>
+/// <param name="BaseUrl">The URL the file names are appended to (a folder: a final '/' is implied); change it with <c>with { BaseUrl = … }</c> for a mirror.</param>
 /// <param name="Files">The files, with checksums.</param>
 /// <param name="ArchiveFolder">For an archive: the folder inside it that becomes the data set's folder; null for plain files.</param>
 public sealed record RemoteDataSet(DataSetKind Kind, Uri BaseUrl, IReadOnlyList<RemoteFile> Files, string? ArchiveFolder)
@@ -59,8 +59,10 @@ public sealed record RemoteDataSet(DataSetKind Kind, Uri BaseUrl, IReadOnlyList<
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
-    /// <summary>The URL of one file.</summary>
-    public Uri UrlOf(RemoteFile file) => new(BaseUrl, Uri.EscapeDataString(file.Name));
+    /// <summary>The URL of one file: <see cref="BaseUrl"/> followed by its name (a base URL without its final '/' is read as a folder all the same).</summary>
+    public Uri UrlOf(RemoteFile file) =>
+        // new Uri("http://m/mnist", name) would replace "mnist" by the name, a 404 on a URL the user never gave.
+        new(BaseUrl.AbsolutePath.EndsWith('/') ? BaseUrl : new UriBuilder(BaseUrl) { Path = BaseUrl.AbsolutePath + "/" }.Uri, Uri.EscapeDataString(file.Name));
 
     /// <summary>How to get the data without this download, for error messages.</summary>
     public string OtherWays(string dataRoot)

@@ -63,8 +63,10 @@ public sealed record DataSetChoice(string Dataset, string Folder, string Reason)
         }
         catch (DataDownloadException e)
         {
+            // Why (offline, an HTTP error, a checksum) before the other ways to get data.
+            string why = e.Problem is { } p ? $": {p}{(p.EndsWith('?') ? "" : ".")}" : ".";
             throw new DataSetUnavailableException(
-                $"No data set found in the data folder {locations.Root}, and CIFAR-10 could not be downloaded from {e.Url}. {WaysToGet(null, locations)}", e);
+                $"No data set found in the data folder {locations.Root}, and CIFAR-10 could not be downloaded from {e.Url}{why} {WaysToGet(null, locations)}", e);
         }
     }
 

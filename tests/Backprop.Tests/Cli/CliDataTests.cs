@@ -127,6 +127,36 @@ public class CliDataTests
     }
 
     [Fact]
+    public void AMirrorVariableThatIsNoHttpUrl_IsBadUsageNamingIt_AsMirrorIs()
+    {
+        using var tmp = new TempDir();
+        foreach (var bad in new[] { "file:///srv/mirror/", "mirror.example/mnist" })
+        {
+            var r = CliRunner.RunProcess(new Dictionary<string, string> { ["BACKPROP_MIRROR"] = bad }, "data", "download", "--dataset", "mnist", "--data-dir", tmp.File("data"));
+            Assert.True(r.ExitCode == 2, r.ToString());
+            Assert.Equal($"backprop: $BACKPROP_MIRROR: '{bad}' is not an http(s) URL.", Assert.Single(r.ErrorLines));
+            Assert.Empty(tmp.Contents());
+            var flag = CliRunner.Run("data", "download", "--dataset", "mnist", "--data-dir", tmp.File("data"), "--mirror", bad);
+            Assert.Equal($"backprop: --mirror: '{bad}' is not an http(s) URL.", Assert.Single(flag.ErrorLines));
+        }
+    }
+
+    [Fact]
+    public void AFailedDownload_LeavesNoEmptyDataFolder_AlsoWhenTrainStartedIt()
+    {
+        // train's automatic download goes through DataSource.Download too: a failure left ~/.cache/backprop behind, empty.
+        using var server = new LoopbackServer(ctx =>
+        {
+            ctx.Response.StatusCode = 404;
+            ctx.Response.Close();
+        });
+        using var tmp = new TempDir();
+        var root = tmp.File("home/.cache/backprop");
+        Assert.Throws<DataDownloadException>(() => Backprop.Cli.DataSource.Download(RemoteDataSet.Cifar10Python, root, TextWriter.Null, CancellationToken.None, server.BaseUrl));
+        Assert.False(Directory.Exists(root));
+    }
+
+    [Fact]
     public void DataDownload_FromALoopbackMirror_VerifiesAndInstalls()
     {
         // MNIST-format files served from 127.0.0.1 with a checksum that matches: the download lands in <root>/mnist.

@@ -8,7 +8,7 @@ namespace Backprop.Tests.Data;
 public class DownloaderTests
 {
     /// <summary>A small CIFAR-10 binary tarball: cifar-10-batches-bin/ with six batches of two records each.</summary>
-    private static byte[] CifarTarball()
+    internal static byte[] CifarTarball()
     {
         var items = new List<TarExtractorTests.Item> { new(TarEntryType.Directory, "cifar-10-batches-bin/") };
         int k = 0;
@@ -25,7 +25,7 @@ public class DownloaderTests
         return TarExtractorTests.TarGz([.. items]);
     }
 
-    private static RemoteDataSet Cifar(Uri baseUrl, byte[] tarball, string? md5 = null) => RemoteDataSet.Cifar10Binary with
+    internal static RemoteDataSet Cifar(Uri baseUrl, byte[] tarball, string? md5 = null) => RemoteDataSet.Cifar10Binary with
     {
         BaseUrl = baseUrl,
         Files = [new("cifar-10-binary.tar.gz", md5 ?? Convert.ToHexStringLower(MD5.HashData(tarball)))],
