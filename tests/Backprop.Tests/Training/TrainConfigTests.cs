@@ -48,6 +48,9 @@ public class TrainConfigTests
     [InlineData("""{"model": null}""", "model: missing: use fc or twolayer.")]
     [InlineData("""{"dataset": null}""", "dataset: expected a name (cifar10, fashion-mnist or mnist), got null.")]
     [InlineData("""{"normalization": "batchnorm", "batch_size": 1}""", "batch_size: batch normalization needs at least 2 samples per batch, got 1.")]
+    [InlineData("""{"dtype": "float16"}""", "Unknown dtype 'float16': use float32 or float64.")]
+    [InlineData("""{"normalization": "groupnorm"}""", "Unknown normalization 'groupnorm': use none, batchnorm or layernorm.")]
+    [InlineData("""{"update_rule": "lbfgs"}""", "Unknown update rule 'lbfgs': use one of sgd, sgd_momentum, sgd_nesterov_momentum, rmsprop, adam, adagrad.")]
     public void ARunFoldersConfig_OutOfRange_NamesTheFileAndKey(string json, string message)
     {
         using var tmp = new TempDir();
