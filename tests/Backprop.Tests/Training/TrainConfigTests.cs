@@ -82,4 +82,41 @@ public class TrainConfigTests
         Assert.Contains($"$.{key}", e.Message);
         Assert.DoesNotContain("nullability annotation", e.Message);
     }
+
+    [Theory]
+    [InlineData("loss")]
+    [InlineData("train_acc")]
+    [InlineData("status")]
+    public void AHistoryWithoutAKey_NamesTheFileAndKey_BeforePlotReadsIt(string key)
+    {
+        // A key the file lacks read as null (not the initializer's []), and plot failed with a NullReferenceException.
+        using var tmp = new TempDir();
+        var path = tmp.File("history.json");
+        var keys = new[] { "loss", "train_acc", "val_acc", "learning_rate" }.Select(k => $"\"{k}\": [0.5]").Append("\"status\": \"completed\"")
+            .Where(k => !k.StartsWith($"\"{key}\"", StringComparison.Ordinal));
+        File.WriteAllText(path, "{" + string.Join(", ", keys) + "}");
+        var e = Assert.Throws<InvalidDataException>(() => RunHistory.Load(path));
+        Assert.Equal($"{path}: no '{key}'.", e.Message);
+        Assert.Throws<InvalidDataException>(() => RunPlots.Redraw(tmp.Path));
+    }
+
+    [Fact]
+    public void ASummaryOrSearchResultsWithoutAKey_NamesTheFileAndKey_ButAnOlderResultsFileLoads()
+    {
+        using var tmp = new TempDir();
+        var summary = tmp.File("summary.json");
+        File.WriteAllText(summary, "{}");
+        Assert.Equal($"{summary}: no 'run_dir'.", Assert.Throws<InvalidDataException>(() => RunSummary.Load(summary)).Message);
+        File.WriteAllText(summary, new RunSummary { Status = RunStatus.Completed }.ToJsonLine().Replace("\"files\":[]", "\"files\":[null]"));
+        Assert.Equal($"{summary}: 'files[0]' is null.", Assert.Throws<InvalidDataException>(() => RunSummary.Load(summary)).Message);
+
+        var results = tmp.File("results.json");
+        const string trial = "{\"trial\": 0, \"values\": {\"reg\": 0.1}, \"learning_rate\": 0.001, \"weight_scale\": 0.01, \"status\": \"completed\"}";
+        File.WriteAllText(results, $"{{\"search_dir\": \"s\", \"trials\": [{trial}], \"interrupted\": false}}");
+        Assert.Equal($"{results}: no 'trials[0].run'.", Assert.Throws<InvalidDataException>(() => SearchResult.Load(results)).Message);
+        // Written before ranges and dataset were recorded: those two may be missing.
+        File.WriteAllText(results, $"{{\"search_dir\": \"s\", \"trials\": [{"{\"run\": \"trial-000\", " + trial[1..]}], \"interrupted\": false}}");
+        var old = SearchResult.Load(results);
+        Assert.Equal(("", 0, "trial-000"), (old.Dataset, old.Ranges.Count, old.Trials[0].Run));
+    }
 }
