@@ -256,6 +256,21 @@ public class CheckpointTests
     }
 
     [Fact]
+    public void AModelFileWithANegativeRunningVariance_IsRefusedAsDamaged_NotLoaded()
+    {
+        // Loaded, it made every score NaN, and eval said "the run diverged" of a damaged file.
+        using var dir = new TempDir();
+        var path = Path.Combine(dir.Path, "model.npz");
+        ModelFile.Save(Build("adam").Model, path);
+        var damaged = Changed(path, dir.Path, "running_var2", a => Set(a, -2.0));
+        foreach (var load in new Action[] { () => ModelFile.Load(Build("adam").Model, damaged), () => ModelFile.LoadNet<float>(damaged) })
+            Assert.Equal($"{damaged}: 'running_var2' holds the negative variance -2; no run writes one: the file is damaged.",
+                Assert.Throws<InvalidDataException>(load).Message);
+        // What a diverged run saves, NaN or ∞, still loads (eval and predict refuse it by name, as diverged).
+        ModelFile.Load(Build("adam").Model, Changed(path, dir.Path, "running_var1", a => Set(a, double.PositiveInfinity)));
+    }
+
+    [Fact]
     public void Restore_RefusesBestParametersThatAreMissingOrMisshapen()
     {
         using var dir = new TempDir();
