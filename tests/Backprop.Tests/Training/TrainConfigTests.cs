@@ -119,4 +119,16 @@ public class TrainConfigTests
         var old = SearchResult.Load(results);
         Assert.Equal(("", 0, "trial-000"), (old.Dataset, old.Ranges.Count, old.Trials[0].Run));
     }
+
+    [Fact]
+    public void AHistoryWithAccuracyRecordsOfDifferentCounts_IsRefused_NamingTheFile()
+    {
+        // A search resumed reads each finished trial's training accuracy at its best validation accuracy's index:
+        // with more validation records than training ones that index was out of range, and the trial "failed".
+        using var tmp = new TempDir();
+        var path = tmp.File("history.json");
+        File.WriteAllText(path, """{"loss": [1.0], "train_acc": [0.1], "val_acc": [0.1, 0.9], "learning_rate": [0.001, 0.001], "status": "completed"}""");
+        Assert.Equal($"{path}: it holds 1 training accuracies, 2 validation accuracies and 2 learning rates; a run records one of each at every accuracy check.",
+            Assert.Throws<InvalidDataException>(() => RunHistory.Load(path)).Message);
+    }
 }

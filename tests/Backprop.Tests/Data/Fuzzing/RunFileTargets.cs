@@ -357,8 +357,8 @@ public static class RunFileTargets
         {
             var r = SearchResult.Load(file);
             Require(r.Trials.All(t => t.Run is not null && t.Status is not null) && r.Ranges.All(x => x is not null), "a trial without its run or status, or a null range");
-            // What plot draws from it.
-            return $"{r.Trials.Count} trials; picture {SearchPicture.Png(r).Length} bytes";
+            // What plot does with it.
+            return $"{r.Trials.Count} trials; picture {SearchPicture.Redraw(dir, Path.Combine(dir, SearchPicture.FileName))}";
         });
     });
 }
