@@ -23,11 +23,14 @@ public static class ModelFile
     /// the same shape, and the file may hold no other (a file of another architecture is refused, not half-read);
     /// entries of another dtype are converted. Nothing is copied unless everything fits.
     /// </summary>
-    /// <exception cref="InvalidDataException">A name is missing or extra, a shape differs, or the file is not a valid .npz.</exception>
+    /// <exception cref="InvalidDataException">A name is missing or extra, a shape differs, a running variance is negative, or the file is not a valid .npz.</exception>
     public static void Load<T>(IModel<T> model, string path) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(model);
-        foreach (var (target, value) in Staged(Npz.Load(path), model, path)) target.CopyFrom(value);
+        var arrays = Npz.Load(path);
+        var staged = Staged(arrays, model, path);
+        RefuseNegativeVariances(arrays, path);
+        foreach (var (target, value) in staged) target.CopyFrom(value);
     }
 
     /// <summary>
@@ -38,7 +41,7 @@ public static class ModelFile
     /// pass does not use it) and reg 0. The file holds arrays, not code: one written by another model with the same
     /// names (another activation, say) loads as this library's ReLU network.
     /// </summary>
-    /// <exception cref="InvalidDataException">The file holds no <c>W1</c>, layers whose shapes do not chain, or arrays no such network has.</exception>
+    /// <exception cref="InvalidDataException">The file holds no <c>W1</c>, layers whose shapes do not chain, arrays no such network has, or a negative running variance.</exception>
     public static FullyConnectedNet<T> LoadNet<T>(string path) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var arrays = Npz.Load(path);
@@ -57,8 +60,27 @@ public static class ModelFile
         if (dims.Skip(1).Any(d => d == 0) || dims[0] == 0)
             throw new InvalidDataException($"{path}: a layer of size 0 ({string.Join(" → ", dims)}).");
         var net = new FullyConnectedNet<T>(dims[1..^1], inputDim: dims[0], numClasses: dims[^1], normalization: normalization);
-        foreach (var (target, value) in Staged(arrays, net, path)) target.CopyFrom(value);
+        var staged = Staged(arrays, net, path);
+        RefuseNegativeVariances(arrays, path);
+        foreach (var (target, value) in staged) target.CopyFrom(value);
         return net;
+    }
+
+    /// <summary>
+    /// A running variance is a running mean of squares: no run writes a negative one (a diverged run's is NaN or ∞, which
+    /// eval and predict refuse as diverged). Loaded, it made the scores NaN and eval said "the run diverged" of a
+    /// damaged file.
+    /// </summary>
+    private static void RefuseNegativeVariances(IReadOnlyDictionary<string, NpyArray> arrays, string path)
+    {
+        foreach (var (name, array) in arrays)
+        {
+            if (!name.StartsWith("running_var", StringComparison.Ordinal)) continue;
+            foreach (var v in array.ToNDArray<double>().AsSpan())
+                if (v < 0)
+                    throw new InvalidDataException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                        $"{path}: '{name}' holds the negative variance {v}; no run writes one: the file is damaged."));
+        }
     }
 
     /// <summary>

@@ -150,6 +150,10 @@ public static class Checkpoint
         // Everything is read and checked before anything is set, so a refused checkpoint leaves the solver as it was.
         var model = ModelFile.Staged(arrays, solver.Model, path, "model/");
         var (bestParams, bestBuffers) = LoadBest(arrays, solver.Model, path);
+        Exception Refuse(string what) => Bad(path, what);
+        foreach (var ((target, value), name) in model.Zip(solver.Model.Params.Keys.Concat(solver.Model.Buffers.Keys)))
+            CheckpointChecks.CheckArray("model/" + name, value, Refuse);
+        foreach (var (name, value) in bestParams.Concat(bestBuffers)) CheckpointChecks.CheckArray("best/" + name, value, Refuse);
         int iteration = (int?)meta["iteration"] ?? throw Bad(path, "no iteration");
 
         var optim = meta["optim"] as JsonObject ?? throw Bad(path, "no optimizer state");
@@ -161,7 +165,8 @@ public static class Checkpoint
             if (!(lr > 0) || double.IsInfinity(lr)) throw Bad(path, string.Create(CultureInfo.InvariantCulture, $"the learning rate of '{name}' is {lr}, not a positive number"));
             int t = (int?)o["t"] ?? 0;
             // A rule steps once an iteration (fused or not), so its count cannot pass the run's.
-            if (t < 0 || t > iteration) throw Bad(path, $"the step count of '{name}' is {t}, after {iteration} iterations");
+            if (t < 0 || t > iteration || (rule is Adam<T> && t != iteration))
+                throw Bad(path, $"the step count of '{name}' is {t}, after {iteration} iterations (it steps once an iteration)");
             var state = new List<(string, NDArray<T>)>();
             foreach (var s in rule.StateNames)
                 if (arrays.TryGetValue($"optim/{name}/{s}", out var a))
@@ -169,6 +174,7 @@ public static class Checkpoint
                     var value = a.ToNDArray<T>();
                     if (!value.SameShape(solver.Model.Params[name]))
                         throw Bad(path, $"optimizer state {name}/{s} has shape {value.ShapeString}, the parameter {solver.Model.Params[name].ShapeString}");
+                    CheckpointChecks.CheckArray($"optim/{name}/{s}", value, Refuse);
                     state.Add((s, value));
                 }
                 else if (iteration > 0)
@@ -186,6 +192,12 @@ public static class Checkpoint
             throw Bad(path, $"iteration {iteration} does not match its {loss.Length} recorded losses");
         if (epoch != iteration / solver.IterationsPerEpoch)
             throw Bad(path, $"epoch {epoch} does not match iteration {iteration} ({solver.IterationsPerEpoch} iterations an epoch)");
+        CheckpointChecks.CheckHistories(loss, trainAcc, valAcc, learningRates, iteration, solver.NumIterations, solver.IterationsPerEpoch, Refuse);
+        // The rate each rule goes on with is the schedule's, decayed at every epoch end so far.
+        double scheduled = CheckpointChecks.ScheduledRate<T>(solver.Options, epoch);
+        foreach (var (rule, lr, _, _) in rules)
+            if (Math.Abs(lr - scheduled) > 1e-9 * scheduled)
+                throw Bad(path, string.Create(CultureInfo.InvariantCulture, $"the learning rate of '{solver.UpdateRules.First(kv => ReferenceEquals(kv.Value, rule)).Key}' is {lr}, but the schedule gives {scheduled} after {epoch} epochs"));
         double bestValAcc = (double?)meta["best_val_acc"] ?? 0;
         // The Solver keeps the largest validation accuracy it has checked (0 before any check).
         if (bestValAcc != valAcc.DefaultIfEmpty(0).Max())
@@ -330,7 +342,8 @@ public static class Checkpoint
         JsonObject meta;
         try
         {
-            meta = JsonNode.Parse(bytes) as JsonObject ?? throw Bad(path, "'meta' is not a JSON object");
+            meta = JsonNode.Parse(bytes, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) as JsonObject
+                ?? throw Bad(path, "'meta' is not a JSON object");
         }
         catch (JsonException e)
         {

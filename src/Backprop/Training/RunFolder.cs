@@ -42,7 +42,7 @@ public static class RunFolder
     /// <summary>The run's <c>config.json</c>.</summary>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist, or the path is a file (a run's <c>model.npz</c>, say).</exception>
     /// <exception cref="FileNotFoundException">It holds no <c>config.json</c> (it is not a run folder).</exception>
-    /// <exception cref="InvalidDataException">The configuration is malformed, or a value is out of range (the message names the key).</exception>
+    /// <exception cref="InvalidDataException">The configuration is malformed, or a value is out of range or unknown (the message names the key or the value).</exception>
     public static TrainConfig ReadConfig(string runDir)
     {
         ArgumentException.ThrowIfNullOrEmpty(runDir);
@@ -57,9 +57,12 @@ public static class RunFolder
         {
             return config.Validate();
         }
-        catch (ConfigValueException e)
+        catch (ArgumentException e)
         {
-            throw new InvalidDataException($"{path}: {e.Message}", e);
+            // A ConfigValueException, or an unknown dtype, normalization or update rule: the file is wrong, not the
+            // command line (said as the other problems of config.json are, naming it).
+            string problem = e is ConfigValueException || e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", "");
+            throw new InvalidDataException($"{path}: {problem}", e);
         }
     }
 

@@ -51,6 +51,15 @@ public sealed record RunHistory
 
     /// <summary>Reads <c>history.json</c>.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">It is not a history.</exception>
-    public static RunHistory Load(string path) => RunJson.Load<RunHistory>(path);
+    /// <exception cref="InvalidDataException">It is not a history, or its accuracy records are not one of each per check.</exception>
+    public static RunHistory Load(string path)
+    {
+        var history = RunJson.Load<RunHistory>(path);
+        // One training accuracy, validation accuracy and learning rate per check: a search reads the training accuracy at
+        // the best validation accuracy's index.
+        if (history.TrainAcc.Count != history.ValAcc.Count || history.LearningRate.Count != history.ValAcc.Count)
+            throw new InvalidDataException($"{path}: it holds {history.TrainAcc.Count} training accuracies, {history.ValAcc.Count} validation accuracies " +
+                $"and {history.LearningRate.Count} learning rates; a run records one of each at every accuracy check.");
+        return history;
+    }
 }

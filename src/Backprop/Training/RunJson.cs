@@ -34,12 +34,16 @@ internal static class RunJson
     /// Reads a run file; a missing file is a <see cref="FileNotFoundException"/>, bad JSON or a value a type's
     /// constructor refuses an <see cref="InvalidDataException"/> naming the file.
     /// </summary>
-    public static TValue Load<TValue>(string path)
+    /// <param name="path">The file.</param>
+    /// <param name="optional">Keys (of the top object) an older file may lack; they read as null, for the caller to fill.</param>
+    public static TValue Load<TValue>(string path, params string[] optional)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"'{path}' does not exist.", path);
         try
         {
-            return JsonSerializer.Deserialize(File.ReadAllText(path), Info<TValue>(Options)) ?? throw new InvalidDataException($"{path}: empty.");
+            var value = JsonSerializer.Deserialize(File.ReadAllText(path), Info<TValue>(Options)) ?? throw new InvalidDataException($"{path}: empty.");
+            RequireKeys(value, Info<TValue>(Options), path, "", optional);
+            return value;
         }
         catch (JsonException e)
         {
@@ -49,6 +53,39 @@ internal static class RunJson
         catch (ArgumentException e)
         {
             throw new InvalidDataException($"{path}: {e.Message}", e);   // a value a type's constructor refuses (a search range)
+        }
+    }
+
+    /// <summary>
+    /// Refuses a key the file lacks, by name. The generated metadata sets an init-only property the file does not give
+    /// to null, not to its initializer's value, so a history.json without "loss" read as a null list that failed later
+    /// far from the file (plot's NullReferenceException). Nested objects and the elements of lists are checked too.
+    /// </summary>
+    private static void RequireKeys(object value, JsonTypeInfo info, string path, string where, IReadOnlyCollection<string> optional)
+    {
+        foreach (var p in info.Properties)
+        {
+            if (p.Get is null || p.PropertyType.IsValueType) continue;
+            string key = where + p.Name;
+            var v = p.Get(value);
+            if (v is null)
+            {
+                if (!p.IsGetNullable && !optional.Contains(key)) throw new InvalidDataException($"{path}: no '{key}'.");
+                continue;
+            }
+            var inner = info.Options.GetTypeInfo(p.PropertyType);
+            if (inner.Kind == JsonTypeInfoKind.Object) RequireKeys(v, inner, path, key + ".", []);
+            else if (inner.Kind == JsonTypeInfoKind.Enumerable && inner.ElementType is { IsValueType: false } element && v is System.Collections.IEnumerable items)
+            {
+                var elementInfo = info.Options.GetTypeInfo(element);
+                int i = 0;
+                foreach (var item in items)
+                {
+                    if (item is null) throw new InvalidDataException($"{path}: '{key}[{i}]' is null.");
+                    if (elementInfo.Kind == JsonTypeInfoKind.Object) RequireKeys(item, elementInfo, path, $"{key}[{i}].", []);
+                    i++;
+                }
+            }
         }
     }
 

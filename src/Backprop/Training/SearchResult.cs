@@ -34,7 +34,7 @@ public sealed record SearchResult
     /// <exception cref="InvalidDataException">It is not a search's results.</exception>
     public static SearchResult Load(string path)
     {
-        var result = RunJson.Load<SearchResult>(path);
+        var result = RunJson.Load<SearchResult>(path, "ranges", "dataset");
         // A key the file lacks reads as null, not as the initializer's value (an older file has no ranges or dataset).
         if (result.Trials is null || result.Trials.Any(t => t?.Values is null))
             throw new InvalidDataException($"{path}: not a search's results (no trials with their values).");

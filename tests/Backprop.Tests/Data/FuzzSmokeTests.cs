@@ -3,9 +3,9 @@ using Backprop.Tests.Data.Fuzzing;
 namespace Backprop.Tests.Data;
 
 /// <summary>
-/// A short run of the fuzz harness (fuzz/Backprop.Fuzz runs the same engine for 100,000s of inputs): every reader,
-/// fed mutated valid files, must return a result or throw InvalidDataException — within the time limit and the
-/// allocation bound.
+/// A short run of the fuzz harness (fuzz/Backprop.Fuzz runs the same engine for 100,000s of inputs): every reader (the
+/// data readers, and the run files of <see cref="RunFileTargets"/>), fed mutated valid files, must return a result or
+/// throw InvalidDataException (a run file's naming the file) — within the time limit and the allocation bound.
 /// </summary>
 public class FuzzSmokeTests
 {

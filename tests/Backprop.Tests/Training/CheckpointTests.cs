@@ -192,6 +192,104 @@ public class CheckpointTests
         Assert.Equal(10, solver.Iteration);
     }
 
+    /// <summary>One array of a checkpoint changed: element 0 (or all of it) set, or replaced.</summary>
+    private static string Changed(string after, string dir, string key, Func<NpyArray, NpyArray> change)
+    {
+        var path = Path.Combine(dir, key.Replace('/', '-') + "-changed.npz");
+        Npz.Save(path, Npz.Load(after).Select(kv => kv.Key == key ? new KeyValuePair<string, NpyArray>(key, change(kv.Value)) : kv));
+        return path;
+    }
+
+    private static NpyArray Set(NpyArray a, double value, bool all = false)
+    {
+        var data = (Array)a.Data.Clone();
+        for (int i = 0; i < (all ? data.Length : 1); i++)
+            if (data is float[] f) f[i] = (float)value;
+            else ((double[])data)[i] = value;
+        return new NpyArray(data, a.ShapeArray());
+    }
+
+    [Theory]
+    [InlineData("model/W2", double.NaN, false, "model/W2 holds NaN")]
+    [InlineData("best/gamma1", double.NaN, false, "best/gamma1 holds NaN")]
+    [InlineData("model/running_var1", double.NaN, false, "model/running_var1 holds NaN")]
+    [InlineData("model/running_var2", -1.0, true, "model/running_var2 holds the negative value -1, but it is a running mean of squares")]
+    [InlineData("best/running_var1", -0.5, false, "best/running_var1 holds the negative value -0.5")]
+    [InlineData("optim/W1/v", -1.0, true, "optim/W1/v holds the negative value -1")]
+    [InlineData("optim/b2/m", double.NaN, false, "optim/b2/m holds NaN")]
+    [InlineData("history/loss", double.NaN, false, "history/loss holds a NaN or infinite loss")]
+    [InlineData("history/train_acc", 7.0, false, "an accuracy of 7 is recorded; accuracies lie in [0, 1]")]
+    [InlineData("history/learning_rate", -1.0, false, "history/learning_rate holds a value that is not a positive number")]
+    public void Restore_RefusesAStateNoRunWrites_NamingTheArray(string key, double value, bool all, string message)
+    {
+        // Restored, a NaN weight or a negative second moment made the resumed run "diverge"; a negative variance was kept.
+        using var dir = new TempDir();
+        var after = SavedAfter(dir.Path, Build("adam").Solver, 10);
+        var path = Changed(after, dir.Path, key, a => Set(a, value, all));
+        var (_, solver) = Build("adam");
+        var e = Assert.Throws<InvalidDataException>(() => Checkpoint.Restore(solver, path));
+        Assert.StartsWith(path + ": ", e.Message);
+        Assert.Contains(message, e.Message);
+        Assert.Equal(0, solver.Iteration);   // refused before anything is set
+    }
+
+    [Fact]
+    public void Restore_RefusesHistoriesOfAnotherLength_AnAdamStepCountBehind_AndAnotherLearningRate()
+    {
+        using var dir = new TempDir();
+        var after = SavedAfter(dir.Path, Build("adam").Solver, 10);   // checks after iterations 1 and 8: 2 records
+        string Refusal(string path) => Assert.Throws<InvalidDataException>(() => Checkpoint.Restore(Build("adam").Solver, path)).Message;
+        Assert.Contains("history/val_acc holds 3 records, but 10 iterations make 2 accuracy checks",
+            Refusal(Changed(after, dir.Path, "history/val_acc", a => new NpyArray(new double[] { 0.1, 0.2, 0.3 }, 3))));
+        Assert.Contains("history/train_acc holds 1 records",
+            Refusal(Changed(after, dir.Path, "history/train_acc", a => new NpyArray(new double[] { 0.1 }, 1))));
+
+        string Meta(string name, Func<string, string> edit) => Changed(after, dir.Path, "meta", a =>
+        {
+            var bytes = System.Text.Encoding.UTF8.GetBytes(edit(System.Text.Encoding.UTF8.GetString((byte[])a.Data)));
+            return new NpyArray(bytes, bytes.Length);
+        });
+        // Adam's bias correction follows its step count: one reset to 0 made the resumed run another run.
+        Assert.Contains("the step count of 'W1' is 0, after 10 iterations", Refusal(Meta("t", m => m.Replace("\"t\":10", "\"t\":0"))));
+        Assert.Contains("the learning rate of 'W1' is 1000, but the schedule gives 0.009000000000000001 after 1 epochs",
+            Refusal(Meta("lr", m => m.Replace("\"learning_rate\":0.009000000000000001", "\"learning_rate\":1000"))));
+    }
+
+    [Fact]
+    public void AMetaKeyGivenTwice_IsAnInvalidDataException_NamingTheFile()
+    {
+        // JsonObject refused it when first read with an ArgumentException ("An item with the same key has already been
+        // added"), which named no file, and train --resume exited 2 (bad usage).
+        using var dir = new TempDir();
+        var after = SavedAfter(dir.Path, Build("adam").Solver, 10);
+        var twice = Changed(after, dir.Path, "meta", a =>
+        {
+            var bytes = System.Text.Encoding.UTF8.GetBytes(System.Text.Encoding.UTF8.GetString((byte[])a.Data).Replace("{\"format\"", "{\"epoch\":1,\"format\""));
+            return new NpyArray(bytes, bytes.Length);
+        });
+        foreach (var read in new Action[] { () => Checkpoint.Restore(Build("adam").Solver, twice), () => Checkpoint.ReadConfig(twice), () => Checkpoint.ReadDataSource(twice) })
+        {
+            var e = Assert.Throws<InvalidDataException>(read);
+            Assert.StartsWith(twice + ": ", e.Message);
+            Assert.Contains("Duplicate property 'epoch'", e.Message);
+        }
+    }
+
+    [Fact]
+    public void AModelFileWithANegativeRunningVariance_IsRefusedAsDamaged_NotLoaded()
+    {
+        // Loaded, it made every score NaN, and eval said "the run diverged" of a damaged file.
+        using var dir = new TempDir();
+        var path = Path.Combine(dir.Path, "model.npz");
+        ModelFile.Save(Build("adam").Model, path);
+        var damaged = Changed(path, dir.Path, "running_var2", a => Set(a, -2.0));
+        foreach (var load in new Action[] { () => ModelFile.Load(Build("adam").Model, damaged), () => ModelFile.LoadNet<float>(damaged) })
+            Assert.Equal($"{damaged}: 'running_var2' holds the negative variance -2; no run writes one: the file is damaged.",
+                Assert.Throws<InvalidDataException>(load).Message);
+        // What a diverged run saves, NaN or ∞, still loads (eval and predict refuse it by name, as diverged).
+        ModelFile.Load(Build("adam").Model, Changed(path, dir.Path, "running_var1", a => Set(a, double.PositiveInfinity)));
+    }
+
     [Fact]
     public void Restore_RefusesBestParametersThatAreMissingOrMisshapen()
     {

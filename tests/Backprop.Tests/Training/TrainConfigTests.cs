@@ -48,6 +48,9 @@ public class TrainConfigTests
     [InlineData("""{"model": null}""", "model: missing: use fc or twolayer.")]
     [InlineData("""{"dataset": null}""", "dataset: expected a name (cifar10, fashion-mnist or mnist), got null.")]
     [InlineData("""{"normalization": "batchnorm", "batch_size": 1}""", "batch_size: batch normalization needs at least 2 samples per batch, got 1.")]
+    [InlineData("""{"dtype": "float16"}""", "Unknown dtype 'float16': use float32 or float64.")]
+    [InlineData("""{"normalization": "groupnorm"}""", "Unknown normalization 'groupnorm': use none, batchnorm or layernorm.")]
+    [InlineData("""{"update_rule": "lbfgs"}""", "Unknown update rule 'lbfgs': use one of sgd, sgd_momentum, sgd_nesterov_momentum, rmsprop, adam, adagrad.")]
     public void ARunFoldersConfig_OutOfRange_NamesTheFileAndKey(string json, string message)
     {
         using var tmp = new TempDir();
@@ -78,5 +81,54 @@ public class TrainConfigTests
         Assert.StartsWith($"{path}: ", e.Message);
         Assert.Contains($"$.{key}", e.Message);
         Assert.DoesNotContain("nullability annotation", e.Message);
+    }
+
+    [Theory]
+    [InlineData("loss")]
+    [InlineData("train_acc")]
+    [InlineData("status")]
+    public void AHistoryWithoutAKey_NamesTheFileAndKey_BeforePlotReadsIt(string key)
+    {
+        // A key the file lacks read as null (not the initializer's []), and plot failed with a NullReferenceException.
+        using var tmp = new TempDir();
+        var path = tmp.File("history.json");
+        var keys = new[] { "loss", "train_acc", "val_acc", "learning_rate" }.Select(k => $"\"{k}\": [0.5]").Append("\"status\": \"completed\"")
+            .Where(k => !k.StartsWith($"\"{key}\"", StringComparison.Ordinal));
+        File.WriteAllText(path, "{" + string.Join(", ", keys) + "}");
+        var e = Assert.Throws<InvalidDataException>(() => RunHistory.Load(path));
+        Assert.Equal($"{path}: no '{key}'.", e.Message);
+        Assert.Throws<InvalidDataException>(() => RunPlots.Redraw(tmp.Path));
+    }
+
+    [Fact]
+    public void ASummaryOrSearchResultsWithoutAKey_NamesTheFileAndKey_ButAnOlderResultsFileLoads()
+    {
+        using var tmp = new TempDir();
+        var summary = tmp.File("summary.json");
+        File.WriteAllText(summary, "{}");
+        Assert.Equal($"{summary}: no 'run_dir'.", Assert.Throws<InvalidDataException>(() => RunSummary.Load(summary)).Message);
+        File.WriteAllText(summary, new RunSummary { Status = RunStatus.Completed }.ToJsonLine().Replace("\"files\":[]", "\"files\":[null]"));
+        Assert.Equal($"{summary}: 'files[0]' is null.", Assert.Throws<InvalidDataException>(() => RunSummary.Load(summary)).Message);
+
+        var results = tmp.File("results.json");
+        const string trial = "{\"trial\": 0, \"values\": {\"reg\": 0.1}, \"learning_rate\": 0.001, \"weight_scale\": 0.01, \"status\": \"completed\"}";
+        File.WriteAllText(results, $"{{\"search_dir\": \"s\", \"trials\": [{trial}], \"interrupted\": false}}");
+        Assert.Equal($"{results}: no 'trials[0].run'.", Assert.Throws<InvalidDataException>(() => SearchResult.Load(results)).Message);
+        // Written before ranges and dataset were recorded: those two may be missing.
+        File.WriteAllText(results, $"{{\"search_dir\": \"s\", \"trials\": [{"{\"run\": \"trial-000\", " + trial[1..]}], \"interrupted\": false}}");
+        var old = SearchResult.Load(results);
+        Assert.Equal(("", 0, "trial-000"), (old.Dataset, old.Ranges.Count, old.Trials[0].Run));
+    }
+
+    [Fact]
+    public void AHistoryWithAccuracyRecordsOfDifferentCounts_IsRefused_NamingTheFile()
+    {
+        // A search resumed reads each finished trial's training accuracy at its best validation accuracy's index:
+        // with more validation records than training ones that index was out of range, and the trial "failed".
+        using var tmp = new TempDir();
+        var path = tmp.File("history.json");
+        File.WriteAllText(path, """{"loss": [1.0], "train_acc": [0.1], "val_acc": [0.1, 0.9], "learning_rate": [0.001, 0.001], "status": "completed"}""");
+        Assert.Equal($"{path}: it holds 1 training accuracies, 2 validation accuracies and 2 learning rates; a run records one of each at every accuracy check.",
+            Assert.Throws<InvalidDataException>(() => RunHistory.Load(path)).Message);
     }
 }

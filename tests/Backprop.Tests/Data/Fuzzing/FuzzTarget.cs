@@ -40,10 +40,10 @@ public sealed class FuzzTarget
     public static bool IsDocumented(Exception e) => e is InvalidDataException;
 }
 
-/// <summary>The six formats and their seeds.</summary>
+/// <summary>The formats and their seeds: the six data readers, then the run folder's files (<see cref="RunFileTargets"/>).</summary>
 public static class FuzzTargets
 {
-    public static IReadOnlyList<FuzzTarget> All() => [Pickle(), CifarBinary(), IdxFormat(), NpyFormat(), NpzFormat(), TarGz()];
+    public static IReadOnlyList<FuzzTarget> All() => [Pickle(), CifarBinary(), IdxFormat(), NpyFormat(), NpzFormat(), TarGz(), .. RunFileTargets.All()];
 
     public static FuzzTarget ByName(string name) => All().SingleOrDefault(t => t.Name == name)
         ?? throw new ArgumentException($"Unknown format '{name}'; known: {string.Join(", ", All().Select(t => t.Name))}.");
