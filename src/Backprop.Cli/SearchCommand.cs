@@ -20,7 +20,7 @@ internal static class SearchCommand
     public static Command Create(CliConsole console)
     {
         var options = new TrainOptions();
-        var trials = new Option<int>("--trials") { Description = "Number of trials", DefaultValueFactory = _ => 10, HelpName = "N" };
+        var trials = new Option<int>("--trials") { Description = "Number of trials (at most 10000)", DefaultValueFactory = _ => 10, HelpName = "N" };
         var parallel = new Option<int?>("--parallel") { Description = "Trials run at once (default: one per kernel thread (--threads), single-threaded kernels each)", HelpName = "N" };
         var outOption = new Option<string?>("--out") { Description = "Search folder to create (default searches/<timestamp>)", HelpName = "DIR" };
         var json = new Option<bool>("--json") { Description = "Print results.json's content as one JSON object on stdout" };
@@ -67,6 +67,7 @@ internal static class SearchCommand
     {
         int n = result.GetValue(trials);
         if (n < 1) throw new UsageException($"--trials: must be positive, got {n}.");
+        if (n > HyperparameterSearch.MaxTrials) throw new UsageException($"--trials: at most {HyperparameterSearch.MaxTrials} (each trial is a training run), got {n}.");
         // Searched unless given a value, as an option or a key of the --config file.
         var defaultRanges = new[] { ("learning_rate", options.LearningRate, "1e-4:1e-2:log"), ("weight_scale", options.WeightScale, "1e-3:1e-1:log"), ("reg", options.Reg, "1e-5:1e-1:log") }
             .Where(d => !options.Chosen(result, d.Item2)).Select(d => SearchRange.Parse(d.Item1, d.Item3)).ToList();

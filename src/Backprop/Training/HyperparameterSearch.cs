@@ -37,12 +37,19 @@ public sealed partial class HyperparameterSearch
     {
     }
 
+    /// <summary>
+    /// Most trials one search takes. Every trial is a training run, planned and checked before the first starts: at 10⁸
+    /// (a damaged search.json) the plans alone took minutes and 7 GB before any trial ran.
+    /// </summary>
+    public const int MaxTrials = 10_000;
+
     private HyperparameterSearch(TrainConfig baseConfig, IReadOnlyList<SearchRange> ranges, int trials, ImageData data, string searchDir, bool resume)
     {
         ArgumentNullException.ThrowIfNull(baseConfig);
         ArgumentNullException.ThrowIfNull(ranges);
         ArgumentNullException.ThrowIfNull(data);
-        if (trials < 1) throw new ArgumentOutOfRangeException(nameof(trials), trials, $"The number of trials must be positive, got {trials}.");
+        if (trials is < 1 or > MaxTrials)
+            throw new ArgumentOutOfRangeException(nameof(trials), trials, $"The number of trials must lie in [1, {MaxTrials}], got {trials}.");
         SearchDir = Path.GetFullPath(searchDir);
         if (File.Exists(SearchDir))
             throw new ArgumentException($"The search folder '{searchDir}' is a file; choose a new folder.", nameof(searchDir));

@@ -36,6 +36,8 @@ public sealed record SearchSpec
         // A key the file lacks reads as null, not as the initializer's value.
         if (spec.Config is null || spec.Ranges is null || spec.Trials < 1 || spec.DataFolder is null)
             throw new InvalidDataException($"{path}: not a search's {FileName} (it needs config, ranges, trials and data_folder).");
+        if (spec.Trials > HyperparameterSearch.MaxTrials)
+            throw new InvalidDataException($"{path}: trials {spec.Trials} is more than a search takes ({HyperparameterSearch.MaxTrials}); the file is damaged.");
         try
         {
             spec.Config.Validate();

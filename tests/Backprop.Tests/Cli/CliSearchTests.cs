@@ -466,6 +466,11 @@ public class CliSearchTests
         var edited = CliRunner.Run("search", "--resume", tmp.File("cut"));
         Assert.True(edited.ExitCode == 2, edited.ToString());
         Assert.Contains("trial-000: its config.json is not this search's draw for it", edited.Error);
+        // A damaged trial count is refused by name, at once: 10⁸ planned trials took minutes and 7 GB before.
+        File.WriteAllText(spec, System.Text.RegularExpressions.Regex.Replace(original, "\"trials\": \\d+", "\"trials\": 100000000"));
+        var huge = CliRunner.Run("search", "--resume", tmp.File("cut"));
+        Assert.True(huge.ExitCode == 2, huge.ToString());   // as any search.json --resume cannot read
+        Assert.Contains($"{spec}: trials 100000000 is more than a search takes (10000); the file is damaged.", huge.Error);
         File.WriteAllText(spec, original);
         Assert.Contains("--resume continues a search with the draws of its own search.json; remove --epochs, --trials",
             CliRunner.Run("search", "--resume", tmp.File("cut"), "--trials", "5", "--epochs", "3").Error);
