@@ -187,6 +187,15 @@ public class CliTrainTests
         var c = CliRunner.Run("plot", run, run, "--out", cmp);
         Assert.True(c.ExitCode == 0, c.ToString());
         PlotTests.AssertPicture(File.ReadAllBytes(cmp), 1000, 3 * 380, panels: 3);
+
+        // A config.json no run could have trained with (a damaged copy): eval says so of that file, not as a bare shape
+        // from a layer's constructor (exit 2, "Shape (3072, 100000000) has more elements …").
+        var damaged = tmp.File("again/config.json");
+        File.WriteAllText(damaged, File.ReadAllText(damaged).Replace("\"hidden\": [\n    50\n  ]", "\"hidden\": [\n    100000000\n  ]"));
+        Assert.Contains("100000000", File.ReadAllText(damaged));
+        var huge = CliRunner.Run("eval", "--model", tmp.File("again"), "--data-dir", CliRunner.Cifar10DataDir);
+        Assert.True(huge.ExitCode == 1, huge.ToString());
+        Assert.Contains($"{damaged}: hidden 100000000 makes a 3072 × 100000000 weight matrix, more elements than an array can hold", huge.Error);
     }
 
     private static long[][] Counts(JsonElement rows) =>
