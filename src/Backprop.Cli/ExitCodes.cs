@@ -26,8 +26,8 @@ public static class ExitCodes
 
     /// <summary>The codes <c>train</c> returns.</summary>
     public const string TrainHelp =
-        "Exit codes: 0 success; 1 failure (unreadable file, failed download); 2 bad usage or option value, missing data " +
-        "(nothing written); 3 training diverged (best model saved); 130 interrupted by Ctrl-C (checkpoint written; continue with --resume).";
+        "Exit codes: 0 success; 1 failure (unreadable file); 2 bad usage or option value, missing data, also when train's own " +
+        "download of it failed (nothing written); 3 training diverged (best model saved); 130 interrupted by Ctrl-C (checkpoint written; continue with --resume).";
 
     /// <summary>The codes <c>search</c> returns.</summary>
     public const string SearchHelp =
