@@ -31,8 +31,8 @@ public static class ExitCodes
 
     /// <summary>The codes <c>search</c> returns.</summary>
     public const string SearchHelp =
-        "Exit codes: 0 success; 1 failure (unreadable file, failed download, or a trial failed with an error: the others' " +
-        "results are kept); 2 bad usage or option value, missing data (nothing written); 3 no trial produced a usable model " +
+        "Exit codes: 0 success; 1 failure (unreadable file, or a trial failed with an error: the others' " +
+        "results are kept); 2 bad usage or option value, missing data, also when search's own download of it failed (nothing written); 3 no trial produced a usable model " +
         "(every one diverged); 130 interrupted by Ctrl-C (the trials completed are kept in results.csv and results.json; " +
         "'search --resume DIR' continues the search).";
 }
