@@ -18,7 +18,11 @@ internal static class CheckpointChecks
     public static void CheckArray<T>(string name, NDArray<T> value, Func<string, Exception> bad) where T : unmanaged, IFloatingPointIeee754<T>
     {
         string last = name[(name.LastIndexOf('/') + 1)..];
-        bool squares = last is "v" or "cache" || last.StartsWith("running_var", StringComparison.Ordinal);
+        // Adam's "v" and RMSprop's and AdaGrad's "cache" are state names only under optim/: a model's own weight may be
+        // called "v" (attention's values) and hold any sign.
+        bool squares = name.StartsWith("optim/", StringComparison.Ordinal)
+            ? last is "v" or "cache"
+            : last.StartsWith("running_var", StringComparison.Ordinal);
         var span = value.AsSpan();
         for (int i = 0; i < span.Length; i++)
         {

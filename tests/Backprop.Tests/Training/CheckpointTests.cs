@@ -1,4 +1,5 @@
 using Backprop.Data;
+using Backprop.Layers;
 using Backprop.Models;
 using Backprop.Tensors;
 using Backprop.Tests.Data;
@@ -275,6 +276,44 @@ public class CheckpointTests
         resumed.Train();
         foreach (var (name, w) in whole.Model.Params) Assert.Equal(w.AsSpan().ToArray(), resumed.Model.Params[name].AsSpan().ToArray());
         Assert.Equal(whole.LossHistory, resumed.LossHistory);
+    }
+
+    /// <summary>A softmax classifier of the library user's own, its weights named as attention's values are: "v".</summary>
+    private sealed class LinearV : IModel<float>
+    {
+        public ParameterSet<float> Params { get; } = new() { ["v"] = new NumpyRandom(5).Randn<float>(12, 3), ["b"] = new NDArray<float>(3) };
+        public ParameterSet<float> Buffers { get; } = new();
+        public int InputDim => 12;
+        public int NumClasses => 3;
+        public NDArray<float> Loss(NDArray<float> x, Workspace? ws = null) => Layer.AffineForward(x, Params["v"], Params["b"]).Out;
+
+        public (double Loss, ParameterSet<float> Grads) Loss(NDArray<float> x, int[] y, Workspace? ws = null)
+        {
+            var (scores, cache) = Layer.AffineForward(x, Params["v"], Params["b"]);
+            var (loss, dscores) = Layer.SoftmaxLoss(scores, y);
+            var (_, dv, db) = Layer.AffineBackward(dscores, cache);
+            return (loss, new ParameterSet<float> { ["v"] = dv, ["b"] = db });
+        }
+    }
+
+    [Fact]
+    public void AModelsOwnParameterNamedLikeAnUpdateRulesState_MayBeNegative()
+    {
+        // "v" is Adam's second moment and "cache" RMSprop's only under optim/: a model's weight of that name holds any
+        // sign. Restore refused it ("model/v holds the negative value …, but it is a running mean of squares").
+        static Solver<float> Make() => new(new LinearV(), Data(), new SolverOptions
+        {
+            UpdateRule = "sgd_momentum", OptimConfig = new Dictionary<string, double> { ["learning_rate"] = 1e-2 },
+            NumEpochs = 4, BatchSize = 10, Verbose = false,
+        }, new NumpyRandom(4));
+        using var dir = new TempDir();
+        var saved = Make();
+        var path = SavedAfter(dir.Path, saved, 10);
+        Assert.Contains(saved.Model.Params["v"].AsSpan().ToArray(), w => w < 0);
+        var resumed = Make();
+        Checkpoint.Restore(resumed, path);
+        Assert.Equal(10, resumed.Iteration);
+        Assert.Equal(saved.Model.Params["v"].AsSpan().ToArray(), resumed.Model.Params["v"].AsSpan().ToArray());
     }
 
     [Fact]
