@@ -108,7 +108,10 @@ public static class Checkpoint
     /// </summary>
     /// <exception cref="InvalidDataException">
     /// The file is not a checkpoint, or was written for another model, dtype or schedule: another number of iterations,
-    /// update rule, hyperparameter, batch size, number of epochs, lr_decay, accuracy subsample, L2 strength or dropout.
+    /// update rule, hyperparameter, batch size, number of epochs, lr_decay, accuracy subsample, L2 strength or dropout;
+    /// or it holds a state no run writes (NaN in the weights, statistics or update-rule state, a negative variance or
+    /// second moment, an Adam step count other than the iterations, a non-finite loss, an accuracy outside [0, 1], or
+    /// accuracy records of another count than the checks made). The learning rates are restored as saved.
     /// </exception>
     public static void Restore<T>(Solver<T> solver, string path) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -193,11 +196,8 @@ public static class Checkpoint
         if (epoch != iteration / solver.IterationsPerEpoch)
             throw Bad(path, $"epoch {epoch} does not match iteration {iteration} ({solver.IterationsPerEpoch} iterations an epoch)");
         CheckpointChecks.CheckHistories(loss, trainAcc, valAcc, learningRates, iteration, solver.NumIterations, solver.IterationsPerEpoch, Refuse);
-        // The rate each rule goes on with is the schedule's, decayed at every epoch end so far.
-        double scheduled = CheckpointChecks.ScheduledRate<T>(solver.Options, epoch);
-        foreach (var (rule, lr, _, _) in rules)
-            if (Math.Abs(lr - scheduled) > 1e-9 * scheduled)
-                throw Bad(path, string.Create(CultureInfo.InvariantCulture, $"the learning rate of '{solver.UpdateRules.First(kv => ReferenceEquals(kv.Value, rule)).Key}' is {lr}, but the schedule gives {scheduled} after {epoch} epochs"));
+        // Each rule's learning rate is restored as saved, not checked against lr_decay's schedule: UpdateRule.LearningRate
+        // is public, and a run that sets its own (a step or plateau schedule in AccuracyChecked) goes on from it.
         double bestValAcc = (double?)meta["best_val_acc"] ?? 0;
         // The Solver keeps the largest validation accuracy it has checked (0 before any check).
         if (bestValAcc != valAcc.DefaultIfEmpty(0).Max())

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Numerics;
-using Backprop.Optim;
 using Backprop.Tensors;
 
 namespace Backprop.Training;
@@ -9,8 +8,9 @@ namespace Backprop.Training;
 /// What a checkpoint's state must be for the run it continues to have been in it. A checkpoint is written at an accuracy
 /// check or after an iteration, so: no NaN in the weights, running statistics or update-rule state (a NaN loss or
 /// non-finite running statistics stop the run first), no negative variance or second moment (running means of squares),
-/// every Adam step counted, the learning rate of the schedule, and one accuracy record per check. A file that says
-/// otherwise has been damaged or edited; restored, it would go on as a run that "diverged", or as another run.
+/// every Adam step counted, and one accuracy record per check. A file that says otherwise has been damaged or edited;
+/// restored, it would go on as a run that "diverged", or as another run. (The learning rate is not held to lr_decay's
+/// schedule: a library run may set its own.)
 /// </summary>
 internal static class CheckpointChecks
 {
@@ -18,7 +18,11 @@ internal static class CheckpointChecks
     public static void CheckArray<T>(string name, NDArray<T> value, Func<string, Exception> bad) where T : unmanaged, IFloatingPointIeee754<T>
     {
         string last = name[(name.LastIndexOf('/') + 1)..];
-        bool squares = last is "v" or "cache" || last.StartsWith("running_var", StringComparison.Ordinal);
+        // Adam's "v" and RMSprop's and AdaGrad's "cache" are state names only under optim/: a model's own weight may be
+        // called "v" (attention's values) and hold any sign.
+        bool squares = name.StartsWith("optim/", StringComparison.Ordinal)
+            ? last is "v" or "cache"
+            : last.StartsWith("running_var", StringComparison.Ordinal);
         var span = value.AsSpan();
         for (int i = 0; i < span.Length; i++)
         {
@@ -48,13 +52,5 @@ internal static class CheckpointChecks
         foreach (var acc in trainAcc.Concat(valAcc))
             if (!(acc is >= 0 and <= 1)) throw bad(string.Create(CultureInfo.InvariantCulture, $"an accuracy of {acc} is recorded; accuracies lie in [0, 1]"));
         if (learningRates.Any(r => !(r > 0) || double.IsInfinity(r))) throw bad("history/learning_rate holds a value that is not a positive number");
-    }
-
-    /// <summary>The learning rate of <paramref name="options"/>' schedule after <paramref name="epoch"/> epochs (decayed once at each epoch end, as the Solver does).</summary>
-    public static double ScheduledRate<T>(SolverOptions options, int epoch) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        double lr = UpdateRules.Create<T>(options.UpdateRule, options.OptimConfig).LearningRate;
-        for (int e = 0; e < epoch; e++) lr *= options.LrDecay;
-        return lr;
     }
 }

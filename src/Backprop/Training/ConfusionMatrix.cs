@@ -33,6 +33,7 @@ public sealed class ConfusionMatrix
     }
 
     /// <summary>The matrix of <paramref name="model"/>'s predictions for the rows of <paramref name="x"/> (<see cref="Solver{T}.Predict"/>) against <paramref name="y"/>.</summary>
+    /// <exception cref="ArgumentException">A label or prediction is outside [0, C), or a sample's scores are not finite (as <see cref="Solver{T}.Predict"/> refuses them).</exception>
     public static ConfusionMatrix Of<T>(IModel<T> model, NDArray<T> x, int[] y, int numClasses) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(y);

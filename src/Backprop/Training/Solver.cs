@@ -325,6 +325,7 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
         var xs = x.Flatten2D();
         int n = xs.Dim(0), d = xs.Dim(1);
         int[] labels = y;
+        int[]? drawn = null;   // the row of X of each scored sample, when a subsample is scored
         if (numSamples is int m && n > m)
         {
             if (_xSample is null || _xSample.Dim(0) != m || _xSample.Dim(1) != d)
@@ -341,8 +342,9 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
             }
             xs = _xSample;
             labels = _ySample!;
+            drawn = _sampleIdx;
         }
-        return Scored(Model, xs, labels, batchSize, _evalWs, refuseNonFinite);
+        return Scored(Model, xs, labels, batchSize, _evalWs, refuseNonFinite, x, drawn);
     }
 
     /// <summary>Fraction of rows of X (N, d1, …, dk) whose argmax score equals the label, scoring in batches.</summary>
@@ -363,7 +365,9 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     // The accuracy, and whether every score was finite (an argmax of NaN is class 0, which would count as a guess);
     // with refuseNonFinite, the first sample whose scores are not is refused instead.
-    private static (double Accuracy, bool Finite) Scored(IModel<T> model, NDArray<T> x, int[] y, int batchSize, Workspace? ws, string? refuseNonFinite = null)
+    // A refusal names the caller's X (callersX) and its row (drawn[sample] when a subsample of it is scored).
+    private static (double Accuracy, bool Finite) Scored(IModel<T> model, NDArray<T> x, int[] y, int batchSize, Workspace? ws, string? refuseNonFinite = null,
+        NDArray<T>? callersX = null, int[]? drawn = null)
     {
         int correct = 0;
         bool finite = true;
@@ -371,7 +375,7 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
         {
             if (!scores.AllFinite())
             {
-                if (refuseNonFinite is not null) throw NonFiniteScores(refuseNonFinite, x, start, scores);
+                if (refuseNonFinite is not null) throw NonFiniteScores(refuseNonFinite, x, start, scores, callersX, drawn);
                 finite = false;
             }
             for (int i = 0; i < scores.Dim(0); i++) if (NDArray<T>.ArgMax(scores.Row(i)) == y[start + i]) correct++;
@@ -400,15 +404,16 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// The refusal of a batch whose scores are not all finite: the first such sample, and whether its row of
     /// <paramref name="x"/> holds NaN or ±∞ (bad input) or is finite (then the model's parameters or buffers are not).
     /// </summary>
-    private static ArgumentException NonFiniteScores(string who, NDArray<T> x, int start, NDArray<T> scores)
+    private static ArgumentException NonFiniteScores(string who, NDArray<T> x, int start, NDArray<T> scores, NDArray<T>? callersX = null, int[]? drawn = null)
     {
         int i = 0;
         while (i < scores.Dim(0) - 1 && AllFinite(scores.Row(i))) i++;
-        int row = start + i;
-        bool inputFinite = AllFinite(x.Flatten2D().Row(row));
+        bool inputFinite = AllFinite(x.Flatten2D().Row(start + i));
+        int row = drawn is null ? start + i : drawn[start + i];
+        var shape = (callersX ?? x).ShapeString;
         return new ArgumentException(inputFinite
             ? $"{who}: the scores of sample {row} are not finite although its row of X is: the model's parameters or buffers hold NaN or infinite values (a diverged model?)."
-            : $"{who}: sample {row} of X (shape {x.ShapeString}) holds NaN or infinite values, so its scores are not finite and it has no class.", nameof(x));
+            : $"{who}: sample {row} of X (shape {shape}) holds NaN or infinite values, so its scores are not finite and it has no class.", nameof(x));
     }
 
     private static bool AllFinite(ReadOnlySpan<T> values)

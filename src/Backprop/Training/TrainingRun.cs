@@ -320,7 +320,10 @@ public sealed class TrainingRun
         // A run that blew up before any finite check keeps a model whose scores overflow: its accuracies below count
         // class 0 for every image, and eval and predict refuse it. Say so here rather than let the summary look usable.
         // Running statistics too: an overflowed running variance leaves finite scores (x / √∞ is 0) that mean nothing.
-        bool scoresFinite = Solver<T>.Scores(model, split.XVal).AllFinite() && model.Buffers.All(b => b.Value.AllFinite());
+        // The test split too: weights at the edge of the float range can be finite on every validation image and not on
+        // a test image, whose confusion matrix below (Predict) refuses it.
+        bool scoresFinite = Solver<T>.Scores(model, split.XVal).AllFinite() && (split.XTest is not { } testX || Solver<T>.Scores(model, testX).AllFinite())
+            && model.Buffers.All(b => b.Value.AllFinite());
         if (!scoresFinite)
             message = (message is null ? "" : message + " ") +
                 "The saved model's scores (or batch-norm running statistics) are not finite, so its accuracies mean nothing and eval and predict refuse it; train again with a smaller learning rate or weight scale.";

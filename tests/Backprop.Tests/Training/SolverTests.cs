@@ -370,6 +370,22 @@ public class SolverTests
     }
 
     [Fact]
+    public void CheckAccuracy_OnASubsample_NamesTheSampleByItsRowOfX()
+    {
+        // With numSamples the scores are of drawn rows: the refusal named the draw's index and shape ("sample 2 of X
+        // (shape (10, 12))"), a row of X that may be finite, in an X of another shape than the caller's.
+        var data = Blobs(40);
+        var model = new FullyConnectedNet<double>([8], inputDim: 12, numClasses: 3, rng: new NumpyRandom(1));
+        var solver = new Solver<double>(model, data, Quiet());
+        var x = data.XTrain.Copy();
+        for (int i = 1; i < 40; i += 2) x[i, 4] = double.NaN;   // every odd row
+        var message = Assert.Throws<ArgumentException>(() => solver.CheckAccuracy(x, data.YTrain, numSamples: 10)).Message;
+        var named = System.Text.RegularExpressions.Regex.Match(message, @"sample (\d+) of X \(shape \(40, 12\)\) holds NaN");
+        Assert.True(named.Success, message);
+        Assert.True(double.IsNaN(x[int.Parse(named.Groups[1].Value), 4]), message);
+    }
+
+    [Fact]
     public void Accuracy_OfNoSamples_IsRefused_NotZero()
     {
         var data = Blobs(20);

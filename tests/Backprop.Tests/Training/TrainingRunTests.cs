@@ -33,6 +33,26 @@ public class TrainingRunTests
     }
 
     [Fact]
+    public void AModelFiniteOnTheValidationSplit_ButNotOnTheTestSplit_EndsTheRunWithItsSummary()
+    {
+        // Weights at the edge of float32: the first check's scores (the best parameters kept when the loss overflowed
+        // at iteration 2) are finite on the 50 validation images but not on test image 331. The test split's
+        // confusion matrix then threw Predict's ArgumentException: 'train' exited 2 with no summary.json.
+        using var tmp = new TempDir();
+        var config = TrainConfig.DefaultFor("cifar10") with
+        {
+            NumTrain = 100, NumVal = 50, NumTest = 1000, Hidden = [16], Normalization = "none", Dropout = 1, UpdateRule = "sgd",
+            LearningRate = 1e-30, WeightScale = 8e16, Epochs = 1, BatchSize = 50,
+        };
+        var summary = new TrainingRun(config, Subset(), tmp.File("r")).Run();
+        Assert.Equal(RunStatus.Diverged, summary.Status);
+        Assert.False(summary.ScoresFinite);
+        Assert.Null(summary.TestAcc);
+        Assert.Contains("scores (or batch-norm running statistics) are not finite", summary.Message);
+        Assert.True(File.Exists(tmp.File("r/summary.json")));
+    }
+
+    [Fact]
     public void Resume_WithoutCheckpoint_AndMismatchedData_AreRefusedBeforeWriting()
     {
         using var tmp = new TempDir();
