@@ -38,21 +38,29 @@ public sealed class FolderLock : IDisposable
 
     /// <summary>
     /// True when another holder has <paramref name="folder"/> now: a probe for saying so before slow work (loading the
-    /// data), not a hold; the hold itself is still taken, and checked, by <see cref="Acquire"/>. A folder this process
-    /// cannot write (no lock file can be made) reads as free.
+    /// data), not a hold; the hold itself is still taken, and checked, by <see cref="Acquire"/>. A folder whose lock
+    /// file cannot be opened for reading reads as free.
     /// </summary>
     public static bool IsHeldByAnother(string folder)
     {
+        string path = Path.Combine(folder, FileName);
         // The holder keeps the file open and the file goes with the hold, so without it no one holds the folder.
-        if (!File.Exists(Path.Combine(folder, FileName))) return false;
+        if (!File.Exists(path)) return false;
         try
         {
-            using var probe = TryAcquire(folder);
-            return probe is null;
+            // A shared lock (FileShare other than None), dropped at once: refused while a holder has the exclusive one.
+            // Taking the hold itself would delete the file on release, which could pull it from under a writer that
+            // opened it meanwhile.
+            using var probe = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1);
+            return false;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
         {
             return false;
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            return true;
         }
     }
 

@@ -144,6 +144,11 @@ public class CliUsageTests
         }
         // Released: the same folder is resumable again (here it fails on the damaged checkpoint, past the hold).
         Assert.False(FolderLock.IsHeldByAnother(run));
+        // A stale lock file (its process killed) is free, and the probe leaves it where it is (a writer may have it open).
+        var stale = Path.Combine(run, FolderLock.FileName);
+        File.WriteAllText(stale, "");
+        Assert.False(FolderLock.IsHeldByAnother(run));
+        Assert.True(File.Exists(stale));
         Assert.DoesNotContain("another process", string.Join("\n", CliRunner.Run("eval", "--model", run).ErrorLines));
     }
 
