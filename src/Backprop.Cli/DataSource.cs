@@ -102,7 +102,14 @@ internal static class DataSource
         {
             // A failed download ('data download', or train's own with no data) leaves no empty data folder behind
             // (checked here, in the handler, after the download's own clean-up ran: a filter would run before it).
-            if (created && Directory.Exists(root) && !Directory.EnumerateFileSystemEntries(root).Any()) Directory.Delete(root);
+            // Best effort: another download may be filling the folder meanwhile, and the download's own error is the one to say.
+            try
+            {
+                if (created && Directory.Exists(root) && !Directory.EnumerateFileSystemEntries(root).Any()) Directory.Delete(root);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+            }
             throw;
         }
     }
