@@ -119,6 +119,35 @@ public static class Checkpoint
         Guarded(path, () => { RestoreCore(solver, path); return 0; });
     }
 
+    /// <summary>
+    /// Loads only the model saved in a checkpoint into <paramref name="model"/> (as PyTorch's
+    /// <c>model.load_state_dict(checkpoint['model'])</c>): its weights and running statistics at the step it was written
+    /// (<paramref name="best"/>: the best-validation copy it keeps), without the update rule's state, the histories or the
+    /// schedule. A new <see cref="Solver{T}"/> around the model then trains on under any options, e.g. for more epochs;
+    /// <see cref="Restore{T}"/> continues the same run instead.
+    /// </summary>
+    /// <exception cref="InvalidDataException">
+    /// The file is not a checkpoint, holds no best copy (<paramref name="best"/>; one is kept after the first accuracy
+    /// check), or its model is another architecture (a name missing or extra, a shape that differs) or holds NaN.
+    /// </exception>
+    public static void LoadModel<T>(IModel<T> model, string path, bool best = false) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        Guarded(path, () =>
+        {
+            var arrays = Npz.Load(path);
+            ReadMeta(arrays, path);   // a checkpoint's, not a model file's (ModelFile.Load reads those)
+            string prefix = best ? "best/" : "model/";
+            if (best && !arrays.Keys.Any(k => k.StartsWith(prefix, StringComparison.Ordinal)))
+                throw Bad(path, "holds no best copy of the model (one is kept after the first accuracy check); load its current model instead");
+            var staged = ModelFile.Staged(arrays, model, path, prefix);
+            var names = model.Params.Keys.Concat(model.Buffers.Keys).ToList();   // Staged's order: Params, then Buffers
+            for (int i = 0; i < staged.Count; i++) CheckpointChecks.CheckArray(prefix + names[i], staged[i].Value, why => Bad(path, why));
+            foreach (var (target, value) in staged) target.CopyFrom(value);
+            return 0;
+        });
+    }
+
     // A checkpoint is a file from disk: JSON of the wrong type surfaces as InvalidDataException, not a cast error.
     private static TResult Guarded<TResult>(string path, Func<TResult> read)
     {
@@ -311,7 +340,7 @@ public static class Checkpoint
             .Select(kv => $"{kv.Key} {kv.Value?.ToJsonString() ?? "null"} (the checkpoint's: {saved[kv.Key]?.ToJsonString() ?? "null"})").ToList();
         if (changed.Count > 0)
             throw Bad(path, $"the checkpoint was written under another schedule: {string.Join(", ", changed)}; resuming continues the same run, so build the solver as it was " +
-                "(to train on under another schedule, restore into such a solver and copy its Model.Params and Model.Buffers into the new solver's model)");
+                "(to train on under another schedule, load its model with Checkpoint.LoadModel and build a new solver around it)");
     }
 
     // Numbers by value (a hand-edited 1E-08 is 1e-08), objects key by key, the rest by their JSON text.

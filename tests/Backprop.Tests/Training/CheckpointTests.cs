@@ -79,7 +79,7 @@ public class CheckpointTests
         var path = SavedAfter(dir.Path, Build("adam").Solver, 10);   // 80 images, batch 10, 4 epochs: 32 iterations
         var longer = Assert.Throws<InvalidDataException>(() => Checkpoint.Restore(Build("adam", change: o => o with { NumEpochs = 8 }).Solver, path)).Message;
         Assert.Contains("num_epochs 8 (the checkpoint's: 4)", longer);
-        Assert.Contains("copy its Model.Params and Model.Buffers", longer);
+        Assert.Contains("load its model with Checkpoint.LoadModel and build a new solver around it", longer);
 
         var rng = new NumpyRandom(9);
         var model = new FullyConnectedNet<float>([16, 8], inputDim: 12, numClasses: 3, dropoutKeep: 0.8, normalization: Normalization.BatchNorm, rng: rng);
@@ -89,6 +89,37 @@ public class CheckpointTests
             Assert.Throws<InvalidDataException>(() => Checkpoint.Restore(fewer, path)).Message);
         Assert.Contains("written for update rule adam; this run uses sgd",
             Assert.Throws<InvalidDataException>(() => Checkpoint.Restore(Build("sgd").Solver, path)).Message);
+    }
+
+    [Fact]
+    public void LoadModel_TakesACheckpointsModelOrBestCopy_ForANewSolverUnderAnotherSchedule()
+    {
+        using var dir = new TempDir();
+        var (trained, solver) = Build("adam");
+        var path = SavedAfter(dir.Path, solver, 10);
+        var (fresh, _) = Build("adam");
+        Assert.NotEqual(trained.Params["W1"].AsSpan().ToArray(), fresh.Params["W1"].AsSpan().ToArray());
+        Checkpoint.LoadModel(fresh, path);
+        foreach (var (name, value) in trained.Params.Concat(trained.Buffers))
+            Assert.Equal(value.AsSpan().ToArray(), (fresh.Params.TryGetValue(name, out var p) ? p : fresh.Buffers[name]).AsSpan().ToArray());
+        Checkpoint.LoadModel(fresh, path, best: true);
+        Assert.NotEmpty(solver.BestParams);
+        foreach (var (name, value) in solver.BestParams)
+            Assert.Equal(value.AsSpan().ToArray(), fresh.Params[name].AsSpan().ToArray());
+
+        // Trains on for twice the epochs, which Restore refuses (another schedule), from the saved weights.
+        var longer = new Solver<float>(fresh, Data(), solver.Options with { NumEpochs = 8 }, new NumpyRandom(4));
+        longer.Train();
+        Assert.Equal(64, longer.LossHistory.Count);
+
+        // Not a checkpoint, or another architecture: refused naming the file, nothing copied.
+        var modelFile = Path.Combine(dir.Path, "model.npz");
+        ModelFile.Save(trained, modelFile);
+        Assert.Contains($"{modelFile}: not a Backprop checkpoint", Assert.Throws<InvalidDataException>(() => Checkpoint.LoadModel(fresh, modelFile)).Message);
+        var other = new FullyConnectedNet<float>([16], inputDim: 12, numClasses: 3);
+        var before = other.Params["W1"].AsSpan().ToArray();
+        Assert.Contains(path, Assert.Throws<InvalidDataException>(() => Checkpoint.LoadModel(other, path)).Message);
+        Assert.Equal(before, other.Params["W1"].AsSpan().ToArray());
     }
 
     [Fact]
