@@ -115,7 +115,7 @@ public sealed class Downloader : IDisposable
             var extracted = Path.Combine(staging, "extracted");
             try
             {
-                TarExtractor.Extract(archive, extracted);
+                TarExtractor.Extract(archive, extracted, cancellationToken: cancellationToken);
             }
             catch (InvalidDataException e) when (e.Message.StartsWith(archive, StringComparison.Ordinal))
             {

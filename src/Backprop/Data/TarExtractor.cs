@@ -30,8 +30,9 @@ public static class TarExtractor
     /// <exception cref="FileNotFoundException">The archive does not exist.</exception>
     /// <exception cref="IOException"><paramref name="destinationDir"/> already exists, or writing failed.</exception>
     /// <exception cref="InvalidDataException">The archive is corrupt or holds an entry this extractor refuses.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (checked between entries); nothing is kept.</exception>
     public static IReadOnlyList<string> Extract(string archivePath, string destinationDir,
-        long maxTotalBytes = DefaultMaxTotalBytes, int maxEntries = DefaultMaxEntries)
+        long maxTotalBytes = DefaultMaxTotalBytes, int maxEntries = DefaultMaxEntries, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(archivePath);
         ArgumentException.ThrowIfNullOrEmpty(destinationDir);
@@ -46,7 +47,7 @@ public static class TarExtractor
         {
             IReadOnlyList<string> files;
             using (var stream = DataFile.OpenMaybeGzip(archivePath, out _))
-                files = ExtractInto(stream, archivePath, temp, maxTotalBytes, maxEntries);
+                files = ExtractInto(stream, archivePath, temp, maxTotalBytes, maxEntries, cancellationToken);
             Directory.Move(temp, destination);
             return files;
         }
@@ -58,7 +59,8 @@ public static class TarExtractor
     }
 
     /// <summary>Extracts the entries of a tar stream into an existing, empty folder (no temporary folder, no rename).</summary>
-    internal static IReadOnlyList<string> ExtractInto(Stream tarStream, string source, string root, long maxTotalBytes, int maxEntries)
+    internal static IReadOnlyList<string> ExtractInto(Stream tarStream, string source, string root, long maxTotalBytes, int maxEntries,
+        CancellationToken cancellationToken = default)
     {
         var rootFull = Path.GetFullPath(root).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
         var files = new List<string>();
@@ -69,6 +71,7 @@ public static class TarExtractor
         byte[]? buffer = null; // one copy buffer for all files: the cost per entry stays small
         while (true)
         {
+            cancellationToken.ThrowIfCancellationRequested();   // Ctrl-C during CIFAR-10's few seconds of extraction
             var next = Reading(source, "a header", reader.Next);
             if (next is not { } entry) break;
             if (++count > maxEntries) throw DataFile.Invalid(source, $"more than {maxEntries} entries.");

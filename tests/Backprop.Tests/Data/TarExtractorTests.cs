@@ -43,6 +43,17 @@ public class TarExtractorTests
         Assert.Throws<IOException>(() => TarExtractor.Extract(archive, dir.File("out")));
     }
 
+    [Fact]
+    public void ACancelledExtraction_StopsBetweenEntries_AndKeepsNothing()
+    {
+        using var dir = new TempDir();
+        var archive = dir.Write("a.tar.gz", TarGz(new(TarEntryType.RegularFile, "x/a.bin", [1]), new(TarEntryType.RegularFile, "x/b.bin", [2])));
+        using var ctrlC = new CancellationTokenSource();
+        ctrlC.Cancel();
+        Assert.ThrowsAny<OperationCanceledException>(() => TarExtractor.Extract(archive, dir.File("out"), cancellationToken: ctrlC.Token));
+        Assert.Equal(["a.tar.gz"], dir.Contents());   // neither the destination nor its temporary folder
+    }
+
     public static TheoryData<string, string> HostileEntries() => new()
     {
         { "../evil.txt", "leaves the target folder" },
