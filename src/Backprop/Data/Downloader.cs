@@ -56,6 +56,7 @@ public sealed class Downloader : IDisposable
         ArgumentException.ThrowIfNullOrEmpty(dataRoot);
         var root = Path.GetFullPath(dataRoot);
         var target = Path.Combine(root, DataLocations.StandardFolderName(dataSet.Kind));
+        RecoverInterruptedSwaps(root, dataSet.Kind);   // first, so a copy it puts back counts as there
         if (!overwrite && (Directory.Exists(target) || File.Exists(target)))
             throw new IOException($"'{target}' already exists; delete it (or ask to overwrite) to download {DataLocations.DisplayName(dataSet.Kind)} again.");
         Directory.CreateDirectory(root);
@@ -174,6 +175,33 @@ public sealed class Downloader : IDisposable
             hold?.Dispose();
             TarExtractor.TryDeleteFolder(starting);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Finishes the swap of a download over an existing copy that was killed between its two renames: the old copy
+    /// moved aside (<c>.{name}.old-*</c>) and the new one not yet in place, so the data set is gone, or in place with the
+    /// old one not yet deleted. With no copy in place a complete old one is put back; with a complete copy in place the
+    /// old one is deleted. Only folders a minute old: a live swap takes milliseconds.
+    /// </summary>
+    internal static void RecoverInterruptedSwaps(string root, DataSetKind kind)
+    {
+        if (!Directory.Exists(root)) return;
+        string name = DataLocations.StandardFolderName(kind);
+        string target = Path.Combine(root, name);
+        var stale = Directory.EnumerateDirectories(root, $".{name}.old-*")
+            .Where(dir => DateTime.UtcNow - Directory.GetLastWriteTimeUtc(dir) >= TimeSpan.FromMinutes(1)).ToList();
+        foreach (var old in stale)
+        {
+            try
+            {
+                if (!Directory.Exists(target) && !File.Exists(target) && DataLocations.IsComplete(kind, old)) Directory.Move(old, target);
+                else if (DataLocations.IsComplete(kind, target)) TarExtractor.TryDeleteFolder(old);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Another download may be at it; the next one tries again.
+            }
         }
     }
 

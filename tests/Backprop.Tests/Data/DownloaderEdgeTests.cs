@@ -28,6 +28,35 @@ public class DownloaderEdgeTests
         Assert.Equal(["cifar-10-batches-bin"], Directory.GetFileSystemEntries(root.Path).Select(Path.GetFileName));
     }
 
+    [Fact]
+    public async Task ADownloadKilledMidSwap_GetsItsOldCopyBack_OrItsLeftoverRemoved_ByTheNextDownload()
+    {
+        // --force moves the old copy aside, then the new one in: killed between the two, the data set was gone (its
+        // copy hidden in .NAME.old-*), and killed after them, the old copy stayed there for good.
+        var tarball = DownloaderTests.CifarTarball();
+        using var server = new LoopbackServer(ctx => LoopbackServer.Send(ctx, tarball));
+        using var root = new TempDir();
+        var aside = root.File(".cifar-10-batches-bin.old-0123456789abcdef0123456789abcdef");
+        WriteOthersCopy(aside);
+        Directory.SetLastWriteTimeUtc(aside, DateTime.UtcNow.AddMinutes(-5));
+        using var downloader = new Downloader();
+        // Without --force, the copy put back is the one already there.
+        await Assert.ThrowsAsync<IOException>(() => downloader.DownloadAsync(Cifar(server.BaseUrl, tarball), root.Path));
+        Assert.Equal(["cifar-10-batches-bin"], Directory.GetFileSystemEntries(root.Path).Select(Path.GetFileName));
+        Assert.True(File.Exists(root.File("cifar-10-batches-bin/from-the-other-download")));
+
+        // Killed after the swap: the complete copy in place stays, the old one goes.
+        WriteOthersCopy(aside);
+        Directory.SetLastWriteTimeUtc(aside, DateTime.UtcNow.AddMinutes(-5));
+        await downloader.DownloadAsync(Cifar(server.BaseUrl, tarball), root.Path, overwrite: true);
+        Assert.Equal(["cifar-10-batches-bin"], Directory.GetFileSystemEntries(root.Path).Select(Path.GetFileName));
+        Assert.False(File.Exists(root.File("cifar-10-batches-bin/from-the-other-download")));   // the new download's copy
+        // A swap under way (a folder just moved aside) is left alone.
+        WriteOthersCopy(aside);
+        Downloader.RecoverInterruptedSwaps(root.Path, DataSetKind.Cifar10Binary);
+        Assert.True(Directory.Exists(aside));
+    }
+
     /// <summary>Writes a complete CIFAR-10 binary folder, as another download finishing would.</summary>
     private static void WriteOthersCopy(string folder)
     {
