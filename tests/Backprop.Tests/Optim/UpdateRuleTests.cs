@@ -60,19 +60,49 @@ public class UpdateRuleTests
         var rule = new RmsProp<double>(learningRate: 1e-2);
         rule.SetState("cache", Lin(0.6, 0.9));          // seed 004 calls this state 'a'
         rule.Step(w, Dw());
-        var expectedNextW = NDArray<double>.FromRows([
-            [-0.39223849, -0.34037513, -0.28849239, -0.23659121, -0.18467247],
-            [-0.132737, -0.08078555, -0.02881884, 0.02316247, 0.07515774],
-            [0.12716641, 0.17918792, 0.23122175, 0.28326742, 0.33532447],
-            [0.38739248, 0.43947102, 0.49155973, 0.54365823, 0.59576619]]);
+        var expectedNextW = RmsPropExpectedNextW;
         var expectedCache = NDArray<double>.FromRows([
             [0.5976, 0.6126277, 0.6277108, 0.64284931, 0.65804321],
             [0.67329252, 0.68859723, 0.70395734, 0.71937285, 0.73484377],
             [0.75037008, 0.7659518, 0.78158892, 0.79728144, 0.81302936],
             [0.82883269, 0.84469141, 0.86060554, 0.87657507, 0.8926]]);
         Notebook.AssertError(9.524687511038133e-08, RelError(expectedNextW, w), "next_w error");          // seeds 003 and 004
-        Notebook.AssertError(2.6477955807156126e-09, RelError(expectedCache, rule.State["cache"]), "cache error");
+        Notebook.AssertError(9.50264522989e-08, RelError(expectedNextW, w), "next_w error");              // seed 000 (0.23% apart: below)
+        Notebook.AssertError(2.6477955807156126e-09, RelError(expectedCache, rule.State["cache"]), "cache error");   // seeds 000, 003, 004
+        Assert.InRange(RelError(expectedNextW, w), 0, 1e-7);   // "errors less than 1e-7"
     }
+
+    [Fact]
+    public void RmsProp_Seed000sNumber_IsEpsInsideTheRoot()
+    {
+        // The update element by element; seed 000's 9.50264522989e-08 fits ε inside the square root, dw / √(cache + ε),
+        // where the course (and ours, and seeds 003/004's 9.524687511038133e-08) has dw / (√cache + ε).
+        const double lr = 1e-2, decay = 0.99, eps = 1e-8;
+        var (w, dw, cache0) = (W(), Dw(), Lin(0.6, 0.9));
+        NDArray<double> NextW(Func<double, double, double> step)
+        {
+            var next = w.Copy();
+            for (int i = 0; i < next.Size; i++)
+            {
+                double g = dw.Flat(i), cache = decay * cache0.Flat(i) + (1 - decay) * (g * g);
+                next.Flat(i) -= lr * step(g, cache);
+            }
+            return next;
+        }
+        var ours = W();
+        var rule = new RmsProp<double>(learningRate: lr);
+        rule.SetState("cache", cache0.Copy());
+        rule.Step(ours, dw);
+        Assert.Equal(NextW((g, cache) => g / (Math.Sqrt(cache) + eps)).AsSpan(), ours.AsSpan());
+        Assert.Equal(9.524687511038133e-08, RelError(RmsPropExpectedNextW, ours));
+        Assert.Equal(9.50264522989e-08, RelError(RmsPropExpectedNextW, NextW((g, cache) => g / Math.Sqrt(cache + eps))), tolerance: 1e-19);   // the 12 digits printed
+    }
+
+    private static readonly NDArray<double> RmsPropExpectedNextW = NDArray<double>.FromRows([
+        [-0.39223849, -0.34037513, -0.28849239, -0.23659121, -0.18467247],
+        [-0.132737, -0.08078555, -0.02881884, 0.02316247, 0.07515774],
+        [0.12716641, 0.17918792, 0.23122175, 0.28326742, 0.33532447],
+        [0.38739248, 0.43947102, 0.49155973, 0.54365823, 0.59576619]]);
 
     [Theory]
     [InlineData(0.0)]

@@ -127,6 +127,32 @@ public class SolverTests
         Assert.StartsWith("finished optimization. best validation accuracy: ", lines[^1]);
     }
 
+    [Theory]
+    // The seeds' verbose runs: training images, batch, epochs, print_every, and the iterations of the lines printed.
+    [InlineData(49000, 100, 10, 1000, 4900, new[] { 1, 1001, 2001, 3001, 4001 })]       // seed 000: TwoLayerNet; seed 003 prints every 100
+    [InlineData(50, 25, 20, 10, 40, new[] { 1, 11, 21, 31 })]                          // seeds 000/001/003: overfitting 50 images
+    [InlineData(4000, 100, 5, 10, 200, new[] { 1, 11, 21, 31, 41, 51, 61, 71, 81, 91, 101, 111, 121, 131, 141, 151, 161, 171, 181, 191 })]   // seeds 000/003: update rules
+    [InlineData(49000, 100, 1, 1000, 490, new[] { 1 })]                                // seed 000: the random search
+    [InlineData(49000, 25, 10, 1000, 19600, new[] { 1, 1001, 2001, 3001, 4001, 5001, 6001, 7001, 8001, 9001, 10001, 11001, 12001, 13001, 14001, 15001, 16001, 17001, 18001, 19001 })]   // seed 000: best model
+    public void IterationAndEpochCounts_AreTheSeeds(int numTrain, int batch, int epochs, int printEvery, int numIterations, int[] printed)
+    {
+        // The seeds' data is the full CIFAR-10; the counts need only its sizes, so one feature per image stands in.
+        var rng = new NumpyRandom(0);
+        var x = rng.Randn(numTrain, 1);
+        var y = rng.Randint(2, numTrain);
+        var data = new Dataset<double>(x, y, x.SliceRows(0, Math.Min(numTrain, 1000)), y[..Math.Min(numTrain, 1000)], NumClasses: 2);
+        var log = new StringWriter();
+        var model = new FullyConnectedNet<double>([2], inputDim: 1, numClasses: 2, rng: rng);
+        var solver = new Solver<double>(model, data, Quiet(epochs: epochs, batch: batch) with { Verbose = true, PrintEvery = printEvery, Output = log }, rng);
+        Assert.Equal(numIterations, solver.NumIterations);
+        solver.Train();
+        var lines = log.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var iterations = lines.Where(l => l.StartsWith("(Iteration ", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(printed.Select(i => $"(Iteration {i} / {numIterations}) loss:"), iterations.Select(l => l[..l.IndexOf(':')] + ":"));
+        var epochLines = lines.Where(l => l.StartsWith("(Epoch ", StringComparison.Ordinal)).Select(l => l[..l.IndexOf(')')]).ToArray();
+        Assert.Equal(Enumerable.Range(0, epochs + 1).Select(e => $"(Epoch {e} / {epochs}"), epochLines);
+    }
+
     [Fact]
     public void BestParameters_AreRestoredAtTheEnd()
     {
