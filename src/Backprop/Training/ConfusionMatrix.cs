@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Numerics;
+using System.Text;
 using Backprop.Models;
 using Backprop.Tensors;
 
@@ -115,6 +117,28 @@ public sealed class ConfusionMatrix
         var rows = new long[NumClasses][];
         for (int c = 0; c < NumClasses; c++) rows[c] = Row(c).ToArray();
         return rows;
+    }
+
+    /// <summary>
+    /// The counts as text, as scikit-learn's matrix prints in NumPy: a line with the totals, then one bracketed row per
+    /// true class (columns: predicted), the counts right-aligned.
+    /// </summary>
+    public override string ToString()
+    {
+        long max = 0;
+        foreach (var n in _counts) max = Math.Max(max, n);
+        int width = max.ToString(CultureInfo.InvariantCulture).Length;
+        var text = new StringBuilder(string.Create(CultureInfo.InvariantCulture,
+            $"{NumClasses} classes, {Total} samples, accuracy {Accuracy:0.####} (rows: true class, columns: predicted)"));
+        for (int c = 0; c < NumClasses; c++)
+        {
+            text.Append("\n[");
+            var row = Row(c);
+            for (int p = 0; p < row.Length; p++)
+                text.Append(p == 0 ? "" : " ").Append(row[p].ToString(CultureInfo.InvariantCulture).PadLeft(width));
+            text.Append(']');
+        }
+        return text.ToString();
     }
 
     private ReadOnlySpan<long> Row(int c)

@@ -22,6 +22,16 @@ public class ConfusionMatrixTests
     }
 
     [Fact]
+    public void ToString_PrintsTheTotalsAndTheRows()
+    {
+        Assert.Equal("3 classes, 7 samples, accuracy 0.5714 (rows: true class, columns: predicted)\n[2 1 1]\n[1 2 0]\n[0 0 0]",
+            new ConfusionMatrix(Labels, Preds, 3).ToString());
+        // Counts of several digits are right-aligned in columns of the widest one's width.
+        var wide = new ConfusionMatrix([.. Enumerable.Repeat(0, 12), 1], [.. Enumerable.Repeat(0, 12), 0], 2);
+        Assert.Equal("2 classes, 13 samples, accuracy 0.9231 (rows: true class, columns: predicted)\n[12  0]\n[ 1  0]", wide.ToString());
+    }
+
+    [Fact]
     public void Rates_AreTheTextbookOnes_AndNaNWhereUndefined()
     {
         var m = new ConfusionMatrix(Labels, Preds, 3);
