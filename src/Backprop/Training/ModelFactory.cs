@@ -7,6 +7,18 @@ namespace Backprop.Training;
 /// <summary>Builds the model a <see cref="TrainConfig"/> describes.</summary>
 public static class ModelFactory
 {
+    /// <summary>
+    /// The first weight matrix (rows × columns) of a network of these widths that no .NET array can hold, or null: said
+    /// by the caller of the file or key that set the widths, before a layer's constructor refuses it as a bare shape.
+    /// </summary>
+    internal static (long Rows, long Cols)? OversizedLayer(long inputDim, IReadOnlyList<int>? hidden, long numClasses)
+    {
+        long[] widths = [inputDim, .. hidden ?? [], numClasses];
+        for (int i = 1; i < widths.Length; i++)
+            if (widths[i - 1] * widths[i] > Array.MaxLength) return (widths[i - 1], widths[i]);
+        return null;
+    }
+
     /// <summary>A new, initialised model; weights are drawn from <paramref name="rng"/>.</summary>
     /// <param name="config">Architecture and regularisation.</param>
     /// <param name="inputDim">Features per sample.</param>

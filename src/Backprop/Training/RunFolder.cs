@@ -191,11 +191,9 @@ public static class RunFolder
         var path = RunFiles.In(runDir, RunFiles.Model);
         if (!File.Exists(path)) throw new FileNotFoundException($"'{runDir}' has no {RunFiles.Model}.", path);
         // A config.json no run could have trained with is said of that file, not as a bare shape from the layer's constructor.
-        long[] widths = [inputDim, .. config.Hidden ?? [], numClasses];
-        for (int i = 1; i < widths.Length; i++)
-            if (widths[i - 1] * widths[i] > Array.MaxLength)
-                throw new InvalidDataException($"{RunFiles.In(runDir, RunFiles.Config)}: hidden {string.Join(", ", config.Hidden ?? [])} makes a {widths[i - 1]} × {widths[i]} weight matrix, " +
-                    $"more elements than an array can hold ({Array.MaxLength}), so no run trained it; the file is damaged.");
+        if (ModelFactory.OversizedLayer(inputDim, config.Hidden, numClasses) is var (rows, cols))
+            throw new InvalidDataException($"{RunFiles.In(runDir, RunFiles.Config)}: hidden {string.Join(", ", config.Hidden ?? [])} makes a {rows} × {cols} weight matrix, " +
+                $"more elements than an array can hold ({Array.MaxLength}), so no run trained it; the file is damaged.");
         var model = ModelFactory.Create<T>(config, inputDim, numClasses, new NumpyRandom(config.Seed));
         ModelFile.Load(model, path);
         foreach (var (name, value) in model.Params.Concat(model.Buffers))

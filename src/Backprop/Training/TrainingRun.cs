@@ -90,9 +90,8 @@ public sealed class TrainingRun
     private static void CheckSizes(TrainConfig config, ImageData data)
     {
         long[] widths = [(long)data.Train.Channels * data.Train.Height * data.Train.Width, .. config.Hidden!, data.ClassNames.Count];
-        for (int i = 1; i < widths.Length; i++)
-            if (widths[i - 1] * widths[i] > Array.MaxLength)
-                throw new ConfigValueException("hidden", $"a layer of {widths[i]} after one of {widths[i - 1]} needs a {widths[i - 1]} × {widths[i]} weight matrix, more elements than an array can hold ({Array.MaxLength}).");
+        if (ModelFactory.OversizedLayer(widths[0], config.Hidden, widths[^1]) is var (rows, cols))
+            throw new ConfigValueException("hidden", $"a layer of {cols} after one of {rows} needs a {rows} × {cols} weight matrix, more elements than an array can hold ({Array.MaxLength}).");
         // Every parameter lives as weights, gradients, the update rule's state arrays (s: none for sgd, two for adam) and
         // the best copy, 3 + s arrays (a checkpoint writes them from where they are, adding none), and one more for the
         // run's other buffers; then the splits as T and the images as loaded.
