@@ -366,9 +366,12 @@ public sealed class NDArray<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>True when every element is finite.</summary>
-    public bool AllFinite()
+    public bool AllFinite() => AllFinite(AsSpan());
+
+    /// <summary>True when every value is finite (a row of scores, say).</summary>
+    public static bool AllFinite(ReadOnlySpan<T> values)
     {
-        foreach (var v in AsSpan()) if (!T.IsFinite(v)) return false;
+        foreach (var v in values) if (!T.IsFinite(v)) return false;
         return true;
     }
 

@@ -407,19 +407,13 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
     private static ArgumentException NonFiniteScores(string who, NDArray<T> x, int start, NDArray<T> scores, NDArray<T>? callersX = null, int[]? drawn = null)
     {
         int i = 0;
-        while (i < scores.Dim(0) - 1 && AllFinite(scores.Row(i))) i++;
-        bool inputFinite = AllFinite(x.Flatten2D().Row(start + i));
+        while (i < scores.Dim(0) - 1 && NDArray<T>.AllFinite(scores.Row(i))) i++;
+        bool inputFinite = NDArray<T>.AllFinite(x.Flatten2D().Row(start + i));
         int row = drawn is null ? start + i : drawn[start + i];
         var shape = (callersX ?? x).ShapeString;
         return new ArgumentException(inputFinite
             ? $"{who}: the scores of sample {row} are not finite although its row of X is: the model's parameters or buffers hold NaN or infinite values (a diverged model?)."
             : $"{who}: sample {row} of X (shape {shape}) holds NaN or infinite values, so its scores are not finite and it has no class.", nameof(x));
-    }
-
-    private static bool AllFinite(ReadOnlySpan<T> values)
-    {
-        foreach (var v in values) if (!T.IsFinite(v)) return false;
-        return true;
     }
 
     /// <summary>The class scores (N, C) of every row of X (N, d1, …, dk), computed in batches of <paramref name="batchSize"/>.</summary>

@@ -321,8 +321,10 @@ public sealed class TrainingRun
         // Running statistics too: an overflowed running variance leaves finite scores (x / √∞ is 0) that mean nothing.
         // The test split too: weights at the edge of the float range can be finite on every validation image and not on
         // a test image, whose confusion matrix below (Predict) refuses it.
-        bool scoresFinite = Solver<T>.Scores(model, split.XVal).AllFinite() && (split.XTest is not { } testX || Solver<T>.Scores(model, testX).AllFinite())
-            && model.Buffers.All(b => b.Value.AllFinite());
+        // Each split scored once: the check, then the confusion matrices from the same scores.
+        var valScores = Solver<T>.Scores(model, split.XVal);
+        var testScores = split.XTest is { } testX ? Solver<T>.Scores(model, testX) : null;
+        bool scoresFinite = valScores.AllFinite() && (testScores is null || testScores.AllFinite()) && model.Buffers.All(b => b.Value.AllFinite());
         if (!scoresFinite)
             message = (message is null ? "" : message + " ") +
                 "The saved model's scores (or batch-norm running statistics) are not finite, so its accuracies mean nothing and eval and predict refuse it; train again with a smaller learning rate or weight scale.";
@@ -332,10 +334,10 @@ public sealed class TrainingRun
         files.AddRange(RunPlots.Write(RunDir, history, model.Params["W1"], Data.ImageShape));
         // Not counted or drawn for scores that are not finite: every image would sit in class 0's column, an argmax of
         // NaN, and its "test accuracy" would be class 0's share of the test set.
-        var test = scoresFinite && split.XTest is { } xTest ? ConfusionMatrix.Of(model, xTest, split.YTest!, split.NumClasses) : null;
+        var test = scoresFinite && testScores is not null ? new ConfusionMatrix(split.YTest!, Classes(testScores), split.NumClasses) : null;
         if (scoresFinite)
         {
-            var (confusion, splitName) = test is not null ? (test, "test") : (ConfusionMatrix.Of(model, split.XVal, split.YVal, split.NumClasses), "validation");
+            var (confusion, splitName) = test is not null ? (test, "test") : (new ConfusionMatrix(split.YVal, Classes(valScores), split.NumClasses), "validation");
             AtomicFile.WriteAllBytes(RunFiles.In(RunDir, RunFiles.ConfusionPlot), ConfusionPlot.Png(confusion.ToRows(), Data.ClassNames,
                 string.Create(CultureInfo.InvariantCulture, $"{DataSetChoice.Display(Data.Dataset)} {splitName} set: {100 * confusion.Accuracy:F2}% of {confusion.Total} images correct")));
             files.Add(RunFiles.ConfusionPlot);
@@ -374,6 +376,14 @@ public sealed class TrainingRun
         if (status != RunStatus.Interrupted) AtomicFile.TryDelete(checkpoint);
         return summary;
     }
+    /// <summary>The predicted class of each row of <paramref name="scores"/> (N, C): what <see cref="Solver{T}.Predict"/> gives.</summary>
+    private static int[] Classes<T>(NDArray<T> scores) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var classes = new int[scores.Dim(0)];
+        for (int i = 0; i < classes.Length; i++) classes[i] = NDArray<T>.ArgMax(scores.Row(i));
+        return classes;
+    }
+
     /// <summary>
     /// A warning when the losses stayed finite but grew tenfold (the mean of the last epoch against the first loss): a
     /// run that "completed" with losses of 1e10 has not learned, and its status alone would not say so.
