@@ -43,8 +43,7 @@ Section("Batch normalization: forward (np.random.seed(231), N=200, D1=50, D2=60,
 Section("Batch normalization: backward (gradient check, N=4, D=5)");
 {
     var rng = new NumpyRandom(231);
-    var x = rng.Randn(4, 5);
-    for (int i = 0; i < x.Size; i++) x.Flat(i) = 5 * x.Flat(i) + 12;
+    var x = 5 * rng.Randn(4, 5) + 12;
     var gamma = rng.Randn(5);
     var beta = rng.Randn(5);
     var dout = rng.Randn(4, 5);
@@ -59,8 +58,7 @@ Section("Batch normalization: backward (gradient check, N=4, D=5)");
 Section("Batch normalization: alternative backward (N=100, D=500)");
 {
     var rng = new NumpyRandom(231);
-    var x = rng.Randn(100, 500);
-    for (int i = 0; i < x.Size; i++) x.Flat(i) = 5 * x.Flat(i) + 12;
+    var x = 5 * rng.Randn(100, 500) + 12;
     var gamma = rng.Randn(500);
     var beta = rng.Randn(500);
     var dout = rng.Randn(100, 500);
@@ -105,8 +103,7 @@ Section("Layer normalization: forward and backward");
         double mean = row.Average(), std = Math.Sqrt(row.Select(v => (v - mean) * (v - mean)).Average());
         Console.WriteLine($"sample {i}: mean {mean: 0.00000000;-0.00000000}, std {std:F8}   (every sample ≈ 0 and ≈ 1)");
     }
-    var xg = rng.Randn(4, 5);
-    for (int i = 0; i < xg.Size; i++) xg.Flat(i) = 5 * xg.Flat(i) + 12;
+    var xg = 5 * rng.Randn(4, 5) + 12;
     var gamma = rng.Randn(5);
     var beta = rng.Randn(5);
     var dout = rng.Randn(4, 5);
@@ -197,15 +194,8 @@ static NDArray<double> ReluThenAffine(NDArray<double> x, NDArray<double> w1, NDA
 
 static void PrintMeanStd(string title, NDArray<double> a, string notebookMeans, string notebookStds)
 {
-    int n = a.Dim(0), d = a.Dim(1);
-    var means = new double[d];
-    var stds = new double[d];
-    for (int j = 0; j < d; j++)
-    {
-        for (int i = 0; i < n; i++) means[j] += a[i, j] / n;
-        for (int i = 0; i < n; i++) stds[j] += (a[i, j] - means[j]) * (a[i, j] - means[j]) / n;
-        stds[j] = Math.Sqrt(stds[j]);
-    }
+    var means = a.Mean(axis: 0).ToDoubleArray();
+    var stds = a.Std(axis: 0).ToDoubleArray();
     Console.WriteLine($"{title}:");
     Console.WriteLine($"  means: [{string.Join(" ", means.Select(v => v.ToString("0.00000000")))}]   (notebook: {notebookMeans})");
     Console.WriteLine($"  stds:  [{string.Join(" ", stds.Select(v => v.ToString("0.00000000")))}]   (notebook: {notebookStds})");

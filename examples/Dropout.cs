@@ -16,8 +16,7 @@ var nb = Notebook.Start("Dropout", args);
 Section("Dropout forward pass (np.random.seed(231), x = randn(500, 500) + 10)");
 {
     var rng = new NumpyRandom(231);
-    var x = rng.Randn(500, 500);
-    for (int i = 0; i < x.Size; i++) x.Flat(i) += 10;
+    var x = rng.Randn(500, 500) + 10;
     (double P, double Mean, double Zeros)[] notebook = [(0.25, 10.014059116977283, 0.749784), (0.4, 9.977917658761159, 0.600796), (0.7, 9.987811912159426, 0.30074)];
     foreach (var (p, nbMean, nbZeros) in notebook)
     {
@@ -35,8 +34,7 @@ Section("Dropout forward pass (np.random.seed(231), x = randn(500, 500) + 10)");
 Section("Dropout backward pass (p = 0.2, seed 123)");
 {
     var rng = new NumpyRandom(231);
-    var x = rng.Randn(10, 10);
-    for (int i = 0; i < x.Size; i++) x.Flat(i) += 10;
+    var x = rng.Randn(10, 10) + 10;
     var dout = rng.Randn(10, 10);
     var param = new DropoutParam(0.2, Mode.Train, seed: 123);
     var dx = DropoutBackward(dout, DropoutForward(x, param).Cache);

@@ -75,8 +75,7 @@ Section("\"Sandwich\" layers: affine_relu_forward / affine_relu_backward");
 Section("Loss layers: Softmax and SVM (np.random.seed(231))");
 {
     var rng = new NumpyRandom(231);
-    var x = rng.Randn(50, 10);
-    for (int i = 0; i < x.Size; i++) x.Flat(i) *= 0.001;
+    var x = 0.001 * rng.Randn(50, 10);
     var y = rng.Randint(10, 50);
     var (svm, dxSvm) = SvmLoss(x, y);
     Console.WriteLine("Testing svm_loss:");
@@ -105,16 +104,13 @@ Section("Two-layer network");
     model.Params["b1"] = NDArray<double>.Linspace(-0.1, 0.9, h);
     model.Params["W2"] = NDArray<double>.Linspace(-0.3, 0.4, h * c).Reshape(h, c);
     model.Params["b2"] = NDArray<double>.Linspace(-0.9, 0.1, c);
-    var lin = NDArray<double>.Linspace(-5.5, 4.5, n * d);
-    var x = new NDArray<double>(n, d);
-    for (int i = 0; i < n; i++) for (int j = 0; j < d; j++) x[i, j] = lin[j * n + i];
+    var x = NDArray<double>.Linspace(-5.5, 4.5, n * d).Reshape(d, n).Transpose();
     var correct = NDArray<double>.FromRows([
         [11.53165108, 12.2917344, 13.05181771, 13.81190102, 14.57198434, 15.33206765, 16.09215096],
         [12.05769098, 12.74614105, 13.43459113, 14.1230412, 14.81149128, 15.49994135, 16.18839143],
         [12.58373087, 13.20054771, 13.81736455, 14.43418138, 15.05099822, 15.66781506, 16.2846319]]);
     var scores = model.Loss(x);
-    double diff = 0;
-    for (int i = 0; i < scores.Size; i++) diff += Math.Abs(scores.Flat(i) - correct.Flat(i));
+    double diff = (scores - correct).Abs().Sum();
     Console.WriteLine("Testing test-time forward pass ...");
     Error("  scores_diff", diff, expectBelow: 1e-6);
     int[] y = [0, 5, 1];

@@ -23,8 +23,7 @@ foreach (var convention in new[] { Convention.Cs231n, Convention.Ucla })
         : NDArray<double>.FromRows([[-1.07260209, 0.05083871, -0.87253915], [-2.02778743, -0.10832494, -1.52641362], [-0.74225908, 0.15259725, -0.39578548], [-0.38172726, 0.10835902, -0.17328274], [-0.64417314, -0.18886813, -0.41106892]]);
     Console.WriteLine("Your scores:");
     Console.WriteLine(Rows(scores));
-    double diff = 0;
-    for (int i = 0; i < scores.Size; i++) diff += Math.Abs(scores.Flat(i) - correct.Flat(i));
+    double diff = (scores - correct).Abs().Sum();
     Error("Difference between your scores and correct scores", diff, convention == Convention.Cs231n ? 3.68027204961e-08 : 3.3812311797665195e-08, 1e-7);
 
     double correctLoss = convention == Convention.Cs231n ? 1.30378789133 : 1.071696123862817;
@@ -101,7 +100,8 @@ foreach (var reg in new[] { 0.85, 0.89 })
     if (stats.ValAccHistory[^1] > bestVal) (bestVal, best) = (stats.ValAccHistory[^1], net);
 }
 Console.WriteLine($"best validation accuracy achieved during cross-validation: {bestVal:F6}   (trained on {nb.TrainingImages} images; notebooks on 49000: 0.512 / 0.540)");
-nb.Picture("best_weights.png", WeightGrid.FirstLayerPng(Transpose(best!.Params["W1"]), [3, 32, 32], channelsLast: true));
+// The UCLA net stores W1 as (H, D); the picture wants (D, H).
+nb.Picture("best_weights.png", WeightGrid.FirstLayerPng(best!.Params["W1"].Transpose(), [3, 32, 32], channelsLast: true));
 
 Section("Run on the test set");
 Console.WriteLine($"Test accuracy: {Accuracy(best.Predict(data.XTest!), data.YTest!)}   (trained on {nb.TrainingImages} images; notebooks on 49000: 0.513 / 0.531)");
@@ -110,17 +110,7 @@ static TwoLayerNet<double> InitToyModel(Convention c) => new(InputSize, HiddenSi
 
 static (NDArray<double> X, int[] Y) InitToyData()
 {
-    var x = new NumpyRandom(1).Randn(NumInputs, InputSize);
-    for (int i = 0; i < x.Size; i++) x.Flat(i) *= 10;
-    return (x, [0, 1, 2, 2, 1]);
+    return (10 * new NumpyRandom(1).Randn(NumInputs, InputSize), [0, 1, 2, 2, 1]);
 }
 
 static double Accuracy(int[] pred, int[] y) => pred.Zip(y).Count(p => p.First == p.Second) / (double)y.Length;
-
-// The UCLA net stores W1 as (H, D); the picture wants (D, H).
-static NDArray<double> Transpose(NDArray<double> a)
-{
-    var t = new NDArray<double>(a.Dim(1), a.Dim(0));
-    for (int i = 0; i < a.Dim(0); i++) for (int j = 0; j < a.Dim(1); j++) t[j, i] = a[i, j];
-    return t;
-}

@@ -17,7 +17,7 @@ namespace Backprop.Tensors;
 /// Named <c>NDArray</c> so that it does not clash with <c>System.Numerics.Tensors.Tensor&lt;T&gt;</c>.
 /// </remarks>
 /// <typeparam name="T"><c>float</c> or <c>double</c>.</typeparam>
-public sealed class NDArray<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed partial class NDArray<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly int[] _shape;
 
