@@ -1,3 +1,5 @@
+using Backprop.Checks;
+using Backprop.Layers;
 using Backprop.Tensors;
 
 namespace Backprop.Tests.Tensors;
@@ -169,5 +171,30 @@ public class NDArrayArithmeticTests
         var e = Assert.Throws<ArgumentException>(() => a.Dot(a));
         Assert.StartsWith("shapes (4, 5) and (4, 5) not aligned: 5 (dim 1) != 4 (dim 0)", e.Message);
         Assert.Contains("Reshape", Assert.Throws<ArgumentException>(() => rng.Randn(2, 2, 2).Dot(a)).Message);
+    }
+
+    [Fact]
+    public void AHandWrittenLayer_FromTheArithmetic_MatchesTheLibrarysAndPassesItsGradientCheck()
+    {
+        // The notebooks' affine_forward in NumPy: x.reshape(N, -1).dot(w) + b, and its backward.
+        var rng = new NumpyRandom(231);
+        var x = rng.Randn(10, 2, 3); var w = rng.Randn(6, 5); var b = rng.Randn(5); var dout = rng.Randn(10, 5);
+        NDArray<double> Forward(NDArray<double> v) => v.Flatten2D().Dot(w) + b;
+        var dx = dout.Dot(w.Transpose()).Reshape(x.ShapeArray());
+        var dw = x.Flatten2D().Transpose().Dot(dout);
+        var db = dout.Sum(axis: 0);
+        var (libOut, cache) = Layer.AffineForward(x, w, b);
+        var (libDx, libDw, libDb) = Layer.AffineBackward(dout, cache);
+        Assert.True(GradientCheck.RelError(Forward(x), libOut) < 1e-14);
+        Assert.True(GradientCheck.RelError(dx, libDx) < 1e-14);
+        Assert.True(GradientCheck.RelError(dw, libDw) < 1e-14);
+        Assert.True(GradientCheck.RelError(db, libDb) < 1e-14);
+
+        // A leaky ReLU of one's own, checked as the notebooks check theirs.
+        NDArray<double> Leaky(NDArray<double> v) => v.Map(e => e > 0 ? e : 0.01 * e);
+        var z = rng.Randn(10, 5);
+        var dz = dout * z.Map(e => e > 0 ? 1.0 : 0.01);
+        Assert.True(GradientCheck.RelError(dz, GradientCheck.EvalNumericalGradientArray(Leaky, z, dout)) < 1e-9);
+        Assert.True(GradientCheck.RelError(dx, GradientCheck.EvalNumericalGradientArray(Forward, x, dout)) < 1e-9);
     }
 }
