@@ -46,6 +46,17 @@ public class CliReadmeTests
         Assert.Contains($"default {f64} for float64, {f32} for float32", readme);
     }
 
+    [Fact]
+    public void TheGradcheckLineTheReadmeShows_IsWhatTheDefaultCheckPrints()
+    {
+        string readme = File.ReadAllText(Path.Combine(TestData.RepositoryRoot, "src", "Backprop.Cli", "README.md"));
+        var shown = Regex.Match(readme, @"`(W1 relative error: [^`]+)`");
+        Assert.True(shown.Success, "the CLI README no longer shows a gradcheck line");
+        var run = CliRunner.Run("gradcheck");
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal(shown.Groups[1].Value, run.Out.Split('\n')[0]);
+    }
+
     // The long names of the "Options:" section of a help text (--verbose, --threads …; -h and -? are --help's aliases).
     private static List<string> OptionsOf(string help)
     {
