@@ -10,7 +10,7 @@ internal static class PredictCommand
 {
     public const string Example =
         "Examples:\n" +
-        "  backprop predict --model runs/best --split test --out output/phase_1/prediction.npy\n" +
+        "  backprop predict --model runs/best --split test --out output/phase_1/prediction.npy   (into a folder that exists)\n" +
         "  backprop predict --model runs/best --input X_leaderboard.npy --out prediction.npy\n" +
         "  backprop predict --model runs/best --input my_photos/\n" +
         "--input takes an .npy of raw pixel values (0-255, uint8 or float) of shape (N, C, H, W) or (N, C*H*W), channels\n" +
