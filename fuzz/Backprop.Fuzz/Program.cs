@@ -14,25 +14,24 @@ if (options.TryGetValue("write-seeds", out var seedFormat))
 {
     var dir = args[2];
     Directory.CreateDirectory(dir);
-    var t = FuzzTargets.ByName(seedFormat);
+    var t = Target(seedFormat);
     for (int i = 0; i < t.Seeds.Count; i++) File.WriteAllBytes(Path.Combine(dir, $"seed-{i}"), t.Seeds[i]);
     return 0;
 }
 if (options.TryGetValue("afl", out var aflFormat))
 {
-    AflMode.Run(FuzzTargets.ByName(aflFormat));
+    AflMode.Run(Target(aflFormat));
     return 0;
 }
 string format = options.GetValueOrDefault("format", "all");
-int count = int.Parse(options.GetValueOrDefault("count", "100000"), CultureInfo.InvariantCulture);
-int seed = int.Parse(options.GetValueOrDefault("seed", "20261123"), CultureInfo.InvariantCulture);
-var limit = TimeSpan.FromMilliseconds(int.Parse(options.GetValueOrDefault("time-limit-ms", "2000"), CultureInfo.InvariantCulture));
+int count = Number("count", 100000), seed = Number("seed", 20261123);
+var limit = TimeSpan.FromMilliseconds(Number("time-limit-ms", 2000));
 string outDir = Path.GetFullPath(options.GetValueOrDefault("out", Path.Combine("fuzz", "out")));
 Directory.CreateDirectory(Path.Combine(outDir, "findings"));
 string shm = Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath();
 string work = Path.Combine(shm, $"backprop-fuzz-{Environment.ProcessId}");
 
-var targets = format == "all" ? FuzzTargets.All() : [FuzzTargets.ByName(format)];
+var targets = format == "all" ? FuzzTargets.All() : [Target(format)];
 var md = new StringBuilder();
 md.AppendLine($"Campaign: {count} inputs per format, seed {seed}, time limit {limit.TotalMilliseconds} ms per input, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.").AppendLine();
 md.AppendLine("| format | inputs | accepted | rejected (InvalidDataException) | distinct rejections | findings | max alloc (bytes) | max alloc / input byte (inputs ≥ 4 KiB) | max time per input | elapsed |");
@@ -71,3 +70,22 @@ File.WriteAllText(Path.Combine(outDir, "campaign.md"), md.ToString());
 try { Directory.Delete(work, recursive: true); } catch (IOException) { }
 Console.WriteLine($"Report: {Path.Combine(outDir, "campaign.md")}");
 return totalFindings == 0 ? 0 : 1;
+
+// A mistyped format or number is one line on stderr and exit 2, not an unhandled exception.
+static FuzzTarget Target(string name)
+{
+    try { return FuzzTargets.ByName(name); }
+    catch (ArgumentException e) { return Usage<FuzzTarget>(e.Message); }
+}
+
+int Number(string option, int fallback) =>
+    !options.TryGetValue(option, out var text) ? fallback
+    : int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n
+    : Usage<int>($"--{option}: '{text}' is not a whole number.");
+
+static T Usage<T>(string message)
+{
+    Console.Error.WriteLine($"Backprop.Fuzz: {message}");
+    Environment.Exit(2);
+    return default!;
+}

@@ -29,7 +29,7 @@ internal static class GradcheckCommand
         options.BatchSize.Description = "Random samples the loss is checked on (default 10)";
         var inputDim = new Option<int>("--input-dim") { Description = "Features per random sample", DefaultValueFactory = _ => 15, HelpName = "D" };
         var classes = new Option<int>("--classes") { Description = "Classes", DefaultValueFactory = _ => 10, HelpName = "C" };
-        var tol = new Option<double?>("--tol") { Description = "Largest relative error accepted (default 1e-6 float64, 1e-3 float32)", HelpName = "E" };
+        var tol = new Option<double?>("--tol") { Description = "Largest relative error accepted (default 1e-6 float64, 1e-4 float32)", HelpName = "E" };
         var step = new Option<double?>("--step") { Description = "Step h of the centred differences, taken in float64 (default 1e-6)", HelpName = "H" };
         var json = new Option<bool>("--json") { Description = "Print the result as one JSON object" };
         var command = new Command("gradcheck", "Check every parameter's analytic gradient against centred differences, on small random data, for a model built from the same options as train (defaults: --hidden 20,30 --weight-scale 5e-2 --normalization none --dtype float64 --batch-size 10).");

@@ -10,14 +10,14 @@ internal static class PredictCommand
 {
     public const string Example =
         "Examples:\n" +
-        "  backprop predict --model runs/best --split test --out output/phase_1/prediction.npy\n" +
+        "  backprop predict --model runs/best --split test --out output/phase_1/prediction.npy   (into a folder that exists)\n" +
         "  backprop predict --model runs/best --input X_leaderboard.npy --out prediction.npy\n" +
         "  backprop predict --model runs/best --input my_photos/\n" +
         "--input takes an .npy of raw pixel values (0-255, uint8 or float) of shape (N, C, H, W) or (N, C*H*W), channels\n" +
-        "first; or pictures (PNG, JPEG, BMP, GIF, WebP: one file, or a folder's in name order), centre-cropped to square\n" +
-        "and scaled to the data set's size, each printed with its three likeliest classes. (Fashion-)MNIST models expect\n" +
-        "a light object on a black background, as in their data. The run's training mean image is subtracted as for its\n" +
-        "own data.";
+        "first (grey images also (N, H, W), as the IDX files hold them); or pictures (PNG, JPEG, BMP, GIF, WebP: one file,\n" +
+        "or a folder's in name order), centre-cropped to square and scaled to the data set's size, each printed with its\n" +
+        "three likeliest classes. (Fashion-)MNIST models expect a light object on a black background, as in their data.\n" +
+        "The run's training mean image is subtracted as for its own data.";
 
     public static Command Create(CliConsole console)
     {

@@ -183,6 +183,7 @@ public class CliUsageTests
     [InlineData("--dataset: Unknown dataset 'cifar100': use cifar10, fashion-mnist or mnist.", "data", "download", "--dataset", "cifar100")]
     [InlineData("--format: only CIFAR-10 comes in a python and a binary version; mnist is one set of IDX files.", "data", "download", "--dataset", "mnist", "--format", "binary", "--data-dir", "{tmp}")]
     [InlineData("--out: '{tmp}/empty.json' is a file, so no folder can be made in it.", "train", "--data-dir", "{cifar}", "--out", "{tmp}/empty.json/run")]
+    [InlineData("--out: the folder '{tmp}/output/phase_1' does not exist.", "predict", "--model", "{tmp}/nomodel", "--out", "{tmp}/output/phase_1/prediction.npy")]
     [InlineData("--out: '{tmp}/empty.json' is a file; give a folder.", "search", "--data-dir", "{cifar}", "--out", "{tmp}/empty.json")]
     [InlineData("--epochs: 99999999999 is out of range (from -2147483648 to 2147483647).", "train", "--epochs", "99999999999")]
     public void Mistakes_AreNamed(string message, params string[] args)
