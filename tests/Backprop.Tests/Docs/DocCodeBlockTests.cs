@@ -26,7 +26,7 @@ public class DocCodeBlockTests
     [Fact]
     public void TheReadmesLibraryBlock_RunsOnTheSubset_AndPrintsWhatItsCommentsSay()
     {
-        var block = Assert.Single(DocCodeBlocks.All(), b => b.File == "README.md");
+        var block = Assert.Single(DocCodeBlocks.All(), b => b.File == "README.md" && b.Code.Contains("GetCifar10Data"));
         string code = block.Code;
 
         // The comment names the subset's folder and the counts to pass there; the test passes exactly those.
@@ -66,6 +66,21 @@ public class DocCodeBlockTests
         var w1 = Npz.Load(Path.Combine(folder.Path, "model.npz"))["W1"];
         int width = Int(Regex.Match(block.Code, @"FullyConnectedNet<float>\(\[(\d+)").Groups[1].Value);
         Assert.Equal([3 * 32 * 32, width], w1.ShapeArray());
+    }
+
+    [Fact]
+    public void TheReadmesOwnLayerBlock_PassesItsGradientCheck_AndItsNetworkOverfitsItsSamples()
+    {
+        var block = Assert.Single(DocCodeBlocks.All(), b => b.File == "README.md" && b.Code.Contains("class LeakyNet"));
+        using var folder = new TempDir();
+        var lines = DocCodeBlocks.Run(DocCodeBlocks.Compile(block.Code, block.ToString()), folder.Path)
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        // Each printed line is what the comment beside its WriteLine says.
+        var said = Regex.Matches(block.Code, @"Console\.WriteLine\(.*// (?<line>.+)$", RegexOptions.Multiline).Select(m => m.Groups["line"].Value.Trim()).ToArray();
+        Assert.Equal(2, said.Length);
+        Assert.Equal(said, lines);
+        Assert.True(double.Parse(lines[0]["dx error: ".Length..], CultureInfo.InvariantCulture) < 1e-9, lines[0]);
+        Assert.Equal("train accuracy: 1", lines[1]);
     }
 
     private static int Int(string s) => int.Parse(s, CultureInfo.InvariantCulture);
