@@ -60,6 +60,8 @@ public sealed class TrainingRun
         }
         else if (File.Exists(RunDir))
             throw new ArgumentException($"The run folder '{runDir}' is a file.", nameof(runDir));
+        else if (Directory.Exists(RunDir) && FolderLock.IsHeldByAnother(RunDir))
+            throw InUse(runDir);   // said before the data is read and training announced, not only when the run takes the hold
         else if (Directory.Exists(RunDir) && !IsFree(RunDir))
             throw new ArgumentException($"The run folder '{runDir}' already exists and is not empty; choose a new folder (or resume it, if it is an interrupted run).", nameof(runDir));
     }

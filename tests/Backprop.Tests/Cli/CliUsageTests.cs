@@ -121,7 +121,7 @@ public class CliUsageTests
     }
 
     [Fact]
-    public void ARunFolderBeingTrained_IsSaidSo_ByResumeAndEval_BeforeAnyDataIsRead()
+    public void ARunFolderBeingTrained_IsSaidSo_ByResumeEvalAndANewRun_BeforeAnyDataIsRead()
     {
         // Before, --resume printed "Resuming …" and loaded the data before the hold refused it, and eval suggested
         // resuming a run that another process was training.
@@ -137,6 +137,12 @@ public class CliUsageTests
             Assert.Equal($"backprop: The run folder '{run}' is being written by another process (a run training there); wait for it to finish, or choose another folder.",
                 Assert.Single(resume.ErrorLines));
             Assert.DoesNotContain("Resuming", resume.Out);
+            // A new run given the folder (holding only the other run's config.json) is refused before it announces itself.
+            var fresh = CliRunner.Run("train", "--out", run, "--dataset", "cifar10", "--data-dir", CliRunner.Cifar10DataDir, "--epochs", "1");
+            Assert.Equal(ExitCodes.Usage, fresh.ExitCode);
+            Assert.Equal($"backprop: The run folder '{run}' is being written by another process (a run training there); wait for it to finish, or choose another folder.",
+                Assert.Single(fresh.ErrorLines));
+            Assert.DoesNotContain("Training", fresh.Out);
             var eval = CliRunner.Run("eval", "--model", run);
             Assert.Equal(ExitCodes.Usage, eval.ExitCode);
             Assert.Equal($"backprop: --model: '{run}' has no model.npz (a run is training there now (another process holds the folder); its model is written when it ends).",
