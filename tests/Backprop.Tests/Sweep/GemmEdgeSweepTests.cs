@@ -100,6 +100,57 @@ public class GemmEdgeSweepTests
         }
     }
 
+    [Fact] public void EveryKernel_Float_ComputesEachElementAsOneFusedChain() => SameChain<float>();
+    [Fact] public void EveryKernel_Double_ComputesEachElementAsOneFusedChain() => SameChain<double>();
+
+    /// <summary>
+    /// "Every kernel computes each element with the same FMA chain" (<see cref="Gemm"/>): for K within one panel and
+    /// unsplit (K ≤ 256), C[i, j] = fma(a[i, K−1], b[K−1, j], … fma(a[i, 0], b[0, j], 0)), then + C when accumulating,
+    /// bit for bit, from every micro-kernel this machine runs and from <see cref="Gemm.Multiply{T}"/>: the scalar one too
+    /// wherever the processor has an FMA instruction. So results do not depend on which kernel a machine picks (AVX-512,
+    /// AVX2, or none, as on ARM64).
+    /// </summary>
+    private static unsafe void SameChain<T>() where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int seed = 100;
+        foreach (var (m, n, k) in new[] { (1, 1, 2), (1, 1, 7), (2, 3, 5), (7, 13, 33), (13, 17, 100), (6, 64, 256), (12, 32, 31), (100, 10, 50) })
+        foreach (var (ta, tb) in Layouts)
+        foreach (bool accumulate in new[] { false, true })
+        {
+            var a = GemmReference.Random<T>(m * k, ++seed);
+            var b = GemmReference.Random<T>(k * n, ++seed);
+            var c0 = GemmReference.Random<T>(m * n, ++seed);
+            var chain = new T[m * n];
+            for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                T s = T.Zero;
+                for (int p = 0; p < k; p++) s = T.FusedMultiplyAdd(ta ? a[p * m + i] : a[i * k + p], tb ? b[j * k + p] : b[p * n + j], s);
+                chain[i * n + j] = accumulate ? s + c0[i * n + j] : s;
+            }
+            string what = $"<{typeof(T).Name}> m={m} n={n} k={k} tA={ta} tB={tb} accumulate={accumulate}";
+            var viaGemm = (T[])c0.Clone();
+            Gemm.Multiply<T>(a, b, viaGemm, m, n, k, ta, tb, accumulate);
+            // (Without an FMA instruction anywhere, Gemm runs the scalar kernel's multiply-add: no chain to compare.)
+            if (GemmKernel256<T>.IsSupported || GemmKernel512<T>.IsSupported || GemmKernelScalar<T>.FusedInHardware)
+                Assert.True(chain.AsSpan().SequenceEqual(viaGemm), $"Gemm.Multiply {what}");
+            void Kernel<TKernel>(string name) where TKernel : IGemmMicroKernel<T>
+            {
+                var c = (T[])c0.Clone();
+                fixed (T* pa = a, pb = b, pc = c) GemmDriver<T, TKernel>.Run(pa, pb, pc, m, n, k, ta, tb, accumulate);
+                Assert.True(chain.AsSpan().SequenceEqual(c), $"{name} kernel {what}");
+            }
+            if (GemmKernel512<T>.IsSupported)
+            {
+                Kernel<GemmKernel512<T>>("12-row");
+                Kernel<GemmKernel512Wide<T, SixRows>>("6-row");
+                Kernel<GemmKernel512Wide<T, FiveRows>>("5-row");
+            }
+            if (GemmKernel256<T>.IsSupported) Kernel<GemmKernel256<T>>("AVX2");
+            if (GemmKernelScalar<T>.FusedInHardware) Kernel<GemmKernelScalar<T>>("scalar");
+        }
+    }
+
     /// <summary>Stores each tile it takes and counts each element's arrivals.</summary>
     private sealed unsafe class Recording<T>(int m, int n) : IGemmTileSink<T> where T : unmanaged
     {
