@@ -284,6 +284,31 @@ public class FullyConnectedNet<T> : IModel<T> where T : unmanaged, IFloatingPoin
         return scores;
     }
 
+    /// <summary>
+    /// The ReLU inputs (N, H) of each hidden layer in the last training-mode pass (<c>γ·x̂ + β</c> under batch norm,
+    /// whose fused layer keeps only x̂): for gradient checks, whose centred differences are invalid across a kink.
+    /// </summary>
+    internal IEnumerable<NDArray<T>> LastReluInputs()
+    {
+        for (int l = 0; l < NumLayers - 1; l++)
+        {
+            if (Normalization != Normalization.BatchNorm)
+            {
+                yield return _relu[l].X;
+                continue;
+            }
+            var norm = _bnRelu[l].Norm;
+            var beta = Params[_beta[l]].AsSpan();
+            var a = new NDArray<T>(norm.XHat.ShapeArray());
+            for (int i = 0; i < a.Dim(0); i++)
+            {
+                TensorPrimitives.Multiply(norm.XHat.Row(i), norm.Gamma.AsSpan(), a.Row(i));
+                TensorPrimitives.Add(a.Row(i), beta, a.Row(i));
+            }
+            yield return a;
+        }
+    }
+
     // Gradients in the order of Params (the backward pass fills them last layer first).
     private ParameterSet<T> Ordered(ParameterSet<T> grads)
     {

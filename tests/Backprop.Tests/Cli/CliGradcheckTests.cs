@@ -52,7 +52,7 @@ public class CliGradcheckTests
         // Small weights: a failure says the check, not the gradient, is then the likelier culprit.
         var small = CliRunner.Run("gradcheck", "--weight-scale", "1e-3");   // a correct gradient, failed on kinks (seed 231)
         Assert.Equal(1, small.ExitCode);
-        Assert.Contains("with weight scale 0.001, ReLU inputs lie within the step of 0", small.Out);
+        Assert.Contains("(221 of 500 ReLU inputs lie within 10·h of 0, where centred differences cross the kink", small.Out);
         Assert.DoesNotContain("ReLU inputs", CliRunner.Run("gradcheck", "--tol", "1e-30").Out);   // at 5e-2 no such note
         var fail = CliRunner.Run("gradcheck", "--tol", "1e-30");
         Assert.Equal(1, fail.ExitCode);
@@ -66,6 +66,25 @@ public class CliGradcheckTests
         Assert.Equal(JsonValueKind.Null, nanDoc.RootElement.GetProperty("norm_errors").GetProperty("W1").ValueKind);
         var nanText = CliRunner.Run("gradcheck", "--weight-scale", "1e200", "--step", "1e190");
         Assert.Contains("FAILED: W1 norm-wise error NaN", nanText.Out);
+    }
+
+    [Fact]
+    public void Gradcheck_DeepNet_FailingOnKinks_SaysSo()
+    {
+        // Six hidden layers of 20 at the notebooks' 5e-2: each layer scales the activations by ~0.16, so the last
+        // layers' ReLU inputs sit within the step of 0 and a correct gradient fails (b6 at 1.3e-1). The note keyed on
+        // the weight scale alone (below 1e-2) said nothing here; it now counts the inputs near the kink.
+        var deep = CliRunner.Run("gradcheck", "--hidden", "20,20,20,20,20,20");
+        Assert.Equal(1, deep.ExitCode);
+        Assert.Contains("FAILED: b6 norm-wise error", deep.Out);
+        Assert.Contains("(207 of 1200 ReLU inputs lie within 10·h of 0", deep.Out);
+        // The same architecture with weights that keep the activations' scale passes: the gradient was right.
+        var scaled = CliRunner.Run("gradcheck", "--hidden", "20,20,20,20,20,20", "--weight-scale", "0.3");
+        Assert.True(scaled.ExitCode == 0, scaled.ToString());
+        // Batch norm at a tiny weight scale puts no ReLU input near 0 by chance, but the step is then a sizeable part of every weight.
+        var coarse = CliRunner.Run("gradcheck", "--normalization", "layernorm", "--weight-scale", "1e-4");
+        Assert.Equal(1, coarse.ExitCode);
+        Assert.Contains("(with weight scale 0.0001, a step of h is 1% of a typical weight: too coarse for centred differences", coarse.Out);
     }
 
     [Fact]

@@ -1,0 +1,63 @@
+using Backprop.Layers;
+using Backprop.Models;
+using Backprop.Tensors;
+using Backprop.Training;
+
+namespace Backprop.Tests.Training;
+
+/// <summary>
+/// <see cref="ModelGradientCheck.ReluInputsNearKink"/>: the count behind gradcheck's note on a failure, and the ReLU
+/// inputs it counts, which under batch norm the fused layer does not keep.
+/// </summary>
+public class ModelGradientCheckTests
+{
+    [Fact]
+    public void ReluInputsNearKink_CountsWhereCentredDifferencesCrossTheKink()
+    {
+        var notebooks = new TrainConfig { Hidden = [20, 30], Normalization = "none", WeightScale = 5e-2, Dtype = "float64" };
+        Assert.Equal((0, 500), ModelGradientCheck.ReluInputsNearKink(notebooks));   // its check passes
+        // Six layers of 20 at the same scale: a correct gradient fails the check, on the deeper layers' tiny inputs.
+        var deep = notebooks with { Hidden = [20, 20, 20, 20, 20, 20] };
+        var (near, total) = ModelGradientCheck.ReluInputsNearKink(deep);
+        Assert.Equal(1200, total);
+        Assert.True(near >= 100, $"{near} of {total}");
+        Assert.True(ModelGradientCheck.Run(deep).Any(k => k.NormError > 1e-6));
+        // Weights that keep the activations' scale: none near the kink, and the same gradients pass.
+        var scaled = deep with { WeightScale = 0.3 };
+        Assert.Equal((0, 1200), ModelGradientCheck.ReluInputsNearKink(scaled));
+        Assert.All(ModelGradientCheck.Run(scaled), k => Assert.True(k.NormError <= 1e-6, $"{k.Name}: {k.NormError}"));
+        // A larger step widens the band counted.
+        Assert.True(ModelGradientCheck.ReluInputsNearKink(notebooks, h: 1e-3).Near > 0);
+    }
+
+    [Theory]
+    [InlineData(Normalization.None)]
+    [InlineData(Normalization.BatchNorm)]
+    [InlineData(Normalization.LayerNorm)]
+    public void LastReluInputs_AreWhatTheReluIsApplied_To(Normalization norm)
+    {
+        var rng = new NumpyRandom(5);
+        var x = rng.Randn(8, 6);
+        var y = rng.Randint(4, 8);
+        var model = new FullyConnectedNet<double>([7, 5], inputDim: 6, numClasses: 4, normalization: norm, weightScale: 0.5, rng: rng);
+        if (norm != Normalization.None)
+            foreach (var name in new[] { "gamma1", "beta1", "gamma2", "beta2" }) model.Params[name] = rng.Randn(model.Params[name].Dim(0));
+        model.Loss(x, y);
+        var inputs = model.LastReluInputs().ToList();
+        Assert.Equal(2, inputs.Count);
+
+        // The same layers one by one, unfused: affine, then the normalization; the ReLU's input is its output.
+        var h = x;
+        for (int l = 0; l < 2; l++)
+        {
+            var (a, _) = Layer.AffineForward(h, model.Params[$"W{l + 1}"], model.Params[$"b{l + 1}"]);
+            if (norm == Normalization.BatchNorm)
+                (a, _) = Layer.BatchNormForward(a, model.Params[$"gamma{l + 1}"], model.Params[$"beta{l + 1}"], new BatchNormParam<double>());
+            else if (norm == Normalization.LayerNorm)
+                (a, _) = Layer.LayerNormForward(a, model.Params[$"gamma{l + 1}"], model.Params[$"beta{l + 1}"]);
+            Assert.Equal(a.ShapeArray(), inputs[l].ShapeArray());
+            for (int i = 0; i < a.Size; i++) Assert.Equal(a.Flat(i), inputs[l].Flat(i), 12);
+            (h, _) = Layer.ReluForward(a);
+        }
+    }
+}
