@@ -86,18 +86,23 @@ internal static class GradcheckCommand
                 var worst = checks.FirstOrDefault(k => !double.IsFinite(k.NormError)) ?? checks.MaxBy(k => k.NormError)!;
                 console.Out.WriteLine(ok
                     ? string.Create(CultureInfo.InvariantCulture, $"passed: every norm-wise error ≤ {limit:g3}")
-                    : string.Create(CultureInfo.InvariantCulture, $"FAILED: {worst.Name} norm-wise error {worst.NormError:0.00e+00} > {limit:g3}") + KinkNote(config, batch, d, c, seed, result.GetValue(step)));
+                    : string.Create(CultureInfo.InvariantCulture, $"FAILED: {worst.Name} norm-wise error {worst.NormError:0.00e+00} > {limit:g3}") + FailureNote(config, worst.Name, batch, d, c, seed, result.GetValue(step)));
             }
             return ok ? ExitCodes.Success : ExitCodes.Failure;
         });
         return command;
     }
 
-    // A failure where ReLU inputs sit within a step of 0 (small weights, or a deep net whose activations shrink layer
-    // by layer) is the centred differences' more likely than the gradient's: they cross the kink and drown in rounding on
-    // a nearly flat loss (torch.autograd.gradcheck fails there too). Measured on the check's own batch and weights.
-    private static string KinkNote(TrainConfig config, int batch, int d, int c, uint seed, double? h)
+    // A failure the centred differences explain better than the gradient gets a note saying how: a bias whose true
+    // gradient is zero (before batch norm), where only the loss's rounding is left; or ReLU inputs within a step of 0
+    // (small weights, or a deep net whose activations shrink layer by layer), where the differences cross the kink and
+    // drown in rounding on a nearly flat loss (torch.autograd.gradcheck fails there too), measured on the check's own
+    // batch and weights.
+    private static string FailureNote(TrainConfig config, string worst, int batch, int d, int c, uint seed, double? h)
     {
+        if (ModelGradientCheck.IsZeroByConstruction(config, worst))
+            return string.Create(CultureInfo.InvariantCulture,
+                $" ({worst}'s true gradient is zero: batch normalization right after it subtracts the batch mean the bias shifts, so its centred differences are the loss's rounding alone, which grows with the weights (weight scale {config.WeightScale:g3}); check it with a larger step, --step {10 * (h ?? 1e-6):g3}, before suspecting the gradient)");
         var (near, total) = ModelGradientCheck.ReluInputsNearKink(config, batch, d, c, seed, h);
         if (near > 0)
             return string.Create(CultureInfo.InvariantCulture,

@@ -88,6 +88,20 @@ public class CliGradcheckTests
     }
 
     [Fact]
+    public void Gradcheck_ABiasBeforeBatchNorm_FailingOnRounding_SaysItsGradientIsZero()
+    {
+        // Weight scale 1 with batch norm: b1's true gradient is 0 (batch norm subtracts the mean it shifts), and its
+        // centred differences are the rounding of a loss of ~23, 2e-6 norm-wise. It failed with no note.
+        var big = CliRunner.Run("gradcheck", "--normalization", "batchnorm", "--weight-scale", "1");
+        Assert.Equal(1, big.ExitCode);
+        Assert.Contains("FAILED: b1 norm-wise error 1.99e-06 > 1e-06 (b1's true gradient is zero: batch normalization right after it subtracts the batch mean", big.Out);
+        Assert.Contains("--step 1e-05", big.Out);
+        // The step it suggests passes.
+        var stepped = CliRunner.Run("gradcheck", "--normalization", "batchnorm", "--weight-scale", "1", "--step", "1e-5");
+        Assert.True(stepped.ExitCode == 0, stepped.ToString());
+    }
+
+    [Fact]
     public void NormError_OfHugeGradients_DoesNotOverflow()
     {
         // Squares of 1e200 overflow a double; the sums are taken on values scaled by the largest.

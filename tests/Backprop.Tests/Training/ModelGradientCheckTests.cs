@@ -60,4 +60,23 @@ public class ModelGradientCheckTests
             (h, _) = Layer.ReluForward(a);
         }
     }
+
+    [Fact]
+    public void IsZeroByConstruction_IsAHiddenBiasBeforeBatchNorm_Only()
+    {
+        var bn = TrainConfig.DefaultFor("cifar10") with { Hidden = [20, 30], Normalization = "batchnorm" };
+        Assert.True(ModelGradientCheck.IsZeroByConstruction(bn, "b1"));
+        Assert.True(ModelGradientCheck.IsZeroByConstruction(bn, "b2"));
+        Assert.False(ModelGradientCheck.IsZeroByConstruction(bn, "b3"));      // the output layer's: no batch norm after it
+        Assert.False(ModelGradientCheck.IsZeroByConstruction(bn, "beta1"));
+        Assert.False(ModelGradientCheck.IsZeroByConstruction(bn, "W1"));
+        Assert.False(ModelGradientCheck.IsZeroByConstruction(bn with { Normalization = "layernorm" }, "b1"));
+        Assert.False(ModelGradientCheck.IsZeroByConstruction(bn with { Normalization = "none" }, "b1"));
+        // And it is zero: the backward pass gives b1 and b2 nothing but rounding, against W1's gradient.
+        var rng = new Backprop.Tensors.NumpyRandom(3);
+        var net = new Backprop.Models.FullyConnectedNet<double>([20, 30], 15, 10, normalization: Backprop.Models.Normalization.BatchNorm, weightScale: 1, rng: rng);
+        var (_, g) = net.Loss(rng.Randn(10, 15), rng.Randint(10, 10));
+        Assert.True(Math.Sqrt(g["b1"].SumOfSquares()) < 1e-12 * Math.Sqrt(g["W1"].SumOfSquares()), $"|db1| {Math.Sqrt(g["b1"].SumOfSquares())}");
+        Assert.True(Math.Sqrt(g["b2"].SumOfSquares()) < 1e-12 * Math.Sqrt(g["W2"].SumOfSquares()), $"|db2| {Math.Sqrt(g["b2"].SumOfSquares())}");
+    }
 }
