@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Numerics.Tensors;
 using Backprop.Kernels;
 using Backprop.Layers;
 using Backprop.Tensors;
@@ -298,14 +297,7 @@ public class FullyConnectedNet<T> : IModel<T> where T : unmanaged, IFloatingPoin
                 continue;
             }
             var norm = _bnRelu[l].Norm;
-            var beta = Params[_beta[l]].AsSpan();
-            var a = new NDArray<T>(norm.XHat.ShapeArray());
-            for (int i = 0; i < a.Dim(0); i++)
-            {
-                TensorPrimitives.Multiply(norm.XHat.Row(i), norm.Gamma.AsSpan(), a.Row(i));
-                TensorPrimitives.Add(a.Row(i), beta, a.Row(i));
-            }
-            yield return a;
+            yield return norm.XHat * norm.Gamma + Params[_beta[l]];
         }
     }
 
