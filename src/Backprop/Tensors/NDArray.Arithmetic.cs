@@ -6,8 +6,8 @@ namespace Backprop.Tensors;
 
 /// <summary>
 /// NumPy's array arithmetic, for scripts, checks and hand-written layers (<c>5 * x + 12</c>, <c>x - x.Mean(0)</c>,
-/// <c>a.Dot(b)</c>): every operation returns a new array. The layers and models do not use these; their kernels fuse
-/// the same steps and reuse buffers.
+/// <c>a.Dot(b)</c>): every operation returns a new array. A training step never uses them (its kernels fuse the same
+/// steps and reuse buffers); the gradient check's diagnostics do.
 /// </summary>
 public sealed partial class NDArray<T>
 {
