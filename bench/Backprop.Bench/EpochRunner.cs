@@ -17,7 +17,7 @@ namespace Backprop.Bench;
 /// </summary>
 /// <remarks>
 /// Options: <c>--data cifar10-random|fashion-mnist</c>, <c>--num-train N</c>, <c>--hidden 500,500,500</c>,
-/// <c>--normalization</c>, <c>--dropout KEEP</c>, <c>--update-rule</c>, <c>--batch-size</c>, <c>--dtype</c>,
+/// <c>--normalization</c>, <c>--dropout KEEP</c>, <c>--reg R</c>, <c>--update-rule</c>, <c>--batch-size</c>, <c>--dtype</c>,
 /// <c>--epochs</c> (timed, 3), <c>--warmup</c> (untimed, 1), <c>--threads N</c>, <c>--seed</c>, <c>--phases</c> (also
 /// time each phase of the steps, per layer: <see cref="StepPhases"/>).
 /// </remarks>
@@ -25,7 +25,7 @@ public static class EpochRunner
 {
     private const string Usage = """
         usage: Backprop.Bench epoch [--data cifar10-random|fashion-mnist] [--num-train N] [--hidden 500,500,500]
-                                    [--normalization none|batchnorm|layernorm] [--dropout KEEP] [--update-rule RULE]
+                                    [--normalization none|batchnorm|layernorm] [--dropout KEEP] [--reg R] [--update-rule RULE]
                                     [--learning-rate LR] [--lr-decay F] [--batch-size N] [--dtype float32|float64]
                                     [--epochs N] [--warmup N] [--threads N] [--seed N] [--phases]
           --epochs   timed epochs (3), after --warmup untimed ones (1)
@@ -36,7 +36,7 @@ public static class EpochRunner
     public static int Run(string[] args)
     {
         var o = new BenchArgs("epoch", args,
-            ["--data", "--num-train", "--hidden", "--normalization", "--dropout", "--update-rule", "--learning-rate", "--lr-decay",
+            ["--data", "--num-train", "--hidden", "--normalization", "--dropout", "--reg", "--update-rule", "--learning-rate", "--lr-decay",
              "--batch-size", "--dtype", "--epochs", "--warmup", "--threads", "--seed"], ["--phases"]);
         if (o.Help) { Console.WriteLine(Usage); return 0; }
         string data = o.Choice("--data", "cifar10-random", BenchData.Names);
@@ -52,6 +52,7 @@ public static class EpochRunner
                 Hidden = o.Ints("--hidden") ?? [500, 500, 500],
                 Normalization = o.Choice("--normalization", "batchnorm", ["none", "batchnorm", "layernorm"]),
                 Dropout = o.Double("--dropout", 1.0, max: 1),
+                Reg = o.Double("--reg", 0.0, inclusive: true),
                 UpdateRule = o.Get("--update-rule") ?? "adam",
                 LearningRate = o.Double("--learning-rate", 1e-3),
                 LrDecay = o.Double("--lr-decay", 1.0),

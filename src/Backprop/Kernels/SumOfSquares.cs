@@ -10,10 +10,41 @@ namespace Backprop.Kernels;
 /// 1.5 M-weight matrix lose the 5th digit, where NumPy's pairwise float32 sum keeps the 7th. (<c>NDArray.SumOfSquares</c>
 /// also sums in float64, one value at a time: the monolithic TwoLayerNet's notebook losses are matched in that order.)
 /// </summary>
-internal static class SumOfSquares
+/// <remarks>
+/// The sum is taken <see cref="Chunks"/> by chunk (64 Ki values), the chunks' sums added in order: the same bits on
+/// any number of threads, and large matrices (the CIFAR net's 1.5 M first-layer weights, read every step when reg &gt; 0)
+/// are read by every core at once.
+/// </remarks>
+internal static unsafe class SumOfSquares
 {
-    /// <summary>Σ values², in float64. Float64 arrays keep <see cref="TensorPrimitives.SumOfSquares{T}(ReadOnlySpan{T})"/>'s bits.</summary>
+    /// <summary>Σ values², in float64. An array of one chunk gives <see cref="TensorPrimitives.SumOfSquares{T}(ReadOnlySpan{T})"/>'s bits (float64) or <see cref="OfSingles"/>'s (float32).</summary>
     public static double Of<T>(ReadOnlySpan<T> values) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int pieces = Chunks.Count(values.Length);
+        if (pieces <= 1) return OfChunk(values);
+        fixed (T* x = values)
+        {
+            var call = new Call<T>(x, values.Length, ReductionScratch<double>.Get(pieces));
+            if (Chunks.Parallel(values.Length)) Parallelism.For(pieces, in call, static (int piece, in Call<T> c) => c.Run(piece));
+            else for (int p = 0; p < pieces; p++) call.Run(p);
+            double s = 0;
+            for (int p = 0; p < pieces; p++) s += call.Partials[p];
+            return s;
+        }
+    }
+
+    private readonly struct Call<T>(T* x, long length, double* partials) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public double* Partials { get; } = partials;
+
+        public void Run(int piece)
+        {
+            var (start, n) = Chunks.Of(piece, length);
+            Partials[piece] = OfChunk(new ReadOnlySpan<T>(x + start, n));
+        }
+    }
+
+    private static double OfChunk<T>(ReadOnlySpan<T> values) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (typeof(T) == typeof(double)) return TensorPrimitives.SumOfSquares(MemoryMarshal.Cast<T, double>(values));
         if (typeof(T) == typeof(float)) return OfSingles(MemoryMarshal.Cast<T, float>(values));
