@@ -46,6 +46,9 @@ public sealed class Downloader : IDisposable
     /// </summary>
     internal const string MadeByDownloadFile = ".made-by-download";
 
+    /// <summary>Runs between moving the old copy aside and moving the new one in (tests: another download finishing there).</summary>
+    internal Action? BeforeMoveIn { get; init; }
+
     /// <summary>
     /// Downloads a data set into <paramref name="dataRoot"/>/<c>{standard folder}</c> and returns that folder.
     /// </summary>
@@ -101,7 +104,7 @@ public sealed class Downloader : IDisposable
                 if (!DataLocations.IsComplete(dataSet.Kind, target))
                     throw new IOException($"'{target}' appeared while this download ran and is not a complete {DataLocations.DisplayName(dataSet.Kind)}; it was left as it is and this download discarded. Delete it (or ask to overwrite) to download again.");
             }
-            else MoveIntoPlace(complete, target, overwrite);
+            else MoveIntoPlace(complete, target, overwrite, dataSet.Kind);
             progress?.Report(new DownloadProgress(DataLocations.StandardFolderName(dataSet.Kind), 0, null, 0, "done"));
             return target;
         }
@@ -267,7 +270,7 @@ public sealed class Downloader : IDisposable
     /// Finishes the swap of a download over an existing copy that was killed between its two renames: the old copy
     /// moved aside (<c>.{name}.old-*</c>) and the new one not yet in place, so the data set is gone, or in place with the
     /// old one not yet deleted. With no copy in place a complete old one is put back; with a complete copy in place the
-    /// old one is deleted. Only folders a minute old: a live swap takes milliseconds.
+    /// old one is deleted. Only folders a minute old: a live swap takes milliseconds (and dates the copy it moves aside).
     /// </summary>
     internal static void RecoverInterruptedSwaps(string root, DataSetKind kind)
     {
@@ -428,18 +431,38 @@ public sealed class Downloader : IDisposable
         };
     }
 
-    /// <summary>Renames the completed folder to the target; with overwrite, the old target is swapped out first and removed after.</summary>
-    private static void MoveIntoPlace(string complete, string target, bool overwrite)
+    /// <summary>
+    /// Renames the completed folder to the target; with overwrite, the old target is swapped out first and removed after.
+    /// Another download may finish between the two renames (a <c>--force</c> download racing a plain one, or another
+    /// <c>--force</c>): its complete copy, as fresh and verified as this one, then stays, and the old copy goes.
+    /// </summary>
+    private void MoveIntoPlace(string complete, string target, bool overwrite, DataSetKind kind)
     {
         string? old = null;
         if (overwrite && Directory.Exists(target))
         {
             old = Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.old-{Guid.NewGuid():N}");
-            Directory.Move(target, old);
+            try
+            {
+                // Dated now: a rename keeps a folder's time, and RecoverInterruptedSwaps (another download starting)
+                // would take a days-old copy moved aside by this live swap for a killed one's and put it back.
+                TryTouch(target);
+                Directory.Move(target, old);
+            }
+            catch (DirectoryNotFoundException)
+            {
+                old = null;   // another --force download moved it aside first, and removes it
+            }
         }
+        BeforeMoveIn?.Invoke();
         try
         {
             Directory.Move(complete, target);
+        }
+        catch (IOException) when (DataLocations.IsComplete(kind, target))
+        {
+            if (old is not null) TarExtractor.TryDeleteFolder(old);
+            return;
         }
         catch when (old is not null)
         {
@@ -448,6 +471,12 @@ public sealed class Downloader : IDisposable
         }
         if (old is not null) TarExtractor.TryDeleteFolder(old);
         AtomicFile.SyncDirectory(Path.GetDirectoryName(target)!);
+    }
+
+    private static void TryTouch(string folder)
+    {
+        try { Directory.SetLastWriteTimeUtc(folder, DateTime.UtcNow); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 
     /// <inheritdoc/>

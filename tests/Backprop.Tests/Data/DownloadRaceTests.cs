@@ -125,4 +125,54 @@ public class DownloadRaceTests
         Assert.IsType<DataDownloadException>(errors[0]);
         Assert.Empty(tmp.Contents());
     }
+
+    /// <summary>Writes a complete CIFAR-10 binary folder, marked as the old copy.</summary>
+    private static void WriteOldCopy(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        foreach (var name in Cifar10.BatchFileNames(Cifar10Format.Binary))
+            File.WriteAllBytes(Path.Combine(folder, name), new byte[Cifar10.RecordBytes]);
+        File.WriteAllText(Path.Combine(folder, "old-copy"), "");
+    }
+
+    [Theory]
+    [InlineData(false)]   // a plain download, started when no copy was there
+    [InlineData(true)]    // another --force
+    public async Task AForcedDownload_AnotherPutsItsCopyInPlaceMidSwap_ThatCopyStays_TheOldOneGoes(bool otherForced)
+    {
+        // --force moves the old copy aside, then its own in: another download finishing between the two renames put its
+        // copy where this one's was to go. The rename failed, and so did putting the old copy back: the error was
+        // "already exists", and the old copy stayed hidden in .NAME.old-* beside the new one.
+        using var tmp = new TempDir();
+        var target = tmp.File(Target);
+        WriteOldCopy(target);
+        using var server = new LoopbackServer(ctx => LoopbackServer.Send(ctx, Tarball));
+        using var other = new Downloader();
+        using var forced = new Downloader
+        {
+            BeforeMoveIn = () => other.DownloadAsync(Cifar(server.BaseUrl), tmp.Path, overwrite: otherForced).GetAwaiter().GetResult(),
+        };
+        Assert.Equal(target, await forced.DownloadAsync(Cifar(server.BaseUrl), tmp.Path, overwrite: true));
+        Assert.Equal([Target], Names(tmp.Path));
+        Assert.True(DataLocations.IsComplete(DataSetKind.Cifar10Binary, target));
+        Assert.False(File.Exists(Path.Combine(target, "old-copy")));
+    }
+
+    [Fact]
+    public async Task ADownloadStartingMidSwap_LeavesTheSwapsOldCopyAlone()
+    {
+        // Every download first puts back an old copy a killed --force left moved aside, if a minute old. A rename keeps
+        // a folder's time, so the copy a live --force had just moved aside looked days old: put back over the gap, it
+        // took the place of the new download, which was lost.
+        using var tmp = new TempDir();
+        var target = tmp.File(Target);
+        WriteOldCopy(target);
+        Directory.SetLastWriteTimeUtc(target, DateTime.UtcNow.AddDays(-3));   // extracted days ago
+        using var server = new LoopbackServer(ctx => LoopbackServer.Send(ctx, Tarball));
+        using var forced = new Downloader { BeforeMoveIn = () => Downloader.RecoverInterruptedSwaps(tmp.Path, DataSetKind.Cifar10Binary) };
+        Assert.Equal(target, await forced.DownloadAsync(Cifar(server.BaseUrl), tmp.Path, overwrite: true));
+        Assert.Equal([Target], Names(tmp.Path));
+        Assert.True(DataLocations.IsComplete(DataSetKind.Cifar10Binary, target));
+        Assert.False(File.Exists(Path.Combine(target, "old-copy")), "the old copy is in place of the new download");
+    }
 }
