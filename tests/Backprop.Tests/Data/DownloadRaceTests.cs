@@ -1,4 +1,8 @@
+using System.Formats.Tar;
+using System.Net;
+using System.Security.Cryptography;
 using Backprop.Data;
+using Backprop.Training;
 
 namespace Backprop.Tests.Data;
 
@@ -174,5 +178,39 @@ public class DownloadRaceTests
         Assert.Equal([Target], Names(tmp.Path));
         Assert.True(DataLocations.IsComplete(DataSetKind.Cifar10Binary, target));
         Assert.False(File.Exists(Path.Combine(target, "old-copy")), "the old copy is in place of the new download");
+    }
+
+    [Fact]
+    public async Task TrainsDownloadThatFails_UsesTheCopyAnotherDownloadPutInPlaceMeanwhile()
+    {
+        // Two 'backprop train' with no data: the first one's download finishes, the second's fails (the server, the
+        // network). The second said "No data set found in the data folder …" with CIFAR-10 there, complete.
+        var items = new List<TarExtractorTests.Item> { new(TarEntryType.Directory, "cifar-10-batches-py/") };
+        items.AddRange(Cifar10.BatchFileNames(Cifar10Format.Python).Select(n => new TarExtractorTests.Item(TarEntryType.RegularFile, "cifar-10-batches-py/" + n, [1, 2, 3])));
+        var tarball = TarExtractorTests.TarGz([.. items]);
+        using var root = new TempDir();
+        using var home = new TempDir();
+        var nothing = DataLocations.Resolve(root.Path, null, home.Path, null);
+        using var mirror = new GatedMirror(GatedMirror.NotFound, GatedMirror.Serves(tarball));
+        RemoteDataSet Mirrored(RemoteDataSet remote) => remote with
+        {
+            BaseUrl = mirror.BaseUrl,
+            Files = [new(remote.Files[0].Name, Convert.ToHexStringLower(MD5.HashData(tarball)))],
+        };
+        using var downloader = new Downloader();
+        Task<DataSetChoice> Train() => Task.Run(() =>
+            DataSetChoice.Choose(null, nothing, remote => downloader.DownloadAsync(Mirrored(remote), root.Path).GetAwaiter().GetResult()));
+        var first = Train();
+        mirror.WaitArrived(0);
+        var second = Train();
+        mirror.WaitArrived(1);
+        mirror.Release(1);
+        var target = root.File("cifar-10-batches-py");
+        Assert.Equal(target, (await second).Folder);
+        mirror.Release(0);
+        var choice = await first;
+        Assert.Equal(target, choice.Folder);
+        Assert.Equal($"Using CIFAR-10 (python) from {target}, which another download put in place while this one failed: the server answered 404 Not Found.", choice.Reason);
+        Assert.Equal([Path.GetFileName(target)], Names(root.Path));
     }
 }
