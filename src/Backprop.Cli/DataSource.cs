@@ -87,31 +87,14 @@ internal static class DataSource
         if (mirror is null && Environment.GetEnvironmentVariable(MirrorVariable) is { Length: > 0 } m) mirror = MirrorUrl(m, "$" + MirrorVariable);
         if (mirror is not null) remote = remote with { BaseUrl = mirror };
         progress.WriteLine($"Downloading {DataLocations.DisplayName(remote.Kind)} from {remote.BaseUrl} into {root} …");
-        bool created = !Directory.Exists(root);
+        // A failed download leaves no data folder it made (train's own made ~/.cache/backprop): the downloader sees to it.
         using var downloader = new Downloader();
-        try
-        {
-            if (!terminal) return downloader.DownloadAsync(remote, root, new LineProgress(progress), overwrite, cancel).GetAwaiter().GetResult();
-            string folder = "";
-            Consoles.Over(progress, terminal: true).Progress()
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new DownloadedColumn(), new TransferSpeedColumn(), new RemainingTimeColumn())
-                .Start(ctx => folder = downloader.DownloadAsync(remote, root, new BarProgress(ctx), overwrite, cancel).GetAwaiter().GetResult());
-            return folder;
-        }
-        catch
-        {
-            // A failed download ('data download', or train's own with no data) leaves no empty data folder behind
-            // (checked here, in the handler, after the download's own clean-up ran: a filter would run before it).
-            // Best effort: another download may be filling the folder meanwhile, and the download's own error is the one to say.
-            try
-            {
-                if (created && Directory.Exists(root) && !Directory.EnumerateFileSystemEntries(root).Any()) Directory.Delete(root);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-            }
-            throw;
-        }
+        if (!terminal) return downloader.DownloadAsync(remote, root, new LineProgress(progress), overwrite, cancel).GetAwaiter().GetResult();
+        string folder = "";
+        Consoles.Over(progress, terminal: true).Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new DownloadedColumn(), new TransferSpeedColumn(), new RemainingTimeColumn())
+            .Start(ctx => folder = downloader.DownloadAsync(remote, root, new BarProgress(ctx), overwrite, cancel).GetAwaiter().GetResult());
+        return folder;
     }
 
     /// <summary>Download progress as a Spectre bar per file (bytes, speed, time left; then the MD5 check and extraction).</summary>

@@ -9,7 +9,8 @@ namespace Backprop.Data;
 /// Downloads data sets for users who have none: each file into a temporary file in the target folder, its MD5 checked,
 /// and only then renamed into place; archives extracted into a temporary folder that is moved into place only when
 /// complete. An interrupted, cut or corrupt download therefore never leaves a half data set behind, and the staging
-/// folder of one killed outright is removed by the next download of the same data set.
+/// folder of one killed outright is removed by the next download of the same data set. A data folder that downloads
+/// made is removed again when they all fail, however they overlap (<see cref="MadeByDownloadFile"/>).
 /// </summary>
 /// <remarks>
 /// Failures raise <see cref="DataDownloadException"/> with the URL, the error and the other ways to get the data (useful
@@ -39,10 +40,20 @@ public sealed class Downloader : IDisposable
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
+    /// The mark of a data folder that downloads made and nothing else has used yet: the last of them to fail removes it
+    /// (<see cref="LeaveDataFolder"/>). Whether a download made the folder or found it is no guide: one that found the
+    /// folder another had just made, started a moment later, would leave it empty when it failed last.
+    /// </summary>
+    internal const string MadeByDownloadFile = ".made-by-download";
+
+    /// <summary>Runs between moving the old copy aside and moving the new one in (tests: another download finishing there).</summary>
+    internal Action? BeforeMoveIn { get; init; }
+
+    /// <summary>
     /// Downloads a data set into <paramref name="dataRoot"/>/<c>{standard folder}</c> and returns that folder.
     /// </summary>
     /// <param name="dataSet">What to download (e.g. <see cref="RemoteDataSet.Cifar10Python"/>; <c>with { BaseUrl = … }</c> for a mirror).</param>
-    /// <param name="dataRoot">The data folder (created if missing).</param>
+    /// <param name="dataRoot">The data folder (created if missing, and removed again when the download fails and nothing else is in it, also when it was made by several downloads at once).</param>
     /// <param name="progress">Receives progress reports, or null.</param>
     /// <param name="overwrite">Replace an existing folder (swapped in only once the new one is complete); otherwise an existing folder is an error (and a complete copy that another download puts in place meanwhile is kept and returned).</param>
     /// <param name="cancellationToken">Cancels the download (the partial files are removed).</param>
@@ -59,23 +70,24 @@ public sealed class Downloader : IDisposable
         RecoverInterruptedSwaps(root, dataSet.Kind);   // first, so a copy it puts back counts as there
         if (!overwrite && (Directory.Exists(target) || File.Exists(target)))
             throw new IOException($"'{target}' already exists; delete it (or ask to overwrite) to download {DataLocations.DisplayName(dataSet.Kind)} again.");
-        Directory.CreateDirectory(root);
-        SweepStaleStaging(root, Path.GetFileName(target));
 
         // Everything is assembled in a hidden staging folder next to the target and moved in at the end; held while
         // this download lives, so a later one can tell it from the leftovers of one that was killed.
         (string Staging, FolderLock Hold) staged;
         try
         {
-            staged = CreateStaging(root, Path.GetFileName(target));
+            staged = EnterDataFolder(root, Path.GetFileName(target));
         }
-        catch (Exception e) when (IsWriteFailure(e))
+        catch (Exception e)
         {
-            throw WriteFailed(e, dataSet, root);
+            LeaveDataFolder(root);
+            if (IsWriteFailure(e)) throw WriteFailed(e, dataSet, root);
+            throw;
         }
         var (staging, hold) = staged;
         try
         {
+            SweepStaleStaging(root, Path.GetFileName(target));
             string complete;
             try
             {
@@ -92,7 +104,7 @@ public sealed class Downloader : IDisposable
                 if (!DataLocations.IsComplete(dataSet.Kind, target))
                     throw new IOException($"'{target}' appeared while this download ran and is not a complete {DataLocations.DisplayName(dataSet.Kind)}; it was left as it is and this download discarded. Delete it (or ask to overwrite) to download again.");
             }
-            else MoveIntoPlace(complete, target, overwrite);
+            else MoveIntoPlace(complete, target, overwrite, dataSet.Kind);
             progress?.Report(new DownloadProgress(DataLocations.StandardFolderName(dataSet.Kind), 0, null, 0, "done"));
             return target;
         }
@@ -100,6 +112,7 @@ public sealed class Downloader : IDisposable
         {
             hold.Dispose();
             TarExtractor.TryDeleteFolder(staging);
+            LeaveDataFolder(root);
         }
     }
 
@@ -153,13 +166,88 @@ public sealed class Downloader : IDisposable
     }
 
     /// <summary>
+    /// Makes the data folder if it is missing, marked as the downloads' (<see cref="MadeByDownloadFile"/>), and a held
+    /// staging folder for <paramref name="folderName"/> in it. The staging folder is made only once a file of this
+    /// download's pins the data folder (<c>.{name}.entering-*</c>): a file, unlike a folder, is never made with its
+    /// parents, so a download leaving the folder cannot remove it just before this one made it again, unmarked.
+    /// </summary>
+    private static (string Staging, FolderLock Hold) EnterDataFolder(string root, string folderName)
+    {
+        var id = Guid.NewGuid().ToString("N");
+        var pinPath = Path.Combine(root, $".{folderName}.entering-{id}");
+        for (int attempt = 0; ; attempt++)
+        {
+            FileStream pin;
+            try
+            {
+                if (!Directory.Exists(root))
+                {
+                    Directory.CreateDirectory(root);
+                    File.WriteAllBytes(Path.Combine(root, MadeByDownloadFile), []);
+                }
+                pin = new FileStream(pinPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose);
+            }
+            catch (DirectoryNotFoundException) when (attempt < 10)
+            {
+                continue;   // the last download leaving removed the folder meanwhile: made again, and marked
+            }
+            using (pin) return CreateStaging(root, folderName, id);
+        }
+    }
+
+    /// <summary>
+    /// After a download, its staging folder gone: a data folder that downloads made (<see cref="MadeByDownloadFile"/>)
+    /// is removed when nothing else is in it, so whichever of several failed downloads ends last takes it away; once a
+    /// data set or anything else not a download's is in it, it is an ordinary data folder and the mark goes. Best
+    /// effort, and it never throws: the download's own result or error is the one to say.
+    /// </summary>
+    private static void LeaveDataFolder(string root)
+    {
+        var mark = Path.Combine(root, MadeByDownloadFile);
+        try
+        {
+            // A retry needs another download to have entered since the listing, so this ends at once in practice.
+            for (int attempt = 0; attempt < 10 && File.Exists(mark); attempt++)
+            {
+                var others = Directory.GetFileSystemEntries(root).Where(e => e != mark).ToList();
+                if (others.Any(e => !IsDownloadsWork(e)))
+                {
+                    File.Delete(mark);
+                    return;
+                }
+                if (others.Count > 0) return;   // other downloads are under way: the last one out decides
+                File.Delete(mark);
+                try
+                {
+                    Directory.Delete(root);   // not recursive: refused if a download entered since the listing
+                    return;
+                }
+                catch (IOException) when (Directory.Exists(root))
+                {
+                    File.WriteAllBytes(mark, []);   // still the downloads': the mark back, for the one that entered
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+
+    /// <summary>A download's own entry in a data folder: a staging folder, a pin, a copy moved aside by a swap (of any data set).</summary>
+    private static bool IsDownloadsWork(string entry)
+    {
+        var name = Path.GetFileName(entry);
+        return name.StartsWith('.') && (name.Contains(".download-", StringComparison.Ordinal) || name.Contains(".starting-", StringComparison.Ordinal)
+            || name.Contains(".entering-", StringComparison.Ordinal) || name.Contains(".old-", StringComparison.Ordinal));
+    }
+
+    /// <summary>
     /// A new staging folder for <paramref name="folderName"/>, already held: made and held under a temporary name, then
     /// renamed (the hold stays with the folder), so a <c>.download-*</c> folder that nobody holds is always the
     /// leftover of a download that died.
     /// </summary>
-    private static (string Staging, FolderLock Hold) CreateStaging(string root, string folderName)
+    private static (string Staging, FolderLock Hold) CreateStaging(string root, string folderName, string id)
     {
-        var id = Guid.NewGuid().ToString("N");
         var starting = Path.Combine(root, $".{folderName}.starting-{id}");
         var staging = Path.Combine(root, $".{folderName}.download-{id}");
         Directory.CreateDirectory(starting);
@@ -182,7 +270,7 @@ public sealed class Downloader : IDisposable
     /// Finishes the swap of a download over an existing copy that was killed between its two renames: the old copy
     /// moved aside (<c>.{name}.old-*</c>) and the new one not yet in place, so the data set is gone, or in place with the
     /// old one not yet deleted. With no copy in place a complete old one is put back; with a complete copy in place the
-    /// old one is deleted. Only folders a minute old: a live swap takes milliseconds.
+    /// old one is deleted. Only folders a minute old: a live swap takes milliseconds (and dates the copy it moves aside).
     /// </summary>
     internal static void RecoverInterruptedSwaps(string root, DataSetKind kind)
     {
@@ -208,10 +296,13 @@ public sealed class Downloader : IDisposable
     /// <summary>
     /// Removes the staging folders of downloads of <paramref name="folderName"/> that died without cleaning up (a second
     /// Ctrl-C, a kill): those no process holds (a live download holds its folder from before it has that name), and
-    /// folders still under their temporary name a minute after they were made.
+    /// folders still under their temporary name, and pins (<see cref="EnterDataFolder"/>), a minute after they were made.
     /// </summary>
     private static void SweepStaleStaging(string root, string folderName)
     {
+        foreach (var pin in Directory.EnumerateFiles(root, $".{folderName}.entering-*")
+                     .Where(file => DateTime.UtcNow - File.GetLastWriteTimeUtc(file) >= TimeSpan.FromMinutes(1)).ToList())
+            AtomicFile.TryDelete(pin);
         var stale = Directory.EnumerateDirectories(root, $".{folderName}.download-*")
             .Concat(Directory.EnumerateDirectories(root, $".{folderName}.starting-*")
                 .Where(dir => DateTime.UtcNow - Directory.GetLastWriteTimeUtc(dir) >= TimeSpan.FromMinutes(1)))
@@ -340,18 +431,38 @@ public sealed class Downloader : IDisposable
         };
     }
 
-    /// <summary>Renames the completed folder to the target; with overwrite, the old target is swapped out first and removed after.</summary>
-    private static void MoveIntoPlace(string complete, string target, bool overwrite)
+    /// <summary>
+    /// Renames the completed folder to the target; with overwrite, the old target is swapped out first and removed after.
+    /// Another download may finish between the two renames (a <c>--force</c> download racing a plain one, or another
+    /// <c>--force</c>): its complete copy, as fresh and verified as this one, then stays, and the old copy goes.
+    /// </summary>
+    private void MoveIntoPlace(string complete, string target, bool overwrite, DataSetKind kind)
     {
         string? old = null;
         if (overwrite && Directory.Exists(target))
         {
             old = Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.old-{Guid.NewGuid():N}");
-            Directory.Move(target, old);
+            try
+            {
+                // Dated now: a rename keeps a folder's time, and RecoverInterruptedSwaps (another download starting)
+                // would take a days-old copy moved aside by this live swap for a killed one's and put it back.
+                TryTouch(target);
+                Directory.Move(target, old);
+            }
+            catch (DirectoryNotFoundException)
+            {
+                old = null;   // another --force download moved it aside first, and removes it
+            }
         }
+        BeforeMoveIn?.Invoke();
         try
         {
             Directory.Move(complete, target);
+        }
+        catch (IOException) when (DataLocations.IsComplete(kind, target))
+        {
+            if (old is not null) TarExtractor.TryDeleteFolder(old);
+            return;
         }
         catch when (old is not null)
         {
@@ -360,6 +471,12 @@ public sealed class Downloader : IDisposable
         }
         if (old is not null) TarExtractor.TryDeleteFolder(old);
         AtomicFile.SyncDirectory(Path.GetDirectoryName(target)!);
+    }
+
+    private static void TryTouch(string folder)
+    {
+        try { Directory.SetLastWriteTimeUtc(folder, DateTime.UtcNow); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 
     /// <inheritdoc/>

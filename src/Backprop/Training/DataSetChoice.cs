@@ -14,7 +14,7 @@ public sealed record DataSetChoice(string Dataset, string Folder, string Reason)
     /// Picks the data set. With <paramref name="dataset"/> given, that one, wherever <paramref name="locations"/> finds it.
     /// Without: CIFAR-10 if it is in the data folder; else Fashion-MNIST if it is there or Debian's
     /// <c>dataset-fashion-mnist</c> is installed; else MNIST if it is in the data folder; else CIFAR-10 downloaded by
-    /// <paramref name="download"/> (when given).
+    /// <paramref name="download"/> (when given), or, when that fails, put in place by another download meanwhile.
     /// </summary>
     /// <param name="dataset">The <c>--dataset</c> value, or null to choose.</param>
     /// <param name="locations">Where to look.</param>
@@ -65,6 +65,9 @@ public sealed record DataSetChoice(string Dataset, string Folder, string Reason)
         {
             // Why (offline, an HTTP error, a checksum) before the other ways to get data.
             string why = e.Problem is { } p ? $": {p}{(p.EndsWith('?') ? "" : ".")}" : ".";
+            // Another download (a second 'backprop train' started with this one) may have put it in place meanwhile.
+            if (locations.Find(DataSetKind.Cifar10Python) is { } arrived)
+                return new("cifar10", arrived, $"Using CIFAR-10 (python) from {arrived}, which another download put in place while this one failed{why}");
             throw new DataSetUnavailableException(
                 $"No data set found in the data folder {locations.Root}, and CIFAR-10 could not be downloaded from {e.Url}{why} {WaysToGet(null, locations)}", e);
         }

@@ -70,7 +70,8 @@ internal sealed class LoopbackServer : IDisposable
 
     public void Dispose()
     {
-        _listener.Stop();
+        // Close alone: after Stop, the managed listener's Close looks the port up again to remove its prefix, binding
+        // it anew, and fails with "Address already in use" when another test's server has taken the port meanwhile.
         _listener.Close();
         _loop.Wait(TimeSpan.FromSeconds(5));
     }
