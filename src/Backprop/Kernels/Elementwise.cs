@@ -164,26 +164,21 @@ public static class Elementwise
     /// <summary><c>y[i] = x[i]·a + y[i]</c> for i &lt; n: the row form of <see cref="AddScaled{T}(ReadOnlySpan{T}, T, Span{T})"/>, same bits.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static unsafe void AddScaled<T>(T* x, T a, T* y, long n) where T : unmanaged, IFloatingPointIeee754<T>
-        => AddScaled(x, a, y, y, n);
-
-    /// <summary><c>dst[i] = x[i]·a + y[i]</c> for i &lt; n (dst may be y), same bits as the in-place form.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static unsafe void AddScaled<T>(T* x, T a, T* y, T* dst, long n) where T : unmanaged, IFloatingPointIeee754<T>
     {
         long i = 0;
         if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
         {
             var va = Vector512.Create(a);
             for (; i <= n - Vector512<T>.Count; i += Vector512<T>.Count)
-                (Vector512.Load(x + i) * va + Vector512.Load(y + i)).Store(dst + i);
+                (Vector512.Load(x + i) * va + Vector512.Load(y + i)).Store(y + i);
         }
         else if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
         {
             var va = Vector256.Create(a);
             for (; i <= n - Vector256<T>.Count; i += Vector256<T>.Count)
-                (Vector256.Load(x + i) * va + Vector256.Load(y + i)).Store(dst + i);
+                (Vector256.Load(x + i) * va + Vector256.Load(y + i)).Store(y + i);
         }
-        for (; i < n; i++) dst[i] = x[i] * a + y[i];
+        for (; i < n; i++) y[i] = x[i] * a + y[i];
     }
 
     internal static void CheckMatrix(int length, int dstLength, int rows, int cols)

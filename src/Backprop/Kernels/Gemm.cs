@@ -58,8 +58,8 @@ public static class Gemm
     /// <summary>
     /// op(A)·op(B) handed tile by tile to <paramref name="sink"/> (see <see cref="IGemmTileSink{T}"/>) instead of being
     /// stored. <paramref name="c"/> (m×n) is scratch: partial sums when K spans several panels, and the whole product,
-    /// passed to the sink in one tile, for the narrow shapes computed transposed; the sink may store its own results
-    /// there (each tile's place in C comes with the tile). Same values, bit for bit, as <see cref="Multiply{T}"/>.
+    /// passed to the sink in one tile, for the narrow shapes computed transposed. Same values, bit for bit, as
+    /// <see cref="Multiply{T}"/>.
     /// </summary>
     internal static unsafe void MultiplyToSink<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int n, int k,
         bool transA, bool transB, IGemmTileSink<T> sink)
@@ -71,7 +71,7 @@ public static class Gemm
             if (ComputeTransposed<T>(m, n, transA))
             {
                 Run(pb, pa, pc, n, m, k, !transB, !transA, accumulate: false, transposedC: true);
-                sink.Take(pc, n, pc, n, 0, 0, m, n);
+                sink.Take(pc, n, 0, 0, m, n);
                 return;
             }
             Run(pa, pb, pc, m, n, k, transA, transB, accumulate: false, transposedC: false, sink);

@@ -92,7 +92,7 @@ internal static unsafe class GemmDriver<T, TKernel>
         {
             if (rowBias is not null) BroadcastRow(rowBias, c, m, n);
             else if (!accumulate) new Span<T>(c, m * n).Clear();
-            if (sink is not null) sink.Take(c, n, c, n, 0, 0, m, n);
+            if (sink is not null) sink.Take(c, n, 0, 0, m, n);
             return;
         }
         bool rowSweep = sink is not null || (!transposedC && k <= GemmPlan.RowSweepMaxK);
@@ -103,7 +103,7 @@ internal static unsafe class GemmDriver<T, TKernel>
             // A sink takes finished tiles, and a split product finishes none until its halves are added: store it,
             // then hand it over whole (same bits as without the sink).
             Run(a, b, c, m, n, k, transA, transB, accumulate, transposedC, kSplitRows: kSplitRows);
-            sink.Take(c, n, c, n, 0, 0, m, n);
+            sink.Take(c, n, 0, 0, m, n);
             return;
         }
         if (rowBias is not null && !plan.SplitK)
@@ -440,7 +440,7 @@ internal static unsafe class GemmDriver<T, TKernel>
                     continue;
                 }
                 if (add) AddInto(edge, nr, cTile, n, rows, cols);
-                s.Sink.Take(edge, nr, cTile, n, i0, j0, rows, cols);
+                s.Sink.Take(edge, nr, i0, j0, rows, cols);
             }
         }
     }

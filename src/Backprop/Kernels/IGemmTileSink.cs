@@ -3,8 +3,8 @@ namespace Backprop.Kernels;
 /// <summary>
 /// Takes a product's C tile by tile as the GEMM finishes it, instead of C being stored: an epilogue. Each element's
 /// final value arrives exactly once, C[row0 + r, col0 + j] at <c>tile[r·stride + j]</c> for r &lt; rows, j &lt; cols.
-/// Tiles are disjoint and arrive on several threads at once, in no fixed order; the tile memory is scratch the sink may overwrite and must not keep. <c>c</c> points at
-/// C[row0, col0] (rows <c>ldc</c> apart), where the sink may store what it makes of the tile (it may be the tile itself).
+/// Tiles are disjoint and arrive on several threads at once, in no fixed order; the tile memory is scratch the sink
+/// may overwrite and must not keep.
 /// </summary>
 /// <remarks>
 /// Used to apply an update rule to a weight matrix while its gradient is computed (dW = Xᵀ·dout): the gradient
@@ -13,5 +13,5 @@ namespace Backprop.Kernels;
 /// </remarks>
 internal unsafe interface IGemmTileSink<T> where T : unmanaged
 {
-    void Take(T* tile, int stride, T* c, int ldc, int row0, int col0, int rows, int cols);
+    void Take(T* tile, int stride, int row0, int col0, int rows, int cols);
 }

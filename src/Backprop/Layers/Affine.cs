@@ -40,7 +40,7 @@ public static partial class Layer
 
     /// <summary>
     /// As <see cref="AffineBackward{T}(NDArray{T}, AffineCache{T}, Workspace?, bool)"/>, with dw handed tile by tile
-    /// to <paramref name="dwSink"/> (when not null) instead of stored; the returned Dw then holds what the sink stored there, else scratch. dx is
+    /// to <paramref name="dwSink"/> (when not null) instead of stored; the returned Dw then holds scratch. dx is
     /// computed first, so the sink may update w.
     /// </summary>
     internal static (NDArray<T> Dx, NDArray<T> Dw, NDArray<T> Db) AffineBackward<T>(NDArray<T> dout, AffineCache<T> cache, Workspace? ws, bool computeDx, IGemmTileSink<T>? dwSink)

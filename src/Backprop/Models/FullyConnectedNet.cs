@@ -33,7 +33,6 @@ public class FullyConnectedNet<T> : IModel<T> where T : unmanaged, IFloatingPoin
     private readonly ReluCache<T>[] _relu;
     private readonly DropoutCache<T>[] _drop;
     private readonly ParameterSet<T> _grads = new();
-    private readonly L2GradientSink<T> _l2Sink = new();
     private readonly string[] _w, _b, _gamma, _beta, _runningMean, _runningVar;
 
     /// <summary>Builds the network and initialises its parameters.</summary>
@@ -218,12 +217,9 @@ public class FullyConnectedNet<T> : IModel<T> where T : unmanaged, IFloatingPoin
             var w = Params[_w[l]];
             // dx is computed from w before the sink, if any, updates w.
             var sink = beginUpdate?.Invoke(_w[l], w, reg);
-            bool stepped = sink is not null;
-            // Not updated here: reg·w joins a large gradient in the product's epilogue, a small one in a pass after it.
-            if (!stepped && Reg != 0 && L2GradientSink<T>.Pays(w)) sink = _l2Sink.For(w, reg);
             var (dx, dw, dbias) = AffineBackward(da, _affine[l], ws, computeDx: l > 0, sink);
-            if (stepped) updated?.Add(_w[l]);
-            else if (Reg != 0 && sink is null) Elementwise.AddScaled<T>(w.AsSpan(), reg, dw.AsSpan());
+            if (sink is not null) updated?.Add(_w[l]);
+            else if (Reg != 0) Elementwise.AddScaled<T>(w.AsSpan(), reg, dw.AsSpan());
             grads[_w[l]] = dw;
             grads[_b[l]] = dbias;
             dh = dx;

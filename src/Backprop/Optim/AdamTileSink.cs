@@ -20,7 +20,7 @@ internal sealed unsafe class AdamTileSink<T> : IGemmTileSink<T> where T : unmana
         => (_w, _m, _v, _step, _reg) = (w, m, v, step, reg);
 
     /// <inheritdoc/>
-    public void Take(T* tile, int stride, T* c, int ldc, int row0, int col0, int rows, int cols)
+    public void Take(T* tile, int stride, int row0, int col0, int rows, int cols)
     {
         int ld = _w.Dim(1);
         fixed (T* w = &_w.Buffer[_w.Offset], m = &_m.Buffer[_m.Offset], v = &_v.Buffer[_v.Offset])

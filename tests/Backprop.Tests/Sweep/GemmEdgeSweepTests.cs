@@ -157,7 +157,7 @@ public class GemmEdgeSweepTests
         public readonly T[] C = new T[m * n];
         public readonly int[] Visits = new int[m * n];
 
-        public void Take(T* tile, int stride, T* c, int ldc, int row0, int col0, int rows, int cols)
+        public void Take(T* tile, int stride, int row0, int col0, int rows, int cols)
         {
             for (int r = 0; r < rows; r++)
             for (int j = 0; j < cols; j++)
