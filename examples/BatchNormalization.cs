@@ -85,7 +85,14 @@ Section("Fully connected nets with batch normalization: gradient check (N=2; the
         var (loss, grads) = model.Loss(x, y);
         Console.WriteLine($"Initial loss: {loss}");
         foreach (var name in grads.Keys.Order(StringComparer.Ordinal))
-            Error($"{name} relative error", RelError(EvalNumericalGradient(_ => model.Loss(x, y).Loss, model.Params[name]), grads[name]), expectBelow: 2e-4);
+        {
+            double error = RelError(EvalNumericalGradient(_ => model.Loss(x, y).Loss, model.Params[name]), grads[name]);
+            // b1 and b2 feed batch norm, which subtracts the batch mean they shift: their true gradient is 0, and the
+            // centred differences are the loss's rounding (~1e-11), which rel_error's 1e-8 floor turns into anything up
+            // to ~4e-3, depending on the order the machine sums in. Their check is that the analytic gradient is 0.
+            if (name is "b1" or "b2") ZeroGradient($"{name} relative error", error, grads[name].Abs().Max(), below: 1e-12);
+            else Error($"{name} relative error", error, expectBelow: 2e-4);
+        }
     }
 }
 

@@ -97,6 +97,14 @@ public sealed class Notebook
     }
 
     /// <summary>
+    /// Prints the relative error of a gradient that is zero by construction (a bias right before batch norm), whose
+    /// centred differences are rounding alone, and the verdict on what can be checked: the analytic gradient's largest
+    /// magnitude against <paramref name="below"/>.
+    /// </summary>
+    public static void ZeroGradient(string label, double relativeError, double largest, double below) =>
+        Console.WriteLine($"{label}: {Sci(relativeError)}   (true gradient 0: largest |analytic| {Sci(largest)} {(largest < below ? "ok <" : "ABOVE")} {below:0e+00})");
+
+    /// <summary>
     /// Prints <c>label: ours</c> beside a value the notebook printed rounded (Python 2 prints 12 digits): the absolute
     /// difference, and whether ours rounds to the digits printed.
     /// </summary>

@@ -87,14 +87,17 @@ public class CliGradcheckTests
         Assert.Contains("(with weight scale 0.0001, a step of h is 1% of a typical weight: too coarse for centred differences", coarse.Out);
     }
 
-    [Fact]
+    [SkippableFact]
     public void Gradcheck_ABiasBeforeBatchNorm_FailingOnRounding_SaysItsGradientIsZero()
     {
         // Weight scale 1 with batch norm: b1's true gradient is 0 (batch norm subtracts the mean it shifts), and its
         // centred differences are the rounding of a loss of ~23, 2e-6 norm-wise. It failed with no note.
         var big = CliRunner.Run("gradcheck", "--normalization", "batchnorm", "--weight-scale", "1");
+        // Rounding decides it: where the sums run in another order the noise can stay under the limit.
+        Skip.If(!Notebook.SumsAsPinned && big.ExitCode == 0, "b1's rounding noise passed the check on this machine's order of sums");
         Assert.Equal(1, big.ExitCode);
-        Assert.Contains("FAILED: b1 norm-wise error 1.99e-06 > 1e-06 (b1's true gradient is zero: batch normalization right after it subtracts the batch mean", big.Out);
+        Assert.Contains(Notebook.SumsAsPinned ? "FAILED: b1 norm-wise error 1.99e-06 > 1e-06 (b1's" : "FAILED: b1 norm-wise error ", big.Out);
+        Assert.Contains("(b1's true gradient is zero: batch normalization right after it subtracts the batch mean", big.Out);
         Assert.Contains("--step 1e-05", big.Out);
         // The step it suggests passes.
         var stepped = CliRunner.Run("gradcheck", "--normalization", "batchnorm", "--weight-scale", "1", "--step", "1e-5");

@@ -19,7 +19,8 @@ public class LayerTests
         var (outp, _) = AffineForward(x, w, b);
         var correct = NDArray<double>.FromRows([[1.49834967, 1.70660132, 1.91485297], [3.25553199, 3.5141327, 3.77273342]]);
         // Seeds 003 and 004 print 9.769849468192957e-10 (the expected values are rounded to 8 digits); "less than 1e-9".
-        Assert.Equal(9.769849468192957e-10, RelError(outp, correct));
+        if (Notebook.SumsAsPinned) Assert.Equal(9.769849468192957e-10, RelError(outp, correct));
+        else Assert.Equal(9.769849468192957e-10, RelError(outp, correct), 1e-13);   // the products' last bits differ
         Assert.Equal([numInputs, outputDim], outp.ShapeArray());   // each sample flattened to 120 values
     }
 

@@ -83,7 +83,17 @@ public class FullyConnectedNetTests
             Assert.Contains("beta2", grads.Keys);
             Assert.DoesNotContain("gamma3", grads.Keys);
             // The BatchNormalization notebook prints W1 1.10e-04 at reg 0 (ours too): normalising N = 2 samples is steep.
-            foreach (var e in errors) Assert.True(e < 2e-4, $"{norm} reg {reg}: {string.Join(", ", errors.Select(v => v.ToString("E2")))}");
+            // Batch norm subtracts the batch mean b1 and b2 shift: their true gradient is 0, their centred differences
+            // are the loss's rounding, and rel_error's 1e-8 floor makes that 1e-11 noise anything up to 4e-3, by the
+            // order of the sums. Theirs is checked as what it is: the analytic gradient is zero to rounding.
+            var names = grads.Keys.Order(StringComparer.Ordinal).ToArray();
+            for (int i = 0; i < names.Length; i++)
+            {
+                if (norm == Normalization.BatchNorm && names[i] is "b1" or "b2")
+                    Assert.True(grads[names[i]].Abs().Max() < 1e-12, $"{names[i]}: {grads[names[i]].Abs().Max():E2}");
+                else
+                    Assert.True(errors[i] < 2e-4, $"{norm} reg {reg}: {string.Join(", ", names.Zip(errors, (n, v) => $"{n} {v:E2}"))}");
+            }
         }
     }
 
