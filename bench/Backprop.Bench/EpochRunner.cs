@@ -140,7 +140,7 @@ public static class EpochRunner
             ["peer"] = "backprop",
             ["mode"] = "speed",
             ["config"] = new { data = dataName, hidden = config.Hidden, normalization = config.Normalization, dropout = config.Dropout,
-                update_rule = config.UpdateRule, batch_size = config.BatchSize, dtype = config.Dtype, threads, warmup, epochs },
+                reg = config.Reg, update_rule = config.UpdateRule, batch_size = config.BatchSize, dtype = config.Dtype, threads, warmup, epochs },
             ["data"] = new { num_train = data.XTrain.Dim(0), image_shape = data.XTrain.Shape[1..].ToArray(), train_bytes = trainBytes, load_seconds = loadSeconds },
             ["rss_after_data_mib"] = Math.Round(rssAfterData, 1),
             ["speed"] = new Dictionary<string, object?>

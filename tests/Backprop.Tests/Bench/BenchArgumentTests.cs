@@ -54,6 +54,8 @@ public class BenchArgumentTests
     [InlineData("--data 'cifar10' is not one of cifar10-random, fashion-mnist", "--data", "cifar10")]
     [InlineData("--hidden takes whole numbers ≥ 1 separated by commas, got '5,x'", "--hidden", "5,x")]
     [InlineData("Unknown update rule 'foo'", "--update-rule", "foo")]
+    [InlineData("--reg takes a number ≥ 0, got '-1'", "--reg", "-1")]
+    [InlineData("--reg takes a number ≥ 0, got 'nan'", "--reg", "nan")]
     [InlineData("unknown option '--epoch'", "--epoch", "2")]
     public void Epoch_RefusesBadOptions(string message, params string[] args)
     {
@@ -61,6 +63,25 @@ public class BenchArgumentTests
         Assert.Equal(2, r.ExitCode);
         Assert.Contains(message, r.Stderr);
         Assert.DoesNotContain("   at ", r.Stderr);
+    }
+
+    [Fact]
+    public void Epoch_TrainsWithTheRegItIsGiven()
+    {
+        // The same draws with and without the L2 term: the loss differs by 0.5·reg·ΣW² and more as the weights shrink.
+        (double Reg, double LastLoss) Run(string reg)
+        {
+            var r = BenchProgram.Run("epoch", "--data", "cifar10-random", "--num-train", "300", "--hidden", "20", "--normalization", "none",
+                "--update-rule", "sgd", "--learning-rate", "1e-3", "--epochs", "1", "--warmup", "0", "--threads", "1", "--reg", reg);
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            var json = System.Text.Json.Nodes.JsonNode.Parse(r.Stdout)!;
+            return (json["config"]!["reg"]!.GetValue<double>(), json["speed"]!["last_loss"]!.GetValue<double>());
+        }
+        var plain = Run("0");
+        var l2 = Run("0.5");
+        Assert.Equal(0.0, plain.Reg);
+        Assert.Equal(0.5, l2.Reg);
+        Assert.True(l2.LastLoss > plain.LastLoss, $"reg 0.5: {l2.LastLoss}, reg 0: {plain.LastLoss}");
     }
 
     [Theory]
