@@ -57,7 +57,7 @@ public static partial class Layer
         T max = TensorPrimitives.Max<T>(row);
         TensorPrimitives.Subtract(row, max, p);
         TensorPrimitives.Exp<T>(p, p);
-        double sum = double.CreateTruncating(TensorPrimitives.Sum<T>(p));
+        double sum = double.CreateTruncating(WideSums.Sum<T>(p));
         double loss = Math.Log(sum) - double.CreateTruncating(row[label] - max);
         TensorPrimitives.Multiply(p, T.CreateTruncating(1.0 / (sum * n)), p);
         p[label] -= T.One / T.CreateTruncating(n);
