@@ -123,7 +123,9 @@ public static class Gemm
                 GemmDriver<T, GemmKernel512<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate, transposedC, sink, rowBias);
                 break;
             case Kernel.Avx2:
-                GemmDriver<T, GemmKernel256<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate, transposedC, sink, rowBias);
+                // The AVX2 kernel's 6-row panels divide the granule: an AVX2 host cuts K where an AVX-512 one does.
+                GemmDriver<T, GemmKernel256<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate, transposedC, sink, rowBias,
+                    kSplitRows: VectorHostSplitRows<T>(n));
                 break;
             default:
                 GemmDriver<T, GemmKernelScalar<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate, transposedC, sink, rowBias,
@@ -175,16 +177,16 @@ public static class Gemm
         {
             Kernel.Wide512 => GemmKernel512Wide<T, SixRows>.MR,
             Kernel.Tall512 => GemmKernel512<T>.MR,
-            Kernel.Avx2 => GemmKernel256<T>.MR,
             _ => VectorHostSplitRows<T>(cols),
         };
         return GemmPlan.RowSplit(rows, mr);
     }
 
     /// <summary>
-    /// The granule at which the scalar kernel cuts a split product's K (<see cref="GemmPlan.KSplit"/>): the row panels
-    /// of the kernel an AVX-512 host takes for <paramref name="n"/> columns, not the scalar kernel's 4, so that hosts
-    /// with 128-bit vectors (ARM64) sum K in the same two halves and get the same bits (K = 500: 0–251 and 252–499).
+    /// The granule at which the AVX2 and scalar kernels cut a split product's K (<see cref="GemmPlan.KSplit"/>): the
+    /// row panels of the kernel an AVX-512 host takes for <paramref name="n"/> columns, so that AVX2 hosts (17–32 float
+    /// columns: 12, not 6) and hosts with 128-bit vectors (ARM64; the scalar kernel's 4) sum K in the same two halves
+    /// and get the same bits (K = 500, n = 500: 0–251 and 252–499, where 4-row panels cut at 248).
     /// </summary>
     internal static int VectorHostSplitRows<T>(int n) where T : unmanaged, IFloatingPointIeee754<T> =>
         NarrowShape<T>(n) ? GemmKernel256<T>.MR
