@@ -90,12 +90,21 @@ public static class Gemm
     /// 76–99). Chosen by shape and layout alone; each element is the same fused chain either way, as
     /// fma(x, y, z) = fma(y, x, z), with the K split of the chosen shape.
     /// </summary>
+    /// <remarks>
+    /// Hosts without the AVX2 kernel (ARM64, 128-bit vectors) decide as the AVX hosts do, by <see cref="NarrowShape{T}"/>:
+    /// computing transposed drops the K split (<see cref="GemmPlan.SplitK"/>) and starts C from the bias, so deciding
+    /// otherwise would round differently.
+    /// </remarks>
     private static bool ComputeTransposed<T>(int m, int n, bool transA) where T : unmanaged, IFloatingPointIeee754<T> =>
-        n < NarrowColumns && m >= 2 * n && (transA || !NarrowDirect<T>(n));
+        n < NarrowColumns && m >= 2 * n && (transA || !NarrowShape<T>(n));
 
     /// <summary>True when n columns take the AVX2 kernel directly (<see cref="ComputeTransposed{T}"/>).</summary>
     private static bool NarrowDirect<T>(int n) where T : unmanaged, IFloatingPointIeee754<T> =>
-        (typeof(T) == typeof(float) || typeof(T) == typeof(double)) && GemmKernel256<T>.IsSupported && n <= GemmKernel256<T>.NR;
+        GemmKernel256<T>.IsSupported && NarrowShape<T>(n);
+
+    /// <summary>True when n columns fit the AVX2 kernel's tile (16 floats, 8 doubles), whether or not the host runs it.</summary>
+    private static bool NarrowShape<T>(int n) where T : unmanaged, IFloatingPointIeee754<T> =>
+        (typeof(T) == typeof(float) || typeof(T) == typeof(double)) && n <= GemmKernel256<T>.NR;
 
     private static unsafe void Run<T>(T* pa, T* pb, T* pc, int m, int n, int k, bool transA, bool transB,
         bool accumulate, bool transposedC, IGemmTileSink<T>? sink = null, T* rowBias = null) where T : unmanaged, IFloatingPointIeee754<T>
@@ -114,10 +123,13 @@ public static class Gemm
                 GemmDriver<T, GemmKernel512<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate, transposedC, sink, rowBias);
                 break;
             case Kernel.Avx2:
-                GemmDriver<T, GemmKernel256<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate, transposedC, sink, rowBias);
+                // The AVX2 kernel's 6-row panels divide the granule: an AVX2 host cuts K where an AVX-512 one does.
+                GemmDriver<T, GemmKernel256<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate, transposedC, sink, rowBias,
+                    kSplitRows: VectorHostSplitRows<T>(n));
                 break;
             default:
-                GemmDriver<T, GemmKernelScalar<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate, transposedC, sink, rowBias);
+                GemmDriver<T, GemmKernelScalar<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate, transposedC, sink, rowBias,
+                    kSplitRows: VectorHostSplitRows<T>(n));
                 break;
         }
     }
@@ -165,11 +177,21 @@ public static class Gemm
         {
             Kernel.Wide512 => GemmKernel512Wide<T, SixRows>.MR,
             Kernel.Tall512 => GemmKernel512<T>.MR,
-            Kernel.Avx2 => GemmKernel256<T>.MR,
-            _ => GemmKernelScalar<T>.MR,
+            _ => VectorHostSplitRows<T>(cols),
         };
         return GemmPlan.RowSplit(rows, mr);
     }
+
+    /// <summary>
+    /// The granule at which the AVX2 and scalar kernels cut a split product's K (<see cref="GemmPlan.KSplit"/>): the
+    /// row panels of the kernel an AVX-512 host takes for <paramref name="n"/> columns, so that AVX2 hosts (17–32 float
+    /// columns: 12, not 6) and hosts with 128-bit vectors (ARM64; the scalar kernel's 4) sum K in the same two halves
+    /// and get the same bits (K = 500, n = 500: 0–251 and 252–499, where 4-row panels cut at 248).
+    /// </summary>
+    internal static int VectorHostSplitRows<T>(int n) where T : unmanaged, IFloatingPointIeee754<T> =>
+        NarrowShape<T>(n) ? GemmKernel256<T>.MR
+        : n > GemmKernel512<T>.NR ? GemmKernel512Wide<T, SixRows>.MR
+        : GemmKernel512<T>.MR;
 
     internal static void CheckSizes(int aLength, int bLength, int cLength, int m, int n, int k)
     {

@@ -53,9 +53,9 @@ internal static unsafe class LayerNormKernels<T> where T : unmanaged, IFloatingP
             long o = (long)i * d;
             var xr = new ReadOnlySpan<T>(c.X + o, d);
             var h = new Span<T>(c.XHat + o, d);
-            T mean = TensorPrimitives.Sum<T>(xr) * invD;
+            T mean = WideSums.Sum<T>(xr) * invD;
             TensorPrimitives.Subtract(xr, mean, h);
-            T var = TensorPrimitives.SumOfSquares<T>(h) * invD;
+            T var = WideSums.SumOfSquares<T>(h) * invD;
             T inv = T.One / T.Sqrt(var + c.Eps);
             c.InvStd[i] = inv;
             TensorPrimitives.Multiply(h, inv, h);
@@ -74,8 +74,8 @@ internal static unsafe class LayerNormKernels<T> where T : unmanaged, IFloatingP
             var r = new Span<T>(c.Out + o, d);
             var h = new ReadOnlySpan<T>(c.XHat + o, d);
             TensorPrimitives.Multiply(new ReadOnlySpan<T>(c.X + o, d), g, r);          // dx̂
-            T sum = TensorPrimitives.Sum<T>(r);
-            T dot = TensorPrimitives.Dot<T>(r, h);
+            T sum = WideSums.Sum<T>(r);
+            T dot = WideSums.Dot<T>(r, h);
             T k = c.InvStd[i] * invD;
             // r = k·(D·dx̂ − sum − x̂·dot)
             TensorPrimitives.Multiply(r, dT, r);

@@ -13,6 +13,8 @@ namespace Backprop.Kernels;
 /// the 2ⁿ factor, which also rounds results below float's normal range correctly; within 3 ulp), where
 /// <see cref="TensorPrimitives.Exp{T}(ReadOnlySpan{T}, Span{T})"/> widens float to double and made the loss exp-bound.
 /// A row's last partial vector goes through the same vector code under a mask, so every element gets the same bits.
+/// Without AVX-512 (AVX2 hosts, ARM64) the same Vector512 code runs emulated, with <see cref="Portable"/> forms of the
+/// three AVX-512 instructions: the same operations in the same order, so the same bits on every host.
 /// </summary>
 internal static unsafe class SoftmaxRows
 {
@@ -27,8 +29,8 @@ internal static unsafe class SoftmaxRows
     /// <summary>exp(x) for x at or below this rounds to 0 in float (half the smallest subnormal is e^−103.97).</summary>
     private const float MinArg = -104f;
 
-    /// <summary>True where this path runs: 512-bit vectors in hardware with AVX-512F (for the scaling and masks).</summary>
-    public static bool Supported => Simd.Wide<float>() && Avx512F.IsSupported;
+    /// <summary>True where the AVX-512 instructions run (vscalefps, masked loads and stores); elsewhere their portable forms.</summary>
+    public static bool Native => Simd.Wide<float>() && Avx512F.IsSupported;
 
     /// <summary>
     /// One row of C scores: p = softmax(row)/n with 1/n taken off at the label; returns the row's loss
@@ -60,7 +62,8 @@ internal static unsafe class SoftmaxRows
             e0.Store(p + j);
             acc0 += e0;
         }
-        if (j < c)
+        if (j < c && !Native) acc1 += PortableTail(row + j, p + j, c - j, vmax);
+        else if (j < c)
         {
             var tail = Vector512.LessThan(Vector512.Create(j) + Vector512<int>.Indices, Vector512.Create(c)).AsSingle();
             var e = Exp(Avx512F.MaskLoad(row + j, tail, Vector512.Create(float.NegativeInfinity)) - vmax);
@@ -72,6 +75,21 @@ internal static unsafe class SoftmaxRows
         TensorPrimitives.Multiply(new ReadOnlySpan<float>(p, c), (float)(1.0 / (sum * n)), new Span<float>(p, c));
         p[label] -= 1f / n;
         return loss;
+    }
+
+    /// <summary>
+    /// The masked tail without AVX-512: the last <paramref name="count"/> scores padded with −∞ (the masked load's
+    /// filler) to one vector, its exp stored for the real lanes only; returns the whole vector, as the masked path adds it.
+    /// </summary>
+    private static Vector512<float> PortableTail(float* row, float* p, int count, Vector512<float> vmax)
+    {
+        float* lanes = stackalloc float[Vector512<float>.Count];
+        Vector512.Create(float.NegativeInfinity).Store(lanes);
+        new ReadOnlySpan<float>(row, count).CopyTo(new Span<float>(lanes, count));
+        var e = Exp(Vector512.Load(lanes) - vmax);
+        e.Store(lanes);
+        new ReadOnlySpan<float>(lanes, count).CopyTo(new Span<float>(p, count));
+        return e;
     }
 
     /// <summary>The row's maximum; a NaN anywhere in the row makes the loss NaN through exp anyway.</summary>
@@ -103,8 +121,8 @@ internal static unsafe class SoftmaxRows
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Exp(Vector512<float> x)
     {
-        // vmaxps returns its second operand when either is NaN: x second keeps a NaN.
-        var xc = Avx512F.Max(Vector512.Create(MinArg), x);
+        // vmaxps returns its second operand when either is NaN: x second keeps a NaN (Vector512.Max keeps NaN too).
+        var xc = Native ? Avx512F.Max(Vector512.Create(MinArg), x) : Vector512.Max(Vector512.Create(MinArg), x);
         // Rounding by the 1.5·2²³ trick: n = round(x·log2 e).
         var n = Vector512.FusedMultiplyAdd(xc, Vector512.Create(Log2E), Vector512.Create(Magic)) - Vector512.Create(Magic);
         var r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Hi), xc);
@@ -115,7 +133,25 @@ internal static unsafe class SoftmaxRows
         var c = Vector512.FusedMultiplyAdd(Vector512.Create(P4), r, Vector512.Create(P5));
         var q = Vector512.FusedMultiplyAdd(Vector512.FusedMultiplyAdd(a, r2, b), r2, c);
         q = Vector512.FusedMultiplyAdd(q, r2, r) + Vector512<float>.One;
-        return Avx512F.Scale(q, n);
+        return Native ? Avx512F.Scale(q, n) : Portable.Scale(q, n);
+    }
+
+    /// <summary>The AVX-512 instructions' results from operations every host has.</summary>
+    internal static class Portable
+    {
+        /// <summary>
+        /// q·2ⁿ rounded once, as <c>vscalefps</c> gives it, for integral n in [−150, 127] and q in [0.5, 2) or NaN:
+        /// 2ᵏ is built from its exponent bits; below 2⁻¹²⁶ (not a normal float) the product is taken as q·2ⁿ⁺⁶⁴, exact
+        /// and normal, then ·2⁻⁶⁴, the one rounding (into the subnormals). A NaN q stays NaN.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Scale(Vector512<float> q, Vector512<float> n)
+        {
+            var small = Vector512.LessThan(n, Vector512.Create(-126f));
+            var k = Vector512.ConvertToInt32(n) + (small.AsInt32() & Vector512.Create(64));
+            var pow = ((k + Vector512.Create(127)) << 23).AsSingle();
+            return q * pow * Vector512.ConditionalSelect(small, Vector512.Create((127 - 64) << 23).AsSingle(), Vector512<float>.One);
+        }
     }
 
     /// <inheritdoc cref="Exp(Vector512{float})"/>

@@ -17,7 +17,7 @@ namespace Backprop.Kernels;
 /// </remarks>
 internal static unsafe class SumOfSquares
 {
-    /// <summary>Σ values², in float64. An array of one chunk gives <see cref="TensorPrimitives.SumOfSquares{T}(ReadOnlySpan{T})"/>'s bits (float64) or <see cref="OfSingles"/>'s (float32).</summary>
+    /// <summary>Σ values², in float64. An array of one chunk gives <see cref="WideSums.SumOfSquares{T}(ReadOnlySpan{T})"/>'s bits (float64: TensorPrimitives' on AVX-512) or <see cref="OfSingles"/>'s (float32).</summary>
     public static double Of<T>(ReadOnlySpan<T> values) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int pieces = Chunks.Count(values.Length);
@@ -46,7 +46,7 @@ internal static unsafe class SumOfSquares
 
     private static double OfChunk<T>(ReadOnlySpan<T> values) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (typeof(T) == typeof(double)) return TensorPrimitives.SumOfSquares(MemoryMarshal.Cast<T, double>(values));
+        if (typeof(T) == typeof(double)) return WideSums.SumOfSquares(MemoryMarshal.Cast<T, double>(values));
         if (typeof(T) == typeof(float)) return OfSingles(MemoryMarshal.Cast<T, float>(values));
         double s = 0;
         foreach (var v in values) { double d = double.CreateTruncating(v); s += d * d; }

@@ -52,12 +52,12 @@ public static partial class Layer
     /// <summary>One row: p = softmax(row) into <paramref name="p"/>, scaled by 1/n, minus 1/n at the label; returns the row's loss.</summary>
     private static unsafe double SoftmaxRow<T>(ReadOnlySpan<T> row, Span<T> p, int label, int n) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (typeof(T) == typeof(float) && SoftmaxRows.Supported)
+        if (typeof(T) == typeof(float))
             fixed (T* pr = row, pp = p) return SoftmaxRows.Row((float*)pr, (float*)pp, row.Length, label, n);
         T max = TensorPrimitives.Max<T>(row);
         TensorPrimitives.Subtract(row, max, p);
         TensorPrimitives.Exp<T>(p, p);
-        double sum = double.CreateTruncating(TensorPrimitives.Sum<T>(p));
+        double sum = double.CreateTruncating(WideSums.Sum<T>(p));
         double loss = Math.Log(sum) - double.CreateTruncating(row[label] - max);
         TensorPrimitives.Multiply(p, T.CreateTruncating(1.0 / (sum * n)), p);
         p[label] -= T.One / T.CreateTruncating(n);

@@ -4,7 +4,7 @@ using Backprop.Tensors;
 namespace Backprop.Optim;
 
 /// <summary>
-/// SGD with Nesterov momentum: <c>v_new = μ·v − lr·dw; w += v_new + μ·(v_new − v)</c>.
+/// SGD with Nesterov momentum: <c>v_new = μ·v − lr·dw; w = (w + v_new) + μ·(v_new − v)</c>.
 /// </summary>
 public sealed class SgdNesterovMomentum<T> : UpdateRule<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -46,7 +46,8 @@ public sealed class SgdNesterovMomentum<T> : UpdateRule<T> where T : unmanaged, 
         {
             T old = v[i];
             v[i] = mu * old - lr * dw[i];
-            w[i] += v[i] + mu * (v[i] - old);
+            // (w + v) + μ·(v − old), as the vector body adds: the tail's length follows the vector width.
+            w[i] = w[i] + v[i] + mu * (v[i] - old);
         }
     }
 }

@@ -36,14 +36,14 @@ public class SumOfSquaresTests
     }
 
     [Fact]
-    public void Float64_OneChunkKeepsTensorPrimitivesBits_ManyChunksAddTheirSumsInOrder()
+    public void Float64_OneChunkKeepsWideSumsBits_ManyChunksAddTheirSumsInOrder()
     {
         var small = new NumpyRandom(4).Randn<double>(1000).AsSpan().ToArray();
-        Assert.Equal(System.Numerics.Tensors.TensorPrimitives.SumOfSquares<double>(small), SumOfSquares.Of<double>(small));
+        Assert.Equal(WideSums.SumOfSquares<double>(small), SumOfSquares.Of<double>(small));
         var large = new NumpyRandom(5).Randn<double>(200_000).AsSpan().ToArray();
         double want = 0;
         for (int start = 0; start < large.Length; start += Chunks.Size)
-            want += System.Numerics.Tensors.TensorPrimitives.SumOfSquares<double>(large.AsSpan(start, Math.Min(Chunks.Size, large.Length - start)));
+            want += WideSums.SumOfSquares<double>(large.AsSpan(start, Math.Min(Chunks.Size, large.Length - start)));
         Assert.Equal(want, SumOfSquares.Of<double>(large));
     }
 
