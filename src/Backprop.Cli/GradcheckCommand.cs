@@ -66,43 +66,51 @@ internal static class GradcheckCommand
             // Each line as its parameter is done: a large model takes minutes, and Ctrl-C stops it between two losses.
             uint seed = result.GetResult(options.Seed) is null ? 231u : config.Seed;
             var checks = ModelGradientCheck.Run(config.Validate(), batch, d, c, seed, result.GetValue(step),
-                checkedOne: asJson ? null : k => console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{k.Name} relative error: {k.RelativeError:0.00e+00}  (norm-wise {k.NormError:0.00e+00})")),
+                checkedOne: asJson ? null : k => console.Out.WriteLine(Line(k)),
                 cancel: console.Cancel);
-            bool ok = checks.All(k => k.NormError <= limit);
+            bool ok = checks.All(k => k.Passes(limit));
             if (asJson)
             {
-                JsonObject errors = new(), norms = new();
+                JsonObject errors = new(), norms = new(), zeros = new();
                 // JSON has no NaN or ∞: such an error is null (as in the run folder's JSON), and fails the check.
                 static JsonNode? Number(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
                 foreach (var k in checks)
                 {
                     errors[k.Name] = Number(k.RelativeError);
                     norms[k.Name] = Number(k.NormError);
+                    if (k.ZeroResidual is double r) zeros[k.Name] = Number(r);
                 }
-                console.Out.WriteLine(new JsonObject { ["dtype"] = config.Dtype, ["tol"] = limit, ["passed"] = ok, ["relative_errors"] = errors, ["norm_errors"] = norms }.ToJsonString());
+                console.Out.WriteLine(new JsonObject { ["dtype"] = config.Dtype, ["tol"] = limit, ["passed"] = ok, ["relative_errors"] = errors, ["norm_errors"] = norms, ["zero_residuals"] = zeros }.ToJsonString());
             }
             else
             {
-                var worst = checks.FirstOrDefault(k => !double.IsFinite(k.NormError)) ?? checks.MaxBy(k => k.NormError)!;
-                console.Out.WriteLine(ok
-                    ? string.Create(CultureInfo.InvariantCulture, $"passed: every norm-wise error ≤ {limit:g3}")
-                    : string.Create(CultureInfo.InvariantCulture, $"FAILED: {worst.Name} norm-wise error {worst.NormError:0.00e+00} > {limit:g3}") + FailureNote(config, worst.Name, batch, d, c, seed, result.GetValue(step)));
+                // The worst failure: a NaN first, then the largest error it is judged by.
+                var worst = checks.Where(k => !k.Passes(limit)).MaxBy(k => (k.ZeroResidual ?? k.NormError) is var e && double.IsNaN(e) ? double.PositiveInfinity : e);
+                var zeroNames = checks.Where(k => k.ZeroResidual is not null).Select(k => k.Name).ToList();
+                string zeros = zeroNames.Count > 0 ? $"; {string.Join(", ", zeroNames)}, whose true gradient is 0, by |analytic| ≤ tol × the largest instead" : "";
+                console.Out.WriteLine(worst is null
+                    ? string.Create(CultureInfo.InvariantCulture, $"passed: every norm-wise error ≤ {limit:g3}{zeros}")
+                    : worst.ZeroResidual is double r
+                        ? string.Create(CultureInfo.InvariantCulture, $"FAILED: {worst.Name}'s gradient should be zero, yet its largest |analytic| is {r:0.00e+00} of the model's largest > {limit:g3} (batch normalization right after it subtracts the batch mean the bias shifts, so the loss does not depend on it: the backward pass leaks into it)")
+                        : string.Create(CultureInfo.InvariantCulture, $"FAILED: {worst.Name} norm-wise error {worst.NormError:0.00e+00} > {limit:g3}") + FailureNote(config, batch, d, c, seed, result.GetValue(step)));
             }
             return ok ? ExitCodes.Success : ExitCodes.Failure;
         });
         return command;
     }
 
-    // A failure the centred differences explain better than the gradient gets a note saying how: a bias whose true
-    // gradient is zero (before batch norm), where only the loss's rounding is left; or ReLU inputs within a step of 0
-    // (small weights, or a deep net whose activations shrink layer by layer), where the differences cross the kink and
-    // drown in rounding on a nearly flat loss (torch.autograd.gradcheck fails there too), measured on the check's own
-    // batch and weights.
-    private static string FailureNote(TrainConfig config, string worst, int batch, int d, int c, uint seed, double? h)
+    // One parameter's line: the notebooks' rel_error, the norm-wise error, and for a true-zero gradient the residual it
+    // is judged by.
+    private static string Line(ParameterCheck k) => string.Create(CultureInfo.InvariantCulture,
+        $"{k.Name} relative error: {k.RelativeError:0.00e+00}  (norm-wise {k.NormError:0.00e+00})")
+        + (k.ZeroResidual is double r ? string.Create(CultureInfo.InvariantCulture, $"  true gradient 0: largest |analytic| {r:0.00e+00} of the largest") : "");
+
+    // A failure the centred differences explain better than the gradient gets a note saying how: ReLU inputs within a
+    // step of 0 (small weights, or a deep net whose activations shrink layer by layer), where the differences cross the
+    // kink and drown in rounding on a nearly flat loss (torch.autograd.gradcheck fails there too), measured on the
+    // check's own batch and weights.
+    private static string FailureNote(TrainConfig config, int batch, int d, int c, uint seed, double? h)
     {
-        if (ModelGradientCheck.IsZeroByConstruction(config, worst))
-            return string.Create(CultureInfo.InvariantCulture,
-                $" ({worst}'s true gradient is zero: batch normalization right after it subtracts the batch mean the bias shifts, so its centred differences are the loss's rounding alone, which grows with the weights (weight scale {config.WeightScale:g3}); check it with a larger step, --step {10 * (h ?? 1e-6):g3}, before suspecting the gradient)");
         var (near, total) = ModelGradientCheck.ReluInputsNearKink(config, batch, d, c, seed, h);
         if (near > 0)
             return string.Create(CultureInfo.InvariantCulture,

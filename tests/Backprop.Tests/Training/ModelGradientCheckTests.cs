@@ -79,4 +79,37 @@ public class ModelGradientCheckTests
         Assert.True(Math.Sqrt(g["b1"].SumOfSquares()) < 1e-12 * Math.Sqrt(g["W1"].SumOfSquares()), $"|db1| {Math.Sqrt(g["b1"].SumOfSquares())}");
         Assert.True(Math.Sqrt(g["b2"].SumOfSquares()) < 1e-12 * Math.Sqrt(g["W2"].SumOfSquares()), $"|db2| {Math.Sqrt(g["b2"].SumOfSquares())}");
     }
+
+    [Fact]
+    public void Run_JudgesATrueZeroGradient_ByItsAnalyticResidual()
+    {
+        // Weight scale 1 with batch norm: b1's and b2's centred differences are the rounding of a loss of ~23, a
+        // norm-wise 2e-6 that failed the default 1e-6; their analytic gradients are zero to rounding.
+        var bn = new TrainConfig { Hidden = [20, 30], Normalization = "batchnorm", WeightScale = 1, Dtype = "float64" };
+        var checks = ModelGradientCheck.Run(bn);
+        foreach (var k in checks)
+        {
+            Assert.Equal(k.Name is "b1" or "b2", k.ZeroResidual is not null);
+            Assert.True(k.Passes(1e-6), $"{k.Name}: norm-wise {k.NormError}, residual {k.ZeroResidual}");
+        }
+        var b1 = checks.Single(k => k.Name == "b1");
+        Assert.True(b1.NormError > 1e-6 || !Notebook.SumsAsPinned, $"b1 norm-wise {b1.NormError}: the rounding this judges past");
+        Assert.InRange(b1.ZeroResidual!.Value, 0, 1e-14);
+        // float32: rounding level of float32, far under its 1e-4.
+        Assert.All(ModelGradientCheck.Run(bn with { Dtype = "float32" }).Where(k => k.ZeroResidual is not null), k => Assert.InRange(k.ZeroResidual!.Value, 0, 1e-6));
+        // Without batch norm there is no true-zero gradient: everything is judged norm-wise.
+        Assert.All(ModelGradientCheck.Run(bn with { Normalization = "layernorm", WeightScale = 5e-2 }), k => Assert.Null(k.ZeroResidual));
+    }
+
+    [Fact]
+    public void Passes_UsesTheResidualForATrueZero_AndFailsOnNaN()
+    {
+        // A leak into a true-zero gradient fails however small the centred differences, and its differences' rounding does not.
+        Assert.False(new ParameterCheck("b1", 1, 1e-9, ZeroResidual: 1e-3).Passes(1e-6));
+        Assert.True(new ParameterCheck("b1", 1, 1e-3, ZeroResidual: 1e-16).Passes(1e-6));
+        Assert.True(new ParameterCheck("W1", 1e-3, 1e-7).Passes(1e-6));
+        Assert.False(new ParameterCheck("W1", 1e-3, 1e-5).Passes(1e-6));
+        Assert.False(new ParameterCheck("W1", double.NaN, double.NaN).Passes(1e-6));
+        Assert.False(new ParameterCheck("b1", 0, 0, ZeroResidual: double.NaN).Passes(1e-6));
+    }
 }
