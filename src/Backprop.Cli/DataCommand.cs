@@ -70,7 +70,20 @@ internal static class DataCommand
             var target = locations.DownloadFolder(kind);
             if (!result.GetValue(force) && Directory.Exists(target))
                 throw new UsageException($"{target} already exists; add --force to download {DataLocations.DisplayName(kind)} again.");
-            var folder = DataSource.Download(RemoteDataSet.For(kind), locations.Root, console.Out, console.Cancel, baseUrl, overwrite: result.GetValue(force), terminal: console.OutIsTerminal);
+            string folder;
+            try
+            {
+                folder = DataSource.Download(RemoteDataSet.For(kind), locations.Root, console.Out, console.Cancel, baseUrl, overwrite: result.GetValue(force), terminal: console.OutIsTerminal);
+            }
+            catch (DataDownloadException e) when (!result.GetValue(force) && DataLocations.IsComplete(kind, target))
+            {
+                // Another download (a 'backprop train' or 'data download' started with this one) finished first, its
+                // checksums verified: what was asked for is there, as train would use it. With --force the copy asked
+                // to be replaced may be that one, so there the failure stands.
+                string why = e.Problem is { } p ? $": {p.TrimEnd('.')}" : "";
+                console.Out.WriteLine($"This download failed{why}; another download put a complete {DataLocations.DisplayName(kind)} in {target} meanwhile.");
+                folder = target;
+            }
             console.Out.WriteLine($"{DataLocations.DisplayName(kind)} is in {folder}");
             return ExitCodes.Success;
         });

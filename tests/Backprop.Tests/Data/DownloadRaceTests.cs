@@ -213,4 +213,39 @@ public class DownloadRaceTests
         Assert.Equal($"Using CIFAR-10 (python) from {target}, which another download put in place while this one failed: the server answered 404 Not Found.", choice.Reason);
         Assert.Equal([Path.GetFileName(target)], Names(root.Path));
     }
+
+    [Fact]
+    public async Task DataDownloadThatFails_ExitsZero_WhenAnotherDownloadPutACompleteCopyInPlace()
+    {
+        // 'backprop data download' started with another download: the other finishes (checksums verified), this one's
+        // server fails. It exited 1 with the data set there, complete, as train would use it.
+        using var tmp = new TempDir();
+        var root = tmp.File("data");
+        var target = Path.Combine(root, Target);
+        using (var mirror = new GatedMirror(GatedMirror.NotFound, GatedMirror.Serves(Tarball)))
+        {
+            var cli = Task.Run(() => Backprop.Tests.Cli.CliRunner.Run("data", "download", "--dataset", "cifar10", "--format", "binary", "--data-dir", root, "--mirror", mirror.BaseUrl.ToString()));
+            mirror.WaitArrived(0);
+            var other = Download(mirror.BaseUrl, root);
+            mirror.WaitArrived(1);
+            mirror.Release(1);
+            Assert.Equal(target, await other);
+            mirror.Release(0);
+            var r = await cli;
+            Assert.True(r.ExitCode == 0, r.ToString());
+            Assert.Contains($"This download failed: the server answered 404 Not Found; another download put a complete CIFAR-10 (binary) in {target} meanwhile.", r.Out);
+            Assert.Contains($"CIFAR-10 (binary) is in {target}", r.Out);
+            Assert.Equal([Target], Names(root));
+        }
+
+        // With --force the copy in place is the one it was asked to replace: its failure is a failure (exit 1), the copy kept.
+        using (var mirror = new GatedMirror(GatedMirror.NotFound))
+        {
+            mirror.Release(0);   // answers at once
+            var r = Backprop.Tests.Cli.CliRunner.Run("data", "download", "--dataset", "cifar10", "--format", "binary", "--data-dir", root, "--mirror", mirror.BaseUrl.ToString(), "--force");
+            Assert.Equal(1, r.ExitCode);
+            Assert.DoesNotContain("another download", r.Out);
+            Assert.True(DataLocations.IsComplete(DataSetKind.Cifar10Binary, target));
+        }
+    }
 }
