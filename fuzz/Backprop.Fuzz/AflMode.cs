@@ -9,7 +9,7 @@ internal static class AflMode
 {
     public static void Run(FuzzTarget target)
     {
-        var work = Path.Combine(Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath(), $"backprop-afl-{Environment.ProcessId}");
+        var work = WorkFolder.For("afl");
         Directory.CreateDirectory(work);
         var path = Path.Combine(work, "input.bin");
         SharpFuzz.Fuzzer.Run(stream =>

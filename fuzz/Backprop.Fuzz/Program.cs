@@ -28,8 +28,7 @@ int count = Number("count", 100000), seed = Number("seed", 20261123);
 var limit = TimeSpan.FromMilliseconds(Number("time-limit-ms", 2000));
 string outDir = Path.GetFullPath(options.GetValueOrDefault("out", Path.Combine("fuzz", "out")));
 Directory.CreateDirectory(Path.Combine(outDir, "findings"));
-string shm = Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath();
-string work = Path.Combine(shm, $"backprop-fuzz-{Environment.ProcessId}");
+string work = WorkFolder.For("fuzz");
 
 var targets = format == "all" ? FuzzTargets.All() : [Target(format)];
 var md = new StringBuilder();
