@@ -15,7 +15,9 @@ internal static class GradcheckCommand
         "Each line prints the notebooks' rel_error (the largest element-wise relative error) and a norm-wise error\n" +
         "‖num − analytic‖ / max(1e-3, ‖num‖ + ‖analytic‖); pass or fail is judged on the norm-wise one, because the\n" +
         "element-wise maximum is set by the rounding of one centred difference against a small gradient (seed 003's W2\n" +
-        "reads 2.21e-05 for a correct gradient, ours 2.26e-04 from the same weights).\n" +
+        "reads 2.21e-05 for a correct gradient, ours 2.26e-04 from the same weights). A bias right before batch norm has a\n" +
+        "true gradient of 0, which its differences' rounding cannot show: it is judged by its largest |analytic| over the\n" +
+        "model's largest gradient element instead.\n" +
         "The architecture comes from the options (or --config's file: model, hidden, normalization, dropout, reg, weight\n" +
         "scale); the check's own settings stay float64, 10 samples and seed 231 unless given as options.\n" +
         "The random batch has 10 samples (--batch-size): with the notebooks' 2 samples, batch normalization's errors\n" +
