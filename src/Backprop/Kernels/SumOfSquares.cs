@@ -17,7 +17,7 @@ namespace Backprop.Kernels;
 /// </remarks>
 internal static unsafe class SumOfSquares
 {
-    /// <summary>Σ values², in float64. An array of one chunk gives <see cref="WideSums.SumOfSquares{T}(ReadOnlySpan{T})"/>'s bits (float64: TensorPrimitives' on AVX-512) or <see cref="OfSingles"/>'s (float32).</summary>
+    /// <summary>Σ values², in float64. An array of one chunk gives <see cref="WideSums.SumOfSquares{T}(ReadOnlySpan{T})"/>'s bits (float64: TensorPrimitives' AVX-512 order) or <see cref="OfSingles"/>'s (float32).</summary>
     public static double Of<T>(ReadOnlySpan<T> values) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int pieces = Chunks.Count(values.Length);
