@@ -291,7 +291,7 @@ public sealed class Downloader : IDisposable
         {
             try
             {
-                if (!Directory.Exists(target) && !File.Exists(target) && DataLocations.IsComplete(kind, old)) Directory.Move(old, target);
+                if (!Directory.Exists(target) && !File.Exists(target) && DataLocations.IsComplete(kind, old)) Renames.MoveFolder(old, target);
                 else if (DataLocations.IsComplete(kind, target)) TarExtractor.TryDeleteFolder(old);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -400,7 +400,7 @@ public sealed class Downloader : IDisposable
                 if (!string.Equals(actual, expectedMd5, StringComparison.OrdinalIgnoreCase))
                     throw Fail($"the file's MD5 is {actual}, not the published {expectedMd5.ToLowerInvariant()} (corrupt or changed download; nothing was kept)");
             }
-            File.Move(temp, full, overwrite: true);
+            Renames.MoveFile(temp, full);
             AtomicFile.SyncDirectory(Path.GetDirectoryName(full)!);
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
@@ -459,17 +459,23 @@ public sealed class Downloader : IDisposable
                 // Dated now: a rename keeps a folder's time, and RecoverInterruptedSwaps (another download starting)
                 // would take a days-old copy moved aside by this live swap for a killed one's and put it back.
                 TryTouch(target);
-                Directory.Move(target, old);
+                Renames.MoveFolder(target, old);
             }
             catch (DirectoryNotFoundException)
             {
                 old = null;   // another --force download moved it aside first, and removes it
             }
+            catch (Exception e) when (Renames.IsHeldOpen(e))
+            {
+                // Said as a write failure, not a bare "Access denied" naming the hidden folder.
+                throw new IOException($"Cannot replace '{target}': it could not be moved aside ({e.Message}). Windows refuses " +
+                    "while a file in it is open in another program (a training run reading it); the new copy was discarded.", e);
+            }
         }
         BeforeMoveIn?.Invoke();
         try
         {
-            Directory.Move(complete, target);
+            Renames.MoveFolder(complete, target);
         }
         catch (IOException) when (DataLocations.IsComplete(kind, target))
         {
@@ -478,7 +484,7 @@ public sealed class Downloader : IDisposable
         }
         catch when (old is not null)
         {
-            Directory.Move(old, target);
+            Renames.MoveFolder(old, target);
             throw;
         }
         if (old is not null) TarExtractor.TryDeleteFolder(old);

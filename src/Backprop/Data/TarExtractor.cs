@@ -48,7 +48,7 @@ public static class TarExtractor
             IReadOnlyList<string> files;
             using (var stream = DataFile.OpenMaybeGzip(archivePath, out _))
                 files = ExtractInto(stream, archivePath, temp, maxTotalBytes, maxEntries, cancellationToken);
-            Directory.Move(temp, destination);
+            Renames.MoveFolder(temp, destination);
             return files;
         }
         catch
