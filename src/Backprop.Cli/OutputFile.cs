@@ -36,7 +36,7 @@ internal static class OutputFile
                 (Path.GetFileName(real).Equals(SearchPicture.FileName, StringComparison.OrdinalIgnoreCase) ? $" ('backprop plot {realFolder}' redraws it)" : ", which no command redraws") +
                 "; write to another name.");
         foreach (var input in inputs)
-            if (input is not null && string.Equals(real, RealPath(input), StringComparison.Ordinal))
+            if (input is not null && SameName(real, RealPath(input), CaseInsensitiveFileSystem))
                 throw new UsageException($"{option}: '{path}' is the input being read; write to another name.");
         if (!Path.GetExtension(path).Equals(extension, StringComparison.OrdinalIgnoreCase))
             throw new UsageException($"{option}: '{given}' does not end in {extension}; this command writes {extension} files.");
@@ -68,6 +68,17 @@ internal static class OutputFile
             throw new UsageException($"{option}: nothing can be written in '{at}'{(e is UnauthorizedAccessException ? " (permission denied)" : "")}.", e);
         }
     }
+
+    /// <summary>
+    /// Whether file names here ignore case, as Windows' and macOS's usual file systems do (NTFS, APFS): there
+    /// <c>--out Images.npy</c> replaces <c>images.npy</c>. Assumed from the system (a case-sensitive APFS volume is
+    /// then refused a name that only differs in case from the input, which is harmless).
+    /// </summary>
+    internal static readonly bool CaseInsensitiveFileSystem = OperatingSystem.IsWindows() || OperatingSystem.IsMacOS();
+
+    /// <summary>Whether two full paths name the same file, on a file system that ignores case or not.</summary>
+    internal static bool SameName(string a, string b, bool ignoreCase) =>
+        string.Equals(a, b, ignoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
 
     /// <summary>What a search writes into its folder beside the trials' run folders.</summary>
     private static readonly string[] SearchFiles = ["results.json", "results.csv", "search.png", "search.json"];

@@ -54,7 +54,7 @@ public static partial class AtomicFile
                 throw;
             }
             fs.Dispose();
-            Named(full, () => { File.Move(temp, full, overwrite: true); return 0; });
+            Named(full, () => { Renames.MoveFile(temp, full); return 0; });
         }
         catch (IOException e) when (IsDiskFull(e))
         {

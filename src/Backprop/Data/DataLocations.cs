@@ -73,7 +73,13 @@ public sealed class DataLocations
         Resolve(dataDir, Environment.GetEnvironmentVariable(EnvironmentVariable),
             // DoNotVerify: a home folder that does not exist (Debian's nobody has /nonexistent) is still a path; the data
             // folder under it need not exist either, and the Debian fallback still applies.
-            Environment.GetFolderPath(Environment.SpecialFolder.UserProfile, Environment.SpecialFolderOption.DoNotVerify), FashionMnist.DebianDir);
+            Environment.GetFolderPath(Environment.SpecialFolder.UserProfile, Environment.SpecialFolderOption.DoNotVerify), DebianFallback);
+
+    /// <summary>
+    /// The Debian Fashion-MNIST folder where there can be one (Linux), else null: on Windows '/usr/share/…' would mean a
+    /// folder at the root of the current drive, and listing it among the places looked in would only mislead.
+    /// </summary>
+    internal static string? DebianFallback => OperatingSystem.IsLinux() ? FashionMnist.DebianDir : null;
 
     /// <summary>
     /// <see cref="Resolve(string?)"/> with the environment spelled out: the value of <c>$BACKPROP_DATA</c>, the home folder,

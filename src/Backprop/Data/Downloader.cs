@@ -242,28 +242,36 @@ public sealed class Downloader : IDisposable
     }
 
     /// <summary>
-    /// A new staging folder for <paramref name="folderName"/>, already held: made and held under a temporary name, then
-    /// renamed (the hold stays with the folder), so a <c>.download-*</c> folder that nobody holds is always the
-    /// leftover of a download that died.
+    /// A new staging folder for <paramref name="folderName"/>, held. Made while this download's pin
+    /// (<c>.{name}.entering-{id}</c>, same id) is open, so a <c>.download-*</c> folder that nobody holds and that has no
+    /// pin beside it is always the leftover of a download that died (<see cref="SweepStaleStaging"/>).
     /// </summary>
+    /// <remarks>
+    /// Made under its final name: Windows refuses to rename a folder while a file in it is open, so a folder cannot be
+    /// held (its <c>.lock</c> open) under one name and then renamed. (Earlier versions did that, with
+    /// <c>.starting-*</c> names, which are still swept.)
+    /// </remarks>
     private static (string Staging, FolderLock Hold) CreateStaging(string root, string folderName, string id)
     {
-        var starting = Path.Combine(root, $".{folderName}.starting-{id}");
         var staging = Path.Combine(root, $".{folderName}.download-{id}");
-        Directory.CreateDirectory(starting);
-        FolderLock? hold = null;
+        Directory.CreateDirectory(staging);
         try
         {
-            hold = FolderLock.Acquire(starting);
-            Directory.Move(starting, staging);
-            return (staging, hold);
+            return (staging, FolderLock.Acquire(staging));
         }
         catch
         {
-            hold?.Dispose();
-            TarExtractor.TryDeleteFolder(starting);
+            TarExtractor.TryDeleteFolder(staging);
             throw;
         }
+    }
+
+    /// <summary>The pin of the download whose staging folder is <paramref name="staging"/> (same id).</summary>
+    private static string PinOf(string staging)
+    {
+        var name = Path.GetFileName(staging);
+        int at = name.LastIndexOf(".download-", StringComparison.Ordinal);
+        return Path.Combine(Path.GetDirectoryName(staging)!, name[..at] + ".entering-" + name[(at + ".download-".Length)..]);
     }
 
     /// <summary>
@@ -283,7 +291,7 @@ public sealed class Downloader : IDisposable
         {
             try
             {
-                if (!Directory.Exists(target) && !File.Exists(target) && DataLocations.IsComplete(kind, old)) Directory.Move(old, target);
+                if (!Directory.Exists(target) && !File.Exists(target) && DataLocations.IsComplete(kind, old)) Renames.MoveFolder(old, target);
                 else if (DataLocations.IsComplete(kind, target)) TarExtractor.TryDeleteFolder(old);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -295,15 +303,19 @@ public sealed class Downloader : IDisposable
 
     /// <summary>
     /// Removes the staging folders of downloads of <paramref name="folderName"/> that died without cleaning up (a second
-    /// Ctrl-C, a kill): those no process holds (a live download holds its folder from before it has that name), and
-    /// folders still under their temporary name, and pins (<see cref="EnterDataFolder"/>), a minute after they were made.
+    /// Ctrl-C, a kill): those no process holds and whose pin is gone (a live download holds its folder from before its
+    /// pin goes; <see cref="CreateStaging"/>), and pins (<see cref="EnterDataFolder"/>) and the <c>.starting-*</c> folders
+    /// of earlier versions a minute after they were made.
     /// </summary>
     private static void SweepStaleStaging(string root, string folderName)
     {
         foreach (var pin in Directory.EnumerateFiles(root, $".{folderName}.entering-*")
                      .Where(file => DateTime.UtcNow - File.GetLastWriteTimeUtc(file) >= TimeSpan.FromMinutes(1)).ToList())
             AtomicFile.TryDelete(pin);
-        var stale = Directory.EnumerateDirectories(root, $".{folderName}.download-*")
+        // Listed before the pins are looked at: a pin is made before its folder and goes only once the folder is held,
+        // so a folder listed here whose pin is gone is held, or dead.
+        var stale = Directory.EnumerateDirectories(root, $".{folderName}.download-*").ToList()
+            .Where(dir => !File.Exists(PinOf(dir)))
             .Concat(Directory.EnumerateDirectories(root, $".{folderName}.starting-*")
                 .Where(dir => DateTime.UtcNow - Directory.GetLastWriteTimeUtc(dir) >= TimeSpan.FromMinutes(1)))
             .ToList();
@@ -388,7 +400,7 @@ public sealed class Downloader : IDisposable
                 if (!string.Equals(actual, expectedMd5, StringComparison.OrdinalIgnoreCase))
                     throw Fail($"the file's MD5 is {actual}, not the published {expectedMd5.ToLowerInvariant()} (corrupt or changed download; nothing was kept)");
             }
-            File.Move(temp, full, overwrite: true);
+            Renames.MoveFile(temp, full);
             AtomicFile.SyncDirectory(Path.GetDirectoryName(full)!);
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
@@ -447,17 +459,23 @@ public sealed class Downloader : IDisposable
                 // Dated now: a rename keeps a folder's time, and RecoverInterruptedSwaps (another download starting)
                 // would take a days-old copy moved aside by this live swap for a killed one's and put it back.
                 TryTouch(target);
-                Directory.Move(target, old);
+                Renames.MoveFolder(target, old);
             }
             catch (DirectoryNotFoundException)
             {
                 old = null;   // another --force download moved it aside first, and removes it
             }
+            catch (Exception e) when (Renames.IsHeldOpen(e))
+            {
+                // Said as a write failure, not a bare "Access denied" naming the hidden folder.
+                throw new IOException($"Cannot replace '{target}': it could not be moved aside ({e.Message}). Windows refuses " +
+                    "while a file in it is open in another program (a training run reading it); the new copy was discarded.", e);
+            }
         }
         BeforeMoveIn?.Invoke();
         try
         {
-            Directory.Move(complete, target);
+            Renames.MoveFolder(complete, target);
         }
         catch (IOException) when (DataLocations.IsComplete(kind, target))
         {
@@ -466,7 +484,7 @@ public sealed class Downloader : IDisposable
         }
         catch when (old is not null)
         {
-            Directory.Move(old, target);
+            Renames.MoveFolder(old, target);
             throw;
         }
         if (old is not null) TarExtractor.TryDeleteFolder(old);

@@ -72,7 +72,7 @@ public sealed record RemoteDataSet(DataSetKind Kind, Uri BaseUrl, IReadOnlyList<
         var how = ArchiveFolder is not null
             ? $"download {files} on another machine, extract it and copy its '{ArchiveFolder}' folder to '{Path.Combine(dataRoot, folder)}'"
             : $"copy {files} into '{Path.Combine(dataRoot, folder)}'";
-        var debian = Kind == DataSetKind.FashionMnist
+        var debian = Kind == DataSetKind.FashionMnist && DataLocations.DebianFallback is not null
             ? $"; on Debian, 'apt-get install dataset-fashion-mnist' installs it in {Data.FashionMnist.DebianDir}, which is found automatically" : "";
         return $"To get {DataLocations.DisplayName(Kind)} without this download: {how}, or point --data-dir or ${DataLocations.EnvironmentVariable} at a folder that holds '{folder}'{debian}. Or download from a mirror that holds the same files: --mirror URL or $BACKPROP_MIRROR (in code, this data set's BaseUrl).";
     }

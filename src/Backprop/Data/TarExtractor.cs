@@ -9,8 +9,10 @@ namespace Backprop.Data;
 /// allocates in proportion to a header's claims. Accepted entries: regular files and folders (PAX and GNU metadata
 /// records are applied to the entry they precede). Refused, with an <see cref="InvalidDataException"/> naming the archive
 /// and the entry: symbolic and hard links, devices, FIFOs and other special entries; absolute paths, <c>..</c> segments,
-/// backslashes, colons and NUL characters in names, name components over 255 bytes and paths over 4096 bytes; a name
-/// used twice or as both file and folder; more than <c>maxEntries</c> entries or <c>maxTotalBytes</c> bytes. File modes,
+/// backslashes, colons and NUL characters in names, names Windows refuses or alters (<c>&lt;&gt;"|?*</c> and control
+/// characters, device names such as <c>CON</c>, a trailing dot or space), name components over
+/// 255 bytes and paths over 4096 bytes; a name used twice or as both file and folder, or differing from another only in
+/// case; more than <c>maxEntries</c> entries or <c>maxTotalBytes</c> bytes. File modes,
 /// owners and times are not applied. Data is streamed to disk.
 /// </remarks>
 public static class TarExtractor
@@ -48,7 +50,7 @@ public static class TarExtractor
             IReadOnlyList<string> files;
             using (var stream = DataFile.OpenMaybeGzip(archivePath, out _))
                 files = ExtractInto(stream, archivePath, temp, maxTotalBytes, maxEntries, cancellationToken);
-            Directory.Move(temp, destination);
+            Renames.MoveFolder(temp, destination);
             return files;
         }
         catch
@@ -65,6 +67,7 @@ public static class TarExtractor
         var rootFull = Path.GetFullPath(root).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
         var files = new List<string>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
+        var spellings = new Dictionary<string, string>(StringComparer.Ordinal);   // case key → the path as first spelled
         long total = 0;
         int count = 0;
         var reader = new TarStreamReader(tarStream, source);
@@ -82,6 +85,7 @@ public static class TarExtractor
                 {
                     var (relative, full) = SafePath(name, rootFull, source);
                     if (relative.Length == 0) continue; // "./"
+                    CheckSpelling(relative, spellings, source);
                     EnsureFolder(full, rootFull, relative, source);
                     continue;
                 }
@@ -90,6 +94,7 @@ public static class TarExtractor
                     var (relative, full) = SafePath(name, rootFull, source);
                     if (relative.Length == 0) throw DataFile.Invalid(source, $"a file entry has the empty name '{Npy.Printable(name)}'.");
                     if (!seen.Add(relative)) throw DataFile.Invalid(source, $"the entry '{Npy.Printable(relative)}' appears twice.");
+                    CheckSpelling(relative, spellings, source);
                     long length = entry.Size;
                     if (length > maxTotalBytes - total)
                         throw DataFile.Invalid(source, $"the entry '{Npy.Printable(relative)}' of {length} bytes takes the archive past its limit of {maxTotalBytes} bytes.");
@@ -135,6 +140,8 @@ public static class TarExtractor
             if (part is "" or ".") continue;
             if (part == "..") throw DataFile.Invalid(source, $"the entry '{Npy.Printable(name)}' leaves the target folder ('..').");
             if (part.Contains(':')) throw DataFile.Invalid(source, $"the entry name '{Npy.Printable(name)}' contains ':'.");
+            if (PortableName.Problem(part) is { } problem)
+                throw DataFile.Invalid(source, $"the entry name '{Npy.Printable(name)}' {problem}.");
             // What Linux file systems accept; longer names would fail as an IOException while writing.
             if (System.Text.Encoding.UTF8.GetByteCount(part) > 255)
                 throw DataFile.Invalid(source, $"the entry name '{Npy.Printable(name)}' has a component longer than 255 bytes.");
@@ -147,6 +154,22 @@ public static class TarExtractor
         if (relative.Length > 0 && !full.StartsWith(rootFull, StringComparison.Ordinal))
             throw DataFile.Invalid(source, $"the entry '{Npy.Printable(name)}' leaves the target folder.");
         return (relative, full);
+    }
+
+    /// <summary>
+    /// Refuses <paramref name="relative"/> when it, or a folder on it, differs from an earlier entry's only in case: one file on Windows' and macOS's usual file systems, two on Linux.
+    /// </summary>
+    private static void CheckSpelling(string relative, Dictionary<string, string> spellings, string source)
+    {
+        int end = -1;
+        do
+        {
+            end = relative.IndexOf('/', end + 1);
+            var path = end < 0 ? relative : relative[..end];
+            var key = PortableName.CaseKey(path);
+            if (!spellings.TryAdd(key, path) && spellings[key] != path)
+                throw DataFile.Invalid(source, $"the entry '{Npy.Printable(relative)}' differs from '{Npy.Printable(spellings[key])}' only in case, which Windows and macOS do not tell apart.");
+        } while (end >= 0);
     }
 
     /// <summary>Creates a folder and its parents inside the root, refusing where a file already has one of the names.</summary>

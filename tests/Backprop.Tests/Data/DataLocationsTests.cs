@@ -128,4 +128,13 @@ public class DataLocationsTests
         Assert.True(mnist.Present);
         Assert.Contains("unreadable", mnist.Detail);
     }
+
+    [Fact]
+    public void DebiansFashionMnistFolder_IsLookedIn_OnlyOnLinux()
+    {
+        // Elsewhere '/usr/share/datasets/fashion-mnist' is no package's folder (on Windows, one at the current drive's root).
+        var places = DataLocations.Resolve("/data/a").CandidateFolders(DataSetKind.FashionMnist);
+        Assert.Equal(OperatingSystem.IsLinux(), places.Contains(FashionMnist.DebianDir));
+        Assert.Equal(OperatingSystem.IsLinux(), RemoteDataSet.FashionMnist.OtherWays("/data/a").Contains("apt-get"));
+    }
 }

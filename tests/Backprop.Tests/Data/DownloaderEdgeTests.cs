@@ -29,6 +29,28 @@ public class DownloaderEdgeTests
     }
 
     [Fact]
+    public async Task AStagingFolderBeingSetUp_NotYetHeld_IsLeftAlone_WhileItsPinIsThere()
+    {
+        // A staging folder is made under its final name and then held (Windows cannot rename a folder with its .lock
+        // open): in between, its download's pin (same id) says it is alive, and another download must not sweep it.
+        var tarball = DownloaderTests.CifarTarball();
+        using var server = new LoopbackServer(ctx => LoopbackServer.Send(ctx, tarball));
+        using var root = new TempDir();
+        const string id = "0123456789abcdef0123456789abcdef";
+        var settingUp = root.File($".cifar-10-batches-bin.download-{id}");
+        Directory.CreateDirectory(settingUp);
+        File.WriteAllBytes(root.File($".cifar-10-batches-bin.entering-{id}"), []);
+
+        using var downloader = new Downloader();
+        await downloader.DownloadAsync(Cifar(server.BaseUrl, tarball), root.Path);
+        Assert.True(Directory.Exists(settingUp));
+
+        File.Delete(root.File($".cifar-10-batches-bin.entering-{id}"));   // it died before holding the folder
+        await downloader.DownloadAsync(Cifar(server.BaseUrl, tarball), root.Path, overwrite: true);
+        Assert.Equal(["cifar-10-batches-bin"], Directory.GetFileSystemEntries(root.Path).Select(Path.GetFileName));
+    }
+
+    [Fact]
     public async Task ADownloadKilledMidSwap_GetsItsOldCopyBack_OrItsLeftoverRemoved_ByTheNextDownload()
     {
         // --force moves the old copy aside, then the new one in: killed between the two, the data set was gone (its

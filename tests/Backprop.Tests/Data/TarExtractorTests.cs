@@ -173,6 +173,48 @@ public class TarExtractorTests
         return ms.ToArray();
     }
 
+    public static TheoryData<string, string, string> NamesThatDoNotTravel() => new()
+    {
+        // Windows drops a trailing dot or space (a. is a), refuses these characters, and opens a device for these names.
+        { "fine.txt", "data/a.", "ends in a dot or a space" },
+        { "fine.txt", "data/a /x", "ends in a dot or a space" },
+        { "fine.txt", "what?.txt", "contains '?'" },
+        { "fine.txt", "tab\there", "contains a control character" },
+        { "fine.txt", "x/aux.tar.gz", "Windows device name 'aux'" },
+        { "fine.txt", "COM1", "Windows device name 'COM1'" },
+        // One file where names ignore case (Windows, macOS), two on Linux.
+        { "readme.txt", "README.txt", "differs from 'readme.txt' only in case" },
+        { "Data/a.bin", "data/b.bin", "differs from 'Data' only in case" },
+        { "\u00e9t\u00e9", "\u00c9T\u00c9", "only in case" },
+    };
+
+    [Theory]
+    [MemberData(nameof(NamesThatDoNotTravel))]
+    public void RefusesNamesThatWouldExtractDifferentlyOnWindowsOrMacOS_OnEverySystem(string first, string second, string expect)
+    {
+        first = System.Text.RegularExpressions.Regex.Unescape(first);
+        second = System.Text.RegularExpressions.Regex.Unescape(second);
+        using var dir = new TempDir();
+        var archive = dir.Write("a.tar.gz", TarGz(new(TarEntryType.RegularFile, first, [1]), new(TarEntryType.RegularFile, second, [2])));
+        var e = Assert.Throws<InvalidDataException>(() => TarExtractor.Extract(archive, dir.File("out")));
+        Assert.StartsWith(archive + ": ", e.Message);
+        Assert.Contains(expect, e.Message);
+        Assert.Equal(["a.tar.gz"], dir.Contents());
+    }
+
+    [Fact]
+    public void NamesThatTravel_AndOneFolderSpelledAlikeEveryTime_AreExtracted()
+    {
+        using var dir = new TempDir();
+        var archive = dir.Write("a.tar.gz", TarGz(
+            new(TarEntryType.Directory, "Batches/"),
+            new(TarEntryType.RegularFile, "Batches/data.v1.bin", [1]),
+            new(TarEntryType.RegularFile, "Batches/console.txt", [2]),   // a device name only as the whole stem
+            new(TarEntryType.RegularFile, "Batches/COM10", [3]),
+            new(TarEntryType.RegularFile, "Batches/.hidden", [4])));
+        Assert.Equal(["Batches/data.v1.bin", "Batches/console.txt", "Batches/COM10", "Batches/.hidden"], TarExtractor.Extract(archive, dir.File("out")));
+    }
+
     [Fact]
     public void RefusesCorruptAndTruncatedArchives()
     {
