@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Backprop.Data;
 using Backprop.Kernels;
 using Backprop.Training;
 
@@ -80,6 +81,10 @@ internal static class SearchCommand
                 "give at least one range, e.g. --learning-rate 1e-4:1e-2:log.");
         var outDir = result.GetValue(outOption) ?? Path.Combine("searches", DateTime.Now.ToString("yyyy-MM-dd_HH-mm-ss", CultureInfo.InvariantCulture));
         OutputFile.CheckWritable("--out", outDir);
+        // Said before the data is read, with the command that continues a search (the library's message names its API).
+        if (Directory.Exists(outDir) && !Directory.EnumerateFileSystemEntries(outDir).All(FolderLock.IsLockFile))
+            throw new UsageException($"--out: The search folder '{outDir}' already exists and is not empty; choose a new folder " +
+                $"(or continue an interrupted search with 'backprop search --resume {outDir}').");
         var images = DataSource.Load(choice);
         var search = options.Explaining(result, () => UsageException.Naming("--out", "searchDir",
             () => new HyperparameterSearch(config, ranges, n, images, outDir)));

@@ -251,7 +251,9 @@ public class CliUsageTests
         Assert.Equal($"backprop: --out: The run folder '{tmp.Path}' already exists and is not empty; choose a new folder (or resume it, if it is an interrupted run).", Assert.Single(r.ErrorLines));
         var s = CliRunner.Run("search", "--data-dir", CliRunner.Cifar10DataDir, "--out", tmp.Path);
         Assert.Equal(2, s.ExitCode);
-        Assert.StartsWith("backprop: --out: The search folder", Assert.Single(s.ErrorLines));
+        // The CLI's way to continue a search, not the library's HyperparameterSearch.Resume.
+        Assert.Equal($"backprop: --out: The search folder '{tmp.Path}' already exists and is not empty; choose a new folder " +
+            $"(or continue an interrupted search with 'backprop search --resume {tmp.Path}').", Assert.Single(s.ErrorLines));
         var onFile = CliRunner.Run("search", "--data-dir", CliRunner.Cifar10DataDir, "--out", tmp.File("config.json"));
         Assert.Equal($"backprop: --out: '{tmp.File("config.json")}' is a file; give a folder.", Assert.Single(onFile.ErrorLines));
         var resume = CliRunner.Run("train", "--resume", tmp.Path);
