@@ -57,10 +57,10 @@ public sealed class TrainingDivergedException : ArithmeticException
     private static string Describe(int iteration, int epoch, double lr, double loss, double best, bool afterUpdate,
         string? runningStats, bool hasNormalization) =>
         (runningStats is not null
-            ? FormattableString.Invariant($"Training diverged at iteration {iteration} (epoch {epoch}): the batch-norm running statistic '{runningStats}' is not finite, with learning rate {lr:G3}. ")
+            ? FormattableString.Invariant($"Training diverged at iteration {iteration} (epoch {epoch}): the batch-norm running statistic '{runningStats}' is not finite, with learning rate {lr:g3}. ")
             : afterUpdate
-                ? FormattableString.Invariant($"Training diverged at iteration {iteration} (epoch {epoch}): after its update the model's scores are not finite, with learning rate {lr:G3}. ")
-                : FormattableString.Invariant($"Training diverged at iteration {iteration} (epoch {epoch}): the loss is {loss} with learning rate {lr:G3}. ")) +
+                ? FormattableString.Invariant($"Training diverged at iteration {iteration} (epoch {epoch}): after its update the model's scores are not finite, with learning rate {lr:g3}. ")
+                : FormattableString.Invariant($"Training diverged at iteration {iteration} (epoch {epoch}): the loss is {loss} with learning rate {lr:g3}. ")) +
         FormattableString.Invariant(
             $"Try a smaller learning rate (e.g. {lr / 10:G3}), a smaller weight scale, {(hasNormalization ? "" : "batch normalization, ")}or a larger batch. ") +
         (best > 0

@@ -267,7 +267,7 @@ public class SolverTests
         var solver = new Solver<double>(model, data, Quiet(lr: 1e6, epochs: 50));
         var e = Assert.Throws<TrainingDivergedException>(() => solver.Train());
         Assert.Contains($"iteration {e.Iteration}", e.Message);
-        Assert.Contains("learning rate 1E+06", e.Message);
+        Assert.Contains("learning rate 1e+06", e.Message);
         Assert.Contains("smaller learning rate", e.Message);
         Assert.Equal(e.Iteration, solver.LossHistory.Count);
         Assert.False(double.IsFinite(solver.LossHistory[^1]));
