@@ -36,7 +36,8 @@ public sealed record DataSetStatus(DataSetKind Kind, string Name, string? Path, 
 }
 
 /// <summary>
-/// Where data lives: the data folder (<c>--data-dir</c>, else <c>$BACKPROP_DATA</c>, else <c>~/.cache/backprop</c>) and,
+/// Where data lives: the data folder (<c>--data-dir</c>, else <c>$BACKPROP_DATA</c>, else <c>$XDG_CACHE_HOME/backprop</c>,
+/// else <c>~/.cache/backprop</c>) and,
 /// inside it, each data set under its standard folder name.
 /// </summary>
 /// <remarks>
@@ -50,6 +51,9 @@ public sealed class DataLocations
     /// <summary>The environment variable naming the data folder.</summary>
     public const string EnvironmentVariable = "BACKPROP_DATA";
 
+    /// <summary>The XDG base-directory variable for user caches, honoured as PyTorch's hub and Hugging Face do.</summary>
+    public const string CacheHomeVariable = "XDG_CACHE_HOME";
+
     private readonly string? _debianFashionMnistDir;
 
     private DataLocations(string root, string rootSource, string? debianFashionMnistDir)
@@ -62,18 +66,20 @@ public sealed class DataLocations
     /// <summary>The data folder (absolute).</summary>
     public string Root { get; }
 
-    /// <summary>Where <see cref="Root"/> came from: <c>--data-dir</c>, <c>$BACKPROP_DATA</c> or <c>default</c>.</summary>
+    /// <summary>Where <see cref="Root"/> came from: <c>--data-dir</c>, <c>$BACKPROP_DATA</c>, <c>$XDG_CACHE_HOME</c> or <c>default</c>.</summary>
     public string RootSource { get; }
 
     /// <summary>
     /// The data folder for a run: <paramref name="dataDir"/> (the <c>--data-dir</c> value) if given, else
-    /// <c>$BACKPROP_DATA</c> if set, else <c>~/.cache/backprop</c>. The folder need not exist.
+    /// <c>$BACKPROP_DATA</c> if set, else <c>$XDG_CACHE_HOME/backprop</c> if that variable holds an absolute path, else
+    /// <c>~/.cache/backprop</c>. The folder need not exist.
     /// </summary>
     public static DataLocations Resolve(string? dataDir) =>
         Resolve(dataDir, Environment.GetEnvironmentVariable(EnvironmentVariable),
             // DoNotVerify: a home folder that does not exist (Debian's nobody has /nonexistent) is still a path; the data
             // folder under it need not exist either, and the Debian fallback still applies.
-            Environment.GetFolderPath(Environment.SpecialFolder.UserProfile, Environment.SpecialFolderOption.DoNotVerify), DebianFallback);
+            Environment.GetFolderPath(Environment.SpecialFolder.UserProfile, Environment.SpecialFolderOption.DoNotVerify), DebianFallback,
+            Environment.GetEnvironmentVariable(CacheHomeVariable));
 
     /// <summary>
     /// The Debian Fashion-MNIST folder where there can be one (Linux), else null: on Windows '/usr/share/…' would mean a
@@ -83,14 +89,17 @@ public sealed class DataLocations
 
     /// <summary>
     /// <see cref="Resolve(string?)"/> with the environment spelled out: the value of <c>$BACKPROP_DATA</c>, the home folder,
-    /// and the Debian Fashion-MNIST folder to fall back on (null for none).
+    /// the Debian Fashion-MNIST folder to fall back on (null for none), and the value of <c>$XDG_CACHE_HOME</c> (the XDG
+    /// specification has a relative one ignored, and so is it here).
     /// </summary>
-    public static DataLocations Resolve(string? dataDir, string? environmentValue, string homeDir, string? debianFashionMnistDir)
+    public static DataLocations Resolve(string? dataDir, string? environmentValue, string homeDir, string? debianFashionMnistDir, string? cacheHome = null)
     {
         if (!string.IsNullOrWhiteSpace(dataDir)) return new(Path.GetFullPath(dataDir), "--data-dir", debianFashionMnistDir);
         if (!string.IsNullOrWhiteSpace(environmentValue)) return new(Path.GetFullPath(environmentValue), "$" + EnvironmentVariable, debianFashionMnistDir);
+        if (!string.IsNullOrWhiteSpace(cacheHome) && Path.IsPathFullyQualified(cacheHome))
+            return new(Path.GetFullPath(Path.Combine(cacheHome, "backprop")), "$" + CacheHomeVariable, debianFashionMnistDir);
         if (string.IsNullOrWhiteSpace(homeDir))
-            throw new ArgumentException($"No data folder: there is no home folder for the default ~/.cache/backprop. Give one with --data-dir or ${EnvironmentVariable}.", nameof(homeDir));
+            throw new ArgumentException($"No data folder: there is no home folder for the default ~/.cache/backprop. Give one with --data-dir, ${EnvironmentVariable} or ${CacheHomeVariable}.", nameof(homeDir));
         return new(Path.GetFullPath(Path.Combine(homeDir, ".cache", "backprop")), "default", debianFashionMnistDir);
     }
 

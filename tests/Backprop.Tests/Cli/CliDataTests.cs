@@ -26,7 +26,7 @@ public class CliDataTests
             "--num-test", "50", "--epochs", "1", "--out", tmp.File("run"));
         Assert.True(trained.ExitCode == 0, trained.ToString());
         Directory.Delete(link);
-        var r = CliRunner.RunProcess(new Dictionary<string, string> { ["HOME"] = tmp.File("home"), ["BACKPROP_DATA"] = "" }, "eval", "--model", tmp.File("run"));
+        var r = CliRunner.RunProcess(new Dictionary<string, string> { ["HOME"] = tmp.File("home"), ["BACKPROP_DATA"] = "", ["XDG_CACHE_HOME"] = "" }, "eval", "--model", tmp.File("run"));
         Assert.True(r.ExitCode == 2, r.ToString());
         Assert.Contains($"The run was trained on the data in '{link}", r.Error);
         Assert.Contains("which no longer exists: give --data-dir the folder that now holds cifar-10-batches-", r.Error);
@@ -63,9 +63,14 @@ public class CliDataTests
     public void AHomeFolderThatDoesNotExist_StillGivesTheDefaultDataFolder()
     {
         // A service user's home (Debian's nobody: /nonexistent): the default folder is a path under it, not an error.
-        var r = CliRunner.RunProcess(new Dictionary<string, string> { ["HOME"] = "/nonexistent-home", ["BACKPROP_DATA"] = "" }, "data", "info");
+        var r = CliRunner.RunProcess(new Dictionary<string, string> { ["HOME"] = "/nonexistent-home", ["BACKPROP_DATA"] = "", ["XDG_CACHE_HOME"] = "" }, "data", "info");
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains("Data folder: /nonexistent-home/.cache/backprop (default;", r.Out);
+        // $XDG_CACHE_HOME, where set, holds the default folder instead.
+        using var tmp = new TempDir();
+        var xdg = CliRunner.RunProcess(new Dictionary<string, string> { ["HOME"] = "/nonexistent-home", ["BACKPROP_DATA"] = "", ["XDG_CACHE_HOME"] = tmp.Path }, "data", "info");
+        Assert.True(xdg.ExitCode == 0, xdg.ToString());
+        Assert.Contains($"Data folder: {Path.Combine(tmp.Path, "backprop")} (from $XDG_CACHE_HOME; does not exist yet)", xdg.Out);
     }
 
     [Fact]

@@ -20,7 +20,24 @@ public class DataLocationsTests
         // No home folder at all: said, with the two ways to name a folder, instead of "The value cannot be an empty string".
         var e = Assert.Throws<ArgumentException>(() => DataLocations.Resolve(null, null, "", null));
         Assert.Contains("no home folder", e.Message);
-        Assert.Contains("--data-dir or $BACKPROP_DATA", e.Message);
+        Assert.Contains("--data-dir, $BACKPROP_DATA or $XDG_CACHE_HOME", e.Message);
+    }
+
+    [Fact]
+    public void XdgCacheHome_ComesAfterTheVariable_AndBeforeTheHomeFolder()
+    {
+        // As PyTorch's hub and Hugging Face: $XDG_CACHE_HOME/backprop when set to an absolute path.
+        var x = DataLocations.Resolve(null, null, "/home/u", null, "/var/cache/u");
+        Assert.Equal("/var/cache/u/backprop", x.Root);
+        Assert.Equal("$XDG_CACHE_HOME", x.RootSource);
+        Assert.Contains("Data folder: /var/cache/u/backprop (from $XDG_CACHE_HOME", x.Describe());
+        Assert.Equal("/data/env", DataLocations.Resolve(null, "/data/env", "/home/u", null, "/var/cache/u").Root);
+        Assert.Equal("/data/a", DataLocations.Resolve("/data/a", "/data/env", "/home/u", null, "/var/cache/u").Root);
+        // Empty, or relative (which the XDG specification says to ignore): the home folder's ~/.cache.
+        Assert.Equal("/home/u/.cache/backprop", DataLocations.Resolve(null, null, "/home/u", null, "").Root);
+        Assert.Equal("/home/u/.cache/backprop", DataLocations.Resolve(null, null, "/home/u", null, "cache").Root);
+        // And it stands in for a missing home folder.
+        Assert.Equal("/var/cache/u/backprop", DataLocations.Resolve(null, null, "", null, "/var/cache/u").Root);
     }
 
     [Fact]
