@@ -75,7 +75,7 @@ internal static class DataCommand
             {
                 folder = DataSource.Download(RemoteDataSet.For(kind), locations.Root, console.Out, console.Cancel, baseUrl, overwrite: result.GetValue(force), terminal: console.OutIsTerminal);
             }
-            catch (DataDownloadException e) when (!result.GetValue(force) && DataLocations.IsComplete(kind, target))
+            catch (DataDownloadException e) when (!result.GetValue(force) && locations.CompleteDownload(kind) is not null)
             {
                 // Another download (a 'backprop train' or 'data download' started with this one) finished first, its
                 // checksums verified: what was asked for is there, as train would use it. With --force the copy asked

@@ -161,6 +161,12 @@ public sealed class DataLocations
     /// <summary>Where a download of the data set goes: <c>{Root}/{standard folder name}</c>.</summary>
     public string DownloadFolder(DataSetKind kind) => Path.Combine(Root, StandardFolderName(kind));
 
+    /// <summary>
+    /// <see cref="DownloadFolder"/> when it holds the complete data set, else null: after a download failed, the copy
+    /// another download (started with it) put in place meanwhile, its checksums verified, which serves as well.
+    /// </summary>
+    public string? CompleteDownload(DataSetKind kind) => DownloadFolder(kind) is var folder && IsComplete(kind, folder) ? folder : null;
+
     /// <summary>True when <paramref name="dir"/> holds all the data files of the data set.</summary>
     public static bool IsComplete(DataSetKind kind, string dir) => kind switch
     {

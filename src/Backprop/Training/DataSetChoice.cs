@@ -66,7 +66,7 @@ public sealed record DataSetChoice(string Dataset, string Folder, string Reason)
             // Why (offline, an HTTP error, a checksum) before the other ways to get data.
             string why = e.Problem is { } p ? $": {p}{(p.EndsWith('?') ? "" : ".")}" : ".";
             // Another download (a second 'backprop train' started with this one) may have put it in place meanwhile.
-            if (locations.Find(DataSetKind.Cifar10Python) is { } arrived)
+            if (locations.CompleteDownload(DataSetKind.Cifar10Python) is { } arrived)
                 return new("cifar10", arrived, $"Using CIFAR-10 (python) from {arrived}, which another download put in place while this one failed{why}");
             throw new DataSetUnavailableException(
                 $"No data set found in the data folder {locations.Root}, and CIFAR-10 could not be downloaded from {e.Url}{why} {WaysToGet(null, locations)}", e);

@@ -24,6 +24,22 @@ public class DataLocationsTests
     }
 
     [Fact]
+    public void CompleteDownload_IsTheDownloadFolder_OnlyWhenEveryFileIsThere()
+    {
+        using var tmp = new TempDir();
+        var loc = DataLocations.Resolve(tmp.Path, null, "/nonexistent", null);
+        Assert.Null(loc.CompleteDownload(DataSetKind.Cifar10Binary));   // nothing there
+        var folder = loc.DownloadFolder(DataSetKind.Cifar10Binary);
+        Directory.CreateDirectory(folder);
+        var names = Cifar10.BatchFileNames(Cifar10Format.Binary).ToList();
+        foreach (var name in names.Skip(1)) File.WriteAllBytes(Path.Combine(folder, name), [1]);
+        Assert.Null(loc.CompleteDownload(DataSetKind.Cifar10Binary));   // one batch missing
+        File.WriteAllBytes(Path.Combine(folder, names[0]), [1]);
+        Assert.Equal(folder, loc.CompleteDownload(DataSetKind.Cifar10Binary));
+        Assert.Null(loc.CompleteDownload(DataSetKind.Cifar10Python));
+    }
+
+    [Fact]
     public void XdgCacheHome_ComesAfterTheVariable_AndBeforeTheHomeFolder()
     {
         // As PyTorch's hub and Hugging Face: $XDG_CACHE_HOME/backprop when set to an absolute path.
