@@ -5,7 +5,7 @@ namespace Backprop.Tests.Bench;
 /// <summary>
 /// One smoke run of the GEMM section with a NumPy GEMM peer that exits 3 (a copy of bench/peers with numpy_gemm.py
 /// replaced) and a start-of-run peak handed down absurdly low (0.001 GFLOP/s per CPU): the report must say which runs
-/// failed, <c>check-results</c> must fail it where NumPy and PyTorch are installed, and the "% of peak" figures above
+/// failed, <c>check-results</c> must fail it where NumPy is installed, and the "% of peak" figures above
 /// 100% must be flagged. Nothing is judged by speed.
 /// </summary>
 public sealed class BrokenPeerRun : IDisposable
@@ -49,10 +49,11 @@ public class BrokenPeerRunTests(BrokenPeerRun run) : IClassFixture<BrokenPeerRun
     }
 
     [Fact]
-    public void Check_FailsTheResults_WherePeersAreInstalled()
+    public void Check_FailsTheResults_WhereNumPyIsInstalled()
     {
+        // The broken peer is NumPy's, so NumPy alone decides (PyTorch may be missing: CI installs NumPy only).
         var r = BenchProgram.Run("check-results", Path.Combine(run.Folder, "out", "results.json"));
-        if ((string?)run.Json["machine"]!["numpy_torch"] == "unavailable") Assert.Equal(0, r.ExitCode);
+        if ((string?)run.Json["machine"]!["numpy"] == "unavailable") Assert.Equal(0, r.ExitCode);
         else
         {
             Assert.Equal(1, r.ExitCode);
