@@ -72,14 +72,12 @@ public sealed class DataLocations
     /// <summary>
     /// The data folder for a run: <paramref name="dataDir"/> (the <c>--data-dir</c> value) if given, else
     /// <c>$BACKPROP_DATA</c> if set, else <c>$XDG_CACHE_HOME/backprop</c> if that variable holds an absolute path, else
-    /// <c>~/.cache/backprop</c>. The folder need not exist.
+    /// <c>~/.cache/backprop</c>. A leading <c>~</c> in any of them is the home folder (<see cref="HomeFolder"/>). The
+    /// folder need not exist.
     /// </summary>
     public static DataLocations Resolve(string? dataDir) =>
-        Resolve(dataDir, Environment.GetEnvironmentVariable(EnvironmentVariable),
-            // DoNotVerify: a home folder that does not exist (Debian's nobody has /nonexistent) is still a path; the data
-            // folder under it need not exist either, and the Debian fallback still applies.
-            Environment.GetFolderPath(Environment.SpecialFolder.UserProfile, Environment.SpecialFolderOption.DoNotVerify), DebianFallback,
-            Environment.GetEnvironmentVariable(CacheHomeVariable));
+        Resolve(dataDir, Environment.GetEnvironmentVariable(EnvironmentVariable), HomeFolder.Current, DebianFallback,
+            Environment.GetEnvironmentVariable(CacheHomeVariable), OperatingSystem.IsWindows());
 
     /// <summary>
     /// The Debian Fashion-MNIST folder where there can be one (Linux), else null: on Windows '/usr/share/…' would mean a
@@ -89,15 +87,31 @@ public sealed class DataLocations
 
     /// <summary>
     /// <see cref="Resolve(string?)"/> with the environment spelled out: the value of <c>$BACKPROP_DATA</c>, the home folder,
-    /// the Debian Fashion-MNIST folder to fall back on (null for none), and the value of <c>$XDG_CACHE_HOME</c> (the XDG
-    /// specification has a relative one ignored, and so is it here).
+    /// the Debian Fashion-MNIST folder to fall back on (null for none), the value of <c>$XDG_CACHE_HOME</c> (the XDG
+    /// specification has a relative one ignored, and so is it here), and whether <c>~\</c> starts a path in the home
+    /// folder too (Windows).
     /// </summary>
-    public static DataLocations Resolve(string? dataDir, string? environmentValue, string homeDir, string? debianFashionMnistDir, string? cacheHome = null)
+    public static DataLocations Resolve(string? dataDir, string? environmentValue, string homeDir, string? debianFashionMnistDir, string? cacheHome = null,
+        bool windows = false)
     {
-        if (!string.IsNullOrWhiteSpace(dataDir)) return new(Path.GetFullPath(dataDir), "--data-dir", debianFashionMnistDir);
-        if (!string.IsNullOrWhiteSpace(environmentValue)) return new(Path.GetFullPath(environmentValue), "$" + EnvironmentVariable, debianFashionMnistDir);
-        if (!string.IsNullOrWhiteSpace(cacheHome) && Path.IsPathFullyQualified(cacheHome))
-            return new(Path.GetFullPath(Path.Combine(cacheHome, "backprop")), "$" + CacheHomeVariable, debianFashionMnistDir);
+        // A "~" with no home folder to put there is said of where it came from.
+        string Expanded(string path, string source, string parameter)
+        {
+            try
+            {
+                return HomeFolder.Expand(path, homeDir, windows);
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException($"{source}: {e.Message.Replace($" (Parameter '{e.ParamName}')", "")}", parameter, e);
+            }
+        }
+        if (!string.IsNullOrWhiteSpace(dataDir)) return new(Path.GetFullPath(Expanded(dataDir, "--data-dir", nameof(dataDir))), "--data-dir", debianFashionMnistDir);
+        if (!string.IsNullOrWhiteSpace(environmentValue))
+            return new(Path.GetFullPath(Expanded(environmentValue, "$" + EnvironmentVariable, nameof(environmentValue))), "$" + EnvironmentVariable, debianFashionMnistDir);
+        // "~/cache" counts as absolute, as PyTorch's hub and Hugging Face expand it.
+        if (!string.IsNullOrWhiteSpace(cacheHome) && Expanded(cacheHome, "$" + CacheHomeVariable, nameof(cacheHome)) is var cache && Path.IsPathFullyQualified(cache))
+            return new(Path.GetFullPath(Path.Combine(cache, "backprop")), "$" + CacheHomeVariable, debianFashionMnistDir);
         if (string.IsNullOrWhiteSpace(homeDir))
             throw new ArgumentException($"No data folder: there is no home folder for the default ~/.cache/backprop. Give one with --data-dir, ${EnvironmentVariable} or ${CacheHomeVariable}.", nameof(homeDir));
         return new(Path.GetFullPath(Path.Combine(homeDir, ".cache", "backprop")), "default", debianFashionMnistDir);

@@ -57,6 +57,18 @@ public class DataLocationsTests
     }
 
     [Fact]
+    public void ALeadingTilde_InAnyOfTheThree_IsTheHomeFolder()
+    {
+        Assert.Equal("/home/u/a", DataLocations.Resolve("~/a", "/data/env", "/home/u", null).Root);
+        Assert.Equal("/home/u/env", DataLocations.Resolve(null, "~/env", "/home/u", null).Root);
+        Assert.Equal("/home/u/cache/backprop", DataLocations.Resolve(null, null, "/home/u", null, "~/cache").Root);
+        Assert.Equal("/home/u", DataLocations.Resolve("~", null, "/home/u", null).Root);
+        // Without a home folder to put there: said of where the path came from.
+        var e = Assert.Throws<ArgumentException>(() => DataLocations.Resolve(null, "~/env", "", null));
+        Assert.StartsWith("$BACKPROP_DATA: '~/env' starts with ~, but there is no home folder", e.Message);
+    }
+
+    [Fact]
     public void FindsTheSharedSubsetByItsFolderNames()
     {
         // The shared folder holds cifar-10-batches-{py,bin}-first1000 directly.
