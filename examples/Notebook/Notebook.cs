@@ -200,7 +200,7 @@ public sealed class Notebook
     {
         string where = DataDir is not null
             ? $"'{Path.GetFullPath(DataDir)}' (--data-dir)"
-            : $"'{DataLocations.Resolve(null).Root}' ($BACKPROP_DATA, else ~/.cache/backprop), nor in the shared subset '{Path.GetFullPath(Path.Combine(RepositoryRoot() ?? ".", "..", "shared", "cifar10"))}'";
+            : $"'{DataLocations.Resolve(null).Root}' ($BACKPROP_DATA, else $XDG_CACHE_HOME/backprop, else {DataLocations.DefaultFolderText}), nor in the shared subset '{Path.GetFullPath(Path.Combine(RepositoryRoot() ?? ".", "..", "shared", "cifar10"))}'";
         Console.Out.Flush();
         Console.Error.WriteLine();
         Console.Error.WriteLine(

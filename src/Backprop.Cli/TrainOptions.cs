@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Backprop.Data;
 using Backprop.Training;
 
 namespace Backprop.Cli;
@@ -11,7 +12,7 @@ namespace Backprop.Cli;
 internal sealed class TrainOptions
 {
     public Option<string?> Dataset { get; } = new("--dataset") { Description = "cifar10, fashion-mnist or mnist (default: chosen from the data found; see 'backprop data info')", HelpName = "NAME" };
-    public Option<string?> DataDir { get; } = new("--data-dir") { Description = "Data folder (default $BACKPROP_DATA, else $XDG_CACHE_HOME/backprop, else ~/.cache/backprop)", HelpName = "DIR", CustomParser = UserPath.Parse };
+    public Option<string?> DataDir { get; } = new("--data-dir") { Description = "Data folder (default $BACKPROP_DATA, else $XDG_CACHE_HOME/backprop, else " + DataLocations.DefaultFolderText + ")", HelpName = "DIR", CustomParser = UserPath.Parse };
     public Option<string?> Model { get; } = new("--model") { Description = "fc (FullyConnectedNet) or twolayer (TwoLayerNet)", HelpName = "fc|twolayer" };
     public Option<string?> Hidden { get; } = new("--hidden") { Description = "Hidden layer sizes, e.g. 500,500,500", HelpName = "SIZES" };
     public Option<string?> Normalization { get; } = new("--normalization") { Description = "none, batchnorm or layernorm", HelpName = "KIND" };

@@ -37,7 +37,7 @@ public sealed record DataSetStatus(DataSetKind Kind, string Name, string? Path, 
 
 /// <summary>
 /// Where data lives: the data folder (<c>--data-dir</c>, else <c>$BACKPROP_DATA</c>, else <c>$XDG_CACHE_HOME/backprop</c>,
-/// else <c>~/.cache/backprop</c>) and,
+/// else <c>~/.cache/backprop</c>, on Windows <c>%LOCALAPPDATA%\backprop</c>) and,
 /// inside it, each data set under its standard folder name.
 /// </summary>
 /// <remarks>
@@ -72,12 +72,16 @@ public sealed class DataLocations
     /// <summary>
     /// The data folder for a run: <paramref name="dataDir"/> (the <c>--data-dir</c> value) if given, else
     /// <c>$BACKPROP_DATA</c> if set, else <c>$XDG_CACHE_HOME/backprop</c> if that variable holds an absolute path, else
-    /// <c>~/.cache/backprop</c>. A leading <c>~</c> in any of them is the home folder (<see cref="HomeFolder"/>). The
-    /// folder need not exist.
+    /// <see cref="DefaultFolder"/> (<c>~/.cache/backprop</c>; on Windows <c>%LOCALAPPDATA%\backprop</c>). A leading
+    /// <c>~</c> in any of them is the home folder (<see cref="HomeFolder"/>). The folder need not exist.
     /// </summary>
-    public static DataLocations Resolve(string? dataDir) =>
-        Resolve(dataDir, Environment.GetEnvironmentVariable(EnvironmentVariable), HomeFolder.Current, DebianFallback,
-            Environment.GetEnvironmentVariable(CacheHomeVariable), OperatingSystem.IsWindows());
+    public static DataLocations Resolve(string? dataDir)
+    {
+        bool windows = OperatingSystem.IsWindows();
+        return Resolve(dataDir, Environment.GetEnvironmentVariable(EnvironmentVariable), HomeFolder.Current, DebianFallback,
+            Environment.GetEnvironmentVariable(CacheHomeVariable), windows,
+            windows ? Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify) : null);
+    }
 
     /// <summary>
     /// The Debian Fashion-MNIST folder where there can be one (Linux), else null: on Windows '/usr/share/…' would mean a
@@ -88,11 +92,11 @@ public sealed class DataLocations
     /// <summary>
     /// <see cref="Resolve(string?)"/> with the environment spelled out: the value of <c>$BACKPROP_DATA</c>, the home folder,
     /// the Debian Fashion-MNIST folder to fall back on (null for none), the value of <c>$XDG_CACHE_HOME</c> (the XDG
-    /// specification has a relative one ignored, and so is it here), and whether <c>~\</c> starts a path in the home
-    /// folder too (Windows).
+    /// specification has a relative one ignored, and so is it here), whether this is Windows (where <c>~\</c> starts a
+    /// path in the home folder too) and Windows' local application data folder (<see cref="DefaultFolder"/>).
     /// </summary>
     public static DataLocations Resolve(string? dataDir, string? environmentValue, string homeDir, string? debianFashionMnistDir, string? cacheHome = null,
-        bool windows = false)
+        bool windows = false, string? localAppData = null)
     {
         // A "~" with no home folder to put there is said of where it came from.
         string Expanded(string path, string source, string parameter)
@@ -112,10 +116,29 @@ public sealed class DataLocations
         // "~/cache" counts as absolute, as PyTorch's hub and Hugging Face expand it.
         if (!string.IsNullOrWhiteSpace(cacheHome) && Expanded(cacheHome, "$" + CacheHomeVariable, nameof(cacheHome)) is var cache && Path.IsPathFullyQualified(cache))
             return new(Path.GetFullPath(Path.Combine(cache, "backprop")), "$" + CacheHomeVariable, debianFashionMnistDir);
+        return new(Path.GetFullPath(DefaultFolder(homeDir, windows, localAppData)), "default", debianFashionMnistDir);
+    }
+
+    /// <summary>
+    /// The data folder when nothing names one: on Windows <c>%LOCALAPPDATA%\backprop</c> (the folder .NET's
+    /// <see cref="Environment.SpecialFolder.LocalApplicationData"/> names, where Windows programs keep what stays on the
+    /// machine, as pip keeps its cache), else, and on a Windows without that folder, <c>~/.cache/backprop</c> (the XDG
+    /// default).
+    /// </summary>
+    /// <param name="homeDir">The home folder.</param>
+    /// <param name="windows">Whether this is Windows.</param>
+    /// <param name="localAppData">Windows' local application data folder, or null.</param>
+    /// <exception cref="ArgumentException">There is neither folder to put it in.</exception>
+    public static string DefaultFolder(string homeDir, bool windows, string? localAppData)
+    {
+        if (windows && !string.IsNullOrWhiteSpace(localAppData)) return Path.Combine(localAppData, "backprop");
         if (string.IsNullOrWhiteSpace(homeDir))
             throw new ArgumentException($"No data folder: there is no home folder for the default ~/.cache/backprop. Give one with --data-dir, ${EnvironmentVariable} or ${CacheHomeVariable}.", nameof(homeDir));
-        return new(Path.GetFullPath(Path.Combine(homeDir, ".cache", "backprop")), "default", debianFashionMnistDir);
+        return Path.Combine(homeDir, ".cache", "backprop");
     }
+
+    /// <summary>How help texts write the default data folder on this system: <c>~/.cache/backprop</c>, on Windows <c>%LOCALAPPDATA%\backprop</c>.</summary>
+    public static string DefaultFolderText => OperatingSystem.IsWindows() ? @"%LOCALAPPDATA%\backprop" : "~/.cache/backprop";
 
     /// <summary>The standard folder name of a data set inside the data folder (where a download puts it).</summary>
     public static string StandardFolderName(DataSetKind kind) => kind switch
