@@ -37,8 +37,9 @@ public sealed class Notebook
             switch (args[i])
             {
                 case "--quick": quick = true; break;
-                case "--data-dir" when i + 1 < args.Length: dataDir = args[++i]; break;
-                case "--out" when i + 1 < args.Length: outDir = args[++i]; break;
+                // A quoted "~/data" reaches us with its ~: the home folder, as the backprop command reads it.
+                case "--data-dir" when i + 1 < args.Length: dataDir = HomeFolder.Expand(args[++i]); break;
+                case "--out" when i + 1 < args.Length: outDir = HomeFolder.Expand(args[++i]); break;
                 case "--help" or "-h":
                     Console.WriteLine($"usage: dotnet run examples/{name}.cs [-- --quick] [--data-dir DIR] [--out DIR]");
                     Environment.Exit(0);
