@@ -37,8 +37,9 @@ public sealed class Notebook
             switch (args[i])
             {
                 case "--quick": quick = true; break;
-                case "--data-dir" when i + 1 < args.Length: dataDir = args[++i]; break;
-                case "--out" when i + 1 < args.Length: outDir = args[++i]; break;
+                // A quoted "~/data" reaches us with its ~: the home folder, as the backprop command reads it.
+                case "--data-dir" when i + 1 < args.Length: dataDir = HomeFolder.Expand(args[++i]); break;
+                case "--out" when i + 1 < args.Length: outDir = HomeFolder.Expand(args[++i]); break;
                 case "--help" or "-h":
                     Console.WriteLine($"usage: dotnet run examples/{name}.cs [-- --quick] [--data-dir DIR] [--out DIR]");
                     Environment.Exit(0);
@@ -200,7 +201,7 @@ public sealed class Notebook
     {
         string where = DataDir is not null
             ? $"'{Path.GetFullPath(DataDir)}' (--data-dir)"
-            : $"'{DataLocations.Resolve(null).Root}' ($BACKPROP_DATA, else ~/.cache/backprop), nor in the shared subset '{Path.GetFullPath(Path.Combine(RepositoryRoot() ?? ".", "..", "shared", "cifar10"))}'";
+            : $"'{DataLocations.Resolve(null).Root}' ($BACKPROP_DATA, else $XDG_CACHE_HOME/backprop, else {DataLocations.DefaultFolderText}), nor in the shared subset '{Path.GetFullPath(Path.Combine(RepositoryRoot() ?? ".", "..", "shared", "cifar10"))}'";
         Console.Out.Flush();
         Console.Error.WriteLine();
         Console.Error.WriteLine(

@@ -17,7 +17,7 @@ internal static class DataCommand
     {
         var command = new Command("data", "Show what data is where, or download a data set (checksums verified, nothing half-written).");
 
-        var infoDir = new Option<string?>("--data-dir") { Description = "Data folder (default $BACKPROP_DATA, else $XDG_CACHE_HOME/backprop, else ~/.cache/backprop)", HelpName = "DIR" };
+        var infoDir = new Option<string?>("--data-dir") { Description = "Data folder (default $BACKPROP_DATA, else $XDG_CACHE_HOME/backprop, else " + DataLocations.DefaultFolderText + ")", HelpName = "DIR", CustomParser = UserPath.Parse };
         var info = new Command("info", "Say which data sets are present where, and which one 'backprop train' would use.") { infoDir };
         info.SetAction(result =>
         {
@@ -40,7 +40,7 @@ internal static class DataCommand
 
         var dataset = new Option<string>("--dataset") { Description = "cifar10, fashion-mnist or mnist", DefaultValueFactory = _ => "cifar10", HelpName = "NAME" };
         var format = new Option<string>("--format") { Description = "CIFAR-10 version: python or binary", DefaultValueFactory = _ => "python", HelpName = "python|binary" };
-        var dir = new Option<string?>("--data-dir") { Description = "Data folder to download into (created if needed; default $BACKPROP_DATA, else $XDG_CACHE_HOME/backprop, else ~/.cache/backprop)", HelpName = "DIR" };
+        var dir = new Option<string?>("--data-dir") { Description = "Data folder to download into (created if needed; default $BACKPROP_DATA, else $XDG_CACHE_HOME/backprop, else " + DataLocations.DefaultFolderText + ")", HelpName = "DIR", CustomParser = UserPath.Parse };
         var mirror = new Option<string?>("--mirror") { Description = "Base URL to download from instead of the official site (also $BACKPROP_MIRROR)", HelpName = "URL" };
         var force = new Option<bool>("--force") { Description = "Replace a copy that is already there" };
         var download = new Command("download", "Download a data set into the data folder, with progress and MD5 checks.") { dataset, format, dir, mirror, force };

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Backprop.Data;
 using Backprop.Training;
 
 namespace Backprop.Cli;
@@ -12,8 +13,8 @@ internal static class EvalCommand
 
     public static Command Create(CliConsole console)
     {
-        var model = new Option<string>("--model") { Description = "Run folder (holding config.json and model.npz)", Required = true, HelpName = "DIR" };
-        var dataDir = new Option<string?>("--data-dir") { Description = "Data folder (default: where the run was trained, as its summary.json or checkpoint.npz records; else $BACKPROP_DATA, else $XDG_CACHE_HOME/backprop, else ~/.cache/backprop)", HelpName = "DIR" };
+        var model = new Option<string>("--model") { Description = "Run folder (holding config.json and model.npz)", Required = true, HelpName = "DIR", CustomParser = UserPath.Parse };
+        var dataDir = new Option<string?>("--data-dir") { Description = "Data folder (default: where the run was trained, as its summary.json or checkpoint.npz records; else $BACKPROP_DATA, else $XDG_CACHE_HOME/backprop, else " + DataLocations.DefaultFolderText + ")", HelpName = "DIR", CustomParser = UserPath.Parse };
         var json = new Option<bool>("--json") { Description = "Print the result as one JSON object" };
         var command = new Command("eval", "Accuracy of a trained model on the validation and test splits it was trained with (same images, same mean image), class by class: accuracy, precision and the confusion matrix of the test split (--json: both splits' matrices).") { model, dataDir, json };
         command.SetAction(result =>

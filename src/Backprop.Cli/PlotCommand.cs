@@ -15,8 +15,8 @@ internal static class PlotCommand
 
     public static Command Create(CliConsole console)
     {
-        var runs = new Argument<string[]>("RUN_DIR") { Description = "One or more run folders, or one search folder", Arity = ArgumentArity.OneOrMore };
-        var output = new Option<string?>("--out") { Description = "With several runs (or one run and --out): the comparison PNG to write (default comparison.png); with a search folder: where to write its picture (default its search.png)", HelpName = "FILE" };
+        var runs = new Argument<string[]>("RUN_DIR") { Description = "One or more run folders, or one search folder", Arity = ArgumentArity.OneOrMore, CustomParser = UserPath.ParseAll };
+        var output = new Option<string?>("--out") { Description = "With several runs (or one run and --out): the comparison PNG to write (default comparison.png); with a search folder: where to write its picture (default its search.png)", HelpName = "FILE", CustomParser = UserPath.Parse };
         var command = new Command("plot", "Redraw the plots of one run folder (or a search folder's search.png), or draw several runs on shared axes.") { runs, output };
         command.SetAction(result =>
         {

@@ -21,11 +21,11 @@ internal static class PredictCommand
 
     public static Command Create(CliConsole console)
     {
-        var model = new Option<string>("--model") { Description = "Run folder (holding config.json and model.npz)", Required = true, HelpName = "DIR" };
+        var model = new Option<string>("--model") { Description = "Run folder (holding config.json and model.npz)", Required = true, HelpName = "DIR", CustomParser = UserPath.Parse };
         var split = new Option<string>("--split") { Description = "train, val or test", DefaultValueFactory = _ => "test", HelpName = "SPLIT" };
-        var output = new Option<string>("--out") { Description = "The .npy file to write (int64 class indices; .npy is added to a name without an extension, as np.save does)", DefaultValueFactory = _ => "prediction.npy", HelpName = "FILE" };
-        var input = new Option<string?>("--input") { Description = "Predict these images instead of a split: an .npy of raw pixels, a picture, or a folder of pictures", HelpName = "PATH" };
-        var dataDir = new Option<string?>("--data-dir") { Description = "Data folder (default: where the run was trained, as its summary.json or checkpoint.npz records; else $BACKPROP_DATA, else $XDG_CACHE_HOME/backprop, else ~/.cache/backprop)", HelpName = "DIR" };
+        var output = new Option<string>("--out") { Description = "The .npy file to write (int64 class indices; .npy is added to a name without an extension, as np.save does)", DefaultValueFactory = _ => "prediction.npy", HelpName = "FILE", CustomParser = UserPath.Parse };
+        var input = new Option<string?>("--input") { Description = "Predict these images instead of a split: an .npy of raw pixels, a picture, or a folder of pictures", HelpName = "PATH", CustomParser = UserPath.Parse };
+        var dataDir = new Option<string?>("--data-dir") { Description = "Data folder (default: where the run was trained, as its summary.json or checkpoint.npz records; else $BACKPROP_DATA, else $XDG_CACHE_HOME/backprop, else " + DataLocations.DefaultFolderText + ")", HelpName = "DIR", CustomParser = UserPath.Parse };
         var command = new Command("predict", "Predict the class of every image of a split (or of an .npy of images, or of picture files) and save the indices as an int64 .npy (np.save of the predictions).") { model, split, input, output, dataDir };
         command.SetAction(result =>
         {

@@ -23,9 +23,9 @@ internal static class SearchCommand
         var options = new TrainOptions();
         var trials = new Option<int>("--trials") { Description = "Number of trials (at most 10000)", DefaultValueFactory = _ => 10, HelpName = "N" };
         var parallel = new Option<int?>("--parallel") { Description = "Trials run at once (default: one per kernel thread (--threads), single-threaded kernels each)", HelpName = "N" };
-        var outOption = new Option<string?>("--out") { Description = "Search folder to create (default searches/<timestamp>)", HelpName = "DIR" };
+        var outOption = new Option<string?>("--out") { Description = "Search folder to create (default searches/<timestamp>)", HelpName = "DIR", CustomParser = UserPath.Parse };
         var json = new Option<bool>("--json") { Description = "Print results.json's content as one JSON object on stdout" };
-        var resume = new Option<string?>("--resume") { Description = "Continue the interrupted search in DIR: its search.json draws the same trials; finished ones are kept, an interrupted one continues from its checkpoint.npz, the others run (takes no option but --parallel, --json, --data-dir)", HelpName = "DIR" };
+        var resume = new Option<string?>("--resume") { Description = "Continue the interrupted search in DIR: its search.json draws the same trials; finished ones are kept, an interrupted one continues from its checkpoint.npz, the others run (takes no option but --parallel, --json, --data-dir)", HelpName = "DIR", CustomParser = UserPath.Parse };
         var command = new Command("search", "Random hyperparameter search: writes results.csv, results.json, search.png (the notebooks' scatter of the two searched options that varied, learning rate and weight scale first, colour = accuracy; with one, accuracy against it; a grey x marks a trial without accuracy) and a run folder per trial; only the best trial keeps model.npz.");
         options.AddTo(command);
         command.Options.Add(trials);

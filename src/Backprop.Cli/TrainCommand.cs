@@ -17,8 +17,8 @@ internal static class TrainCommand
     public static Command Create(CliConsole console)
     {
         var options = new TrainOptions();
-        var outOption = new Option<string?>("--out") { Description = "Run folder to create (default runs/<timestamp>)", HelpName = "DIR" };
-        var resume = new Option<string?>("--resume") { Description = "Continue the interrupted run in DIR from its checkpoint.npz (takes no other training option; its data is read where it was trained unless --data-dir is given)", HelpName = "DIR" };
+        var outOption = new Option<string?>("--out") { Description = "Run folder to create (default runs/<timestamp>)", HelpName = "DIR", CustomParser = UserPath.Parse };
+        var resume = new Option<string?>("--resume") { Description = "Continue the interrupted run in DIR from its checkpoint.npz (takes no other training option; its data is read where it was trained unless --data-dir is given)", HelpName = "DIR", CustomParser = UserPath.Parse };
         var json = new Option<bool>("--json") { Description = "Print the summary as one JSON object on stdout (progress goes to stderr)" };
         var printEvery = new Option<int>("--print-every") { Description = "Loss line every N iterations when output is not a terminal", DefaultValueFactory = _ => 100, HelpName = "N" };
         var command = new Command("train", "Train a network and write a run folder: model.npz, config.json, history.json, summary.json, loss.png, accuracy.png, weights.png, confusion.png, and checkpoint.npz at every epoch end and on Ctrl-C.");

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Backprop.Data;
 using Backprop.Training;
 
 namespace Backprop.Cli;
@@ -11,7 +12,7 @@ namespace Backprop.Cli;
 internal sealed class TrainOptions
 {
     public Option<string?> Dataset { get; } = new("--dataset") { Description = "cifar10, fashion-mnist or mnist (default: chosen from the data found; see 'backprop data info')", HelpName = "NAME" };
-    public Option<string?> DataDir { get; } = new("--data-dir") { Description = "Data folder (default $BACKPROP_DATA, else $XDG_CACHE_HOME/backprop, else ~/.cache/backprop)", HelpName = "DIR" };
+    public Option<string?> DataDir { get; } = new("--data-dir") { Description = "Data folder (default $BACKPROP_DATA, else $XDG_CACHE_HOME/backprop, else " + DataLocations.DefaultFolderText + ")", HelpName = "DIR", CustomParser = UserPath.Parse };
     public Option<string?> Model { get; } = new("--model") { Description = "fc (FullyConnectedNet) or twolayer (TwoLayerNet)", HelpName = "fc|twolayer" };
     public Option<string?> Hidden { get; } = new("--hidden") { Description = "Hidden layer sizes, e.g. 500,500,500", HelpName = "SIZES" };
     public Option<string?> Normalization { get; } = new("--normalization") { Description = "none, batchnorm or layernorm", HelpName = "KIND" };
@@ -28,7 +29,7 @@ internal sealed class TrainOptions
     public Option<string?> NumTest { get; } = new("--num-test") { Description = "Test images (default: 1000 CIFAR-10, 10000 (Fashion-)MNIST)", HelpName = "N" };
     public Option<string?> Dtype { get; } = new("--dtype") { Description = "float32 or float64", HelpName = "TYPE" };
     public Option<string?> Seed { get; } = new("--seed") { Description = "Seed of weights, dropout masks and minibatches (default 0)", HelpName = "N" };
-    public Option<string?> Config { get; } = new("--config") { Description = "JSON file with the same names (e.g. a run's config.json); options given override it", HelpName = "FILE" };
+    public Option<string?> Config { get; } = new("--config") { Description = "JSON file with the same names (e.g. a run's config.json); options given override it", HelpName = "FILE", CustomParser = UserPath.Parse };
 
     /// <summary>The options that set a <see cref="TrainConfig"/> value, with its config name.</summary>
     public IEnumerable<(Option<string?> Option, string Key)> ConfigOptions =>

@@ -37,7 +37,7 @@ public sealed record DataSetStatus(DataSetKind Kind, string Name, string? Path, 
 
 /// <summary>
 /// Where data lives: the data folder (<c>--data-dir</c>, else <c>$BACKPROP_DATA</c>, else <c>$XDG_CACHE_HOME/backprop</c>,
-/// else <c>~/.cache/backprop</c>) and,
+/// else <c>~/.cache/backprop</c>, on Windows <c>%LOCALAPPDATA%\backprop</c>) and,
 /// inside it, each data set under its standard folder name.
 /// </summary>
 /// <remarks>
@@ -72,14 +72,16 @@ public sealed class DataLocations
     /// <summary>
     /// The data folder for a run: <paramref name="dataDir"/> (the <c>--data-dir</c> value) if given, else
     /// <c>$BACKPROP_DATA</c> if set, else <c>$XDG_CACHE_HOME/backprop</c> if that variable holds an absolute path, else
-    /// <c>~/.cache/backprop</c>. The folder need not exist.
+    /// <see cref="DefaultFolder"/> (<c>~/.cache/backprop</c>; on Windows <c>%LOCALAPPDATA%\backprop</c>). A leading
+    /// <c>~</c> in any of them is the home folder (<see cref="HomeFolder"/>). The folder need not exist.
     /// </summary>
-    public static DataLocations Resolve(string? dataDir) =>
-        Resolve(dataDir, Environment.GetEnvironmentVariable(EnvironmentVariable),
-            // DoNotVerify: a home folder that does not exist (Debian's nobody has /nonexistent) is still a path; the data
-            // folder under it need not exist either, and the Debian fallback still applies.
-            Environment.GetFolderPath(Environment.SpecialFolder.UserProfile, Environment.SpecialFolderOption.DoNotVerify), DebianFallback,
-            Environment.GetEnvironmentVariable(CacheHomeVariable));
+    public static DataLocations Resolve(string? dataDir)
+    {
+        bool windows = OperatingSystem.IsWindows();
+        return Resolve(dataDir, Environment.GetEnvironmentVariable(EnvironmentVariable), HomeFolder.Current, DebianFallback,
+            Environment.GetEnvironmentVariable(CacheHomeVariable), windows,
+            windows ? Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify) : null);
+    }
 
     /// <summary>
     /// The Debian Fashion-MNIST folder where there can be one (Linux), else null: on Windows '/usr/share/…' would mean a
@@ -89,19 +91,54 @@ public sealed class DataLocations
 
     /// <summary>
     /// <see cref="Resolve(string?)"/> with the environment spelled out: the value of <c>$BACKPROP_DATA</c>, the home folder,
-    /// the Debian Fashion-MNIST folder to fall back on (null for none), and the value of <c>$XDG_CACHE_HOME</c> (the XDG
-    /// specification has a relative one ignored, and so is it here).
+    /// the Debian Fashion-MNIST folder to fall back on (null for none), the value of <c>$XDG_CACHE_HOME</c> (the XDG
+    /// specification has a relative one ignored, and so is it here), whether this is Windows (where <c>~\</c> starts a
+    /// path in the home folder too) and Windows' local application data folder (<see cref="DefaultFolder"/>).
     /// </summary>
-    public static DataLocations Resolve(string? dataDir, string? environmentValue, string homeDir, string? debianFashionMnistDir, string? cacheHome = null)
+    public static DataLocations Resolve(string? dataDir, string? environmentValue, string homeDir, string? debianFashionMnistDir, string? cacheHome = null,
+        bool windows = false, string? localAppData = null)
     {
-        if (!string.IsNullOrWhiteSpace(dataDir)) return new(Path.GetFullPath(dataDir), "--data-dir", debianFashionMnistDir);
-        if (!string.IsNullOrWhiteSpace(environmentValue)) return new(Path.GetFullPath(environmentValue), "$" + EnvironmentVariable, debianFashionMnistDir);
-        if (!string.IsNullOrWhiteSpace(cacheHome) && Path.IsPathFullyQualified(cacheHome))
-            return new(Path.GetFullPath(Path.Combine(cacheHome, "backprop")), "$" + CacheHomeVariable, debianFashionMnistDir);
+        // A "~" with no home folder to put there is said of where it came from.
+        string Expanded(string path, string source, string parameter)
+        {
+            try
+            {
+                return HomeFolder.Expand(path, homeDir, windows);
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException($"{source}: {e.Message.Replace($" (Parameter '{e.ParamName}')", "")}", parameter, e);
+            }
+        }
+        if (!string.IsNullOrWhiteSpace(dataDir)) return new(Path.GetFullPath(Expanded(dataDir, "--data-dir", nameof(dataDir))), "--data-dir", debianFashionMnistDir);
+        if (!string.IsNullOrWhiteSpace(environmentValue))
+            return new(Path.GetFullPath(Expanded(environmentValue, "$" + EnvironmentVariable, nameof(environmentValue))), "$" + EnvironmentVariable, debianFashionMnistDir);
+        // "~/cache" counts as absolute, as PyTorch's hub and Hugging Face expand it.
+        if (!string.IsNullOrWhiteSpace(cacheHome) && Expanded(cacheHome, "$" + CacheHomeVariable, nameof(cacheHome)) is var cache && Path.IsPathFullyQualified(cache))
+            return new(Path.GetFullPath(Path.Combine(cache, "backprop")), "$" + CacheHomeVariable, debianFashionMnistDir);
+        return new(Path.GetFullPath(DefaultFolder(homeDir, windows, localAppData)), "default", debianFashionMnistDir);
+    }
+
+    /// <summary>
+    /// The data folder when nothing names one: on Windows <c>%LOCALAPPDATA%\backprop</c> (the folder .NET's
+    /// <see cref="Environment.SpecialFolder.LocalApplicationData"/> names, where Windows programs keep what stays on the
+    /// machine, as pip keeps its cache), else, and on a Windows without that folder, <c>~/.cache/backprop</c> (the XDG
+    /// default).
+    /// </summary>
+    /// <param name="homeDir">The home folder.</param>
+    /// <param name="windows">Whether this is Windows.</param>
+    /// <param name="localAppData">Windows' local application data folder, or null.</param>
+    /// <exception cref="ArgumentException">There is neither folder to put it in.</exception>
+    public static string DefaultFolder(string homeDir, bool windows, string? localAppData)
+    {
+        if (windows && !string.IsNullOrWhiteSpace(localAppData)) return Path.Combine(localAppData, "backprop");
         if (string.IsNullOrWhiteSpace(homeDir))
             throw new ArgumentException($"No data folder: there is no home folder for the default ~/.cache/backprop. Give one with --data-dir, ${EnvironmentVariable} or ${CacheHomeVariable}.", nameof(homeDir));
-        return new(Path.GetFullPath(Path.Combine(homeDir, ".cache", "backprop")), "default", debianFashionMnistDir);
+        return Path.Combine(homeDir, ".cache", "backprop");
     }
+
+    /// <summary>How help texts write the default data folder on this system: <c>~/.cache/backprop</c>, on Windows <c>%LOCALAPPDATA%\backprop</c>.</summary>
+    public static string DefaultFolderText => OperatingSystem.IsWindows() ? @"%LOCALAPPDATA%\backprop" : "~/.cache/backprop";
 
     /// <summary>The standard folder name of a data set inside the data folder (where a download puts it).</summary>
     public static string StandardFolderName(DataSetKind kind) => kind switch

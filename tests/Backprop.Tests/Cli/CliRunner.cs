@@ -32,9 +32,14 @@ internal static class CliRunner
     }
 
     /// <summary>Runs <c>backprop args</c> as a separate process with <paramref name="environment"/> added to its environment.</summary>
-    public static CliResult RunProcess(IReadOnlyDictionary<string, string> environment, params string[] args)
+    public static CliResult RunProcess(IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        RunProcessIn(null, environment, args);
+
+    /// <summary><see cref="RunProcess"/> in <paramref name="workingDirectory"/> (null: this process's).</summary>
+    public static CliResult RunProcessIn(string? workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var info = StartInfo(args);
+        if (workingDirectory is not null) info.WorkingDirectory = workingDirectory;
         foreach (var (name, value) in environment) info.Environment[name] = value;
         using var process = Process.Start(info)!;
         var error = process.StandardError.ReadToEndAsync();

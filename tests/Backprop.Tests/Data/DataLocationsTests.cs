@@ -57,6 +57,38 @@ public class DataLocationsTests
     }
 
     [Fact]
+    public void OnWindows_TheDefaultIsLocalAppData_InPlaceOfDotCache()
+    {
+        const string local = "/win/u/AppData/Local";
+        var w = DataLocations.Resolve(null, null, "/home/u", null, null, windows: true, localAppData: local);
+        Assert.Equal("/win/u/AppData/Local/backprop", w.Root);
+        Assert.Equal("default", w.RootSource);
+        Assert.Contains("Data folder: /win/u/AppData/Local/backprop (default; change with --data-dir or $BACKPROP_DATA", w.Describe());
+        // It needs no home folder; the ones named still come first.
+        Assert.Equal("/win/u/AppData/Local/backprop", DataLocations.Resolve(null, null, "", null, null, windows: true, localAppData: local).Root);
+        Assert.Equal("/var/cache/u/backprop", DataLocations.Resolve(null, null, "/home/u", null, "/var/cache/u", windows: true, localAppData: local).Root);
+        Assert.Equal("/data/env", DataLocations.Resolve(null, "/data/env", "/home/u", null, null, windows: true, localAppData: local).Root);
+        Assert.Equal("/data/a", DataLocations.Resolve("/data/a", "/data/env", "/home/u", null, null, windows: true, localAppData: local).Root);
+        // Elsewhere it is not read; on a Windows without it, ~/.cache as before.
+        Assert.Equal("/home/u/.cache/backprop", DataLocations.Resolve(null, null, "/home/u", null, null, windows: false, localAppData: local).Root);
+        Assert.Equal("/home/u/.cache/backprop", DataLocations.Resolve(null, null, "/home/u", null, null, windows: true, localAppData: "").Root);
+        Assert.Equal("/home/u/.cache/backprop", DataLocations.DefaultFolder("/home/u", windows: true, localAppData: null));
+        Assert.Equal("~/.cache/backprop", DataLocations.DefaultFolderText);   // this is Linux
+    }
+
+    [Fact]
+    public void ALeadingTilde_InAnyOfTheThree_IsTheHomeFolder()
+    {
+        Assert.Equal("/home/u/a", DataLocations.Resolve("~/a", "/data/env", "/home/u", null).Root);
+        Assert.Equal("/home/u/env", DataLocations.Resolve(null, "~/env", "/home/u", null).Root);
+        Assert.Equal("/home/u/cache/backprop", DataLocations.Resolve(null, null, "/home/u", null, "~/cache").Root);
+        Assert.Equal("/home/u", DataLocations.Resolve("~", null, "/home/u", null).Root);
+        // Without a home folder to put there: said of where the path came from.
+        var e = Assert.Throws<ArgumentException>(() => DataLocations.Resolve(null, "~/env", "", null));
+        Assert.StartsWith("$BACKPROP_DATA: '~/env' starts with ~, but there is no home folder", e.Message);
+    }
+
+    [Fact]
     public void FindsTheSharedSubsetByItsFolderNames()
     {
         // The shared folder holds cifar-10-batches-{py,bin}-first1000 directly.
