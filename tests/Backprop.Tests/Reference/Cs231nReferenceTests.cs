@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Text.Json.Nodes;
 using Backprop.Data;
 using Backprop.Models;
+using Backprop.Models.Monolithic;
 using Backprop.Tensors;
 using Backprop.Tests.Bench;
 using Backprop.Training;
@@ -11,7 +12,8 @@ namespace Backprop.Tests.Reference;
 
 /// <summary>
 /// Whole training runs against the course's own code: <c>cs231n_reference.py</c> (layers.py, fc_net.py, optim.py and
-/// solver.py as the assignment's solutions complete them, NumPy's one global generator) trains a net, and Backprop
+/// solver.py as the assignment's solutions complete them, and the first assignment's neural_net.py, on NumPy's one
+/// global generator) trains a net, and Backprop
 /// trains the same net on the same data with one <see cref="NumpyRandom"/> shared by the model and the Solver, as the
 /// notebooks share <c>np.random</c>. The weights, every minibatch, every dropout mask and every accuracy subsample are
 /// then the same draws, so the runs must agree: each iteration's loss, every train and validation accuracy, the best
@@ -26,7 +28,7 @@ public class Cs231nReferenceTests(ITestOutputHelper output)
         string? Normalization = null, double Dropout = 1.0, double Reg = 0.0, double WeightScale = 5e-2,
         double LrDecay = 1.0, int BatchSize = 25, int NumEpochs = 4, int[]? InputShape = null, int NumClasses = 5,
         int NumTrain = 300, int NumVal = 120, int? NumTrainSamples = 100, int? NumValSamples = null,
-        double LabelNoise = 0.1, uint Seed = 0, uint DataSeed = 1);
+        double LabelNoise = 0.1, uint Seed = 0, uint DataSeed = 1, string Model = "fc", int NumIters = 0);
 
     public static TheoryData<string, Spec> Runs() => new()
     {
@@ -64,6 +66,50 @@ public class Cs231nReferenceTests(ITestOutputHelper output)
         var (reference, solver, model) = TrainBoth<float>(spec);
         CompareHistories(reference, solver, lossTolerance: 1e-5, exactAccuracies: false);
         CompareState(reference, model, tolerance: 1e-4);
+    }
+
+    [SkippableTheory]
+    [InlineData(Convention.Cs231n)]
+    [InlineData(Convention.Ucla)]
+    public void MonolithicTwoLayerNetTrain_FollowsTheCourseCode(Convention convention)
+    {
+        // neural_net.py's own loop: plain SGD, the decay and the accuracies (the minibatch's, then validation's) once per
+        // epoch; 7 epochs of 12 iterations, the last one cut short.
+        var spec = new Spec("sgd", new() { ["learning_rate"] = 0.3 }, [30], Reg: 1e-3, WeightScale: 0.1, LrDecay: 0.9, BatchSize: 25,
+            Model: convention == Convention.Ucla ? "monolithic-ucla" : "monolithic-cs231n", NumIters: 80);
+        Skip.IfNot(BenchProgram.PythonHas("numpy"), "the course's code needs NumPy (apt-get install python3-numpy)");
+        using var dir = new Data.TempDir();
+        var reference = RunCourseCode(spec, dir);
+        var rng = new NumpyRandom(spec.Seed);
+        var net = new Backprop.Models.Monolithic.TwoLayerNet<double>(12, 30, spec.NumClasses, std: spec.WeightScale, convention: convention, rng: rng);
+        var stats = net.Train(reference["X_train"].ToNDArray<double>(), reference["y_train"].ToInt32Array(),
+            reference["X_val"].ToNDArray<double>(), reference["y_val"].ToInt32Array(), learningRate: 0.3,
+            learningRateDecay: spec.LrDecay, reg: spec.Reg, numIters: spec.NumIters, batchSize: spec.BatchSize);
+
+        double[] loss = reference["loss_history"].ToNDArray<double>().AsSpan().ToArray();
+        Assert.Equal(spec.NumIters, loss.Length);
+        Assert.Equal(loss.Length, stats.LossHistory.Count);
+        double worst = Enumerable.Range(0, loss.Length).Max(i => Math.Abs(loss[i] - stats.LossHistory[i]) / Math.Abs(loss[i]));
+        output.WriteLine($"{loss.Length} iterations, losses {loss[0]:F4} → {loss[^1]:F4}, largest relative difference {worst:0.0e+00}");
+        Assert.True(worst <= 1e-9, $"losses differ by {worst:0.0e+00} (relative)");
+        Assert.True(loss[^1] < loss[0] * 0.9, $"the run did not learn (loss {loss[0]} → {loss[^1]}): a weak comparison");
+        Assert.Equal(reference["train_acc_history"].ToNDArray<double>().AsSpan().ToArray(), stats.TrainAccHistory);
+        Assert.Equal(reference["val_acc_history"].ToNDArray<double>().AsSpan().ToArray(), stats.ValAccHistory);
+        Assert.Equal(7, stats.ValAccHistory.Count);
+        foreach (var name in new[] { "W1", "b1", "W2", "b2" })
+        {
+            var want = reference["param_" + name].ToNDArray<double>();
+            var got = net.Params[name];
+            Assert.Equal(want.Shape.ToArray(), got.Shape.ToArray());
+            double scale = 0, diff = 0;
+            for (int i = 0; i < want.Size; i++)
+            {
+                scale = Math.Max(scale, Math.Abs(want.Flat(i)));
+                diff = Math.Max(diff, Math.Abs(want.Flat(i) - got.Flat(i)));
+            }
+            output.WriteLine($"{name}: largest relative difference {diff / scale:0.0e+00}");
+            Assert.True(diff <= 1e-9 * scale, $"{name}: largest difference {diff:0.0e+00} against a largest value of {scale:0.0e+00}");
+        }
     }
 
     private (IReadOnlyDictionary<string, NpyArray> Reference, Solver<T> Solver, FullyConnectedNet<T> Model) TrainBoth<T>(Spec spec)
@@ -109,7 +155,7 @@ public class Cs231nReferenceTests(ITestOutputHelper output)
             ["num_epochs"] = spec.NumEpochs, ["input_shape"] = Ints(spec.InputShape ?? [12]), ["num_classes"] = spec.NumClasses,
             ["num_train"] = spec.NumTrain, ["num_val"] = spec.NumVal, ["num_train_samples"] = spec.NumTrainSamples,
             ["num_val_samples"] = spec.NumValSamples, ["label_noise"] = spec.LabelNoise, ["seed"] = spec.Seed,
-            ["data_seed"] = spec.DataSeed,
+            ["data_seed"] = spec.DataSeed, ["model"] = spec.Model, ["num_iters"] = spec.NumIters,
         };
         string specPath = dir.File("spec.json"), outPath = dir.File("reference.npz");
         File.WriteAllText(specPath, json.ToJsonString());

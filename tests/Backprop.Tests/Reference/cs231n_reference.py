@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """The CS231n fully-connected nets assignment's own code, completed as its solutions complete it (layers.py, fc_net.py,
 optim.py, solver.py of the 2019 edition: dropout's p is the keep probability, Adam increments t first), with NumPy's
-one global generator: the reference Cs231nReferenceTests trains Backprop against.
+one global generator: the reference Cs231nReferenceTests trains Backprop against. Also neural_net.py, the first
+assignment's monolithic two-layer net with its own train loop (the CS231n and the UCLA conventions).
 
     cs231n_reference.py SPEC.json OUT.npz
 
@@ -386,6 +387,83 @@ class Solver(object):
             self.model.bn_params = self.best_bn_params
 
 
+# ---- neural_net.py (the first assignment's monolithic net; UCLA's variant stores W transposed, halves the L2 term) -
+
+class MonolithicTwoLayerNet(object):
+    def __init__(self, input_size, hidden_size, output_size, std=1e-4, ucla=False):
+        self.ucla = ucla
+        self.params = {}
+        if ucla:
+            self.params["W1"] = std * np.random.randn(hidden_size, input_size)
+            self.params["b1"] = np.zeros(hidden_size)
+            self.params["W2"] = std * np.random.randn(output_size, hidden_size)
+        else:
+            self.params["W1"] = std * np.random.randn(input_size, hidden_size)
+            self.params["b1"] = np.zeros(hidden_size)
+            self.params["W2"] = std * np.random.randn(hidden_size, output_size)
+        self.params["b2"] = np.zeros(output_size)
+
+    def loss(self, X, y=None, reg=0.0):
+        W1, b1 = self.params["W1"], self.params["b1"]
+        W2, b2 = self.params["W2"], self.params["b2"]
+        N, D = X.shape
+        if self.ucla:
+            h1 = np.maximum(0, X.dot(W1.T) + b1)
+            scores = h1.dot(W2.T) + b2
+        else:
+            h1 = np.maximum(0, X.dot(W1) + b1)
+            scores = h1.dot(W2) + b2
+        if y is None:
+            return scores
+        shifted = scores - np.max(scores, axis=1, keepdims=True)
+        probs = np.exp(shifted)
+        probs /= np.sum(probs, axis=1, keepdims=True)
+        loss = -np.sum(np.log(probs[np.arange(N), y])) / N
+        l2 = np.sum(W1 * W1) + np.sum(W2 * W2)
+        loss += (0.5 * reg if self.ucla else reg) * l2
+        dscores = probs
+        dscores[np.arange(N), y] -= 1
+        dscores /= N
+        grads = {}
+        k = reg if self.ucla else 2 * reg
+        if self.ucla:
+            grads["W2"] = dscores.T.dot(h1) + k * W2
+            grads["b2"] = np.sum(dscores, axis=0)
+            dh1 = dscores.dot(W2)
+            dh1[h1 <= 0] = 0
+            grads["W1"] = dh1.T.dot(X) + k * W1
+        else:
+            grads["W2"] = h1.T.dot(dscores) + k * W2
+            grads["b2"] = np.sum(dscores, axis=0)
+            dh1 = dscores.dot(W2.T)
+            dh1[h1 <= 0] = 0
+            grads["W1"] = X.T.dot(dh1) + k * W1
+        grads["b1"] = np.sum(dh1, axis=0)
+        return loss, grads
+
+    def train(self, X, y, X_val, y_val, learning_rate=1e-3, learning_rate_decay=0.95, reg=5e-6, num_iters=100,
+              batch_size=200, verbose=False):
+        num_train = X.shape[0]
+        iterations_per_epoch = max(num_train // batch_size, 1)  # the course's Python 2 division
+        loss_history, train_acc_history, val_acc_history = [], [], []
+        for it in range(num_iters):
+            idx = np.random.choice(num_train, batch_size)
+            X_batch, y_batch = X[idx], y[idx]
+            loss, grads = self.loss(X_batch, y=y_batch, reg=reg)
+            loss_history.append(loss)
+            for p in self.params:
+                self.params[p] -= learning_rate * grads[p]
+            if it % iterations_per_epoch == 0:
+                train_acc_history.append((self.predict(X_batch) == y_batch).mean())
+                val_acc_history.append((self.predict(X_val) == y_val).mean())
+                learning_rate *= learning_rate_decay
+        return {"loss_history": loss_history, "train_acc_history": train_acc_history,
+                "val_acc_history": val_acc_history}
+
+    def predict(self, X):
+        return np.argmax(self.loss(X), axis=1)
+
+
 # ---- the run ---------------------------------------------------------------------------------------------------
 
 def draw_split(n, shape, w_true):
@@ -410,6 +488,8 @@ def main(spec_path, out_path):
     data = {"X_train": X_train.astype(dtype), "y_train": y_train, "X_val": X_val.astype(dtype), "y_val": y_val}
 
     np.random.seed(spec["seed"])
+    if spec.get("model", "fc") != "fc":
+        return train_monolithic(spec, data, out_path)
     model = FullyConnectedNet(spec["hidden_dims"], input_dim=int(np.prod(shape)), num_classes=C,
                               dropout=spec["dropout"], normalization=spec["normalization"], reg=spec["reg"],
                               weight_scale=spec["weight_scale"], dtype=dtype)
@@ -430,6 +510,23 @@ def main(spec_path, out_path):
         if "running_mean" in p:
             out["running_mean%d" % (i + 1)] = p["running_mean"]
             out["running_var%d" % (i + 1)] = p["running_var"]
+    np.savez(out_path, **out)
+
+
+def train_monolithic(spec, data, out_path):
+    X, X_val = data["X_train"], data["X_val"]
+    model = MonolithicTwoLayerNet(int(np.prod(X.shape[1:])), spec["hidden_dims"][0], spec["num_classes"],
+                                  std=spec["weight_scale"], ucla=spec["model"] == "monolithic-ucla")
+    X, X_val = X.reshape(X.shape[0], -1), X_val.reshape(X_val.shape[0], -1)
+    stats = model.train(X, data["y_train"], X_val, data["y_val"], learning_rate=spec["optim_config"]["learning_rate"],
+                        learning_rate_decay=spec["lr_decay"], reg=spec["reg"], num_iters=spec["num_iters"],
+                        batch_size=spec["batch_size"])
+    out = {"X_train": data["X_train"], "y_train": data["y_train"].astype(np.int64), "X_val": data["X_val"],
+           "y_val": data["y_val"].astype(np.int64)}
+    for k, v in stats.items():
+        out[k] = np.array(v, dtype=np.float64)
+    for k, v in model.params.items():
+        out["param_" + k] = v
     np.savez(out_path, **out)
 
 
