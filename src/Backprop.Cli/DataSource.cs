@@ -43,8 +43,9 @@ internal static class DataSource
         || File.Exists(Path.Combine(dir, "batches.meta.txt"));
 
     /// <summary>
-    /// Chooses the data set (<see cref="DataSetChoice.Choose"/>), downloading CIFAR-10 with progress on
-    /// <paramref name="progress"/> when nothing is found and no data set was named.
+    /// Chooses the data set (<see cref="DataSetChoice.Choose"/>), extracting CIFAR-10's official archive found in the
+    /// data folder (MD5-checked, beside it) or, when nothing is found and no data set was named, downloading CIFAR-10,
+    /// with progress on <paramref name="progress"/>.
     /// </summary>
     public static DataSetChoice Choose(string? dataset, string? dataDir, TextWriter progress, CancellationToken cancel)
     {

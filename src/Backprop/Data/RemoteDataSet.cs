@@ -98,8 +98,8 @@ public sealed record RemoteDataSet(DataSetKind Kind, Uri BaseUrl, IReadOnlyList<
         var folder = DataLocations.StandardFolderName(Kind);
         var files = string.Join(", ", Files.Select(f => $"{f.Name} (md5 {f.Md5})"));
         var how = ArchiveFolder is not null
-            ? $"download {files} on another machine, extract it and copy its '{ArchiveFolder}' folder to '{Path.Combine(dataRoot, folder)}'"
-            : $"copy {files} into '{Path.Combine(dataRoot, folder)}'";
+            ? $"fetch {files} another way (a browser, another machine) and put it in '{dataRoot}', where 'backprop train' checks and extracts it, or install it with 'backprop data download --from FILE'"
+            : $"copy {files} into '{Path.Combine(dataRoot, folder)}', or install them from their folder with 'backprop data download --from DIR' (MD5-checked)";
         var debian = Kind == DataSetKind.FashionMnist && DataLocations.DebianFallback is not null
             ? $"; on Debian, 'apt-get install dataset-fashion-mnist' installs it in {Data.FashionMnist.DebianDir}, which is found automatically" : "";
         return $"To get {DataLocations.DisplayName(Kind)} without this download: {how}, or point --data-dir or ${DataLocations.EnvironmentVariable} at a folder that holds '{folder}'{debian}. Or download from a mirror that holds the same files: --mirror URL or $BACKPROP_MIRROR (in code, this data set's BaseUrl).";

@@ -140,7 +140,7 @@ public sealed record DataSetChoice(string Dataset, string Folder, string Reason)
         if (dataset is null or "cifar10")
         {
             ways.Add($"'backprop data download --dataset cifar10' (163 MB, needs internet)");
-            ways.Add($"put the official cifar-10-python.tar.gz (fetched with a browser or wget; checked and extracted when found) or its extracted cifar-10-batches-py folder (or -bin) into {root}");
+            ways.Add($"put the official cifar-10-python.tar.gz (fetched with a browser or wget; checked and extracted when found) or its extracted cifar-10-batches-py folder (or -bin) into {root}, or install the archive from where it is with 'backprop data download --from FILE'");
         }
         if (dataset is null or "fashion-mnist")
         {
