@@ -43,8 +43,9 @@ internal static class DataSource
         || File.Exists(Path.Combine(dir, "batches.meta.txt"));
 
     /// <summary>
-    /// Chooses the data set (<see cref="DataSetChoice.Choose"/>), downloading CIFAR-10 with progress on
-    /// <paramref name="progress"/> when nothing is found and no data set was named.
+    /// Chooses the data set (<see cref="DataSetChoice.Choose"/>), extracting CIFAR-10's official archive found in the
+    /// data folder (MD5-checked, beside it) or, when nothing is found and no data set was named, downloading CIFAR-10,
+    /// with progress on <paramref name="progress"/>.
     /// </summary>
     public static DataSetChoice Choose(string? dataset, string? dataDir, TextWriter progress, CancellationToken cancel)
     {
@@ -52,7 +53,9 @@ internal static class DataSource
         if (dataset is null && IdxAmbiguity(dataDir) is { } ambiguity) throw new UsageException($"--data-dir: {ambiguity}; say which with --dataset fashion-mnist or --dataset mnist.");
         try
         {
-            return DataSetChoice.Choose(dataset, locations, remote => Download(remote, locations.Root, progress, cancel));
+            return DataSetChoice.Choose(dataset, locations, remote => Download(remote, locations.Root, progress, cancel),
+                (remote, archive) => Install(remote, archive, Path.GetDirectoryName(archive)!, progress, cancel,
+                    $"the data folder {locations.Root} holds its official archive and no extracted copy"));
         }
         catch (DataSetUnavailableException e)
         {
@@ -89,11 +92,36 @@ internal static class DataSource
         progress.WriteLine($"Downloading {DataLocations.DisplayName(remote.Kind)} from {remote.BaseUrl} into {root} …");
         // A failed download leaves no data folder it made (train's own made ~/.cache/backprop): the downloader sees to it.
         using var downloader = new Downloader();
-        if (!terminal) return downloader.DownloadAsync(remote, root, new LineProgress(progress), overwrite, cancel).GetAwaiter().GetResult();
+        return WithProgress(progress, terminal, p => downloader.DownloadAsync(remote, root, p, overwrite, cancel));
+    }
+
+    /// <summary>
+    /// Tests only: replaces the checksums (the data set) an installation from local files holds the files to, as the
+    /// download tests serve their own archives with their own checksums. Flows with the test's own calls only.
+    /// </summary>
+    internal static readonly AsyncLocal<Func<RemoteDataSet, RemoteDataSet>?> ChecksumsForTests = new();
+
+    /// <summary>
+    /// Installs a data set from its official file(s) at <paramref name="source"/> (<see cref="Downloader.InstallFromAsync"/>)
+    /// into <paramref name="root"/>, saying first what and why (<paramref name="why"/>), with the download's progress.
+    /// </summary>
+    public static string Install(RemoteDataSet remote, string source, string root, TextWriter progress, CancellationToken cancel, string? why,
+        bool overwrite = false, bool terminal = false)
+    {
+        remote = LocalSource.Checked(remote);
+        progress.WriteLine($"Installing {DataLocations.DisplayName(remote.Kind)} from {source} into {root}{(why is null ? "" : $" ({why})")}: checking the MD5 of {string.Join(", ", remote.Files.Select(f => f.Name))} …");
+        using var downloader = new Downloader();
+        return WithProgress(progress, terminal, p => downloader.InstallFromAsync(remote, source, root, p, overwrite, cancel));
+    }
+
+    /// <summary>Runs a download or an installation with a live bar per file on a terminal, else lines.</summary>
+    private static string WithProgress(TextWriter progress, bool terminal, Func<IProgress<DownloadProgress>, Task<string>> run)
+    {
+        if (!terminal) return run(new LineProgress(progress)).GetAwaiter().GetResult();
         string folder = "";
         Consoles.Over(progress, terminal: true).Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new DownloadedColumn(), new TransferSpeedColumn(), new RemainingTimeColumn())
-            .Start(ctx => folder = downloader.DownloadAsync(remote, root, new BarProgress(ctx), overwrite, cancel).GetAwaiter().GetResult());
+            .Start(ctx => folder = run(new BarProgress(ctx)).GetAwaiter().GetResult());
         return folder;
     }
 
@@ -115,6 +143,11 @@ internal static class DataSource
                     _tasks[p.FileName] = task = context.AddTask(p.FileName, maxValue: Math.Max(1, p.TotalBytes ?? 1));
                 if (p.TotalBytes is long total) task.MaxValue = Math.Max(1, total);
                 if (p.Phase == "download") task.Value = p.BytesDone;
+                else if (p.Phase == "verify" && p.TotalBytes is not null)
+                {
+                    task.Value = p.BytesDone;   // a local file is read for its MD5 at disk speed: the bar moves
+                    task.Description = $"{p.FileName}: checking MD5";
+                }
                 else
                 {
                     task.Value = task.MaxValue;

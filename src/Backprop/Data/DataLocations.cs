@@ -33,6 +33,12 @@ public sealed record DataSetStatus(DataSetKind Kind, string Name, string? Path, 
 
     /// <summary>An incomplete copy looked at before <see cref="Path"/> and passed over ("'…' is incomplete (missing …)"), or null.</summary>
     public string? PassedOver { get; init; }
+
+    /// <summary>
+    /// When no complete copy was found: the data set's official archive in the data folder (<see cref="DataLocations.FindArchive"/>),
+    /// not extracted yet, or null.
+    /// </summary>
+    public string? Archive { get; init; }
 }
 
 /// <summary>
@@ -44,7 +50,9 @@ public sealed record DataSetStatus(DataSetKind Kind, string Name, string? Path, 
 /// Folder names looked for, in order: CIFAR-10 python <c>cifar-10-batches-py</c>, <c>cifar-10-batches-py-first1000</c>
 /// (the shared subset), and the same inside a <c>cifar10/</c> subfolder; CIFAR-10 binary likewise with <c>-bin</c>;
 /// Fashion-MNIST <c>fashion-mnist</c>, then <see cref="FashionMnist.DebianDir"/>; MNIST <c>mnist</c>. A folder counts
-/// only when all its data files are there (all six batches; all four IDX files, gzip or plain).
+/// only when all its data files are there (all six batches; all four IDX files, gzip or plain). CIFAR-10's official
+/// archives (<c>cifar-10-python.tar.gz</c>, <c>cifar-10-binary.tar.gz</c>) are looked for in the same two folders
+/// (<see cref="FindArchive"/>); the IDX .gz files need no such step, being read as they are.
 /// </remarks>
 public sealed class DataLocations
 {
@@ -189,6 +197,23 @@ public sealed class DataLocations
         return list;
     }
 
+    /// <summary>
+    /// Where the official archive of a data set that comes as one (CIFAR-10) is looked for, in order: the data folder and
+    /// its <c>cifar10/</c> folder, under the archive's official name (as the course's <c>get_datasets.sh</c> and a
+    /// browser leave it). Empty for data sets of plain files, which are read where they are.
+    /// </summary>
+    public IReadOnlyList<string> ArchiveCandidates(DataSetKind kind) =>
+        RemoteDataSet.For(kind) is { ArchiveFolder: not null } set
+            ? [Path.Combine(Root, set.Files.Single().Name), Path.Combine(Root, "cifar10", set.Files.Single().Name)]
+            : [];
+
+    /// <summary>The first of <see cref="ArchiveCandidates"/> that is a file, or null. Its content is not looked at.</summary>
+    public string? FindArchive(DataSetKind kind) => ArchiveCandidates(kind).FirstOrDefault(File.Exists);
+
+    /// <summary>Where an archive found by <see cref="FindArchive"/> is extracted: its standard folder beside the archive.</summary>
+    public static string ExtractionFolder(DataSetKind kind, string archive) =>
+        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(archive))!, StandardFolderName(kind));
+
     /// <summary>The first complete folder of a data set, or null.</summary>
     public string? Find(DataSetKind kind) => CandidateFolders(kind).FirstOrDefault(dir => IsComplete(kind, dir));
 
@@ -218,7 +243,9 @@ public sealed class DataLocations
         {
             var searched = CandidateFolders(kind);
             var found = searched.FirstOrDefault(dir => IsComplete(kind, dir));
+            var archive = found is null ? FindArchive(kind) : null;
             string detail = found is null ? MissingDetail(kind, searched) : PresentDetail(kind, found);
+            if (archive is not null) detail = ArchiveDetail(kind, archive, detail);
             // A user's own copy missing files, skipped for a later place (Debian's package): said, not silently replaced.
             string? passedOver = null;
             if (found is not null && kind is DataSetKind.FashionMnist or DataSetKind.Mnist)
@@ -226,7 +253,7 @@ public sealed class DataLocations
                 var before = searched.TakeWhile(d => d != found).Where(d => Directory.Exists(d) && Idx.HoldsAnyStandardFile(d)).ToList();
                 if (before.Count > 0) passedOver = MissingDetail(kind, before).TrimEnd('.');
             }
-            return new DataSetStatus(kind, DisplayName(kind), found, detail, searched) { PassedOver = passedOver };
+            return new DataSetStatus(kind, DisplayName(kind), found, detail, searched) { PassedOver = passedOver, Archive = archive };
         }).ToList();
 
     /// <summary>A report of <see cref="Survey"/> for people (what <c>backprop data info</c> prints).</summary>
@@ -242,9 +269,30 @@ public sealed class DataLocations
         {
             sb.Append("  ").Append(s.Name.PadRight(19));
             if (s.Present) sb.Append(s.Path).AppendLine().Append(' ', 21).Append(s.Detail).AppendLine();
+            else if (s.Archive is not null) sb.Append(char.ToUpperInvariant(s.Detail[0])).Append(s.Detail.AsSpan(1)).AppendLine();
             else sb.Append("not found: ").Append(s.Detail).AppendLine();
         }
         return sb.ToString();
+    }
+
+    /// <summary>What is said of an archive found in place of the data set's folder (with <paramref name="missing"/>, what was not found).</summary>
+    private static string ArchiveDetail(DataSetKind kind, string archive, string missing)
+    {
+        long bytes;
+        try
+        {
+            bytes = new FileInfo(archive).Length;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            bytes = -1;
+        }
+        var size = bytes < 0 ? "" : string.Create(CultureInfo.InvariantCulture, $" ({bytes / 1e6:F1} MB)");
+        var target = ExtractionFolder(kind, archive);
+        // An extraction cut short (tar interrupted) is in the way: said, with the way out, rather than replaced unasked.
+        if (Directory.Exists(target) || File.Exists(target))
+            return $"its official archive '{archive}'{size} is there, but {(missing.StartsWith("looked in ", StringComparison.Ordinal) ? $"'{target}' is in the way" : missing.TrimEnd('.'))}: delete '{target}' and 'backprop train' checks the archive's MD5 and extracts it anew (or 'backprop data download --from {archive} --force').";
+        return $"its official archive '{archive}'{size} is there, not extracted: 'backprop train' checks its MD5 and extracts it into '{target}' (as 'backprop data download --from' does).";
     }
 
     private string MissingDetail(DataSetKind kind, IReadOnlyList<string> searched)

@@ -16,7 +16,7 @@ namespace Backprop.Data;
 /// Failures raise <see cref="DataDownloadException"/> with the URL, the error and the other ways to get the data (useful
 /// when the machine is offline). Progress goes to an <see cref="IProgress{T}"/> about ten times a second.
 /// </remarks>
-public sealed class Downloader : IDisposable
+public sealed partial class Downloader : IDisposable
 {
     private readonly HttpClient _http;
     private readonly bool _ownsClient;
@@ -60,16 +60,33 @@ public sealed class Downloader : IDisposable
     /// <exception cref="DataDownloadException">The download failed; the message says how else to get the data.</exception>
     /// <exception cref="InvalidDataException">The downloaded archive (with a correct checksum) holds entries the extractor refuses, or lacks the data set's folder.</exception>
     /// <exception cref="IOException">The target folder exists (without <paramref name="overwrite"/>), or writing failed.</exception>
-    public async Task<string> DownloadAsync(RemoteDataSet dataSet, string dataRoot, IProgress<DownloadProgress>? progress = null,
+    public Task<string> DownloadAsync(RemoteDataSet dataSet, string dataRoot, IProgress<DownloadProgress>? progress = null,
         bool overwrite = false, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dataSet);
+        return InstallAsync(dataSet, dataRoot, "download", "this download", progress, overwrite,
+            (root, staging) => AssembleAsync(dataSet, staging,
+                (file, destination) => DownloadFileAsync(dataSet.UrlOf(file), destination, file.Md5, progress, dataSet.OtherWays(root), cancellationToken),
+                file => dataSet.UrlOf(file).ToString(), progress, cancellationToken),
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// Puts a data set into <paramref name="dataRoot"/>/<c>{standard folder}</c>: assembled by <paramref name="assemble"/>
+    /// (given the data folder and the staging folder, it returns the complete folder it made inside the staging folder)
+    /// in a held staging folder, then moved into place. What a download and an installation from local files share;
+    /// <paramref name="again"/> ends the refusal of an existing target ("to {again} {data set} again"), and
+    /// <paramref name="thisOne"/> is what the message about a copy that appeared meanwhile calls this installation.
+    /// </summary>
+    private async Task<string> InstallAsync(RemoteDataSet dataSet, string dataRoot, string again, string thisOne, IProgress<DownloadProgress>? progress,
+        bool overwrite, Func<string, string, Task<string>> assemble, CancellationToken cancellationToken)
+    {
         ArgumentException.ThrowIfNullOrEmpty(dataRoot);
         var root = Path.GetFullPath(dataRoot);
         var target = Path.Combine(root, DataLocations.StandardFolderName(dataSet.Kind));
         RecoverInterruptedSwaps(root, dataSet.Kind);   // first, so a copy it puts back counts as there
         if (!overwrite && (Directory.Exists(target) || File.Exists(target)))
-            throw new IOException($"'{target}' already exists; delete it (or ask to overwrite) to download {DataLocations.DisplayName(dataSet.Kind)} again.");
+            throw new IOException($"'{target}' already exists; delete it (or ask to overwrite) to {again} {DataLocations.DisplayName(dataSet.Kind)} again.");
 
         // Everything is assembled in a hidden staging folder next to the target and moved in at the end; held while
         // this download lives, so a later one can tell it from the leftovers of one that was killed.
@@ -91,7 +108,7 @@ public sealed class Downloader : IDisposable
             string complete;
             try
             {
-                complete = await FetchAsync(dataSet, root, staging, progress, cancellationToken).ConfigureAwait(false);
+                complete = await assemble(root, staging).ConfigureAwait(false);
             }
             catch (Exception e) when (IsWriteFailure(e))
             {
@@ -102,7 +119,7 @@ public sealed class Downloader : IDisposable
                 // Another download into the same folder (two 'backprop train' started together) finished first: its
                 // complete copy is used; anything else there is left alone and said.
                 if (!DataLocations.IsComplete(dataSet.Kind, target))
-                    throw new IOException($"'{target}' appeared while this download ran and is not a complete {DataLocations.DisplayName(dataSet.Kind)}; it was left as it is and this download discarded. Delete it (or ask to overwrite) to download again.");
+                    throw new IOException($"'{target}' appeared while {thisOne} ran and is not a complete {DataLocations.DisplayName(dataSet.Kind)}; it was left as it is and {thisOne} discarded. Delete it (or ask to overwrite) to {again} it again.");
             }
             else MoveIntoPlace(complete, target, overwrite, dataSet.Kind);
             progress?.Report(new DownloadProgress(DataLocations.StandardFolderName(dataSet.Kind), 0, null, 0, "done"));
@@ -116,15 +133,20 @@ public sealed class Downloader : IDisposable
         }
     }
 
-    /// <summary>Downloads (and extracts) the data set into <paramref name="staging"/>; returns the folder that holds it there.</summary>
-    private async Task<string> FetchAsync(RemoteDataSet dataSet, string root, string staging, IProgress<DownloadProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// Puts the data set's files into <paramref name="staging"/>, each by <paramref name="fetch"/> (to the path given,
+    /// its MD5 checked), and extracts an archive there; returns the folder that holds the data set. Messages name a
+    /// file by <paramref name="sourceOf"/> (its URL, or the local file).
+    /// </summary>
+    private static async Task<string> AssembleAsync(RemoteDataSet dataSet, string staging, Func<RemoteFile, string, Task> fetch,
+        Func<RemoteFile, string> sourceOf, IProgress<DownloadProgress>? progress, CancellationToken cancellationToken)
     {
         string complete;
         if (dataSet.ArchiveFolder is { } inner)
         {
             var file = dataSet.Files.Single();
             var archive = Path.Combine(staging, file.Name);
-            await DownloadFileAsync(dataSet.UrlOf(file), archive, file.Md5, progress, dataSet.OtherWays(root), cancellationToken).ConfigureAwait(false);
+            await fetch(file, archive).ConfigureAwait(false);
             progress?.Report(new DownloadProgress(file.Name, 0, null, 0, "extract"));
             var extracted = Path.Combine(staging, "extracted");
             try
@@ -133,25 +155,25 @@ public sealed class Downloader : IDisposable
             }
             catch (InvalidDataException e) when (e.Message.StartsWith(archive, StringComparison.Ordinal))
             {
-                // Named by its URL: the archive's path is in the staging folder, gone by the time this is read.
-                throw new InvalidDataException($"{dataSet.UrlOf(file)}{e.Message[archive.Length..]} Nothing was kept.", e);
+                // Named by its origin: the archive's path is in the staging folder, gone by the time this is read.
+                throw new InvalidDataException($"{sourceOf(file)}{e.Message[archive.Length..]} Nothing was kept.", e);
             }
             complete = Path.Combine(extracted, inner);
             if (!Directory.Exists(complete) || !DataLocations.IsComplete(dataSet.Kind, complete))
-                throw new InvalidDataException($"{dataSet.UrlOf(file)}: the archive has no complete '{inner}' folder.");
+                throw new InvalidDataException($"{sourceOf(file)}: the archive has no complete '{inner}' folder.");
         }
         else
         {
             complete = Path.Combine(staging, "files");
             Directory.CreateDirectory(complete);
             foreach (var file in dataSet.Files)
-                await DownloadFileAsync(dataSet.UrlOf(file), Path.Combine(complete, file.Name), file.Md5, progress, dataSet.OtherWays(root), cancellationToken).ConfigureAwait(false);
+                await fetch(file, Path.Combine(complete, file.Name)).ConfigureAwait(false);
         }
         return complete;
     }
 
     /// <summary>Writing failed (a full disk, a read-only or forbidden folder), as opposed to the transfer or the archive.</summary>
-    private static bool IsWriteFailure(Exception e) => e is UnauthorizedAccessException || (e is IOException and not (DataDownloadException or FolderInUseException));
+    private static bool IsWriteFailure(Exception e) => e is UnauthorizedAccessException || (e is IOException and not (DataDownloadException or FolderInUseException or SourceReadException));
 
     /// <summary>
     /// A write failure said of the data set and the data folder: .NET names the hidden temporary file

@@ -11,20 +11,29 @@ namespace Backprop.Training;
 public sealed record DataSetChoice(string Dataset, string Folder, string Reason)
 {
     /// <summary>
-    /// Picks the data set. With <paramref name="dataset"/> given, that one, wherever <paramref name="locations"/> finds it.
-    /// Without: CIFAR-10 if it is in the data folder; else Fashion-MNIST if it is there or Debian's
-    /// <c>dataset-fashion-mnist</c> is installed; else MNIST if it is in the data folder; else CIFAR-10 downloaded by
-    /// <paramref name="download"/> (when given), or, when that fails, put in place by another download meanwhile.
+    /// Picks the data set. With <paramref name="dataset"/> given, that one, wherever <paramref name="locations"/> finds it
+    /// (or its official archive, extracted by <paramref name="extract"/>). Without: CIFAR-10 if it is in the data folder;
+    /// else CIFAR-10 from its official archive in the data folder (<see cref="ArchiveToExtract"/>), when
+    /// <paramref name="extract"/> is given; else Fashion-MNIST if it is there or Debian's <c>dataset-fashion-mnist</c> is
+    /// installed; else MNIST if it is in the data folder; else CIFAR-10 downloaded by <paramref name="download"/> (when
+    /// given), or, when that fails, put in place by another download meanwhile.
     /// </summary>
     /// <param name="dataset">The <c>--dataset</c> value, or null to choose.</param>
     /// <param name="locations">Where to look.</param>
     /// <param name="download">Downloads a data set into the data folder and returns its folder (e.g. <see cref="Downloader.DownloadAsync"/>); null to never download.</param>
+    /// <param name="extract">Installs a data set from its official archive (the file given) beside the archive and returns its folder
+    /// (e.g. <see cref="Downloader.InstallFromAsync"/> into <see cref="Path.GetDirectoryName(string)"/> of the archive); null to leave archives alone.</param>
     /// <exception cref="ArgumentException">An unknown data set name.</exception>
-    /// <exception cref="DataSetUnavailableException">Nothing usable; the message names every way to get data.</exception>
-    public static DataSetChoice Choose(string? dataset, DataLocations locations, Func<RemoteDataSet, string>? download = null)
+    /// <exception cref="DataSetUnavailableException">Nothing usable; the message names every way to get data. Also an
+    /// archive to extract whose standard folder is there already, incomplete (an extraction cut short).</exception>
+    /// <exception cref="InvalidDataException">The archive found failed its checksum or would not extract; the message names it and says what to do.</exception>
+    public static DataSetChoice Choose(string? dataset, DataLocations locations, Func<RemoteDataSet, string>? download = null,
+        Func<RemoteDataSet, string, string>? extract = null)
     {
         ArgumentNullException.ThrowIfNull(locations);
         var survey = locations.Survey().ToDictionary(s => s.Kind);
+        if (extract is not null && ArchiveIn(dataset, survey) is { } archived)
+            return Extracted(dataset, locations, archived.Kind, archived.Archive, extract);
         if (dataset is not null)
         {
             var name = TrainConfig.Canonical(dataset);
@@ -49,7 +58,7 @@ public sealed record DataSetChoice(string Dataset, string Folder, string Reason)
             };
             // A CIFAR-10 folder passed over because files are missing is said, not silently skipped.
             string skipped = kind is DataSetKind.FashionMnist or DataSetKind.Mnist
-                ? string.Concat(new[] { DataSetKind.Cifar10Python, DataSetKind.Cifar10Binary }.Where(k => survey[k].Incomplete).Select(k => $" ({survey[k].Detail.TrimEnd('.')})"))
+                ? string.Concat(new[] { DataSetKind.Cifar10Python, DataSetKind.Cifar10Binary }.Where(k => survey[k].Incomplete || survey[k].Archive is not null).Select(k => $" ({survey[k].Detail.TrimEnd('.')})"))
                 : "";
             return new(name, s.Path!, $"Using {s.Name} from {s.Path} because {why}{skipped}{PassedOver(s)} (choose with --dataset): {s.Detail}");
         }
@@ -73,6 +82,53 @@ public sealed record DataSetChoice(string Dataset, string Folder, string Reason)
         }
     }
 
+    /// <summary>
+    /// The official archive <see cref="Choose"/> would check and extract for <paramref name="dataset"/> (null: the
+    /// automatic choice), or null: CIFAR-10's (python preferred) when the data folder holds it and no complete CIFAR-10
+    /// folder, and CIFAR-10 is the data set asked for or none was.
+    /// </summary>
+    public static (DataSetKind Kind, string Archive)? ArchiveToExtract(string? dataset, DataLocations locations)
+    {
+        ArgumentNullException.ThrowIfNull(locations);
+        return ArchiveIn(dataset, locations.Survey().ToDictionary(s => s.Kind));
+    }
+
+    private static (DataSetKind Kind, string Archive)? ArchiveIn(string? dataset, Dictionary<DataSetKind, DataSetStatus> survey)
+    {
+        if (dataset is not null && TrainConfig.Canonical(dataset) != "cifar10") return null;
+        DataSetKind[] cifar = [DataSetKind.Cifar10Python, DataSetKind.Cifar10Binary];
+        if (cifar.Any(k => survey[k].Present)) return null;
+        return cifar.Where(k => survey[k].Archive is not null).Select(k => ((DataSetKind, string)?)(k, survey[k].Archive!)).FirstOrDefault();
+    }
+
+    /// <summary>The choice of CIFAR-10 from its archive, once <paramref name="extract"/> has checked and extracted it.</summary>
+    private static DataSetChoice Extracted(string? dataset, DataLocations locations, DataSetKind kind, string archive,
+        Func<RemoteDataSet, string, string> extract)
+    {
+        var target = DataLocations.ExtractionFolder(kind, archive);
+        string folder;
+        if (DataLocations.IsComplete(kind, target)) folder = target;   // another run extracted it since the survey
+        else if (Directory.Exists(target) || File.Exists(target))
+            throw new DataSetUnavailableException($"The data folder {locations.Root} holds {DataLocations.DisplayName(kind)}'s archive '{archive}', but '{target}' is in the way, incomplete (an extraction cut short?): delete it to have the archive checked and extracted anew, or run 'backprop data download --from {archive} --force'.");
+        else
+        {
+            try
+            {
+                folder = extract(RemoteDataSet.For(kind), archive);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new InvalidDataException($"{e.Message} It was found in the data folder {locations.Root}, where CIFAR-10 is looked for first: replace it with a complete copy or remove it{(dataset is null ? ", or choose another data set with --dataset" : "")}.", e);
+            }
+        }
+        var s = locations.Survey().Single(x => x.Kind == kind);
+        string detail = s.Present ? s.Detail : "";
+        string why = dataset is null
+            ? $"because its official archive is in the data folder {locations.Root} and no extracted copy was (choose with --dataset)"
+            : $"(--dataset {TrainConfig.Canonical(dataset)}; its official archive is in the data folder {locations.Root} and no extracted copy was)";
+        return new("cifar10", folder, $"Using {DataLocations.DisplayName(kind)} from {folder}, extracted from {archive} after its MD5 matched the published one, {why}: {detail}");
+    }
+
     private static string PassedOver(DataSetStatus s) => s.PassedOver is { } p ? $"; {p}, so it was passed over" : "";
 
     /// <summary>Every way to get data, in one sentence, for error messages.</summary>
@@ -84,7 +140,7 @@ public sealed record DataSetChoice(string Dataset, string Folder, string Reason)
         if (dataset is null or "cifar10")
         {
             ways.Add($"'backprop data download --dataset cifar10' (163 MB, needs internet)");
-            ways.Add($"copy an extracted cifar-10-batches-py (or -bin) folder into {root}");
+            ways.Add($"put the official cifar-10-python.tar.gz (fetched with a browser or wget; checked and extracted when found) or its extracted cifar-10-batches-py folder (or -bin) into {root}, or install the archive from where it is with 'backprop data download --from FILE'");
         }
         if (dataset is null or "fashion-mnist")
         {

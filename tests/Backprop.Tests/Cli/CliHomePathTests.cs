@@ -68,8 +68,9 @@ public class CliHomePathTests
                 paths.Add($"{command.Name} {argument.Name}");
             }
         }
-        // train, search and gradcheck share --config; train and search --data-dir, --out and --resume.
-        Assert.Equal(19, paths.Count);
+        // train, search and gradcheck share --config; train and search --data-dir, --out and --resume; data download has --from.
+        Assert.Equal(20, paths.Count);
+        Assert.Contains("download --from", paths);
     }
 
     [Fact]
@@ -82,7 +83,7 @@ public class CliHomePathTests
         {
             new[] { "eval", "--model", $"~/{missing}" }, ["predict", "--model", $"~/{missing}"], ["plot", $"~/{missing}"],
             ["train", "--resume", $"~/{missing}"], ["search", "--resume", $"~/{missing}"], ["train", "--config", $"~/{missing}"],
-            ["data", "info", "--data-dir", $"~/{missing}"],
+            ["data", "info", "--data-dir", $"~/{missing}"], ["data", "download", "--from", $"~/{missing}"],
         })
         {
             var r = CliRunner.Run(args);
