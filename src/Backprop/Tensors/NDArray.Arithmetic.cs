@@ -227,7 +227,7 @@ public sealed partial class NDArray<T>
     public NDArray<T> Std(int axis, bool keepDims = false) => Reduce(axis, keepDims, Reduction.Std);
 
     /// <summary><c>x.max(axis)</c>: NaN where a NaN is along the axis, as NumPy's. An empty axis has no maximum.</summary>
-    /// <exception cref="ArgumentException">The axis is empty.</exception>
+    /// <exception cref="ArgumentException">The axis is empty (even if the result would be, as for shape (0, 0)).</exception>
     public NDArray<T> Max(int axis, bool keepDims = false) => Reduce(axis, keepDims, Reduction.Max);
 
     /// <summary><c>x.min(axis)</c>, as <see cref="Max(int, bool)"/>.</summary>
@@ -260,10 +260,11 @@ public sealed partial class NDArray<T>
         int outer = CheckedSize(_shape.AsSpan(0, a));
         var shape = new List<int>(_shape);
         if (keepDims) shape[a] = 1; else shape.RemoveAt(a);
-        var r = new NDArray<T>([.. shape]);
-        if (r.Size == 0) return r;
+        // An empty axis has no maximum even when nothing is asked of it: np.zeros((0, 0)).max(axis=0) raises.
         if (n == 0 && kind is Reduction.Max or Reduction.Min)
             throw new ArgumentException(EmptyReduction(kind == Reduction.Max ? "maximum" : "minimum").Message, nameof(axis));
+        var r = new NDArray<T>([.. shape]);
+        if (r.Size == 0) return r;
         var src = AsSpan();
         var dst = r.AsSpan();
         var acc = new double[inner];

@@ -128,6 +128,9 @@ public class NDArrayArithmeticTests
         Assert.Equal([0f, 0f, 0f], NDArray<float>.Zeros(0, 3).Sum(0).AsSpan().ToArray());
         Assert.True(double.IsNaN(NDArray<double>.Zeros(0, 3).Mean(0)[1]));
         Assert.Equal([0], NDArray<float>.Zeros(0, 3).Max(1).ShapeArray());   // nothing to reduce: an empty result, no error
+        // An empty axis is refused even when the result is empty too, as np.zeros((0, 0)).max(axis=0) is.
+        Assert.Contains("maximum", Assert.Throws<ArgumentException>(() => NDArray<float>.Zeros(0, 0).Max(0)).Message);
+        Assert.Contains("minimum", Assert.Throws<ArgumentException>(() => NDArray<double>.Zeros(2, 0, 0).Min(-1, keepDims: true)).Message);
     }
 
     [Fact]
