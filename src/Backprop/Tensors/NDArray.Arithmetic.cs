@@ -217,6 +217,8 @@ public sealed partial class NDArray<T>
     /// <summary>
     /// <c>x.sum(axis)</c>: the sums along <paramref name="axis"/> (negative counts from the end), accumulated in double.
     /// The result drops that axis, or keeps it as 1 with <paramref name="keepDims"/> (so <c>x - x.Sum(1, true)</c> broadcasts).
+    /// A 0-d array takes axis 0 or −1 and comes back as itself, as in NumPy (so do <see cref="Max(int, bool)"/> and
+    /// <see cref="Min(int, bool)"/>; <see cref="Mean(int, bool)"/> and <see cref="Std(int, bool)"/> refuse it, as NumPy's do).
     /// </summary>
     public NDArray<T> Sum(int axis, bool keepDims = false) => Reduce(axis, keepDims, Reduction.Sum);
 
@@ -252,6 +254,9 @@ public sealed partial class NDArray<T>
     /// </summary>
     private NDArray<T> Reduce(int axis, bool keepDims, Reduction kind)
     {
+        // NumPy's sum, max and min read a 0-d array as shape (1,) for axis 0 or -1 and give it back as 0-d (keepdims
+        // too); its mean and std refuse the axis, as we do.
+        if (Rank == 0 && axis is 0 or -1 && kind is Reduction.Sum or Reduction.Max or Reduction.Min) return Copy();
         int a = axis < 0 ? axis + Rank : axis;
         if ((uint)a >= (uint)Rank)
             throw new ArgumentOutOfRangeException(nameof(axis), axis, $"Axis {axis} is outside an array of shape {ShapeString} (rank {Rank}).");

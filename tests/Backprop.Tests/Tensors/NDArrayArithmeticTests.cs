@@ -134,6 +134,25 @@ public class NDArrayArithmeticTests
     }
 
     [Fact]
+    public void ZeroDimensionalArrays_TakeAxisZeroInSumMaxAndMin_AsNumpy()
+    {
+        // np.array(1.75).sum(axis=0) is 1.75, shape (), keepdims or not; so are max and min, and axis=-1. np.mean and
+        // np.std refuse the axis (AxisError), as does every reduction for axis 1.
+        var x = NDArray<double>.Full(1.75);
+        foreach (int axis in new[] { 0, -1 })
+            foreach (bool keep in new[] { false, true })
+                foreach (var r in new[] { x.Sum(axis, keep), x.Max(axis, keep), x.Min(axis, keep) })
+                {
+                    Assert.Equal("()", r.ShapeString);
+                    Assert.Equal(1.75, r.Flat(0));
+                }
+        Assert.True(double.IsNaN(NDArray<float>.Full(float.NaN).Max(0).Flat(0)));
+        Assert.Contains("shape ()", Assert.Throws<ArgumentOutOfRangeException>(() => x.Mean(0)).Message);
+        Assert.Contains("shape ()", Assert.Throws<ArgumentOutOfRangeException>(() => x.Std(-1)).Message);
+        Assert.Contains("Axis 1", Assert.Throws<ArgumentOutOfRangeException>(() => x.Sum(1)).Message);
+    }
+
+    [Fact]
     public void Transpose_ReversesTheAxes_IntoANewArray()
     {
         var m = Range(2, 3);
