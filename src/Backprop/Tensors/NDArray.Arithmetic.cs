@@ -217,6 +217,8 @@ public sealed partial class NDArray<T>
     /// <summary>
     /// <c>x.sum(axis)</c>: the sums along <paramref name="axis"/> (negative counts from the end), accumulated in double.
     /// The result drops that axis, or keeps it as 1 with <paramref name="keepDims"/> (so <c>x - x.Sum(1, true)</c> broadcasts).
+    /// A 0-d array takes axis 0 or −1 and comes back as itself, as in NumPy (so do <see cref="Max(int, bool)"/> and
+    /// <see cref="Min(int, bool)"/>; <see cref="Mean(int, bool)"/> and <see cref="Std(int, bool)"/> refuse it, as NumPy's do).
     /// </summary>
     public NDArray<T> Sum(int axis, bool keepDims = false) => Reduce(axis, keepDims, Reduction.Sum);
 
@@ -227,7 +229,7 @@ public sealed partial class NDArray<T>
     public NDArray<T> Std(int axis, bool keepDims = false) => Reduce(axis, keepDims, Reduction.Std);
 
     /// <summary><c>x.max(axis)</c>: NaN where a NaN is along the axis, as NumPy's. An empty axis has no maximum.</summary>
-    /// <exception cref="ArgumentException">The axis is empty.</exception>
+    /// <exception cref="ArgumentException">The axis is empty (even if the result would be, as for shape (0, 0)).</exception>
     public NDArray<T> Max(int axis, bool keepDims = false) => Reduce(axis, keepDims, Reduction.Max);
 
     /// <summary><c>x.min(axis)</c>, as <see cref="Max(int, bool)"/>.</summary>
@@ -252,6 +254,9 @@ public sealed partial class NDArray<T>
     /// </summary>
     private NDArray<T> Reduce(int axis, bool keepDims, Reduction kind)
     {
+        // NumPy's sum, max and min read a 0-d array as shape (1,) for axis 0 or -1 and give it back as 0-d (keepdims
+        // too); its mean and std refuse the axis, as we do.
+        if (Rank == 0 && axis is 0 or -1 && kind is Reduction.Sum or Reduction.Max or Reduction.Min) return Copy();
         int a = axis < 0 ? axis + Rank : axis;
         if ((uint)a >= (uint)Rank)
             throw new ArgumentOutOfRangeException(nameof(axis), axis, $"Axis {axis} is outside an array of shape {ShapeString} (rank {Rank}).");
@@ -260,10 +265,11 @@ public sealed partial class NDArray<T>
         int outer = CheckedSize(_shape.AsSpan(0, a));
         var shape = new List<int>(_shape);
         if (keepDims) shape[a] = 1; else shape.RemoveAt(a);
-        var r = new NDArray<T>([.. shape]);
-        if (r.Size == 0) return r;
+        // An empty axis has no maximum even when nothing is asked of it: np.zeros((0, 0)).max(axis=0) raises.
         if (n == 0 && kind is Reduction.Max or Reduction.Min)
             throw new ArgumentException(EmptyReduction(kind == Reduction.Max ? "maximum" : "minimum").Message, nameof(axis));
+        var r = new NDArray<T>([.. shape]);
+        if (r.Size == 0) return r;
         var src = AsSpan();
         var dst = r.AsSpan();
         var acc = new double[inner];

@@ -217,7 +217,11 @@ public sealed partial class NDArray<T> where T : unmanaged, IFloatingPointIeee75
 
     // ---- shape ----------------------------------------------------------------------------------------------------
 
-    /// <summary>A view with a new shape over the same buffer; one dimension may be −1 (inferred).</summary>
+    /// <summary>
+    /// A view with a new shape over the same buffer; one dimension may be −1 (inferred). Other negative sizes are
+    /// refused: NumPy 1.24 reads any negative size as −1, which its documentation does not promise.
+    /// </summary>
+    /// <exception cref="ArgumentException">The sizes do not hold the same elements, or more than one is −1; the message names both shapes.</exception>
     public NDArray<T> Reshape(params int[] shape)
     {
         ArgumentNullException.ThrowIfNull(shape);
@@ -228,10 +232,10 @@ public sealed partial class NDArray<T> where T : unmanaged, IFloatingPointIeee75
         {
             if (s[i] == -1)
             {
-                if (infer >= 0) throw new ArgumentException("Only one dimension can be -1.", nameof(shape));
+                if (infer >= 0) throw new ArgumentException($"Cannot reshape {ShapeString} to {ShapeToString(s)}: only one dimension can be -1.", nameof(shape));
                 infer = i;
             }
-            else if (s[i] < 0) throw new ArgumentException($"Negative dimension in {ShapeToString(s)}.", nameof(shape));
+            else if (s[i] < 0) throw new ArgumentException($"Cannot reshape {ShapeString} to {ShapeToString(s)}: negative dimension {s[i]} (only -1, inferred, may be negative).", nameof(shape));
             else if ((known *= s[i]) > Array.MaxLength)
                 throw new ArgumentException($"Cannot reshape {ShapeString} ({Size} elements) to {ShapeToString(s)}: more elements than an array can hold.", nameof(shape));
         }

@@ -128,6 +128,28 @@ public class NDArrayArithmeticTests
         Assert.Equal([0f, 0f, 0f], NDArray<float>.Zeros(0, 3).Sum(0).AsSpan().ToArray());
         Assert.True(double.IsNaN(NDArray<double>.Zeros(0, 3).Mean(0)[1]));
         Assert.Equal([0], NDArray<float>.Zeros(0, 3).Max(1).ShapeArray());   // nothing to reduce: an empty result, no error
+        // An empty axis is refused even when the result is empty too, as np.zeros((0, 0)).max(axis=0) is.
+        Assert.Contains("maximum", Assert.Throws<ArgumentException>(() => NDArray<float>.Zeros(0, 0).Max(0)).Message);
+        Assert.Contains("minimum", Assert.Throws<ArgumentException>(() => NDArray<double>.Zeros(2, 0, 0).Min(-1, keepDims: true)).Message);
+    }
+
+    [Fact]
+    public void ZeroDimensionalArrays_TakeAxisZeroInSumMaxAndMin_AsNumpy()
+    {
+        // np.array(1.75).sum(axis=0) is 1.75, shape (), keepdims or not; so are max and min, and axis=-1. np.mean and
+        // np.std refuse the axis (AxisError), as does every reduction for axis 1.
+        var x = NDArray<double>.Full(1.75);
+        foreach (int axis in new[] { 0, -1 })
+            foreach (bool keep in new[] { false, true })
+                foreach (var r in new[] { x.Sum(axis, keep), x.Max(axis, keep), x.Min(axis, keep) })
+                {
+                    Assert.Equal("()", r.ShapeString);
+                    Assert.Equal(1.75, r.Flat(0));
+                }
+        Assert.True(double.IsNaN(NDArray<float>.Full(float.NaN).Max(0).Flat(0)));
+        Assert.Contains("shape ()", Assert.Throws<ArgumentOutOfRangeException>(() => x.Mean(0)).Message);
+        Assert.Contains("shape ()", Assert.Throws<ArgumentOutOfRangeException>(() => x.Std(-1)).Message);
+        Assert.Contains("Axis 1", Assert.Throws<ArgumentOutOfRangeException>(() => x.Sum(1)).Message);
     }
 
     [Fact]

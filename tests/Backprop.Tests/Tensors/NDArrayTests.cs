@@ -53,6 +53,13 @@ public class NDArrayTests
         var e = Assert.Throws<ArgumentException>(() => a.Reshape(4, 2));
         Assert.Contains("(2, 3)", e.Message);
         Assert.Contains("(4, 2)", e.Message);
+        // Two inferred sizes, or another negative one, name both shapes too (NumPy: "can only specify one unknown dimension").
+        e = Assert.Throws<ArgumentException>(() => a.Reshape(-1, -1));
+        Assert.Contains("(2, 3)", e.Message);
+        Assert.Contains("(-1, -1)", e.Message);
+        e = Assert.Throws<ArgumentException>(() => a.Reshape(2, -3));
+        Assert.Contains("(2, 3)", e.Message);
+        Assert.Contains("-3", e.Message);
     }
 
     [Fact]
