@@ -29,15 +29,13 @@ internal static class DataCommand
             try
             {
                 // As train decides (DataSource.Choose).
-                if (DataSource.IdxAmbiguity(infoFolder) is { } ambiguity)
-                    console.Out.WriteLine($"backprop train would ask which: {ambiguity}; it needs --dataset fashion-mnist or --dataset mnist.");
-                else if (DataSetChoice.ArchiveToExtract(null, locations) is var (kind, archive))
+                if (DataSetChoice.ArchiveToExtract(null, locations) is var (kind, archive))
                     console.Out.WriteLine($"backprop train would use: {DataLocations.DisplayName(kind)} from its archive {archive}, after checking its MD5 and extracting it into {DataLocations.ExtractionFolder(kind, archive)}.");
                 else console.Out.WriteLine("backprop train would use: " + DataSetChoice.Choose(null, locations).Reason);
             }
             catch (DataSetUnavailableException e)
             {
-                console.Out.WriteLine(e.Message);
+                console.Out.WriteLine(e.NeedsDataset ? "backprop train would ask which: " + e.Message : e.Message);
             }
             return ExitCodes.Success;
         });

@@ -50,7 +50,6 @@ internal static class DataSource
     public static DataSetChoice Choose(string? dataset, string? dataDir, TextWriter progress, CancellationToken cancel)
     {
         var locations = Locations(dataDir);
-        if (dataset is null && IdxAmbiguity(dataDir) is { } ambiguity) throw new UsageException($"--data-dir: {ambiguity}; say which with --dataset fashion-mnist or --dataset mnist.");
         try
         {
             return DataSetChoice.Choose(dataset, locations, remote => Download(remote, locations.Root, progress, cancel),
@@ -62,13 +61,6 @@ internal static class DataSource
             throw new UsageException(e.Message);
         }
     }
-
-    /// <summary>
-    /// Why no data set can be chosen without <c>--dataset</c> in <paramref name="dataDir"/>, or null: a data folder of
-    /// IDX files itself (torchvision's raw/, a download) is used for either data set, and their files share names.
-    /// </summary>
-    public static string? IdxAmbiguity(string? dataDir) =>
-        dataDir is not null && Idx.HoldsAnyStandardFile(dataDir) ? $"'{dataDir}' holds IDX files, which Fashion-MNIST and MNIST name alike" : null;
 
     /// <summary>Reads the chosen images.</summary>
     public static ImageData Load(DataSetChoice choice) => ImageData.Load(choice);

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
 
 namespace Backprop.Data;
@@ -228,6 +229,38 @@ public sealed class DataLocations
     /// another download (started with it) put in place meanwhile, its checksums verified, which serves as well.
     /// </summary>
     public string? CompleteDownload(DataSetKind kind) => DownloadFolder(kind) is var folder && IsComplete(kind, folder) ? folder : null;
+
+    /// <summary>
+    /// Which of Fashion-MNIST and MNIST the IDX files in <paramref name="dir"/> are, told by the published MD5 of their
+    /// <c>.gz</c> label files (the two data sets name their files alike), or null when neither label file is there with
+    /// either's published checksum (uncompressed files, or copies recompressed, as Debian's are).
+    /// </summary>
+    /// <param name="dir">The folder holding the IDX files.</param>
+    /// <param name="known">The data sets whose checksums count; null for the published ones (<see cref="RemoteDataSet.FashionMnist"/>, <see cref="RemoteDataSet.Mnist"/>).</param>
+    public static DataSetKind? IdxKindByChecksum(string dir, IEnumerable<RemoteDataSet>? known = null)
+    {
+        var sets = (known ?? IdxChecksumsForTests.Value ?? [RemoteDataSet.FashionMnist, RemoteDataSet.Mnist]).Where(set => set.Kind is DataSetKind.FashionMnist or DataSetKind.Mnist).ToList();
+        foreach (var name in new[] { "t10k-labels-idx1-ubyte.gz", "train-labels-idx1-ubyte.gz" })
+        {
+            var path = Path.Combine(dir, name);
+            if (!File.Exists(path)) continue;
+            string md5;
+            try
+            {
+                using var stream = File.OpenRead(path);
+                md5 = Convert.ToHexStringLower(MD5.HashData(stream));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                continue;
+            }
+            if (sets.FirstOrDefault(set => set.Files.Any(f => string.Equals(f.Md5, md5, StringComparison.OrdinalIgnoreCase))) is { } match) return match.Kind;
+        }
+        return null;
+    }
+
+    /// <summary>Tests only: the data sets whose checksums <see cref="IdxKindByChecksum"/> counts by default, for the test's own calls.</summary>
+    internal static readonly AsyncLocal<IReadOnlyList<RemoteDataSet>?> IdxChecksumsForTests = new();
 
     /// <summary>True when <paramref name="dir"/> holds all the data files of the data set.</summary>
     public static bool IsComplete(DataSetKind kind, string dir) => kind switch

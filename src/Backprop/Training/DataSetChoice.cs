@@ -50,8 +50,14 @@ public sealed record DataSetChoice(string Dataset, string Folder, string Reason)
             if (!s.Present) continue;
             string name = NameOf(kind);
             bool inRoot = s.Path!.StartsWith(locations.Root + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+            // IDX files in the data folder itself (torchvision's raw/, a download) are either data set by their names:
+            // the published checksums of their label files tell which, else the user must.
+            bool idxInFolder = kind is DataSetKind.FashionMnist or DataSetKind.Mnist && s.Path == locations.Root;
+            if (idxInFolder && (DataLocations.IdxKindByChecksum(locations.Root) ?? throw new DataSetUnavailableException(IdxAmbiguity(locations.Root)) { NeedsDataset = true }) != kind)
+                continue;
             string why = kind switch
             {
+                _ when idxInFolder => $"no CIFAR-10 is in the data folder {locations.Root}, and its IDX files have {s.Name}'s published checksums",
                 DataSetKind.FashionMnist when !inRoot => $"no CIFAR-10 is in the data folder {locations.Root}, and Debian's dataset-fashion-mnist package is installed",
                 DataSetKind.FashionMnist or DataSetKind.Mnist => $"no CIFAR-10 is in the data folder {locations.Root}, and {s.Name} is",
                 _ => $"it is in the data folder {locations.Root}",
@@ -128,6 +134,10 @@ public sealed record DataSetChoice(string Dataset, string Folder, string Reason)
             : $"(--dataset {TrainConfig.Canonical(dataset)}; its official archive is in the data folder {locations.Root} and no extracted copy was)";
         return new("cifar10", folder, $"Using {DataLocations.DisplayName(kind)} from {folder}, extracted from {archive} after its MD5 matched the published one, {why}: {detail}");
     }
+
+    /// <summary>Why no data set can be chosen without <c>--dataset</c> from IDX files in <paramref name="folder"/> itself.</summary>
+    public static string IdxAmbiguity(string folder) =>
+        $"'{folder}' holds IDX files, which Fashion-MNIST and MNIST name alike; say which with --dataset fashion-mnist or --dataset mnist (their .gz label files do not have the published checksums of either, which would tell).";
 
     private static string PassedOver(DataSetStatus s) => s.PassedOver is { } p ? $"; {p}, so it was passed over" : "";
 

@@ -114,6 +114,39 @@ public class DataLocationsTests
     }
 
     [Fact]
+    public void IdxFilesInTheDataFolderItself_AreTheDataSetTheirChecksumsName_ElseTheUserIsAsked()
+    {
+        // The four .gz files in the data folder itself, found there by default ($BACKPROP_DATA or ~/.cache/backprop), not
+        // only by --data-dir: they used to be taken as Fashion-MNIST whatever they were.
+        using var dir = new TempDir();
+        OfficialFiles.CopyFashionMnist(dir.Path);
+        var loc = DataLocations.Resolve(null, dir.Path, "/nonexistent", "/another/debian/copy");
+
+        // Debian's copies are recompressed: the published checksums name neither data set, so the user must.
+        Assert.Null(DataLocations.IdxKindByChecksum(dir.Path));
+        var e = Assert.Throws<DataSetUnavailableException>(() => DataSetChoice.Choose(null, loc));
+        Assert.Contains($"'{dir.Path}' holds IDX files, which Fashion-MNIST and MNIST name alike; say which with --dataset", e.Message);
+        Assert.Equal("mnist", DataSetChoice.Choose("mnist", loc).Dataset);
+        Assert.Equal("fashion-mnist", DataSetChoice.Choose("fashion-mnist", loc).Dataset);
+
+        // Where a label file has a data set's published MD5, that data set it is (here with these files' own checksums
+        // given as either data set's).
+        var asFashion = OfficialFiles.FashionMnist;
+        var asMnist = asFashion with { Kind = DataSetKind.Mnist };
+        Assert.Equal(DataSetKind.FashionMnist, DataLocations.IdxKindByChecksum(dir.Path, [RemoteDataSet.Mnist, asFashion]));
+        Assert.Equal(DataSetKind.Mnist, DataLocations.IdxKindByChecksum(dir.Path, [RemoteDataSet.FashionMnist, asMnist]));
+        DataLocations.IdxChecksumsForTests.Value = [RemoteDataSet.FashionMnist, asMnist];
+        var chosen = DataSetChoice.Choose(null, loc);
+        Assert.Equal(("mnist", dir.Path), (chosen.Dataset, chosen.Folder));
+        Assert.Contains("its IDX files have MNIST's published checksums", chosen.Reason);
+        DataLocations.IdxChecksumsForTests.Value = [asFashion, RemoteDataSet.Mnist];
+        Assert.Equal("fashion-mnist", DataSetChoice.Choose(null, loc).Dataset);
+        DataLocations.IdxChecksumsForTests.Value = null;
+        File.Delete(Path.Combine(dir.Path, "t10k-labels-idx1-ubyte.gz"));   // the other label file decides as well
+        Assert.Equal(DataSetKind.Mnist, DataLocations.IdxKindByChecksum(dir.Path, [asMnist]));
+    }
+
+    [Fact]
     public void ADataFolderHoldingIdxFilesItself_IsUsed_NotPassedOverForDebians()
     {
         // torchvision's FashionMNIST/raw, or the four downloaded files, given as the data folder.
