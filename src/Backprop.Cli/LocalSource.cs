@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Backprop.Data;
 
 namespace Backprop.Cli;
@@ -39,25 +38,21 @@ internal static class LocalSource
             return (archives[0], $"'{from}' holds {DataLocations.DisplayName(archives[0])}'s archive, {RemoteDataSet.For(archives[0]).Files.Single().Name}{both} ({Options(archives[0])}).");
         }
         if (dataset is "cifar10") return (DataSetKind.Cifar10Python, null);   // the installation says what is missing
-        var idx = RemoteDataSet.FashionMnist.Files.Select(f => f.Name).Where(n => File.Exists(Path.Combine(from, n))).ToList();
-        if (idx.Count > 0) return IdxDataSet(from, idx);
+        if (RemoteDataSet.FashionMnist.Files.Any(f => File.Exists(Path.Combine(from, f.Name)))) return IdxDataSet(from);
         if (File.Exists(Path.Combine(from, "data_batch_1")) || File.Exists(Path.Combine(from, "data_batch_1.bin")))
             throw new UsageException($"--from: '{from}' holds CIFAR-10's batches already extracted, and --from takes the official archive: use the folder as it is with --data-dir '{Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(from)))}', or copy it into the data folder.");
         throw new UsageException($"--from: '{from}' holds none of the official files: cifar-10-python.tar.gz, cifar-10-binary.tar.gz, or the four IDX .gz files of Fashion-MNIST or MNIST ({string.Join(", ", RemoteDataSet.Mnist.Files.Select(f => f.Name))}).");
     }
 
-    /// <summary>Fashion-MNIST or MNIST, whose files share their names: told apart by a file's MD5, smallest file first.</summary>
-    private static (DataSetKind, string) IdxDataSet(string folder, IReadOnlyList<string> present)
+    /// <summary>Fashion-MNIST or MNIST, whose files share their names: told apart by a file's MD5 (<see cref="DataLocations.IdxKindByChecksum"/>).</summary>
+    private static (DataSetKind, string) IdxDataSet(string folder)
     {
         RemoteDataSet[] sets = [Checked(RemoteDataSet.FashionMnist), Checked(RemoteDataSet.Mnist)];
-        var name = present.OrderBy(n => new FileInfo(Path.Combine(folder, n)).Length).First();
-        string md5;
-        using (var stream = File.OpenRead(Path.Combine(folder, name))) md5 = Convert.ToHexStringLower(MD5.HashData(stream));
-        foreach (var set in sets)
-            if (set.Files.Any(f => f.Name == name && string.Equals(f.Md5, md5, StringComparison.OrdinalIgnoreCase)))
-                return (set.Kind, $"'{folder}' holds {DataLocations.DisplayName(set.Kind)}, by the MD5 of its {name} ({Options(set.Kind)}).");
-        var known = string.Join(", ", sets.Select(s => $"{DataLocations.DisplayName(s.Kind)}'s {s.Files.Single(f => f.Name == name).Md5}"));
-        throw new UsageException($"--from: cannot tell whether '{folder}' holds Fashion-MNIST or MNIST, which name their files alike: its {name} has the MD5 {md5}, neither official one ({known}); give --dataset fashion-mnist or --dataset mnist.");
+        var (kind, name, md5) = DataLocations.IdxChecksum(folder, sets);
+        if (name is null) throw new UsageException($"--from: could not read the IDX files in '{folder}'.");
+        if (kind is { } k) return (k, $"'{folder}' holds {DataLocations.DisplayName(k)}, by the MD5 of its {name} ({Options(k)}).");
+        var official = string.Join(", ", sets.Select(s => $"{DataLocations.DisplayName(s.Kind)}'s {s.Files.Single(f => f.Name == name).Md5}"));
+        throw new UsageException($"--from: cannot tell whether '{folder}' holds Fashion-MNIST or MNIST, which name their files alike: its {name} has the MD5 {md5}, neither official one ({official}); give --dataset fashion-mnist or --dataset mnist.");
     }
 
     /// <summary>The data set with the checksums an installation holds its files to (the tests' own, in tests).</summary>

@@ -231,32 +231,36 @@ public sealed class DataLocations
     public string? CompleteDownload(DataSetKind kind) => DownloadFolder(kind) is var folder && IsComplete(kind, folder) ? folder : null;
 
     /// <summary>
-    /// Which of Fashion-MNIST and MNIST the IDX files in <paramref name="dir"/> are, told by the published MD5 of their
-    /// <c>.gz</c> label files (the two data sets name their files alike), or null when neither label file is there with
-    /// either's published checksum (uncompressed files, or copies recompressed, as Debian's are).
+    /// Which of Fashion-MNIST and MNIST the IDX files in <paramref name="dir"/> are, told by the published MD5 of one of
+    /// their official <c>.gz</c> files (the two data sets name their files alike), or null when it has neither's
+    /// published checksum (uncompressed files, or copies recompressed, as Debian's are).
     /// </summary>
     /// <param name="dir">The folder holding the IDX files.</param>
     /// <param name="known">The data sets whose checksums count; null for the published ones (<see cref="RemoteDataSet.FashionMnist"/>, <see cref="RemoteDataSet.Mnist"/>).</param>
-    public static DataSetKind? IdxKindByChecksum(string dir, IEnumerable<RemoteDataSet>? known = null)
+    public static DataSetKind? IdxKindByChecksum(string dir, IEnumerable<RemoteDataSet>? known = null) => IdxChecksum(dir, known).Kind;
+
+    /// <summary>
+    /// <see cref="IdxKindByChecksum"/> with the file it read (the smallest of the official <c>.gz</c> files there: a label
+    /// file, a few KB) and its MD5; all null when there is none, or it could not be read.
+    /// </summary>
+    public static (DataSetKind? Kind, string? File, string? Md5) IdxChecksum(string dir, IEnumerable<RemoteDataSet>? known = null)
     {
         var sets = (known ?? IdxChecksumsForTests.Value ?? [RemoteDataSet.FashionMnist, RemoteDataSet.Mnist]).Where(set => set.Kind is DataSetKind.FashionMnist or DataSetKind.Mnist).ToList();
-        foreach (var name in new[] { "t10k-labels-idx1-ubyte.gz", "train-labels-idx1-ubyte.gz" })
+        var present = RemoteDataSet.FashionMnist.Files.Select(f => f.Name).Select(n => new FileInfo(Path.Combine(dir, n))).Where(f => f.Exists).ToList();
+        if (present.Count == 0) return (null, null, null);
+        var file = present.MinBy(f => f.Length)!;
+        string md5;
+        try
         {
-            var path = Path.Combine(dir, name);
-            if (!File.Exists(path)) continue;
-            string md5;
-            try
-            {
-                using var stream = File.OpenRead(path);
-                md5 = Convert.ToHexStringLower(MD5.HashData(stream));
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                continue;
-            }
-            if (sets.FirstOrDefault(set => set.Files.Any(f => string.Equals(f.Md5, md5, StringComparison.OrdinalIgnoreCase))) is { } match) return match.Kind;
+            using var stream = file.OpenRead();
+            md5 = Convert.ToHexStringLower(MD5.HashData(stream));
         }
-        return null;
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return (null, null, null);
+        }
+        var match = sets.FirstOrDefault(set => set.Files.Any(f => f.Name == file.Name && string.Equals(f.Md5, md5, StringComparison.OrdinalIgnoreCase)));
+        return (match?.Kind, file.Name, md5);
     }
 
     /// <summary>Tests only: the data sets whose checksums <see cref="IdxKindByChecksum"/> counts by default, for the test's own calls.</summary>

@@ -142,7 +142,7 @@ public class DataLocationsTests
         DataLocations.IdxChecksumsForTests.Value = [asFashion, RemoteDataSet.Mnist];
         Assert.Equal("fashion-mnist", DataSetChoice.Choose(null, loc).Dataset);
         DataLocations.IdxChecksumsForTests.Value = null;
-        File.Delete(Path.Combine(dir.Path, "t10k-labels-idx1-ubyte.gz"));   // the other label file decides as well
+        File.Delete(Path.Combine(dir.Path, "t10k-labels-idx1-ubyte.gz"));   // another file decides as well
         Assert.Equal(DataSetKind.Mnist, DataLocations.IdxKindByChecksum(dir.Path, [asMnist]));
     }
 
