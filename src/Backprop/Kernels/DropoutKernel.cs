@@ -7,7 +7,8 @@ namespace Backprop.Kernels;
 
 /// <summary>
 /// Inverted dropout's forward pass: mask[i] = rand() &lt; p ? 1/p : 0 with the draws NumPy's <c>np.random.rand</c>
-/// makes, in order, and out[i] = x[i]·mask[i], in one pass over the generator's state blocks
+/// makes, in order, and out[i] = x[i]·mask[i] (for float, x[i]·(1/p) in double rounded once, as the course's float64
+/// mask and its cast back to float32 give), in one pass over the generator's state blocks
 /// (<see cref="NumpyRandom.ForEachPair"/>).
 /// </summary>
 /// <remarks>
@@ -24,15 +25,38 @@ internal static unsafe class DropoutKernel<T> where T : unmanaged, IFloatingPoin
     public static void Forward(NumpyRandom rng, double p, ReadOnlySpan<T> x, Span<T> mask, Span<T> output)
     {
         ulong limit = (ulong)Math.Ceiling(p * 9007199254740992.0);
-        T keep = T.One / T.CreateTruncating(p);
+        double inverse = 1.0 / p;
+        T keep = T.CreateTruncating(inverse);
         fixed (T* px = x, pm = mask, po = output)
         {
-            var sink = new Sink(px, pm, po, limit, keep);
+            var sink = new Sink(px, pm, po, limit, keep, inverse);
             rng.ForEachPair(x.Length, ref sink);
         }
     }
 
-    private struct Sink(T* x, T* m, T* o, ulong limit, T keep) : NumpyRandom.IPairSink
+    /// <summary>
+    /// dx = dout·mask for a float mask of <see cref="Forward"/> with keep probability 1/<paramref name="inverse"/>: the
+    /// product taken in double with the mask's exact 1/p and rounded once to float, as the course's float32 dout times
+    /// its float64 mask, rounded to float32 (0·dout where dropped, so NaN and −0 pass as there).
+    /// </summary>
+    public static void BackwardFloat(ReadOnlySpan<float> dout, ReadOnlySpan<float> mask, Span<float> dx, double inverse)
+    {
+        int i = 0, n = dout.Length;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var inv = Vector512.Create(inverse);
+            fixed (float* pd = dout, pm = mask, px = dx)
+                for (; i + 8 <= n; i += 8)
+                {
+                    var md = Vector512.WidenLower(Vector256.Load(pm + i).ToVector512Unsafe());
+                    var m = Vector512.ConditionalSelect(Vector512.Equals(md, Vector512<double>.Zero), Vector512<double>.Zero, inv);
+                    Vector512.Narrow(Vector512.WidenLower(Vector256.Load(pd + i).ToVector512Unsafe()) * m, Vector512<double>.Zero).GetLower().Store(px + i);
+                }
+        }
+        for (; i < n; i++) dx[i] = (float)(dout[i] * (mask[i] != 0 ? inverse : 0.0));
+    }
+
+    private struct Sink(T* x, T* m, T* o, ulong limit, T keep, double inverse) : NumpyRandom.IPairSink
     {
         public void Take(uint* words, int start, int count)
         {
@@ -51,7 +75,10 @@ internal static unsafe class DropoutKernel<T> where T : unmanaged, IFloatingPoin
                     {
                         var mv = (Vector512.Narrow(below, below).GetLower() & Vector256.Create(Unsafe.BitCast<T, uint>(keep))).AsSingle();
                         mv.Store((float*)ms + i);
-                        (Vector256.Load((float*)xs + i) * mv).Store((float*)os + i);
+                        // x·(1/p) in double, rounded once to float: the course's float64 mask times a float32 x, cast back.
+                        var md = (below & Vector512.Create(BitConverter.DoubleToUInt64Bits(inverse))).AsDouble();
+                        var xd = Vector512.WidenLower(Vector256.Load((float*)xs + i).ToVector512Unsafe());
+                        Vector512.Narrow(xd * md, Vector512<double>.Zero).GetLower().Store((float*)os + i);
                     }
                     else
                     {
@@ -68,7 +95,10 @@ internal static unsafe class DropoutKernel<T> where T : unmanaged, IFloatingPoin
         {
             ulong draw = ((ulong)(a >> 5) << 26) | (b >> 6);
             m[index] = draw < limit ? keep : T.Zero;
-            o[index] = x[index] * m[index];
+            if (typeof(T) == typeof(float))
+                ((float*)o)[index] = (float)(((float*)x)[index] * (draw < limit ? inverse : 0.0));
+            else
+                o[index] = x[index] * m[index];
         }
     }
 }

@@ -56,6 +56,9 @@ public static partial class Layer
     /// <param name="bnParam">Mode, eps, momentum and the running statistics (created as zeros when absent).</param>
     /// <param name="ws">Optional workspace.</param>
     /// <returns>Output (N, D) and the cache (meaningful only in training mode).</returns>
+    /// <exception cref="ArgumentException">In Train mode, a batch of one sample: its variance is 0, so the course's
+    /// <c>batchnorm_forward</c> returns β whatever x is and pulls the running variance toward 0; we refuse it, as PyTorch's
+    /// BatchNorm1d does (Test mode takes one sample).</exception>
     public static unsafe (NDArray<T> Out, BatchNormCache<T> Cache) BatchNormForward<T>(NDArray<T> x, NDArray<T> gamma, NDArray<T> beta, BatchNormParam<T> bnParam, Workspace? ws = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -22,6 +22,7 @@ public static partial class Layer
     /// <param name="bnParam">Eps, momentum and the running statistics (created as zeros when absent); its mode must be Train.</param>
     /// <param name="ws">Optional workspace.</param>
     /// <returns>Output (N, D) and the cache.</returns>
+    /// <exception cref="ArgumentException">A batch of one sample, as <see cref="BatchNormForward{T}"/> in Train mode.</exception>
     public static unsafe (NDArray<T> Out, BatchNormReluCache<T> Cache) BatchNormReluForward<T>(NDArray<T> x, NDArray<T> gamma, NDArray<T> beta, BatchNormParam<T> bnParam, Workspace? ws = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using Backprop.Kernels;
 using Backprop.Tensors;
 
@@ -50,13 +51,18 @@ public readonly record struct DropoutCache<T>(NDArray<T>? Mask, DropoutParam Par
 {
     /// <summary>Test mode's input (no mask), kept so the backward pass can check dout's shape.</summary>
     internal NDArray<T>? TestInput { get; init; }
+
+    /// <summary>1/p in double, as the forward pass scaled by it (0 for a cache built by hand).</summary>
+    internal double InverseKeep { get; init; }
 }
 
 public static partial class Layer
 {
     /// <summary>
     /// Inverted dropout: in training <c>mask = (rand(x.shape) &lt; p) / p</c>, <c>out = x · mask</c>, so the expected
-    /// output equals the input and test time needs no scaling; in test mode <c>out = x</c>.
+    /// output equals the input and test time needs no scaling; in test mode <c>out = x</c>. In float32, as the course's
+    /// float64 mask and its <c>astype(x.dtype)</c>: x·(1/p) is taken in double and rounded once (the returned mask
+    /// holds 1/p rounded to float).
     /// </summary>
     /// <param name="x">Input of any shape.</param>
     /// <param name="param">Keep probability, mode and seed.</param>
@@ -73,10 +79,14 @@ public static partial class Layer
         var mask = Alloc.Like(ws, x);
         var outp = Alloc.Like(ws, x);
         DropoutKernel<T>.Forward(param.Rng, param.P, x.AsSpan(), mask.AsSpan(), outp.AsSpan());
-        return (outp, new DropoutCache<T>(mask, param));
+        return (outp, new DropoutCache<T>(mask, param) { InverseKeep = 1.0 / param.P });
     }
 
-    /// <summary>Backward pass of inverted dropout: <c>dx = dout · mask</c> in training, <c>dx = dout</c> in test mode.</summary>
+    /// <summary>
+    /// Backward pass of inverted dropout: <c>dx = dout · mask</c> in training, <c>dx = dout</c> in test mode. In float32
+    /// the product is taken with the exact 1/p in double and rounded once, as the course's float64 mask gives it before
+    /// the rounding to float32 (the course's own dx stays float64).
+    /// </summary>
     public static NDArray<T> DropoutBackward<T>(NDArray<T> dout, DropoutCache<T> cache, Workspace? ws = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -90,7 +100,11 @@ public static partial class Layer
         if (!dout.SameShape(cache.Mask))
             throw new ArgumentException($"DropoutBackward: dout has shape {dout.ShapeString} but the forward input had {cache.Mask.ShapeString}.", nameof(dout));
         var dx = Alloc.Like(ws, dout);
-        TensorPrimitives.Multiply<T>(dout.AsSpan(), cache.Mask.AsSpan(), dx.AsSpan());
+        if (typeof(T) == typeof(float) && cache.InverseKeep > 0)
+            DropoutKernel<float>.BackwardFloat(MemoryMarshal.Cast<T, float>(dout.AsSpan()), MemoryMarshal.Cast<T, float>(cache.Mask.AsSpan()),
+                MemoryMarshal.Cast<T, float>(dx.AsSpan()), cache.InverseKeep);
+        else
+            TensorPrimitives.Multiply<T>(dout.AsSpan(), cache.Mask.AsSpan(), dx.AsSpan());
         return dx;
     }
 }

@@ -93,7 +93,7 @@ public static partial class Layer
         var xs = x.AsSpan();
         var ds = dx.AsSpan();
         var margins = ArrayPool<double>.Shared.Rent(n * c);
-        T invN = T.One / T.CreateTruncating(n);
+        T nT = T.CreateTruncating(n), invN = T.One / nT;
         for (int i = 0; i < n; i++)
         {
             var row = xs.Slice(i * c, c);
@@ -109,7 +109,9 @@ public static partial class Layer
                 g[j] = counted ? invN : T.Zero;
                 if (counted) positive++;
             }
-            g[y[i]] = -T.CreateTruncating(positive) * invN;
+            // (0 − count)/N, as the course's dx[y] -= num_pos; dx /= N: one rounding, and +0 where no margin counts
+            // (−count·(1/N) rounds twice, −0.6000000000000001 for 3/5, and is −0 at a count of 0).
+            g[y[i]] = (T.Zero - T.CreateTruncating(positive)) / nT;
         }
         double loss = PairwiseSum.Of(margins.AsSpan(0, n * c)) / n;
         ArrayPool<double>.Shared.Return(margins);

@@ -9,7 +9,11 @@ public readonly record struct ReluCache<T>(NDArray<T> X) where T : unmanaged, IF
 
 public static partial class Layer
 {
-    /// <summary>Rectified linear unit: <c>out = max(0, x)</c>, any shape.</summary>
+    /// <summary>
+    /// Rectified linear unit: <c>out = max(0, x)</c>, any shape; NaN stays NaN, as <c>np.maximum</c>. A −0 input gives
+    /// +0 (IEEE 754's maximum, which orders −0 below +0), where the course's <c>np.maximum(0, x)</c> gives −0: the same
+    /// value, a different sign bit.
+    /// </summary>
     public static (NDArray<T> Out, ReluCache<T> Cache) ReluForward<T>(NDArray<T> x, Workspace? ws = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -19,7 +23,11 @@ public static partial class Layer
         return (outp, new ReluCache<T>(x));
     }
 
-    /// <summary>Backward pass of ReLU: <c>dx = dout</c> where <c>x &gt; 0</c>, else 0. dout has the shape of x.</summary>
+    /// <summary>
+    /// Backward pass of ReLU: <c>dx = dout</c> where <c>x &gt; 0</c>, else +0 whatever dout holds (a select, as PyTorch's
+    /// ReLU backward). The course's product <c>dout * (x &gt; 0)</c> differs where x ≤ 0 or NaN: −0 for a negative dout, NaN
+    /// for a NaN or infinite one. dout has the shape of x.
+    /// </summary>
     public static NDArray<T> ReluBackward<T>(NDArray<T> dout, ReluCache<T> cache, Workspace? ws = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
