@@ -55,6 +55,10 @@ public sealed record DataSetChoice(string Dataset, string Folder, string Reason)
             bool idxInFolder = kind is DataSetKind.FashionMnist or DataSetKind.Mnist && s.Path == locations.Root;
             if (idxInFolder && (DataLocations.IdxKindByChecksum(locations.Root) ?? throw new DataSetUnavailableException(IdxAmbiguity(locations.Root)) { NeedsDataset = true }) != kind)
                 continue;
+            // MNIST's files in the data folder itself (by their checksums) come before Debian's Fashion-MNIST, as the
+            // user's own data.
+            if (kind is DataSetKind.FashionMnist && !inRoot && s.Path != locations.Root && survey[DataSetKind.Mnist].Path == locations.Root)
+                continue;
             string why = kind switch
             {
                 _ when idxInFolder => $"no CIFAR-10 is in the data folder {locations.Root}, and its IDX files have {s.Name}'s published checksums",
