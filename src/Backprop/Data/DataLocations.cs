@@ -67,7 +67,8 @@ public sealed class DataLocations
 
     private DataLocations(string root, string rootSource, string? debianFashionMnistDir)
     {
-        Root = root;
+        // "/data/" and "/data" are one folder: without the separator, paths under it compare (and read) alike.
+        Root = Path.TrimEndingDirectorySeparator(root);
         RootSource = rootSource;
         _debianFashionMnistDir = debianFashionMnistDir;
     }

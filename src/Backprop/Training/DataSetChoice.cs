@@ -49,7 +49,7 @@ public sealed record DataSetChoice(string Dataset, string Folder, string Reason)
             var s = survey[kind];
             if (!s.Present) continue;
             string name = NameOf(kind);
-            bool inRoot = s.Path!.StartsWith(locations.Root + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+            bool inRoot = s.Path!.StartsWith(Path.EndsInDirectorySeparator(locations.Root) ? locations.Root : locations.Root + Path.DirectorySeparatorChar, StringComparison.Ordinal);
             // IDX files in the data folder itself (torchvision's raw/, a download) are either data set by their names:
             // the published checksums of their label files tell which, else the user must.
             bool idxInFolder = kind is DataSetKind.FashionMnist or DataSetKind.Mnist && s.Path == locations.Root;

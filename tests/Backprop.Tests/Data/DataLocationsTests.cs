@@ -147,6 +147,19 @@ public class DataLocationsTests
     }
 
     [Fact]
+    public void ADataFolderGivenWithATrailingSlash_IsTheSameFolder_ItsFashionMnistNotCalledDebians()
+    {
+        using var dir = new TempDir();
+        OfficialFiles.CopyFashionMnist(Path.Combine(dir.Path, "fashion-mnist"));
+        var loc = DataLocations.Resolve(dir.Path + "/", null, "/nonexistent", TestData.FashionMnistDir);
+        Assert.Equal(dir.Path, loc.Root);
+        var chosen = DataSetChoice.Choose(null, loc);
+        Assert.Equal(Path.Combine(dir.Path, "fashion-mnist"), chosen.Folder);
+        Assert.Contains($"because no CIFAR-10 is in the data folder {dir.Path}, and Fashion-MNIST is (choose", chosen.Reason);
+        Assert.Equal("/", DataLocations.Resolve("/", null, "/nonexistent", null).Root);
+    }
+
+    [Fact]
     public void IdxFilesInTheDataFolder_WhoseChecksumsNameTheOtherDataSet_AreNotThatOneEvenWhenAskedFor()
     {
         // MNIST's files (by their published checksums) in the data folder: --dataset fashion-mnist and data info take
