@@ -29,7 +29,10 @@ internal static class DataCommand
             try
             {
                 // As train decides (DataSource.Choose).
-                if (DataSetChoice.ArchiveToExtract(null, locations) is var (kind, archive))
+                var toExtract = DataSetChoice.ArchiveToExtract(null, locations);
+                if (toExtract is var (blocked, blocking) && DataSetChoice.InTheWay(locations, blocked, blocking) is { } inTheWay)
+                    console.Out.WriteLine("backprop train would stop: " + inTheWay);
+                else if (toExtract is var (kind, archive))
                     console.Out.WriteLine($"backprop train would use: {DataLocations.DisplayName(kind)} from its archive {archive}, after checking its MD5 and extracting it into {DataLocations.ExtractionFolder(kind, archive)}.");
                 else console.Out.WriteLine("backprop train would use: " + DataSetChoice.Choose(null, locations).Reason);
             }

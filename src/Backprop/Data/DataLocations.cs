@@ -67,7 +67,8 @@ public sealed class DataLocations
 
     private DataLocations(string root, string rootSource, string? debianFashionMnistDir)
     {
-        Root = root;
+        // "/data/" and "/data" are one folder: without the separator, paths under it compare (and read) alike.
+        Root = Path.TrimEndingDirectorySeparator(root);
         RootSource = rootSource;
         _debianFashionMnistDir = debianFashionMnistDir;
     }
@@ -216,7 +217,14 @@ public sealed class DataLocations
         Path.Combine(Path.GetDirectoryName(Path.GetFullPath(archive))!, StandardFolderName(kind));
 
     /// <summary>The first complete folder of a data set, or null.</summary>
-    public string? Find(DataSetKind kind) => CandidateFolders(kind).FirstOrDefault(dir => IsComplete(kind, dir));
+    public string? Find(DataSetKind kind) => CandidateFolders(kind).FirstOrDefault(dir => Holds(kind, dir));
+
+    /// <summary>
+    /// <paramref name="dir"/> holds the data set: all its files, and, for IDX files in the data folder itself (which
+    /// Fashion-MNIST and MNIST name alike), not the other data set's published checksums (<see cref="IdxKindByChecksum"/>).
+    /// </summary>
+    private bool Holds(DataSetKind kind, string dir) =>
+        IsComplete(kind, dir) && !(kind is DataSetKind.FashionMnist or DataSetKind.Mnist && dir == Root && IdxKindByChecksum(dir) is { } k && k != kind);
 
     /// <summary>A complete CIFAR-10 folder, python version preferred, or null.</summary>
     public string? FindCifar10() => Find(DataSetKind.Cifar10Python) ?? Find(DataSetKind.Cifar10Binary);
@@ -279,7 +287,7 @@ public sealed class DataLocations
         Enum.GetValues<DataSetKind>().Select(kind =>
         {
             var searched = CandidateFolders(kind);
-            var found = searched.FirstOrDefault(dir => IsComplete(kind, dir));
+            var found = searched.FirstOrDefault(dir => Holds(kind, dir));
             var archive = found is null ? FindArchive(kind) : null;
             string detail = found is null ? MissingDetail(kind, searched) : PresentDetail(kind, found);
             if (archive is not null) detail = ArchiveDetail(kind, archive, detail);
@@ -287,7 +295,7 @@ public sealed class DataLocations
             string? passedOver = null;
             if (found is not null && kind is DataSetKind.FashionMnist or DataSetKind.Mnist)
             {
-                var before = searched.TakeWhile(d => d != found).Where(d => Directory.Exists(d) && Idx.HoldsAnyStandardFile(d)).ToList();
+                var before = searched.TakeWhile(d => d != found).Where(d => Directory.Exists(d) && Idx.HoldsAnyStandardFile(d) && !IsComplete(kind, d)).ToList();
                 if (before.Count > 0) passedOver = MissingDetail(kind, before).TrimEnd('.');
             }
             return new DataSetStatus(kind, DisplayName(kind), found, detail, searched) { PassedOver = passedOver, Archive = archive };

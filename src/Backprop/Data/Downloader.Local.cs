@@ -12,7 +12,8 @@ public sealed partial class Downloader
     /// an archive it finds in its root: each file is copied into the staging folder with its MD5 checked against the
     /// published one, an archive is extracted there, and the data set's folder is moved to
     /// <paramref name="dataRoot"/>/<c>{standard folder}</c> only when complete, under the staging, locking and
-    /// replacing rules of <see cref="DownloadAsync"/>. The source files are only read, never moved or deleted.
+    /// replacing rules of <see cref="DownloadAsync"/>. The source files are only read, never moved or deleted (one inside
+    /// the folder that the installation would replace is refused).
     /// </summary>
     /// <param name="dataSet">Which data set, with the checksums the files must have (e.g. <see cref="RemoteDataSet.Cifar10Python"/>).</param>
     /// <param name="source">For an archive data set (CIFAR-10), the archive file under any name (the checksum decides) or a
@@ -24,7 +25,8 @@ public sealed partial class Downloader
     /// <param name="cancellationToken">Cancels the installation (nothing is kept).</param>
     /// <returns>The data set's folder, <c>{dataRoot}/{standard folder}</c>.</returns>
     /// <exception cref="FileNotFoundException"><paramref name="source"/>, or a file it must hold, does not exist.</exception>
-    /// <exception cref="ArgumentException"><paramref name="source"/> is a file where the data set's folder of files was expected.</exception>
+    /// <exception cref="ArgumentException"><paramref name="source"/> is a file where the data set's folder of files was expected,
+    /// or a source file lies inside the data set's folder in <paramref name="dataRoot"/>, which the installation replaces.</exception>
     /// <exception cref="InvalidDataException">A file's MD5 is not the published one (the message names the file, both
     /// checksums and a likely cause), or the archive holds entries the extractor refuses, or lacks the data set's folder.</exception>
     /// <exception cref="IOException">The target folder exists (without <paramref name="overwrite"/>), or reading or writing failed.</exception>
@@ -33,6 +35,13 @@ public sealed partial class Downloader
     {
         ArgumentNullException.ThrowIfNull(dataSet);
         var files = SourceFiles(dataSet, source);
+        // A source inside the folder it is installed into (an archive fetched into an incomplete extraction, the folder
+        // given as its own source) would be deleted with the old copy that overwrite swaps out.
+        ArgumentException.ThrowIfNullOrEmpty(dataRoot);
+        var target = Path.Combine(Path.GetFullPath(dataRoot), DataLocations.StandardFolderName(dataSet.Kind));
+        var comparison = OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+        if (files.Values.FirstOrDefault(f => f.StartsWith(target + Path.DirectorySeparatorChar, comparison)) is { } inside)
+            throw new ArgumentException($"'{inside}' is inside '{target}', which this installation replaces: move it out of there first.", nameof(source));
         var origin = dataSet.ArchiveFolder is null ? Path.GetDirectoryName(files.Values.First())! : files.Values.Single();
         return await InstallAsync(dataSet, dataRoot, "install", $"this installation from '{origin}'", progress, overwrite,
             (_, staging) => AssembleAsync(dataSet, staging,

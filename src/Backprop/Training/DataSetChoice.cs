@@ -49,11 +49,15 @@ public sealed record DataSetChoice(string Dataset, string Folder, string Reason)
             var s = survey[kind];
             if (!s.Present) continue;
             string name = NameOf(kind);
-            bool inRoot = s.Path!.StartsWith(locations.Root + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+            bool inRoot = s.Path!.StartsWith(Path.EndsInDirectorySeparator(locations.Root) ? locations.Root : locations.Root + Path.DirectorySeparatorChar, StringComparison.Ordinal);
             // IDX files in the data folder itself (torchvision's raw/, a download) are either data set by their names:
             // the published checksums of their label files tell which, else the user must.
             bool idxInFolder = kind is DataSetKind.FashionMnist or DataSetKind.Mnist && s.Path == locations.Root;
             if (idxInFolder && (DataLocations.IdxKindByChecksum(locations.Root) ?? throw new DataSetUnavailableException(IdxAmbiguity(locations.Root)) { NeedsDataset = true }) != kind)
+                continue;
+            // MNIST's files in the data folder itself (by their checksums) come before Debian's Fashion-MNIST, as the
+            // user's own data.
+            if (kind is DataSetKind.FashionMnist && !inRoot && s.Path != locations.Root && survey[DataSetKind.Mnist].Path == locations.Root)
                 continue;
             string why = kind switch
             {
@@ -114,8 +118,8 @@ public sealed record DataSetChoice(string Dataset, string Folder, string Reason)
         var target = DataLocations.ExtractionFolder(kind, archive);
         string folder;
         if (DataLocations.IsComplete(kind, target)) folder = target;   // another run extracted it since the survey
-        else if (Directory.Exists(target) || File.Exists(target))
-            throw new DataSetUnavailableException($"The data folder {locations.Root} holds {DataLocations.DisplayName(kind)}'s archive '{archive}', but '{target}' is in the way, incomplete (an extraction cut short?): delete it to have the archive checked and extracted anew, or run 'backprop data download --from {archive} --force'.");
+        else if (InTheWay(locations, kind, archive) is { } inTheWay)
+            throw new DataSetUnavailableException(inTheWay);
         else
         {
             try
@@ -133,6 +137,19 @@ public sealed record DataSetChoice(string Dataset, string Folder, string Reason)
             ? $"because its official archive is in the data folder {locations.Root} and no extracted copy was (choose with --dataset)"
             : $"(--dataset {TrainConfig.Canonical(dataset)}; its official archive is in the data folder {locations.Root} and no extracted copy was)";
         return new("cifar10", folder, $"Using {DataLocations.DisplayName(kind)} from {folder}, extracted from {archive} after its MD5 matched the published one, {why}: {detail}");
+    }
+
+    /// <summary>
+    /// Why <see cref="Choose"/> will not extract <paramref name="archive"/> (<see cref="ArchiveToExtract"/>): its
+    /// extraction folder is there already and incomplete (an extraction cut short); null when nothing is in the way.
+    /// </summary>
+    public static string? InTheWay(DataLocations locations, DataSetKind kind, string archive)
+    {
+        ArgumentNullException.ThrowIfNull(locations);
+        var target = DataLocations.ExtractionFolder(kind, archive);
+        return (Directory.Exists(target) || File.Exists(target)) && !DataLocations.IsComplete(kind, target)
+            ? $"The data folder {locations.Root} holds {DataLocations.DisplayName(kind)}'s archive '{archive}', but '{target}' is in the way, incomplete (an extraction cut short?): delete it to have the archive checked and extracted anew, or run 'backprop data download --from {archive} --force'."
+            : null;
     }
 
     /// <summary>Why no data set can be chosen without <c>--dataset</c> from IDX files in <paramref name="folder"/> itself.</summary>

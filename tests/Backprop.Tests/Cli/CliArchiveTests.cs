@@ -176,4 +176,20 @@ public class CliArchiveTests
         Assert.Equal(["cifar-10-python.tar.gz"], Directory.GetFileSystemEntries(root).Select(Path.GetFileName));
         Assert.False(Directory.Exists(tmp.File("run")));
     }
+
+    [Fact]
+    public void DataInfo_WithTheArchiveBesideAnIncompleteExtraction_SaysTrainStops_AsTrainDoes()
+    {
+        using var tmp = new TempDir();
+        var root = tmp.File("data");
+        OfficialFiles.WriteCifarPythonArchive(Path.Combine(root, "cifar-10-python.tar.gz"));
+        tmp.Write("data/cifar-10-batches-py/data_batch_1", [1]);
+        var train = CliRunner.Run("train", "--data-dir", root, "--epochs", "1", "--out", tmp.File("run"));
+        Assert.True(train.ExitCode == 2, train.ToString());
+        var info = CliRunner.Run("data", "info", "--data-dir", root);
+        Assert.True(info.ExitCode == 0, info.ToString());
+        Assert.DoesNotContain("backprop train would use", info.Out);
+        Assert.Contains($"backprop train would stop: {train.Error.Trim()["backprop: ".Length..]}", info.Out);
+        Assert.Contains($"'{Path.Combine(root, "cifar-10-batches-py")}' is in the way", info.Out);
+    }
 }

@@ -147,6 +147,51 @@ public class DataLocationsTests
     }
 
     [Fact]
+    public void ADataFolderGivenWithATrailingSlash_IsTheSameFolder_ItsFashionMnistNotCalledDebians()
+    {
+        using var dir = new TempDir();
+        OfficialFiles.CopyFashionMnist(Path.Combine(dir.Path, "fashion-mnist"));
+        var loc = DataLocations.Resolve(dir.Path + "/", null, "/nonexistent", TestData.FashionMnistDir);
+        Assert.Equal(dir.Path, loc.Root);
+        var chosen = DataSetChoice.Choose(null, loc);
+        Assert.Equal(Path.Combine(dir.Path, "fashion-mnist"), chosen.Folder);
+        Assert.Contains($"because no CIFAR-10 is in the data folder {dir.Path}, and Fashion-MNIST is (choose", chosen.Reason);
+        Assert.Equal("/", DataLocations.Resolve("/", null, "/nonexistent", null).Root);
+    }
+
+    [Fact]
+    public void IdxFilesInTheDataFolder_WhoseChecksumsNameTheOtherDataSet_AreNotThatOneEvenWhenAskedFor()
+    {
+        // MNIST's files (by their published checksums) in the data folder: --dataset fashion-mnist and data info take
+        // Debian's Fashion-MNIST, not MNIST's files under Fashion-MNIST's name.
+        using var dir = new TempDir();
+        OfficialFiles.CopyFashionMnist(dir.Path);
+        var loc = DataLocations.Resolve(null, dir.Path, "/nonexistent", TestData.FashionMnistDir);
+        DataLocations.IdxChecksumsForTests.Value = [RemoteDataSet.FashionMnist, OfficialFiles.FashionMnist with { Kind = DataSetKind.Mnist }];
+        try
+        {
+            var chosen = DataSetChoice.Choose("fashion-mnist", loc);
+            Assert.Equal(("fashion-mnist", TestData.FashionMnistDir), (chosen.Dataset, chosen.Folder));
+            Assert.Equal(TestData.FashionMnistDir, loc.Find(DataSetKind.FashionMnist));
+            var survey = loc.Survey().ToDictionary(s => s.Kind);
+            Assert.Equal(TestData.FashionMnistDir, survey[DataSetKind.FashionMnist].Path);
+            Assert.Equal(dir.Path, survey[DataSetKind.Mnist].Path);
+            Assert.Equal(("mnist", dir.Path), (DataSetChoice.Choose("mnist", loc).Dataset, DataSetChoice.Choose("mnist", loc).Folder));
+            Assert.Equal("mnist", DataSetChoice.Choose(null, loc).Dataset);
+
+            // And the other way round: Fashion-MNIST's files are not MNIST.
+            DataLocations.IdxChecksumsForTests.Value = [OfficialFiles.FashionMnist, RemoteDataSet.Mnist];
+            Assert.Null(loc.Find(DataSetKind.Mnist));
+            Assert.Throws<DataSetUnavailableException>(() => DataSetChoice.Choose("mnist", loc));
+            Assert.Equal(dir.Path, DataSetChoice.Choose("fashion-mnist", loc).Folder);
+        }
+        finally
+        {
+            DataLocations.IdxChecksumsForTests.Value = null;
+        }
+    }
+
+    [Fact]
     public void ADataFolderHoldingIdxFilesItself_IsUsed_NotPassedOverForDebians()
     {
         // torchvision's FashionMNIST/raw, or the four downloaded files, given as the data folder.

@@ -108,6 +108,30 @@ public class InstallFromTests
     }
 
     [Fact]
+    public async Task ASourceInsideTheFolderItWouldReplace_IsRefused_NotDeletedWithTheOldCopy()
+    {
+        // wget run inside the (incomplete) folder leaves the archive there; --force swaps that folder out and deletes it.
+        using var tmp = new TempDir();
+        var root = tmp.File("data");
+        var folder = Path.Combine(root, "cifar-10-batches-py");
+        var archive = OfficialFiles.WriteCifarPythonArchive(Path.Combine(folder, "cifar-10-python.tar.gz"));
+        foreach (var source in new[] { archive, folder })
+        {
+            var e = await Assert.ThrowsAsync<ArgumentException>(() => Install(OfficialFiles.CifarPython, source, root, overwrite: true));
+            Assert.StartsWith($"'{archive}' is inside '{folder}', which this installation replaces: move it out of there first.", e.Message);
+            Assert.Equal(OfficialFiles.CifarPythonArchive, File.ReadAllBytes(archive));
+            Assert.Equal(["data", Path.Combine("data", "cifar-10-batches-py"), Path.Combine("data", "cifar-10-batches-py", "cifar-10-python.tar.gz")],
+                tmp.Contents());
+        }
+
+        // The folder of IDX files given as the very folder they would be installed into: the same.
+        var fashion = OfficialFiles.CopyFashionMnist(Path.Combine(root, "fashion-mnist"));
+        var idx = await Assert.ThrowsAsync<ArgumentException>(() => Install(OfficialFiles.FashionMnist, fashion, root, overwrite: true));
+        Assert.Contains($"is inside '{fashion}', which this installation replaces", idx.Message);
+        Assert.Equal(4, Directory.GetFiles(fashion).Length);
+    }
+
+    [Fact]
     public async Task AMissingSourceOrFile_IsNamed_BeforeAnythingIsMade()
     {
         using var tmp = new TempDir();
