@@ -4,7 +4,6 @@ using Backprop.Data;
 using Backprop.Models;
 using Backprop.Models.Monolithic;
 using Backprop.Tensors;
-using Backprop.Tests.Bench;
 using Backprop.Training;
 using Xunit.Abstractions;
 
@@ -77,7 +76,7 @@ public class Cs231nReferenceTests(ITestOutputHelper output)
         // epoch; 7 epochs of 12 iterations, the last one cut short.
         var spec = new Spec("sgd", new() { ["learning_rate"] = 0.3 }, [30], Reg: 1e-3, WeightScale: 0.1, LrDecay: 0.9, BatchSize: 25,
             Model: convention == Convention.Ucla ? "monolithic-ucla" : "monolithic-cs231n", NumIters: 80);
-        Skip.IfNot(BenchProgram.PythonHas("numpy"), "the course's code needs NumPy (apt-get install python3-numpy)");
+        Skip.IfNot(ReferenceScript.Available, "the course's code needs NumPy (apt-get install python3-numpy)");
         using var dir = new Data.TempDir();
         var reference = RunCourseCode(spec, dir);
         var rng = new NumpyRandom(spec.Seed);
@@ -115,7 +114,7 @@ public class Cs231nReferenceTests(ITestOutputHelper output)
     private (IReadOnlyDictionary<string, NpyArray> Reference, Solver<T> Solver, FullyConnectedNet<T> Model) TrainBoth<T>(Spec spec)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        Skip.IfNot(BenchProgram.PythonHas("numpy"), "the course's code needs NumPy (apt-get install python3-numpy)");
+        Skip.IfNot(ReferenceScript.Available, "the course's code needs NumPy (apt-get install python3-numpy)");
         using var dir = new Data.TempDir();
         var reference = RunCourseCode(spec, dir);
 
@@ -159,9 +158,7 @@ public class Cs231nReferenceTests(ITestOutputHelper output)
         };
         string specPath = dir.File("spec.json"), outPath = dir.File("reference.npz");
         File.WriteAllText(specPath, json.ToJsonString());
-        string script = Path.Combine(TestData.RepositoryRoot, "tests", "Backprop.Tests", "Reference", "cs231n_reference.py");
-        var r = BenchProgram.RunProcess(BenchProgram.Python, [script, specPath, outPath], null, TimeSpan.FromMinutes(2));
-        Assert.True(r.ExitCode == 0, r.Output);
+        ReferenceScript.Run("cs231n_reference.py", specPath, outPath);
         return Npz.Load(outPath);
     }
 

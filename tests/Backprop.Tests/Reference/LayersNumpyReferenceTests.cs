@@ -3,7 +3,6 @@ using System.Text.Json.Nodes;
 using Backprop.Data;
 using Backprop.Layers;
 using Backprop.Tensors;
-using Backprop.Tests.Bench;
 using Xunit.Abstractions;
 
 namespace Backprop.Tests.Reference;
@@ -37,15 +36,10 @@ public class LayersNumpyReferenceTests(LayersNumpyReferenceTests.CourseTable tab
     {
         public CourseTable()
         {
-            if (!BenchProgram.PythonHas("numpy")) return;
-            using var dir = new Data.TempDir();
-            string script = Path.Combine(TestData.RepositoryRoot, "tests", "Backprop.Tests", "Reference", "layers_reference.py");
-            var r = BenchProgram.RunProcess(BenchProgram.Python, [script, dir.Path], null, TimeSpan.FromMinutes(2));
-            Assert.True(r.ExitCode == 0, r.Output);
-            var json = JsonNode.Parse(File.ReadAllText(dir.File("cases.json")))!;
-            NumpyVersion = (string)json["numpy"]!;
-            Cases = json["cases"]!.AsArray().Select((c, i) => new Case(i, c!.AsObject())).ToList();
-            Arrays = Npz.Load(dir.File("cases.npz"));
+            if (ReferenceScript.Table("layers_reference.py") is not var (version, cases, arrays)) return;
+            NumpyVersion = version;
+            Cases = cases.Select((c, i) => new Case(i, c!.AsObject())).ToList();
+            Arrays = arrays;
         }
 
         public string NumpyVersion { get; } = "";

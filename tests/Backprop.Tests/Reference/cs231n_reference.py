@@ -18,106 +18,162 @@ import sys
 import numpy as np
 
 
-# ---- layers.py -------------------------------------------------------------------------------------------------
+# ---- layers.py (also what layers_reference.py checks the layers against) ---------------------------------------
 
 def affine_forward(x, w, b):
-    out = x.reshape(x.shape[0], -1).dot(w) + b
-    return out, (x, w, b)
+    out = None
+    N = x.shape[0]
+    out = x.reshape(N, -1).dot(w) + b
+    cache = (x, w, b)
+    return out, cache
 
 
 def affine_backward(dout, cache):
     x, w, b = cache
+    dx, dw, db = None, None, None
+    N = x.shape[0]
     dx = dout.dot(w.T).reshape(x.shape)
-    dw = x.reshape(x.shape[0], -1).T.dot(dout)
+    dw = x.reshape(N, -1).T.dot(dout)
     db = np.sum(dout, axis=0)
     return dx, dw, db
 
 
 def relu_forward(x):
-    return np.maximum(0, x), x
+    out = None
+    out = np.maximum(0, x)
+    cache = x
+    return out, cache
 
 
 def relu_backward(dout, cache):
-    return dout * (cache > 0)
+    dx, x = None, cache
+    dx = dout * (x > 0)
+    return dx
 
 
 def batchnorm_forward(x, gamma, beta, bn_param):
-    mode = bn_param["mode"]
-    eps = bn_param.get("eps", 1e-5)
-    momentum = bn_param.get("momentum", 0.9)
+    mode = bn_param['mode']
+    eps = bn_param.get('eps', 1e-5)
+    momentum = bn_param.get('momentum', 0.9)
+
     N, D = x.shape
-    running_mean = bn_param.get("running_mean", np.zeros(D, dtype=x.dtype))
-    running_var = bn_param.get("running_var", np.zeros(D, dtype=x.dtype))
-    cache = None
-    if mode == "train":
+    running_mean = bn_param.get('running_mean', np.zeros(D, dtype=x.dtype))
+    running_var = bn_param.get('running_var', np.zeros(D, dtype=x.dtype))
+
+    out, cache = None, None
+    if mode == 'train':
         sample_mean = x.mean(axis=0)
         sample_var = x.var(axis=0)
         x_hat = (x - sample_mean) / np.sqrt(sample_var + eps)
         out = gamma * x_hat + beta
-        cache = (x, x_hat, sample_mean, sample_var, gamma, eps)
+        cache = (x, x_hat, sample_mean, sample_var, gamma, beta, eps)
         running_mean = momentum * running_mean + (1 - momentum) * sample_mean
         running_var = momentum * running_var + (1 - momentum) * sample_var
-    elif mode == "test":
+    elif mode == 'test':
         x_hat = (x - running_mean) / np.sqrt(running_var + eps)
         out = gamma * x_hat + beta
     else:
         raise ValueError('Invalid forward batchnorm mode "%s"' % mode)
-    bn_param["running_mean"] = running_mean
-    bn_param["running_var"] = running_var
+
+    bn_param['running_mean'] = running_mean
+    bn_param['running_var'] = running_var
+
     return out, cache
 
 
 def batchnorm_backward(dout, cache):
-    x, x_hat, mean, var, gamma, eps = cache
+    dx, dgamma, dbeta = None, None, None
+    x, x_hat, mean, var, gamma, beta, eps = cache
     N = x.shape[0]
-    dbeta = dout.sum(axis=0)
+    dbeta = np.sum(dout, axis=0)
+    dgamma = np.sum(dout * x_hat, axis=0)
+    dx_hat = dout * gamma
+    dvar = np.sum(dx_hat * (x - mean) * -0.5 * (var + eps) ** -1.5, axis=0)
+    dmean = np.sum(dx_hat * -1 / np.sqrt(var + eps), axis=0) + dvar * np.mean(-2 * (x - mean), axis=0)
+    dx = dx_hat / np.sqrt(var + eps) + dvar * 2 * (x - mean) / N + dmean / N
+    return dx, dgamma, dbeta
+
+
+def batchnorm_backward_alt(dout, cache):
+    dx, dgamma, dbeta = None, None, None
+    x, x_hat, mean, var, gamma, beta, eps = cache
+    N = x.shape[0]
+    dbeta = np.sum(dout, axis=0)
     dgamma = np.sum(dout * x_hat, axis=0)
     dx_hat = dout * gamma
     std_inv = 1.0 / np.sqrt(var + eps)
-    dx = std_inv / N * (N * dx_hat - dx_hat.sum(axis=0) - x_hat * np.sum(dx_hat * x_hat, axis=0))
+    dx = std_inv / N * (N * dx_hat - np.sum(dx_hat, axis=0) - x_hat * np.sum(dx_hat * x_hat, axis=0))
     return dx, dgamma, dbeta
 
 
 def layernorm_forward(x, gamma, beta, ln_param):
-    eps = ln_param.get("eps", 1e-5)
+    out, cache = None, None
+    eps = ln_param.get('eps', 1e-5)
     mean = x.mean(axis=1, keepdims=True)
     var = x.var(axis=1, keepdims=True)
     x_hat = (x - mean) / np.sqrt(var + eps)
     out = gamma * x_hat + beta
-    return out, (x_hat, gamma, var, eps)
+    cache = (x_hat, gamma, var, eps)
+    return out, cache
 
 
 def layernorm_backward(dout, cache):
+    dx, dgamma, dbeta = None, None, None
     x_hat, gamma, var, eps = cache
     D = x_hat.shape[1]
-    dbeta = dout.sum(axis=0)
+    dbeta = np.sum(dout, axis=0)
     dgamma = np.sum(dout * x_hat, axis=0)
     dx_hat = dout * gamma
     std_inv = 1.0 / np.sqrt(var + eps)
-    dx = std_inv / D * (D * dx_hat - dx_hat.sum(axis=1, keepdims=True)
+    dx = std_inv / D * (D * dx_hat - np.sum(dx_hat, axis=1, keepdims=True)
                         - x_hat * np.sum(dx_hat * x_hat, axis=1, keepdims=True))
     return dx, dgamma, dbeta
 
 
 def dropout_forward(x, dropout_param):
-    p, mode = dropout_param["p"], dropout_param["mode"]
-    if "seed" in dropout_param:
-        np.random.seed(dropout_param["seed"])
+    p, mode = dropout_param['p'], dropout_param['mode']
+    if 'seed' in dropout_param:
+        np.random.seed(dropout_param['seed'])
+
     mask = None
-    if mode == "train":
+    out = None
+
+    if mode == 'train':
         mask = (np.random.rand(*x.shape) < p) / p
         out = x * mask
-    else:
+    elif mode == 'test':
         out = x
+
+    cache = (dropout_param, mask)
     out = out.astype(x.dtype, copy=False)
-    return out, (dropout_param, mask)
+
+    return out, cache
 
 
 def dropout_backward(dout, cache):
     dropout_param, mask = cache
-    if dropout_param["mode"] == "train":
-        return dout * mask
-    return dout
+    mode = dropout_param['mode']
+
+    dx = None
+    if mode == 'train':
+        dx = dout * mask
+    elif mode == 'test':
+        dx = dout
+    return dx
+
+
+def svm_loss(x, y):
+    N = x.shape[0]
+    correct_class_scores = x[np.arange(N), y]
+    margins = np.maximum(0, x - correct_class_scores[:, np.newaxis] + 1.0)
+    margins[np.arange(N), y] = 0
+    loss = np.sum(margins) / N
+    num_pos = np.sum(margins > 0, axis=1)
+    dx = np.zeros_like(x)
+    dx[margins > 0] = 1
+    dx[np.arange(N), y] -= num_pos
+    dx /= N
+    return loss, dx
 
 
 def softmax_loss(x, y):
@@ -131,6 +187,22 @@ def softmax_loss(x, y):
     dx[np.arange(N), y] -= 1
     dx /= N
     return loss, dx
+
+
+# ---- layer_utils.py ------------------------------------------------------------------------------------------------
+
+def affine_relu_forward(x, w, b):
+    a, fc_cache = affine_forward(x, w, b)
+    out, relu_cache = relu_forward(a)
+    cache = (fc_cache, relu_cache)
+    return out, cache
+
+
+def affine_relu_backward(dout, cache):
+    fc_cache, relu_cache = cache
+    da = relu_backward(dout, relu_cache)
+    dx, dw, db = affine_backward(da, fc_cache)
+    return dx, dw, db
 
 
 # ---- fc_net.py -------------------------------------------------------------------------------------------------
@@ -207,7 +279,7 @@ class FullyConnectedNet(object):
                 dh = dropout_backward(dh, drop_cache)
             dh = relu_backward(dh, relu_cache)
             if self.normalization == "batchnorm":
-                dh, grads["gamma%d" % i], grads["beta%d" % i] = batchnorm_backward(dh, norm_cache)
+                dh, grads["gamma%d" % i], grads["beta%d" % i] = batchnorm_backward_alt(dh, norm_cache)
             elif self.normalization == "layernorm":
                 dh, grads["gamma%d" % i], grads["beta%d" % i] = layernorm_backward(dh, norm_cache)
             dh, dw, db = affine_backward(dh, fc_cache)

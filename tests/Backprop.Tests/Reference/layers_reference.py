@@ -6,7 +6,8 @@ per output, how to compare) and OUT_DIR/cases.npz (for case i its inputs 'i.NAME
 for outputs compared within a bound, 'i.NAME.scale': the magnitudes the bound is a multiple of).
 
 The layer functions are the CS231n assignment's layers.py (2019 edition) as its solutions complete them, and
-layer_utils.py's affine-ReLU sandwich, copied verbatim (svm_loss and softmax_loss are the course's own given code).
+layer_utils.py's affine-ReLU sandwich, imported from cs231n_reference.py beside this file (svm_loss and softmax_loss
+are the course's own given code).
 The inputs come from np.random.seed(231), with the edges put in by hand: ReLU at exactly 0 and -0, SVM margins of
 exactly 0, tied and huge softmax scores, -inf and +inf scores, labels 0 and C-1, batch norm with N = 1 and constant
 columns, momentum 0 and 1, layer norm with constant rows and D = 1, dropout at keep 1 and tiny keeps, affine samples
@@ -28,191 +29,11 @@ np.seterr(all="ignore")
 warnings.simplefilter("ignore", RuntimeWarning)
 
 
-# ---- layers.py (2019, as its solutions complete it) ----------------------------------------------------------------
-
-def affine_forward(x, w, b):
-    out = None
-    N = x.shape[0]
-    out = x.reshape(N, -1).dot(w) + b
-    cache = (x, w, b)
-    return out, cache
-
-
-def affine_backward(dout, cache):
-    x, w, b = cache
-    dx, dw, db = None, None, None
-    N = x.shape[0]
-    dx = dout.dot(w.T).reshape(x.shape)
-    dw = x.reshape(N, -1).T.dot(dout)
-    db = np.sum(dout, axis=0)
-    return dx, dw, db
-
-
-def relu_forward(x):
-    out = None
-    out = np.maximum(0, x)
-    cache = x
-    return out, cache
-
-
-def relu_backward(dout, cache):
-    dx, x = None, cache
-    dx = dout * (x > 0)
-    return dx
-
-
-def batchnorm_forward(x, gamma, beta, bn_param):
-    mode = bn_param['mode']
-    eps = bn_param.get('eps', 1e-5)
-    momentum = bn_param.get('momentum', 0.9)
-
-    N, D = x.shape
-    running_mean = bn_param.get('running_mean', np.zeros(D, dtype=x.dtype))
-    running_var = bn_param.get('running_var', np.zeros(D, dtype=x.dtype))
-
-    out, cache = None, None
-    if mode == 'train':
-        sample_mean = x.mean(axis=0)
-        sample_var = x.var(axis=0)
-        x_hat = (x - sample_mean) / np.sqrt(sample_var + eps)
-        out = gamma * x_hat + beta
-        cache = (x, x_hat, sample_mean, sample_var, gamma, beta, eps)
-        running_mean = momentum * running_mean + (1 - momentum) * sample_mean
-        running_var = momentum * running_var + (1 - momentum) * sample_var
-    elif mode == 'test':
-        x_hat = (x - running_mean) / np.sqrt(running_var + eps)
-        out = gamma * x_hat + beta
-    else:
-        raise ValueError('Invalid forward batchnorm mode "%s"' % mode)
-
-    bn_param['running_mean'] = running_mean
-    bn_param['running_var'] = running_var
-
-    return out, cache
-
-
-def batchnorm_backward(dout, cache):
-    dx, dgamma, dbeta = None, None, None
-    x, x_hat, mean, var, gamma, beta, eps = cache
-    N = x.shape[0]
-    dbeta = np.sum(dout, axis=0)
-    dgamma = np.sum(dout * x_hat, axis=0)
-    dx_hat = dout * gamma
-    dvar = np.sum(dx_hat * (x - mean) * -0.5 * (var + eps) ** -1.5, axis=0)
-    dmean = np.sum(dx_hat * -1 / np.sqrt(var + eps), axis=0) + dvar * np.mean(-2 * (x - mean), axis=0)
-    dx = dx_hat / np.sqrt(var + eps) + dvar * 2 * (x - mean) / N + dmean / N
-    return dx, dgamma, dbeta
-
-
-def batchnorm_backward_alt(dout, cache):
-    dx, dgamma, dbeta = None, None, None
-    x, x_hat, mean, var, gamma, beta, eps = cache
-    N = x.shape[0]
-    dbeta = np.sum(dout, axis=0)
-    dgamma = np.sum(dout * x_hat, axis=0)
-    dx_hat = dout * gamma
-    std_inv = 1.0 / np.sqrt(var + eps)
-    dx = std_inv / N * (N * dx_hat - np.sum(dx_hat, axis=0) - x_hat * np.sum(dx_hat * x_hat, axis=0))
-    return dx, dgamma, dbeta
-
-
-def layernorm_forward(x, gamma, beta, ln_param):
-    out, cache = None, None
-    eps = ln_param.get('eps', 1e-5)
-    mean = x.mean(axis=1, keepdims=True)
-    var = x.var(axis=1, keepdims=True)
-    x_hat = (x - mean) / np.sqrt(var + eps)
-    out = gamma * x_hat + beta
-    cache = (x_hat, gamma, var, eps)
-    return out, cache
-
-
-def layernorm_backward(dout, cache):
-    dx, dgamma, dbeta = None, None, None
-    x_hat, gamma, var, eps = cache
-    D = x_hat.shape[1]
-    dbeta = np.sum(dout, axis=0)
-    dgamma = np.sum(dout * x_hat, axis=0)
-    dx_hat = dout * gamma
-    std_inv = 1.0 / np.sqrt(var + eps)
-    dx = std_inv / D * (D * dx_hat - np.sum(dx_hat, axis=1, keepdims=True)
-                        - x_hat * np.sum(dx_hat * x_hat, axis=1, keepdims=True))
-    return dx, dgamma, dbeta
-
-
-def dropout_forward(x, dropout_param):
-    p, mode = dropout_param['p'], dropout_param['mode']
-    if 'seed' in dropout_param:
-        np.random.seed(dropout_param['seed'])
-
-    mask = None
-    out = None
-
-    if mode == 'train':
-        mask = (np.random.rand(*x.shape) < p) / p
-        out = x * mask
-    elif mode == 'test':
-        out = x
-
-    cache = (dropout_param, mask)
-    out = out.astype(x.dtype, copy=False)
-
-    return out, cache
-
-
-def dropout_backward(dout, cache):
-    dropout_param, mask = cache
-    mode = dropout_param['mode']
-
-    dx = None
-    if mode == 'train':
-        dx = dout * mask
-    elif mode == 'test':
-        dx = dout
-    return dx
-
-
-def svm_loss(x, y):
-    N = x.shape[0]
-    correct_class_scores = x[np.arange(N), y]
-    margins = np.maximum(0, x - correct_class_scores[:, np.newaxis] + 1.0)
-    margins[np.arange(N), y] = 0
-    loss = np.sum(margins) / N
-    num_pos = np.sum(margins > 0, axis=1)
-    dx = np.zeros_like(x)
-    dx[margins > 0] = 1
-    dx[np.arange(N), y] -= num_pos
-    dx /= N
-    return loss, dx
-
-
-def softmax_loss(x, y):
-    shifted_logits = x - np.max(x, axis=1, keepdims=True)
-    Z = np.sum(np.exp(shifted_logits), axis=1, keepdims=True)
-    log_probs = shifted_logits - np.log(Z)
-    probs = np.exp(log_probs)
-    N = x.shape[0]
-    loss = -np.sum(log_probs[np.arange(N), y]) / N
-    dx = probs.copy()
-    dx[np.arange(N), y] -= 1
-    dx /= N
-    return loss, dx
-
-
-# ---- layer_utils.py ------------------------------------------------------------------------------------------------
-
-def affine_relu_forward(x, w, b):
-    a, fc_cache = affine_forward(x, w, b)
-    out, relu_cache = relu_forward(a)
-    cache = (fc_cache, relu_cache)
-    return out, cache
-
-
-def affine_relu_backward(dout, cache):
-    fc_cache, relu_cache = cache
-    da = relu_backward(dout, relu_cache)
-    dx, dw, db = affine_backward(da, fc_cache)
-    return dx, dw, db
+# The course's layers.py and layer_utils.py, as cs231n_reference.py (the whole-run reference) holds them.
+from cs231n_reference import (affine_backward, affine_forward, affine_relu_backward, affine_relu_forward,  # noqa: E402
+                              batchnorm_backward, batchnorm_backward_alt, batchnorm_forward, dropout_backward,
+                              dropout_forward, layernorm_backward, layernorm_forward, relu_backward, relu_forward,
+                              softmax_loss, svm_loss)
 
 
 # ---- the table -----------------------------------------------------------------------------------------------------
