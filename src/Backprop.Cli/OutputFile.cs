@@ -1,3 +1,4 @@
+using Backprop.Data;
 using Backprop.Training;
 
 namespace Backprop.Cli;
@@ -27,7 +28,7 @@ internal static class OutputFile
         if (Path.GetExtension(path).Length == 0) path += extension;
         var folder = Path.GetDirectoryName(path)!;
         if (!Directory.Exists(folder)) throw new UsageException($"{option}: the folder '{folder}' does not exist.");
-        var real = RealPath(path);
+        var real = RealPath.Of(path);
         var realFolder = Path.GetDirectoryName(real)!;
         if (IsRunFolder(realFolder) && RunFiles.All.Contains(Path.GetFileName(real), StringComparer.OrdinalIgnoreCase))
             throw new UsageException($"{option}: '{path}' is the run's own {Path.GetFileName(real)}; write to another name.");
@@ -36,7 +37,7 @@ internal static class OutputFile
                 (Path.GetFileName(real).Equals(SearchPicture.FileName, StringComparison.OrdinalIgnoreCase) ? $" ('backprop plot {realFolder}' redraws it)" : ", which no command redraws") +
                 "; write to another name.");
         foreach (var input in inputs)
-            if (input is not null && SameName(real, RealPath(input), CaseInsensitiveFileSystem))
+            if (input is not null && SameName(real, RealPath.Of(input), CaseInsensitiveFileSystem))
                 throw new UsageException($"{option}: '{path}' is the input being read; write to another name.");
         if (!Path.GetExtension(path).Equals(extension, StringComparison.OrdinalIgnoreCase))
             throw new UsageException($"{option}: '{given}' does not end in {extension}; this command writes {extension} files.");
@@ -86,22 +87,4 @@ internal static class OutputFile
     /// <summary>A folder a training run wrote (its configuration or history is there).</summary>
     private static bool IsRunFolder(string folder) =>
         File.Exists(RunFiles.In(folder, RunFiles.Config)) || File.Exists(RunFiles.In(folder, RunFiles.History));
-
-    /// <summary><paramref name="path"/> with every symbolic link on it resolved (the path need not exist).</summary>
-    private static string RealPath(string path)
-    {
-        var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
-        if (Path.GetDirectoryName(full) is not { } parent) return full;
-        var resolved = Path.Combine(RealPath(parent), Path.GetFileName(full));
-        FileSystemInfo entry = Directory.Exists(resolved) ? new DirectoryInfo(resolved) : new FileInfo(resolved);
-        if (!entry.Exists || entry.LinkTarget is null) return resolved;
-        try
-        {
-            return entry.ResolveLinkTarget(returnFinalTarget: true) is { } target ? RealPath(target.FullName) : resolved;
-        }
-        catch (IOException)
-        {
-            return resolved;   // a loop of links: nothing real to compare with
-        }
-    }
 }

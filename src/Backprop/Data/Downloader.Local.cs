@@ -38,9 +38,11 @@ public sealed partial class Downloader
         // A source inside the folder it is installed into (an archive fetched into an incomplete extraction, the folder
         // given as its own source) would be deleted with the old copy that overwrite swaps out.
         ArgumentException.ThrowIfNullOrEmpty(dataRoot);
+        // Compared where the paths really lead, so that a symbolic link on either side does not hide it.
         var target = Path.Combine(Path.GetFullPath(dataRoot), DataLocations.StandardFolderName(dataSet.Kind));
+        var realTarget = RealPath.Of(target) + Path.DirectorySeparatorChar;
         var comparison = OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
-        if (files.Values.FirstOrDefault(f => f.StartsWith(target + Path.DirectorySeparatorChar, comparison)) is { } inside)
+        if (files.Values.FirstOrDefault(f => RealPath.Of(f).StartsWith(realTarget, comparison)) is { } inside)
             throw new ArgumentException($"'{inside}' is inside '{target}', which this installation replaces: move it out of there first.", nameof(source));
         var origin = dataSet.ArchiveFolder is null ? Path.GetDirectoryName(files.Values.First())! : files.Values.Single();
         return await InstallAsync(dataSet, dataRoot, "install", $"this installation from '{origin}'", progress, overwrite,

@@ -132,6 +132,25 @@ public class InstallFromTests
     }
 
     [Fact]
+    public async Task ASourceInsideTheFolderItWouldReplace_IsRefused_ThroughSymbolicLinksToo()
+    {
+        // The data folder reached through a link, the archive by its real path (and the other way round): one folder.
+        using var tmp = new TempDir();
+        var root = tmp.File("data");
+        var folder = Path.Combine(root, "cifar-10-batches-py");
+        var archive = OfficialFiles.WriteCifarPythonArchive(Path.Combine(folder, "cifar-10-python.tar.gz"));
+        var linkedRoot = tmp.File("linked-data");
+        Directory.CreateSymbolicLink(linkedRoot, root);
+        var linkedArchive = Path.Combine(linkedRoot, "cifar-10-batches-py", "cifar-10-python.tar.gz");
+        foreach (var (source, dataRoot) in new[] { (archive, linkedRoot), (linkedArchive, root) })
+        {
+            var e = await Assert.ThrowsAsync<ArgumentException>(() => Install(OfficialFiles.CifarPython, source, dataRoot, overwrite: true));
+            Assert.Contains("which this installation replaces: move it out of there first.", e.Message);
+            Assert.Equal(OfficialFiles.CifarPythonArchive, File.ReadAllBytes(archive));
+        }
+    }
+
+    [Fact]
     public async Task AMissingSourceOrFile_IsNamed_BeforeAnythingIsMade()
     {
         using var tmp = new TempDir();
