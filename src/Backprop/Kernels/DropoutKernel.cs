@@ -42,7 +42,7 @@ internal static unsafe class DropoutKernel<T> where T : unmanaged, IFloatingPoin
     public static void BackwardFloat(ReadOnlySpan<float> dout, ReadOnlySpan<float> mask, Span<float> dx, double inverse)
     {
         int i = 0, n = dout.Length;
-        if (Vector512.IsHardwareAccelerated)
+        if (Simd.Wide<float>())
         {
             var inv = Vector512.Create(inverse);
             fixed (float* pd = dout, pm = mask, px = dx)

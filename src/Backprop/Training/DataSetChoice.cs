@@ -50,11 +50,12 @@ public sealed record DataSetChoice(string Dataset, string Folder, string Reason)
             if (!s.Present) continue;
             string name = NameOf(kind);
             bool inRoot = s.Path!.StartsWith(Path.EndsInDirectorySeparator(locations.Root) ? locations.Root : locations.Root + Path.DirectorySeparatorChar, StringComparison.Ordinal);
-            // IDX files in the data folder itself (torchvision's raw/, a download) are either data set by their names:
-            // the published checksums of their label files tell which, else the user must.
+            // IDX files in the data folder itself (torchvision's raw/, a download) are either data set by their names.
+            // The survey has passed them over for the data set their published checksums do not name; where the
+            // checksums name neither, the user must.
             bool idxInFolder = kind is DataSetKind.FashionMnist or DataSetKind.Mnist && s.Path == locations.Root;
-            if (idxInFolder && (DataLocations.IdxKindByChecksum(locations.Root) ?? throw new DataSetUnavailableException(IdxAmbiguity(locations.Root)) { NeedsDataset = true }) != kind)
-                continue;
+            if (idxInFolder && DataLocations.IdxKindByChecksum(locations.Root) is null)
+                throw new DataSetUnavailableException(IdxAmbiguity(locations.Root)) { NeedsDataset = true };
             // MNIST's files in the data folder itself (by their checksums) come before Debian's Fashion-MNIST, as the
             // user's own data.
             if (kind is DataSetKind.FashionMnist && !inRoot && s.Path != locations.Root && survey[DataSetKind.Mnist].Path == locations.Root)
