@@ -107,14 +107,22 @@ public class InstallFromTests
             Downloader.MismatchHint(RemoteDataSet.Cifar10Python.Files[0], binary.Size!.Value, binary.Md5, [0x1f, 0x8b]));
     }
 
+    /// <summary>
+    /// What wget run inside an incomplete extraction leaves: <c>data/cifar-10-batches-py/cifar-10-python.tar.gz</c>, the
+    /// archive inside the very folder an installation with overwrite swaps out and deletes.
+    /// </summary>
+    private static (string Root, string Folder, string Archive) ArchiveInsideItsFolder(TempDir tmp)
+    {
+        var root = tmp.File("data");
+        var folder = Path.Combine(root, "cifar-10-batches-py");
+        return (root, folder, OfficialFiles.WriteCifarPythonArchive(Path.Combine(folder, "cifar-10-python.tar.gz")));
+    }
+
     [Fact]
     public async Task ASourceInsideTheFolderItWouldReplace_IsRefused_NotDeletedWithTheOldCopy()
     {
-        // wget run inside the (incomplete) folder leaves the archive there; --force swaps that folder out and deletes it.
         using var tmp = new TempDir();
-        var root = tmp.File("data");
-        var folder = Path.Combine(root, "cifar-10-batches-py");
-        var archive = OfficialFiles.WriteCifarPythonArchive(Path.Combine(folder, "cifar-10-python.tar.gz"));
+        var (root, folder, archive) = ArchiveInsideItsFolder(tmp);
         foreach (var source in new[] { archive, folder })
         {
             var e = await Assert.ThrowsAsync<ArgumentException>(() => Install(OfficialFiles.CifarPython, source, root, overwrite: true));
@@ -136,9 +144,7 @@ public class InstallFromTests
     {
         // The data folder reached through a link, the archive by its real path (and the other way round): one folder.
         using var tmp = new TempDir();
-        var root = tmp.File("data");
-        var folder = Path.Combine(root, "cifar-10-batches-py");
-        var archive = OfficialFiles.WriteCifarPythonArchive(Path.Combine(folder, "cifar-10-python.tar.gz"));
+        var (root, _, archive) = ArchiveInsideItsFolder(tmp);
         var linkedRoot = tmp.File("linked-data");
         Directory.CreateSymbolicLink(linkedRoot, root);
         var linkedArchive = Path.Combine(linkedRoot, "cifar-10-batches-py", "cifar-10-python.tar.gz");

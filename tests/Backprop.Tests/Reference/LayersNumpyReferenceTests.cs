@@ -32,20 +32,7 @@ public class LayersNumpyReferenceTests(LayersNumpyReferenceTests.CourseTable tab
     : IClassFixture<LayersNumpyReferenceTests.CourseTable>
 {
     /// <summary>The table, computed once for the class by the Python script (null without NumPy).</summary>
-    public sealed class CourseTable
-    {
-        public CourseTable()
-        {
-            if (ReferenceScript.Table("layers_reference.py") is not var (version, cases, arrays)) return;
-            NumpyVersion = version;
-            Cases = cases.Select((c, i) => new Case(i, c!.AsObject())).ToList();
-            Arrays = arrays;
-        }
-
-        public string NumpyVersion { get; } = "";
-        public List<Case>? Cases { get; }
-        public IReadOnlyDictionary<string, NpyArray> Arrays { get; } = new Dictionary<string, NpyArray>();
-    }
+    public sealed class CourseTable() : ReferenceTable<Case>("layers_reference.py", (i, json) => new Case(i, json));
 
     /// <summary>One row of the table, as <c>layers_reference.py</c> wrote it.</summary>
     public sealed record Case(int Index, JsonObject Json)

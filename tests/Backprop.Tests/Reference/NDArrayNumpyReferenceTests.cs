@@ -22,20 +22,7 @@ public class NDArrayNumpyReferenceTests(NDArrayNumpyReferenceTests.NumpyTable ta
     : IClassFixture<NDArrayNumpyReferenceTests.NumpyTable>
 {
     /// <summary>The table, computed once for the class by the Python script (null without NumPy).</summary>
-    public sealed class NumpyTable
-    {
-        public NumpyTable()
-        {
-            if (ReferenceScript.Table("ndarray_reference.py") is not var (version, cases, arrays)) return;
-            NumpyVersion = version;
-            Cases = cases.Select((c, i) => new Case(i, c!.AsObject())).ToList();
-            Arrays = arrays;
-        }
-
-        public string NumpyVersion { get; } = "";
-        public List<Case>? Cases { get; }
-        public IReadOnlyDictionary<string, NpyArray> Arrays { get; } = new Dictionary<string, NpyArray>();
-    }
+    public sealed class NumpyTable() : ReferenceTable<Case>("ndarray_reference.py", (i, json) => new Case(i, json));
 
     /// <summary>One row of the table, as <c>ndarray_reference.py</c> wrote it.</summary>
     public sealed record Case(int Index, JsonObject Json)

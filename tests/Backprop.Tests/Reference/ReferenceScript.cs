@@ -34,3 +34,23 @@ internal static class ReferenceScript
         return ((string)json["numpy"]!, json["cases"]!.AsArray(), Npz.Load(dir.File("cases.npz")));
     }
 }
+
+/// <summary>
+/// A class fixture holding a script's table of cases (<see cref="ReferenceScript.Table"/>), read once for the test class;
+/// <see cref="Cases"/> is null where NumPy is missing.
+/// </summary>
+/// <typeparam name="TCase">One row, made from its index and its JSON object.</typeparam>
+public abstract class ReferenceTable<TCase>
+{
+    protected ReferenceTable(string script, Func<int, JsonObject, TCase> row)
+    {
+        if (ReferenceScript.Table(script) is not var (version, cases, arrays)) return;
+        NumpyVersion = version;
+        Cases = cases.Select((c, i) => row(i, c!.AsObject())).ToList();
+        Arrays = arrays;
+    }
+
+    public string NumpyVersion { get; } = "";
+    public List<TCase>? Cases { get; }
+    public IReadOnlyDictionary<string, NpyArray> Arrays { get; } = new Dictionary<string, NpyArray>();
+}
