@@ -127,6 +127,12 @@ public sealed record DataSetChoice(string Dataset, string Folder, string Reason)
             {
                 folder = extract(RemoteDataSet.For(kind), archive);
             }
+            catch (IOException) when (DataLocations.IsComplete(kind, target))
+            {
+                // Another run (two 'backprop train' started together) moved its extraction in between the check above
+                // and this one's start, which then refuses the existing folder: the copy is as verified as this one's.
+                folder = target;
+            }
             catch (InvalidDataException e)
             {
                 throw new InvalidDataException($"{e.Message} It was found in the data folder {locations.Root}, where CIFAR-10 is looked for first: replace it with a complete copy or remove it{(dataset is null ? ", or choose another data set with --dataset" : "")}.", e);

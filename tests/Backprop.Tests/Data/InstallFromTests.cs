@@ -233,6 +233,37 @@ public class InstallFromTests
     }
 
     [Fact]
+    public void AnExtractionThatAnotherRunMovesInFirst_IsUsed_NotRefusedAsAlreadyThere()
+    {
+        using var tmp = new TempDir();
+        var root = tmp.File("data");
+        OfficialFiles.WriteCifarPythonArchive(Path.Combine(root, "cifar-10-python.tar.gz"));
+        var locations = DataLocations.Resolve(root, null, tmp.File("home"), null);
+        int calls = 0;
+        string Extract(RemoteDataSet remote, string file)
+        {
+            calls++;
+            using var downloader = new Downloader();
+            // The other run lands its copy after this one's check, just before this one's installation starts.
+            downloader.InstallFromAsync(OfficialFiles.CifarPython, file, root).GetAwaiter().GetResult();
+            return downloader.InstallFromAsync(OfficialFiles.CifarPython, file, root).GetAwaiter().GetResult();
+        }
+        var choice = DataSetChoice.Choose(null, locations, null, Extract);
+        Assert.Equal(1, calls);
+        Assert.Equal(Path.Combine(root, "cifar-10-batches-py"), choice.Folder);
+        Assert.Equal(5000, Cifar10.Load(choice.Folder).Train.Count);
+
+        // What is there and incomplete is not taken for the other run's copy.
+        Directory.Delete(choice.Folder, recursive: true);
+        string Partial(RemoteDataSet remote, string file)
+        {
+            tmp.Write("data/cifar-10-batches-py/data_batch_1", [1]);
+            throw new IOException("'cifar-10-batches-py' already exists");
+        }
+        Assert.Equal("'cifar-10-batches-py' already exists", Assert.Throws<IOException>(() => DataSetChoice.Choose(null, locations, null, Partial)).Message);
+    }
+
+    [Fact]
     public void AnArchiveBesideAnIncompleteExtraction_IsNotExtractedOverIt_TheWayOutIsSaid()
     {
         using var tmp = new TempDir();
