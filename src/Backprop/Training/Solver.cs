@@ -205,6 +205,10 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>One update: draw a minibatch, compute loss and gradients, update every parameter. Returns the loss.</summary>
     /// <exception cref="TrainingDivergedException">The loss is not finite (no update is applied).</exception>
+    /// <exception cref="InvalidOperationException">
+    /// The model returned no gradient for a parameter, or one of another shape (the message names the parameter); no
+    /// update is applied and the iteration is not counted.
+    /// </exception>
     public double Step()
     {
         Phases?.Start();
@@ -221,6 +225,14 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
             ? Model.Loss(_xBatch, _yBatch, _trainWs)
             : _fusingModel.Loss(_xBatch, _yBatch, _trainWs, _beginUpdate, _updatedInBackward);
         if (Phases is not null && Model is not FullyConnectedNet<T>) Phases.Mark(StepPhase.ModelLoss);
+        // Every gradient checked before any parameter moves: a model's bad gradient is refused naming the parameter,
+        // and the step is not left half applied (nor counted, nor the running statistics moved).
+        if (double.IsFinite(loss) && CheckGradients(grads) is { } bad)
+        {
+            Phases?.Stop();
+            if (_preStepBuffers.Count > 0) Model.Buffers.CopyValuesFrom(_preStepBuffers);
+            throw bad;
+        }
         Iteration++;
         LossHistory.Add(loss);
         if (!double.IsFinite(loss))
@@ -234,14 +246,30 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
         foreach (var (name, w) in Model.Params)
         {
             if (_updatedInBackward.Contains(name)) continue;
-            if (!grads.TryGetValue(name, out var dw)) throw new InvalidOperationException($"The model returned no gradient for parameter '{name}'.");
-            if (!UpdateRules.TryGetValue(name, out var rule))
-                throw new InvalidOperationException($"Parameter '{name}' appeared after the Solver was created; create the Solver after the model is complete.");
-            rule.Step(w, dw);
+            UpdateRules[name].Step(w, grads[name]);
         }
         Phases?.Mark(StepPhase.Update);
         Phases?.Stop();
         return loss;
+    }
+
+    /// <summary>
+    /// The refusal of a step whose gradients cannot be applied (a parameter without an update rule or a gradient, or a
+    /// gradient of another shape than its parameter), or null when every one can.
+    /// </summary>
+    private InvalidOperationException? CheckGradients(ParameterSet<T> grads)
+    {
+        foreach (var (name, w) in Model.Params)
+        {
+            if (_updatedInBackward.Contains(name)) continue;
+            if (!UpdateRules.ContainsKey(name))
+                return new InvalidOperationException($"Parameter '{name}' appeared after the Solver was created; create the Solver after the model is complete.");
+            if (grads is null || !grads.TryGetValue(name, out var dw) || dw is null)
+                return new InvalidOperationException($"{Model.GetType().Name}.Loss(X, y) returned no gradient for parameter '{name}'; it must return one for every entry of Params, by the same name.");
+            if (!dw.SameShape(w))
+                return new InvalidOperationException($"{Model.GetType().Name}.Loss(X, y) returned a gradient of shape {dw.ShapeString} for parameter '{name}', whose shape is {w.ShapeString}; each gradient must have its parameter's shape.");
+        }
+        return null;
     }
 
     private void CheckAccuracies()

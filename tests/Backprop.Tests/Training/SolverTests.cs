@@ -69,6 +69,41 @@ public class SolverTests
             (0, new ParameterSet<double> { ["W"] = new NDArray<double>(12, 3) });
     }
 
+    /// <summary>A linear softmax model whose gradient for <c>W2</c> is transposed, or missing.</summary>
+    private sealed class BadGradient(bool missing) : IModel<double>
+    {
+        public ParameterSet<double> Params { get; } = new()
+        {
+            ["W1"] = NDArray<double>.Full(0.1, 12, 3), ["W2"] = NDArray<double>.Full(0.1, 3, 3),
+        };
+        public ParameterSet<double> Buffers { get; } = new();
+        public int InputDim => 12;
+        public int NumClasses => 3;
+        public NDArray<double> Loss(NDArray<double> x, Workspace? ws = null) => x.Dot(Params["W1"]).Dot(Params["W2"]);
+        public (double Loss, ParameterSet<double> Grads) Loss(NDArray<double> x, int[] y, Workspace? ws = null)
+        {
+            var grads = new ParameterSet<double> { ["W1"] = NDArray<double>.Ones(12, 3) };
+            if (!missing) grads["W2"] = NDArray<double>.Ones(3, 4);
+            return (1.0, grads);
+        }
+    }
+
+    [Theory]
+    [InlineData(false, "returned a gradient of shape (3, 4) for parameter 'W2', whose shape is (3, 3)")]
+    [InlineData(true, "returned no gradient for parameter 'W2'")]
+    public void AGradientThatCannotBeApplied_IsRefusedNamingTheParameter_BeforeAnyParameterMoves(bool missing, string message)
+    {
+        // The rule's own check said only "sgd: the gradient has shape (3, 4) but the parameter has (3, 3)", after W1
+        // had already been updated and the iteration counted.
+        var model = new BadGradient(missing);
+        var solver = new Solver<double>(model, Blobs(20), Quiet());
+        var e = Assert.Throws<InvalidOperationException>(() => solver.Step());
+        Assert.Contains("BadGradient.Loss(X, y) " + message, e.Message);
+        Assert.All(model.Params["W1"].ToDoubleArray(), v => Assert.Equal(0.1, v));
+        Assert.Equal(0, solver.Iteration);
+        Assert.Empty(solver.LossHistory);
+    }
+
     [Fact]
     public void ScoresOfAnotherShape_AreRefused_NotScoredAsClasses()
     {
