@@ -157,6 +157,25 @@ public class MonolithicTwoLayerNetTests
     }
 
     [Fact]
+    public void Train_RefusesEveryOutOfRangeLabelUpFront_NamingItsPlaceInYOrYVal()
+    {
+        // A bad training label was found only once a minibatch drew it, and named by its place in the batch
+        // ("SoftmaxLoss: label y[1] = 9"); a bad validation label was never found: it only lowered the accuracy.
+        var (x, y) = InitToyData();
+        var net = InitToyModel(Convention.Cs231n);
+        var w1 = net.Params["W1"].Copy();
+        var bad = (int[])y.Clone();
+        bad[4] = 3;   // the toy net has 3 classes
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => net.Train(x, bad, x, y, numIters: 1, batchSize: 1));
+        Assert.Equal("y", e.ParamName);
+        Assert.Contains("y[4] = 3 is outside [0, 3)", e.Message);
+        e = Assert.Throws<ArgumentOutOfRangeException>(() => net.Train(x, y, x, bad, numIters: 1));
+        Assert.Equal("yVal", e.ParamName);
+        Assert.Contains("y_val[4] = 3 is outside [0, 3)", e.Message);
+        Assert.Equal(w1.ToDoubleArray(), net.Params["W1"].ToDoubleArray());
+    }
+
+    [Fact]
     public void Train_StopsAtANonFiniteLoss_AsTheSolverDoes()
     {
         // A learning rate of 1e6 blows the toy net up within a few steps; NumPy's train would go on with NaN to the end.

@@ -153,6 +153,18 @@ public sealed class TwoLayerNet<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <see cref="Rng"/>; once per epoch (<c>max(N // batch, 1)</c> iterations, whole: the seeds ran Python 2) the accuracies are
     /// recorded and the learning rate multiplied by <paramref name="learningRateDecay"/>.
     /// </summary>
+    /// <param name="x">Training inputs (N, D) (or (N, d1, …, dk) with D features).</param>
+    /// <param name="y">Training labels, N values in [0, C).</param>
+    /// <param name="xVal">Validation inputs (M, D).</param>
+    /// <param name="yVal">Validation labels, M values in [0, C).</param>
+    /// <param name="learningRate">The SGD step size at the start.</param>
+    /// <param name="learningRateDecay">Factor applied to the learning rate once per epoch.</param>
+    /// <param name="reg">L2 strength (the term of <see cref="Convention"/>).</param>
+    /// <param name="numIters">Iterations (minibatches) to run.</param>
+    /// <param name="batchSize">Samples per minibatch, drawn with replacement.</param>
+    /// <param name="verbose">Print the loss every 100 iterations to <paramref name="log"/>.</param>
+    /// <param name="log">Where the progress lines go; standard output when null.</param>
+    /// <exception cref="ArgumentException">The inputs and labels differ in count, a label lies outside [0, C), or an input is not finite.</exception>
     /// <exception cref="TrainingDivergedException">A loss is NaN or infinite; the parameters are those that gave it.</exception>
     public TrainStats Train(NDArray<T> x, int[] y, NDArray<T> xVal, int[] yVal, double learningRate = 1e-3, double learningRateDecay = 0.95,
         double reg = 5e-6, int numIters = 100, int batchSize = 200, bool verbose = false, TextWriter? log = null)
@@ -170,6 +182,11 @@ public sealed class TwoLayerNet<T> where T : unmanaged, IFloatingPointIeee754<T>
         if (numIters < 0) throw new ArgumentOutOfRangeException(nameof(numIters), numIters, "numIters must be ≥ 0.");
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batchSize must be positive.");
         if (!(reg >= 0) || double.IsInfinity(reg)) throw new ArgumentOutOfRangeException(nameof(reg), reg, "reg must be a finite number ≥ 0.");
+        // Every label up front, as the Solver's Dataset does: a minibatch's check would name the label's place in the
+        // batch, not in y, and only once drawn; the validation labels were never checked (a bad one just missed).
+        int numClasses = CheckedParams().B2.Size;
+        CheckLabels(y, numClasses, "y", nameof(y));
+        CheckLabels(yVal, numClasses, "y_val", nameof(yVal));
         if (!x.AllFinite()) throw new ArgumentException("TwoLayerNet.Train: X contains NaN or infinite values.", nameof(x));
         if (!xVal.AllFinite()) throw new ArgumentException("TwoLayerNet.Train: X_val contains NaN or infinite values.", nameof(xVal));
         log ??= Console.Out;
@@ -207,6 +224,13 @@ public sealed class TwoLayerNet<T> where T : unmanaged, IFloatingPointIeee754<T>
             }
         }
         return new TrainStats(lossHistory, trainAcc, valAcc);
+    }
+
+    private static void CheckLabels(int[] labels, int numClasses, string name, string param)
+    {
+        for (int i = 0; i < labels.Length; i++)
+            if ((uint)labels[i] >= (uint)numClasses)
+                throw new ArgumentOutOfRangeException(param, labels[i], $"TwoLayerNet.Train: {name}[{i}] = {labels[i]} is outside [0, {numClasses}): the net has {numClasses} outputs.");
     }
 
     /// <summary>Predicted class of each row of X: the argmax of the scores.</summary>
