@@ -23,11 +23,12 @@ public static class ModelFile
     /// the same shape, and the file may hold no other (a file of another architecture is refused, not half-read);
     /// entries of another dtype are converted. Nothing is copied unless everything fits.
     /// </summary>
-    /// <exception cref="InvalidDataException">A name is missing or extra, a shape differs, a running variance is negative, or the file is not a valid .npz.</exception>
+    /// <exception cref="InvalidDataException">A name is missing or extra, a shape differs, a running variance is negative, the file is a training checkpoint (read by <see cref="Training.Checkpoint.LoadModel{T}"/>), or it is not a valid .npz.</exception>
     public static void Load<T>(IModel<T> model, string path) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(model);
         var arrays = Npz.Load(path);
+        RefuseCheckpoint(arrays, path);
         var staged = Staged(arrays, model, path);
         RefuseNegativeVariances(arrays, path);
         foreach (var (target, value) in staged) target.CopyFrom(value);
@@ -41,10 +42,11 @@ public static class ModelFile
     /// pass does not use it) and reg 0. The file holds arrays, not code: one written by another model with the same
     /// names (another activation, say) loads as this library's ReLU network.
     /// </summary>
-    /// <exception cref="InvalidDataException">The file holds no <c>W1</c>, layers whose shapes do not chain, arrays no such network has, or a negative running variance.</exception>
+    /// <exception cref="InvalidDataException">The file holds no <c>W1</c>, layers whose shapes do not chain, arrays no such network has, a negative running variance, or is a training checkpoint (read by <see cref="Training.Checkpoint.LoadModel{T}"/>).</exception>
     public static FullyConnectedNet<T> LoadNet<T>(string path) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var arrays = Npz.Load(path);
+        RefuseCheckpoint(arrays, path);
         var dims = new List<int>();
         for (int l = 1; arrays.TryGetValue($"W{l}", out var w); l++)
         {
@@ -64,6 +66,16 @@ public static class ModelFile
         RefuseNegativeVariances(arrays, path);
         foreach (var (target, value) in staged) target.CopyFrom(value);
         return net;
+    }
+
+    /// <summary>
+    /// A training checkpoint (<c>meta</c> and <c>model/W1</c> …) is not a model file: said so, with the call that reads
+    /// its model, where "no array named 'W1'" listed its every entry and called it another model's.
+    /// </summary>
+    private static void RefuseCheckpoint(IReadOnlyDictionary<string, NpyArray> arrays, string path)
+    {
+        if (arrays.ContainsKey("meta") && arrays.ContainsKey("model/W1") && !arrays.ContainsKey("W1"))
+            throw new InvalidDataException($"{path}: a training checkpoint (Checkpoint.Save), not a model file: load its model with Checkpoint.LoadModel(model, path), or Checkpoint.LoadModel(model, path, best: true) for the best-validation copy.");
     }
 
     /// <summary>

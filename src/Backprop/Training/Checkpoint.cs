@@ -367,7 +367,10 @@ public static class Checkpoint
 
     private static JsonObject ReadMeta(IReadOnlyDictionary<string, NpyArray> arrays, string path)
     {
-        if (!arrays.TryGetValue("meta", out var m) || m.Data is not byte[] bytes) throw Bad(path, "not a Backprop checkpoint (no 'meta' entry)");
+        if (!arrays.TryGetValue("meta", out var m) || m.Data is not byte[] bytes)
+            throw Bad(path, arrays.ContainsKey("W1") && !arrays.ContainsKey("meta")
+                ? "not a Backprop checkpoint (no 'meta' entry) but a model file, as ModelFile.Save writes (W1, b1, …); load it with ModelFile.Load, or ModelFile.LoadNet"
+                : "not a Backprop checkpoint (no 'meta' entry)");
         JsonObject meta;
         try
         {

@@ -92,6 +92,31 @@ public class CheckpointTests
     }
 
     [Fact]
+    public void ACheckpointGivenToModelFile_AndAModelFileGivenToCheckpoint_AreRefusedNamingTheCallThatReadsThem()
+    {
+        // ModelFile.Load of a checkpoint said "no array named 'W1'", listed its every entry and called it another
+        // model's; Checkpoint.LoadModel of a model file said only "not a Backprop checkpoint".
+        using var dir = new TempDir();
+        var (trained, solver) = Build("adam");
+        var checkpoint = SavedAfter(dir.Path, solver, 10);
+        var modelFile = Path.Combine(dir.Path, "model.npz");
+        ModelFile.Save(trained, modelFile);
+        var (fresh, _) = Build("adam");
+        var before = fresh.Params["W1"].AsSpan().ToArray();
+
+        var e = Assert.Throws<InvalidDataException>(() => ModelFile.Load(fresh, checkpoint));
+        Assert.Contains($"{checkpoint}: a training checkpoint (Checkpoint.Save), not a model file: load its model with Checkpoint.LoadModel(model, path)", e.Message);
+        Assert.DoesNotContain("optim/", e.Message);
+        Assert.Contains("a training checkpoint", Assert.Throws<InvalidDataException>(() => ModelFile.LoadNet<float>(checkpoint)).Message);
+        Assert.Equal(before, fresh.Params["W1"].AsSpan().ToArray());
+
+        Assert.Contains($"{modelFile}: not a Backprop checkpoint (no 'meta' entry) but a model file, as ModelFile.Save writes (W1, b1, …); load it with ModelFile.Load",
+            Assert.Throws<InvalidDataException>(() => Checkpoint.LoadModel(fresh, modelFile)).Message);
+        Assert.Contains("but a model file", Assert.Throws<InvalidDataException>(() => Checkpoint.Restore(Build("adam").Solver, modelFile)).Message);
+        Assert.Equal(before, fresh.Params["W1"].AsSpan().ToArray());
+    }
+
+    [Fact]
     public void LoadModel_TakesACheckpointsModelOrBestCopy_ForANewSolverUnderAnotherSchedule()
     {
         using var dir = new TempDir();
