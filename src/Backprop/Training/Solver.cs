@@ -168,8 +168,23 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Raised after every accuracy check.</summary>
     public event Action<EpochInfo>? AccuracyChecked;
 
-    /// <summary>The learning rate currently in force (of the first parameter's rule).</summary>
-    public double LearningRate => UpdateRules.Count == 0 ? 0 : UpdateRules.GetAt(0).Value.LearningRate;
+    /// <summary>
+    /// The learning rate currently in force (of the first parameter's rule). Setting it sets every parameter's rule, as
+    /// PyTorch's <c>for g in optimizer.param_groups: g['lr'] = lr</c>: between steps, or in <see cref="AccuracyChecked"/>
+    /// for a schedule of one's own (the epochs' <see cref="SolverOptions.LrDecay"/> goes on multiplying it; a
+    /// checkpoint keeps it). Each rule's own <see cref="UpdateRule{T}.LearningRate"/> can differ.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is not a positive finite number (no rule is changed).</exception>
+    public double LearningRate
+    {
+        get => UpdateRules.Count == 0 ? 0 : UpdateRules.GetAt(0).Value.LearningRate;
+        set
+        {
+            if (!(value > 0) || double.IsInfinity(value))
+                throw new ArgumentOutOfRangeException(nameof(LearningRate), value, "Solver: the learning rate must be a positive number.");
+            foreach (var (_, rule) in UpdateRules) rule.LearningRate = value;
+        }
+    }
 
     private TextWriter Out => Options.Output ?? Console.Out;
 

@@ -69,6 +69,24 @@ public class SolverTests
             (0, new ParameterSet<double> { ["W"] = new NDArray<double>(12, 3) });
     }
 
+    [Fact]
+    public void SettingTheLearningRate_SetsEveryParametersRule_AndTheEpochsDecayGoesOnFromIt()
+    {
+        var data = Blobs(40);
+        var solver = new Solver<double>(new FullyConnectedNet<double>([8], 12, 3, rng: new NumpyRandom(1)), data, Quiet("adam", lr: 1e-2, epochs: 4) with { LrDecay = 0.5 });
+        solver.AccuracyChecked += e => { if (e.Epoch == 2) solver.LearningRate = 1e-3; };
+        solver.Train();
+        // 4 iterations an epoch: the checks after epochs 0 … 4; the rate set at epoch 2 is halved after epochs 3 and 4.
+        Assert.Equal([1e-2, 5e-3, 2.5e-3, 5e-4, 2.5e-4], solver.LearningRateHistory.Select(v => Math.Round(v, 12)));
+        Assert.Equal(4, solver.UpdateRules.Count);
+        Assert.All(solver.UpdateRules, r => Assert.Equal(2.5e-4, r.Value.LearningRate, 12));
+
+        var before = solver.LearningRate;
+        Assert.Throws<ArgumentOutOfRangeException>(() => solver.LearningRate = double.NaN);
+        Assert.Throws<ArgumentOutOfRangeException>(() => solver.LearningRate = 0);
+        Assert.All(solver.UpdateRules, r => Assert.Equal(before, r.Value.LearningRate));
+    }
+
     /// <summary>A linear softmax model whose gradient for <c>W2</c> is transposed, or missing.</summary>
     private sealed class BadGradient(bool missing) : IModel<double>
     {
