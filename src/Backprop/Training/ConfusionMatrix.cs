@@ -35,11 +35,16 @@ public sealed class ConfusionMatrix
     }
 
     /// <summary>The matrix of <paramref name="model"/>'s predictions for the rows of <paramref name="x"/> (<see cref="Solver{T}.Predict"/>) against <paramref name="y"/>.</summary>
+    /// <param name="model">The classifier.</param>
+    /// <param name="x">Inputs (N, d1, …, dk), scored in batches.</param>
+    /// <param name="y">The N true labels.</param>
+    /// <param name="numClasses">Rows and columns of the matrix; the model's <see cref="IModel{T}.NumClasses"/> when null.</param>
     /// <exception cref="ArgumentException">A label or prediction is outside [0, C), or a sample's scores are not finite (as <see cref="Solver{T}.Predict"/> refuses them).</exception>
-    public static ConfusionMatrix Of<T>(IModel<T> model, NDArray<T> x, int[] y, int numClasses) where T : unmanaged, IFloatingPointIeee754<T>
+    public static ConfusionMatrix Of<T>(IModel<T> model, NDArray<T> x, int[] y, int? numClasses = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(y);
-        return new ConfusionMatrix(y, Solver<T>.Predict(model, x), numClasses);
+        return new ConfusionMatrix(y, Solver<T>.Predict(model, x), numClasses ?? model.NumClasses);
     }
 
     /// <summary>Most classes a matrix counts (its counts then take 128 MB).</summary>

@@ -1,3 +1,4 @@
+using Backprop.Models;
 using Backprop.Tensors;
 using Backprop.Training;
 
@@ -83,5 +84,21 @@ public class ConfusionMatrixTests
         var m = new ConfusionMatrix(Labels, Preds, 3);
         Assert.Throws<ArgumentOutOfRangeException>(() => m[3, 0]);
         Assert.Throws<ArgumentOutOfRangeException>(() => m.Recall(-1));
+    }
+
+    [Fact]
+    public void Of_AModel_CountsItsPredictions_OverTheModelsClassesUnlessGiven()
+    {
+        // A softmax classifier (no hidden layer) of 2 features and 3 classes: class 0 scores x0, class 1 scores x1, class 2 nothing.
+        var model = new FullyConnectedNet<double>([], inputDim: 2, numClasses: 3);
+        model.Params["W1"].CopyFrom(NDArray<double>.FromRows([[1.0, 0, 0], [0, 1, 0]]));
+        var x = NDArray<double>.FromRows([[1.0, 0], [0, 1], [1, 0], [-1, -1]]);
+        int[] y = [0, 1, 1, 2];
+        var m = ConfusionMatrix.Of(model, x, y);
+        Assert.Equal(3, m.NumClasses);
+        long[][] expected = [[1, 0, 0], [1, 1, 0], [0, 0, 1]];
+        Assert.Equal(expected, m.ToRows());
+        Assert.Equal(4, ConfusionMatrix.Of(model, x, y, numClasses: 4).NumClasses);
+        Assert.Contains("label 3 is 2, outside [0, 2)", Assert.Throws<ArgumentException>(() => ConfusionMatrix.Of(model, x, y, numClasses: 2)).Message);
     }
 }
