@@ -91,6 +91,9 @@ public static partial class Layer
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(dout);
+        // default(DropoutCache): not a test-mode cache (which carries its settings), so not passed through as one.
+        if (cache.Mask is null && cache.Param is null)
+            throw new ArgumentException("DropoutBackward: the cache is empty; pass the cache DropoutForward returned.", nameof(cache));
         if (cache.Mask is null)
         {
             if (cache.TestInput is { } input && !dout.SameShape(input))

@@ -66,6 +66,19 @@ public class CacheCheckTests
     }
 
     [Fact]
+    public void DropoutBackward_RefusesAnEmptyCache_ButPassesATestModeCacheThrough()
+    {
+        // The other layers refused default(cache); dropout returned dout unchanged, as if from a test-mode pass.
+        var dout = NDArray<double>.Ones(2, 3);
+        var e = Assert.Throws<ArgumentException>(() => Layer.DropoutBackward(dout, default(DropoutCache<double>)));
+        Assert.Equal("cache", e.ParamName);
+        Assert.Contains("the cache is empty", e.Message);
+        var (_, testCache) = Layer.DropoutForward(dout, new DropoutParam(0.5, Mode.Test));
+        Assert.Same(dout, Layer.DropoutBackward(dout, testCache));
+        Assert.Same(dout, Layer.DropoutBackward(dout, new DropoutCache<double>(null, new DropoutParam(0.5, Mode.Test))));
+    }
+
+    [Fact]
     public void ReluBackward_RefusesAnEmptyCache()
     {
         var e = Assert.Throws<ArgumentException>(() => ReluBackward(Ones(2, 3), default(ReluCache<float>)));
