@@ -234,6 +234,7 @@ public class FullyConnectedNet<T> : IModel<T> where T : unmanaged, IFloatingPoin
         ArgumentNullException.ThrowIfNull(x);
         if (x.Rank < 2 || x.RowLength != InputDim)
             throw new ArgumentException($"FullyConnectedNet: expected inputs of shape (N, {InputDim}) or (N, d1, ..., dk) with {InputDim} features, got {x.ShapeString}.", nameof(x));
+        CheckEntries();
         for (int l = 0; l < _bnParams.Length; l++)
             if (_bnParams[l] is { } p)
             {
@@ -281,6 +282,27 @@ public class FullyConnectedNet<T> : IModel<T> where T : unmanaged, IFloatingPoin
         _affine[NumLayers - 1] = last;
         Phases?.Mark(StepPhase.AffineForward, NumLayers - 1);
         return scores;
+    }
+
+    /// <summary>
+    /// Every parameter and buffer the passes read is present (entries can be replaced, or removed, by hand): a missing
+    /// one is named, where the dictionary's own error said only "The given key 'b1' was not present".
+    /// </summary>
+    private void CheckEntries()
+    {
+        for (int l = 0; l < NumLayers; l++)
+        {
+            Need(Params, _w[l], "Params");
+            Need(Params, _b[l], "Params");
+            if (_gamma[l] is { } g) { Need(Params, g, "Params"); Need(Params, _beta[l], "Params"); }
+            if (_runningMean[l] is { } rm) { Need(Buffers, rm, "Buffers"); Need(Buffers, _runningVar[l], "Buffers"); }
+        }
+
+        static void Need(ParameterSet<T> set, string name, string setName)
+        {
+            if (!set.TryGetValue(name, out var a) || a is null)
+                throw new InvalidOperationException($"FullyConnectedNet: {setName} has no '{name}'; a network keeps every entry it was built with (replace an array, do not remove it).");
+        }
     }
 
     /// <summary>

@@ -182,6 +182,24 @@ public class FullyConnectedNetTests
         Assert.Contains("the running mean has 3 values and the running variance 7, but x has 3 features", Assert.Throws<ArgumentException>(() => model.Loss(x)).Message);
     }
 
+    [Theory]
+    [InlineData("Params", "b1")]
+    [InlineData("Params", "gamma1")]
+    [InlineData("Buffers", "running_var1")]
+    public void ARemovedEntry_IsNamed_NotAKeyNotFoundFromInside(string set, string name)
+    {
+        // The dictionary's own error said only "The given key 'b1' was not present in the dictionary."
+        var rng = new NumpyRandom(5);
+        var x = rng.Randn<float>(6, 4);
+        var model = new FullyConnectedNet<float>([3], inputDim: 4, numClasses: 2, normalization: Normalization.BatchNorm, rng: rng);
+        (set == "Params" ? model.Params : model.Buffers).Remove(name);
+        var before = model.Buffers["running_mean1"].AsSpan().ToArray();
+        var e = Assert.Throws<InvalidOperationException>(() => model.Loss(x, [0, 1, 0, 1, 0, 1]));
+        Assert.Contains($"FullyConnectedNet: {set} has no '{name}'", e.Message);
+        Assert.Equal(before, model.Buffers["running_mean1"].AsSpan().ToArray());
+        Assert.Contains($"has no '{name}'", Assert.Throws<InvalidOperationException>(() => model.Loss(x)).Message);
+    }
+
     [Fact]
     public void Float32RegTerm_IsSummedInFloat64()
     {
