@@ -43,8 +43,8 @@ internal static class DataCommand
             return ExitCodes.Success;
         });
 
-        var dataset = new Option<string>("--dataset") { Description = "cifar10, fashion-mnist or mnist", DefaultValueFactory = _ => "cifar10", HelpName = "NAME" };
-        var format = new Option<string>("--format") { Description = "CIFAR-10 version: python or binary", DefaultValueFactory = _ => "python", HelpName = "python|binary" };
+        var dataset = new Option<string>("--dataset") { Description = "cifar10, fashion-mnist or mnist (with --from: inferred when not given)", DefaultValueFactory = _ => "cifar10", HelpName = "NAME" };
+        var format = new Option<string>("--format") { Description = "CIFAR-10 version: python or binary (with --from: inferred when not given)", DefaultValueFactory = _ => "python", HelpName = "python|binary" };
         var dir = new Option<string?>("--data-dir") { Description = "Data folder to download into (created if needed; default $BACKPROP_DATA, else $XDG_CACHE_HOME/backprop, else " + DataLocations.DefaultFolderText + ")", HelpName = "DIR", CustomParser = UserPath.Parse };
         var mirror = new Option<string?>("--mirror") { Description = "Base URL to download from instead of the official site (also $BACKPROP_MIRROR)", HelpName = "URL" };
         var force = new Option<bool>("--force") { Description = "Replace a copy that is already there" };

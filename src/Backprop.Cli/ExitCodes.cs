@@ -26,13 +26,14 @@ public static class ExitCodes
 
     /// <summary>The codes <c>train</c> returns.</summary>
     public const string TrainHelp =
-        "Exit codes: 0 success; 1 failure (unreadable file); 2 bad usage or option value, missing data, also when train's own " +
+        "Exit codes: 0 success; 1 failure (unreadable file, or a CIFAR-10 archive in the data folder whose MD5 is not the " +
+        "published one); 2 bad usage or option value, missing data, also when train's own " +
         "download of it failed (nothing written); 3 training diverged (best model saved); 130 interrupted by Ctrl-C (checkpoint written; continue with --resume).";
 
     /// <summary>The codes <c>search</c> returns.</summary>
     public const string SearchHelp =
-        "Exit codes: 0 success; 1 failure (unreadable file, or a trial failed with an error: the others' " +
-        "results are kept); 2 bad usage or option value, missing data, also when search's own download of it failed (nothing written); 3 no trial produced a usable model " +
+        "Exit codes: 0 success; 1 failure (unreadable file, a CIFAR-10 archive in the data folder whose MD5 is not the " +
+        "published one, or a trial failed with an error: the others' results are kept); 2 bad usage or option value, missing data, also when search's own download of it failed (nothing written); 3 no trial produced a usable model " +
         "(every one diverged); 130 interrupted by Ctrl-C (the trials completed are kept in results.csv and results.json; " +
         "'search --resume DIR' continues the search).";
 }

@@ -153,7 +153,8 @@ public sealed partial class Downloader
 
     /// <summary>
     /// Why a file's checksum likely failed, from what was read: another known file, no gzip file at all (a web page saved
-    /// under the name), fewer bytes than the official file (an interrupted download), more, or the same number.
+    /// under the name), an IDX file recompressed without its stored name, fewer bytes than the official file (an interrupted
+    /// download), more, or the same number.
     /// </summary>
     internal static string MismatchHint(RemoteFile file, long length, string actualMd5, ReadOnlySpan<byte> head)
     {
@@ -168,6 +169,11 @@ public sealed partial class Downloader
         }
         if (file.Size is long size)
         {
+            // The official IDX files' gzip headers store the file's name (FNAME); a copy recompressed without it, as Debian's
+            // dataset-fashion-mnist package ships them, is exactly that name and its NUL shorter: no partial download.
+            if (archive && file.Name.EndsWith("-ubyte.gz", StringComparison.Ordinal) && head.Length > 3 && (head[3] & 0x08) == 0
+                && length == size - (file.Name.Length - ".gz".Length + 1))
+                return string.Create(c, $": it has {length:N0} of the official file's {size:N0} bytes, short by exactly the file name the official gzip header stores, which its own lacks: the same data recompressed (as Debian's dataset-fashion-mnist package ships it), which no published MD5 vouches for; 'backprop train --dataset NAME --data-dir FOLDER' reads such files where they are");
             if (length < size)
                 return string.Create(c, $": it has {length:N0} of the official file's {size:N0} bytes: a partial or interrupted download?");
             if (length > size)

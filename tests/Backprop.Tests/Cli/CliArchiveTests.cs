@@ -178,6 +178,24 @@ public class CliArchiveTests
     }
 
     [Fact]
+    public void TrainAndSearch_ExitWith1_ForADamagedArchiveInTheDataFolder_AsTheirHelpSays()
+    {
+        using var tmp = new TempDir();
+        var root = tmp.File("data");
+        tmp.Write("data/cifar-10-python.tar.gz", OfficialFiles.CifarPythonArchive[..50_000]);
+        foreach (var command in new[] { "train", "search" })
+        {
+            var help = CliRunner.Run(command, "--help");
+            Assert.Equal(0, help.ExitCode);
+            Assert.Contains("a CIFAR-10 archive in the data folder whose MD5 is not the published one", help.Out.ReplaceLineEndings(" "));
+            var r = CliRunner.Run([command, "--data-dir", root, .. SmallRun, "--out", tmp.File(command + "-out")]);
+            Assert.True(r.ExitCode == 1, r.ToString());
+            Assert.Contains("not the published c58f30108f718f92721af3b95e74349a", Assert.Single(r.ErrorLines));
+            Assert.False(Directory.Exists(tmp.File(command + "-out")));
+        }
+    }
+
+    [Fact]
     public void DataInfo_WithTheArchiveBesideAnIncompleteExtraction_SaysTrainStops_AsTrainDoes()
     {
         using var tmp = new TempDir();

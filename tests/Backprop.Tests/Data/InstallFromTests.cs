@@ -107,6 +107,26 @@ public class InstallFromTests
             Downloader.MismatchHint(RemoteDataSet.Cifar10Python.Files[0], binary.Size!.Value, binary.Md5, [0x1f, 0x8b]));
     }
 
+    [Fact]
+    public void AnIdxFileRecompressedWithoutItsStoredName_IsSaidToBeSo_NotAPartialDownload()
+    {
+        // Debian's dataset-fashion-mnist copies: the same gzip streams, the header's file name (and its NUL) stripped.
+        var images = RemoteDataSet.FashionMnist.Files[0];   // train-images-idx3-ubyte.gz, 26,421,880 bytes
+        byte[] noName = [0x1f, 0x8b, 0x08, 0x00], withName = [0x1f, 0x8b, 0x08, 0x08];
+        var hint = Downloader.MismatchHint(images, 26_421_880 - 24, "cf8536b0aa1a6ac5fa3f23001093305c", noName);
+        Assert.StartsWith(": it has 26,421,856 of the official file's 26,421,880 bytes, short by exactly the file name the official gzip header stores", hint);
+        Assert.Contains("the same data recompressed (as Debian's dataset-fashion-mnist package ships it)", hint);
+        Assert.DoesNotContain("partial", hint);
+        // Any other shortfall, or a header that stores a name, is still a likely partial download.
+        Assert.EndsWith("a partial or interrupted download?", Downloader.MismatchHint(images, 26_421_880 - 25, "0", noName));
+        Assert.EndsWith("a partial or interrupted download?", Downloader.MismatchHint(images, 26_421_880 - 24, "0", withName));
+        var labels = RemoteDataSet.FashionMnist.Files[3];   // t10k-labels-idx1-ubyte.gz: a name of 22 characters
+        Assert.Contains("recompressed", Downloader.MismatchHint(labels, 5_148 - 23, "0", noName));
+        // The CIFAR-10 archives are no IDX files: the hint stays theirs.
+        Assert.EndsWith("a partial or interrupted download?",
+            Downloader.MismatchHint(RemoteDataSet.Cifar10Python.Files[0], 170_498_071 - 20, "0", noName));
+    }
+
     /// <summary>
     /// What wget run inside an incomplete extraction leaves: <c>data/cifar-10-batches-py/cifar-10-python.tar.gz</c>, the
     /// archive inside the very folder an installation with overwrite swaps out and deletes.
