@@ -53,8 +53,18 @@ internal static class OutputFile
     public static void CheckWritable(string option, string folder)
     {
         var at = Path.GetFullPath(folder);
+        if (!OperatingSystem.IsWindows())
+        {
+            // Found now, not as an IOException (exit 1) after the data was loaded and the training began.
+            if (at.Split('/').FirstOrDefault(c => System.Text.Encoding.UTF8.GetByteCount(c) > 255) is { } tooLong)
+                throw new UsageException($"{option}: the name '{tooLong[..40]}…' is {System.Text.Encoding.UTF8.GetByteCount(tooLong)} bytes long; file systems take at most 255 bytes per name.");
+            if (System.Text.Encoding.UTF8.GetByteCount(at) >= 4096 - 64)
+                throw new UsageException($"{option}: the path '{at[..60]}…' is {System.Text.Encoding.UTF8.GetByteCount(at)} bytes long; the system takes paths of at most 4,095 bytes (and the files go inside it).");
+        }
         while (!Directory.Exists(at) && Path.GetDirectoryName(at) is { } parent)
         {
+            if (new FileInfo(at).LinkTarget is { } target && IsDanglingLink(at))
+                throw new UsageException($"{option}: '{at}' is a symbolic link to '{target}', which leads to no folder (the target does not exist, or the links go round in a loop).");
             if (File.Exists(at))
                 throw new UsageException(at == Path.GetFullPath(folder) ? $"{option}: '{at}' is a file; give a folder." : $"{option}: '{at}' is a file, so no folder can be made in it.");
             at = parent;
@@ -67,6 +77,19 @@ internal static class OutputFile
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new UsageException($"{option}: nothing can be written in '{at}'{(e is UnauthorizedAccessException ? " (permission denied)" : "")}.", e);
+        }
+    }
+
+    /// <summary>A symbolic link that leads nowhere: to a missing target, or round a loop of links.</summary>
+    private static bool IsDanglingLink(string path)
+    {
+        try
+        {
+            return File.ResolveLinkTarget(path, returnFinalTarget: true) is not { Exists: true };
+        }
+        catch (IOException)
+        {
+            return true;   // too many levels of symbolic links
         }
     }
 

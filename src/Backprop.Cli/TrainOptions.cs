@@ -70,7 +70,18 @@ internal sealed class TrainOptions
     /// <summary>The <c>--config</c> file's text, read once however many times the options are built.</summary>
     private string ConfigText(string file)
     {
-        if (_configFile is not { } read || read.Path != file) _configFile = read = (file, File.ReadAllText(file));
+        if (_configFile is not { } read || read.Path != file)
+        {
+            try
+            {
+                RegularFile.Require(file, allowAnonymousPipe: true);   // a FIFO with no writer would wait forever; <(command) is fine
+            }
+            catch (InvalidDataException e)
+            {
+                throw new UsageException("--config " + e.Message);
+            }
+            _configFile = read = (file, File.ReadAllText(file));
+        }
         return read.Text;
     }
 

@@ -31,7 +31,7 @@ internal static class DataFile
         return bytes;
     }
 
-    /// <summary>Opens a file for reading, with the not-found exceptions naming the path.</summary>
+    /// <summary>Opens a file for reading, with the not-found exceptions naming the path; a FIFO, socket or terminal is refused (<see cref="RegularFile"/>).</summary>
     public static FileStream OpenRead(string path)
     {
         if (Directory.Exists(path)) throw new FileNotFoundException($"'{path}' is a folder, not a file.", path);
@@ -39,6 +39,7 @@ internal static class DataFile
         if (dir is not null && !Directory.Exists(dir))
             throw new DirectoryNotFoundException($"Cannot read '{path}': the folder '{dir}' does not exist.");
         if (!File.Exists(path)) throw new FileNotFoundException($"Cannot read '{path}': no such file.", path);
+        RegularFile.Require(path);
         return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
     }
 

@@ -260,10 +260,11 @@ public sealed class DataLocations
         string md5;
         try
         {
+            RegularFile.Require(file.FullName);
             using var stream = file.OpenRead();
             md5 = Convert.ToHexStringLower(MD5.HashData(stream));
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
         {
             return (null, null, null);
         }

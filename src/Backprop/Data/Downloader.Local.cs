@@ -98,11 +98,12 @@ public sealed partial class Downloader
         FileStream input;
         try
         {
+            RegularFile.Require(source);
             input = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
         {
-            throw new SourceReadException($"Could not read '{source}': {e.Message}", e);
+            throw new SourceReadException(e is InvalidDataException ? e.Message : $"Could not read '{source}': {e.Message}", e);
         }
         using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
         long total = input.Length, done = 0;

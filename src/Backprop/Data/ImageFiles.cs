@@ -82,6 +82,7 @@ public static class ImageFiles
     /// </summary>
     private static SKBitmap Decode(string path)
     {
+        RegularFile.Require(path);
         using var codec = SKCodec.Create(path, out var status)
             ?? throw new InvalidDataException($"'{path}' is not a picture this reader can decode (PNG, JPEG, BMP, GIF or WebP; the decoder says {status}).");
         if ((long)codec.Info.Width * codec.Info.Height > MaxPixels)

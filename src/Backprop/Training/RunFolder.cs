@@ -52,6 +52,7 @@ public static class RunFolder
         if (!Directory.Exists(runDir)) throw new DirectoryNotFoundException($"The run folder '{runDir}' does not exist.");
         var path = RunFiles.In(runDir, RunFiles.Config);
         if (!File.Exists(path)) throw new FileNotFoundException($"'{runDir}' is not a run folder: it has no {RunFiles.Config}.", path);
+        RegularFile.Require(path);
         var config = TrainConfig.FromJson(File.ReadAllText(path), path);
         try
         {

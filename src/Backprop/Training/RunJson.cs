@@ -39,6 +39,7 @@ internal static class RunJson
     public static TValue Load<TValue>(string path, params string[] optional)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"'{path}' does not exist.", path);
+        RegularFile.Require(path);
         try
         {
             var value = JsonSerializer.Deserialize(File.ReadAllText(path), Info<TValue>(Options)) ?? throw new InvalidDataException($"{path}: empty.");
