@@ -83,6 +83,8 @@ public static class ImageFiles
     private static SKBitmap Decode(string path)
     {
         RegularFile.Require(path);
+        // Said as it is: the decoder calls an empty file "Unimplemented".
+        if (new FileInfo(path) is { Exists: true, Length: 0 }) throw new InvalidDataException($"'{path}' is empty (0 bytes), not a picture.");
         using var codec = SKCodec.Create(path, out var status)
             ?? throw new InvalidDataException($"'{path}' is not a picture this reader can decode (PNG, JPEG, BMP, GIF or WebP; the decoder says {status}).");
         if ((long)codec.Info.Width * codec.Info.Height > MaxPixels)

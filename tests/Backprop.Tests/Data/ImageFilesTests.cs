@@ -75,6 +75,8 @@ public class ImageFilesTests
         Assert.Contains("fake.png", e.Message);
         Assert.Throws<FileNotFoundException>(() => ImageFiles.Load([tmp.File("missing.png")], [3, 32, 32]));
         Assert.Throws<ArgumentException>(() => ImageFiles.Load([fake], [2, 32, 32]));
+        var empty = tmp.Write("empty.png", []);
+        Assert.Equal($"'{empty}' is empty (0 bytes), not a picture.", Assert.Throws<InvalidDataException>(() => ImageFiles.Load([empty], [3, 32, 32])).Message);
     }
 
     [Fact]
