@@ -88,8 +88,9 @@ public static partial class AtomicFile
     private static bool IsDiskFull(Exception e) => e is IOException && (e.HResult is 28 or unchecked((int)0x80070070) or unchecked((int)0x80070027));
 
     private static IOException Full(string full, Exception e) => new(
-        $"Cannot write '{full}': the disk is full ({e.Message}). The file as it was is unchanged: a file is replaced by " +
-        "writing the new copy beside it first, so replacing it needs room for both. Free some space and try again.", e);
+        $"Cannot write '{full}': the disk is full ({e.Message}). " + (File.Exists(full)
+            ? "The file as it was is unchanged: a file is replaced by writing the new copy beside it first, so replacing it needs room for both. "
+            : "Nothing was written under that name. ") + "Free some space and try again.", e);
 
     /// <summary>Creates or replaces <paramref name="path"/> with <paramref name="bytes"/>, atomically.</summary>
     /// <exception cref="DirectoryNotFoundException">The target's folder does not exist.</exception>

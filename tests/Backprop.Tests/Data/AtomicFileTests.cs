@@ -78,6 +78,11 @@ public class AtomicFileTests
         Assert.Contains("unchanged", e.Message);
         Assert.Equal("epoch 3", File.ReadAllText(path));
         Assert.Equal(["checkpoint.npz"], dir.Contents());
+        // A file that was not there is not said to be kept.
+        var fresh = Assert.Throws<IOException>(() => AtomicFile.Write(dir.File("history.json"), _ => throw new IOException("No space left on device", 28)));
+        Assert.Contains("the disk is full (No space left on device). Nothing was written under that name. Free some space", fresh.Message);
+        Assert.DoesNotContain("unchanged", fresh.Message);
+        Assert.Equal(["checkpoint.npz"], dir.Contents());
         // Another IOException of the writer's own passes unchanged, as the contract says.
         Assert.Equal("its own", Assert.Throws<IOException>(() => AtomicFile.Write(path, _ => throw new IOException("its own"))).Message);
     }
