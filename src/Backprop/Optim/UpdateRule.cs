@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Numerics;
 using Backprop.Kernels;
 using Backprop.Tensors;
@@ -27,6 +28,8 @@ public abstract class UpdateRule<T> where T : unmanaged, IFloatingPointIeee754<T
         {
             if (!(value > 0) || double.IsInfinity(value))
                 throw new ArgumentOutOfRangeException(nameof(LearningRate), value, $"{Name}: the learning rate must be a positive number.");
+            if (Dtypes.Problem<T>(value) is { } problem)
+                throw new ArgumentOutOfRangeException(nameof(LearningRate), value, string.Create(CultureInfo.InvariantCulture, $"{Name}: the learning rate {value:G3} {problem}."));
             field = value;
         }
     }
@@ -95,7 +98,9 @@ public abstract class UpdateRule<T> where T : unmanaged, IFloatingPointIeee754<T
     protected static double Fraction(double value, string name, string rule) =>
         value is >= 0 and < 1 ? value : throw new ArgumentOutOfRangeException(name, value, $"{rule}: {name} must lie in [0, 1).");
 
-    /// <summary>Checks a hyperparameter is a positive number.</summary>
+    /// <summary>Checks a hyperparameter is a positive number, also in <typeparamref name="T"/> (an epsilon of 0 there divides 0 by 0).</summary>
     protected static double Positive(double value, string name, string rule) =>
-        value > 0 && !double.IsInfinity(value) ? value : throw new ArgumentOutOfRangeException(name, value, $"{rule}: {name} must be a positive number.");
+        !(value > 0 && !double.IsInfinity(value)) ? throw new ArgumentOutOfRangeException(name, value, $"{rule}: {name} must be a positive number.")
+        : Dtypes.Problem<T>(value) is { } problem ? throw new ArgumentOutOfRangeException(name, value, string.Create(CultureInfo.InvariantCulture, $"{rule}: {name} {value:G3} {problem}."))
+        : value;
 }
