@@ -15,7 +15,14 @@ public abstract class UpdateRule<T> where T : unmanaged, IFloatingPointIeee754<T
     private readonly OrderedDictionary<string, NDArray<T>> _state = new();
 
     /// <summary>Creates the rule with its learning rate.</summary>
-    protected UpdateRule(double learningRate) => LearningRate = learningRate;
+    protected UpdateRule(double learningRate)
+    {
+        LearningRate = learningRate;
+        // The rate given must be a step in T too (1e-50 is 0 in float32: a run that never moves). A decay may still take
+        // it below T's range late in a run, as the Solver's documented schedule allows (lr_decay 0.9 over 1,500 epochs).
+        if (Dtypes.Problem<T>(learningRate) is { } problem)
+            throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, string.Create(CultureInfo.InvariantCulture, $"{Name}: the learning rate {learningRate:G3} {problem}."));
+    }
 
     /// <summary>The notebooks' name of the rule (<c>sgd</c>, <c>adam</c> …).</summary>
     public abstract string Name { get; }
@@ -28,8 +35,6 @@ public abstract class UpdateRule<T> where T : unmanaged, IFloatingPointIeee754<T
         {
             if (!(value > 0) || double.IsInfinity(value))
                 throw new ArgumentOutOfRangeException(nameof(LearningRate), value, $"{Name}: the learning rate must be a positive number.");
-            if (Dtypes.Problem<T>(value) is { } problem)
-                throw new ArgumentOutOfRangeException(nameof(LearningRate), value, string.Create(CultureInfo.InvariantCulture, $"{Name}: the learning rate {value:G3} {problem}."));
             field = value;
         }
     }

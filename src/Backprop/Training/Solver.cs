@@ -84,9 +84,6 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
             if (!(last > 0) || double.IsInfinity(last))
                 throw new ArgumentOutOfRangeException(nameof(options), Options.LrDecay, string.Create(CultureInfo.InvariantCulture,
                     $"Solver: lr_decay {Options.LrDecay:g6} over {Options.NumEpochs} epochs takes the learning rate {rule.LearningRate:g6} to {last:g6}; use a decay nearer 1."));
-            if (Dtypes.Problem<T>(last) is { } problem)
-                throw new ArgumentOutOfRangeException(nameof(options), Options.LrDecay, string.Create(CultureInfo.InvariantCulture,
-                    $"Solver: lr_decay {Options.LrDecay:g6} over {Options.NumEpochs} epochs takes the learning rate {rule.LearningRate:g6} to {last:g6}, which {problem}; use a decay nearer 1."));
             break;
         }
         // Only this library's own networks: a subclass that re-implements IModel.Loss must be trained on its own loss.

@@ -149,8 +149,6 @@ public sealed record TrainConfig
         double last = LearningRate * Math.Pow(LrDecay, Epochs);
         if (!(last > 0) || double.IsInfinity(last))
             throw new ConfigValueException("lr_decay", $"{F(LrDecay)} over {Epochs} epochs takes the learning rate {F(LearningRate)} to {F(last)}; use a decay nearer 1, or fewer epochs.");
-        if (Dtypes.Problem(last, IsFloat64) is { } lastProblem)
-            throw new ConfigValueException("lr_decay", $"{F(LrDecay)} over {Epochs} epochs takes the learning rate {F(LearningRate)} to {F(last)}, which {lastProblem}; use a decay nearer 1, or fewer epochs.");
         if (BatchSize <= 0) throw new ConfigValueException("batch_size", $"must be positive, got {BatchSize}.");
         if (BatchSize < 2 && NormalizationNames.Parse(Normalization) == Models.Normalization.BatchNorm)
             throw new ConfigValueException("batch_size", $"batch normalization needs at least 2 samples per batch, got {BatchSize}.");

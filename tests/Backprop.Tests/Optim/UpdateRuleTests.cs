@@ -300,9 +300,6 @@ public class UpdateRuleTests
         Assert.StartsWith("sgd: the learning rate 1E-50 is 0 in float32 (its smallest positive value is 1.4E-45).", tiny.Message);
         var huge = Assert.Throws<ArgumentOutOfRangeException>(() => new Adam<float>(learningRate: 1e39));
         Assert.StartsWith("adam: the learning rate 1E+39 is infinite in float32 (its largest value is 3.4E+38).", huge.Message);
-        var rule = new Sgd<float>(1e-2);
-        Assert.Throws<ArgumentOutOfRangeException>(() => rule.LearningRate = 1e-46);
-        Assert.Equal(1e-2, rule.LearningRate);
         Assert.Equal(1e-50, new Sgd<double>(1e-50).LearningRate);
     }
 }
