@@ -1,6 +1,8 @@
 using System.IO.Compression;
 using System.IO.Hashing;
+using System.Globalization;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Backprop.Tensors;
 
@@ -139,7 +141,23 @@ public static class Npz
     {
         ArgumentNullException.ThrowIfNull(array);
         var descr = NpyArray.DescrOf(typeof(T) == typeof(float) ? NpyDType.Float32 : NpyDType.Float64);
-        return s => Npy.WriteRaw(s, descr, array.ShapeArray(), MemoryMarshal.AsBytes(array.AsSpan()));
+        int[] shape = array.ShapeArray();
+        long bytes = EntryBytes(descr, shape, Unsafe.SizeOf<T>());
+        if (bytes > MaxEntryBytes)
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"An array of shape {array.ShapeString} ({(typeof(T) == typeof(float) ? "float32" : "float64")}) makes a .npy entry of {bytes:N0} bytes; a .npz entry of this library holds at most {MaxEntryBytes:N0} (2 GiB), what its reader accepts."), nameof(array));
+        return s => Npy.WriteRaw(s, descr, shape, MemoryMarshal.AsBytes(array.AsSpan()));
+    }
+
+    /// <summary>The largest .npy entry (header and elements) the reader accepts, and so the writer writes: one .NET array.</summary>
+    internal static long MaxEntryBytes => Array.MaxLength;
+
+    /// <summary>The size of the .npy entry (header and elements) of an array of <paramref name="shape"/>.</summary>
+    internal static long EntryBytes(string descr, int[] shape, int elementSize)
+    {
+        long elements = 1;
+        foreach (int d in shape) elements *= d;
+        return Npy.HeaderBytes(descr, shape, 0).Length + elements * elementSize;
     }
 
     /// <summary>An entry that writes <paramref name="array"/>.</summary>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Numerics;
 using Backprop.Kernels;
 using Backprop.Layers;
@@ -61,6 +62,8 @@ public class FullyConnectedNet<T> : IModel<T> where T : unmanaged, IFloatingPoin
             if (hiddenDims[i] <= 0) throw new ArgumentOutOfRangeException(nameof(hiddenDims), hiddenDims[i], $"Hidden layer {i + 1} must have a positive size.");
         if (!(dropoutKeep > 0 && dropoutKeep <= 1)) throw new ArgumentOutOfRangeException(nameof(dropoutKeep), dropoutKeep, "The dropout keep probability must lie in (0, 1]: 1 keeps every unit (no dropout); PyTorch's Dropout(p) drops with p, which is a keep probability of 1 − p.");
         if (!(weightScale > 0) || double.IsInfinity(weightScale)) throw new ArgumentOutOfRangeException(nameof(weightScale), weightScale, "The weight scale must be a positive number.");
+        if (Dtypes.Problem<T>(weightScale) is { } problem)
+            throw new ArgumentOutOfRangeException(nameof(weightScale), weightScale, string.Create(CultureInfo.InvariantCulture, $"The weight scale {weightScale:G3} {problem}."));
         if (!Enum.IsDefined(normalization)) throw new ArgumentOutOfRangeException(nameof(normalization), normalization, "Unknown normalization.");
         Reg = reg;
 
@@ -123,6 +126,8 @@ public class FullyConnectedNet<T> : IModel<T> where T : unmanaged, IFloatingPoin
         set
         {
             if (!(value >= 0) || double.IsInfinity(value)) throw new ArgumentOutOfRangeException(nameof(Reg), value, "The regularisation strength must be a finite number ≥ 0.");
+            if (Dtypes.Problem<T>(value, zeroAllowed: true) is { } problem)
+                throw new ArgumentOutOfRangeException(nameof(Reg), value, string.Create(CultureInfo.InvariantCulture, $"The regularisation strength {value:G3} {problem}."));
             field = value;
         }
     }

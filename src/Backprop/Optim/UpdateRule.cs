@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Numerics;
 using Backprop.Kernels;
 using Backprop.Tensors;
@@ -14,7 +15,14 @@ public abstract class UpdateRule<T> where T : unmanaged, IFloatingPointIeee754<T
     private readonly OrderedDictionary<string, NDArray<T>> _state = new();
 
     /// <summary>Creates the rule with its learning rate.</summary>
-    protected UpdateRule(double learningRate) => LearningRate = learningRate;
+    protected UpdateRule(double learningRate)
+    {
+        LearningRate = learningRate;
+        // The rate given must be a step in T too (1e-50 is 0 in float32: a run that never moves). A decay may still take
+        // it below T's range late in a run, as the Solver's documented schedule allows (lr_decay 0.9 over 1,500 epochs).
+        if (Dtypes.Problem<T>(learningRate) is { } problem)
+            throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, string.Create(CultureInfo.InvariantCulture, $"{Name}: the learning rate {learningRate:G3} {problem}."));
+    }
 
     /// <summary>The notebooks' name of the rule (<c>sgd</c>, <c>adam</c> …).</summary>
     public abstract string Name { get; }
@@ -95,7 +103,9 @@ public abstract class UpdateRule<T> where T : unmanaged, IFloatingPointIeee754<T
     protected static double Fraction(double value, string name, string rule) =>
         value is >= 0 and < 1 ? value : throw new ArgumentOutOfRangeException(name, value, $"{rule}: {name} must lie in [0, 1).");
 
-    /// <summary>Checks a hyperparameter is a positive number.</summary>
+    /// <summary>Checks a hyperparameter is a positive number, also in <typeparamref name="T"/> (an epsilon of 0 there divides 0 by 0).</summary>
     protected static double Positive(double value, string name, string rule) =>
-        value > 0 && !double.IsInfinity(value) ? value : throw new ArgumentOutOfRangeException(name, value, $"{rule}: {name} must be a positive number.");
+        !(value > 0 && !double.IsInfinity(value)) ? throw new ArgumentOutOfRangeException(name, value, $"{rule}: {name} must be a positive number.")
+        : Dtypes.Problem<T>(value) is { } problem ? throw new ArgumentOutOfRangeException(name, value, string.Create(CultureInfo.InvariantCulture, $"{rule}: {name} {value:G3} {problem}."))
+        : value;
 }

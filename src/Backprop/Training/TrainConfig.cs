@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using Backprop.Models;
 using Backprop.Optim;
+using Backprop.Tensors;
 
 namespace Backprop.Training;
 
@@ -135,8 +136,13 @@ public sealed record TrainConfig
             throw new ConfigValueException("dropout", $"the twolayer model has no dropout; use dropout 1, or model fc (got {F(Dropout)}).");
         if (!(Reg >= 0) || double.IsInfinity(Reg)) throw new ConfigValueException("reg", $"must be a finite number ≥ 0, got {F(Reg)}.");
         if (!(WeightScale > 0) || double.IsInfinity(WeightScale)) throw new ConfigValueException("weight_scale", $"must be a positive number, got {F(WeightScale)}.");
+        // A value that is positive and finite as a double but 0 or infinite in the run's dtype (the model and the
+        // update rule would refuse it after the data is read).
+        if (Dtypes.Problem(Reg, IsFloat64, zeroAllowed: true) is { } regProblem) throw new ConfigValueException("reg", $"{F(Reg)} {regProblem}.");
+        if (Dtypes.Problem(WeightScale, IsFloat64) is { } wsProblem) throw new ConfigValueException("weight_scale", $"{F(WeightScale)} {wsProblem}.");
         UpdateRules.KeysOf(UpdateRule);
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) throw new ConfigValueException("learning_rate", $"must be a positive number, got {F(LearningRate)}.");
+        if (Dtypes.Problem(LearningRate, IsFloat64) is { } lrProblem) throw new ConfigValueException("learning_rate", $"{F(LearningRate)} {lrProblem}.");
         if (!(LrDecay > 0) || double.IsInfinity(LrDecay)) throw new ConfigValueException("lr_decay", $"must be a positive number, got {F(LrDecay)}.");
         if (Epochs <= 0) throw new ConfigValueException("epochs", $"must be positive, got {Epochs}.");
         // As the Solver will (it decays after every epoch), said now, before any data is read or folder made.

@@ -94,12 +94,19 @@ public sealed class TrainingRun
         long[] widths = [(long)data.Train.Channels * data.Train.Height * data.Train.Width, .. config.Hidden!, data.ClassNames.Count];
         if (ModelFactory.OversizedLayer(widths[0], config.Hidden, widths[^1]) is var (rows, cols))
             throw new ConfigValueException("hidden", $"a layer of {cols} after one of {rows} needs a {rows} × {cols} weight matrix, more elements than an array can hold ({Array.MaxLength}).");
+        // model.npz and checkpoint.npz hold each weight matrix as one .npy entry, which the reader takes up to 2 GiB:
+        // refused now, not as an overflow at the first checkpoint after an epoch of training.
+        int size = config.IsFloat64 ? 8 : 4;
+        string descr = NpyArray.DescrOf(config.IsFloat64 ? NpyDType.Float64 : NpyDType.Float32);
+        for (int i = 1; i < widths.Length; i++)
+            if (Npz.EntryBytes(descr, [(int)widths[i - 1], (int)widths[i]], size) is var bytes && bytes > Npz.MaxEntryBytes)
+                throw new ConfigValueException("hidden", string.Create(CultureInfo.InvariantCulture,
+                    $"a layer of {widths[i]} after one of {widths[i - 1]} needs a {widths[i - 1]} × {widths[i]} {config.Dtype} weight matrix of {bytes / 1e9:F1} GB, more than model.npz and checkpoint.npz hold per array ({Npz.MaxEntryBytes:N0} bytes, 2 GiB); use a narrower layer{(config.IsFloat64 ? " or float32" : "")}."));
         // Every parameter lives as weights, gradients, the update rule's state arrays (s: none for sgd, two for adam) and
         // the best copy, 3 + s arrays (a checkpoint writes them from where they are, adding none), and one more for the
         // run's other buffers; then the splits as T and the images as loaded.
         long parameters = 0;
         for (int i = 1; i < widths.Length; i++) parameters += widths[i - 1] * widths[i] + widths[i];
-        int size = config.IsFloat64 ? 8 : 4;
         int stateArrays = Optim.UpdateRules.Create<double>(config.UpdateRule).StateNames.Count;
         long images = (long)config.NumTrain!.Value + config.NumVal!.Value + (config.NumTest ?? 0);
         long need = parameters * (4 + stateArrays) * size + images * widths[0] * size + (long)(data.Train.Count + data.Test.Count) * widths[0];

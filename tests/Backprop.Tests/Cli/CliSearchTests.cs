@@ -471,6 +471,13 @@ public class CliSearchTests
         var huge = CliRunner.Run("search", "--resume", tmp.File("cut"));
         Assert.True(huge.ExitCode == 2, huge.ToString());   // as any search.json --resume cannot read
         Assert.Contains($"{spec}: trials 100000000 is more than a search takes (10000); the file is damaged.", huge.Error);
+        // So is a range that reaches values no trial takes (here a float32 learning rate of 1e39, infinite), which
+        // resume drew and then failed on inside the fuzz target's checks.
+        File.WriteAllText(spec, System.Text.RegularExpressions.Regex.Replace(original, "\"high\": [0-9.eE+-]+", "\"high\": 1e39"));
+        var reach = CliRunner.Run("search", "--resume", tmp.File("cut"));
+        Assert.True(reach.ExitCode == 2, reach.ToString());
+        Assert.Contains($"{spec}: ranges: learning_rate reaches values the run does not take (learning_rate: 1E+39 is infinite in float32", reach.Error);
+        Assert.Contains("the file is damaged.", reach.Error);
         File.WriteAllText(spec, original);
         Assert.Contains("--resume continues a search with the draws of its own search.json; remove --epochs, --trials",
             CliRunner.Run("search", "--resume", tmp.File("cut"), "--trials", "5", "--epochs", "3").Error);

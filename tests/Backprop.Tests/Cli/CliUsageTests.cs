@@ -24,6 +24,9 @@ public class CliUsageTests
     [InlineData("holds IDX files, which Fashion-MNIST and MNIST name alike; say which with --dataset", "--data-dir", "/usr/share/datasets/fashion-mnist")]
     [InlineData("--batch-size: a batch of 1000000000 makes a 1000000000 × 3072 array (the widest layer), more elements than an array can hold", "--batch-size", "1000000000")]
     [InlineData("--hidden: a layer of 1000000 after one of 3072 needs a 3072 × 1000000 weight matrix, more elements than an array can hold", "--hidden", "1000000")]
+    // Within .NET's array limit, but past the 2 GiB a .npz entry holds: refused before training, not an
+    // OverflowException (exit 1) at the first checkpoint after an epoch of it.
+    [InlineData("--hidden: a layer of 30000 after one of 30000 needs a 30000 × 30000 float32 weight matrix of 3.6 GB, more than model.npz and checkpoint.npz hold per array", "--hidden", "30000,30000")]
     public void Train_BadValue_OneLineExit2_NothingWritten(string message, string option, string value)
     {
         using var tmp = new TempDir();

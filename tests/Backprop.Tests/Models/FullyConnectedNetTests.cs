@@ -160,6 +160,12 @@ public class FullyConnectedNetTests
         Assert.Contains("1 keeps every unit (no dropout)", Assert.Throws<ArgumentOutOfRangeException>(() => new Backprop.Layers.DropoutParam(0)).Message);
         Assert.Contains("weight scale", Assert.Throws<ArgumentOutOfRangeException>(() => new FullyConnectedNet<float>([10], weightScale: -1)).Message);
         Assert.Contains("regularisation", Assert.Throws<ArgumentOutOfRangeException>(() => new FullyConnectedNet<float>([10], reg: double.NaN)).Message);
+        // Positive and finite as doubles, but 0 or infinite in float32: all-zero or infinite weights, an infinite penalty.
+        Assert.StartsWith("The weight scale 1E-50 is 0 in float32", Assert.Throws<ArgumentOutOfRangeException>(() => new FullyConnectedNet<float>([10], weightScale: 1e-50)).Message);
+        Assert.StartsWith("The weight scale 1E+39 is infinite in float32", Assert.Throws<ArgumentOutOfRangeException>(() => new FullyConnectedNet<float>([10], weightScale: 1e39)).Message);
+        Assert.StartsWith("The regularisation strength 1E+40 is infinite in float32", Assert.Throws<ArgumentOutOfRangeException>(() => new FullyConnectedNet<float>([10], reg: 1e40)).Message);
+        Assert.Equal(1e-50, new FullyConnectedNet<double>([10], weightScale: 1e-50).WeightScale);
+        Assert.Equal(1e-50, new FullyConnectedNet<float>([10], reg: 1e-50).Reg);   // a penalty that rounds to 0 is no penalty, as reg 0
         Assert.Contains("Unknown normalization 'groupnorm'", Assert.Throws<ArgumentException>(() => NormalizationNames.Parse("groupnorm")).Message);
         var model = new FullyConnectedNet<float>([10], inputDim: 12);
         Assert.Contains("(N, 12)", Assert.Throws<ArgumentException>(() => model.Loss(new NDArray<float>(3, 13))).Message);

@@ -267,4 +267,39 @@ public class UpdateRuleTests
         Assert.Throws<ArgumentOutOfRangeException>(() => UpdateRules.Create<float>("sgd_momentum", new Dictionary<string, double> { ["momentum"] = 1.0 }));
         Assert.Contains("keeps no state named 'a'", Assert.Throws<ArgumentException>(() => new Adam<double>().SetState("a", new NDArray<double>(1))).Message);
     }
+
+    [Theory]
+    [InlineData("adam")]
+    [InlineData("rmsprop")]
+    [InlineData("adagrad")]
+    public void AnEpsilonThatIs0InFloat32_IsRefused_NotA0Over0(string rule)
+    {
+        // 1e-50 is positive as a double but 0 as a float: where a gradient is exactly 0 (a dead ReLU unit's weights)
+        // the step was 0 / (√0 + 0) = NaN, and the run "diverged" with advice about its learning rate.
+        var eps = new Dictionary<string, double> { ["epsilon"] = 1e-50 };
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => UpdateRules.Create<float>(rule, eps));
+        Assert.Equal($"{rule}: epsilon 1E-50 is 0 in float32 (its smallest positive value is 1.4E-45). (Parameter 'epsilon')", e.Message.Split('\n')[0]);
+        // In float64 it is a number: a zero gradient leaves its parameter as it is.
+        var w = NDArray<double>.Ones(3);
+        var dw = new NDArray<double>(3);
+        dw[1] = 1e-3;
+        UpdateRules.Create<double>(rule, eps).Step(w, dw);
+        Assert.Equal([1.0, 1.0], new[] { w[0], w[2] });
+        // A subnormal float epsilon is still positive there, and kept.
+        var sub = UpdateRules.Create<float>(rule, new Dictionary<string, double> { ["epsilon"] = 1e-44 });
+        var wf = NDArray<float>.Ones(2);
+        sub.Step(wf, new NDArray<float>(2));
+        Assert.Equal([1f, 1f], wf.AsSpan().ToArray());
+    }
+
+    [Fact]
+    public void ALearningRateThatIs0OrInfiniteInFloat32_IsRefused()
+    {
+        // 1e-50 would be a run that never moves its weights (learning rate 0 is refused); 1e39 an infinite step.
+        var tiny = Assert.Throws<ArgumentOutOfRangeException>(() => UpdateRules.Create<float>("sgd", new Dictionary<string, double> { ["learning_rate"] = 1e-50 }));
+        Assert.StartsWith("sgd: the learning rate 1E-50 is 0 in float32 (its smallest positive value is 1.4E-45).", tiny.Message);
+        var huge = Assert.Throws<ArgumentOutOfRangeException>(() => new Adam<float>(learningRate: 1e39));
+        Assert.StartsWith("adam: the learning rate 1E+39 is infinite in float32 (its largest value is 3.4E+38).", huge.Message);
+        Assert.Equal(1e-50, new Sgd<double>(1e-50).LearningRate);
+    }
 }
