@@ -176,6 +176,28 @@ public class MonolithicTwoLayerNetTests
     }
 
     [Fact]
+    public void Float32_RefusesALearningRateRegOrStdThatFloat32CannotHold_NamingTheValue()
+    {
+        // 1e-50 is 0 in float32: the weights would never move; 1e39 is infinite there, and every loss with it.
+        var x = new NDArray<float>(5, 4);
+        int[] y = [0, 1, 2, 0, 1];
+        var net = new TwoLayerNet<float>(4, 10, 3, rng: new NumpyRandom(0));
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => net.Train(x, y, x, y, learningRate: 1e-50, numIters: 1));
+        Assert.Equal("learningRate", e.ParamName);
+        Assert.Contains("the learning rate 1E-50 is 0 in float32", e.Message);
+        e = Assert.Throws<ArgumentOutOfRangeException>(() => net.Train(x, y, x, y, reg: 1e39, numIters: 1));
+        Assert.Equal("reg", e.ParamName);
+        Assert.Contains("reg 1E+39 is infinite in float32", e.Message);
+        net.Train(x, y, x, y, reg: 1e-50, numIters: 1);   // a reg that is 0 in float32 is reg 0
+        e = Assert.Throws<ArgumentOutOfRangeException>(() => new TwoLayerNet<float>(4, 10, 3, std: 1e-50));
+        Assert.Equal("std", e.ParamName);
+        Assert.Contains("the weight standard deviation 1E-50 is 0 in float32", e.Message);
+        // float64 holds them all.
+        var net64 = new TwoLayerNet<double>(4, 10, 3, std: 1e-50, rng: new NumpyRandom(0));
+        net64.Train(new NDArray<double>(5, 4), y, new NDArray<double>(5, 4), y, learningRate: 1e-50, numIters: 1);
+    }
+
+    [Fact]
     public void Train_StopsAtANonFiniteLoss_AsTheSolverDoes()
     {
         // A learning rate of 1e6 blows the toy net up within a few steps; NumPy's train would go on with NaN to the end.

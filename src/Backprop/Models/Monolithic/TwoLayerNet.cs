@@ -46,6 +46,8 @@ public sealed class TwoLayerNet<T> where T : unmanaged, IFloatingPointIeee754<T>
         if (inputSize <= 0 || hiddenSize <= 0 || outputSize <= 0)
             throw new ArgumentOutOfRangeException(nameof(inputSize), $"Sizes must be positive: input {inputSize}, hidden {hiddenSize}, output {outputSize}.");
         if (!(std > 0) || double.IsInfinity(std)) throw new ArgumentOutOfRangeException(nameof(std), std, "The weight standard deviation must be positive.");
+        if (Dtypes.Problem<T>(std) is { } stdProblem)
+            throw new ArgumentOutOfRangeException(nameof(std), std, string.Create(CultureInfo.InvariantCulture, $"TwoLayerNet: the weight standard deviation {std:G3} {stdProblem}."));
         Rng = rng ?? new NumpyRandom(0u);
         Convention = convention;
         _ucla = convention == Convention.Ucla;
@@ -164,7 +166,8 @@ public sealed class TwoLayerNet<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <param name="batchSize">Samples per minibatch, drawn with replacement.</param>
     /// <param name="verbose">Print the loss every 100 iterations to <paramref name="log"/>.</param>
     /// <param name="log">Where the progress lines go; standard output when null.</param>
-    /// <exception cref="ArgumentException">The inputs and labels differ in count, a label lies outside [0, C), or an input is not finite.</exception>
+    /// <exception cref="ArgumentException">The inputs and labels differ in count, a label lies outside [0, C), an input is not finite,
+    /// or a learning rate or reg is out of range (a float32 net also refuses a rate that is 0 there, and a reg that is infinite there).</exception>
     /// <exception cref="TrainingDivergedException">A loss is NaN or infinite; the parameters are those that gave it.</exception>
     public TrainStats Train(NDArray<T> x, int[] y, NDArray<T> xVal, int[] yVal, double learningRate = 1e-3, double learningRateDecay = 0.95,
         double reg = 5e-6, int numIters = 100, int batchSize = 200, bool verbose = false, TextWriter? log = null)
@@ -182,6 +185,11 @@ public sealed class TwoLayerNet<T> where T : unmanaged, IFloatingPointIeee754<T>
         if (numIters < 0) throw new ArgumentOutOfRangeException(nameof(numIters), numIters, "numIters must be ≥ 0.");
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batchSize must be positive.");
         if (!(reg >= 0) || double.IsInfinity(reg)) throw new ArgumentOutOfRangeException(nameof(reg), reg, "reg must be a finite number ≥ 0.");
+        // A rate that is 0 in float32 would never move the weights; a reg that is infinite there makes every loss infinite.
+        if (Dtypes.Problem<T>(learningRate) is { } lrProblem)
+            throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, string.Create(CultureInfo.InvariantCulture, $"TwoLayerNet.Train: the learning rate {learningRate:G3} {lrProblem}."));
+        if (Dtypes.Problem<T>(reg, zeroAllowed: true) is { } regProblem)
+            throw new ArgumentOutOfRangeException(nameof(reg), reg, string.Create(CultureInfo.InvariantCulture, $"TwoLayerNet.Train: reg {reg:G3} {regProblem}."));
         // Every label up front, as the Solver's Dataset does: a minibatch's check would name the label's place in the
         // batch, not in y, and only once drawn; the validation labels were never checked (a bad one just missed).
         int numClasses = CheckedParams().B2.Size;
