@@ -18,8 +18,33 @@ internal static class RunDirs
         }
         catch (IOException e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw new UsageException($"{option}: {e.Message}");
+            throw new UsageException($"{option}: {(SearchFolder(dir) is { } search ? search : e.Message)}");
         }
+    }
+
+    /// <summary>
+    /// What to say of a search folder given where a run folder goes (the notebooks' "best model" is its best trial's
+    /// folder, which it names), or null when <paramref name="dir"/> is not one.
+    /// </summary>
+    private static string? SearchFolder(string dir)
+    {
+        if (!Directory.Exists(dir)) return null;
+        string results = Path.Combine(dir, SearchResult.FileName);
+        bool spec = File.Exists(Path.Combine(dir, SearchSpec.FileName));
+        if (!File.Exists(results))
+            return spec ? $"'{dir}' is a search folder, not a run folder, and its search has written no {SearchResult.FileName} yet (running, or killed: 'backprop search --resume {dir}' continues it); give one of its trial folders ({Path.Combine(dir, "trial-000")} …)." : null;
+        SearchTrial? best;
+        try
+        {
+            best = SearchResult.Load(results).Best;
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            return $"'{dir}' is a search folder, not a run folder ({results} cannot be read: {e.Message.TrimEnd('.')}); give one of its trial folders ({Path.Combine(dir, "trial-000")} …).";
+        }
+        return best is null
+            ? $"'{dir}' is a search folder, not a run folder, and no trial of its search completed with a model ({results}); give one of its trial folders to look at it."
+            : $"'{dir}' is a search folder, not a run folder; its best trial (val_acc {best.ValAcc?.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture)}) is '{Path.Combine(dir, best.Run)}': give that.";
     }
 
     /// <summary>Why a run folder holds no model: a search's trial that was not the best, or a run that stopped early.</summary>

@@ -62,6 +62,40 @@ public class CliSearchTests
     }
 
     [Fact]
+    public void EvalAndPredict_OfASearchFolder_NameItsBestTrial()
+    {
+        // The notebooks' "best model" after a search is its best trial's folder: a student gives the search folder.
+        using var tmp = new TempDir();
+        var dir = tmp.File("search");
+        var r = CliRunner.Run("search", "--data-dir", CliRunner.Cifar10DataDir, "--trials", "2", "--epochs", "1",
+            "--num-train", "200", "--num-val", "100", "--num-test", "100", "--hidden", "20", "--seed", "3", "--out", dir);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var best = SearchResult.Load(Path.Combine(dir, "results.json")).Best!;
+        foreach (var command in new[] { "eval", "predict" })
+        {
+            var e = CliRunner.Run(command, "--model", dir);
+            Assert.Equal(2, e.ExitCode);
+            Assert.Equal($"backprop: --model: '{dir}' is a search folder, not a run folder; its best trial (val_acc {best.ValAcc!.Value.ToString("0.####", CultureInfo.InvariantCulture)}) is '{Path.Combine(dir, best.Run)}': give that.",
+                e.Error.Trim());
+        }
+        var ok = CliRunner.Run("eval", "--model", Path.Combine(dir, best.Run), "--json");
+        Assert.True(ok.ExitCode == 0, ok.ToString());
+
+        // A search with no results yet (killed in its first trial): its trial folders, and how to continue it.
+        var started = tmp.File("started");
+        Directory.CreateDirectory(started);
+        File.Copy(Path.Combine(dir, "search.json"), Path.Combine(started, "search.json"));
+        var s = CliRunner.Run("eval", "--model", started);
+        Assert.Equal(2, s.ExitCode);
+        Assert.Contains($"'{started}' is a search folder, not a run folder, and its search has written no results.json yet", s.Error);
+        Assert.Contains($"'backprop search --resume {started}' continues it", s.Error);
+        Assert.Single(s.Error.Trim().Split('\n'));
+
+        // A folder that is neither is still "not a run folder".
+        Assert.Contains("is not a run folder: it has no config.json", CliRunner.Run("eval", "--model", tmp.File("")).Error);
+    }
+
+    [Fact]
     public void Search_NeverPicksAModelWhoseScoresOverflow()
     {
         // Learning rates up to 1e30: some trials' weights overflow. Their argmax of NaN is class 0, an "accuracy" that
