@@ -9,6 +9,10 @@ namespace Backprop.Layers;
 /// <param name="W">Weights, shape (D, M) with D = d1·…·dk.</param>
 public readonly record struct AffineCache<T>(NDArray<T> X, NDArray<T> W) where T : unmanaged, IFloatingPointIeee754<T>;
 
+/// <summary>
+/// The notebooks' layers as forward/backward pairs (layers.py and layer_utils.py): <c>XForward(x, …)</c> returns the
+/// output and a cache, <c>XBackward(dout, cache)</c> the gradients of its inputs; one file per layer in this folder.
+/// </summary>
 public static partial class Layer
 {
     /// <summary>
