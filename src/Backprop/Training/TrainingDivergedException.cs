@@ -61,8 +61,11 @@ public sealed class TrainingDivergedException : ArithmeticException
             : afterUpdate
                 ? FormattableString.Invariant($"Training diverged at iteration {iteration} (epoch {epoch}): after its update the model's scores are not finite, with learning rate {lr:g3}. ")
                 : FormattableString.Invariant($"Training diverged at iteration {iteration} (epoch {epoch}): the loss is {loss} with learning rate {lr:g3}. ")) +
-        FormattableString.Invariant(
-            $"Try a smaller learning rate (e.g. {lr / 10:G3}), a smaller weight scale, {(hasNormalization ? "" : "batch normalization, ")}or a larger batch. ") +
+        (runningStats is not null && iteration == 1
+            // The first check's statistics are the first batch's own, taken before any update: no learning rate made them.
+            ? "They are the first batch's own, taken before any update: the inputs or the initial weights are too large for the dtype (a variance past its largest value); scale the data down (e.g. divide it by its standard deviation) or use a smaller weight scale. "
+            : FormattableString.Invariant(
+                $"Try a smaller learning rate (e.g. {lr / 10:G3}), a smaller weight scale, {(hasNormalization ? "" : "batch normalization, ")}or a larger batch. ")) +
         (best > 0
             ? FormattableString.Invariant($"The best parameters so far (validation accuracy {best:F3}) were kept.")
             : afterUpdate

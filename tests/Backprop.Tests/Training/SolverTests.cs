@@ -356,6 +356,24 @@ public class SolverTests
         var e = Assert.Throws<TrainingDivergedException>(() => solver.Train());
         Assert.Contains("the batch-norm running statistic 'running_var1' is not finite", e.Message);
         Assert.Empty(solver.ValAccHistory);
+        // At the first check the statistics are the first batch's own: the advice is about the scale, not the rate.
+        Assert.Equal(1, e.Iteration);
+        Assert.Contains("the first batch's own, taken before any update: the inputs or the initial weights are too large", e.Message);
+        Assert.DoesNotContain("smaller learning rate", e.Message);
+    }
+
+    [Fact]
+    public void Float32InputsWhoseVarianceOverflows_AreSaidToBeTooLarge_NotALearningRateProblem()
+    {
+        // Inputs of 1e20 (a library user's raw data): their variance, 1e40, is past float32's largest value.
+        var blobs = Blobs(60);
+        var x = new NDArray<float>(blobs.XTrain.Shape.ToArray());
+        for (int i = 0; i < x.Size; i++) x.Flat(i) = (float)(blobs.XTrain.Flat(i) * 1e20);
+        var data = new Dataset<float>(x, blobs.YTrain, x, blobs.YTrain, NumClasses: 3);
+        var model = new FullyConnectedNet<float>([20], inputDim: 12, numClasses: 3, normalization: Normalization.BatchNorm, weightScale: 0.1);
+        var e = Assert.Throws<TrainingDivergedException>(() => new Solver<float>(model, data, Quiet(rule: "adam", epochs: 1, batch: 20)).Train());
+        Assert.Contains("running statistic 'running_var1' is not finite", e.Message);
+        Assert.Contains("scale the data down", e.Message);
     }
 
     [Fact]
