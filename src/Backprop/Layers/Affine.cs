@@ -77,7 +77,11 @@ public static partial class Layer
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(w);
         ArgumentNullException.ThrowIfNull(b);
-        if (x.Rank < 2) throw new ArgumentException($"AffineForward: x must have shape (N, d1, ..., dk), got {x.ShapeString}.", nameof(x));
+        // A vector is refused, not guessed at: the course's x.reshape(N, -1) reads (N,) as N samples of one feature,
+        // PyTorch's nn.Linear as one sample of N features.
+        if (x.Rank < 2)
+            throw new ArgumentException($"AffineForward: x must have shape (N, d1, ..., dk), got {x.ShapeString}" +
+                (x.Rank == 1 ? $"; reshape it to ({x.Dim(0)}, 1) for {x.Dim(0)} samples of one feature (as the course's reshape reads it), or to (1, {x.Dim(0)}) for one sample." : "."), nameof(x));
         if (w.Rank != 2) throw new ArgumentException($"AffineForward: w must have shape (D, M), got {w.ShapeString}.", nameof(w));
         int n = x.Dim(0), d = x.RowLength, m = w.Dim(1);
         if (n == 0) throw new ArgumentException("AffineForward: x is an empty batch (N = 0).", nameof(x));

@@ -169,6 +169,9 @@ public class LayerTests
         Assert.Contains("(10,)", e2.Message);
         var e3 = Assert.Throws<ArgumentException>(() => AffineForward(new NDArray<float>(0, 3000), w, b));
         Assert.Contains("empty batch", e3.Message);
+        // A vector: N samples of one feature (the course's reshape) or one sample (PyTorch's Linear)? Said, not guessed.
+        var e4 = Assert.Throws<ArgumentException>(() => AffineForward(new NDArray<float>(5), new NDArray<float>(1, 10), b));
+        Assert.Equal("AffineForward: x must have shape (N, d1, ..., dk), got (5,); reshape it to (5, 1) for 5 samples of one feature (as the course's reshape reads it), or to (1, 5) for one sample. (Parameter 'x')", e4.Message);
     }
 
     [Fact]
