@@ -200,30 +200,15 @@ internal sealed class TrainOptions
             // The fixed values first, so that a range is blamed only for what it brings.
             config.Validate();
             // Both ends of every search range must be values the run takes, and so must every corner of the ranges
-            // together (epochs 10:1500 is fine, and so is lr_decay 0.5, but not both): a trial should not fail on a draw.
-            foreach (var range in ranges ?? [])
-                foreach (var end in new[] { range.Low, range.High })
-                    try
-                    {
-                        range.Apply(config, end).Validate();
-                    }
-                    catch (ConfigValueException e)
-                    {
-                        throw new UsageException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                            $"{RangeText(range)} reaches values the run does not take ({(e.Key == range.Name ? "" : e.Key + " ")}{e.Problem.TrimEnd('.')})."));
-                    }
-            if (ranges is { Count: > 1 and <= 10 })
-                for (int corner = 0; corner < 1 << ranges.Count; corner++)
-                    try
-                    {
-                        var c = config;
-                        for (int i = 0; i < ranges.Count; i++) c = ranges[i].Apply(c, (corner >> i & 1) == 0 ? ranges[i].Low : ranges[i].High);
-                        c.Validate();
-                    }
-                    catch (ConfigValueException e)
-                    {
-                        throw new UsageException($"the search ranges ({string.Join(", ", ranges.Select(RangeText))}) reach together values the run does not take ({e.Key} {e.Problem.TrimEnd('.')}).");
-                    }
+            // together: a trial should not fail on a draw.
+            switch (SearchRange.Unreachable(config, ranges ?? []))
+            {
+                case ({ } range, var e):
+                    throw new UsageException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                        $"{RangeText(range)} reaches values the run does not take ({(e.Key == range.Name ? "" : e.Key + " ")}{e.Problem.TrimEnd('.')})."));
+                case (null, var e):
+                    throw new UsageException($"the search ranges ({string.Join(", ", ranges!.Select(RangeText))}) reach together values the run does not take ({e.Key} {e.Problem.TrimEnd('.')}).");
+            }
             return config.Validate();
         }
         catch (ConfigValueException e)

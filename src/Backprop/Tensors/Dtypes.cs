@@ -10,9 +10,6 @@ namespace Backprop.Tensors;
 /// </summary>
 internal static class Dtypes
 {
-    /// <summary>float32 or float64.</summary>
-    public static string Name(bool float64) => float64 ? "float64" : "float32";
-
     /// <summary>
     /// Null when <paramref name="value"/> (finite, non-negative) is as positive and finite in the dtype as it is in
     /// double; otherwise why not, as the end of a sentence. With <paramref name="zeroAllowed"/> (a value for which 0

@@ -104,4 +104,39 @@ public sealed record SearchRange(string Name, double Low, double High, bool Log)
         node[Name] = IsInteger(Name) ? JsonValue.Create(checked((int)Math.Round(value))) : JsonValue.Create(value);
         return TrainConfig.FromJson(node.ToJsonString(), "search");
     }
+
+    /// <summary>
+    /// The first value <paramref name="ranges"/> would give a run on <paramref name="config"/> that it does not take: each
+    /// range's two ends alone, then, for 2 to 10 ranges, every corner of them together (epochs 10:1500 is fine, and so
+    /// is lr_decay 0.5, but not both). A search checks this before its first draw, so that no trial fails on one.
+    /// </summary>
+    /// <returns>Null when every value is taken; else the range whose end is refused (null for a corner) and why.</returns>
+    public static (SearchRange? Alone, ConfigValueException Why)? Unreachable(TrainConfig config, IReadOnlyList<SearchRange> ranges)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(ranges);
+        foreach (var range in ranges)
+            foreach (var end in new[] { range.Low, range.High })
+                try
+                {
+                    range.Apply(config, end).Validate();
+                }
+                catch (ConfigValueException e)
+                {
+                    return (range, e);
+                }
+        if (ranges.Count is > 1 and <= 10)
+            for (int corner = 0; corner < 1 << ranges.Count; corner++)
+                try
+                {
+                    var c = config;
+                    for (int i = 0; i < ranges.Count; i++) c = ranges[i].Apply(c, (corner >> i & 1) == 0 ? ranges[i].Low : ranges[i].High);
+                    c.Validate();
+                }
+                catch (ConfigValueException e)
+                {
+                    return (null, e);
+                }
+        return null;
+    }
 }

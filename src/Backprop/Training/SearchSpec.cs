@@ -49,30 +49,20 @@ public sealed record SearchSpec
         // Every end of every range, and every corner of them together, must be a value the run takes, as the search
         // checked when it started (a trial should not fail on a draw): a file that says otherwise is damaged.
         if (spec.Ranges.Any(r => r is null)) throw new InvalidDataException($"{path}: ranges: a null range.");
-        int n = spec.Ranges.Count;
-        for (long corner = 0; corner < (n <= 10 ? 1L << n : 0); corner++)
+        (SearchRange? Alone, ConfigValueException Why)? unreachable;
+        try
         {
-            try
-            {
-                var c = spec.Config;
-                for (int i = 0; i < n; i++) c = spec.Ranges[i].Apply(c, (corner >> i & 1) == 0 ? spec.Ranges[i].Low : spec.Ranges[i].High);
-                c.Validate();
-            }
-            catch (Exception e) when (e is ArgumentException or InvalidDataException)
-            {
-                throw new InvalidDataException($"{path}: ranges: {string.Join(", ", spec.Ranges.Select(r => r.Name))} {(n == 1 ? "reaches" : "reach")} values the run does not take ({e.Message}); the file is damaged.", e);
-            }
+            unreachable = SearchRange.Unreachable(spec.Config, spec.Ranges);
         }
-        foreach (var r in n > 10 ? spec.Ranges : [])
-            foreach (var end in new[] { r.Low, r.High })
-                try
-                {
-                    r.Apply(spec.Config, end).Validate();
-                }
-                catch (Exception e) when (e is ArgumentException or InvalidDataException)
-                {
-                    throw new InvalidDataException($"{path}: ranges: {r.Name} reaches values the run does not take ({e.Message}); the file is damaged.", e);
-                }
+        catch (Exception e) when (e is ArgumentException or InvalidDataException)
+        {
+            throw new InvalidDataException($"{path}: ranges: {e.Message}; the file is damaged.", e);
+        }
+        if (unreachable is { } found)
+        {
+            var names = found.Alone is { } alone ? [alone.Name] : spec.Ranges.Select(r => r.Name).ToList();
+            throw new InvalidDataException($"{path}: ranges: {string.Join(", ", names)} {(names.Count == 1 ? "reaches" : "reach")} values the run does not take ({found.Why.Message}); the file is damaged.", found.Why);
+        }
         return spec;
     }
 }
