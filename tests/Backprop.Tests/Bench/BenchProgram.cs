@@ -36,9 +36,11 @@ internal static class BenchProgram
         File.Exists(Python) && RunProcess(Python, ["-c", $"import {module}"], null, TimeSpan.FromMinutes(1)).ExitCode == 0;
 
     /// <summary>Runs <paramref name="file"/> to the end (failing the test past <paramref name="timeout"/>).</summary>
-    public static ProcessResult RunProcess(string file, IEnumerable<string> args, IDictionary<string, string?>? env, TimeSpan timeout, string? stdin = null)
+    public static ProcessResult RunProcess(string file, IEnumerable<string> args, IDictionary<string, string?>? env, TimeSpan timeout, string? stdin = null,
+        string? workingDirectory = null)
     {
         var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = stdin is not null };
+        if (workingDirectory is not null) psi.WorkingDirectory = workingDirectory;
         foreach (var a in args) psi.ArgumentList.Add(a);
         foreach (var (k, v) in env ?? new Dictionary<string, string?>())
             if (v is null) psi.Environment.Remove(k); else psi.Environment[k] = v;
