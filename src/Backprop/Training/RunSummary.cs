@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Text.Json.Serialization;
 
 namespace Backprop.Training;
@@ -67,6 +68,17 @@ public sealed record RunSummary
     /// accuracies mean nothing, and eval and predict refuse it).
     /// </summary>
     [JsonPropertyName("scores_finite")] public bool ScoresFinite { get; init; } = true;
+
+    /// <summary>
+    /// The library that trained the run: its version and commit (<see cref="LibraryVersion"/>; null in summaries written
+    /// before it was recorded). A change that reorders a sum changes the bits, so the same seed can give other last
+    /// digits under another version.
+    /// </summary>
+    [JsonPropertyName("backprop_version")] public string? BackpropVersion { get; init; }
+
+    /// <summary>This library's version and the commit it was built from, as <c>0.1.0+1a2b3c…</c>.</summary>
+    public static string LibraryVersion { get; } =
+        typeof(RunSummary).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
 
     /// <summary>Why the run stopped early (the divergence message), or null.</summary>
     [JsonPropertyName("message")] public string? Message { get; init; }

@@ -376,6 +376,7 @@ public sealed class TrainingRun
             Parameters = model.Params.TotalSize,
             Dtype = Config.IsFloat64 ? "float64" : "float32",
             ScoresFinite = scoresFinite,
+            BackpropVersion = RunSummary.LibraryVersion,
             Message = message,
             Files = [.. files, RunFiles.Summary],
         };

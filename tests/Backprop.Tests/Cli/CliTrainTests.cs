@@ -45,6 +45,8 @@ public class CliTrainTests
         Assert.Equal(3072 * 50 + 3 * 50 + 50 * 10 + 10, summary.Parameters);
         Assert.Contains("│ parameters   │ 154,260", r.Out);
         Assert.True(summary.Threads >= 1);
+        Assert.Equal(RunSummary.LibraryVersion, summary.BackpropVersion);   // the version and commit that trained it
+        Assert.Matches(@"^\d+\.\d+\.\d+(\+[0-9a-f]{7,40})?$", summary.BackpropVersion);   // the commit where built from a clone
 
         // model.npz loads back to the same scores: the best validation accuracy and the test accuracy recomputed from it are identical.
         var images = ImageData.Load(new DataSetChoice("cifar10", TestData.Cifar10PythonDir, ""));
