@@ -27,8 +27,8 @@ public sealed class ConfusionMatrix
         for (int i = 0; i < labels.Length; i++)
         {
             int y = labels[i], p = predictions[i];
-            if ((uint)y >= (uint)numClasses) throw new ArgumentException($"Confusion matrix: label {i} is {y}, outside [0, {numClasses}).", nameof(labels));
-            if ((uint)p >= (uint)numClasses) throw new ArgumentException($"Confusion matrix: prediction {i} is {p}, outside [0, {numClasses}).", nameof(predictions));
+            if ((uint)y >= (uint)numClasses) throw new ArgumentException($"Confusion matrix: label labels[{i}] = {y} is outside [0, {numClasses}).", nameof(labels));
+            if ((uint)p >= (uint)numClasses) throw new ArgumentException($"Confusion matrix: prediction predictions[{i}] = {p} is outside [0, {numClasses}).", nameof(predictions));
             _counts[(long)y * numClasses + p]++;
         }
         Total = labels.Length;

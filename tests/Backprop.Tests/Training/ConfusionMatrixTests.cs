@@ -76,9 +76,9 @@ public class ConfusionMatrixTests
         var e = Assert.Throws<ArgumentException>(() => new ConfusionMatrix([0, 1], [0], 2));
         Assert.Contains("2 labels but 1 predictions", e.Message);
         e = Assert.Throws<ArgumentException>(() => new ConfusionMatrix([0, 5], [0, 1], 3));
-        Assert.Contains("label 1 is 5, outside [0, 3)", e.Message);
+        Assert.Contains("label labels[1] = 5 is outside [0, 3)", e.Message);
         e = Assert.Throws<ArgumentException>(() => new ConfusionMatrix([0, 1], [0, -1], 3));
-        Assert.Contains("prediction 1 is -1, outside [0, 3)", e.Message);
+        Assert.Contains("prediction predictions[1] = -1 is outside [0, 3)", e.Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => new ConfusionMatrix([], [], 0));
         Assert.Equal("numClasses", Assert.Throws<ArgumentOutOfRangeException>(() => new ConfusionMatrix([], [], 50_000)).ParamName);
         var m = new ConfusionMatrix(Labels, Preds, 3);
@@ -99,6 +99,6 @@ public class ConfusionMatrixTests
         long[][] expected = [[1, 0, 0], [1, 1, 0], [0, 0, 1]];
         Assert.Equal(expected, m.ToRows());
         Assert.Equal(4, ConfusionMatrix.Of(model, x, y, numClasses: 4).NumClasses);
-        Assert.Contains("label 3 is 2, outside [0, 2)", Assert.Throws<ArgumentException>(() => ConfusionMatrix.Of(model, x, y, numClasses: 2)).Message);
+        Assert.Contains("label labels[3] = 2 is outside [0, 2)", Assert.Throws<ArgumentException>(() => ConfusionMatrix.Of(model, x, y, numClasses: 2)).Message);
     }
 }
