@@ -201,9 +201,8 @@ static NDArray<double> ReluThenAffine(NDArray<double> x, NDArray<double> w1, NDA
 
 static void PrintMeanStd(string title, NDArray<double> a, string notebookMeans, string notebookStds)
 {
-    var means = a.Mean(axis: 0).ToDoubleArray();
-    var stds = a.Std(axis: 0).ToDoubleArray();
+    // print('  means: ', a.mean(axis=0)): NDArray prints as NumPy does, so both columns read alike.
     Console.WriteLine($"{title}:");
-    Console.WriteLine($"  means: [{string.Join(" ", means.Select(v => v.ToString("0.00000000")))}]   (notebook: {notebookMeans})");
-    Console.WriteLine($"  stds:  [{string.Join(" ", stds.Select(v => v.ToString("0.00000000")))}]   (notebook: {notebookStds})");
+    Console.WriteLine($"  means: {a.Mean(axis: 0)}   (notebook: {notebookMeans})");
+    Console.WriteLine($"  stds:  {a.Std(axis: 0)}   (notebook: {notebookStds})");
 }

@@ -22,7 +22,7 @@ foreach (var convention in new[] { Convention.Cs231n, Convention.Ucla })
         ? NDArray<double>.FromRows([[-0.81233741, -1.27654624, -0.70335995], [-0.17129677, -1.18803311, -0.47310444], [-0.51590475, -1.01354314, -0.8504215], [-0.15419291, -0.48629638, -0.52901952], [-0.00618733, -0.12435261, -0.15226949]])
         : NDArray<double>.FromRows([[-1.07260209, 0.05083871, -0.87253915], [-2.02778743, -0.10832494, -1.52641362], [-0.74225908, 0.15259725, -0.39578548], [-0.38172726, 0.10835902, -0.17328274], [-0.64417314, -0.18886813, -0.41106892]]);
     Console.WriteLine("Your scores:");
-    Console.WriteLine(Rows(scores));
+    Console.WriteLine(scores);   // print(scores): NumPy's format
     double diff = (scores - correct).Abs().Sum();
     Error("Difference between your scores and correct scores", diff, convention == Convention.Cs231n ? 3.68027204961e-08 : 3.3812311797665195e-08, 1e-7);
 

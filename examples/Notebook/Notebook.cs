@@ -225,19 +225,6 @@ public sealed class Notebook
     public static Dataset<T> SmallData<T>(Dataset<T> data, int n) where T : unmanaged, IFloatingPointIeee754<T> =>
         data.TakeTraining(Math.Min(n, data.YTrain.Length));
 
-    /// <summary>Elements of a 2-D array as notebook-style rows for printing.</summary>
-    public static string Rows<T>(NDArray<T> a) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var sb = new System.Text.StringBuilder();
-        for (int i = 0; i < a.Dim(0); i++)
-        {
-            sb.Append(i == 0 ? "[[" : " [");
-            for (int j = 0; j < a.Dim(1); j++) sb.Append(j == 0 ? "" : " ").Append(double.CreateTruncating(a[i, j]).ToString("0.00000000", CultureInfo.InvariantCulture));
-            sb.Append(i == a.Dim(0) - 1 ? "]]" : "]\n");
-        }
-        return sb.ToString();
-    }
-
     private static string? RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(Environment.CurrentDirectory); dir is not null; dir = dir.Parent)

@@ -388,21 +388,24 @@ public sealed partial class NDArray<T> where T : unmanaged, IFloatingPointIeee75
         return r;
     }
 
-    /// <inheritdoc/>
-    public override string ToString()
-    {
-        var sb = new StringBuilder();
-        sb.Append("NDArray<").Append(typeof(T).Name).Append('>').Append(ShapeString);
-        if (Size <= 12)
-        {
-            sb.Append(" [");
-            var s = AsSpan();
-            // Invariant, as NumPy prints: a decimal comma would read as the separator between elements.
-            for (int i = 0; i < s.Length; i++) sb.Append(i == 0 ? "" : ", ").Append(s[i].ToString(null, CultureInfo.InvariantCulture));
-            sb.Append(']');
-        }
-        return sb.ToString();
-    }
+    /// <summary>
+    /// The array as NumPy's <c>str()</c> prints it, i.e. what <c>print(a)</c> shows in a notebook, at NumPy 1.24's
+    /// default print options: nested brackets (<c>[[1. 2.]\n [3. 4.]]</c>), lines wrapped at 75 characters, a blank
+    /// line between the blocks of rank 3 and more, <c>...</c> for all but the first and last 3 along each axis past 1000
+    /// elements; floats in a common width, with up to 8 digits after the point (the shortest that read back as the
+    /// same float32 or float64 value), or in scientific notation where NumPy switches to it (largest ≥ 1e8, smallest
+    /// nonzero &lt; 1e-4, or their ratio &gt; 1000). A 0-d array prints as its scalar, an empty one as <c>[]</c>.
+    /// Culture-invariant. <see cref="Repr"/> gives NumPy's <c>repr()</c>, with the dtype and an empty array's shape.
+    /// </summary>
+    public override string ToString() => ArrayPrinter.Str(this);
+
+    /// <summary>
+    /// The array as NumPy's <c>repr()</c> prints it (what a notebook cell shows for a bare <c>a</c>):
+    /// <c>array([[1., 2.],\n       [3., 4.]])</c>, with <c>dtype=float32</c> for float32 (float64 is implied, as in
+    /// NumPy) and the shape of an empty array (<c>array([], shape=(0, 3), dtype=float64)</c>). The numbers are those
+    /// of <see cref="ToString"/>.
+    /// </summary>
+    public string Repr() => ArrayPrinter.Repr(this);
 
     // ---- helpers --------------------------------------------------------------------------------------------------
 

@@ -70,7 +70,7 @@ public class GradientCheckTests
         try
         {
             var x = NDArray<double>.FromRows([[1.5, -0.25]]);
-            Assert.Equal("NDArray<Double>(1, 2) [1.5, -0.25]", x.ToString());   // not "1,5, -0,25"
+            Assert.Equal("[[ 1.5  -0.25]]", x.ToString());   // NumPy's print(x), not "1,5"
             var log = new StringWriter();
             GradCheckSparse<double>(v => v.SumOfSquares(), x, NDArray<double>.FromRows([[3.0, -0.5]]), numChecks: 1, log: log);
             Assert.Matches(@"^numerical: -?\d+\.\d{6} analytic: -?\d+\.\d{6}, relative error: \d\.\d{6}e[-+]\d\d\r?\n$", log.ToString());   // %f, %e
