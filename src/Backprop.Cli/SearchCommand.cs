@@ -37,6 +37,7 @@ internal static class SearchCommand
         {
             console.StopsCleanly = true;   // watches console.Cancel to its end: a first Ctrl-C stops it cleanly
             var progress = result.GetValue(json) ? console.Error : console.Out;
+            if (VectorSupport.Advice is { } advice) progress.WriteLine($"Warning: {advice}");
             int workers = result.GetValue(parallel) ?? Parallelism.MaxThreads;
             if (workers < 1) throw new UsageException($"--parallel: must be positive, got {workers}.");
             var search = result.GetValue(resume) is { } dir ? Resumed(result, dir, options, trials, outOption, progress, console) : New(result, options, trials, outOption, workers, progress, console);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Backprop.Kernels;
 using Backprop.Training;
 
 namespace Backprop.Cli;
@@ -35,6 +36,7 @@ internal static class TrainCommand
             bool terminal = asJson ? console.ErrorIsTerminal : console.OutIsTerminal;
             int every = result.GetValue(printEvery);
             if (every < 1) throw new UsageException($"--print-every: must be positive, got {every}.");
+            if (VectorSupport.Advice is { } advice) progress.WriteLine($"Warning: {advice}");
 
             TrainingRun run;
             if (result.GetValue(resume) is { } dir)
