@@ -27,7 +27,8 @@ public static class Scratch
     /// Lets go of every thread's scratch buffers, to be freed by the next garbage collection (<c>GC.Collect()</c> to
     /// free them at once): call it after a large model when only smaller ones follow. The calling thread's and the
     /// idle pool workers' go before it returns (a worker running another thread's loop lets go when the loop ends, and
-    /// this waits for it); any other thread's go at its next product or reduction. Kernels then allocate what they need
+    /// this waits for it); any other thread's go at its next product or reduction, or when it ends (a
+    /// <see cref="Training.HyperparameterSearch"/> trial's thread keeps none after its trial). Kernels then allocate what they need
     /// again, once, and the results are bit-identical. Safe while other threads train.
     /// </summary>
     /// <exception cref="InvalidOperationException">Called from inside a <see cref="Parallelism.For{TState}"/> body.</exception>
@@ -55,6 +56,16 @@ public static class Scratch
             foreach (var buffer in mine) buffer.Drop();
         t_seen = generation;
         return generation;
+    }
+
+    /// <summary>
+    /// Drops all of the calling thread's buffers, whatever their generation: for a thread whose kernels are done for
+    /// now (a search's trial, whose thread may sit idle in the thread pool). Only where none is in use.
+    /// </summary>
+    internal static void DropThisThread()
+    {
+        if (t_buffers is { } mine)
+            foreach (var buffer in mine) buffer.Drop();
     }
 
     /// <summary>Bytes the calling thread's scratch buffers hold now.</summary>

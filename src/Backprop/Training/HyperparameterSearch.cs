@@ -186,6 +186,12 @@ public sealed partial class HyperparameterSearch
                 {
                     return;   // stopped before its training began: not run, as the trials after it
                 }
+                finally
+                {
+                    // The kernels' buffers sized for this trial's shapes: a thread-pool thread would keep them while
+                    // idle (the largest trial's, per thread), beyond Scratch.Release's reach.
+                    Scratch.DropThisThread();
+                }
                 KeepModelIfBest(done[i]!, summaries);
                 TrialCompleted?.Invoke(done[i]!);
             });
