@@ -1,22 +1,18 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-
 namespace Backprop.Kernels;
 
 /// <summary>
 /// Per-thread, grow-only, 64-byte aligned packing buffers: steady-state calls allocate nothing, and two threads
-/// multiplying at once never share one. Pinned arrays, so the GC frees them with their thread.
+/// multiplying at once never share one. Pinned arrays, freed with their thread or by <see cref="Scratch.Release"/>
+/// (which says how large they grow).
 /// </summary>
 internal static unsafe class GemmScratch<T> where T : unmanaged
 {
-    private const int Alignment = 64;
-
     /// <summary>Packed op(A) of the call this thread is making (shared read-only with the workers during it).</summary>
-    [ThreadStatic] private static T[]? _a;
+    [ThreadStatic] private static ScratchBuffer<T>? _a;
     /// <summary>Packed B strip of the piece this thread is running.</summary>
-    [ThreadStatic] private static T[]? _b;
-    [ThreadStatic] private static T[]? _ownA;
-    [ThreadStatic] private static T[]? _partial0, _partial1;
+    [ThreadStatic] private static ScratchBuffer<T>? _b;
+    [ThreadStatic] private static ScratchBuffer<T>? _ownA;
+    [ThreadStatic] private static ScratchBuffer<T>? _partial0, _partial1;
 
     public static T* ForA(nint length) => Ensure(ref _a, length);
     /// <summary>The A micro-panels the piece this thread is running packs for itself (<see cref="GemmPlan.OwnA"/>).</summary>
@@ -25,15 +21,6 @@ internal static unsafe class GemmScratch<T> where T : unmanaged
     /// <summary>The sums of K half <paramref name="half"/> of the call this thread is making (<see cref="GemmPlan.SplitK"/>).</summary>
     public static T* ForPartial(int half, nint length) => half == 0 ? Ensure(ref _partial0, length) : Ensure(ref _partial1, length);
 
-    private static T* Ensure(ref T[]? buffer, nint length)
-    {
-        nint pad = Alignment / sizeof(T);
-        if (buffer is null || buffer.Length < length + pad)
-        {
-            // Grow by 1/4 beyond the request so slowly growing sizes do not reallocate every call.
-            buffer = GC.AllocateUninitializedArray<T>(checked((int)(length + length / 4 + pad)), pinned: true);
-        }
-        nint start = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
-        return (T*)((start + Alignment - 1) & ~(nint)(Alignment - 1));
-    }
+    // Grow by 1/4 beyond the request so slowly growing sizes do not reallocate every call.
+    private static T* Ensure(ref ScratchBuffer<T>? buffer, nint length) => (buffer ??= new()).Ensure(length, length + length / 4);
 }

@@ -9,7 +9,9 @@ public delegate void ForBody<TState>(int piece, in TState state);
 /// </summary>
 /// <remarks>
 /// <para>Pieces run on a persistent pool of <c>MaxThreads - 1</c> background workers plus the calling thread, which
-/// works too. A dispatch allocates nothing in steady state.</para>
+/// works too. A dispatch allocates nothing in steady state. The pool keeps as many workers as the most threads a loop
+/// has used (lowering <see cref="MaxThreads"/> leaves the others asleep), each with its scratch buffers
+/// (<see cref="Scratch"/>, which says how large they grow and how to release them).</para>
 /// <para>Only one loop owns the pool at a time. A loop started while another owns it (a concurrent caller on another
 /// thread), or from inside a running piece (nested loop), runs all its pieces inline on its own thread, in order. So
 /// nesting never deadlocks and concurrent callers stay correct; they just share the cores.</para>

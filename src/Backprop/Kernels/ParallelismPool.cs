@@ -134,6 +134,19 @@ internal static class ParallelismPool
         }
     }
 
+    /// <summary>
+    /// Wakes every worker and returns once each has dropped its scratch buffers of <paramref name="generation"/>
+    /// (<see cref="Scratch.Release"/>): a sleeping worker at once, one running another thread's loop when it ends.
+    /// </summary>
+    internal static void WaitForWorkersToSee(int generation)
+    {
+        var workers = Volatile.Read(ref _workers);
+        foreach (var worker in workers) worker.Wake();
+        var spin = new SpinWait();
+        foreach (var worker in workers)
+            while (worker.SeenGeneration - generation < 0) spin.SpinOnce();
+    }
+
     private static ParallelismWorker[] EnsureWorkers(int count)
     {
         var workers = _workers;

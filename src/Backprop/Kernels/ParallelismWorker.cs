@@ -22,6 +22,14 @@ internal sealed class ParallelismWorker
     /// <summary>0 for the first worker (the loop's participant 1).</summary>
     public int Index { get; }
 
+    private int _seenGeneration;
+
+    /// <summary>The <see cref="Scratch"/> generation whose release this worker has done.</summary>
+    public int SeenGeneration => Volatile.Read(ref _seenGeneration);
+
+    /// <summary>Wakes the worker without an assignment: it drops its scratch buffers if they are stale, then sleeps again.</summary>
+    public void Wake() => _wake.Set();
+
     /// <summary>Hands this worker the current loop (published before this call).</summary>
     public void Assign()
     {
@@ -35,9 +43,13 @@ internal sealed class ParallelismWorker
     /// </summary>
     public bool TryRevoke() => Interlocked.CompareExchange(ref _assigned, 0, 1) == 1;
 
+    private void DropStaleScratch() => Volatile.Write(ref _seenGeneration, Scratch.DropIfStale());
+
     /// <summary>Returns once assigned (and the assignment claimed): spins for <paramref name="spinTicks"/>, then blocks.</summary>
     public void WaitForAssignment(long spinTicks)
     {
+        // Between loops none of this thread's scratch is in use: where a released buffer may go.
+        DropStaleScratch();
         long deadline = Stopwatch.GetTimestamp() + spinTicks;
         while (true)
         {
@@ -51,6 +63,7 @@ internal sealed class ParallelismWorker
             {
                 // Assign sets the flag before the event, so a wake is never lost: either we see the flag, or the
                 // event is (or will be) set. A stale set from an earlier assignment only costs one more loop.
+                DropStaleScratch();
                 _wake.Wait();
                 _wake.Reset();
             }
