@@ -254,6 +254,9 @@ public static partial class Layer
         ArgumentNullException.ThrowIfNull(dout);
         if (xhat is null) throw new ArgumentException($"{who}: the cache is empty; the forward pass must run in Train mode to be differentiated.", "cache");
         if (!dout.SameShape(xhat)) throw new ArgumentException($"{who}: dout has shape {dout.ShapeString} but the forward input had {xhat.ShapeString}.", nameof(dout));
+        // The forward passes take (N, D) only; a cache built by hand of another rank was read as (N, D) and gave a dx
+        // of another shape than dout, or failed inside with an axis error.
+        if (dout.Rank != 2) throw new ArgumentException($"{who}: dout must have shape (N, D), as the forward output, got {dout.ShapeString}.", nameof(dout));
         int n = dout.Dim(0), d = dout.Dim(1), stats = perSample ? n : d;
         if (invStd is null || invStd.Rank != 1 || invStd.Size != stats)
             throw new ArgumentException($"{who}: the cache's 1/σ has shape {invStd?.ShapeString ?? "none"}; dout {dout.ShapeString} needs ({stats},), one per {(perSample ? "sample" : "feature")}.", "cache");
