@@ -105,6 +105,7 @@ public sealed partial class NDArray<T> where T : unmanaged, IFloatingPointIeee75
     public static NDArray<T> FromArray(T[] data, params int[] shape)
     {
         ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(shape);
         var size = CheckedSize(shape);
         if (data.Length != size)
             throw new ArgumentException($"{data.Length} values cannot be shaped as {ShapeToString(shape)} ({size} elements).", nameof(data));
@@ -120,6 +121,7 @@ public sealed partial class NDArray<T> where T : unmanaged, IFloatingPointIeee75
     /// <summary>A 1-D array of the given values (copied).</summary>
     public static NDArray<T> Vector(params T[] values)
     {
+        ArgumentNullException.ThrowIfNull(values);
         var a = new NDArray<T>(values.Length);
         values.CopyTo(a.AsSpan());
         return a;
@@ -254,10 +256,18 @@ public sealed partial class NDArray<T> where T : unmanaged, IFloatingPointIeee75
     public NDArray<T> Flatten2D() => Rank == 2 ? this : Reshape(Rank == 0 ? 1 : _shape[0], RowLength);
 
     /// <summary>True when both arrays have the same shape.</summary>
-    public bool SameShape(NDArray<T> other) => _shape.AsSpan().SequenceEqual(other._shape);
+    public bool SameShape(NDArray<T> other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return _shape.AsSpan().SequenceEqual(other._shape);
+    }
 
     /// <summary>True when the shape equals <paramref name="shape"/>.</summary>
-    public bool HasShape(params int[] shape) => _shape.AsSpan().SequenceEqual(shape);
+    public bool HasShape(params int[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        return _shape.AsSpan().SequenceEqual(shape);
+    }
 
     // ---- element access -------------------------------------------------------------------------------------------
 
@@ -277,6 +287,7 @@ public sealed partial class NDArray<T> where T : unmanaged, IFloatingPointIeee75
     /// <summary>Element at a full index (one entry per dimension).</summary>
     public ref T At(params int[] index)
     {
+        ArgumentNullException.ThrowIfNull(index);
         if (index.Length != Rank)
             throw new IndexOutOfRangeException($"Index of rank {index.Length} for an array of shape {ShapeString}.");
         int flat = 0;
@@ -344,8 +355,11 @@ public sealed partial class NDArray<T> where T : unmanaged, IFloatingPointIeee75
     }
 
     /// <summary>Index of the largest value of each row (first one on ties, the first NaN if any, as <c>np.argmax(axis=1)</c>).</summary>
+    /// <exception cref="InvalidOperationException">The rows are empty (a shape such as (N, 0)) and so have no largest value (NumPy refuses them too).</exception>
     public int[] ArgMaxRows()
     {
+        if (Rank > 0 && _shape[0] > 0 && RowLength == 0)
+            throw new InvalidOperationException($"ArgMaxRows: the rows of an array of shape {ShapeString} hold no values, so they have no largest one.");
         var a = Flatten2D();
         var r = new int[a.Dim(0)];
         for (int i = 0; i < r.Length; i++) r[i] = ArgMax(a.Row(i));
