@@ -51,6 +51,7 @@ public abstract class UpdateRule<T> where T : unmanaged, IFloatingPointIeee754<T
     /// <summary>Sets a state array, e.g. a velocity from a checkpoint or a notebook test.</summary>
     public void SetState(string name, NDArray<T> value)
     {
+        ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(value);
         if (!StateNames.Contains(name))
             throw new ArgumentException($"{Name} keeps no state named '{name}'; it keeps: {string.Join(", ", StateNames)}.", nameof(name));
