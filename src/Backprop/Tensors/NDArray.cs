@@ -186,11 +186,13 @@ public sealed partial class NDArray<T> where T : unmanaged, IFloatingPointIeee75
     /// Rows [<paramref name="start"/>, <paramref name="start"/> + <paramref name="count"/>) along the first axis, copied:
     /// NumPy's <c>x[start:start + count].copy()</c>, shape (count, d1, …, dk).
     /// </summary>
+    /// <exception cref="InvalidOperationException">The array is 0-d (it has no rows).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The rows asked for are not all within the array (the parameter named is the one at fault).</exception>
     public NDArray<T> SliceRows(int start, int count)
     {
         if (Rank < 1) throw new InvalidOperationException($"SliceRows needs an array with rows, not {ShapeString}.");
         if (start < 0 || count < 0 || (long)start + count > _shape[0])
-            throw new ArgumentOutOfRangeException(nameof(count), $"Rows {start} to {(long)start + count} are outside the {_shape[0]} rows of {ShapeString}.");
+            throw new ArgumentOutOfRangeException(start < 0 || start > _shape[0] ? nameof(start) : nameof(count), $"Rows {start} to {(long)start + count} are outside the {_shape[0]} rows of {ShapeString}.");
         var shape = (int[])_shape.Clone();
         shape[0] = count;
         var r = new NDArray<T>(shape);
@@ -252,7 +254,10 @@ public sealed partial class NDArray<T> where T : unmanaged, IFloatingPointIeee75
         return new NDArray<T>(Buffer, Offset, s);
     }
 
-    /// <summary>The per-sample flattening the affine layer uses: (N, d1, …, dk) → (N, d1·…·dk).</summary>
+    /// <summary>
+    /// The per-sample flattening the affine layer uses: (N, d1, …, dk) → (N, d1·…·dk). A view over the same elements, as
+    /// <see cref="Reshape"/> gives (this array itself when it is already 2-D): writing to it writes to this array.
+    /// </summary>
     public NDArray<T> Flatten2D() => Rank == 2 ? this : Reshape(Rank == 0 ? 1 : _shape[0], RowLength);
 
     /// <summary>True when both arrays have the same shape.</summary>

@@ -31,4 +31,15 @@ public class NDArrayArgumentTests
         Assert.Contains("(3, 0)", e.Message);
         Assert.Empty(new NDArray<double>(0, 3).ArgMaxRows());
     }
+
+    [Fact]
+    public void SliceRows_NamesTheArgumentAtFault()
+    {
+        // A negative start was refused as 'count'.
+        var x = new NDArray<double>(4, 2);
+        Assert.Equal("start", Assert.Throws<ArgumentOutOfRangeException>(() => x.SliceRows(-1, 2)).ParamName);
+        Assert.Equal("start", Assert.Throws<ArgumentOutOfRangeException>(() => x.SliceRows(5, 0)).ParamName);
+        Assert.Equal("count", Assert.Throws<ArgumentOutOfRangeException>(() => x.SliceRows(3, 2)).ParamName);
+        Assert.Equal("count", Assert.Throws<ArgumentOutOfRangeException>(() => x.SliceRows(0, -1)).ParamName);
+    }
 }
