@@ -29,6 +29,9 @@ public static class GradientCheck
     /// pass <see cref="Console.Out"/> for that).
     /// </param>
     /// <returns>An array of the shape of x.</returns>
+    /// <exception cref="ArgumentNullException">f or x is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">h is not a positive finite number.</exception>
+    /// <exception cref="ArgumentException">An element of x is not finite, or h is too small to change it in <typeparamref name="T"/>.</exception>
     public static NDArray<T> EvalNumericalGradient<T>(Func<NDArray<T>, double> f, NDArray<T> x, double h = 1e-5, TextWriter? verbose = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -59,6 +62,10 @@ public static class GradientCheck
     /// <param name="x">The point, any shape.</param>
     /// <param name="df">Upstream gradient, the shape of f's output.</param>
     /// <param name="h">Step.</param>
+    /// <returns>An array of the shape of x.</returns>
+    /// <exception cref="ArgumentNullException">f, x or df is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">h is not a positive finite number.</exception>
+    /// <exception cref="ArgumentException">f returns another shape than df's, an element of x is not finite, or h is too small to change it.</exception>
     public static NDArray<T> EvalNumericalGradientArray<T>(Func<NDArray<T>, NDArray<T>> f, NDArray<T> x, NDArray<T> df, double h = 1e-5)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -87,6 +94,9 @@ public static class GradientCheck
     /// <see cref="EvalNumericalGradient{T}"/>). Writes a line per check to <paramref name="log"/> when given.
     /// </summary>
     /// <returns>For each check: the flat index, the numerical and analytic values and their relative error.</returns>
+    /// <exception cref="ArgumentNullException">f, x or analyticGrad is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">numChecks is negative, or h is not a positive finite number.</exception>
+    /// <exception cref="ArgumentException">analyticGrad has another shape than x, x is empty, a checked element is not finite, or h is too small to change it.</exception>
     public static IReadOnlyList<SparseCheck> GradCheckSparse<T>(Func<NDArray<T>, double> f, NDArray<T> x, NDArray<T> analyticGrad,
         int numChecks = 10, double h = 1e-5, NumpyRandom? rng = null, TextWriter? log = null)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -118,6 +128,8 @@ public static class GradientCheck
     /// <summary>
     /// The notebooks' <c>rel_error</c>: <c>max |x − y| / max(1e-8, |x| + |y|)</c> over all elements.
     /// </summary>
+    /// <exception cref="ArgumentNullException">x or y is null.</exception>
+    /// <exception cref="ArgumentException">x and y have different shapes.</exception>
     public static double RelError<T>(NDArray<T> x, NDArray<T> y) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(x);

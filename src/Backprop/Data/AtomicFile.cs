@@ -35,7 +35,8 @@ public static partial class AtomicFile
         ArgumentNullException.ThrowIfNull(write);
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full) ?? throw new ArgumentException($"'{path}' has no parent folder.", nameof(path));
-        if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"Cannot write '{full}': the folder '{dir}' does not exist.");
+        if (!Directory.Exists(dir))
+            throw new DirectoryNotFoundException($"Cannot write '{full}': " + (File.Exists(dir) ? $"'{dir}' is a file, not a folder." : $"the folder '{dir}' does not exist."));
         var temp = TempPathFor(full);
         try
         {

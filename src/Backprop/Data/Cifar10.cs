@@ -99,6 +99,7 @@ public static class Cifar10
     /// <summary>Which complete set of batch files the folder holds (python preferred), or null if neither.</summary>
     public static Cifar10Format? DetectFormat(string dir)
     {
+        ArgumentNullException.ThrowIfNull(dir);
         foreach (var f in new[] { Cifar10Format.Python, Cifar10Format.Binary })
             if (BatchFileNames(f).All(n => File.Exists(Path.Combine(dir, n)))) return f;
         return null;

@@ -213,8 +213,11 @@ public sealed class DataLocations
     public string? FindArchive(DataSetKind kind) => ArchiveCandidates(kind).FirstOrDefault(File.Exists);
 
     /// <summary>Where an archive found by <see cref="FindArchive"/> is extracted: its standard folder beside the archive.</summary>
-    public static string ExtractionFolder(DataSetKind kind, string archive) =>
-        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(archive))!, StandardFolderName(kind));
+    public static string ExtractionFolder(DataSetKind kind, string archive)
+    {
+        ArgumentNullException.ThrowIfNull(archive);
+        return Path.Combine(Path.GetDirectoryName(Path.GetFullPath(archive))!, StandardFolderName(kind));
+    }
 
     /// <summary>The first complete folder of a data set, or null.</summary>
     public string? Find(DataSetKind kind) => CandidateFolders(kind).FirstOrDefault(dir => Holds(kind, dir));
@@ -245,7 +248,11 @@ public sealed class DataLocations
     /// </summary>
     /// <param name="dir">The folder holding the IDX files.</param>
     /// <param name="known">The data sets whose checksums count; null for the published ones (<see cref="RemoteDataSet.FashionMnist"/>, <see cref="RemoteDataSet.Mnist"/>).</param>
-    public static DataSetKind? IdxKindByChecksum(string dir, IEnumerable<RemoteDataSet>? known = null) => IdxChecksum(dir, known).Kind;
+    public static DataSetKind? IdxKindByChecksum(string dir, IEnumerable<RemoteDataSet>? known = null)
+    {
+        ArgumentNullException.ThrowIfNull(dir);
+        return IdxChecksum(dir, known).Kind;
+    }
 
     /// <summary>
     /// <see cref="IdxKindByChecksum"/> with the file it read (the smallest of the official <c>.gz</c> files there: a label
@@ -253,6 +260,7 @@ public sealed class DataLocations
     /// </summary>
     public static (DataSetKind? Kind, string? File, string? Md5) IdxChecksum(string dir, IEnumerable<RemoteDataSet>? known = null)
     {
+        ArgumentNullException.ThrowIfNull(dir);
         var sets = (known ?? IdxChecksumsForTests.Value ?? [RemoteDataSet.FashionMnist, RemoteDataSet.Mnist]).Where(set => set.Kind is DataSetKind.FashionMnist or DataSetKind.Mnist).ToList();
         var present = RemoteDataSet.FashionMnist.Files.Select(f => f.Name).Select(n => new FileInfo(Path.Combine(dir, n))).Where(f => f.Exists).ToList();
         if (present.Count == 0) return (null, null, null);
@@ -276,12 +284,16 @@ public sealed class DataLocations
     internal static readonly AsyncLocal<IReadOnlyList<RemoteDataSet>?> IdxChecksumsForTests = new();
 
     /// <summary>True when <paramref name="dir"/> holds all the data files of the data set.</summary>
-    public static bool IsComplete(DataSetKind kind, string dir) => kind switch
+    public static bool IsComplete(DataSetKind kind, string dir)
     {
-        DataSetKind.Cifar10Python => Cifar10.BatchFileNames(Cifar10Format.Python).All(n => File.Exists(Path.Combine(dir, n))),
-        DataSetKind.Cifar10Binary => Cifar10.BatchFileNames(Cifar10Format.Binary).All(n => File.Exists(Path.Combine(dir, n))),
-        _ => Idx.StandardFileNames.All(n => Idx.FindStandardFile(dir, n) is not null),
-    };
+        ArgumentNullException.ThrowIfNull(dir);
+        return kind switch
+        {
+            DataSetKind.Cifar10Python => Cifar10.BatchFileNames(Cifar10Format.Python).All(n => File.Exists(Path.Combine(dir, n))),
+            DataSetKind.Cifar10Binary => Cifar10.BatchFileNames(Cifar10Format.Binary).All(n => File.Exists(Path.Combine(dir, n))),
+            _ => Idx.StandardFileNames.All(n => Idx.FindStandardFile(dir, n) is not null),
+        };
+    }
 
     /// <summary>What is present where, for every data set. Reads only file sizes and IDX headers; never throws for a bad file.</summary>
     public IReadOnlyList<DataSetStatus> Survey() =>

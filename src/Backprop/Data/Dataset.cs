@@ -34,8 +34,15 @@ public sealed record Dataset<T>(
     public NDArray<T>? MeanImage { get; init; }
 
     /// <summary>Checks that images and labels agree in count, labels lie in range and every split has the same sample shape.</summary>
+    /// <exception cref="ArgumentNullException">XTrain, YTrain, XVal or YVal is null (the exception names it).</exception>
+    /// <exception cref="ArgumentException">Any other of these checks fails (the message names the split).</exception>
     public void Validate()
     {
+        // Named here: the split check's own parameters ('x', 'y') are not names a caller of the Solver knows.
+        ArgumentNullException.ThrowIfNull(XTrain);
+        ArgumentNullException.ThrowIfNull(YTrain);
+        ArgumentNullException.ThrowIfNull(XVal);
+        ArgumentNullException.ThrowIfNull(YVal);
         Check(XTrain, YTrain, "train");
         Check(XVal, YVal, "val");
         if (XTest is not null || YTest is not null)

@@ -34,6 +34,8 @@ public sealed partial class Downloader
         bool overwrite = false, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dataSet);
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(dataRoot);
         var files = SourceFiles(dataSet, source);
         // A source inside the folder it is installed into (an archive fetched into an incomplete extraction, the folder
         // given as its own source) would be deleted with the old copy that overwrite swaps out.

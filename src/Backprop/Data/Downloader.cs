@@ -372,6 +372,7 @@ public sealed partial class Downloader : IDisposable
         IProgress<DownloadProgress>? progress, string? otherWays, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(url);
+        ArgumentNullException.ThrowIfNull(destinationPath);
         var full = Path.GetFullPath(destinationPath);
         var name = Path.GetFileName(full);
         var temp = AtomicFile.TempPathFor(full);

@@ -19,6 +19,7 @@ public sealed class FolderLock : IDisposable
     /// <exception cref="IOException">The lock file cannot be made (the folder is missing or not writable).</exception>
     public static FolderLock? TryAcquire(string folder)
     {
+        ArgumentNullException.ThrowIfNull(folder);
         string path = Path.Combine(folder, FileName);
         try
         {
@@ -43,6 +44,7 @@ public sealed class FolderLock : IDisposable
     /// </summary>
     public static bool IsHeldByAnother(string folder)
     {
+        ArgumentNullException.ThrowIfNull(folder);
         string path = Path.Combine(folder, FileName);
         // The holder keeps the file open and the file goes with the hold, so without it no one holds the folder.
         if (!File.Exists(path)) return false;
@@ -65,7 +67,7 @@ public sealed class FolderLock : IDisposable
     }
 
     /// <summary>True when <paramref name="entry"/> (a path in a folder) is a lock file, which listings of what a folder holds leave out.</summary>
-    public static bool IsLockFile(string entry) => Path.GetFileName(entry) == FileName;
+    public static bool IsLockFile(string entry) => Path.GetFileName(entry ?? throw new ArgumentNullException(nameof(entry))) == FileName;
 
     /// <summary>Releases the hold and removes the lock file.</summary>
     public void Dispose() => _file.Dispose();

@@ -43,6 +43,8 @@ public static class Idx
     /// <exception cref="InvalidDataException">A file is malformed, the counts differ, or a label is not below <paramref name="numClasses"/>.</exception>
     public static ImageSet Load(string imagesPath, string labelsPath, int numClasses = 10)
     {
+        ArgumentNullException.ThrowIfNull(imagesPath);
+        ArgumentNullException.ThrowIfNull(labelsPath);
         var images = ReadImages(imagesPath);
         var labels = ReadLabels(labelsPath);
         if (images.Shape[0] != labels.Length)
@@ -60,7 +62,11 @@ public static class Idx
         ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"];
 
     /// <summary>Whether <paramref name="dir"/> holds any of the standard files (a copy, complete or not).</summary>
-    public static bool HoldsAnyStandardFile(string dir) => StandardFileNames.Any(n => FindStandardFile(dir, n) is not null);
+    public static bool HoldsAnyStandardFile(string dir)
+    {
+        ArgumentNullException.ThrowIfNull(dir);
+        return StandardFileNames.Any(n => FindStandardFile(dir, n) is not null);
+    }
 
     /// <summary>
     /// The path of a standard file in <paramref name="dir"/>: the <c>.gz</c> file if present, else the plain one (also the
@@ -68,6 +74,8 @@ public static class Idx
     /// </summary>
     public static string? FindStandardFile(string dir, string name)
     {
+        ArgumentNullException.ThrowIfNull(dir);
+        ArgumentNullException.ThrowIfNull(name);
         foreach (var candidate in new[] { name + ".gz", name, DottedName(name) + ".gz", DottedName(name) })
         {
             var p = Path.Combine(dir, candidate);

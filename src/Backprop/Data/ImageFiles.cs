@@ -13,7 +13,7 @@ public static class ImageFiles
     public static IReadOnlyList<string> Extensions { get; } = [".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"];
 
     /// <summary>Whether <paramref name="path"/> names a picture by its extension.</summary>
-    public static bool IsImage(string path) => Extensions.Contains(Path.GetExtension(path).ToLowerInvariant());
+    public static bool IsImage(string path) => Extensions.Contains(Path.GetExtension(path ?? throw new ArgumentNullException(nameof(path))).ToLowerInvariant());
 
     /// <summary>
     /// The pictures to read for <paramref name="path"/>: the file itself, or a folder's pictures in name order.

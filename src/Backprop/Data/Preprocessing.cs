@@ -31,6 +31,7 @@ public static class Preprocessing
     public static Dataset<T> GetCifar10Data<T>(string cifar10Dir, int numTraining = 49000, int numValidation = 1000, int numTest = 1000, bool subtractMean = true)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        ArgumentNullException.ThrowIfNull(cifar10Dir);
         CheckCounts(numTraining, numValidation, numTest);
         var (train, test) = Cifar10.Load(cifar10Dir);
         return Split<T>(train, test, numTraining, numValidation, numTest, subtractMean, "CIFAR-10", Cifar10.ClassNames, Cifar10.NumClasses, cifar10Dir);
@@ -87,6 +88,7 @@ public static class Preprocessing
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(test);
+        ArgumentNullException.ThrowIfNull(name);
         CheckCounts(numTraining, numValidation, numTest);
         string from = source is null ? "" : $" in '{source}'";
         if (train.SampleSize != test.SampleSize || train.Channels != test.Channels || train.Height != test.Height)

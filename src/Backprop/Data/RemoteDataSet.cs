@@ -65,6 +65,7 @@ public sealed record RemoteDataSet(DataSetKind Kind, Uri BaseUrl, IReadOnlyList<
     /// </summary>
     public static RemoteDataSet? OfArchiveName(string fileName)
     {
+        ArgumentNullException.ThrowIfNull(fileName);
         var name = Path.GetFileName(fileName);
         return All.FirstOrDefault(set => set.ArchiveFolder is not null && set.Files.Single().Name is var official
             && name.StartsWith(official[..^".tar.gz".Length], StringComparison.OrdinalIgnoreCase)
@@ -88,13 +89,17 @@ public sealed record RemoteDataSet(DataSetKind Kind, Uri BaseUrl, IReadOnlyList<
     };
 
     /// <summary>The URL of one file: <see cref="BaseUrl"/> followed by its name (a base URL without its final '/' is read as a folder all the same).</summary>
-    public Uri UrlOf(RemoteFile file) =>
+    public Uri UrlOf(RemoteFile file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
         // new Uri("http://m/mnist", name) would replace "mnist" by the name, a 404 on a URL the user never gave.
-        new(BaseUrl.AbsolutePath.EndsWith('/') ? BaseUrl : new UriBuilder(BaseUrl) { Path = BaseUrl.AbsolutePath + "/" }.Uri, Uri.EscapeDataString(file.Name));
+        return new(BaseUrl.AbsolutePath.EndsWith('/') ? BaseUrl : new UriBuilder(BaseUrl) { Path = BaseUrl.AbsolutePath + "/" }.Uri, Uri.EscapeDataString(file.Name));
+    }
 
     /// <summary>How to get the data without this download, for error messages.</summary>
     public string OtherWays(string dataRoot)
     {
+        ArgumentNullException.ThrowIfNull(dataRoot);
         var folder = DataLocations.StandardFolderName(Kind);
         var files = string.Join(", ", Files.Select(f => $"{f.Name} (md5 {f.Md5})"));
         var how = ArchiveFolder is not null

@@ -23,6 +23,8 @@ public static partial class Layer
     /// <param name="b">Biases of shape (M,).</param>
     /// <param name="ws">Optional workspace for the output; null allocates.</param>
     /// <returns>Output of shape (N, M) and the cache for the backward pass.</returns>
+    /// <exception cref="ArgumentNullException">x, w or b is null.</exception>
+    /// <exception cref="ArgumentException">x has fewer than two dimensions or no samples, w is not (D, M) with D the features per sample of x, or b is not (M,); the message names the shapes.</exception>
     public static (NDArray<T> Out, AffineCache<T> Cache) AffineForward<T>(NDArray<T> x, NDArray<T> w, NDArray<T> b, Workspace? ws = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -38,6 +40,8 @@ public static partial class Layer
     /// <param name="ws">Optional workspace for the gradients.</param>
     /// <param name="computeDx">False skips dx (for the first layer of a network, whose input needs no gradient); dx is then null.</param>
     /// <returns>dx with the shape of x, dw (D, M), db (M,).</returns>
+    /// <exception cref="ArgumentNullException">dout is null.</exception>
+    /// <exception cref="ArgumentException">The cache is empty (<c>default</c>) or its x and w do not fit together, or dout is not (N, M) as the forward output.</exception>
     public static (NDArray<T> Dx, NDArray<T> Dw, NDArray<T> Db) AffineBackward<T>(NDArray<T> dout, AffineCache<T> cache, Workspace? ws = null, bool computeDx = true)
         where T : unmanaged, IFloatingPointIeee754<T>
         => AffineBackward(dout, cache, ws, computeDx, dwSink: null);

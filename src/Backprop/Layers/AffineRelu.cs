@@ -9,6 +9,8 @@ public readonly record struct AffineReluCache<T>(AffineCache<T> Affine, ReluCach
 public static partial class Layer
 {
     /// <summary>The "sandwich" layer: affine followed by ReLU. x (N, d1, …, dk), w (D, M), b (M,) → out (N, M).</summary>
+    /// <exception cref="ArgumentNullException">x, w or b is null.</exception>
+    /// <exception cref="ArgumentException">The shapes do not fit, as <see cref="AffineForward{T}"/> refuses them.</exception>
     public static (NDArray<T> Out, AffineReluCache<T> Cache) AffineReluForward<T>(NDArray<T> x, NDArray<T> w, NDArray<T> b, Workspace? ws = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -18,6 +20,8 @@ public static partial class Layer
     }
 
     /// <summary>Backward pass of the affine–ReLU sandwich: dout (N, M) → dx (shape of x), dw (D, M), db (M,).</summary>
+    /// <exception cref="ArgumentNullException">dout is null.</exception>
+    /// <exception cref="ArgumentException">The cache is empty or dout is not (N, M), as <see cref="ReluBackward{T}"/> and <see cref="AffineBackward{T}(NDArray{T}, AffineCache{T}, Workspace?, bool)"/> refuse them.</exception>
     public static (NDArray<T> Dx, NDArray<T> Dw, NDArray<T> Db) AffineReluBackward<T>(NDArray<T> dout, AffineReluCache<T> cache, Workspace? ws = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -58,7 +58,9 @@ public static partial class Layer
     /// <returns>Output (N, D) and the cache (meaningful only in training mode).</returns>
     /// <exception cref="ArgumentException">In Train mode, a batch of one sample: its variance is 0, so the course's
     /// <c>batchnorm_forward</c> returns β whatever x is and pulls the running variance toward 0; we refuse it, as PyTorch's
-    /// BatchNorm1d does (Test mode takes one sample).</exception>
+    /// BatchNorm1d does (Test mode takes one sample). Also: x is not (N, D) with N &gt; 0, gamma or beta is not (D,), or
+    /// the running statistics already held have another length than D (the message names the shapes).</exception>
+    /// <exception cref="ArgumentNullException">x, gamma, beta or bnParam is null.</exception>
     public static unsafe (NDArray<T> Out, BatchNormCache<T> Cache) BatchNormForward<T>(NDArray<T> x, NDArray<T> gamma, NDArray<T> beta, BatchNormParam<T> bnParam, Workspace? ws = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -136,6 +138,8 @@ public static partial class Layer
     /// Batch-norm backward pass staged along the computational graph (x → x − μ → σ² → 1/σ → x̂ → out), as the
     /// notebooks derive it. dout (N, D) → dx (N, D), dgamma (D,), dbeta (D,).
     /// </summary>
+    /// <exception cref="ArgumentNullException">dout is null.</exception>
+    /// <exception cref="ArgumentException">The cache is empty (the forward pass ran in Test mode, or <c>default</c>), dout is not (N, D) with the forward input's shape, or the cache's 1/σ or γ has another length.</exception>
     public static (NDArray<T> Dx, NDArray<T> Dgamma, NDArray<T> Dbeta) BatchNormBackward<T>(NDArray<T> dout, BatchNormCache<T> cache, Workspace? ws = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -189,6 +193,8 @@ public static partial class Layer
     /// Same result as <see cref="BatchNormBackward{T}"/> up to rounding, fewer passes; the models use this one. (Where the
     /// variance overflowed to ∞, 1/σ = 0: this gives 0, the staged form NaN, since it rebuilds x − μ as x̂·σ = 0·∞.)
     /// </summary>
+    /// <exception cref="ArgumentNullException">dout is null.</exception>
+    /// <exception cref="ArgumentException">The cache is empty (the forward pass ran in Test mode, or <c>default</c>), dout is not (N, D) with the forward input's shape, or the cache's 1/σ or γ has another length.</exception>
     public static unsafe (NDArray<T> Dx, NDArray<T> Dgamma, NDArray<T> Dbeta) BatchNormBackwardAlt<T>(NDArray<T> dout, BatchNormCache<T> cache, Workspace? ws = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -254,6 +260,9 @@ public static partial class Layer
         ArgumentNullException.ThrowIfNull(dout);
         if (xhat is null) throw new ArgumentException($"{who}: the cache is empty; the forward pass must run in Train mode to be differentiated.", "cache");
         if (!dout.SameShape(xhat)) throw new ArgumentException($"{who}: dout has shape {dout.ShapeString} but the forward input had {xhat.ShapeString}.", nameof(dout));
+        // The forward passes take (N, D) only; a cache built by hand of another rank was read as (N, D) and gave a dx
+        // of another shape than dout, or failed inside with an axis error.
+        if (dout.Rank != 2) throw new ArgumentException($"{who}: dout must have shape (N, D), as the forward output, got {dout.ShapeString}.", nameof(dout));
         int n = dout.Dim(0), d = dout.Dim(1), stats = perSample ? n : d;
         if (invStd is null || invStd.Rank != 1 || invStd.Size != stats)
             throw new ArgumentException($"{who}: the cache's 1/σ has shape {invStd?.ShapeString ?? "none"}; dout {dout.ShapeString} needs ({stats},), one per {(perSample ? "sample" : "feature")}.", "cache");

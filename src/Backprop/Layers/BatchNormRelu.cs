@@ -22,7 +22,9 @@ public static partial class Layer
     /// <param name="bnParam">Eps, momentum and the running statistics (created as zeros when absent); its mode must be Train.</param>
     /// <param name="ws">Optional workspace.</param>
     /// <returns>Output (N, D) and the cache.</returns>
-    /// <exception cref="ArgumentException">A batch of one sample, as <see cref="BatchNormForward{T}"/> in Train mode.</exception>
+    /// <exception cref="ArgumentException">bnParam's mode is not Train; or a batch of one sample, shapes that do not fit, or
+    /// running statistics of another length, as <see cref="BatchNormForward{T}"/> in Train mode refuses them.</exception>
+    /// <exception cref="ArgumentNullException">x, gamma, beta or bnParam is null.</exception>
     public static unsafe (NDArray<T> Out, BatchNormReluCache<T> Cache) BatchNormReluForward<T>(NDArray<T> x, NDArray<T> gamma, NDArray<T> beta, BatchNormParam<T> bnParam, Workspace? ws = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -58,6 +60,8 @@ public static partial class Layer
     /// Backward pass of <see cref="BatchNormReluForward{T}"/>: dout (N, D) → dx (N, D), dgamma (D,), dbeta (D,). The same
     /// bits as <see cref="ReluBackward{T}"/> then <see cref="BatchNormBackwardAlt{T}"/>.
     /// </summary>
+    /// <exception cref="ArgumentNullException">dout is null.</exception>
+    /// <exception cref="ArgumentException">The cache is empty (the forward pass ran in Test mode, or <c>default</c>), dout is not (N, D) with the forward input's shape, or the cache's 1/σ or γ has another length, or the cached output another shape than dout.</exception>
     public static unsafe (NDArray<T> Dx, NDArray<T> Dgamma, NDArray<T> Dbeta) BatchNormReluBackward<T>(NDArray<T> dout, BatchNormReluCache<T> cache, Workspace? ws = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -67,6 +67,8 @@ public static partial class Layer
     /// <param name="x">Input of any shape.</param>
     /// <param name="param">Keep probability, mode and seed.</param>
     /// <param name="ws">Optional workspace for the output and the mask.</param>
+    /// <returns>The output, and the cache for the backward pass. In test mode the output is <paramref name="x"/> itself, not a copy.</returns>
+    /// <exception cref="ArgumentNullException">x or param is null.</exception>
     public static (NDArray<T> Out, DropoutCache<T> Cache) DropoutForward<T>(NDArray<T> x, DropoutParam param, Workspace? ws = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -87,6 +89,9 @@ public static partial class Layer
     /// the product is taken with the exact 1/p in double and rounded once, as the course's float64 mask gives it before
     /// the rounding to float32 (the course's own dx stays float64).
     /// </summary>
+    /// <returns>dx with the shape of dout; in test mode <paramref name="dout"/> itself, not a copy.</returns>
+    /// <exception cref="ArgumentNullException">dout is null.</exception>
+    /// <exception cref="ArgumentException">The cache is empty (<c>default</c>), or dout does not have the shape of the forward input.</exception>
     public static NDArray<T> DropoutBackward<T>(NDArray<T> dout, DropoutCache<T> cache, Workspace? ws = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -32,6 +32,8 @@ public static partial class Layer
     /// <param name="beta">Shift (D,).</param>
     /// <param name="lnParam">Eps (null: 1e-5).</param>
     /// <param name="ws">Optional workspace.</param>
+    /// <exception cref="ArgumentNullException">x, gamma or beta is null.</exception>
+    /// <exception cref="ArgumentException">x is not (N, D) with N &gt; 0, or gamma or beta is not (D,).</exception>
     public static unsafe (NDArray<T> Out, LayerNormCache<T> Cache) LayerNormForward<T>(NDArray<T> x, NDArray<T> gamma, NDArray<T> beta, LayerNormParam? lnParam = null, Workspace? ws = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -49,6 +51,8 @@ public static partial class Layer
     /// Layer-norm backward pass: per sample, <c>dx = (1/σ)/D · (D·dx̂ − Σdx̂ − x̂·Σ(dx̂·x̂))</c> with <c>dx̂ = dout·γ</c>.
     /// dout (N, D) → dx (N, D), dgamma (D,), dbeta (D,).
     /// </summary>
+    /// <exception cref="ArgumentNullException">dout is null.</exception>
+    /// <exception cref="ArgumentException">The cache is empty (<c>default</c>), dout is not (N, D) with the forward input's shape, or the cache's 1/σ or γ has another length.</exception>
     public static unsafe (NDArray<T> Dx, NDArray<T> Dgamma, NDArray<T> Dbeta) LayerNormBackward<T>(NDArray<T> dout, LayerNormCache<T> cache, Workspace? ws = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

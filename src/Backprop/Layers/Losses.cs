@@ -19,6 +19,8 @@ public static partial class Layer
     /// Large score matrices are split in fixed blocks of rows (<see cref="Chunks"/>) over the pool's threads; each row's
     /// loss goes to its own slot and the slots are added in row order, so the result does not depend on the thread count.
     /// </remarks>
+    /// <exception cref="ArgumentNullException">x or y is null.</exception>
+    /// <exception cref="ArgumentException">x is not (N, C) with N and C positive, or y does not hold N labels; a label outside [0, C) is an <see cref="ArgumentOutOfRangeException"/> naming it.</exception>
     public static unsafe (double Loss, NDArray<T> Dx) SoftmaxLoss<T>(NDArray<T> x, int[] y, Workspace? ws = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -85,6 +87,8 @@ public static partial class Layer
     /// <param name="y">Labels of length N, each in [0, C).</param>
     /// <param name="ws">Optional workspace for dx.</param>
     /// <returns>The loss and its gradient dx, shape (N, C).</returns>
+    /// <exception cref="ArgumentNullException">x or y is null.</exception>
+    /// <exception cref="ArgumentException">x is not (N, C) with N and C positive, or y does not hold N labels; a label outside [0, C) is an <see cref="ArgumentOutOfRangeException"/> naming it.</exception>
     public static (double Loss, NDArray<T> Dx) SvmLoss<T>(NDArray<T> x, int[] y, Workspace? ws = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -14,6 +14,7 @@ public static partial class Layer
     /// +0 (IEEE 754's maximum, which orders −0 below +0), where the course's <c>np.maximum(0, x)</c> gives −0: the same
     /// value, a different sign bit.
     /// </summary>
+    /// <exception cref="ArgumentNullException">x is null.</exception>
     public static (NDArray<T> Out, ReluCache<T> Cache) ReluForward<T>(NDArray<T> x, Workspace? ws = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -28,6 +29,8 @@ public static partial class Layer
     /// ReLU backward). The course's product <c>dout * (x &gt; 0)</c> differs where x ≤ 0 or NaN: −0 for a negative dout, NaN
     /// for a NaN or infinite one. dout has the shape of x.
     /// </summary>
+    /// <exception cref="ArgumentNullException">dout is null.</exception>
+    /// <exception cref="ArgumentException">The cache is empty (<c>default</c>), or dout does not have the shape of x.</exception>
     public static NDArray<T> ReluBackward<T>(NDArray<T> dout, ReluCache<T> cache, Workspace? ws = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

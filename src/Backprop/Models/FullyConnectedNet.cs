@@ -51,6 +51,7 @@ public class FullyConnectedNet<T> : IModel<T> where T : unmanaged, IFloatingPoin
     /// would then draw the same minibatch every step: give it its own. It does not seed the weights (without dropout
     /// it changes nothing): for reproducible weights, as <c>torch.manual_seed</c>, pass <c>rng: new NumpyRandom(s)</c>.
     /// </param>
+    /// <exception cref="ArgumentOutOfRangeException">A size is not positive, dropoutKeep is outside (0, 1], reg is negative or not finite, weightScale is not a positive number (or not one <typeparamref name="T"/> can hold), or normalization is not a defined value.</exception>
     public FullyConnectedNet(IReadOnlyList<int> hiddenDims, int inputDim = 3 * 32 * 32, int numClasses = 10,
         double dropoutKeep = 1.0, Normalization normalization = Normalization.None, double reg = 0.0,
         double weightScale = 1e-2, NumpyRandom? rng = null, uint? seed = null)
@@ -65,7 +66,7 @@ public class FullyConnectedNet<T> : IModel<T> where T : unmanaged, IFloatingPoin
         if (Dtypes.Problem<T>(weightScale) is { } problem)
             throw new ArgumentOutOfRangeException(nameof(weightScale), weightScale, string.Create(CultureInfo.InvariantCulture, $"The weight scale {weightScale:G3} {problem}."));
         if (!Enum.IsDefined(normalization)) throw new ArgumentOutOfRangeException(nameof(normalization), normalization, "Unknown normalization.");
-        Reg = reg;
+        Reg = CheckReg(reg, nameof(reg));
 
         rng ??= new NumpyRandom(0u);
         NumLayers = hiddenDims.Count + 1;
@@ -123,13 +124,16 @@ public class FullyConnectedNet<T> : IModel<T> where T : unmanaged, IFloatingPoin
     public double Reg
     {
         get;
-        set
-        {
-            if (!(value >= 0) || double.IsInfinity(value)) throw new ArgumentOutOfRangeException(nameof(Reg), value, "The regularisation strength must be a finite number ≥ 0.");
-            if (Dtypes.Problem<T>(value, zeroAllowed: true) is { } problem)
-                throw new ArgumentOutOfRangeException(nameof(Reg), value, string.Create(CultureInfo.InvariantCulture, $"The regularisation strength {value:G3} {problem}."));
-            field = value;
-        }
+        set => field = CheckReg(value, nameof(Reg));
+    }
+
+    /// <summary>A regularisation strength, refused naming <paramref name="name"/> (the constructor's <c>reg</c> or the property).</summary>
+    private static double CheckReg(double value, string name)
+    {
+        if (!(value >= 0) || double.IsInfinity(value)) throw new ArgumentOutOfRangeException(name, value, "The regularisation strength must be a finite number ≥ 0.");
+        if (Dtypes.Problem<T>(value, zeroAllowed: true) is { } problem)
+            throw new ArgumentOutOfRangeException(name, value, string.Create(CultureInfo.InvariantCulture, $"The regularisation strength {value:G3} {problem}."));
+        return value;
     }
 
     /// <summary>Number of affine layers L (hidden layers + 1).</summary>

@@ -13,13 +13,18 @@ public sealed class TwoLayerNet<T> : FullyConnectedNet<T> where T : unmanaged, I
 {
     /// <summary>Builds the net; weights are <c>weightScale · randn</c> from <paramref name="rng"/> (seed 0 when null), biases zero.</summary>
     /// <param name="inputDim">D.</param>
-    /// <param name="hiddenDim">H.</param>
+    /// <param name="hiddenDim">H, &gt; 0.</param>
     /// <param name="numClasses">C.</param>
     /// <param name="weightScale">Standard deviation of the initial weights.</param>
     /// <param name="reg">L2 strength.</param>
     /// <param name="rng">Generator for the weights.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size is not positive, reg is negative or not finite, or weightScale is not a positive number.</exception>
     public TwoLayerNet(int inputDim = 3 * 32 * 32, int hiddenDim = 100, int numClasses = 10, double weightScale = 1e-3, double reg = 0.0, NumpyRandom? rng = null)
-        : base([hiddenDim], inputDim, numClasses, reg: reg, weightScale: weightScale, rng: rng)
+        : base([PositiveHidden(hiddenDim)], inputDim, numClasses, reg: reg, weightScale: weightScale, rng: rng)
     {
     }
+
+    /// <summary>H checked here, so the refusal names this constructor's parameter rather than the base's list of sizes.</summary>
+    private static int PositiveHidden(int hiddenDim) => hiddenDim > 0 ? hiddenDim
+        : throw new ArgumentOutOfRangeException(nameof(hiddenDim), hiddenDim, "TwoLayerNet: the hidden layer must have a positive size.");
 }

@@ -48,9 +48,15 @@ public abstract class UpdateRule<T> where T : unmanaged, IFloatingPointIeee754<T
     /// <summary>State arrays created so far, by name (empty before the first step unless set).</summary>
     public IReadOnlyDictionary<string, NDArray<T>> State => _state;
 
-    /// <summary>Sets a state array, e.g. a velocity from a checkpoint or a notebook test.</summary>
+    /// <summary>
+    /// Sets a state array, e.g. a velocity from a checkpoint or a notebook test. The array is kept, not copied, and the
+    /// next <see cref="Step"/> updates it in place; its shape is checked there, against the parameter's.
+    /// </summary>
+    /// <exception cref="ArgumentNullException">name or value is null.</exception>
+    /// <exception cref="ArgumentException">The rule keeps no state of that name (the message lists those it keeps).</exception>
     public void SetState(string name, NDArray<T> value)
     {
+        ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(value);
         if (!StateNames.Contains(name))
             throw new ArgumentException($"{Name} keeps no state named '{name}'; it keeps: {string.Join(", ", StateNames)}.", nameof(name));
@@ -60,7 +66,10 @@ public abstract class UpdateRule<T> where T : unmanaged, IFloatingPointIeee754<T
     /// <summary>Forgets every state array (a checkpoint from before the first step holds none).</summary>
     internal void ClearState() => _state.Clear();
 
-    /// <summary>Updates <paramref name="w"/> in place from its gradient <paramref name="dw"/> (same shape).</summary>
+    /// <summary>Updates <paramref name="w"/> in place from its gradient <paramref name="dw"/> (same shape), and the rule's state with it.</summary>
+    /// <exception cref="ArgumentNullException">w or dw is null.</exception>
+    /// <exception cref="ArgumentException">dw has another shape than w.</exception>
+    /// <exception cref="InvalidOperationException">A state array (given by <see cref="SetState"/>, or made for another parameter) has another shape than w.</exception>
     public void Step(NDArray<T> w, NDArray<T> dw)
     {
         ArgumentNullException.ThrowIfNull(w);

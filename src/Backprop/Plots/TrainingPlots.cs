@@ -14,7 +14,10 @@ public static class TrainingPlots
 {
     /// <summary>The notebooks' "Training loss" panel: one dot per iteration. PNG bytes.</summary>
     public static byte[] LossPng(IReadOnlyList<double> loss, int width = 900, int height = 450)
-        => Panels.StackedPng([LossPlot([new RunCurves("loss", loss, [], [])], legend: false)], width, height);
+    {
+        ArgumentNullException.ThrowIfNull(loss);
+        return Panels.StackedPng([LossPlot([new RunCurves("loss", loss, [], [])], legend: false)], width, height);
+    }
 
     /// <summary>
     /// The notebooks' "Accuracy" panel: train and validation accuracy per epoch (<c>'-o'</c>), with an optional dashed

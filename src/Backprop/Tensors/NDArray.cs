@@ -105,6 +105,7 @@ public sealed partial class NDArray<T> where T : unmanaged, IFloatingPointIeee75
     public static NDArray<T> FromArray(T[] data, params int[] shape)
     {
         ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(shape);
         var size = CheckedSize(shape);
         if (data.Length != size)
             throw new ArgumentException($"{data.Length} values cannot be shaped as {ShapeToString(shape)} ({size} elements).", nameof(data));
@@ -120,6 +121,7 @@ public sealed partial class NDArray<T> where T : unmanaged, IFloatingPointIeee75
     /// <summary>A 1-D array of the given values (copied).</summary>
     public static NDArray<T> Vector(params T[] values)
     {
+        ArgumentNullException.ThrowIfNull(values);
         var a = new NDArray<T>(values.Length);
         values.CopyTo(a.AsSpan());
         return a;
@@ -184,11 +186,13 @@ public sealed partial class NDArray<T> where T : unmanaged, IFloatingPointIeee75
     /// Rows [<paramref name="start"/>, <paramref name="start"/> + <paramref name="count"/>) along the first axis, copied:
     /// NumPy's <c>x[start:start + count].copy()</c>, shape (count, d1, …, dk).
     /// </summary>
+    /// <exception cref="InvalidOperationException">The array is 0-d (it has no rows).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The rows asked for are not all within the array (the parameter named is the one at fault).</exception>
     public NDArray<T> SliceRows(int start, int count)
     {
         if (Rank < 1) throw new InvalidOperationException($"SliceRows needs an array with rows, not {ShapeString}.");
         if (start < 0 || count < 0 || (long)start + count > _shape[0])
-            throw new ArgumentOutOfRangeException(nameof(count), $"Rows {start} to {(long)start + count} are outside the {_shape[0]} rows of {ShapeString}.");
+            throw new ArgumentOutOfRangeException(start < 0 || start > _shape[0] ? nameof(start) : nameof(count), $"Rows {start} to {(long)start + count} are outside the {_shape[0]} rows of {ShapeString}.");
         var shape = (int[])_shape.Clone();
         shape[0] = count;
         var r = new NDArray<T>(shape);
@@ -250,14 +254,25 @@ public sealed partial class NDArray<T> where T : unmanaged, IFloatingPointIeee75
         return new NDArray<T>(Buffer, Offset, s);
     }
 
-    /// <summary>The per-sample flattening the affine layer uses: (N, d1, …, dk) → (N, d1·…·dk).</summary>
+    /// <summary>
+    /// The per-sample flattening the affine layer uses: (N, d1, …, dk) → (N, d1·…·dk). A view over the same elements, as
+    /// <see cref="Reshape"/> gives (this array itself when it is already 2-D): writing to it writes to this array.
+    /// </summary>
     public NDArray<T> Flatten2D() => Rank == 2 ? this : Reshape(Rank == 0 ? 1 : _shape[0], RowLength);
 
     /// <summary>True when both arrays have the same shape.</summary>
-    public bool SameShape(NDArray<T> other) => _shape.AsSpan().SequenceEqual(other._shape);
+    public bool SameShape(NDArray<T> other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return _shape.AsSpan().SequenceEqual(other._shape);
+    }
 
     /// <summary>True when the shape equals <paramref name="shape"/>.</summary>
-    public bool HasShape(params int[] shape) => _shape.AsSpan().SequenceEqual(shape);
+    public bool HasShape(params int[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        return _shape.AsSpan().SequenceEqual(shape);
+    }
 
     // ---- element access -------------------------------------------------------------------------------------------
 
@@ -277,6 +292,7 @@ public sealed partial class NDArray<T> where T : unmanaged, IFloatingPointIeee75
     /// <summary>Element at a full index (one entry per dimension).</summary>
     public ref T At(params int[] index)
     {
+        ArgumentNullException.ThrowIfNull(index);
         if (index.Length != Rank)
             throw new IndexOutOfRangeException($"Index of rank {index.Length} for an array of shape {ShapeString}.");
         int flat = 0;
@@ -344,8 +360,11 @@ public sealed partial class NDArray<T> where T : unmanaged, IFloatingPointIeee75
     }
 
     /// <summary>Index of the largest value of each row (first one on ties, the first NaN if any, as <c>np.argmax(axis=1)</c>).</summary>
+    /// <exception cref="InvalidOperationException">The rows are empty (a shape such as (N, 0)) and so have no largest value (NumPy refuses them too).</exception>
     public int[] ArgMaxRows()
     {
+        if (Rank > 0 && _shape[0] > 0 && RowLength == 0)
+            throw new InvalidOperationException($"ArgMaxRows: the rows of an array of shape {ShapeString} hold no values, so they have no largest one.");
         var a = Flatten2D();
         var r = new int[a.Dim(0)];
         for (int i = 0; i < r.Length; i++) r[i] = ArgMax(a.Row(i));

@@ -42,6 +42,7 @@ public sealed class Workspace
     /// <summary>An uninitialised array with the shape of <paramref name="like"/>.</summary>
     public NDArray<T> RentLike<T>(NDArray<T> like) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        ArgumentNullException.ThrowIfNull(like);
         var a = Peek<T>();
         if (a is not null && a.SameShape(like)) return Keep(a);
         return Keep(Make<T>(a, like.ShapeArray()));

@@ -39,11 +39,15 @@ public sealed class ConfusionMatrix
     /// <param name="x">Inputs (N, d1, …, dk), scored in batches.</param>
     /// <param name="y">The N true labels.</param>
     /// <param name="numClasses">Rows and columns of the matrix; the model's <see cref="IModel{T}.NumClasses"/> when null.</param>
-    /// <exception cref="ArgumentException">A label or prediction is outside [0, C), or a sample's scores are not finite (as <see cref="Solver{T}.Predict"/> refuses them).</exception>
+    /// <exception cref="ArgumentException">y has another length than x has rows, a label or prediction is outside [0, C), or a sample's scores are not finite (as <see cref="Solver{T}.Predict"/> refuses them).</exception>
     public static ConfusionMatrix Of<T>(IModel<T> model, NDArray<T> x, int[] y, int? numClasses = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(y);
+        // Checked before scoring, and said of x and y: the constructor's own check speaks of labels and predictions.
+        if (x.Rank == 0 || x.Dim(0) != y.Length)
+            throw new ArgumentException($"ConfusionMatrix.Of: x has shape {x.ShapeString} but y has {y.Length} labels; give one label per row of x.", nameof(y));
         return new ConfusionMatrix(y, Solver<T>.Predict(model, x), numClasses ?? model.NumClasses);
     }
 

@@ -50,6 +50,7 @@ public sealed partial class HyperparameterSearch
         ArgumentNullException.ThrowIfNull(baseConfig);
         ArgumentNullException.ThrowIfNull(ranges);
         ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(searchDir);
         if (trials is < 1 or > MaxTrials)
             throw new ArgumentOutOfRangeException(nameof(trials), trials, $"The number of trials must lie in [1, {MaxTrials}], got {trials}.");
         SearchDir = Path.GetFullPath(searchDir);
@@ -97,6 +98,7 @@ public sealed partial class HyperparameterSearch
     public static HyperparameterSearch Resume(string searchDir, ImageData data)
     {
         ArgumentException.ThrowIfNullOrEmpty(searchDir);
+        ArgumentNullException.ThrowIfNull(data);
         var path = Path.Combine(searchDir, SearchSpec.FileName);
         if (!File.Exists(path))
             throw new FileNotFoundException(Directory.Exists(searchDir)

@@ -27,6 +27,8 @@ public static class ModelFactory
     public static FullyConnectedNet<T> Create<T>(TrainConfig config, int inputDim, int numClasses, NumpyRandom rng) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(config);
+        // The models take a null generator as seed 0; here the caller's generator is the point, so null is refused.
+        ArgumentNullException.ThrowIfNull(rng);
         config.Validate();
         return config.Model == "twolayer"
             ? new TwoLayerNet<T>(inputDim, config.Hidden[0], numClasses, config.WeightScale, config.Reg, rng)

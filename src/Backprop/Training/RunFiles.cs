@@ -34,5 +34,6 @@ public static class RunFiles
     public static IReadOnlyList<string> All { get; } = [Model, Config, History, Summary, Checkpoint, LossPlot, AccuracyPlot, WeightsPlot, ConfusionPlot];
 
     /// <summary>The path of <paramref name="file"/> inside the run folder <paramref name="dir"/>.</summary>
-    public static string In(string dir, string file) => Path.Combine(dir, file);
+    public static string In(string dir, string file) =>
+        Path.Combine(dir ?? throw new ArgumentNullException(nameof(dir)), file ?? throw new ArgumentNullException(nameof(file)));
 }

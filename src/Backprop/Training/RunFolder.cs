@@ -75,6 +75,7 @@ public static class RunFolder
     /// <exception cref="InvalidDataException">A summary or checkpoint is there but neither can be read.</exception>
     public static DataSetChoice? TrainedOn(string runDir)
     {
+        ArgumentNullException.ThrowIfNull(runDir);
         var (dataset, folder, source) = Recorded(runDir);
         if (string.IsNullOrEmpty(dataset) || string.IsNullOrEmpty(folder) || !Directory.Exists(folder)) return null;
         return new DataSetChoice(dataset, folder,
@@ -85,6 +86,7 @@ public static class RunFolder
     /// <exception cref="InvalidDataException">A summary or checkpoint is there but neither can be read.</exception>
     public static string? MovedDataFolder(string runDir)
     {
+        ArgumentNullException.ThrowIfNull(runDir);
         var (_, folder, _) = Recorded(runDir);
         return !string.IsNullOrEmpty(folder) && !Directory.Exists(folder) ? folder : null;
     }
@@ -132,6 +134,7 @@ public static class RunFolder
     /// <exception cref="ArgumentException">The data holds fewer images than the run used.</exception>
     public static RunEvaluation Evaluate(string runDir, ImageData data)
     {
+        ArgumentNullException.ThrowIfNull(data);
         var config = ReadConfig(runDir);
         return config.IsFloat64 ? Evaluate<double>(runDir, config, data) : Evaluate<float>(runDir, config, data);
     }
@@ -143,6 +146,9 @@ public static class RunFolder
     /// <exception cref="ArgumentException">An unknown split, or the data holds fewer images than the run used.</exception>
     public static long[] Predict(string runDir, ImageData data, string split)
     {
+        ArgumentException.ThrowIfNullOrEmpty(runDir);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(split);
         if (!Splits.Contains(split)) throw new ArgumentException($"Unknown split '{split}'; use train, val or test.", nameof(split));
         var config = ReadConfig(runDir);
         return config.IsFloat64 ? Predict<double>(runDir, config, data, split) : Predict<float>(runDir, config, data, split);
@@ -163,6 +169,7 @@ public static class RunFolder
     /// <exception cref="ArgumentException">The images do not have the data set's shape, hold NaN or infinite values or values outside 0–255, or look scaled to [0, 1].</exception>
     public static ImageClassification ClassifyImages(string runDir, ImageData data, NpyArray images)
     {
+        ArgumentException.ThrowIfNullOrEmpty(runDir);
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(images);
         if (LooksScaledToOne(images))
@@ -188,6 +195,7 @@ public static class RunFolder
     /// <exception cref="InvalidDataException">The file does not fit the configuration, or holds NaN or infinite values.</exception>
     public static FullyConnectedNet<T> LoadModel<T>(string runDir, TrainConfig config, int inputDim, int numClasses) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        ArgumentNullException.ThrowIfNull(runDir);
         ArgumentNullException.ThrowIfNull(config);
         var path = RunFiles.In(runDir, RunFiles.Model);
         if (!File.Exists(path)) throw new FileNotFoundException($"'{runDir}' has no {RunFiles.Model}.", path);
@@ -248,7 +256,9 @@ public static class RunFolder
     /// <exception cref="InvalidDataException">A file is not a picture that can be decoded.</exception>
     public static (string[] Files, ImageClassification Classification) ClassifyPictures(string runDir, ImageData data, string path)
     {
+        ArgumentException.ThrowIfNullOrEmpty(runDir);
         ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(path);
         var files = ImageFiles.Find(path);
         return (files, Classify(runDir, data, ImageFiles.Load(files, data.ImageShape)));
     }

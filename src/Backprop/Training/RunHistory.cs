@@ -34,17 +34,23 @@ public sealed record RunHistory
     [JsonPropertyName("wall_seconds")] public double WallSeconds { get; init; }
 
     /// <summary>The histories of <paramref name="solver"/> as they stand.</summary>
-    public static RunHistory Of<T>(Solver<T> solver, string status, double wallSeconds) where T : unmanaged, IFloatingPointIeee754<T> => new()
+    public static RunHistory Of<T>(Solver<T> solver, string status, double wallSeconds) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        Loss = solver.LossHistory.ToArray(),
-        TrainAcc = solver.TrainAccHistory.ToArray(),
-        ValAcc = solver.ValAccHistory.ToArray(),
-        LearningRate = solver.LearningRateHistory.ToArray(),
-        IterationsPerEpoch = solver.IterationsPerEpoch,
-        NumIterations = solver.NumIterations,
-        Status = status,
-        WallSeconds = wallSeconds,
-    };
+        ArgumentNullException.ThrowIfNull(solver);
+        // The status is one of RunStatus's names in every history.json a run writes; null is none of them.
+        ArgumentNullException.ThrowIfNull(status);
+        return new()
+        {
+            Loss = solver.LossHistory.ToArray(),
+            TrainAcc = solver.TrainAccHistory.ToArray(),
+            ValAcc = solver.ValAccHistory.ToArray(),
+            LearningRate = solver.LearningRateHistory.ToArray(),
+            IterationsPerEpoch = solver.IterationsPerEpoch,
+            NumIterations = solver.NumIterations,
+            Status = status,
+            WallSeconds = wallSeconds,
+        };
+    }
 
     /// <summary>Writes the history to <paramref name="path"/> atomically.</summary>
     public void Save(string path) => RunJson.Save(path, this);

@@ -38,6 +38,7 @@ internal static class RunJson
     /// <param name="optional">Keys (of the top object) an older file may lack; they read as null, for the caller to fill.</param>
     public static TValue Load<TValue>(string path, params string[] optional)
     {
+        ArgumentNullException.ThrowIfNull(path);
         if (!File.Exists(path)) throw new FileNotFoundException($"'{path}' does not exist.", path);
         RegularFile.Require(path);
         try

@@ -16,7 +16,9 @@ public static class RunPlots
     public static IReadOnlyList<string> Write<T>(string runDir, RunHistory history, NDArray<T>? w1, IReadOnlyList<int> imageShape)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        ArgumentNullException.ThrowIfNull(runDir);
         ArgumentNullException.ThrowIfNull(history);
+        ArgumentNullException.ThrowIfNull(imageShape);
         var written = new List<string>();
         void Save(string name, byte[] png)
         {
@@ -36,6 +38,7 @@ public static class RunPlots
     /// <exception cref="FileNotFoundException">The folder has no <c>history.json</c>.</exception>
     public static IReadOnlyList<string> Redraw(string runDir)
     {
+        ArgumentNullException.ThrowIfNull(runDir);
         var history = RunHistory.Load(RunFiles.In(runDir, RunFiles.History));
         var modelPath = RunFiles.In(runDir, RunFiles.Model);
         NDArray<double>? w1 = null;

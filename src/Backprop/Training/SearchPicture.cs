@@ -51,6 +51,7 @@ public static class SearchPicture
     /// <exception cref="InvalidDataException"><c>results.json</c> is not a search's, or holds no trial.</exception>
     public static string Redraw(string searchDir, string? output = null)
     {
+        ArgumentNullException.ThrowIfNull(searchDir);
         var path = Path.Combine(searchDir, SearchResult.FileName);
         var result = SearchResult.Load(path);
         if (result.Trials.Count == 0) throw new InvalidDataException($"{path}: no trial ran (the search was interrupted before its first one ended), so there is nothing to draw.");

@@ -63,6 +63,7 @@ public sealed record SearchRange(string Name, double Low, double High, bool Log)
     /// <exception cref="ArgumentException">Not a range, lo &gt; hi, a log range that is not positive, or whole-number ends that are not whole or too large.</exception>
     public static SearchRange Parse(string name, string text)
     {
+        ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(text);
         if (!Searchable.Contains(name)) throw new ArgumentException($"'{name}' cannot be searched; searchable: {string.Join(", ", Searchable)}.", nameof(name));
         string option = "--" + name.Replace('_', '-');

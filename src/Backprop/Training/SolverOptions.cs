@@ -53,8 +53,13 @@ public sealed record SolverOptions
     public TextWriter? Output { get; init; }
 
     /// <summary>Checks every option; throws <see cref="ArgumentException"/> naming the first bad one.</summary>
+    /// <exception cref="ArgumentNullException">UpdateRule or OptimConfig is null.</exception>
+    /// <exception cref="ArgumentException">An unknown rule or config key, or a value out of range (<see cref="ArgumentOutOfRangeException"/>, naming the option).</exception>
     public void Validate()
     {
+        // An init to null (from a deserialised or hand-built record) is refused by the property's name, not read later.
+        ArgumentNullException.ThrowIfNull(UpdateRule);
+        ArgumentNullException.ThrowIfNull(OptimConfig);
         Optim.UpdateRules.Validate(UpdateRule, OptimConfig);
         if (OptimConfig.TryGetValue("learning_rate", out var lr) && !(lr > 0 && double.IsFinite(lr)))
             throw new ArgumentOutOfRangeException(nameof(OptimConfig), lr, "learning_rate must be a positive number.");

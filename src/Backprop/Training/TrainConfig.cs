@@ -195,6 +195,8 @@ public sealed record TrainConfig
     public static TrainConfig FromJson(string json, string source = "config", string fallbackDataset = "cifar10")
     {
         ArgumentNullException.ThrowIfNull(json);
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(fallbackDataset);
         if (string.IsNullOrWhiteSpace(json)) throw new InvalidDataException($"{source}: the file is empty; expected a JSON object such as {{\"epochs\": 5}}.");
         JsonDocument doc;
         try

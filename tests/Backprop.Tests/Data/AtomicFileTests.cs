@@ -148,6 +148,18 @@ public class AtomicFileTests
     }
 
     [Fact]
+    public void AFileWhereTheFolderShouldBe_IsSaidToBeAFile_WhenWritingAndReading()
+    {
+        // Both said "the folder '…/model.npz' does not exist", of a path that does exist, as a file.
+        using var dir = new TempDir();
+        var file = dir.Write("model.npz", [1]);
+        var write = Assert.Throws<DirectoryNotFoundException>(() => AtomicFile.WriteAllText(Path.Combine(file, "x.json"), "x"));
+        Assert.Contains($"'{file}' is a file, not a folder.", write.Message);
+        var read = Assert.Throws<DirectoryNotFoundException>(() => Npy.Load(Path.Combine(file, "x.npy")));
+        Assert.Contains($"'{file}' is a file, not a folder.", read.Message);
+    }
+
+    [Fact]
     public async Task ReadersNeverSeeAPartialFile()
     {
         using var dir = new TempDir();

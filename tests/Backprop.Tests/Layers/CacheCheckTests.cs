@@ -43,6 +43,20 @@ public class CacheCheckTests
         Assert.Contains("gamma has shape none", Assert.Throws<ArgumentException>(() => Backward(which, dout, Ones(n, d), Ones(stats), null)).Message);
     }
 
+    [Theory]
+    [MemberData(nameof(Backwards))]
+    public void NormBackward_RefusesACacheAndDoutOfAnotherRankThanTwo(string which)
+    {
+        // A cache of rank 3 (or 1) with dout of its shape: batch norm's staged backward returned a dx of shape (2, 3)
+        // for dout (2, 3, 2), the others threw an ArgumentOutOfRangeException about an 'axis' from a sum inside.
+        foreach (var (shape, stats) in new[] { (new[] { 2, 3, 2 }, 3), (new[] { 3 }, 3) })
+        {
+            var e = Assert.Throws<ArgumentException>(() => Backward(which, Ones(shape), Ones(shape), Ones(stats), Ones(3)));
+            Assert.Equal("dout", e.ParamName);
+            Assert.Contains($"must have shape (N, D), as the forward output, got {NDArray<float>.ShapeToString(shape)}", e.Message);
+        }
+    }
+
     [Fact]
     public void LayerNormBackward_OnAPastTheCachesRow_RefusesAShortCacheInsteadOfReadingPastIt()
     {

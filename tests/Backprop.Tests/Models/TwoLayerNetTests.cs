@@ -78,4 +78,14 @@ public class TwoLayerNetTests
             if (printed.TryGetValue(name, out var notebook)) Notebook.AssertError(notebook, error, $"{name} relative error");
         }
     }
+
+    [Fact]
+    public void Constructor_RefusesSizesAndRegByItsOwnParameterNames()
+    {
+        // The base class named 'hiddenDims' and the property 'Reg', neither a parameter of this constructor.
+        Assert.Equal("hiddenDim", Assert.Throws<ArgumentOutOfRangeException>(() => new TwoLayerNet<double>(hiddenDim: 0)).ParamName);
+        Assert.Equal("reg", Assert.Throws<ArgumentOutOfRangeException>(() => new TwoLayerNet<double>(reg: -1)).ParamName);
+        Assert.Equal("reg", Assert.Throws<ArgumentOutOfRangeException>(() => new FullyConnectedNet<double>([5], reg: double.NaN)).ParamName);
+        Assert.Equal("Reg", Assert.Throws<ArgumentOutOfRangeException>(() => new TwoLayerNet<double>().Reg = -1).ParamName);
+    }
 }

@@ -302,4 +302,11 @@ public class UpdateRuleTests
         Assert.StartsWith("adam: the learning rate 1E+39 is infinite in float32 (its largest value is 3.4E+38).", huge.Message);
         Assert.Equal(1e-50, new Sgd<double>(1e-50).LearningRate);
     }
+
+    [Fact]
+    public void SetState_NamesANullName()
+    {
+        // It said "keeps no state named ''", as if an empty name had been given.
+        Assert.Equal("name", Assert.Throws<ArgumentNullException>(() => new Adam<double>().SetState(null!, new NDArray<double>(2))).ParamName);
+    }
 }

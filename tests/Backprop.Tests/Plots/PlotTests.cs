@@ -26,6 +26,14 @@ public class PlotTests
     }
 
     [Fact]
+    public void NullHistories_AreRefusedByName()
+    {
+        // LossPng(null) was a NullReferenceException inside the plot; AccuracyPng already named its lists.
+        Assert.Equal("loss", Assert.Throws<ArgumentNullException>(() => TrainingPlots.LossPng(null!)).ParamName);
+        Assert.Equal("valAcc", Assert.Throws<ArgumentNullException>(() => TrainingPlots.AccuracyPng([0.5], null!)).ParamName);
+    }
+
+    [Fact]
     public void LossAndAccuracyPanels_AreDrawn()
     {
         var loss = Enumerable.Range(0, 200).Select(i => 2.3 * Math.Exp(-i / 80.0) + 0.1 * Math.Sin(i)).ToList();

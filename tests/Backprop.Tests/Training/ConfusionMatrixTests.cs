@@ -100,5 +100,11 @@ public class ConfusionMatrixTests
         Assert.Equal(expected, m.ToRows());
         Assert.Equal(4, ConfusionMatrix.Of(model, x, y, numClasses: 4).NumClasses);
         Assert.Contains("label labels[3] = 2 is outside [0, 2)", Assert.Throws<ArgumentException>(() => ConfusionMatrix.Of(model, x, y, numClasses: 2)).Message);
+
+        // Labels for another number of rows: said of x and y (it was 'predictions', a name the caller never gave).
+        var e = Assert.Throws<ArgumentException>(() => ConfusionMatrix.Of(model, x, [0, 1]));
+        Assert.Equal("y", e.ParamName);
+        Assert.Contains("x has shape (4, 2) but y has 2 labels", e.Message);
+        Assert.Equal("x", Assert.Throws<ArgumentNullException>(() => ConfusionMatrix.Of(model, null!, y)).ParamName);
     }
 }

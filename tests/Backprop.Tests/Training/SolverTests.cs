@@ -425,6 +425,22 @@ public class SolverTests
     }
 
     [Fact]
+    public void NullOptionsAndSplits_AreRefusedByTheirOwnNames()
+    {
+        // Before: OptimConfig null was a NullReferenceException inside UpdateRules.Validate; a null split was named
+        // 'x' or 'y', the internal check's parameters; UpdateRule null was named 'rule'.
+        var data = Blobs(20);
+        var model = new FullyConnectedNet<double>([4], inputDim: 12, numClasses: 3);
+        string NullName(SolverOptions? o, Dataset<double> d) => Assert.Throws<ArgumentNullException>(() => new Solver<double>(model, d, o)).ParamName!;
+        Assert.Equal("OptimConfig", NullName(Quiet() with { OptimConfig = null! }, data));
+        Assert.Equal("UpdateRule", NullName(Quiet() with { UpdateRule = null! }, data));
+        Assert.Equal("XTrain", NullName(null, data with { XTrain = null! }));
+        Assert.Equal("YTrain", NullName(null, data with { YTrain = null! }));
+        Assert.Equal("XVal", NullName(null, data with { XVal = null! }));
+        Assert.Equal("YVal", NullName(null, data with { YVal = null! }));
+    }
+
+    [Fact]
     public void Accuracy_RefusesLabelsThatDoNotMatchTheRows()
     {
         var data = Blobs(20);
