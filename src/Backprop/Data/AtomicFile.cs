@@ -36,7 +36,7 @@ public static partial class AtomicFile
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full) ?? throw new ArgumentException($"'{path}' has no parent folder.", nameof(path));
         if (!Directory.Exists(dir))
-            throw new DirectoryNotFoundException($"Cannot write '{full}': " + (File.Exists(dir) ? $"'{dir}' is a file, not a folder." : $"the folder '{dir}' does not exist."));
+            throw new DirectoryNotFoundException($"Cannot write '{full}': {DataFile.NoFolder(dir)}");
         var temp = TempPathFor(full);
         try
         {

@@ -37,7 +37,7 @@ internal static class DataFile
         if (Directory.Exists(path)) throw new FileNotFoundException($"'{path}' is a folder, not a file.", path);
         var dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (dir is not null && !Directory.Exists(dir))
-            throw new DirectoryNotFoundException($"Cannot read '{path}': " + (File.Exists(dir) ? $"'{dir}' is a file, not a folder." : $"the folder '{dir}' does not exist."));
+            throw new DirectoryNotFoundException($"Cannot read '{path}': {NoFolder(dir)}");
         if (!File.Exists(path)) throw new FileNotFoundException($"Cannot read '{path}': no such file.", path);
         RegularFile.Require(path);
         return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
@@ -135,4 +135,8 @@ internal static class DataFile
         gzipped = IsGzip(head[..n]);
         return gzipped ? new GZipStream(fs, CompressionMode.Decompress, leaveOpen: false) : fs;
     }
+
+    /// <summary>Why <paramref name="dir"/>, which is not a folder, cannot hold a file: it is a file, or it does not exist.</summary>
+    internal static string NoFolder(string dir) =>
+        File.Exists(dir) ? $"'{dir}' is a file, not a folder." : $"the folder '{dir}' does not exist.";
 }
