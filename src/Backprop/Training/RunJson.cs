@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
@@ -15,6 +16,9 @@ internal static class RunJson
     public static JsonSerializerOptions Options { get; } = new()
     {
         WriteIndented = true,
+        // Files for people and scripts, never pasted into HTML: a version's '+', a path's 'é' and a class name's '&'
+        // stay as they are, not \u002B and the like (quotes and control characters are still escaped).
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         // A null where the type has no null (a history's "loss": null, a config's "dtype": null) is a JsonException
         // naming the key, not a null that fails later far from the file.
         RespectNullableAnnotations = true,
