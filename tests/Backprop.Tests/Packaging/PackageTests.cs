@@ -30,6 +30,7 @@ public class PackageTests
             Assert.Contains("lib/net10.0/Backprop.dll", names);
             Assert.Contains("lib/net10.0/Backprop.xml", names);             // IntelliSense: every public member's docs
             Assert.Contains("README.md", names);
+            Assert.Contains("buildTransitive/Backprop.targets", names);      // the native AOT advice, for every project that references it
             XNamespace ns = "http://schemas.microsoft.com/packaging/2013/05/nuspec.xsd";
             using var spec = zip.GetEntry("Backprop.nuspec")!.Open();
             var meta = XDocument.Load(spec).Root!.Element(ns + "metadata")!;
@@ -55,6 +56,17 @@ public class PackageTests
         Assert.True(run.ExitCode == 0, "the README's program did not run from the package:\n" + run.Output);
         Assert.Contains("dx error: 1.16e-10", run.Stdout);                  // as the README's comment says
         Assert.Contains("loss 1.5991, W1 gradient (6, 100)", run.Stdout);
+
+        // Publishing that project as native AOT for a baseline x64 is warned about (the check alone, not the 2-minute
+        // compile); with an instruction set chosen, it is not.
+        string[] aot = ["msbuild", "-nologo", "-t:BackpropAotInstructionSetAdvice", "-p:PublishAot=true", "-p:RuntimeIdentifier=linux-x64"];
+        var baseline = Dotnet(dir, app, aot);
+        Assert.True(baseline.ExitCode == 0, baseline.Output);
+        Assert.Contains("warning BACKPROP001", baseline.Stdout);
+        Assert.Contains("-p:IlcInstructionSet=avx2", baseline.Stdout);
+        var chosen = Dotnet(dir, app, [.. aot, "-p:IlcInstructionSet=avx2"]);
+        Assert.True(chosen.ExitCode == 0, chosen.Output);
+        Assert.DoesNotContain("BACKPROP001", chosen.Output);
     }
 
     [Fact]
