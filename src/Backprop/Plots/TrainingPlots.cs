@@ -45,13 +45,15 @@ public static class TrainingPlots
         plt.XLabel("Epoch");
         WholeAxis(plt, checks);
         plt.YLabel("Accuracy");
-        plt.ShowLegend(Alignment.LowerRight);
+        // Beside the panel, as the comparison's: in its lower right corner it hid a validation accuracy of 0 (a tiny
+        // --num-val) or any run whose last epochs sit low.
+        plt.ShowLegend(Edge.Right);
         return plt;
     }
 
     /// <summary>
-    /// A run that stopped (diverged) before its first accuracy check has nothing to draw: say so, instead of an empty
-    /// frame from −10 to 10 with a legend of nothing.
+    /// A panel with nothing to draw (a run that diverged before its first accuracy check, a loss of only NaN): say
+    /// so, instead of an empty frame from −10 to 10 with a legend of nothing.
     /// </summary>
     private static Plot NoChecks(Plot plt, string text = "No accuracy checks: the run stopped before its first one.")
     {
@@ -100,21 +102,34 @@ public static class TrainingPlots
     internal static Plot LossPlot(IReadOnlyList<RunCurves> runs, bool legend)
     {
         var plt = new Plot();
+        plt.Title("Training loss");
+        var finite = runs.SelectMany(r => Finite(r.Loss)).Where(double.IsFinite).ToList();
+        int dropped = runs.Sum(r => r.Loss.Count) - finite.Count;
+        if (finite.Count == 0)
+            return NoChecks(plt, runs.All(r => r.Loss.Count == 0)
+                ? "No loss to draw: the run stopped before its first iteration."
+                : $"No finite loss to draw: all {dropped} values are NaN or infinite (the run diverged).");
+        // A loss over three decades and more (a run that blew up to 1e11, or one driven down to 1e-4) on a linear axis
+        // is a flat line at 0 with a few dots above it: a log axis, as matplotlib's semilogy, shows every iteration.
+        bool log = finite.Min() > 0 && finite.Max() / finite.Min() >= 1e3;
         for (int i = 0; i < runs.Count; i++)
         {
-            var loss = runs[i].Loss;
+            var loss = Finite(runs[i].Loss);
+            if (log) for (int k = 0; k < loss.Length; k++) loss[k] = Math.Log10(loss[k]);
             var style = Panels.SeriesStyle(i);
-            var sp = plt.Add.ScatterPoints(Panels.Range(loss.Count), Finite(loss), style.Color);
+            var sp = plt.Add.ScatterPoints(Panels.Range(loss.Length), loss, style.Color);
             sp.MarkerShape = style.Marker;
             sp.MarkerSize = runs.Count > 10 ? 4 : 3;   // a shape other than a dot needs a few pixels to be seen
             sp.LegendText = legend ? runs[i].Label : "";
         }
-        plt.Title("Training loss");
-        plt.XLabel("Iteration");
+        // Values that cannot be drawn are said under the axis, where no note can hide a point; before, they vanished.
+        plt.XLabel(dropped == 0 ? "Iteration" : $"Iteration ({dropped} NaN or infinite {(dropped == 1 ? "loss" : "losses")} not drawn)");
         WholeAxis(plt, runs.Max(r => r.Loss.Count));
-        plt.YLabel("Loss");
-        // A run that blew up reaches 1e30 and more: ticks as 2.4e+34, not 35 digits across the panel.
-        plt.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = TickLabel };
+        plt.YLabel(log ? "Loss (log scale)" : "Loss");
+        plt.Axes.Left.TickGenerator = log
+            ? SearchPlots.LogTicks(Math.Log10(finite.Min()), Math.Log10(finite.Max()))
+            // A run that blew up reaches 1e30 and more: ticks as 2.4e+34, not 35 digits across the panel.
+            : new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = TickLabel };
         if (legend) plt.ShowLegend(Edge.Right);
         return plt;
     }

@@ -250,7 +250,7 @@ public class PlotTests
         var full = new ScottPlot.Colormaps.Viridis().GetColor(1.0);
         var (xs, ys) = (new List<int>(), new List<int>());
         for (int y = 0; y < bmp.Height; y++)
-            for (int x = 0; x < bmp.Width; x++)
+            for (int x = 0; x < bmp.Width - 120; x++)   // the colour bar at the right edge holds every colour
             {
                 var c = bmp.GetPixel(x, y);
                 if (Math.Abs(c.Red - full.R) <= 2 && Math.Abs(c.Green - full.G) <= 2 && Math.Abs(c.Blue - full.B) <= 2) { xs.Add(x); ys.Add(y); }
@@ -276,5 +276,55 @@ public class PlotTests
         Assert.Contains("too large for one PNG", Assert.Throws<ArgumentException>(() => WeightGrid.ToPng(image, scale: 40_000)).Message);
         using var one = SKBitmap.Decode(WeightGrid.FirstLayerPng(w1, [3, 2, 2], padding: 1, scale: 2, maxImages: 1));
         Assert.Equal((4, 4), (one.Width, one.Height));   // one 2×2 tile, scaled twice
+    }
+
+    [Fact]
+    public void LossPanel_SaysWhatItCouldNotDraw_AndGoesLogOverDecades()
+    {
+        // NaN and ∞ losses vanished without a word, and a loss of only NaN was an empty −10 … 10 frame.
+        var some = TrainingPlots.LossPlot([new RunCurves("loss", [2.3, double.NaN, 2.1, double.PositiveInfinity, 1.9], [], [])], legend: false);
+        Assert.Equal("Iteration (2 NaN or infinite losses not drawn)", some.Axes.Bottom.Label.Text);
+        var none = TrainingPlots.LossPlot([new RunCurves("loss", [double.NaN, double.NaN], [], [])], legend: false);
+        Assert.Contains(none.GetPlottables().OfType<ScottPlot.Plottables.Annotation>(), a => a.Text.StartsWith("No finite loss to draw"));
+        Assert.Empty(none.GetPlottables().OfType<ScottPlot.Plottables.Scatter>());
+        AssertPicture(TrainingPlots.LossPng([double.NaN, double.NaN]), 900, 450);
+        Assert.Contains(TrainingPlots.LossPlot([new RunCurves("loss", [], [], [])], legend: false).GetPlottables().OfType<ScottPlot.Plottables.Annotation>(),
+            a => a.Text.StartsWith("No loss to draw"));
+
+        // A diverged run's 2.3 then 1e11 (or a loss driven down to 1e-4) drew every ordinary iteration as a flat line at 0.
+        var blown = TrainingPlots.LossPlot([new RunCurves("loss", [2.3, 3e11, 1.5e11, 9e10], [], [])], legend: false);
+        Assert.Equal("Loss (log scale)", blown.Axes.Left.Label.Text);
+        Assert.Equal([Math.Log10(2.3), Math.Log10(3e11)], blown.GetPlottables().OfType<ScottPlot.Plottables.Scatter>().Single().Data.GetScatterPoints().Select(p => p.Y).Take(2));
+        AssertPicture(TrainingPlots.LossPng([2.3, 3e11, 1.5e11, 9e10]), 900, 450);
+        // Less than three decades, or a loss of 0 (no log of it): linear, as the notebooks draw it.
+        Assert.Equal("Loss", TrainingPlots.LossPlot([new RunCurves("loss", [2.3, 0.01], [], [])], legend: false).Axes.Left.Label.Text);
+        Assert.Equal("Loss", TrainingPlots.LossPlot([new RunCurves("loss", [2.3, 1e-5, 0], [], [])], legend: false).Axes.Left.Label.Text);
+        var cmp = TrainingPlots.ComparisonPlots([new RunCurves("a", [2.3, 1e-4], [0.1], [0.1]), new RunCurves("b", [2.3, 0.5], [0.1], [0.1])]);
+        Assert.Equal("Loss (log scale)", cmp[0].Axes.Left.Label.Text);
+    }
+
+    [Fact]
+    public void AccuracyLegend_SitsBesideThePanel()
+    {
+        // In the lower right corner it covered a validation accuracy of 0 (--num-val 1) at the last epochs.
+        var plt = TrainingPlots.AccuracyPlot([0.3, 0.5, 0.7], [0, 0, 0]);
+        Assert.False(plt.Legend.IsVisible);   // not inside the data area
+        Assert.Contains(plt.Axes.GetPanels(), p => p.GetType().Name.Contains("Legend") && p.Edge == ScottPlot.Edge.Right);
+        AssertPicture(TrainingPlots.AccuracyPng([0.3, 0.5, 0.7], [0, 0, 0]), 900, 450);
+    }
+
+    [Fact]
+    public void ConfusionMatrix_HasAShareBar_AndRoomForLongNames()
+    {
+        string[] names = ["T-shirt/top (short sleeves)", "Trouser", "Pullover sweater with hood"];
+        var plt = ConfusionPlot.Plot([[8497, 166, 700], [42, 8496, 480], [1424, 140, 8321]], names, "test");
+        // The colours had no scale; the bar says what they are, from 0 to 1 whatever the counts.
+        var bar = plt.Axes.GetPanels().OfType<ScottPlot.Panels.ColorBar>().Single();
+        Assert.Equal((0.0, 1.0), (bar.Source.GetRange().Min, bar.Source.GetRange().Max));
+        Assert.Equal("share of the true class", bar.Axis.Label.Text);
+        // A fixed 110 pixels under the matrix cut 27-character names off at the picture's bottom edge.
+        Assert.True(plt.Axes.Bottom.MinimumSize >= 6 * 27 * Math.Sin(40 * Math.PI / 180), $"{plt.Axes.Bottom.MinimumSize} pixels");
+        Assert.Equal(110, ConfusionPlot.BottomAxisSize(["cat", "dog"]));
+        AssertPicture(ConfusionPlot.Png([[8497, 166, 700], [42, 8496, 480], [1424, 140, 8321]], names, "test"), 760, 760);
     }
 }
