@@ -111,11 +111,16 @@ public static class TrainingPlots
                 : $"No finite loss to draw: all {dropped} values are NaN or infinite (the run diverged).");
         // A loss over three decades and more (a run that blew up to 1e11, or one driven down to 1e-4) on a linear axis
         // is a flat line at 0 with a few dots above it: a log axis, as matplotlib's semilogy, shows every iteration.
-        bool log = finite.Min() > 0 && finite.Max() / finite.Min() >= 1e3;
+        // The decades are those of the positive values: a softmax loss of exactly 0 (float32 saturates at batch size 1)
+        // or a met SVM margin has no logarithm. A few such zeros are left off the log axis and said; where they are
+        // more than 1% of the points (an SVM's hinge met batch after batch), the axis stays linear and shows them.
+        var positive = finite.Where(v => v > 0).ToList();
+        int zeros = finite.Count - positive.Count;
+        bool log = positive.Count > 0 && positive.Max() / positive.Min() >= 1e3 && zeros <= finite.Count / 100;
         for (int i = 0; i < runs.Count; i++)
         {
             var loss = Finite(runs[i].Loss);
-            if (log) for (int k = 0; k < loss.Length; k++) loss[k] = Math.Log10(loss[k]);
+            if (log) for (int k = 0; k < loss.Length; k++) loss[k] = loss[k] > 0 ? Math.Log10(loss[k]) : double.NaN;
             var style = Panels.SeriesStyle(i);
             var sp = plt.Add.ScatterPoints(Panels.Range(loss.Length), loss, style.Color);
             sp.MarkerShape = style.Marker;
@@ -123,11 +128,14 @@ public static class TrainingPlots
             sp.LegendText = legend ? runs[i].Label : "";
         }
         // Values that cannot be drawn are said under the axis, where no note can hide a point; before, they vanished.
-        plt.XLabel(dropped == 0 ? "Iteration" : $"Iteration ({dropped} NaN or infinite {(dropped == 1 ? "loss" : "losses")} not drawn)");
+        var notDrawn = new List<string>();
+        if (dropped > 0) notDrawn.Add($"{dropped} NaN or infinite {(dropped == 1 ? "loss" : "losses")}");
+        if (log && zeros > 0) notDrawn.Add($"{zeros} {(zeros == 1 ? "loss" : "losses")} of 0");
+        plt.XLabel(notDrawn.Count == 0 ? "Iteration" : $"Iteration ({string.Join(" and ", notDrawn)} not drawn)");
         WholeAxis(plt, runs.Max(r => r.Loss.Count));
         plt.YLabel(log ? "Loss (log scale)" : "Loss");
         plt.Axes.Left.TickGenerator = log
-            ? SearchPlots.LogTicks(Math.Log10(finite.Min()), Math.Log10(finite.Max()))
+            ? SearchPlots.LogTicks(Math.Log10(positive.Min()), Math.Log10(positive.Max()))
             // A run that blew up reaches 1e30 and more: ticks as 2.4e+34, not 35 digits across the panel.
             : new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = TickLabel };
         if (legend) plt.ShowLegend(Edge.Right);

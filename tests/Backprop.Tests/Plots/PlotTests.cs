@@ -299,6 +299,13 @@ public class PlotTests
         // Less than three decades, or a loss of 0 (no log of it): linear, as the notebooks draw it.
         Assert.Equal("Loss", TrainingPlots.LossPlot([new RunCurves("loss", [2.3, 0.01], [], [])], legend: false).Axes.Left.Label.Text);
         Assert.Equal("Loss", TrainingPlots.LossPlot([new RunCurves("loss", [2.3, 1e-5, 0], [], [])], legend: false).Axes.Left.Label.Text);
+        // A long batch-size-1 run: decades of positive losses and a few of exactly 0 (float32 saturated). Log, the
+        // zeros said under the axis; they stayed linear, a flat band at 0.
+        var saturated = Enumerable.Range(0, 1000).Select(i => i % 400 == 399 ? 0.0 : 2.3 * Math.Pow(10, -5.0 * i / 1000)).ToArray();
+        var logWithZeros = TrainingPlots.LossPlot([new RunCurves("loss", saturated, [], [])], legend: false);
+        Assert.Equal("Loss (log scale)", logWithZeros.Axes.Left.Label.Text);
+        Assert.Equal("Iteration (2 losses of 0 not drawn)", logWithZeros.Axes.Bottom.Label.Text);
+        AssertPicture(TrainingPlots.LossPng(saturated), 900, 450);
         var cmp = TrainingPlots.ComparisonPlots([new RunCurves("a", [2.3, 1e-4], [0.1], [0.1]), new RunCurves("b", [2.3, 0.5], [0.1], [0.1])]);
         Assert.Equal("Loss (log scale)", cmp[0].Axes.Left.Label.Text);
     }
