@@ -18,8 +18,16 @@ namespace Backprop.Models;
 /// generator given (so a notebook's <c>np.random.seed</c> followed by the constructor is reproduced exactly); biases are
 /// zeros. Batch-norm running statistics are <see cref="Buffers"/> <c>running_mean1</c>, <c>running_var1</c> ….
 /// Both sets are read at every pass, so an array replaced in either is the one used.
-/// <para>A model is not thread-safe: a pass sets the layers' mode and keeps its caches for the backward pass. Use one
-/// model per thread (copy <see cref="Params"/> and <see cref="Buffers"/> into another).</para>
+/// <para>Thread safety: test-mode scoring (<see cref="Loss(NDArray{T}, Workspace?)"/>, and the
+/// <see cref="Training.Solver{T}"/> helpers <c>Accuracy</c>, <c>Predict</c> and <c>Scores</c> built on it) may run on
+/// any number of threads at once, each with its own workspace or none: it reads the parameters and buffers and writes
+/// nothing in the model, so each call gives the bits it gives alone (an inference server can share one loaded model).
+/// Training is not: a training pass (<see cref="Loss(NDArray{T}, int[], Workspace?)"/>) keeps its caches in the
+/// model for its backward pass, so a second training pass of the same model while one runs throws
+/// <see cref="InvalidOperationException"/>; train one model per thread (copy <see cref="Params"/> and
+/// <see cref="Buffers"/> into another). Scoring while the same model trains, or while
+/// <see cref="ModelFile.Load{T}"/> or a replaced array changes it, reads weights mid-update: the training is not
+/// disturbed, but the scores are of no consistent model. Setting <see cref="Reg"/> is for between calls.</para>
 /// </remarks>
 /// <typeparam name="T">The dtype: <c>float</c> or <c>double</c>.</typeparam>
 public class FullyConnectedNet<T> : IModel<T> where T : unmanaged, IFloatingPointIeee754<T>
