@@ -20,6 +20,10 @@ public delegate void ForBody<TState>(int piece, in TState state);
 /// core's caches.</para>
 /// <para>If a piece throws, pieces not yet started are skipped and the first exception is rethrown on the caller, with
 /// its original stack trace, once every started piece has finished.</para>
+/// <para>Thread safety: <see cref="For{TState}"/> may be called from any number of threads at once (trainings side by
+/// side each give the bits they give alone), and <see cref="MaxThreads"/> may be set at any time, from any thread: a
+/// loop reads it once when it starts, and any count gives the same bits, so a training running meanwhile keeps its
+/// results (only its speed changes).</para>
 /// </remarks>
 public static class Parallelism
 {

@@ -10,6 +10,11 @@ namespace Backprop.Kernels;
 /// MB after one float64 epoch of a [3000, 3000] net at batch 1000, 46 MB for float32; under 20 MB for the models of
 /// a few hundred units the notebooks train). <see cref="Release"/> lets them go.
 /// </summary>
+/// <remarks>
+/// Thread safety: <see cref="Release"/> may be called from any thread but a loop body's, at any time, also while other
+/// threads train: no buffer is dropped while a kernel uses it (each thread drops its own between loops), so their
+/// results keep their bits. <see cref="RetainedBytes"/> may be read from any thread.
+/// </remarks>
 public static class Scratch
 {
     private static int _generation;

@@ -77,19 +77,7 @@ public static partial class Layer
 
         if (bnParam.Mode == Mode.Test)
         {
-            // (x − μ)·s + β with s = γ/√(var + eps), as CS231n's (x − μ)/√(var + eps)·γ + β: folding μ into the shift
-            // (x·s + (β − μ·s)) cancels when |μ| ≫ σ, 0.24% off in float32 at μ = 1000, σ = 0.01.
-            var scale = Alloc.New<T>(ws, d).AsSpan();
-            var mu = runningMean.AsSpan();
-            TensorPrimitives.Add(runningVar.AsSpan(), eps, scale);
-            TensorPrimitives.ReciprocalSqrt<T>(scale, scale);
-            TensorPrimitives.Multiply(scale, g, scale);
-            for (int i = 0; i < n; i++)
-            {
-                var row = os.Slice(i * d, d);
-                TensorPrimitives.Subtract(xs.Slice(i * d, d), mu, row);
-                TensorPrimitives.FusedMultiplyAdd(row, scale, b, row);
-            }
+            Normalize(xs, g, b, runningMean, runningVar, eps, os, n, d, ws);
             return (outp, default);
         }
 
@@ -112,6 +100,40 @@ public static partial class Layer
             BatchNormKernels<T>.NormalizeRows(in call);
         }
         return (outp, new BatchNormCache<T>(xhat, invStd, gamma));
+    }
+
+    /// <summary>
+    /// Test-mode batch norm with the running statistics given directly: what <see cref="BatchNormForward{T}"/> computes
+    /// in Test mode, the same bits, but reading no <see cref="BatchNormParam{T}"/> and writing nothing shared, so
+    /// concurrent inference passes of one model need no mode to set. x (N, D) → out (N, D).
+    /// </summary>
+    internal static NDArray<T> BatchNormInference<T>(NDArray<T> x, NDArray<T> gamma, NDArray<T> beta, NDArray<T> runningMean, NDArray<T> runningVar, double eps, Workspace? ws)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var (n, d) = CheckNorm(x, gamma, beta, "BatchNormForward");
+        if (runningMean.Size != d || runningVar.Size != d)
+            throw new ArgumentException($"BatchNormForward: the running mean has {runningMean.Size} values and the running variance {runningVar.Size}, but x has {d} features.", "bnParam");
+        var outp = Alloc.New<T>(ws, n, d);
+        Normalize(x.AsSpan(), gamma.AsSpan(), beta.AsSpan(), runningMean, runningVar, T.CreateTruncating(eps), outp.AsSpan(), n, d, ws);
+        return outp;
+    }
+
+    private static void Normalize<T>(ReadOnlySpan<T> xs, ReadOnlySpan<T> g, ReadOnlySpan<T> b, NDArray<T> runningMean, NDArray<T> runningVar, T eps, Span<T> os, int n, int d, Workspace? ws)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        // (x − μ)·s + β with s = γ/√(var + eps), as CS231n's (x − μ)/√(var + eps)·γ + β: folding μ into the shift
+        // (x·s + (β − μ·s)) cancels when |μ| ≫ σ, 0.24% off in float32 at μ = 1000, σ = 0.01.
+        var scale = Alloc.New<T>(ws, d).AsSpan();
+        var mu = runningMean.AsSpan();
+        TensorPrimitives.Add(runningVar.AsSpan(), eps, scale);
+        TensorPrimitives.ReciprocalSqrt<T>(scale, scale);
+        TensorPrimitives.Multiply(scale, g, scale);
+        for (int i = 0; i < n; i++)
+        {
+            var row = os.Slice(i * d, d);
+            TensorPrimitives.Subtract(xs.Slice(i * d, d), mu, row);
+            TensorPrimitives.FusedMultiplyAdd(row, scale, b, row);
+        }
     }
 
     /// <summary>

@@ -18,8 +18,16 @@ namespace Backprop.Models;
 /// generator given (so a notebook's <c>np.random.seed</c> followed by the constructor is reproduced exactly); biases are
 /// zeros. Batch-norm running statistics are <see cref="Buffers"/> <c>running_mean1</c>, <c>running_var1</c> ….
 /// Both sets are read at every pass, so an array replaced in either is the one used.
-/// <para>A model is not thread-safe: a pass sets the layers' mode and keeps its caches for the backward pass. Use one
-/// model per thread (copy <see cref="Params"/> and <see cref="Buffers"/> into another).</para>
+/// <para>Thread safety: test-mode scoring (<see cref="Loss(NDArray{T}, Workspace?)"/>, and the
+/// <see cref="Training.Solver{T}"/> helpers <c>Accuracy</c>, <c>Predict</c> and <c>Scores</c> built on it) may run on
+/// any number of threads at once, each with its own workspace or none: it reads the parameters and buffers and writes
+/// nothing in the model, so each call gives the bits it gives alone (an inference server can share one loaded model).
+/// Training is not: a training pass (<see cref="Loss(NDArray{T}, int[], Workspace?)"/>) keeps its caches in the
+/// model for its backward pass, so a second training pass of the same model while one runs throws
+/// <see cref="InvalidOperationException"/>; train one model per thread (copy <see cref="Params"/> and
+/// <see cref="Buffers"/> into another). Scoring while the same model trains, or while
+/// <see cref="ModelFile.Load{T}"/> or a replaced array changes it, reads weights mid-update: the training is not
+/// disturbed, but the scores are of no consistent model. Setting <see cref="Reg"/> is for between calls.</para>
 /// </remarks>
 /// <typeparam name="T">The dtype: <c>float</c> or <c>double</c>.</typeparam>
 public class FullyConnectedNet<T> : IModel<T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -35,6 +43,7 @@ public class FullyConnectedNet<T> : IModel<T> where T : unmanaged, IFloatingPoin
     private readonly DropoutCache<T>[] _drop;
     private readonly ParameterSet<T> _grads = new();
     private readonly string[] _w, _b, _gamma, _beta, _runningMean, _runningVar;
+    private int _training;   // 1 while a training pass (Loss(X, y)) runs
 
     /// <summary>Builds the network and initialises its parameters.</summary>
     /// <param name="hiddenDims">Size of each hidden layer; may be empty (a softmax classifier).</param>
@@ -164,7 +173,13 @@ public class FullyConnectedNet<T> : IModel<T> where T : unmanaged, IFloatingPoin
     public DropoutParam? Dropout => _dropout;
 
     /// <inheritdoc/>
-    public NDArray<T> Loss(NDArray<T> x, Workspace? ws = null) => Forward(x, Mode.Test, ws);
+    /// <remarks>
+    /// Thread-safe on a model no thread is changing: a test-mode pass only reads <see cref="Params"/> and
+    /// <see cref="Buffers"/> and writes nothing in the model (no mode, no cache), so any number of threads may score
+    /// with one model at once, each with its own <paramref name="ws"/> (or none), and each gets the bits it would get
+    /// alone. Not while the same model trains or is loaded into: those write the arrays this reads.
+    /// </remarks>
+    public NDArray<T> Loss(NDArray<T> x, Workspace? ws = null) => Infer(x, ws);
 
     /// <inheritdoc/>
     public (double Loss, ParameterSet<T> Grads) Loss(NDArray<T> x, int[] y, Workspace? ws = null) => Loss(x, y, ws, null, null);
@@ -181,6 +196,21 @@ public class FullyConnectedNet<T> : IModel<T> where T : unmanaged, IFloatingPoin
         // Labels first: the training forward pass moves batch norm's running statistics and dropout's generator.
         ArgumentNullException.ThrowIfNull(x);
         if (x.Rank >= 1) CheckLabels(y, x.Dim(0), NumClasses, "FullyConnectedNet");
+        // A training pass keeps its caches (and the layers' mode) in the model: a second one at once would mix them.
+        if (Interlocked.CompareExchange(ref _training, 1, 0) != 0)
+            throw new InvalidOperationException("FullyConnectedNet: Loss(X, y) was called while another training pass of the same model was running (on another thread): a training pass keeps its caches in the model. Train one model per thread, or wait for the other pass to return.");
+        try
+        {
+            return TrainingPass(x, y, ws, beginUpdate, updated);
+        }
+        finally
+        {
+            Volatile.Write(ref _training, 0);
+        }
+    }
+
+    private (double Loss, ParameterSet<T> Grads) TrainingPass(NDArray<T> x, int[] y, Workspace? ws, UpdateInBackward<T>? beginUpdate, ISet<string>? updated)
+    {
         var scores = Forward(x, Mode.Train, ws);
         var (loss, dscores) = SoftmaxLoss(scores, y, ws);
         var grads = ws is null ? new ParameterSet<T>() : _grads;
@@ -238,12 +268,40 @@ public class FullyConnectedNet<T> : IModel<T> where T : unmanaged, IFloatingPoin
         return (loss, grads);
     }
 
-    private NDArray<T> Forward(NDArray<T> x, Mode mode, Workspace? ws)
+    /// <summary>
+    /// The test-mode forward pass: the same bits as <see cref="Forward"/> in <see cref="Mode.Test"/>, but it sets no
+    /// layer's mode and keeps no cache, so concurrent calls share nothing they write (each its own workspace).
+    /// </summary>
+    private NDArray<T> Infer(NDArray<T> x, Workspace? ws)
+    {
+        CheckInput(x);
+        // As the course's dropout_forward, a fixed seed re-seeds the generator in test mode too (the same state
+        // whichever thread does it); the mask itself is not drawn at test time.
+        if (_dropout?.Seed is uint seed) _dropout.Rng.Seed(seed);
+        var h = x;
+        for (int l = 0; l < NumLayers - 1; l++)
+        {
+            var (a, _) = AffineForward(h, Params[_w[l]], Params[_b[l]], ws);
+            if (Normalization == Normalization.BatchNorm)
+                a = BatchNormInference(a, Params[_gamma[l]], Params[_beta[l]], Buffers[_runningMean[l]], Buffers[_runningVar[l]], _bnParams[l].Eps, ws);
+            else if (Normalization == Normalization.LayerNorm)
+                (a, _) = LayerNormForward(a, Params[_gamma[l]], Params[_beta[l]], _lnParam, ws);
+            (h, _) = ReluForward(a, ws);
+        }
+        return AffineForward(h, Params[_w[^1]], Params[_b[^1]], ws).Out;
+    }
+
+    private void CheckInput(NDArray<T> x)
     {
         ArgumentNullException.ThrowIfNull(x);
         if (x.Rank < 2 || x.RowLength != InputDim)
             throw new ArgumentException($"FullyConnectedNet: expected inputs of shape (N, {InputDim}) or (N, d1, ..., dk) with {InputDim} features, got {x.ShapeString}.", nameof(x));
         CheckEntries();
+    }
+
+    private NDArray<T> Forward(NDArray<T> x, Mode mode, Workspace? ws)
+    {
+        CheckInput(x);
         for (int l = 0; l < _bnParams.Length; l++)
             if (_bnParams[l] is { } p)
             {

@@ -13,6 +13,9 @@ namespace Backprop.Models;
 /// (its own dropout) should draw from a generator the <see cref="Training.Checkpoint"/> saves: the Solver's
 /// (<see cref="Training.Solver{T}.Rng"/>) or a <see cref="FullyConnectedNet{T}"/>'s dropout generator; any other is
 /// not in a checkpoint, and a resumed run then differs from an uninterrupted one.
+/// <para>Thread safety is each model's own: the library's models score (<c>Loss(X)</c>) on many threads at once and
+/// train on one (see <see cref="FullyConnectedNet{T}"/>); the Solver's static scoring helpers are as thread-safe as
+/// the model's <c>Loss(X)</c>.</para>
 /// </remarks>
 /// <typeparam name="T"><c>float</c> or <c>double</c>.</typeparam>
 public interface IModel<T> where T : unmanaged, IFloatingPointIeee754<T>

@@ -12,6 +12,12 @@ namespace Backprop.Models;
 public static class ModelFile
 {
     /// <summary>Writes every parameter and buffer to <paramref name="path"/> (atomically).</summary>
+    /// <remarks>
+    /// Thread safety: saves of the same path from several threads (or processes) at once each write their own
+    /// temporary file and rename it over the target, so the file is always one model whole, the last renamed. A save
+    /// while the model trains on another thread copies arrays being updated: save between steps (or from the
+    /// training thread, as <see cref="Training.Solver{T}"/>'s events run there).
+    /// </remarks>
     public static void Save<T>(IModel<T> model, string path) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(model);

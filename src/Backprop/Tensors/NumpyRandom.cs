@@ -8,9 +8,18 @@ namespace Backprop.Tensors;
 /// 53-bit doubles and masked rejection for bounded integers. <c>new NumpyRandom(0).Randn(4)</c> gives exactly
 /// <c>np.random.seed(0); np.random.randn(4)</c>.
 /// </summary>
-/// <remarks>Not thread-safe: give each thread its own generator.</remarks>
+/// <remarks>
+/// Thread safety: as NumPy's <c>RandomState</c>, which holds a lock, every public call takes the generator's lock, so
+/// calls from several threads at once never corrupt its state: each call (a whole <see cref="Randn(int[])"/> array, one
+/// <see cref="NextDouble"/>) gets a contiguous run of the stream, as if the calls had been made one after another. In
+/// which order is up to the threads' timing, so a shared generator's results are not reproducible: give each thread
+/// its own generator (a <see cref="Training.Solver{T}"/> and a model's dropout each take one) for the same bits every run.
+/// </remarks>
 public sealed class NumpyRandom
 {
+    // Held by every public call; the private …Core methods assume it is held, so a whole array draws under one entry.
+    private readonly Lock _lock = new();
+
     private const int N = 624, M = 397;
     private const uint MatrixA = 0x9908b0dfU, UpperMask = 0x80000000U, LowerMask = 0x7fffffffU;
 
@@ -27,6 +36,11 @@ public sealed class NumpyRandom
 
     /// <summary>Re-seeds: <c>np.random.seed(seed)</c> (also forgets a cached Gaussian).</summary>
     public void Seed(uint seed)
+    {
+        lock (_lock) SeedCore(seed);
+    }
+
+    private void SeedCore(uint seed)
     {
         for (int pos = 0; pos < N; pos++)
         {
@@ -47,6 +61,11 @@ public sealed class NumpyRandom
 
     /// <summary>The next 32-bit output of MT19937.</summary>
     public uint NextUInt32()
+    {
+        lock (_lock) return NextUInt32Core();
+    }
+
+    private uint NextUInt32Core()
     {
         if (_pos == N) Generate();
         return Temper(_key[_pos++]);
@@ -135,14 +154,19 @@ public sealed class NumpyRandom
     /// in the current state block goes to <paramref name="sink"/> in place (not yet tempered, see
     /// <see cref="Temper(uint)"/>), a pair straddling a regeneration one at a time; the stream advances past them.
     /// </summary>
-    internal unsafe void ForEachPair<TSink>(int count, ref TSink sink) where TSink : struct, IPairSink
+    internal void ForEachPair<TSink>(int count, ref TSink sink) where TSink : struct, IPairSink
+    {
+        lock (_lock) ForEachPairCore(count, ref sink);
+    }
+
+    private unsafe void ForEachPairCore<TSink>(int count, ref TSink sink) where TSink : struct, IPairSink
     {
         int i = 0;
         while (i < count)
         {
             if (_pos > N - 2)
             {
-                uint a = NextUInt32(), b = NextUInt32();
+                uint a = NextUInt32Core(), b = NextUInt32Core();
                 sink.One(a, b, i++);
                 continue;
             }
@@ -156,7 +180,12 @@ public sealed class NumpyRandom
     /// <summary>A double in [0, 1) with 53 random bits: <c>np.random.random_sample()</c>.</summary>
     public double NextDouble()
     {
-        uint a = NextUInt32() >> 5, b = NextUInt32() >> 6;
+        lock (_lock) return NextDoubleCore();
+    }
+
+    private double NextDoubleCore()
+    {
+        uint a = NextUInt32Core() >> 5, b = NextUInt32Core() >> 6;
         return (a * 67108864.0 + b) / 9007199254740992.0;
     }
 
@@ -166,12 +195,17 @@ public sealed class NumpyRandom
     /// tempered and converted 8 at a time (<see cref="ForEachPair{TSink}"/>; with the twist vectorised too, 100,000
     /// values took ~1.3 ms one by one, 64–65 µs this way).
     /// </summary>
-    public unsafe void NextDoubles(Span<double> destination)
+    public void NextDoubles(Span<double> destination)
+    {
+        lock (_lock) NextDoublesCore(destination);
+    }
+
+    private unsafe void NextDoublesCore(Span<double> destination)
     {
         fixed (double* d = destination)
         {
             var sink = new DoublesSink(d);
-            ForEachPair(destination.Length, ref sink);
+            ForEachPairCore(destination.Length, ref sink);
         }
     }
 
@@ -204,6 +238,11 @@ public sealed class NumpyRandom
     /// <summary>A standard normal value: NumPy's legacy polar method, which yields two values per accepted pair.</summary>
     public double NextGaussian()
     {
+        lock (_lock) return NextGaussianCore();
+    }
+
+    private double NextGaussianCore()
+    {
         if (_hasGauss)
         {
             _hasGauss = false;
@@ -212,8 +251,8 @@ public sealed class NumpyRandom
         double x1, x2, r2;
         do
         {
-            x1 = 2.0 * NextDouble() - 1.0;
-            x2 = 2.0 * NextDouble() - 1.0;
+            x1 = 2.0 * NextDoubleCore() - 1.0;
+            x2 = 2.0 * NextDoubleCore() - 1.0;
             r2 = x1 * x1 + x2 * x2;
         } while (r2 >= 1.0 || r2 == 0.0);
         double f = Math.Sqrt(-2.0 * Math.Log(r2) / r2);
@@ -225,24 +264,34 @@ public sealed class NumpyRandom
     /// <summary>An integer in [0, max] by masked rejection (NumPy's <c>random_interval</c>, used by shuffles).</summary>
     public uint NextInterval(uint max)
     {
+        lock (_lock) return NextIntervalCore(max);
+    }
+
+    private uint NextIntervalCore(uint max)
+    {
         if (max == 0) return 0;
         uint mask = Mask(max);
         uint v;
-        while ((v = NextUInt32() & mask) > max) { }
+        while ((v = NextUInt32Core() & mask) > max) { }
         return v;
     }
 
     /// <summary>An integer in [low, high): one element of <c>np.random.randint(low, high)</c>.</summary>
     public long NextInt(long low, long high)
     {
+        lock (_lock) return NextIntCore(low, high);
+    }
+
+    private long NextIntCore(long low, long high)
+    {
         if (high <= low) throw new ArgumentException($"randint: low ({low}) must be less than high ({high}).");
         ulong rng = (ulong)(high - low - 1);
         if (rng == 0) return low;
         if (rng > uint.MaxValue) throw new ArgumentOutOfRangeException(nameof(high), "Ranges wider than 2**32 are not supported.");
-        if (rng == uint.MaxValue) return low + NextUInt32();
+        if (rng == uint.MaxValue) return low + NextUInt32Core();
         uint mask = Mask((uint)rng);
         uint v;
-        while ((v = NextUInt32() & mask) > rng) { }
+        while ((v = NextUInt32Core() & mask) > rng) { }
         return low + v;
     }
 
@@ -263,7 +312,8 @@ public sealed class NumpyRandom
     {
         var a = new NDArray<T>(shape);
         var s = a.AsSpan();
-        for (int i = 0; i < s.Length; i++) s[i] = T.CreateTruncating(NextGaussian());
+        lock (_lock)
+            for (int i = 0; i < s.Length; i++) s[i] = T.CreateTruncating(NextGaussianCore());
         return a;
     }
 
@@ -281,16 +331,21 @@ public sealed class NumpyRandom
     /// <summary>Fills <paramref name="destination"/> with <c>rand</c> values (no allocation).</summary>
     public void FillUniform<T>(Span<T> destination) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        lock (_lock) FillUniformCore(destination);
+    }
+
+    private void FillUniformCore<T>(Span<T> destination) where T : unmanaged, IFloatingPointIeee754<T>
+    {
         if (typeof(T) == typeof(double))
         {
-            NextDoubles(System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(destination));
+            NextDoublesCore(System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(destination));
             return;
         }
         Span<double> u = stackalloc double[256];
         for (int i = 0; i < destination.Length; i += u.Length)
         {
             var chunk = u[..Math.Min(u.Length, destination.Length - i)];
-            NextDoubles(chunk);
+            NextDoublesCore(chunk);
             for (int j = 0; j < chunk.Length; j++) destination[i + j] = T.CreateTruncating(chunk[j]);
         }
     }
@@ -300,7 +355,8 @@ public sealed class NumpyRandom
     {
         ArgumentOutOfRangeException.ThrowIfNegative(size);
         var r = new double[size];
-        for (int i = 0; i < size; i++) r[i] = low + (high - low) * NextDouble();
+        lock (_lock)
+            for (int i = 0; i < size; i++) r[i] = low + (high - low) * NextDoubleCore();
         return r;
     }
 
@@ -313,7 +369,8 @@ public sealed class NumpyRandom
         ArgumentOutOfRangeException.ThrowIfNegative(size);
         if (high <= low) throw new ArgumentException($"randint: low ({low}) must be less than high ({high}).");
         var r = new int[size];
-        for (int i = 0; i < size; i++) r[i] = (int)NextInt(low, high);
+        lock (_lock)
+            for (int i = 0; i < size; i++) r[i] = (int)NextIntCore(low, high);
         return r;
     }
 
@@ -331,15 +388,21 @@ public sealed class NumpyRandom
     public void FillChoice(int n, Span<int> destination)
     {
         if (n <= 0) throw new ArgumentException($"choice: the population must be non-empty, got {n}.", nameof(n));
-        for (int i = 0; i < destination.Length; i++) destination[i] = (int)NextInt(0, n);
+        lock (_lock)
+            for (int i = 0; i < destination.Length; i++) destination[i] = (int)NextIntCore(0, n);
     }
 
     /// <summary><c>np.random.shuffle(x)</c> for a 1-D sequence (Fisher–Yates from the end, NumPy's order).</summary>
     public void Shuffle<TItem>(Span<TItem> x)
     {
+        lock (_lock) ShuffleCore(x);
+    }
+
+    private void ShuffleCore<TItem>(Span<TItem> x)
+    {
         for (int i = x.Length - 1; i >= 1; i--)
         {
-            int j = (int)NextInterval((uint)i);
+            int j = (int)NextIntervalCore((uint)i);
             (x[i], x[j]) = (x[j], x[i]);
         }
     }
@@ -357,7 +420,10 @@ public sealed class NumpyRandom
     // ---- state ----------------------------------------------------------------------------------------------------
 
     /// <summary>The full generator state (as <c>np.random.get_state()</c>): key, position, cached Gaussian.</summary>
-    public RandomStateSnapshot GetState() => new((uint[])_key.Clone(), _pos, _hasGauss, _gauss);
+    public RandomStateSnapshot GetState()
+    {
+        lock (_lock) return new((uint[])_key.Clone(), _pos, _hasGauss, _gauss);
+    }
 
     /// <summary>Restores a state taken with <see cref="GetState"/>.</summary>
     public void SetState(RandomStateSnapshot state)
@@ -365,10 +431,13 @@ public sealed class NumpyRandom
         ArgumentNullException.ThrowIfNull(state);
         if (state.Key.Length != N) throw new ArgumentException($"An MT19937 key has {N} words, not {state.Key.Length}.", nameof(state));
         if (state.Position is < 0 or > N) throw new ArgumentException($"Position {state.Position} is outside [0, {N}].", nameof(state));
-        state.Key.CopyTo(_key, 0);
-        _pos = state.Position;
-        _hasGauss = state.HasGauss;
-        _gauss = state.CachedGauss;
+        lock (_lock)
+        {
+            state.Key.CopyTo(_key, 0);
+            _pos = state.Position;
+            _hasGauss = state.HasGauss;
+            _gauss = state.CachedGauss;
+        }
     }
 }
 

@@ -25,6 +25,14 @@ public readonly record struct EpochInfo(int Epoch, int NumEpochs, int Iteration,
 /// first iteration, every epoch end and the last iteration, and the best parameters (by validation accuracy) restored
 /// into the model at the end.
 /// </summary>
+/// <remarks>
+/// Thread safety: a solver and its model belong to one thread at a time (<see cref="Train"/>, <see cref="Step"/> and
+/// <see cref="CheckAccuracy"/> reuse the solver's workspaces and the model's caches; a second thread is refused by them
+/// where the calls overlap). Trainings on several threads, each with its own model, solver and
+/// <see cref="NumpyRandom"/>, each give the bits they give alone: the kernels' pool serves one loop at a time and the
+/// other threads' loops run on their own thread, with the same results. The static <see cref="Accuracy"/>,
+/// <see cref="Predict"/> and <see cref="Scores"/> may run on many threads at once.
+/// </remarks>
 /// <typeparam name="T"><c>float</c> or <c>double</c>.</typeparam>
 public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -395,6 +403,8 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// X and y differ in length or are empty, a label is outside [0, C), or a sample's scores are not finite (the message says
     /// whether its row of X or the model is to blame): an argmax of NaN would count as class 0.
     /// </exception>
+    /// <remarks>Thread-safe when <paramref name="model"/>'s <c>Loss(X)</c> is (a <see cref="FullyConnectedNet{T}"/>'s
+    /// is) and each thread passes its own <paramref name="ws"/> or none.</remarks>
     public static double Accuracy(IModel<T> model, NDArray<T> x, int[] y, int batchSize = 100, Workspace? ws = null)
     {
         ArgumentNullException.ThrowIfNull(model);
