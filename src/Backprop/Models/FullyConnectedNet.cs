@@ -211,7 +211,7 @@ public class FullyConnectedNet<T> : IModel<T> where T : unmanaged, IFloatingPoin
 
     private (double Loss, ParameterSet<T> Grads) TrainingPass(NDArray<T> x, int[] y, Workspace? ws, UpdateInBackward<T>? beginUpdate, ISet<string>? updated)
     {
-        var scores = Forward(x, Mode.Train, ws);
+        var scores = TrainForward(x, ws);
         var (loss, dscores) = SoftmaxLoss(scores, y, ws);
         var grads = ws is null ? new ParameterSet<T>() : _grads;
         T reg = T.CreateTruncating(Reg);
@@ -269,8 +269,9 @@ public class FullyConnectedNet<T> : IModel<T> where T : unmanaged, IFloatingPoin
     }
 
     /// <summary>
-    /// The test-mode forward pass: the same bits as <see cref="Forward"/> in <see cref="Mode.Test"/>, but it sets no
-    /// layer's mode and keeps no cache, so concurrent calls share nothing they write (each its own workspace).
+    /// The test-mode forward pass: the same bits as the layers in <see cref="Mode.Test"/> (<see cref="Layer.BatchNormForward"/>
+    /// on the running statistics, dropout the identity), but it sets no layer's mode and keeps no cache, so concurrent
+    /// calls share nothing they write (each its own workspace).
     /// </summary>
     private NDArray<T> Infer(NDArray<T> x, Workspace? ws)
     {
@@ -299,18 +300,22 @@ public class FullyConnectedNet<T> : IModel<T> where T : unmanaged, IFloatingPoin
         CheckEntries();
     }
 
-    private NDArray<T> Forward(NDArray<T> x, Mode mode, Workspace? ws)
+    /// <summary>
+    /// The training forward pass: sets the layers' mode to Train and keeps every layer's cache for <see cref="TrainingPass"/>'s
+    /// backward pass (test-mode scoring is <see cref="Infer"/>, which keeps none).
+    /// </summary>
+    private NDArray<T> TrainForward(NDArray<T> x, Workspace? ws)
     {
         CheckInput(x);
         for (int l = 0; l < _bnParams.Length; l++)
             if (_bnParams[l] is { } p)
             {
-                p.Mode = mode;
+                p.Mode = Mode.Train;
                 // Read from Buffers at every pass, as the weights are from Params, so an entry replaced there is used.
                 p.RunningMean = Buffers[_runningMean[l]];
                 p.RunningVar = Buffers[_runningVar[l]];
             }
-        if (_dropout is not null) _dropout.Mode = mode;
+        if (_dropout is not null) _dropout.Mode = Mode.Train;
 
         var h = x;
         for (int l = 0; l < NumLayers - 1; l++)
@@ -318,7 +323,7 @@ public class FullyConnectedNet<T> : IModel<T> where T : unmanaged, IFloatingPoin
             var (a, fc) = AffineForward(h, Params[_w[l]], Params[_b[l]], ws);
             _affine[l] = fc;
             Phases?.Mark(StepPhase.AffineForward, l);
-            if (Normalization == Normalization.BatchNorm && mode == Mode.Train)
+            if (Normalization == Normalization.BatchNorm)
             {
                 // Batch norm and ReLU in one pass (the same bits as the two layers).
                 (h, _bnRelu[l]) = BatchNormReluForward(a, Params[_gamma[l]], Params[_beta[l]], _bnParams[l], ws);
@@ -326,12 +331,7 @@ public class FullyConnectedNet<T> : IModel<T> where T : unmanaged, IFloatingPoin
             }
             else
             {
-                if (Normalization == Normalization.BatchNorm)
-                {
-                    (a, _) = BatchNormForward(a, Params[_gamma[l]], Params[_beta[l]], _bnParams[l], ws);
-                    Phases?.Mark(StepPhase.NormForward, l);
-                }
-                else if (Normalization == Normalization.LayerNorm)
+                if (Normalization == Normalization.LayerNorm)
                 {
                     (a, _ln[l]) = LayerNormForward(a, Params[_gamma[l]], Params[_beta[l]], _lnParam, ws);
                     Phases?.Mark(StepPhase.NormForward, l);
