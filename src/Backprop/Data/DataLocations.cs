@@ -105,7 +105,7 @@ public sealed class DataLocations
     /// specification has a relative one ignored, and so is it here), whether this is Windows (where <c>~\</c> starts a
     /// path in the home folder too) and Windows' local application data folder (<see cref="DefaultFolder"/>).
     /// </summary>
-    public static DataLocations Resolve(string? dataDir, string? environmentValue, string homeDir, string? debianFashionMnistDir, string? cacheHome = null,
+    public static DataLocations Resolve(string? dataDir, string? environmentValue, string? homeDir, string? debianFashionMnistDir, string? cacheHome = null,
         bool windows = false, string? localAppData = null)
     {
         // A "~" with no home folder to put there is said of where it came from.
@@ -135,11 +135,11 @@ public sealed class DataLocations
     /// machine, as pip keeps its cache), else, and on a Windows without that folder, <c>~/.cache/backprop</c> (the XDG
     /// default).
     /// </summary>
-    /// <param name="homeDir">The home folder.</param>
+    /// <param name="homeDir">The home folder; null or blank when there is none.</param>
     /// <param name="windows">Whether this is Windows.</param>
     /// <param name="localAppData">Windows' local application data folder, or null.</param>
     /// <exception cref="ArgumentException">There is neither folder to put it in.</exception>
-    public static string DefaultFolder(string homeDir, bool windows, string? localAppData)
+    public static string DefaultFolder(string? homeDir, bool windows, string? localAppData)
     {
         if (windows && !string.IsNullOrWhiteSpace(localAppData)) return Path.Combine(localAppData, "backprop");
         if (string.IsNullOrWhiteSpace(homeDir))

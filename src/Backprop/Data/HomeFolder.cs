@@ -25,11 +25,11 @@ public static class HomeFolder
     /// <paramref name="home"/>; any other path (<c>~user/a</c>, <c>a/~</c>, absolute, relative, empty) unchanged.
     /// </summary>
     /// <param name="path">A path as the user wrote it.</param>
-    /// <param name="home">The home folder.</param>
+    /// <param name="home">The home folder; null or blank when there is none (a path starting with <c>~</c> is then refused).</param>
     /// <param name="windows">Whether <c>\</c> also separates folders (Windows), so that <c>~\a</c> is expanded too.</param>
     /// <exception cref="ArgumentException">The path starts with <c>~</c> but there is no home folder to put there.</exception>
     [return: NotNullIfNotNull(nameof(path))]
-    public static string? Expand(string? path, string home, bool windows)
+    public static string? Expand(string? path, string? home, bool windows)
     {
         if (path is null || !StartsWithTilde(path, windows)) return path;
         if (string.IsNullOrWhiteSpace(home))

@@ -60,4 +60,13 @@ public class HomeFolderTests
         Assert.Equal(home, HomeFolder.Current);
         Assert.Equal(home.TrimEnd('/') + "/runs/x", HomeFolder.Expand("~/runs/x"));
     }
+
+    [Fact]
+    public void NoHomeFolder_MayBeGivenAsNull_AndOnlyATildeNeedsOne()
+    {
+        Assert.Equal("runs/x", HomeFolder.Expand("runs/x", null, windows: false));
+        Assert.Contains("no home folder", Assert.Throws<ArgumentException>(() => HomeFolder.Expand("~/runs", null, windows: false)).Message);
+        Assert.Contains("no home folder", Assert.Throws<ArgumentException>(() => DataLocations.DefaultFolder(null, windows: false, localAppData: null)).Message);
+        Assert.Equal(Path.GetFullPath("/data/backprop"), DataLocations.Resolve(null, null, null, null, cacheHome: "/data").Root);
+    }
 }
