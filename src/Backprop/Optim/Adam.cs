@@ -72,6 +72,7 @@ public sealed class Adam<T> : UpdateRule<T> where T : unmanaged, IFloatingPointI
         ArgumentNullException.ThrowIfNull(w);
         if (w.Rank != 2) throw new ArgumentException($"{Name}: a tiled step needs a matrix, got shape {w.ShapeString}.", nameof(w));
         if ((long)w.Size * Unsafe.SizeOf<T>() < MinTiledBytes) return null;
+        CheckStateShapes(w);
         var m = SlotArray("m", w);
         var v = SlotArray("v", w);
         _tileSink ??= new AdamTileSink<T>();

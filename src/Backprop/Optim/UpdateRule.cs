@@ -75,7 +75,19 @@ public abstract class UpdateRule<T> where T : unmanaged, IFloatingPointIeee754<T
         ArgumentNullException.ThrowIfNull(w);
         ArgumentNullException.ThrowIfNull(dw);
         if (!w.SameShape(dw)) throw new ArgumentException($"{Name}: the gradient has shape {dw.ShapeString} but the parameter has {w.ShapeString}.", nameof(dw));
+        CheckStateShapes(w);
         Update(w.AsSpan(), dw.AsSpan(), w);
+    }
+
+    /// <summary>
+    /// Refuses a step before any state array is made or changed when one that is there has another shape than the
+    /// parameter (so a missing m is not left behind as zeros when v is the wrong one).
+    /// </summary>
+    private protected void CheckStateShapes(NDArray<T> like)
+    {
+        foreach (var (name, a) in _state)
+            if (!a.SameShape(like))
+                throw new InvalidOperationException($"{Name}: state '{name}' has shape {a.ShapeString} but the parameter has {like.ShapeString}.");
     }
 
     /// <summary>The rule itself, on spans; <paramref name="like"/> gives the shape for new state arrays.</summary>

@@ -309,4 +309,32 @@ public class UpdateRuleTests
         // It said "keeps no state named ''", as if an empty name had been given.
         Assert.Equal("name", Assert.Throws<ArgumentNullException>(() => new Adam<double>().SetState(null!, new NDArray<double>(2))).ParamName);
     }
+
+    [Theory]
+    [InlineData(0)]                 // the separate pass
+    [InlineData(1)]                 // the step fused into the product (any size tiled)
+    public void AWrongShapedState_IsRefused_BeforeAnyStateIsMade(long minTiledBytes)
+    {
+        long saved = Adam<double>.MinTiledBytes;
+        Adam<double>.MinTiledBytes = minTiledBytes == 0 ? long.MaxValue : minTiledBytes;
+        try
+        {
+            var rule = new Adam<double>();
+            rule.SetState("v", new NDArray<double>(3, 2));   // m is missing, v has another shape
+            var w = new NDArray<double>(2, 3);
+            var e = Assert.Throws<InvalidOperationException>(() =>
+            {
+                if (minTiledBytes == 0) rule.Step(w, new NDArray<double>(2, 3));
+                else rule.BeginTiledStep(w, 0.0);
+            });
+            Assert.Contains("state 'v' has shape (3, 2) but the parameter has (2, 3)", e.Message);
+            // A zero m was left behind before, as if one step had begun.
+            Assert.Equal(["v"], rule.State.Keys);
+            Assert.Equal(0, rule.TimeStep);
+        }
+        finally
+        {
+            Adam<double>.MinTiledBytes = saved;
+        }
+    }
 }
