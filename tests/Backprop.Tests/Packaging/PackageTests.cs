@@ -54,7 +54,11 @@ public class PackageTests
         File.WriteAllText(Path.Combine(app, "Program.cs"), block.Code);
         var run = Dotnet(dir, app, "run", "-c", "Release");
         Assert.True(run.ExitCode == 0, "the README's program did not run from the package:\n" + run.Output);
-        Assert.Contains("dx error: 1.16e-10", run.Stdout);                  // as the README's comment says
+        // The README's 1.16e-10 is this host's rounding; without AVX2 the sums run in another order (4.70e-10). The
+        // notebook's level is what holds everywhere.
+        var dxError = System.Text.RegularExpressions.Regex.Match(run.Stdout, @"dx error: (\S+)");
+        Assert.True(dxError.Success, run.Stdout);
+        Assert.InRange(double.Parse(dxError.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), 0, 1e-9);
         Assert.Contains("loss 1.5991, W1 gradient (6, 100)", run.Stdout);
 
         // Publishing that project as native AOT for a baseline x64 is warned about (the check alone, not the 2-minute
