@@ -12,27 +12,31 @@ public sealed record RunCurves(string Label, IReadOnlyList<double> Loss, IReadOn
 /// <summary>The notebooks' training pictures: loss per iteration, train/val accuracy per epoch, and comparisons of runs.</summary>
 public static class TrainingPlots
 {
-    /// <summary>The notebooks' "Training loss" panel: one dot per iteration. PNG bytes.</summary>
-    public static byte[] LossPng(IReadOnlyList<double> loss, int width = 900, int height = 450)
+    /// <summary>
+    /// The notebooks' "Training loss" panel: one dot per iteration. PNG bytes. <paramref name="note"/>, when given, ends
+    /// the title: how a run that did not complete ended (<c>interrupted in epoch 3 of 10</c>, see
+    /// <see cref="Backprop.Training.RunPlots.StatusNote"/>), so that its picture does not pass for a finished run's.
+    /// </summary>
+    public static byte[] LossPng(IReadOnlyList<double> loss, int width = 900, int height = 450, string? note = null)
     {
         ArgumentNullException.ThrowIfNull(loss);
-        return Panels.StackedPng([LossPlot([new RunCurves("loss", loss, [], [])], legend: false)], width, height);
+        return Panels.StackedPng([LossPlot([new RunCurves("loss", loss, [], [])], legend: false, note)], width, height);
     }
 
     /// <summary>
     /// The notebooks' "Accuracy" panel: train and validation accuracy per epoch (<c>'-o'</c>), with an optional dashed
-    /// target line (the notebooks draw 0.5). PNG bytes.
+    /// target line (the notebooks draw 0.5). PNG bytes. <paramref name="note"/> ends the title, as in <see cref="LossPng"/>.
     /// </summary>
-    public static byte[] AccuracyPng(IReadOnlyList<double> trainAcc, IReadOnlyList<double> valAcc, double? target = null, int width = 900, int height = 450)
-        => Panels.StackedPng([AccuracyPlot(trainAcc, valAcc, target)], width, height);
+    public static byte[] AccuracyPng(IReadOnlyList<double> trainAcc, IReadOnlyList<double> valAcc, double? target = null, int width = 900, int height = 450, string? note = null)
+        => Panels.StackedPng([AccuracyPlot(trainAcc, valAcc, target, note)], width, height);
 
     /// <summary>The panel of <see cref="AccuracyPng"/>.</summary>
-    internal static Plot AccuracyPlot(IReadOnlyList<double> trainAcc, IReadOnlyList<double> valAcc, double? target = null)
+    internal static Plot AccuracyPlot(IReadOnlyList<double> trainAcc, IReadOnlyList<double> valAcc, double? target = null, string? note = null)
     {
         ArgumentNullException.ThrowIfNull(trainAcc);
         ArgumentNullException.ThrowIfNull(valAcc);
         var plt = new Plot();
-        plt.Title("Accuracy");
+        plt.Title(Titled("Accuracy", note));
         int checks = Math.Max(trainAcc.Count, valAcc.Count);
         if (checks == 0) return NoChecks(plt);
         AddLine(plt, trainAcc, "train", Panels.SeriesColor(0));
@@ -99,10 +103,10 @@ public static class TrainingPlots
 
     internal static int LegendHeight(int runs) => 21 * runs + 130;
 
-    internal static Plot LossPlot(IReadOnlyList<RunCurves> runs, bool legend)
+    internal static Plot LossPlot(IReadOnlyList<RunCurves> runs, bool legend, string? note = null)
     {
         var plt = new Plot();
-        plt.Title("Training loss");
+        plt.Title(Titled("Training loss", note));
         var finite = runs.SelectMany(r => Finite(r.Loss)).Where(double.IsFinite).ToList();
         int dropped = runs.Sum(r => r.Loss.Count) - finite.Count;
         if (finite.Count == 0)
@@ -141,6 +145,9 @@ public static class TrainingPlots
         if (legend) plt.ShowLegend(Edge.Right);
         return plt;
     }
+
+    /// <summary>A panel's title, and after a dash the note on how its run ended, if any (none for a completed run).</summary>
+    internal static string Titled(string title, string? note) => string.IsNullOrEmpty(note) ? title : $"{title} \u2014 {note}";
 
     /// <summary>
     /// An x axis of whole numbers 0 … <paramref name="count"/> − 1 (epochs, iterations): whole ticks, not 0.5, 1.5, …,

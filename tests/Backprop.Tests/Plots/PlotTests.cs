@@ -1,5 +1,6 @@
 using Backprop.Plots;
 using Backprop.Tensors;
+using Backprop.Training;
 using SkiaSharp;
 
 namespace Backprop.Tests.Plots;
@@ -333,5 +334,45 @@ public class PlotTests
         Assert.True(plt.Axes.Bottom.MinimumSize >= 6 * 27 * Math.Sin(40 * Math.PI / 180), $"{plt.Axes.Bottom.MinimumSize} pixels");
         Assert.Equal(110, ConfusionPlot.BottomAxisSize(["cat", "dog"]));
         AssertPicture(ConfusionPlot.Png([[8497, 166, 700], [42, 8496, 480], [1424, 140, 8321]], names, "test"), 760, 760);
+    }
+
+    [Fact]
+    public void UnfinishedRuns_SayHowTheyEnded_InTheirTitles_CompletedOnesAsBefore()
+    {
+        // 10 epochs of 49 iterations; before, an interrupted or diverged run's loss.png and accuracy.png looked finished.
+        RunHistory H(string status, int iterations) => new()
+        {
+            Loss = [.. Enumerable.Range(0, iterations).Select(i => 2.3 - 0.001 * i)],
+            TrainAcc = [0.1, 0.2, 0.3], ValAcc = [0.1, 0.2, 0.25], LearningRate = [1e-3, 1e-3, 1e-3],
+            IterationsPerEpoch = 49, NumIterations = 490, Status = status,
+        };
+        Assert.Null(RunPlots.StatusNote(H(RunStatus.Completed, 490)));
+        Assert.Equal("interrupted in epoch 3 of 10", RunPlots.StatusNote(H(RunStatus.Interrupted, 100)));
+        Assert.Equal("interrupted after epoch 2 of 10", RunPlots.StatusNote(H(RunStatus.Interrupted, 98)));
+        Assert.Equal("interrupted before its first iteration", RunPlots.StatusNote(H(RunStatus.Interrupted, 0)));
+        Assert.Equal("diverged at iteration 123 of 490", RunPlots.StatusNote(H(RunStatus.Diverged, 123)));
+        Assert.Equal("unfinished: after epoch 2 of 10", RunPlots.StatusNote(H(RunStatus.Running, 98)));
+
+        // A completed run's titles are the notebooks' as they were (the README's pictures are a completed run's).
+        Assert.Equal("Training loss", TrainingPlots.LossPlot([new RunCurves("loss", [2.3, 2.1], [], [])], legend: false, note: null).Axes.Title.Label.Text);
+        Assert.Equal("Accuracy", TrainingPlots.AccuracyPlot([0.1, 0.2], [0.1, 0.2], note: null).Axes.Title.Label.Text);
+        Assert.Equal("Training loss \u2014 diverged at iteration 2 of 490",
+            TrainingPlots.LossPlot([new RunCurves("loss", [2.3, double.NaN], [], [])], legend: false, note: "diverged at iteration 2 of 490").Axes.Title.Label.Text);
+        Assert.Equal("Accuracy \u2014 interrupted in epoch 3 of 10", TrainingPlots.AccuracyPlot([0.1], [0.1], note: "interrupted in epoch 3 of 10").Axes.Title.Label.Text);
+
+        // The run folder's pictures are drawn with the note (and a completed run's with none).
+        using var tmp = new Backprop.Tests.Data.TempDir();
+        foreach (var (status, iterations) in new[] { (RunStatus.Completed, 490), (RunStatus.Interrupted, 100), (RunStatus.Diverged, 123) })
+        {
+            var h = H(status, iterations);
+            RunPlots.Write<float>(tmp.Path, h, null, [1, 28, 28]);
+            var note = RunPlots.StatusNote(h);
+            Assert.Equal(TrainingPlots.LossPng(h.Loss, note: note), File.ReadAllBytes(Path.Combine(tmp.Path, RunFiles.LossPlot)));
+            Assert.Equal(TrainingPlots.AccuracyPng(h.TrainAcc, h.ValAcc, note: note), File.ReadAllBytes(Path.Combine(tmp.Path, RunFiles.AccuracyPlot)));
+            if (status == RunStatus.Completed)
+                Assert.Equal(TrainingPlots.LossPng(h.Loss), File.ReadAllBytes(Path.Combine(tmp.Path, RunFiles.LossPlot)));
+            else
+                Assert.NotEqual(TrainingPlots.LossPng(h.Loss), File.ReadAllBytes(Path.Combine(tmp.Path, RunFiles.LossPlot)));
+        }
     }
 }
