@@ -91,7 +91,8 @@ public static class TrainingPlots
                 panels.Add(NoChecks(plt, runs.Count == 1 ? "No accuracy checks: the run stopped before its first one." : "No accuracy checks: every run stopped before its first one."));
                 continue;
             }
-            for (int i = 0; i < runs.Count; i++) AddLine(plt, values(runs[i]), runs[i].Label, Panels.SeriesStyle(i));
+            var labels = LegendLabels(runs.Select(r => r.Label).ToList());
+            for (int i = 0; i < runs.Count; i++) AddLine(plt, values(runs[i]), labels[i], Panels.SeriesStyle(i));
             plt.XLabel("Epoch");
             plt.YLabel("Accuracy");
             WholeAxis(plt, checks);
@@ -102,6 +103,36 @@ public static class TrainingPlots
     }
 
     internal static int LegendHeight(int runs) => 21 * runs + 130;
+
+    /// <summary>Pixels of a marker in the loss panel's legend (the panel's dots are 3 or 4).</summary>
+    internal const float LegendMarkerSize = 9;
+
+    /// <summary>Characters a legend label keeps: a 40-character name made the legend take 40% of the panel's width.</summary>
+    internal const int LegendLabelLength = 24;
+
+    /// <summary>
+    /// Legend labels no longer than <see cref="LegendLabelLength"/> characters: a longer one keeps its first third and
+    /// its end with an ellipsis between (<c>runs/2026-12-07_12-42-06-adam-lr3e-4</c> → <c>runs/202…-06-adam-lr3e-4</c>),
+    /// since run names (a timestamp, a trial number) differ at their end. Where that would make two different labels
+    /// alike, they keep more, up to all of them.
+    /// </summary>
+    internal static IReadOnlyList<string> LegendLabels(IReadOnlyList<string> labels)
+    {
+        int distinct = labels.Distinct().Count(), longest = labels.Count == 0 ? 0 : labels.Max(l => l.Length);
+        for (int max = LegendLabelLength; max < longest; max++)
+        {
+            var shortened = labels.Select(l => Shortened(l, max)).ToList();
+            if (shortened.Distinct().Count() == distinct) return shortened;
+        }
+        return labels;
+    }
+
+    private static string Shortened(string label, int max)
+    {
+        if (label.Length <= max) return label;
+        int head = max / 3, tail = max - head - 1;
+        return $"{label[..head]}\u2026{label[^tail..]}";
+    }
 
     internal static Plot LossPlot(IReadOnlyList<RunCurves> runs, bool legend, string? note = null)
     {
@@ -121,6 +152,7 @@ public static class TrainingPlots
         var positive = finite.Where(v => v > 0).ToList();
         int zeros = finite.Count - positive.Count;
         bool log = positive.Count > 0 && positive.Max() / positive.Min() >= 1e3 && zeros <= finite.Count / 100;
+        var labels = LegendLabels(runs.Select(r => r.Label).ToList());
         for (int i = 0; i < runs.Count; i++)
         {
             var loss = Finite(runs[i].Loss);
@@ -129,7 +161,19 @@ public static class TrainingPlots
             var sp = plt.Add.ScatterPoints(Panels.Range(loss.Length), loss, style.Color);
             sp.MarkerShape = style.Marker;
             sp.MarkerSize = runs.Count > 10 ? 4 : 3;   // a shape other than a dot needs a few pixels to be seen
-            sp.LegendText = legend ? runs[i].Label : "";
+            sp.LegendText = "";
+            // The legend's own marker, larger than the data's: the scatter's 3-pixel dot could not be told by colour.
+            if (legend)
+                plt.Legend.ManualItems.Add(new LegendItem
+                {
+                    LabelText = labels[i],
+                    MarkerShape = style.Marker,
+                    MarkerSize = LegendMarkerSize,
+                    MarkerFillColor = style.Color,
+                    MarkerLineColor = style.Color,
+                    MarkerLineWidth = 1.5f,
+                    LineWidth = 0,
+                });
         }
         // Values that cannot be drawn are said under the axis, where no note can hide a point; before, they vanished.
         var notDrawn = new List<string>();

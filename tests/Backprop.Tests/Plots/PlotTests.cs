@@ -375,4 +375,32 @@ public class PlotTests
                 Assert.NotEqual(TrainingPlots.LossPng(h.Loss), File.ReadAllBytes(Path.Combine(tmp.Path, RunFiles.LossPlot)));
         }
     }
+
+    [Fact]
+    public void ComparisonLegend_HasMarkersLargerThanTheDots_AndShortNames()
+    {
+        string a = "runs/2026-12-07_12-42-06-adam-lr3e-4-hidden-512", b = "runs/2026-12-07_12-42-06-sgd-lr3e-4-hidden-512";
+        var panels = TrainingPlots.ComparisonPlots([new RunCurves(a, [2.3, 2.0], [0.1, 0.2], [0.1, 0.15]), new RunCurves(b, [2.3, 2.1], [0.1, 0.2], [0.1, 0.1])]);
+        // The loss panel's legend showed its 3-pixel dots; its own markers are larger, in the series' shape and colour.
+        var dots = panels[0].GetPlottables().OfType<ScottPlot.Plottables.Scatter>().ToList();
+        var items = panels[0].Legend.GetItems();
+        Assert.Equal(2, items.Length);
+        for (int i = 0; i < 2; i++)
+        {
+            Assert.True(items[i].MarkerSize > 2 * dots[i].MarkerSize, $"legend marker {items[i].MarkerSize} px, dots {dots[i].MarkerSize} px");
+            Assert.Equal(dots[i].MarkerShape, items[i].MarkerShape);
+            Assert.Equal(dots[i].Color, items[i].MarkerFillColor);
+        }
+        // 47-character names took 40% of the width; shortened in the middle, they keep their start and their end, as much
+        // as tells them apart (24 characters would have made both runs/202…3e-4-hidden-512).
+        Assert.Equal(["runs/2026…m-lr3e-4-hidden-512", "runs/2026…d-lr3e-4-hidden-512"], items.Select(x => x.LabelText));
+        foreach (var panel in panels.Skip(1))
+            Assert.Equal(items.Select(x => x.LabelText), panel.GetPlottables().OfType<ScottPlot.Plottables.Scatter>().Select(p => p.LegendText));
+        Assert.Equal(["runs/202…-06-adam-lr3e-4", "sgd"], TrainingPlots.LegendLabels(["runs/2026-12-07_12-42-06-adam-lr3e-4", "sgd"]));
+        // Names that differ only in their middle keep more of it, rather than look alike.
+        var alike = TrainingPlots.LegendLabels(["runs/2026-12-07_12-42-06-adam-lr3e-4", "runs/2026-12-07_12-43-10-adam-lr3e-4"]);
+        Assert.Equal(2, alike.Distinct().Count());
+        Assert.All(alike, l => Assert.True(l.Length < 36, l));
+        Assert.Equal(["a", "a"], TrainingPlots.LegendLabels(["a", "a"]));
+    }
 }
