@@ -403,4 +403,26 @@ public class PlotTests
         Assert.All(alike, l => Assert.True(l.Length < 36, l));
         Assert.Equal(["a", "a"], TrainingPlots.LegendLabels(["a", "a"]));
     }
+
+    [Fact]
+    public void ScalePanel_TicksRoundScales_AndGoesLogForADivergedLoss()
+    {
+        // The weight-scale picture ticked its x axis at exponents −3.8, −3.6, … and drew a diverged baseline's final loss
+        // of 5.7e7 on a linear axis, every other loss a flat line at 0.
+        double[] scales = [1e-4, 1e-3, 1e-2, 1e-1, 1];
+        var loss = ScalePlots.Panel("Final training loss", "Weight initialization scale", "Final training loss", scales,
+            [("baseline", [2.3, 2.3, 2.2, 2.0, 5.7e7]), ("batchnorm", [2.2, 2.2, 2.1, 2.0, double.NaN])]);
+        loss.GetImageBytes(900, 380, ScottPlot.ImageFormat.Png);
+        var range = loss.Axes.Bottom.Range;
+        Assert.Equal(["0.0001", "0.001", "0.01", "0.1", "1"],
+            loss.Axes.Bottom.TickGenerator.Ticks.Where(t => t.IsMajor && t.Position >= range.Min - 1e-9 && t.Position <= range.Max + 1e-9).Select(t => t.Label));
+        Assert.Equal("Final training loss (log scale)", loss.Axes.Left.Label.Text);
+        Assert.Equal("Weight initialization scale (log scale; 1 NaN or infinite value not drawn)", loss.Axes.Bottom.Label.Text);
+        Assert.Contains(loss.Axes.GetPanels(), p => p.GetType().Name.Contains("Legend") && p.Edge == ScottPlot.Edge.Right);
+        var acc = ScalePlots.Panel("Best val accuracy", "Weight initialization scale", "Best val accuracy", scales, [("baseline", [0.1, 0.1, 0.17, 0.2, 0.12])]);
+        Assert.Equal("Best val accuracy", acc.Axes.Left.Label.Text);
+        Assert.Equal(0.17, acc.GetPlottables().OfType<ScottPlot.Plottables.Scatter>().Single().Data.GetScatterPoints()[2].Y);
+        Assert.Contains("positive", Assert.Throws<ArgumentException>(() => ScalePlots.Panel("t", "x", "y", [0, 1], [("a", [1.0, 2.0])])).Message);
+        Assert.Contains("2 values for 3 settings", Assert.Throws<ArgumentException>(() => ScalePlots.Panel("t", "x", "y", [1, 2, 3], [("a", [1.0, 2.0])])).Message);
+    }
 }
