@@ -83,13 +83,27 @@ public static class RunPlots
     public static byte[] ComparisonPng(IReadOnlyList<string> runDirs)
     {
         ArgumentNullException.ThrowIfNull(runDirs);
+        return TrainingPlots.ComparisonPng(ComparisonRuns(runDirs));
+    }
+
+    /// <summary>
+    /// The curves of <see cref="ComparisonPng"/>: a run that did not complete says so after its name
+    /// (<c>2026-12-07_12-42-06 (diverged)</c>), as its own pictures' titles do.
+    /// </summary>
+    internal static List<RunCurves> ComparisonRuns(IReadOnlyList<string> runDirs)
+    {
         var labels = Labels(runDirs);
-        var runs = runDirs.Select((dir, i) =>
+        return [.. runDirs.Select((dir, i) =>
         {
             var h = RunHistory.Load(RunFiles.In(dir, RunFiles.History));
-            return new RunCurves(labels[i], h.Loss, h.TrainAcc, h.ValAcc);
-        }).ToList();
-        return TrainingPlots.ComparisonPng(runs);
+            string status = h.Status switch
+            {
+                RunStatus.Completed => "",
+                RunStatus.Running => " (unfinished)",
+                var other => $" ({other})",
+            };
+            return new RunCurves(labels[i] + status, h.Loss, h.TrainAcc, h.ValAcc);
+        })];
     }
 
     /// <summary>

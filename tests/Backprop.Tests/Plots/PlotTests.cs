@@ -425,4 +425,21 @@ public class PlotTests
         Assert.Contains("positive", Assert.Throws<ArgumentException>(() => ScalePlots.Panel("t", "x", "y", [0, 1], [("a", [1.0, 2.0])])).Message);
         Assert.Contains("2 values for 3 settings", Assert.Throws<ArgumentException>(() => ScalePlots.Panel("t", "x", "y", [1, 2, 3], [("a", [1.0, 2.0])])).Message);
     }
+
+    [Fact]
+    public void ComparedRuns_ThatDidNotComplete_SaySoInTheLegend()
+    {
+        using var tmp = new Backprop.Tests.Data.TempDir();
+        string[] statuses = [RunStatus.Completed, RunStatus.Interrupted, RunStatus.Diverged, RunStatus.Running];
+        var dirs = statuses.Select(s => Path.Combine(tmp.Path, "run-" + s)).ToList();
+        for (int i = 0; i < dirs.Count; i++)
+        {
+            Directory.CreateDirectory(dirs[i]);
+            new RunHistory { Loss = [2.3, 2.1], TrainAcc = [0.1], ValAcc = [0.1], LearningRate = [1e-3], IterationsPerEpoch = 2, NumIterations = 4, Status = statuses[i] }
+                .Save(Path.Combine(dirs[i], RunFiles.History));
+        }
+        Assert.Equal(["run-completed", "run-interrupted (interrupted)", "run-diverged (diverged)", "run-running (unfinished)"],
+            RunPlots.ComparisonRuns(dirs).Select(r => r.Label));
+        AssertPicture(RunPlots.ComparisonPng(dirs), 1000, 3 * 380, panels: 3);
+    }
 }
