@@ -113,8 +113,8 @@ public static class TrainingPlots
     /// <summary>
     /// Legend labels no longer than <see cref="LegendLabelLength"/> characters: a longer one keeps its first third and
     /// its end with an ellipsis between (<c>runs/2026-12-07_12-42-06-adam-lr3e-4</c> → <c>runs/202…-06-adam-lr3e-4</c>),
-    /// since run names (a timestamp, a trial number) differ at their end. Where that would make two different labels
-    /// alike, they keep more, up to all of them.
+    /// since run names (a timestamp, a trial number) differ at their end; a note in brackets at the end (a run's status)
+    /// is kept whole after the cut name. Where that would make two different labels alike, they keep more, up to all of them.
     /// </summary>
     internal static IReadOnlyList<string> LegendLabels(IReadOnlyList<string> labels)
     {
@@ -129,6 +129,9 @@ public static class TrainingPlots
 
     private static string Shortened(string label, int max)
     {
+        // A note in brackets at the end ("(diverged)") stays whole; the name before it is what gets cut.
+        int note = label.EndsWith(')') ? label.LastIndexOf(" (", StringComparison.Ordinal) : -1;
+        if (note > 0) return Shortened(label[..note], max) + label[note..];
         if (label.Length <= max) return label;
         int head = max / 3, tail = max - head - 1;
         return $"{label[..head]}\u2026{label[^tail..]}";

@@ -402,6 +402,8 @@ public class PlotTests
         Assert.Equal(2, alike.Distinct().Count());
         Assert.All(alike, l => Assert.True(l.Length < 36, l));
         Assert.Equal(["a", "a"], TrainingPlots.LegendLabels(["a", "a"]));
+        Assert.Equal(["runs/202…-06-adam-lr3e-4 (diverged)", "sgd (interrupted)"],
+            TrainingPlots.LegendLabels(["runs/2026-12-07_12-42-06-adam-lr3e-4 (diverged)", "sgd (interrupted)"]));
     }
 
     [Fact]
