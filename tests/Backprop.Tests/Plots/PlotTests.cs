@@ -199,6 +199,8 @@ public class PlotTests
             var bar = plt.Axes.GetPanels().OfType<ScottPlot.Panels.ColorBar>().Single().Source.GetRange();
             Assert.Equal((0, 0.005), (bar.Min, bar.Max));
         }
+        // Each bar says which accuracy its colours are (they had no label; the two bars span different ranges).
+        Assert.Equal(["training accuracy", "validation accuracy"], panels.Select(p => p.Axes.GetPanels().OfType<ScottPlot.Panels.ColorBar>().Single().Axis.Label.Text));
         AssertPicture(SearchPlots.ScatterPng(pts), 900, 840, panels: 2);
 
         // None has an accuracy: no bar at all, and the picture says why.
