@@ -174,22 +174,16 @@ Section($"Batch normalization and initialization ([50]*7, {Used(scaleCount, 20, 
         results[norm == Normalization.None ? "baseline" : "batchnorm"] = (val, train, loss);
         Console.WriteLine($"{(norm == Normalization.None ? "baseline " : "batchnorm")}: best val acc per scale {string.Join(" ", val.Select(v => v.ToString("F3")))}");
     }
-    var plots = new[] { ("Best val accuracy vs weight initialization scale", 0), ("Best training accuracy vs weight initialization scale", 1), ("Final training loss vs weight initialization scale", 2) }
-        .Select(t =>
-        {
-            var plt = new Plot();
-            int k = 0;
-            foreach (var (label, r) in results)
-            {
-                double[] ys = t.Item2 switch { 0 => r.Val, 1 => r.Train, _ => r.Loss };
-                var sp = plt.Add.Scatter(scales.Select(Math.Log10).ToArray(), ys.Select(v => double.IsFinite(v) ? v : double.NaN).ToArray(), new ScottPlot.Palettes.Category10().GetColor(k++));
-                sp.LegendText = label;
-            }
-            plt.Title(t.Item1);
-            plt.XLabel("log10 weight initialization scale");
-            plt.ShowLegend(Alignment.UpperLeft);
-            return plt;
-        }).ToList();
+    // The notebook's semilogx panels with its axis labels; the final loss goes on a log axis when a diverged baseline's
+    // 1e7 would flatten the rest (the notebook clipped it with set_ylim(1.0, 3.5)).
+    (string, IReadOnlyList<double>)[] Series(Func<(double[] Val, double[] Train, double[] Loss), double[]> pick) =>
+        [.. results.Select(kv => (kv.Key, (IReadOnlyList<double>)pick(kv.Value)))];
+    var plots = new[]
+    {
+        ScalePlots.Panel("Best val accuracy vs weight initialization scale", "Weight initialization scale", "Best val accuracy", scales, Series(r => r.Val)),
+        ScalePlots.Panel("Best train accuracy vs weight initialization scale", "Weight initialization scale", "Best training accuracy", scales, Series(r => r.Train)),
+        ScalePlots.Panel("Final training loss vs weight initialization scale", "Weight initialization scale", "Final training loss", scales, Series(r => r.Loss)),
+    };
     nb.Picture("weight_scale.png", Panels.StackedPng(plots, 900, 380));
 }
 

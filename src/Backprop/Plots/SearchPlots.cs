@@ -62,13 +62,13 @@ public static class SearchPlots
         string suffix = note is null ? "" : $" ({note})";
         if (y is null) return [AccuracyPanel(points, x, $"{dataset}: accuracy against {x.Name}{suffix}")];
         return [
-            ColouredPanel(points, x, y, p => p.TrainAcc, $"{dataset} training accuracy{suffix}"),
-            ColouredPanel(points, x, y, p => p.ValAcc, $"{dataset} validation accuracy{suffix}"),
+            ColouredPanel(points, x, y, p => p.TrainAcc, $"{dataset} training accuracy{suffix}", "training accuracy"),
+            ColouredPanel(points, x, y, p => p.ValAcc, $"{dataset} validation accuracy{suffix}", "validation accuracy"),
         ];
     }
 
     /// <summary>Two options, colour = accuracy.</summary>
-    private static Plot ColouredPanel(IReadOnlyList<SearchPoint> points, SearchAxis x, SearchAxis y, Func<SearchPoint, double> value, string title)
+    private static Plot ColouredPanel(IReadOnlyList<SearchPoint> points, SearchAxis x, SearchAxis y, Func<SearchPoint, double> value, string title, string barLabel)
     {
         var plt = new Plot();
         var colormap = new ScottPlot.Colormaps.Viridis();
@@ -93,7 +93,12 @@ public static class SearchPlots
             else
                 legend |= AddNoAccuracy(plt, xs[i], ys[i], first: !legend);
         }
-        if (finite.Count > 0) plt.Add.ColorBar(new FixedColorAxis(colormap, lo, hi), Edge.Right);
+        if (finite.Count > 0)
+        {
+            // The bar says what its colours are, as the confusion matrix's does; the two panels' bars span different ranges.
+            var bar = plt.Add.ColorBar(new FixedColorAxis(colormap, lo, hi), Edge.Right);
+            bar.Axis.Label.Text = barLabel;
+        }
         else plt.Add.Annotation("No trial has an accuracy: every one diverged or failed.", Alignment.UpperCenter);
         if (legend) plt.ShowLegend(Edge.Bottom);
         plt.Title(title);

@@ -12,27 +12,31 @@ public sealed record RunCurves(string Label, IReadOnlyList<double> Loss, IReadOn
 /// <summary>The notebooks' training pictures: loss per iteration, train/val accuracy per epoch, and comparisons of runs.</summary>
 public static class TrainingPlots
 {
-    /// <summary>The notebooks' "Training loss" panel: one dot per iteration. PNG bytes.</summary>
-    public static byte[] LossPng(IReadOnlyList<double> loss, int width = 900, int height = 450)
+    /// <summary>
+    /// The notebooks' "Training loss" panel: one dot per iteration. PNG bytes. <paramref name="note"/>, when given, ends
+    /// the title: how a run that did not complete ended (<c>interrupted in epoch 3 of 10</c>, see
+    /// <see cref="Backprop.Training.RunPlots.StatusNote"/>), so that its picture does not pass for a finished run's.
+    /// </summary>
+    public static byte[] LossPng(IReadOnlyList<double> loss, int width = 900, int height = 450, string? note = null)
     {
         ArgumentNullException.ThrowIfNull(loss);
-        return Panels.StackedPng([LossPlot([new RunCurves("loss", loss, [], [])], legend: false)], width, height);
+        return Panels.StackedPng([LossPlot([new RunCurves("loss", loss, [], [])], legend: false, note)], width, height);
     }
 
     /// <summary>
     /// The notebooks' "Accuracy" panel: train and validation accuracy per epoch (<c>'-o'</c>), with an optional dashed
-    /// target line (the notebooks draw 0.5). PNG bytes.
+    /// target line (the notebooks draw 0.5). PNG bytes. <paramref name="note"/> ends the title, as in <see cref="LossPng"/>.
     /// </summary>
-    public static byte[] AccuracyPng(IReadOnlyList<double> trainAcc, IReadOnlyList<double> valAcc, double? target = null, int width = 900, int height = 450)
-        => Panels.StackedPng([AccuracyPlot(trainAcc, valAcc, target)], width, height);
+    public static byte[] AccuracyPng(IReadOnlyList<double> trainAcc, IReadOnlyList<double> valAcc, double? target = null, int width = 900, int height = 450, string? note = null)
+        => Panels.StackedPng([AccuracyPlot(trainAcc, valAcc, target, note)], width, height);
 
     /// <summary>The panel of <see cref="AccuracyPng"/>.</summary>
-    internal static Plot AccuracyPlot(IReadOnlyList<double> trainAcc, IReadOnlyList<double> valAcc, double? target = null)
+    internal static Plot AccuracyPlot(IReadOnlyList<double> trainAcc, IReadOnlyList<double> valAcc, double? target = null, string? note = null)
     {
         ArgumentNullException.ThrowIfNull(trainAcc);
         ArgumentNullException.ThrowIfNull(valAcc);
         var plt = new Plot();
-        plt.Title("Accuracy");
+        plt.Title(Titled("Accuracy", note));
         int checks = Math.Max(trainAcc.Count, valAcc.Count);
         if (checks == 0) return NoChecks(plt);
         AddLine(plt, trainAcc, "train", Panels.SeriesColor(0));
@@ -87,7 +91,8 @@ public static class TrainingPlots
                 panels.Add(NoChecks(plt, runs.Count == 1 ? "No accuracy checks: the run stopped before its first one." : "No accuracy checks: every run stopped before its first one."));
                 continue;
             }
-            for (int i = 0; i < runs.Count; i++) AddLine(plt, values(runs[i]), runs[i].Label, Panels.SeriesStyle(i));
+            var labels = LegendLabels(runs.Select(r => r.Label).ToList());
+            for (int i = 0; i < runs.Count; i++) AddLine(plt, values(runs[i]), labels[i], Panels.SeriesStyle(i));
             plt.XLabel("Epoch");
             plt.YLabel("Accuracy");
             WholeAxis(plt, checks);
@@ -99,10 +104,43 @@ public static class TrainingPlots
 
     internal static int LegendHeight(int runs) => 21 * runs + 130;
 
-    internal static Plot LossPlot(IReadOnlyList<RunCurves> runs, bool legend)
+    /// <summary>Pixels of a marker in the loss panel's legend (the panel's dots are 3 or 4).</summary>
+    internal const float LegendMarkerSize = 9;
+
+    /// <summary>Characters a legend label keeps: a 40-character name made the legend take 40% of the panel's width.</summary>
+    internal const int LegendLabelLength = 24;
+
+    /// <summary>
+    /// Legend labels no longer than <see cref="LegendLabelLength"/> characters: a longer one keeps its first third and
+    /// its end with an ellipsis between (<c>runs/2026-12-07_12-42-06-adam-lr3e-4</c> → <c>runs/202…-06-adam-lr3e-4</c>),
+    /// since run names (a timestamp, a trial number) differ at their end; a note in brackets at the end (a run's status)
+    /// is kept whole after the cut name. Where that would make two different labels alike, they keep more, up to all of them.
+    /// </summary>
+    internal static IReadOnlyList<string> LegendLabels(IReadOnlyList<string> labels)
+    {
+        int distinct = labels.Distinct().Count(), longest = labels.Count == 0 ? 0 : labels.Max(l => l.Length);
+        for (int max = LegendLabelLength; max < longest; max++)
+        {
+            var shortened = labels.Select(l => Shortened(l, max)).ToList();
+            if (shortened.Distinct().Count() == distinct) return shortened;
+        }
+        return labels;
+    }
+
+    private static string Shortened(string label, int max)
+    {
+        // A note in brackets at the end ("(diverged)") stays whole; the name before it is what gets cut.
+        int note = label.EndsWith(')') ? label.LastIndexOf(" (", StringComparison.Ordinal) : -1;
+        if (note > 0) return Shortened(label[..note], max) + label[note..];
+        if (label.Length <= max) return label;
+        int head = max / 3, tail = max - head - 1;
+        return $"{label[..head]}\u2026{label[^tail..]}";
+    }
+
+    internal static Plot LossPlot(IReadOnlyList<RunCurves> runs, bool legend, string? note = null)
     {
         var plt = new Plot();
-        plt.Title("Training loss");
+        plt.Title(Titled("Training loss", note));
         var finite = runs.SelectMany(r => Finite(r.Loss)).Where(double.IsFinite).ToList();
         int dropped = runs.Sum(r => r.Loss.Count) - finite.Count;
         if (finite.Count == 0)
@@ -117,6 +155,7 @@ public static class TrainingPlots
         var positive = finite.Where(v => v > 0).ToList();
         int zeros = finite.Count - positive.Count;
         bool log = positive.Count > 0 && positive.Max() / positive.Min() >= 1e3 && zeros <= finite.Count / 100;
+        var labels = LegendLabels(runs.Select(r => r.Label).ToList());
         for (int i = 0; i < runs.Count; i++)
         {
             var loss = Finite(runs[i].Loss);
@@ -125,7 +164,19 @@ public static class TrainingPlots
             var sp = plt.Add.ScatterPoints(Panels.Range(loss.Length), loss, style.Color);
             sp.MarkerShape = style.Marker;
             sp.MarkerSize = runs.Count > 10 ? 4 : 3;   // a shape other than a dot needs a few pixels to be seen
-            sp.LegendText = legend ? runs[i].Label : "";
+            sp.LegendText = "";
+            // The legend's own marker, larger than the data's: the scatter's 3-pixel dot could not be told by colour.
+            if (legend)
+                plt.Legend.ManualItems.Add(new LegendItem
+                {
+                    LabelText = labels[i],
+                    MarkerShape = style.Marker,
+                    MarkerSize = LegendMarkerSize,
+                    MarkerFillColor = style.Color,
+                    MarkerLineColor = style.Color,
+                    MarkerLineWidth = 1.5f,
+                    LineWidth = 0,
+                });
         }
         // Values that cannot be drawn are said under the axis, where no note can hide a point; before, they vanished.
         var notDrawn = new List<string>();
@@ -141,6 +192,9 @@ public static class TrainingPlots
         if (legend) plt.ShowLegend(Edge.Right);
         return plt;
     }
+
+    /// <summary>A panel's title, and after a dash the note on how its run ended, if any (none for a completed run).</summary>
+    internal static string Titled(string title, string? note) => string.IsNullOrEmpty(note) ? title : $"{title} \u2014 {note}";
 
     /// <summary>
     /// An x axis of whole numbers 0 … <paramref name="count"/> − 1 (epochs, iterations): whole ticks, not 0.5, 1.5, …,

@@ -25,10 +25,39 @@ public static class RunPlots
             AtomicFile.WriteAllBytes(RunFiles.In(runDir, name), png);
             written.Add(name);
         }
-        Save(RunFiles.LossPlot, TrainingPlots.LossPng(history.Loss));
-        Save(RunFiles.AccuracyPlot, TrainingPlots.AccuracyPng(history.TrainAcc, history.ValAcc));
+        // An interrupted or diverged run's pictures say so in their titles: alone (sent on, or redrawn later) they
+        // looked like a finished run's.
+        var note = StatusNote(history);
+        Save(RunFiles.LossPlot, TrainingPlots.LossPng(history.Loss, note: note));
+        Save(RunFiles.AccuracyPlot, TrainingPlots.AccuracyPng(history.TrainAcc, history.ValAcc, note: note));
         if (w1 is not null) Save(RunFiles.WeightsPlot, WeightGrid.FirstLayerPng(w1, imageShape));
         return written;
+    }
+
+    /// <summary>
+    /// How a run that did not complete ended, for its pictures' titles, from its <c>history.json</c>:
+    /// <c>interrupted in epoch 3 of 10</c> (or <c>after epoch 3 of 10</c> when stopped at an epoch's end),
+    /// <c>diverged at iteration 1234 of 4900</c> (1-based, as the run's summary counts), <c>unfinished: after epoch 3 of 10</c>
+    /// for a history saved while the run was still going (a process killed since). Null for a completed run.
+    /// </summary>
+    public static string? StatusNote(RunHistory history)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        int done = history.Loss.Count, ipe = history.IterationsPerEpoch, total = history.NumIterations;
+        string Epoch()
+        {
+            if (ipe <= 0) return $"after iteration {done} of {total}";   // a history without its schedule: count iterations
+            int epochs = (total + ipe - 1) / ipe, epoch = (done + ipe - 1) / ipe;
+            return done % ipe == 0 ? $"after epoch {epoch} of {epochs}" : $"in epoch {epoch} of {epochs}";
+        }
+        return history.Status switch
+        {
+            RunStatus.Completed => null,
+            RunStatus.Interrupted => done == 0 ? "interrupted before its first iteration" : $"interrupted {Epoch()}",
+            RunStatus.Diverged => $"diverged at iteration {done} of {total}",
+            RunStatus.Running => $"unfinished: {(done == 0 ? "before its first iteration" : Epoch())}",
+            var other => other,
+        };
     }
 
     /// <summary>
@@ -54,13 +83,27 @@ public static class RunPlots
     public static byte[] ComparisonPng(IReadOnlyList<string> runDirs)
     {
         ArgumentNullException.ThrowIfNull(runDirs);
+        return TrainingPlots.ComparisonPng(ComparisonRuns(runDirs));
+    }
+
+    /// <summary>
+    /// The curves of <see cref="ComparisonPng"/>: a run that did not complete says so after its name
+    /// (<c>2026-12-07_12-42-06 (diverged)</c>), as its own pictures' titles do.
+    /// </summary>
+    internal static List<RunCurves> ComparisonRuns(IReadOnlyList<string> runDirs)
+    {
         var labels = Labels(runDirs);
-        var runs = runDirs.Select((dir, i) =>
+        return [.. runDirs.Select((dir, i) =>
         {
             var h = RunHistory.Load(RunFiles.In(dir, RunFiles.History));
-            return new RunCurves(labels[i], h.Loss, h.TrainAcc, h.ValAcc);
-        }).ToList();
-        return TrainingPlots.ComparisonPng(runs);
+            string status = h.Status switch
+            {
+                RunStatus.Completed => "",
+                RunStatus.Running => " (unfinished)",
+                var other => $" ({other})",
+            };
+            return new RunCurves(labels[i] + status, h.Loss, h.TrainAcc, h.ValAcc);
+        })];
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using Backprop.Plots;
 using Backprop.Tensors;
+using Backprop.Training;
 using SkiaSharp;
 
 namespace Backprop.Tests.Plots;
@@ -198,6 +199,8 @@ public class PlotTests
             var bar = plt.Axes.GetPanels().OfType<ScottPlot.Panels.ColorBar>().Single().Source.GetRange();
             Assert.Equal((0, 0.005), (bar.Min, bar.Max));
         }
+        // Each bar says which accuracy its colours are (they had no label; the two bars span different ranges).
+        Assert.Equal(["training accuracy", "validation accuracy"], panels.Select(p => p.Axes.GetPanels().OfType<ScottPlot.Panels.ColorBar>().Single().Axis.Label.Text));
         AssertPicture(SearchPlots.ScatterPng(pts), 900, 840, panels: 2);
 
         // None has an accuracy: no bar at all, and the picture says why.
@@ -333,5 +336,114 @@ public class PlotTests
         Assert.True(plt.Axes.Bottom.MinimumSize >= 6 * 27 * Math.Sin(40 * Math.PI / 180), $"{plt.Axes.Bottom.MinimumSize} pixels");
         Assert.Equal(110, ConfusionPlot.BottomAxisSize(["cat", "dog"]));
         AssertPicture(ConfusionPlot.Png([[8497, 166, 700], [42, 8496, 480], [1424, 140, 8321]], names, "test"), 760, 760);
+    }
+
+    [Fact]
+    public void UnfinishedRuns_SayHowTheyEnded_InTheirTitles_CompletedOnesAsBefore()
+    {
+        // 10 epochs of 49 iterations; before, an interrupted or diverged run's loss.png and accuracy.png looked finished.
+        RunHistory H(string status, int iterations) => new()
+        {
+            Loss = [.. Enumerable.Range(0, iterations).Select(i => 2.3 - 0.001 * i)],
+            TrainAcc = [0.1, 0.2, 0.3], ValAcc = [0.1, 0.2, 0.25], LearningRate = [1e-3, 1e-3, 1e-3],
+            IterationsPerEpoch = 49, NumIterations = 490, Status = status,
+        };
+        Assert.Null(RunPlots.StatusNote(H(RunStatus.Completed, 490)));
+        Assert.Equal("interrupted in epoch 3 of 10", RunPlots.StatusNote(H(RunStatus.Interrupted, 100)));
+        Assert.Equal("interrupted after epoch 2 of 10", RunPlots.StatusNote(H(RunStatus.Interrupted, 98)));
+        Assert.Equal("interrupted before its first iteration", RunPlots.StatusNote(H(RunStatus.Interrupted, 0)));
+        Assert.Equal("diverged at iteration 123 of 490", RunPlots.StatusNote(H(RunStatus.Diverged, 123)));
+        Assert.Equal("unfinished: after epoch 2 of 10", RunPlots.StatusNote(H(RunStatus.Running, 98)));
+
+        // A completed run's titles are the notebooks' as they were (the README's pictures are a completed run's).
+        Assert.Equal("Training loss", TrainingPlots.LossPlot([new RunCurves("loss", [2.3, 2.1], [], [])], legend: false, note: null).Axes.Title.Label.Text);
+        Assert.Equal("Accuracy", TrainingPlots.AccuracyPlot([0.1, 0.2], [0.1, 0.2], note: null).Axes.Title.Label.Text);
+        Assert.Equal("Training loss \u2014 diverged at iteration 2 of 490",
+            TrainingPlots.LossPlot([new RunCurves("loss", [2.3, double.NaN], [], [])], legend: false, note: "diverged at iteration 2 of 490").Axes.Title.Label.Text);
+        Assert.Equal("Accuracy \u2014 interrupted in epoch 3 of 10", TrainingPlots.AccuracyPlot([0.1], [0.1], note: "interrupted in epoch 3 of 10").Axes.Title.Label.Text);
+
+        // The run folder's pictures are drawn with the note (and a completed run's with none).
+        using var tmp = new Backprop.Tests.Data.TempDir();
+        foreach (var (status, iterations) in new[] { (RunStatus.Completed, 490), (RunStatus.Interrupted, 100), (RunStatus.Diverged, 123) })
+        {
+            var h = H(status, iterations);
+            RunPlots.Write<float>(tmp.Path, h, null, [1, 28, 28]);
+            var note = RunPlots.StatusNote(h);
+            Assert.Equal(TrainingPlots.LossPng(h.Loss, note: note), File.ReadAllBytes(Path.Combine(tmp.Path, RunFiles.LossPlot)));
+            Assert.Equal(TrainingPlots.AccuracyPng(h.TrainAcc, h.ValAcc, note: note), File.ReadAllBytes(Path.Combine(tmp.Path, RunFiles.AccuracyPlot)));
+            if (status == RunStatus.Completed)
+                Assert.Equal(TrainingPlots.LossPng(h.Loss), File.ReadAllBytes(Path.Combine(tmp.Path, RunFiles.LossPlot)));
+            else
+                Assert.NotEqual(TrainingPlots.LossPng(h.Loss), File.ReadAllBytes(Path.Combine(tmp.Path, RunFiles.LossPlot)));
+        }
+    }
+
+    [Fact]
+    public void ComparisonLegend_HasMarkersLargerThanTheDots_AndShortNames()
+    {
+        string a = "runs/2026-12-07_12-42-06-adam-lr3e-4-hidden-512", b = "runs/2026-12-07_12-42-06-sgd-lr3e-4-hidden-512";
+        var panels = TrainingPlots.ComparisonPlots([new RunCurves(a, [2.3, 2.0], [0.1, 0.2], [0.1, 0.15]), new RunCurves(b, [2.3, 2.1], [0.1, 0.2], [0.1, 0.1])]);
+        // The loss panel's legend showed its 3-pixel dots; its own markers are larger, in the series' shape and colour.
+        var dots = panels[0].GetPlottables().OfType<ScottPlot.Plottables.Scatter>().ToList();
+        var items = panels[0].Legend.GetItems();
+        Assert.Equal(2, items.Length);
+        for (int i = 0; i < 2; i++)
+        {
+            Assert.True(items[i].MarkerSize > 2 * dots[i].MarkerSize, $"legend marker {items[i].MarkerSize} px, dots {dots[i].MarkerSize} px");
+            Assert.Equal(dots[i].MarkerShape, items[i].MarkerShape);
+            Assert.Equal(dots[i].Color, items[i].MarkerFillColor);
+        }
+        // 47-character names took 40% of the width; shortened in the middle, they keep their start and their end, as much
+        // as tells them apart (24 characters would have made both runs/202…3e-4-hidden-512).
+        Assert.Equal(["runs/2026…m-lr3e-4-hidden-512", "runs/2026…d-lr3e-4-hidden-512"], items.Select(x => x.LabelText));
+        foreach (var panel in panels.Skip(1))
+            Assert.Equal(items.Select(x => x.LabelText), panel.GetPlottables().OfType<ScottPlot.Plottables.Scatter>().Select(p => p.LegendText));
+        Assert.Equal(["runs/202…-06-adam-lr3e-4", "sgd"], TrainingPlots.LegendLabels(["runs/2026-12-07_12-42-06-adam-lr3e-4", "sgd"]));
+        // Names that differ only in their middle keep more of it, rather than look alike.
+        var alike = TrainingPlots.LegendLabels(["runs/2026-12-07_12-42-06-adam-lr3e-4", "runs/2026-12-07_12-43-10-adam-lr3e-4"]);
+        Assert.Equal(2, alike.Distinct().Count());
+        Assert.All(alike, l => Assert.True(l.Length < 36, l));
+        Assert.Equal(["a", "a"], TrainingPlots.LegendLabels(["a", "a"]));
+        Assert.Equal(["runs/202…-06-adam-lr3e-4 (diverged)", "sgd (interrupted)"],
+            TrainingPlots.LegendLabels(["runs/2026-12-07_12-42-06-adam-lr3e-4 (diverged)", "sgd (interrupted)"]));
+    }
+
+    [Fact]
+    public void ScalePanel_TicksRoundScales_AndGoesLogForADivergedLoss()
+    {
+        // The weight-scale picture ticked its x axis at exponents −3.8, −3.6, … and drew a diverged baseline's final loss
+        // of 5.7e7 on a linear axis, every other loss a flat line at 0.
+        double[] scales = [1e-4, 1e-3, 1e-2, 1e-1, 1];
+        var loss = ScalePlots.Panel("Final training loss", "Weight initialization scale", "Final training loss", scales,
+            [("baseline", [2.3, 2.3, 2.2, 2.0, 5.7e7]), ("batchnorm", [2.2, 2.2, 2.1, 2.0, double.NaN])]);
+        loss.GetImageBytes(900, 380, ScottPlot.ImageFormat.Png);
+        var range = loss.Axes.Bottom.Range;
+        Assert.Equal(["0.0001", "0.001", "0.01", "0.1", "1"],
+            loss.Axes.Bottom.TickGenerator.Ticks.Where(t => t.IsMajor && t.Position >= range.Min - 1e-9 && t.Position <= range.Max + 1e-9).Select(t => t.Label));
+        Assert.Equal("Final training loss (log scale)", loss.Axes.Left.Label.Text);
+        Assert.Equal("Weight initialization scale (log scale; 1 NaN or infinite value not drawn)", loss.Axes.Bottom.Label.Text);
+        Assert.Contains(loss.Axes.GetPanels(), p => p.GetType().Name.Contains("Legend") && p.Edge == ScottPlot.Edge.Right);
+        var acc = ScalePlots.Panel("Best val accuracy", "Weight initialization scale", "Best val accuracy", scales, [("baseline", [0.1, 0.1, 0.17, 0.2, 0.12])]);
+        Assert.Equal("Best val accuracy", acc.Axes.Left.Label.Text);
+        Assert.Equal(0.17, acc.GetPlottables().OfType<ScottPlot.Plottables.Scatter>().Single().Data.GetScatterPoints()[2].Y);
+        Assert.Contains("positive", Assert.Throws<ArgumentException>(() => ScalePlots.Panel("t", "x", "y", [0, 1], [("a", [1.0, 2.0])])).Message);
+        Assert.Contains("2 values for 3 settings", Assert.Throws<ArgumentException>(() => ScalePlots.Panel("t", "x", "y", [1, 2, 3], [("a", [1.0, 2.0])])).Message);
+    }
+
+    [Fact]
+    public void ComparedRuns_ThatDidNotComplete_SaySoInTheLegend()
+    {
+        using var tmp = new Backprop.Tests.Data.TempDir();
+        string[] statuses = [RunStatus.Completed, RunStatus.Interrupted, RunStatus.Diverged, RunStatus.Running];
+        var dirs = statuses.Select(s => Path.Combine(tmp.Path, "run-" + s)).ToList();
+        for (int i = 0; i < dirs.Count; i++)
+        {
+            Directory.CreateDirectory(dirs[i]);
+            new RunHistory { Loss = [2.3, 2.1], TrainAcc = [0.1], ValAcc = [0.1], LearningRate = [1e-3], IterationsPerEpoch = 2, NumIterations = 4, Status = statuses[i] }
+                .Save(Path.Combine(dirs[i], RunFiles.History));
+        }
+        Assert.Equal(["run-completed", "run-interrupted (interrupted)", "run-diverged (diverged)", "run-running (unfinished)"],
+            RunPlots.ComparisonRuns(dirs).Select(r => r.Label));
+        AssertPicture(RunPlots.ComparisonPng(dirs), 1000, 3 * 380, panels: 3);
     }
 }

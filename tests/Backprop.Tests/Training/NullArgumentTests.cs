@@ -30,6 +30,7 @@ public class NullArgumentTests
         { "runDir", () => RunPlots.Write<float>(null!, new RunHistory(), null, [1, 28, 28]) },
         { "history", () => RunPlots.Write<float>(Missing, null!, null, [1, 28, 28]) },
         { "imageShape", () => RunPlots.Write<float>(Missing, new RunHistory(), null, null!) },
+        { "history", () => RunPlots.StatusNote(null!) },
         { "searchDir", () => SearchPicture.Redraw(null!) },
         { "path", () => RunHistory.Load(null!) },
         { "path", () => RunSummary.Load(null!) },
