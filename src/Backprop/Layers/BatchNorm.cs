@@ -8,6 +8,11 @@ namespace Backprop.Layers;
 /// <summary>
 /// Settings and running statistics of one batch-normalization layer (the notebooks' <c>bn_param</c>).
 /// </summary>
+/// <remarks>
+/// Thread safety: a Train-mode <see cref="Layer.BatchNormForward"/> updates the running statistics in place, so one
+/// instance serves one pass at a time; Test-mode passes only read it and may share it (change <see cref="Mode"/>
+/// between calls, not during them).
+/// </remarks>
 /// <typeparam name="T"><c>float</c> or <c>double</c>.</typeparam>
 public sealed class BatchNormParam<T> where T : unmanaged, IFloatingPointIeee754<T>
 {

@@ -9,6 +9,11 @@ namespace Backprop.Layers;
 /// <summary>
 /// Settings of an inverted-dropout layer (the notebooks' <c>dropout_param</c>).
 /// </summary>
+/// <remarks>
+/// Thread safety: a Train-mode <see cref="Layer.DropoutForward"/> draws its mask from this instance's generator, so
+/// two passes sharing one instance at once draw from one stream in no fixed order (each pass is still whole: the
+/// generator locks per call, but the masks are not reproducible); give each thread its own. Test mode draws nothing.
+/// </remarks>
 public sealed class DropoutParam
 {
     /// <summary>A dropout layer that keeps each unit with probability <paramref name="p"/>.</summary>
