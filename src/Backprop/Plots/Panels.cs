@@ -35,6 +35,25 @@ public static class Panels
         return r;
     }
 
+    /// <summary>
+    /// Whether finite <paramref name="values"/> go on a log axis, as matplotlib's semilogy would be chosen by eye: the
+    /// positive ones span three decades or more (a loss blown up to 1e11 beside 2.3, or driven down to 1e-4), where a
+    /// linear axis draws all but a few points as a flat line at 0. Zeros (a softmax loss saturated in float32, a met SVM
+    /// margin) have no logarithm: up to 1% of them are left off and counted in <paramref name="nonPositive"/>; more,
+    /// and the axis stays linear to show them. <paramref name="low"/> and <paramref name="high"/> are the positive range.
+    /// </summary>
+    internal static bool SpansDecades(IReadOnlyCollection<double> values, out int nonPositive, out double low, out double high)
+    {
+        low = double.PositiveInfinity; high = 0; nonPositive = 0;
+        foreach (var v in values)
+        {
+            if (!(v > 0)) { nonPositive++; continue; }
+            low = Math.Min(low, v);
+            high = Math.Max(high, v);
+        }
+        return high > 0 && high / low >= 1e3 && nonPositive <= values.Count / 100;
+    }
+
     /// <summary>A named ScottPlot palette colour, stable per series index (the 10 colours repeat: see <see cref="SeriesStyle"/>).</summary>
     internal static Color SeriesColor(int i) => new ScottPlot.Palettes.Category10().GetColor(i);
 

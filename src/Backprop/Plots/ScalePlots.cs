@@ -12,7 +12,7 @@ public static class ScalePlots
     /// One panel: each series' values (<c>'-o'</c>) against <paramref name="xs"/> (all positive) on a log axis ticked at
     /// round values (0.001, 0.01, …), not at exponents −3.8, −3.6, …. Values over three decades and more (a diverged
     /// run's final loss of 6e7 beside losses of 2) go on a log axis too, where a linear one drew every other point as a
-    /// flat line at 0; NaN and ∞ are left out and said under the axis. The legend sits beside the panel, hiding no point.
+    /// flat line at 0 (<see cref="Panels.SpansDecades"/>, the loss panel's rule); NaN and ∞ are left out and said under the axis. The legend sits beside the panel, hiding no point.
     /// </summary>
     /// <param name="title">Panel title.</param>
     /// <param name="xLabel">Name of the swept setting.</param>
@@ -35,10 +35,10 @@ public static class ScalePlots
         var logX = xs.Select(Math.Log10).ToArray();
         var finite = series.SelectMany(s => s.Values).Where(double.IsFinite).ToList();
         int dropped = series.Sum(s => s.Values.Count) - finite.Count;
-        bool logY = finite.Count > 0 && finite.All(v => v > 0) && finite.Max() / finite.Min() >= 1e3;
+        bool logY = Panels.SpansDecades(finite, out int zeros, out double low, out double high);
         for (int i = 0; i < series.Count; i++)
         {
-            var ys = series[i].Values.Select(v => !double.IsFinite(v) ? double.NaN : logY ? Math.Log10(v) : v).ToArray();
+            var ys = series[i].Values.Select(v => !double.IsFinite(v) || (logY && !(v > 0)) ? double.NaN : logY ? Math.Log10(v) : v).ToArray();
             var style = Panels.SeriesStyle(i);
             var sp = plt.Add.Scatter(logX, ys, style.Color);
             sp.MarkerShape = style.Marker;
@@ -48,9 +48,12 @@ public static class ScalePlots
             sp.LegendText = series[i].Label;
         }
         plt.Axes.Bottom.TickGenerator = SearchPlots.LogTicks(logX.Min(), logX.Max());
-        plt.XLabel(dropped == 0 ? $"{xLabel} (log scale)" : $"{xLabel} (log scale; {dropped} NaN or infinite {(dropped == 1 ? "value" : "values")} not drawn)");
+        var notDrawn = new List<string>();
+        if (dropped > 0) notDrawn.Add($"{dropped} NaN or infinite {(dropped == 1 ? "value" : "values")}");
+        if (logY && zeros > 0) notDrawn.Add($"{zeros} {(zeros == 1 ? "value" : "values")} of 0");
+        plt.XLabel(notDrawn.Count == 0 ? $"{xLabel} (log scale)" : $"{xLabel} (log scale; {string.Join(" and ", notDrawn)} not drawn)");
         plt.YLabel(logY ? $"{yLabel} (log scale)" : yLabel);
-        if (logY) plt.Axes.Left.TickGenerator = SearchPlots.LogTicks(Math.Log10(finite.Min()), Math.Log10(finite.Max()));
+        if (logY) plt.Axes.Left.TickGenerator = SearchPlots.LogTicks(Math.Log10(low), Math.Log10(high));
         plt.ShowLegend(Edge.Right);
         return plt;
     }

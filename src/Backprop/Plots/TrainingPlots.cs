@@ -147,14 +147,7 @@ public static class TrainingPlots
             return NoChecks(plt, runs.All(r => r.Loss.Count == 0)
                 ? "No loss to draw: the run stopped before its first iteration."
                 : $"No finite loss to draw: all {dropped} values are NaN or infinite (the run diverged).");
-        // A loss over three decades and more (a run that blew up to 1e11, or one driven down to 1e-4) on a linear axis
-        // is a flat line at 0 with a few dots above it: a log axis, as matplotlib's semilogy, shows every iteration.
-        // The decades are those of the positive values: a softmax loss of exactly 0 (float32 saturates at batch size 1)
-        // or a met SVM margin has no logarithm. A few such zeros are left off the log axis and said; where they are
-        // more than 1% of the points (an SVM's hinge met batch after batch), the axis stays linear and shows them.
-        var positive = finite.Where(v => v > 0).ToList();
-        int zeros = finite.Count - positive.Count;
-        bool log = positive.Count > 0 && positive.Max() / positive.Min() >= 1e3 && zeros <= finite.Count / 100;
+        bool log = Panels.SpansDecades(finite, out int zeros, out double low, out double high);
         var labels = LegendLabels(runs.Select(r => r.Label).ToList());
         for (int i = 0; i < runs.Count; i++)
         {
@@ -186,7 +179,7 @@ public static class TrainingPlots
         WholeAxis(plt, runs.Max(r => r.Loss.Count));
         plt.YLabel(log ? "Loss (log scale)" : "Loss");
         plt.Axes.Left.TickGenerator = log
-            ? SearchPlots.LogTicks(Math.Log10(positive.Min()), Math.Log10(positive.Max()))
+            ? SearchPlots.LogTicks(Math.Log10(low), Math.Log10(high))
             // A run that blew up reaches 1e30 and more: ticks as 2.4e+34, not 35 digits across the panel.
             : new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = TickLabel };
         if (legend) plt.ShowLegend(Edge.Right);
