@@ -7,7 +7,8 @@ namespace Backprop.Kernels;
 /// <c>op(B)</c> of shape (k, n) and C of shape (m, n).
 /// </summary>
 /// <remarks>
-/// Blocked and packed, with an AVX-512 micro-kernel (AVX2+FMA, then scalar, on machines without it), on up to
+/// Blocked and packed, with an AVX-512 micro-kernel (AVX2+FMA, 128-bit NEON on ARM64, then scalar, on machines
+/// without it), on up to
 /// <see cref="Parallelism.MaxThreads"/> threads. Results are bit-identical whatever the thread count. Safe to call from
 /// several threads at once. C must not overlap A or B.
 /// </remarks>
@@ -127,6 +128,10 @@ public static class Gemm
                 GemmDriver<T, GemmKernel256<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate, transposedC, sink, rowBias,
                     kSplitRows: VectorHostSplitRows<T>(n));
                 break;
+            case Kernel.Vector128:
+                GemmDriver<T, GemmKernel128<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate, transposedC, sink, rowBias,
+                    kSplitRows: VectorHostSplitRows<T>(n));
+                break;
             default:
                 GemmDriver<T, GemmKernelScalar<T>>.Run(pa, pb, pc, m, n, k, transA, transB, accumulate, transposedC, sink, rowBias,
                     kSplitRows: VectorHostSplitRows<T>(n));
@@ -134,7 +139,7 @@ public static class Gemm
         }
     }
 
-    private enum Kernel { Wide512, Tall512, Avx2, Scalar }
+    private enum Kernel { Wide512, Tall512, Avx2, Vector128, Scalar }
 
     /// <summary>
     /// Whether five-row wide tiles compute at least 1% fewer padded rows of an m-row product than six-row ones (a batch
@@ -163,6 +168,7 @@ public static class Gemm
         if (simdType && GemmKernel512Wide<T, SixRows>.IsSupported && n > GemmKernel512<T>.NR) return Kernel.Wide512;
         if (simdType && GemmKernel512<T>.IsSupported) return Kernel.Tall512;
         if (simdType && GemmKernel256<T>.IsSupported) return Kernel.Avx2;
+        if (GemmKernel128<T>.IsSupported) return Kernel.Vector128;
         return Kernel.Scalar;
     }
 
@@ -183,10 +189,10 @@ public static class Gemm
     }
 
     /// <summary>
-    /// The granule at which the AVX2 and scalar kernels cut a split product's K (<see cref="GemmPlan.KSplit"/>): the
-    /// row panels of the kernel an AVX-512 host takes for <paramref name="n"/> columns, so that AVX2 hosts (17–32 float
-    /// columns: 12, not 6) and hosts with 128-bit vectors (ARM64; the scalar kernel's 4) sum K in the same two halves
-    /// and get the same bits (K = 500, n = 500: 0–251 and 252–499, where 4-row panels cut at 248).
+    /// The granule at which the AVX2, 128-bit and scalar kernels cut a split product's K (<see cref="GemmPlan.KSplit"/>):
+    /// the row panels of the kernel an AVX-512 host takes for <paramref name="n"/> columns, so that AVX2 hosts (17–32
+    /// float columns: 12, not 6) and ARM64 hosts (the scalar kernel's 4) sum K in the same two halves and get the same
+    /// bits (K = 500, n = 500: 0–251 and 252–499, where 4-row panels cut at 248).
     /// </summary>
     internal static int VectorHostSplitRows<T>(int n) where T : unmanaged, IFloatingPointIeee754<T> =>
         NarrowShape<T>(n) ? GemmKernel256<T>.MR

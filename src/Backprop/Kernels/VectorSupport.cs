@@ -14,11 +14,11 @@ namespace Backprop.Kernels;
 /// </remarks>
 public static class VectorSupport
 {
-    /// <summary>The kernels in use: <c>AVX-512</c>, <c>AVX2 + FMA</c>, <c>128-bit vectors</c> or <c>scalar</c> (no vector product kernel).</summary>
+    /// <summary>The kernels in use: <c>AVX-512</c>, <c>AVX2 + FMA</c>, <c>128-bit vectors + FMA</c> (ARM64's NEON) or <c>scalar</c> (no vector product kernel).</summary>
     public static string Kernels { get; } =
         GemmKernel512<float>.IsSupported ? "AVX-512"
         : GemmKernel256<float>.IsSupported ? "AVX2 + FMA"
-        : Vector128.IsHardwareAccelerated ? "128-bit vectors"
+        : GemmKernel128<float>.IsSupported ? "128-bit vectors + FMA"
         : "scalar";
 
     /// <summary>

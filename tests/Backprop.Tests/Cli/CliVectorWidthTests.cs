@@ -9,11 +9,11 @@ namespace Backprop.Tests.Cli;
 /// <summary>
 /// Training gives the same bits where vectors are 128-bit (ARM64) and on AVX2 hosts: short runs in child processes with
 /// <c>DOTNET_PreferredVectorBitWidth=128</c> (Vector256 and Vector512 not accelerated, Vector&lt;T&gt; 128-bit, FMA still
-/// there, as ARM64's AdvSimd) and with <c>DOTNET_EnableAVX512=0</c>, against the same run in this process: every
-/// iteration's loss and every parameter.
+/// there, as ARM64's AdvSimd: the products run on the 128-bit kernel ARM64 takes) and with
+/// <c>DOTNET_EnableAVX512=0</c>, against the same run in this process: every iteration's loss and every parameter.
 /// </summary>
 /// <remarks>
-/// Batches of 50 through a 300-unit layer (K = 300 above the forward product's split depth: the scalar and AVX2 GEMM
+/// Batches of 50 through a 300-unit layer (K = 300 above the forward product's split depth: the 128-bit and AVX2 GEMM
 /// kernels must cut K where AVX-512's do, at 144 for the next layer's 12-row tiles), a 30-unit one (fewer than twice
 /// as many rows as columns, so not computed transposed) and 10 classes (the narrow output taken directly, not
 /// transposed; the softmax row's masked tail).

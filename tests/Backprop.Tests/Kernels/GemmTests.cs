@@ -146,6 +146,11 @@ public class GemmTests
                 CheckDriver<float, GemmKernel256<float>>(m, n, k, ta, tb);
                 CheckDriver<double, GemmKernel256<double>>(m, n, k, ta, tb);
             }
+            if (GemmKernel128<float>.IsSupported)
+            {
+                CheckDriver<float, GemmKernel128<float>>(m, n, k, ta, tb);
+                CheckDriver<double, GemmKernel128<double>>(m, n, k, ta, tb);
+            }
             CheckDriver<float, GemmKernelScalar<float>>(m, n, k, ta, tb);
             CheckDriver<double, GemmKernelScalar<double>>(m, n, k, ta, tb);
         }
@@ -287,6 +292,9 @@ public class GemmTests
         // The AVX2 kernel (machines without AVX-512) reads them in place the same way.
         if (GemmKernel256<float>.IsSupported)
             SameBitsEitherWay(shapes, inPlace => GemmPlan.InPlaceA = inPlace, Avx2KernelProduct, restore: () => GemmPlan.InPlaceA = saved);
+        // And the 128-bit kernel (ARM64).
+        if (GemmKernel128<float>.IsSupported)
+            SameBitsEitherWay(shapes, inPlace => GemmPlan.InPlaceA = inPlace, Vector128KernelProduct, restore: () => GemmPlan.InPlaceA = saved);
     }
 
     [Fact]
@@ -334,6 +342,8 @@ public class GemmTests
         SameBitsEitherWay(shapes, byRows => GemmPlan.PackBByRows = byRows, AlignedB(MultiplyProduct), restore: () => GemmPlan.PackBByRows = saved);
         if (GemmKernel256<float>.IsSupported)
             SameBitsEitherWay(shapes, byRows => GemmPlan.PackBByRows = byRows, Avx2KernelProduct, restore: () => GemmPlan.PackBByRows = saved);
+        if (GemmKernel128<float>.IsSupported)
+            SameBitsEitherWay(shapes, byRows => GemmPlan.PackBByRows = byRows, Vector128KernelProduct, restore: () => GemmPlan.PackBByRows = saved);
     }
 
     /// <summary>The product with B copied to a buffer that starts on a cache line (a test's float[] need not).</summary>
@@ -348,6 +358,12 @@ public class GemmTests
     private static unsafe void Avx2KernelProduct(float[] a, ReadOnlySpan<float> b, float[] c, int m, int n, int k, bool ta, bool tb, bool accumulate)
     {
         fixed (float* pa = a, pb = b, pc = c) GemmDriver<float, GemmKernel256<float>>.Run(pa, pb, pc, m, n, k, ta, tb, accumulate);
+    }
+
+    /// <summary>The 128-bit kernel's driver, called directly.</summary>
+    private static unsafe void Vector128KernelProduct(float[] a, ReadOnlySpan<float> b, float[] c, int m, int n, int k, bool ta, bool tb, bool accumulate)
+    {
+        fixed (float* pa = a, pb = b, pc = c) GemmDriver<float, GemmKernel128<float>>.Run(pa, pb, pc, m, n, k, ta, tb, accumulate);
     }
 
     private delegate void FloatProduct(float[] a, ReadOnlySpan<float> b, float[] c, int m, int n, int k, bool transA, bool transB, bool accumulate);

@@ -15,7 +15,8 @@ public class VectorSupportTests
         Assert.Null(VectorSupport.Advice);
         string expected = Avx512F.IsSupported && Vector512.IsHardwareAccelerated ? "AVX-512"
             : Fma.IsSupported && Vector256.IsHardwareAccelerated ? "AVX2 + FMA"
-            : Vector128.IsHardwareAccelerated ? "128-bit vectors" : "scalar";
+            : Vector128.IsHardwareAccelerated && (Fma.IsSupported || System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) ? "128-bit vectors + FMA"
+            : "scalar";
         Assert.Equal(expected, VectorSupport.Kernels);
     }
 

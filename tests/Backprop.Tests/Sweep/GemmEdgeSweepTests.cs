@@ -85,6 +85,7 @@ public class GemmEdgeSweepTests
             Driver<T, GemmKernel512Wide<T, FiveRows>>(a, b, c0, want, wantAcc, m, n, k, ta, tb, $"5-row {what}");
         }
         if (GemmKernel256<T>.IsSupported) Driver<T, GemmKernel256<T>>(a, b, c0, want, wantAcc, m, n, k, ta, tb, $"AVX2 {what}");
+        if (GemmKernel128<T>.IsSupported) Driver<T, GemmKernel128<T>>(a, b, c0, want, wantAcc, m, n, k, ta, tb, $"128-bit {what}");
         Driver<T, GemmKernelScalar<T>>(a, b, c0, want, wantAcc, m, n, k, ta, tb, $"scalar {what}");
     }
 
@@ -147,6 +148,7 @@ public class GemmEdgeSweepTests
                 Kernel<GemmKernel512Wide<T, FiveRows>>("5-row");
             }
             if (GemmKernel256<T>.IsSupported) Kernel<GemmKernel256<T>>("AVX2");
+            if (GemmKernel128<T>.IsSupported) Kernel<GemmKernel128<T>>("128-bit");
             if (GemmKernelScalar<T>.FusedInHardware) Kernel<GemmKernelScalar<T>>("scalar");
         }
     }
