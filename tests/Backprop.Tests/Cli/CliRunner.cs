@@ -59,11 +59,21 @@ internal static class CliRunner
         return process;
     }
 
-    /// <summary><c>dotnet Backprop.Cli.dll args</c> (the build's copy), both outputs redirected.</summary>
+    /// <summary>
+    /// An executable to start in place of <c>dotnet Backprop.Cli.dll</c>: the emulated ARM64 run points it at a script
+    /// that runs an ARM64 build of the CLI under qemu-aarch64 (Backprop.Tests.InProcess/run-arm64.sh).
+    /// </summary>
+    public const string CliVariable = "BACKPROP_TEST_CLI";
+
+    /// <summary><c>dotnet Backprop.Cli.dll args</c> (the build's copy), or <c>$BACKPROP_TEST_CLI args</c>, both outputs redirected.</summary>
     private static ProcessStartInfo StartInfo(string[] args)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Backprop.Cli.dll"));
+        string? cli = Environment.GetEnvironmentVariable(CliVariable);
+        var info = new ProcessStartInfo(string.IsNullOrEmpty(cli) ? "dotnet" : cli)
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        if (string.IsNullOrEmpty(cli)) info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Backprop.Cli.dll"));
         foreach (var a in args) info.ArgumentList.Add(a);
         return info;
     }

@@ -34,7 +34,7 @@ public class KillCampaignTests
                 : [.. Options, "--data-dir", CliRunner.Cifar10DataDir, "--out", run];
             if (!resume && Directory.Exists(run)) Directory.Delete(run, recursive: true);   // killed before its first checkpoint
             using var process = CliRunner.Start(args);
-            Thread.Sleep(TimeSpan.FromMilliseconds(random.Next(300, 2500)));
+            Thread.Sleep(TestTiming.Native(random.Next(300, 2500)));
             if (process.HasExited) break;                                                   // finished before the kill
             process.Kill(entireProcessTree: true);                                          // SIGKILL: no handler runs
             process.WaitForExit();
