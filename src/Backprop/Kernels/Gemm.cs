@@ -158,7 +158,8 @@ public static class Gemm
     /// The micro-kernel for a product with <paramref name="n"/> output columns. Wide tiles (6×64 float, 6×32 double;
     /// five rows where six would pad more, <see cref="FiveRowsPadLess"/>) load fewer values per FMA; narrow outputs
     /// would waste their lanes, and the narrowest take the AVX2 tile (16 floats wide: on a Zen 4 its 256-bit FMAs reach
-    /// the same peak). The choice depends on the shape only, and every kernel computes each element with the same FMA
+    /// the same peak). Hosts without AVX2 take the 128-bit tile where FMA is an instruction (ARM64), else the scalar
+    /// one. The choice depends on the shape and the host only, and every kernel computes each element with the same FMA
     /// chain.
     /// </summary>
     private static Kernel KernelFor<T>(int n) where T : unmanaged, IFloatingPointIeee754<T>

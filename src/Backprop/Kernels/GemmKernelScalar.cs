@@ -4,9 +4,9 @@ using System.Runtime.CompilerServices;
 namespace Backprop.Kernels;
 
 /// <summary>
-/// Portable micro-kernel for machines without usable SIMD (x64 without AVX2+FMA; ARM64): a 4×4 tile in 16 scalar
-/// accumulators. Where the processor has a fused multiply-add instruction (<see cref="FusedInHardware"/>), each is the
-/// FMA chain the SIMD kernels compute, so a product has the same bits whichever kernel runs it; a multiply then an add,
+/// Portable micro-kernel for machines without vector FMA (x64 without AVX2+FMA, a baseline native AOT build): a 4×4
+/// tile in 16 scalar accumulators. Where the processor has a fused multiply-add instruction
+/// (<see cref="FusedInHardware"/>), each is the FMA chain the SIMD kernels compute, so a product has the same bits whichever kernel runs it; a multiply then an add,
 /// rounded twice, had changed the notebooks' gradient checks in their last digits. Without the instruction it stays a
 /// multiply and an add: FMA in software ran this kernel 9× slower (512³ float, 32 → 286 ms).
 /// </summary>
