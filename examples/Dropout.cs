@@ -79,7 +79,8 @@ Section($"Regularization experiment: [500] net on 500 images, keep 1 / 0.75 / 0.
             NumEpochs = dropoutEpochs, BatchSize = 100, PrintEvery = 100,
         }, rng);
         solver.Train();
-        runs.Add(new RunCurves($"{keep:0.00} dropout", solver.LossHistory, solver.TrainAccHistory, solver.ValAccHistory));
+        // The notebook labels these "1.00 dropout", where 1.00 is the keep probability: said here as what it is.
+        runs.Add(new RunCurves($"keep p = {keep:0.00}", solver.LossHistory, solver.TrainAccHistory, solver.ValAccHistory));
     }
     foreach (var r in runs) Console.WriteLine($"{r.Label}: final train acc {r.TrainAcc[^1]:F3}, best val acc {r.ValAcc.Max():F3}");
     // The notebook's reading of its 25-epoch run, beside what this run measured (a --quick run is too short to show it).
