@@ -1,4 +1,5 @@
 using Backprop.Tests.Bench;
+using Backprop.Tests.Data;
 
 namespace Backprop.Tests.Runner;
 
@@ -6,15 +7,20 @@ namespace Backprop.Tests.Runner;
 /// The in-process runner that the emulated ARM64 run uses (tests/Backprop.Tests.InProcess), run here on x64 from the
 /// solution's build: it discovers this suite, selects by name, excludes with a leading <c>-</c>, and reports.
 /// </summary>
+/// <remarks>In the collection that runs alone, as the bench's build: no other build of the same projects beside it.</remarks>
+[Collection(Kernels.KernelCollection.Name)]
 public class InProcessRunnerTests
 {
-    [SkippableFact]
+    [Fact]
     public void SelectsByName_RunsThem_AndCounts()
     {
-        string runner = Path.Combine(TestData.RepositoryRoot, "tests", "Backprop.Tests.InProcess", "bin", "Release", "net10.0",
-            "Backprop.Tests.InProcess.dll");
-        // dotnet test Backprop.sln builds it; the test project built alone does not.
-        Skip.IfNot(File.Exists(runner), $"{runner} is not built (dotnet build Backprop.sln -c Release)");
+        // Built into a folder of its own: dotnet test builds only test projects, and the test project's own output is
+        // the assembly running now.
+        using var tmp = new TempDir();
+        var build = BenchProgram.RunProcess("dotnet", ["build", Path.Combine(TestData.RepositoryRoot, "tests", "Backprop.Tests.InProcess"),
+            "-c", "Release", "-o", tmp.Path, "-nologo", "-v", "quiet"], null, TimeSpan.FromMinutes(5));
+        Assert.True(build.ExitCode == 0, "building tests/Backprop.Tests.InProcess failed:\n" + build.Output);
+        string runner = Path.Combine(tmp.Path, "Backprop.Tests.InProcess.dll");
 
         var all = Run(runner, "GradientCheckTests.");
         var fewer = Run(runner, "GradientCheckTests.", "-GradientCheckTests.Printed_AsTheNotebooksPrint");
