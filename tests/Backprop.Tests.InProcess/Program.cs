@@ -6,9 +6,10 @@ using Xunit.Sdk;
 namespace Backprop.Tests.InProcess;
 
 /// <summary>
-/// Discovers the Backprop.Tests suite with xunit's own framework and runs the test cases whose full method name (namespace.Class.Method) contains
-/// one of the arguments (all when none is given) and none of the arguments written with a leading <c>-</c>, printing each
-/// failure and skip and a count. Exit code 0 when some passed and none failed.
+/// Discovers the Backprop.Tests suite with xunit's own framework and runs the test cases whose full method name
+/// (namespace.Class.Method) contains one of the arguments (all when none is given) and none of the arguments written with
+/// a leading <c>-</c>, printing each failure and skip, a line per 100 passed, and a count. Exit code 0 when some passed
+/// and none failed.
 /// </summary>
 public static class Program
 {

@@ -8,9 +8,8 @@ namespace Backprop.Kernels;
 /// </summary>
 /// <remarks>
 /// Blocked and packed, with an AVX-512 micro-kernel (AVX2+FMA, 128-bit NEON on ARM64, then scalar, on machines
-/// without it), on up to
-/// <see cref="Parallelism.MaxThreads"/> threads. Results are bit-identical whatever the thread count. Safe to call from
-/// several threads at once. C must not overlap A or B.
+/// without it), on up to <see cref="Parallelism.MaxThreads"/> threads. Results are bit-identical whatever the thread
+/// count. Safe to call from several threads at once. C must not overlap A or B.
 /// </remarks>
 public static class Gemm
 {
@@ -192,8 +191,9 @@ public static class Gemm
     /// <summary>
     /// The granule at which the AVX2, 128-bit and scalar kernels cut a split product's K (<see cref="GemmPlan.KSplit"/>):
     /// the row panels of the kernel an AVX-512 host takes for <paramref name="n"/> columns, so that AVX2 hosts (17–32
-    /// float columns: 12, not 6) and ARM64 hosts (the scalar kernel's 4) sum K in the same two halves and get the same
-    /// bits (K = 500, n = 500: 0–251 and 252–499, where 4-row panels cut at 248).
+    /// float columns: 12, not 6) and hosts without AVX2 (the 128-bit kernel's 6-row panels, the scalar kernel's 4) sum K
+    /// in the same two halves and get the same bits (K = 500, n = 500: 0–251 and 252–499, where 4-row panels cut at
+    /// 248).
     /// </summary>
     internal static int VectorHostSplitRows<T>(int n) where T : unmanaged, IFloatingPointIeee754<T> =>
         NarrowShape<T>(n) ? GemmKernel256<T>.MR
