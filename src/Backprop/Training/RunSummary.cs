@@ -76,6 +76,13 @@ public sealed record RunSummary
     /// </summary>
     [JsonPropertyName("backprop_version")] public string? BackpropVersion { get; init; }
 
+    /// <summary>
+    /// The vector kernels the products ran on (<see cref="Kernels.VectorSupport.Kernels"/>: <c>AVX-512</c>,
+    /// <c>AVX2 + FMA</c>, <c>128-bit vectors + FMA</c> or <c>scalar</c>; null in summaries written before it was
+    /// recorded). The first three give the same bits; without FMA the last digits differ.
+    /// </summary>
+    [JsonPropertyName("kernels")] public string? VectorKernels { get; init; }
+
     /// <summary>This library's version and the commit it was built from, as <c>0.1.0+1a2b3c…</c>.</summary>
     public static string LibraryVersion { get; } =
         typeof(RunSummary).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";

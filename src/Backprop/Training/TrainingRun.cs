@@ -377,6 +377,7 @@ public sealed class TrainingRun
             Dtype = Config.IsFloat64 ? "float64" : "float32",
             ScoresFinite = scoresFinite,
             BackpropVersion = RunSummary.LibraryVersion,
+            VectorKernels = Kernels.VectorSupport.Kernels,
             Message = message,
             Files = [.. files, RunFiles.Summary],
         };

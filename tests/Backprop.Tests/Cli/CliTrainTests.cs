@@ -48,6 +48,8 @@ public class CliTrainTests
         Assert.Equal(RunSummary.LibraryVersion, summary.BackpropVersion);   // the version and commit that trained it
         Assert.Matches(@"^\d+\.\d+\.\d+(\+[0-9a-f]{7,40})?$", summary.BackpropVersion);   // the commit where built from a clone
         Assert.Contains($"\"backprop_version\": \"{summary.BackpropVersion}\"", File.ReadAllText(Path.Combine(run, "summary.json")));   // '+' as itself, not \u002B
+        Assert.Equal(Backprop.Kernels.VectorSupport.Kernels, summary.VectorKernels);   // the kernels it ran on
+        Assert.Contains($"\"kernels\": \"{summary.VectorKernels}\"", File.ReadAllText(Path.Combine(run, "summary.json")));
 
         // model.npz loads back to the same scores: the best validation accuracy and the test accuracy recomputed from it are identical.
         var images = ImageData.Load(new DataSetChoice("cifar10", TestData.Cifar10PythonDir, ""));
