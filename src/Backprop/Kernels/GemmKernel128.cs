@@ -39,12 +39,12 @@ internal readonly unsafe struct GemmKernel128<T> : IGemmMicroKernel<T> where T :
             var b1 = Vector128.Load(b + Lanes);
             var b2 = Vector128.Load(b + 2 * Lanes);
             var b3 = Vector128.Load(b + 3 * Lanes);
-            ar = Vector128.Create(a[0]); c00 = Fma(ar, b0, c00); c01 = Fma(ar, b1, c01); c02 = Fma(ar, b2, c02); c03 = Fma(ar, b3, c03);
-            ar = Vector128.Create(a[1]); c10 = Fma(ar, b0, c10); c11 = Fma(ar, b1, c11); c12 = Fma(ar, b2, c12); c13 = Fma(ar, b3, c13);
-            ar = Vector128.Create(a[2]); c20 = Fma(ar, b0, c20); c21 = Fma(ar, b1, c21); c22 = Fma(ar, b2, c22); c23 = Fma(ar, b3, c23);
-            ar = Vector128.Create(a[3]); c30 = Fma(ar, b0, c30); c31 = Fma(ar, b1, c31); c32 = Fma(ar, b2, c32); c33 = Fma(ar, b3, c33);
-            ar = Vector128.Create(a[4]); c40 = Fma(ar, b0, c40); c41 = Fma(ar, b1, c41); c42 = Fma(ar, b2, c42); c43 = Fma(ar, b3, c43);
-            ar = Vector128.Create(a[5]); c50 = Fma(ar, b0, c50); c51 = Fma(ar, b1, c51); c52 = Fma(ar, b2, c52); c53 = Fma(ar, b3, c53);
+            ar = Vector128.Create(a[0]); c00 = Simd.Fma(ar, b0, c00); c01 = Simd.Fma(ar, b1, c01); c02 = Simd.Fma(ar, b2, c02); c03 = Simd.Fma(ar, b3, c03);
+            ar = Vector128.Create(a[1]); c10 = Simd.Fma(ar, b0, c10); c11 = Simd.Fma(ar, b1, c11); c12 = Simd.Fma(ar, b2, c12); c13 = Simd.Fma(ar, b3, c13);
+            ar = Vector128.Create(a[2]); c20 = Simd.Fma(ar, b0, c20); c21 = Simd.Fma(ar, b1, c21); c22 = Simd.Fma(ar, b2, c22); c23 = Simd.Fma(ar, b3, c23);
+            ar = Vector128.Create(a[3]); c30 = Simd.Fma(ar, b0, c30); c31 = Simd.Fma(ar, b1, c31); c32 = Simd.Fma(ar, b2, c32); c33 = Simd.Fma(ar, b3, c33);
+            ar = Vector128.Create(a[4]); c40 = Simd.Fma(ar, b0, c40); c41 = Simd.Fma(ar, b1, c41); c42 = Simd.Fma(ar, b2, c42); c43 = Simd.Fma(ar, b3, c43);
+            ar = Vector128.Create(a[5]); c50 = Simd.Fma(ar, b0, c50); c51 = Simd.Fma(ar, b1, c51); c52 = Simd.Fma(ar, b2, c52); c53 = Simd.Fma(ar, b3, c53);
             a.Next();
             b += ldb;
         }
@@ -54,15 +54,6 @@ internal readonly unsafe struct GemmKernel128<T> : IGemmMicroKernel<T> where T :
         Store(c + 3 * ldc, c30, c31, c32, c33, add);
         Store(c + 4 * ldc, c40, c41, c42, c43, add);
         Store(c + 5 * ldc, c50, c51, c52, c53, add);
-    }
-
-    /// <summary>x·y + acc rounded once: FMLA on ARM64, VFMADD on x64.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<T> Fma(Vector128<T> x, Vector128<T> y, Vector128<T> acc)
-    {
-        if (typeof(T) == typeof(float))
-            return Vector128.FusedMultiplyAdd(x.AsSingle(), y.AsSingle(), acc.AsSingle()).As<float, T>();
-        return Vector128.FusedMultiplyAdd(x.AsDouble(), y.AsDouble(), acc.AsDouble()).As<double, T>();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
