@@ -34,12 +34,12 @@ internal readonly unsafe struct GemmKernel256<T> : IGemmMicroKernel<T> where T :
         {
             var b0 = Vector256.Load(b);
             var b1 = Vector256.Load(b + Lanes);
-            ar = Vector256.Create(a[0]); c00 = MulAdd(ar, b0, c00); c01 = MulAdd(ar, b1, c01);
-            ar = Vector256.Create(a[1]); c10 = MulAdd(ar, b0, c10); c11 = MulAdd(ar, b1, c11);
-            ar = Vector256.Create(a[2]); c20 = MulAdd(ar, b0, c20); c21 = MulAdd(ar, b1, c21);
-            ar = Vector256.Create(a[3]); c30 = MulAdd(ar, b0, c30); c31 = MulAdd(ar, b1, c31);
-            ar = Vector256.Create(a[4]); c40 = MulAdd(ar, b0, c40); c41 = MulAdd(ar, b1, c41);
-            ar = Vector256.Create(a[5]); c50 = MulAdd(ar, b0, c50); c51 = MulAdd(ar, b1, c51);
+            ar = Vector256.Create(a[0]); c00 = Simd.Fma(ar, b0, c00); c01 = Simd.Fma(ar, b1, c01);
+            ar = Vector256.Create(a[1]); c10 = Simd.Fma(ar, b0, c10); c11 = Simd.Fma(ar, b1, c11);
+            ar = Vector256.Create(a[2]); c20 = Simd.Fma(ar, b0, c20); c21 = Simd.Fma(ar, b1, c21);
+            ar = Vector256.Create(a[3]); c30 = Simd.Fma(ar, b0, c30); c31 = Simd.Fma(ar, b1, c31);
+            ar = Vector256.Create(a[4]); c40 = Simd.Fma(ar, b0, c40); c41 = Simd.Fma(ar, b1, c41);
+            ar = Vector256.Create(a[5]); c50 = Simd.Fma(ar, b0, c50); c51 = Simd.Fma(ar, b1, c51);
             a.Next();
             b += ldb;
         }
@@ -51,13 +51,6 @@ internal readonly unsafe struct GemmKernel256<T> : IGemmMicroKernel<T> where T :
         Store(c + 5 * ldc, c50, c51, add);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<T> MulAdd(Vector256<T> x, Vector256<T> y, Vector256<T> acc)
-    {
-        if (typeof(T) == typeof(float))
-            return System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x.AsSingle(), y.AsSingle(), acc.AsSingle()).As<float, T>();
-        return System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(x.AsDouble(), y.AsDouble(), acc.AsDouble()).As<double, T>();
-    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store(T* row, Vector256<T> v0, Vector256<T> v1, bool add)

@@ -53,18 +53,18 @@ internal readonly unsafe struct GemmKernel512<T> : IGemmMicroKernel<T> where T :
         {
             var b0 = Vector512.Load(b);
             var b1 = Vector512.Load(b + Lanes);
-            ar = Vector512.Create(a[0]); c00 = Fma(ar, b0, c00); c01 = Fma(ar, b1, c01);
-            ar = Vector512.Create(a[1]); c10 = Fma(ar, b0, c10); c11 = Fma(ar, b1, c11);
-            ar = Vector512.Create(a[2]); c20 = Fma(ar, b0, c20); c21 = Fma(ar, b1, c21);
-            ar = Vector512.Create(a[3]); c30 = Fma(ar, b0, c30); c31 = Fma(ar, b1, c31);
-            ar = Vector512.Create(a[4]); c40 = Fma(ar, b0, c40); c41 = Fma(ar, b1, c41);
-            ar = Vector512.Create(a[5]); c50 = Fma(ar, b0, c50); c51 = Fma(ar, b1, c51);
-            ar = Vector512.Create(a[6]); c60 = Fma(ar, b0, c60); c61 = Fma(ar, b1, c61);
-            ar = Vector512.Create(a[7]); c70 = Fma(ar, b0, c70); c71 = Fma(ar, b1, c71);
-            ar = Vector512.Create(a[8]); c80 = Fma(ar, b0, c80); c81 = Fma(ar, b1, c81);
-            ar = Vector512.Create(a[9]); c90 = Fma(ar, b0, c90); c91 = Fma(ar, b1, c91);
-            ar = Vector512.Create(a[10]); c100 = Fma(ar, b0, c100); c101 = Fma(ar, b1, c101);
-            ar = Vector512.Create(a[11]); c110 = Fma(ar, b0, c110); c111 = Fma(ar, b1, c111);
+            ar = Vector512.Create(a[0]); c00 = Simd.Fma(ar, b0, c00); c01 = Simd.Fma(ar, b1, c01);
+            ar = Vector512.Create(a[1]); c10 = Simd.Fma(ar, b0, c10); c11 = Simd.Fma(ar, b1, c11);
+            ar = Vector512.Create(a[2]); c20 = Simd.Fma(ar, b0, c20); c21 = Simd.Fma(ar, b1, c21);
+            ar = Vector512.Create(a[3]); c30 = Simd.Fma(ar, b0, c30); c31 = Simd.Fma(ar, b1, c31);
+            ar = Vector512.Create(a[4]); c40 = Simd.Fma(ar, b0, c40); c41 = Simd.Fma(ar, b1, c41);
+            ar = Vector512.Create(a[5]); c50 = Simd.Fma(ar, b0, c50); c51 = Simd.Fma(ar, b1, c51);
+            ar = Vector512.Create(a[6]); c60 = Simd.Fma(ar, b0, c60); c61 = Simd.Fma(ar, b1, c61);
+            ar = Vector512.Create(a[7]); c70 = Simd.Fma(ar, b0, c70); c71 = Simd.Fma(ar, b1, c71);
+            ar = Vector512.Create(a[8]); c80 = Simd.Fma(ar, b0, c80); c81 = Simd.Fma(ar, b1, c81);
+            ar = Vector512.Create(a[9]); c90 = Simd.Fma(ar, b0, c90); c91 = Simd.Fma(ar, b1, c91);
+            ar = Vector512.Create(a[10]); c100 = Simd.Fma(ar, b0, c100); c101 = Simd.Fma(ar, b1, c101);
+            ar = Vector512.Create(a[11]); c110 = Simd.Fma(ar, b0, c110); c111 = Simd.Fma(ar, b1, c111);
             a.Next();
             b += ldb;
         }
@@ -89,13 +89,6 @@ internal readonly unsafe struct GemmKernel512<T> : IGemmMicroKernel<T> where T :
         Sse.Prefetch0((byte*)row + 64);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<T> Fma(Vector512<T> x, Vector512<T> y, Vector512<T> acc)
-    {
-        if (typeof(T) == typeof(float))
-            return Avx512F.FusedMultiplyAdd(x.AsSingle(), y.AsSingle(), acc.AsSingle()).As<float, T>();
-        return Avx512F.FusedMultiplyAdd(x.AsDouble(), y.AsDouble(), acc.AsDouble()).As<double, T>();
-    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store(T* row, Vector512<T> v0, Vector512<T> v1, bool add)

@@ -56,14 +56,14 @@ internal readonly unsafe struct GemmKernel512Wide<T, TRows> : IGemmMicroKernel<T
             var b1 = Vector512.Load(b + 1 * Lanes);
             var b2 = Vector512.Load(b + 2 * Lanes);
             var b3 = Vector512.Load(b + 3 * Lanes);
-            ar = Vector512.Create(a[0]); c00 = Fma(ar, b0, c00); c01 = Fma(ar, b1, c01); c02 = Fma(ar, b2, c02); c03 = Fma(ar, b3, c03);
-            ar = Vector512.Create(a[1]); c10 = Fma(ar, b0, c10); c11 = Fma(ar, b1, c11); c12 = Fma(ar, b2, c12); c13 = Fma(ar, b3, c13);
-            ar = Vector512.Create(a[2]); c20 = Fma(ar, b0, c20); c21 = Fma(ar, b1, c21); c22 = Fma(ar, b2, c22); c23 = Fma(ar, b3, c23);
-            ar = Vector512.Create(a[3]); c30 = Fma(ar, b0, c30); c31 = Fma(ar, b1, c31); c32 = Fma(ar, b2, c32); c33 = Fma(ar, b3, c33);
-            ar = Vector512.Create(a[4]); c40 = Fma(ar, b0, c40); c41 = Fma(ar, b1, c41); c42 = Fma(ar, b2, c42); c43 = Fma(ar, b3, c43);
+            ar = Vector512.Create(a[0]); c00 = Simd.Fma(ar, b0, c00); c01 = Simd.Fma(ar, b1, c01); c02 = Simd.Fma(ar, b2, c02); c03 = Simd.Fma(ar, b3, c03);
+            ar = Vector512.Create(a[1]); c10 = Simd.Fma(ar, b0, c10); c11 = Simd.Fma(ar, b1, c11); c12 = Simd.Fma(ar, b2, c12); c13 = Simd.Fma(ar, b3, c13);
+            ar = Vector512.Create(a[2]); c20 = Simd.Fma(ar, b0, c20); c21 = Simd.Fma(ar, b1, c21); c22 = Simd.Fma(ar, b2, c22); c23 = Simd.Fma(ar, b3, c23);
+            ar = Vector512.Create(a[3]); c30 = Simd.Fma(ar, b0, c30); c31 = Simd.Fma(ar, b1, c31); c32 = Simd.Fma(ar, b2, c32); c33 = Simd.Fma(ar, b3, c33);
+            ar = Vector512.Create(a[4]); c40 = Simd.Fma(ar, b0, c40); c41 = Simd.Fma(ar, b1, c41); c42 = Simd.Fma(ar, b2, c42); c43 = Simd.Fma(ar, b3, c43);
             if (TRows.Count > 5)
             {
-                ar = Vector512.Create(a[5]); c50 = Fma(ar, b0, c50); c51 = Fma(ar, b1, c51); c52 = Fma(ar, b2, c52); c53 = Fma(ar, b3, c53);
+                ar = Vector512.Create(a[5]); c50 = Simd.Fma(ar, b0, c50); c51 = Simd.Fma(ar, b1, c51); c52 = Simd.Fma(ar, b2, c52); c53 = Simd.Fma(ar, b3, c53);
             }
             a.Next();
             b += ldb;
@@ -85,13 +85,6 @@ internal readonly unsafe struct GemmKernel512Wide<T, TRows> : IGemmMicroKernel<T
         Sse.Prefetch0((byte*)row + 192);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<T> Fma(Vector512<T> x, Vector512<T> y, Vector512<T> acc)
-    {
-        if (typeof(T) == typeof(float))
-            return Avx512F.FusedMultiplyAdd(x.AsSingle(), y.AsSingle(), acc.AsSingle()).As<float, T>();
-        return Avx512F.FusedMultiplyAdd(x.AsDouble(), y.AsDouble(), acc.AsDouble()).As<double, T>();
-    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store(T* row, Vector512<T> v0, Vector512<T> v1, Vector512<T> v2, Vector512<T> v3, bool add)

@@ -49,6 +49,15 @@ internal static class Simd
         throw new NotSupportedException();
     }
 
+    /// <summary>As the 512-bit <see cref="Fma{T}(Vector512{T}, Vector512{T}, Vector512{T})"/>, on 256-bit vectors (VFMADD with FMA3).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Fma<T>(Vector256<T> a, Vector256<T> b, Vector256<T> c) where T : unmanaged
+    {
+        if (typeof(T) == typeof(float)) return Vector256.FusedMultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>();
+        if (typeof(T) == typeof(double)) return Vector256.FusedMultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
+        throw new NotSupportedException();
+    }
+
     /// <summary>As the 512-bit <see cref="Fma{T}(Vector512{T}, Vector512{T}, Vector512{T})"/>: FMLA on ARM64, VFMADD on x64.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> Fma<T>(Vector128<T> a, Vector128<T> b, Vector128<T> c) where T : unmanaged
