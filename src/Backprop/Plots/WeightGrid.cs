@@ -54,8 +54,12 @@ public static class WeightGrid
     /// (<see cref="Data.Preprocessing.ToChannelsLastRows{T}"/>; their <c>show_net_weights</c> reads
     /// <c>W1.reshape(32, 32, 3, -1)</c>); <paramref name="imageShape"/> is still (C, height, width).
     /// </param>
+    /// <param name="title">
+    /// A line drawn above the grid in the training pictures' title font (the run folders' <c>weights.png</c> says which
+    /// units it shows, and how the run ended); null draws the grid alone, as the notebooks do.
+    /// </param>
     public static byte[] FirstLayerPng<T>(NDArray<T> w1, IReadOnlyList<int> imageShape, int padding = 3, int scale = 3, int maxImages = 100,
-        bool channelsLast = false)
+        bool channelsLast = false, string? title = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(w1);
@@ -76,11 +80,19 @@ public static class WeightGrid
                     for (int x = 0; x < w; x++)
                         images.Flat(((k * h + y) * w + x) * c + ch) = double.CreateTruncating(w1.Flat(
                             (channelsLast ? (y * w + x) * c + ch : (ch * h + y) * w + x) * cols + k));
-        return ToPng(VisualizeGrid(images, 255.0, padding), scale);
+        using var grid = Render(VisualizeGrid(images, 255.0, padding), scale);
+        return title is null ? Encode(grid) : EncodeTitled(grid, title);
     }
 
     /// <summary>PNG of an (H, W, C) array of values in [0, 255] (C = 1 or 3), each pixel scaled up <paramref name="scale"/> times.</summary>
     public static byte[] ToPng(NDArray<double> image, int scale = 1)
+    {
+        using var bmp = Render(image, scale);
+        return Encode(bmp);
+    }
+
+    /// <summary>The (H, W, C) image as a bitmap, each pixel drawn as <paramref name="scale"/> × <paramref name="scale"/>; the caller disposes it.</summary>
+    private static SKBitmap Render(NDArray<double> image, int scale)
     {
         ArgumentNullException.ThrowIfNull(image);
         if (image.Rank != 3 || image.Dim(2) is not (1 or 3)) throw new ArgumentException($"Expected an (H, W, 1|3) image, got {image.ShapeString}.", nameof(image));
@@ -89,7 +101,7 @@ public static class WeightGrid
         if (h == 0 || w == 0) throw new ArgumentException($"An image of shape {image.ShapeString} has no pixels.", nameof(image));
         if ((long)h * scale * w * scale > int.MaxValue / 4)
             throw new ArgumentException($"An image of {h}×{w} scaled {scale} times is too large for one PNG.", nameof(scale));
-        using var bmp = new SKBitmap(w * scale, h * scale, SKColorType.Rgba8888, SKAlphaType.Opaque);
+        var bmp = new SKBitmap(w * scale, h * scale, SKColorType.Rgba8888, SKAlphaType.Opaque);
         // Straight into the pixel bytes (R, G, B, A): SetPixel costs a native call and an allocation per pixel, 18 s
         // and 2 GB for a grid of 1000 CIFAR tiles.
         var pixels = bmp.GetPixelSpan();
@@ -103,9 +115,38 @@ public static class WeightGrid
                 pixels[at + 2] = c == 3 ? Byte(image.Flat(o + 2)) : r;
                 pixels[at + 3] = 255;
             }
+        return bmp;
+    }
+
+    private static byte[] Encode(SKBitmap bmp)
+    {
         using var img = SKImage.FromBitmap(bmp);
         using var data = img.Encode(SKEncodedImageFormat.Png, 100);
         return data.ToArray();
+    }
+
+    /// <summary>The title's size in pixels: ScottPlot's default for a plot title, as loss.png and accuracy.png use.</summary>
+    private const float TitleSize = 16;
+
+    /// <summary>The grid under a white band holding <paramref name="title"/>, centred; a canvas widened if the line needs it.</summary>
+    private static byte[] EncodeTitled(SKBitmap grid, string title)
+    {
+        // ScottPlot's own typeface lookup (cached by it, so not disposed here): the same font as the other pictures.
+        var typeface = ScottPlot.Fonts.GetTypeface(ScottPlot.Fonts.Default, bold: true, italic: false);
+        using var font = new SKFont(typeface, TitleSize) { Subpixel = false, Edging = SKFontEdging.Antialias };
+        const int margin = 8;
+        int textWidth = (int)Math.Ceiling(font.MeasureText(title));
+        int band = (int)Math.Ceiling(font.Spacing) + 2 * margin;
+        int width = Math.Max(grid.Width, textWidth + 2 * margin), height = band + grid.Height;
+        using var picture = new SKBitmap(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque);
+        using (var canvas = new SKCanvas(picture))
+        {
+            canvas.Clear(SKColors.White);
+            using var ink = new SKPaint { Color = SKColors.Black, IsAntialias = true };
+            canvas.DrawText(title, width / 2f, margin - font.Metrics.Ascent, SKTextAlign.Center, font, ink);
+            canvas.DrawBitmap(grid, (width - grid.Width) / 2, band);
+        }
+        return Encode(picture);
     }
 
     // The notebooks' grid.astype('uint8'): truncated, not rounded.

@@ -30,9 +30,24 @@ public static class RunPlots
         var note = StatusNote(history);
         Save(RunFiles.LossPlot, TrainingPlots.LossPng(history.Loss, note: note));
         Save(RunFiles.AccuracyPlot, TrainingPlots.AccuracyPng(history.TrainAcc, history.ValAcc, note: note));
-        if (w1 is not null) Save(RunFiles.WeightsPlot, WeightGrid.FirstLayerPng(w1, imageShape));
+        if (w1 is not null)
+            Save(RunFiles.WeightsPlot, WeightGrid.FirstLayerPng(w1, imageShape, maxImages: WeightsShown, title: WeightsTitle(w1.Dim(1), note)));
         return written;
     }
+
+    /// <summary>How many first-layer units <c>weights.png</c> draws at most (the first ones, on a 10 × 10 grid).</summary>
+    public const int WeightsShown = 100;
+
+    /// <summary>
+    /// <c>weights.png</c>'s title: which of the first layer's <paramref name="units"/> it shows (a 1000-unit layer
+    /// drew its first 100 with nothing to say so) and, as the other pictures do, how an unfinished run ended.
+    /// </summary>
+    internal static string WeightsTitle(int units, string? note) => TrainingPlots.Titled(units switch
+    {
+        1 => "First-layer weights: the one unit",
+        <= WeightsShown => $"First-layer weights: all {units} units",
+        _ => $"First-layer weights: the first {WeightsShown} of {units} units",
+    }, note);
 
     /// <summary>
     /// How a run that did not complete ended, for its pictures' titles, from its <c>history.json</c>:

@@ -96,7 +96,7 @@ public class CliTrainTests
         PlotTests.AssertPicture(File.ReadAllBytes(Path.Combine(run, "accuracy.png")), 900, 450);
         PlotTests.AssertPicture(File.ReadAllBytes(Path.Combine(run, "confusion.png")), 760, 760);
         var weights = File.ReadAllBytes(Path.Combine(run, "weights.png"));
-        PlotTests.AssertPicture(weights, (8 * 32 + 7 * 3) * 3, (8 * 32 + 7 * 3) * 3);
+        PlotTests.AssertWeightsPicture(weights, (8 * 32 + 7 * 3) * 3, (8 * 32 + 7 * 3) * 3);
         Assert.False(IsGrey(weights));
 
         // predict: int64 class indices of the test split, as the model scores them.
@@ -222,7 +222,7 @@ public class CliTrainTests
         Assert.Contains("(Epoch 1 / 1) train acc: ", r.Error);   // progress went to stderr
 
         var weights = File.ReadAllBytes(Path.Combine(run, "weights.png"));
-        PlotTests.AssertPicture(weights, (5 * 28 + 4 * 3) * 3, (5 * 28 + 4 * 3) * 3);
+        PlotTests.AssertWeightsPicture(weights, (5 * 28 + 4 * 3) * 3, (5 * 28 + 4 * 3) * 3);
         Assert.True(IsGrey(weights));
 
         // A --config naming its data set is trained on that one, even where another data set would be chosen.

@@ -26,6 +26,19 @@ public class PlotTests
         }
     }
 
+    /// <summary>
+    /// A run folder's <c>weights.png</c>: a grid of <paramref name="gridWidth"/> × <paramref name="gridHeight"/> pixels with
+    /// drawn content under a title band (10–60 pixels) as wide as the grid.
+    /// </summary>
+    internal static void AssertWeightsPicture(byte[] png, int gridWidth, int gridHeight)
+    {
+        using var bmp = SKBitmap.Decode(png);
+        Assert.NotNull(bmp);
+        Assert.Equal(gridWidth, bmp.Width);
+        Assert.InRange(bmp.Height - gridHeight, 10, 60);
+        AssertPicture(png, gridWidth, bmp.Height);
+    }
+
     [Fact]
     public void NullHistories_AreRefusedByName()
     {
@@ -170,6 +183,65 @@ public class PlotTests
                 for (int k = 0; k < 10; k++) hwc[p * 3 + c, k] = w1[c * 32 * 32 + p, k];
         Assert.Equal(WeightGrid.FirstLayerPng(w1, [3, 32, 32]), WeightGrid.FirstLayerPng(hwc, [3, 32, 32], channelsLast: true));
         Assert.NotEqual(WeightGrid.FirstLayerPng(w1, [3, 32, 32]), WeightGrid.FirstLayerPng(hwc, [3, 32, 32]));
+    }
+
+    [Fact]
+    public void TitledWeightGrid_IsTheSameGrid_UnderABandWithTheTitle()
+    {
+        var w1 = new NumpyRandom(0).Randn<float>(3 * 32 * 32, 10);
+        using var plain = SKBitmap.Decode(WeightGrid.FirstLayerPng(w1, [3, 32, 32]));
+        using var titled = SKBitmap.Decode(WeightGrid.FirstLayerPng(w1, [3, 32, 32], title: "First-layer weights: all 10 units"));
+        int band = AssertTitledGrid(titled, plain);
+        Assert.Equal(plain.Width, titled.Width);   // the line fits the 399-pixel grid: no widening
+
+        // A line wider than the grid (4 grey 28 × 28 tiles, 59 pixels) widens the canvas; the grid is centred under it.
+        var g = new NumpyRandom(1).Randn<float>(28 * 28, 4);
+        using var small = SKBitmap.Decode(WeightGrid.FirstLayerPng(g, [1, 28, 28], padding: 3, scale: 1));
+        using var wide = SKBitmap.Decode(WeightGrid.FirstLayerPng(g, [1, 28, 28], padding: 3, scale: 1, title: "First-layer weights: all 4 units"));
+        Assert.True(wide.Width > 3 * small.Width, $"{wide.Width} pixels wide for a {small.Width}-pixel grid");
+        AssertTitledGrid(wide, small);
+        Assert.True(band > 10 && band < 60, $"a {band}-pixel band");
+    }
+
+    /// <summary>
+    /// <paramref name="titled"/> holds <paramref name="plain"/>'s pixels exactly, centred at its bottom, under a band of
+    /// white with dark text in it and white on both sides. Returns the band's height.
+    /// </summary>
+    private static int AssertTitledGrid(SKBitmap titled, SKBitmap plain)
+    {
+        int band = titled.Height - plain.Height, left = (titled.Width - plain.Width) / 2;
+        Assert.True(band > 0, "no title band");
+        for (int y = 0; y < plain.Height; y++)
+            for (int x = 0; x < plain.Width; x++)
+                Assert.Equal(plain.GetPixel(x, y), titled.GetPixel(left + x, band + y));
+        for (int y = band; y < titled.Height; y++)
+            for (int x = 0; x < titled.Width; x++)
+                if (x < left || x >= left + plain.Width) Assert.Equal(SKColors.White, titled.GetPixel(x, y));
+        int dark = 0, other = 0;
+        for (int y = 0; y < band; y++)
+            for (int x = 0; x < titled.Width; x++)
+            {
+                var p = titled.GetPixel(x, y);
+                if (p.Red < 64 && p.Green < 64 && p.Blue < 64) dark++;
+                else if (p != SKColors.White && (p.Red != p.Green || p.Green != p.Blue)) other++;
+            }
+        Assert.True(dark > 100, $"only {dark} dark pixels in the title band");
+        Assert.Equal(0, other);   // black text on white: antialiasing greys only
+        Assert.Equal(SKColors.White, titled.GetPixel(0, 0));
+        Assert.Equal(SKColors.White, titled.GetPixel(titled.Width - 1, band - 1));
+        return band;
+    }
+
+    [Fact]
+    public void WeightsTitle_SaysWhichUnitsItShows()
+    {
+        // A 1000-unit layer's weights.png drew its first 100 with nothing to say so.
+        Assert.Equal("First-layer weights: the first 100 of 1000 units", RunPlots.WeightsTitle(1000, null));
+        Assert.Equal("First-layer weights: the first 100 of 101 units", RunPlots.WeightsTitle(101, null));
+        Assert.Equal("First-layer weights: all 100 units", RunPlots.WeightsTitle(100, null));
+        Assert.Equal("First-layer weights: all 2 units", RunPlots.WeightsTitle(2, null));
+        Assert.Equal("First-layer weights: the one unit", RunPlots.WeightsTitle(1, null));
+        Assert.Equal("First-layer weights: all 50 units \u2014 interrupted in epoch 3 of 10", RunPlots.WeightsTitle(50, "interrupted in epoch 3 of 10"));
     }
 
     [Fact]
@@ -367,8 +439,12 @@ public class PlotTests
         foreach (var (status, iterations) in new[] { (RunStatus.Completed, 490), (RunStatus.Interrupted, 100), (RunStatus.Diverged, 123) })
         {
             var h = H(status, iterations);
-            RunPlots.Write<float>(tmp.Path, h, null, [1, 28, 28]);
+            var w1 = new NumpyRandom(0).Randn<float>(28 * 28, 30);
+            RunPlots.Write(tmp.Path, h, w1, [1, 28, 28]);
             var note = RunPlots.StatusNote(h);
+            // weights.png too: the same grid under a title that says which units, and how the run ended.
+            Assert.Equal(WeightGrid.FirstLayerPng(w1, [1, 28, 28], title: RunPlots.WeightsTitle(30, note)),
+                File.ReadAllBytes(Path.Combine(tmp.Path, RunFiles.WeightsPlot)));
             Assert.Equal(TrainingPlots.LossPng(h.Loss, note: note), File.ReadAllBytes(Path.Combine(tmp.Path, RunFiles.LossPlot)));
             Assert.Equal(TrainingPlots.AccuracyPng(h.TrainAcc, h.ValAcc, note: note), File.ReadAllBytes(Path.Combine(tmp.Path, RunFiles.AccuracyPlot)));
             if (status == RunStatus.Completed)
