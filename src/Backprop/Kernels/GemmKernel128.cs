@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
 
 namespace Backprop.Kernels;
 
@@ -8,9 +9,10 @@ namespace Backprop.Kernels;
 /// 128-bit micro-kernel for ARM64 (NEON, 32 vector registers): a 6×(4·lanes) tile (6×16 float, 6×8 double, the AVX2
 /// kernel's) in 24 accumulators, with four B vectors and a broadcast beside them. Each C element is the same fused chain
 /// as on the x64 kernels, so an ARM64 host gets the x64 hosts' bits. x64 hosts with AVX2 never pick it (16 registers
-/// would spill its accumulators); the tests run it there to check it.
+/// would spill its accumulators); the tests run it there to check it. On ARM64, a walk whose steps sit side by side (a
+/// packed panel) takes the by-lane path of <c>GemmKernel128.Arm64.cs</c> instead of broadcasting each A value.
 /// </summary>
-internal readonly unsafe struct GemmKernel128<T> : IGemmMicroKernel<T> where T : unmanaged, IFloatingPointIeee754<T>
+internal readonly unsafe partial struct GemmKernel128<T> : IGemmMicroKernel<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private static int Lanes => Vector128<T>.Count;
 
@@ -26,6 +28,11 @@ internal readonly unsafe struct GemmKernel128<T> : IGemmMicroKernel<T> where T :
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static void Tile<TWalk>(TWalk a, T* b, nint ldb, int kc, T* c, nint ldc, bool add) where TWalk : struct, IAWalk<T>
     {
+        if (AdvSimd.Arm64.IsSupported && TWalk.SideBySide)
+        {
+            if (typeof(T) == typeof(float)) { TileByLaneSingle(a, (float*)b, ldb, kc, (float*)c, ldc, add); return; }
+            if (typeof(T) == typeof(double)) { TileByLaneDouble(a, (double*)b, ldb, kc, (double*)c, ldc, add); return; }
+        }
         Vector128<T> c00 = default, c01 = default, c02 = default, c03 = default;
         Vector128<T> c10 = default, c11 = default, c12 = default, c13 = default;
         Vector128<T> c20 = default, c21 = default, c22 = default, c23 = default;

@@ -49,10 +49,16 @@ internal unsafe interface IGemmMicroKernel<T> where T : unmanaged, IFloatingPoin
 }
 
 /// <summary>How a micro-kernel walks A: the MR values of the current step, then the next step.</summary>
-internal interface IAWalk<T> where T : unmanaged
+internal unsafe interface IAWalk<T> where T : unmanaged
 {
     /// <summary>Value <paramref name="r"/> (row r of the tile) of the current step.</summary>
     T this[int r] { get; }
+
+    /// <summary>Whether each step's values sit side by side from <see cref="Current"/>, so a kernel may load them as vectors.</summary>
+    static abstract bool SideBySide { get; }
+
+    /// <summary>The current step's value 0; with <see cref="SideBySide"/>, value r is at <c>Current + r</c>.</summary>
+    T* Current { get; }
 
     void Next();
 }
@@ -71,6 +77,14 @@ internal unsafe struct StepWalk<T>(T* a, nint lda) : IAWalk<T> where T : unmanag
         get => _a[r];
     }
 
+    public static bool SideBySide => true;
+
+    public readonly T* Current
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _a;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Next() => _a += lda;
 }
@@ -84,6 +98,14 @@ internal unsafe struct RowWalk<T>(T* a, nint lda) : IAWalk<T> where T : unmanage
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get => _a[r * lda];
+    }
+
+    public static bool SideBySide => false;
+
+    public readonly T* Current
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _a;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
