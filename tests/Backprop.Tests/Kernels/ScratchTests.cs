@@ -110,11 +110,22 @@ public class ScratchTests
         var solver = new Backprop.Training.Solver<double>(model, new Backprop.Data.Dataset<double>(x, y, x, y),
             new Backprop.Training.SolverOptions { UpdateRule = "adam", NumEpochs = 1000, BatchSize = 50, Verbose = false }, rng);
         using var done = new CancellationTokenSource();
+        using var started = new ManualResetEventSlim();
         int releases = 0;
-        var releaser = release ? Task.Run(() => { while (!done.IsCancellationRequested) { Scratch.Release(); releases++; Thread.Sleep(0); } }) : Task.CompletedTask;
+        // A thread of its own, running before the first step: a Task.Run item once waited in the busy suite's thread
+        // pool until all 100 steps were done (0 releases).
+        var releaser = new Thread(() =>
+        {
+            while (!done.IsCancellationRequested) { Scratch.Release(); releases++; started.Set(); Thread.Sleep(0); }
+        }) { IsBackground = true, Name = "scratch releaser" };
+        if (release)
+        {
+            releaser.Start();
+            started.Wait();
+        }
         for (int i = 0; i < 100; i++) solver.Step();
         done.Cancel();
-        releaser.Wait();
+        if (release) releaser.Join();
         if (release) Assert.True(releases > 10, $"{releases} releases");
         return model.Params.ToDictionary(p => p.Key, p => p.Value.AsSpan().ToArray());
     }
