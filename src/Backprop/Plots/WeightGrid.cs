@@ -56,7 +56,7 @@ public static class WeightGrid
     /// </param>
     /// <param name="title">
     /// A line drawn above the grid in the training pictures' title font (the run folders' <c>weights.png</c> says which
-    /// units it shows, and how the run ended); null draws the grid alone, as the notebooks do.
+    /// units it shows, and how the run ended); null or empty draws the grid alone, as the notebooks do.
     /// </param>
     public static byte[] FirstLayerPng<T>(NDArray<T> w1, IReadOnlyList<int> imageShape, int padding = 3, int scale = 3, int maxImages = 100,
         bool channelsLast = false, string? title = null)
@@ -81,7 +81,7 @@ public static class WeightGrid
                         images.Flat(((k * h + y) * w + x) * c + ch) = double.CreateTruncating(w1.Flat(
                             (channelsLast ? (y * w + x) * c + ch : (ch * h + y) * w + x) * cols + k));
         using var grid = Render(VisualizeGrid(images, 255.0, padding), scale);
-        return title is null ? Encode(grid) : EncodeTitled(grid, title);
+        return string.IsNullOrEmpty(title) ? Encode(grid) : EncodeTitled(grid, title);
     }
 
     /// <summary>PNG of an (H, W, C) array of values in [0, 255] (C = 1 or 3), each pixel scaled up <paramref name="scale"/> times.</summary>

@@ -193,6 +193,7 @@ public class PlotTests
         using var titled = SKBitmap.Decode(WeightGrid.FirstLayerPng(w1, [3, 32, 32], title: "First-layer weights: all 10 units"));
         int band = AssertTitledGrid(titled, plain);
         Assert.Equal(plain.Width, titled.Width);   // the line fits the 399-pixel grid: no widening
+        Assert.Equal(WeightGrid.FirstLayerPng(w1, [3, 32, 32]), WeightGrid.FirstLayerPng(w1, [3, 32, 32], title: ""));   // no band for no text
 
         // A line wider than the grid (4 grey 28 × 28 tiles, 59 pixels) widens the canvas; the grid is centred under it.
         var g = new NumpyRandom(1).Randn<float>(28 * 28, 4);
