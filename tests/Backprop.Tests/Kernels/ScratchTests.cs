@@ -125,8 +125,11 @@ public class ScratchTests
         }
         for (int i = 0; i < 100; i++) solver.Step();
         done.Cancel();
-        if (release) releaser.Join();
-        if (release) Assert.True(releases > 10, $"{releases} releases");
+        if (release)
+        {
+            releaser.Join();
+            Assert.True(releases > 10, $"{releases} releases");
+        }
         return model.Params.ToDictionary(p => p.Key, p => p.Value.AsSpan().ToArray());
     }
 
