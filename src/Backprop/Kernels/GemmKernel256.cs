@@ -51,7 +51,6 @@ internal readonly unsafe struct GemmKernel256<T> : IGemmMicroKernel<T> where T :
         Store(c + 5 * ldc, c50, c51, add);
     }
 
-
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store(T* row, Vector256<T> v0, Vector256<T> v1, bool add)
     {

@@ -89,7 +89,6 @@ internal readonly unsafe struct GemmKernel512<T> : IGemmMicroKernel<T> where T :
         Sse.Prefetch0((byte*)row + 64);
     }
 
-
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store(T* row, Vector512<T> v0, Vector512<T> v1, bool add)
     {

@@ -85,7 +85,6 @@ internal readonly unsafe struct GemmKernel512Wide<T, TRows> : IGemmMicroKernel<T
         Sse.Prefetch0((byte*)row + 192);
     }
 
-
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store(T* row, Vector512<T> v0, Vector512<T> v1, Vector512<T> v2, Vector512<T> v3, bool add)
     {
