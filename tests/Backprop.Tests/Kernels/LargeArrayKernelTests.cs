@@ -248,9 +248,17 @@ public class LargeArrayKernelTests
             for (int t = 0; t < 3; t++) rule.Step(w, dw);
             return w.AsSpan().ToArray();
         }
-        var one = Run(1, () => Array.ConvertAll(Steps(), v => (float)v));
-        Assert.True(one.AsSpan().SequenceEqual(Run(2, () => Array.ConvertAll(Steps(), v => (float)v))));
-        var got = Steps();
+        double[] On(int threads)
+        {
+            int saved = Parallelism.MaxThreads;
+            Parallelism.MaxThreads = threads;
+            try { return Steps(); }
+            finally { Parallelism.MaxThreads = saved; }
+        }
+        // Two threads split the matrix at its products' row cut, three in 64 Ki-element chunks, one runs it whole.
+        var got = On(1);
+        Assert.True(got.AsSpan().SequenceEqual(On(2)), "2 threads differ from 1");
+        Assert.True(got.AsSpan().SequenceEqual(On(3)), "3 threads differ from 1");
         var wRef = new NumpyRandom(11).Randn<double>(N, D).AsSpan();
         var m = new double[wRef.Length];
         var v = new double[wRef.Length];
@@ -265,5 +273,21 @@ public class LargeArrayKernelTests
             }
         }
         Assert.True(wRef.SequenceEqual(got), "Adam differs from the scalar formula");
+    }
+
+    [Theory]
+    [InlineData(500, 500)]    // a hidden layer: cut at row 252, not at a chunk boundary
+    [InlineData(784, 500)]    // Fashion-MNIST's first layer
+    [InlineData(1, 300_000)]  // one row: no row cut to split at, so in chunks
+    public void AdamOnAWeightMatrix_SameBitsOnOneTwoAndThreeThreads(int rows, int cols)
+    {
+        var dw = new NumpyRandom(12).Randn<float>(rows, cols);
+        SameOnAllThreadCounts(() =>
+        {
+            var w = new NumpyRandom(13).Randn<float>(rows, cols);
+            var rule = new Adam<float>(learningRate: 1e-3);
+            for (int t = 0; t < 2; t++) rule.Step(w, dw);
+            return w.AsSpan().ToArray();
+        });
     }
 }
