@@ -23,26 +23,36 @@ public sealed class AdaGrad<T> : UpdateRule<T> where T : unmanaged, IFloatingPoi
     public override IReadOnlyList<string> StateNames => ["cache"];
 
     /// <inheritdoc/>
-    protected override void Update(Span<T> w, ReadOnlySpan<T> dw, NDArray<T> like)
+    protected override unsafe void Update(Span<T> w, ReadOnlySpan<T> dw, NDArray<T> like)
     {
         var cache = Slot("cache", like);
-        T lr = T.CreateTruncating(LearningRate), eps = T.CreateTruncating(Epsilon);
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
+        fixed (T* pw = w, pd = dw, pc = cache)
+            ParameterPass.Run(new Pass(pw, pd, pc, T.CreateTruncating(LearningRate), T.CreateTruncating(Epsilon)), w.Length, ParameterPass.TwoThreadCut(like));
+    }
+
+    /// <summary>The rule over a range of the parameter and its cache.</summary>
+    private readonly unsafe struct Pass(T* w, T* dw, T* cache, T lr, T eps) : IParameterPass
+    {
+        public void Range(long start, long count)
         {
-            Vector<T> vlr = new(lr), veps = new(eps);
-            for (; i <= w.Length - Vector<T>.Count; i += Vector<T>.Count)
+            T* pw = w + start, pd = dw + start, pc = cache + start;
+            long i = 0;
+            if (Vector.IsHardwareAccelerated)
             {
-                var g = new Vector<T>(dw[i..]);
-                var c = new Vector<T>(cache[i..]) + g * g;
-                c.CopyTo(cache[i..]);
-                (new Vector<T>(w[i..]) - vlr * g / (Vector.SquareRoot(c) + veps)).CopyTo(w[i..]);
+                Vector<T> vlr = new(lr), veps = new(eps);
+                for (; i <= count - Vector<T>.Count; i += Vector<T>.Count)
+                {
+                    var g = Vector.Load(pd + i);
+                    var c = Vector.Load(pc + i) + g * g;
+                    c.Store(pc + i);
+                    (Vector.Load(pw + i) - vlr * g / (Vector.SquareRoot(c) + veps)).Store(pw + i);
+                }
             }
-        }
-        for (; i < w.Length; i++)
-        {
-            cache[i] += dw[i] * dw[i];
-            w[i] -= lr * dw[i] / (T.Sqrt(cache[i]) + eps);
+            for (; i < count; i++)
+            {
+                pc[i] += pd[i] * pd[i];
+                pw[i] -= lr * pd[i] / (T.Sqrt(pc[i]) + eps);
+            }
         }
     }
 }

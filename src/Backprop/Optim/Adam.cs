@@ -53,11 +53,7 @@ public sealed class Adam<T> : UpdateRule<T> where T : unmanaged, IFloatingPointI
         var v = Slot("v", like);
         var step = NextStep();
         fixed (T* pw = w, pd = dw, pm = m, pv = v)
-            AdamKernel<T>.Run(step with
-            {
-                W = pw, Dw = pd, M = pm, V = pv, Length = w.Length,
-                TwoThreadCut = like.Rank == 2 ? (long)Gemm.WeightRowSplit<T>(like.Dim(0), like.Dim(1)) * like.Dim(1) : 0,
-            });
+            ParameterPass.Run(step with { W = pw, Dw = pd, M = pm, V = pv }, w.Length, ParameterPass.TwoThreadCut(like));
     }
 
     private AdamTileSink<T>? _tileSink;

@@ -6,18 +6,12 @@ using Backprop.Kernels;
 namespace Backprop.Optim;
 
 /// <summary>One Adam step's operands (pinned) and coefficients.</summary>
-internal readonly unsafe struct AdamCall<T> where T : unmanaged
+internal readonly unsafe struct AdamCall<T> : IParameterPass where T : unmanaged, IFloatingPointIeee754<T>
 {
     public T* W { get; init; }
     public T* Dw { get; init; }
     public T* M { get; init; }
     public T* V { get; init; }
-    public long Length { get; init; }
-    /// <summary>
-    /// Where two threads split the parameters, when they are a weight matrix: its row split (<see cref="Gemm.WeightRowSplit{T}"/>)
-    /// times its columns, so each core updates the rows its own products read and wrote; 0 for any other parameter.
-    /// </summary>
-    public long TwoThreadCut { get; init; }
     public T B1 { get; init; }
     public T B2 { get; init; }
     public T Om1 { get; init; }
@@ -26,45 +20,17 @@ internal readonly unsafe struct AdamCall<T> where T : unmanaged
     public T C2 { get; init; }
     public T Lr { get; init; }
     public T Eps { get; init; }
+
+    /// <inheritdoc/>
+    public void Range(long start, long count) => AdamKernel<T>.Row(in this, W + start, Dw + start, M + start, V + start, count);
 }
 
 /// <summary>
-/// The Adam update as one pass over w, dw, m and v: memory-bound (28 bytes per float parameter), so large parameters are
-/// split in fixed pieces (<see cref="Chunks"/>) over the pool's threads. Element-wise, so any split gives the same bits;
-/// each element sees the same operations, in the same order, as the scalar formula.
+/// The Adam update as one pass over w, dw, m and v (28 bytes per float parameter), spread over the threads by
+/// <see cref="ParameterPass"/>; each element sees the same operations, in the same order, as the scalar formula.
 /// </summary>
 internal static unsafe class AdamKernel<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private static readonly ForBody<AdamCall<T>> Body = Piece;
-    private static readonly ForBody<AdamCall<T>> HalfBody = Half;
-
-    public static void Run(in AdamCall<T> c)
-    {
-        // 28 bytes of memory traffic per float parameter: two pieces already repay a wake-up (W2 of a 500 × 500 layer splits in four).
-        if (c.Length < 2 * Chunks.Size || Parallelism.MaxThreads == 1) Range(in c, 0, c.Length);
-        // On two threads, a weight matrix is split where its products split it. Cut at 64 Ki-element chunks instead, a
-        // 500 × 500 layer's rows 252–262 were read or written by the other core every step: with the two vCPUs on two
-        // CCDs a hidden layer's pass took 42–47 ms per Fashion-MNIST epoch against 31–34, the first layer's 61 against
-        // 45–51 (medians of 1–13 epochs per placement, alternated); on one CCD, level (33.4 against 33.3).
-        else if (c.TwoThreadCut > 0 && c.TwoThreadCut < c.Length && Parallelism.MaxThreads == 2) Parallelism.For(2, in c, HalfBody);
-        else Parallelism.For(Chunks.Count(c.Length), in c, Body);
-    }
-
-    private static void Piece(int piece, in AdamCall<T> c)
-    {
-        var (start, n) = Chunks.Of(piece, c.Length);
-        Range(in c, start, n);
-    }
-
-    private static void Half(int piece, in AdamCall<T> c)
-    {
-        if (piece == 0) Range(in c, 0, c.TwoThreadCut);
-        else Range(in c, c.TwoThreadCut, c.Length - c.TwoThreadCut);
-    }
-
-    private static void Range(in AdamCall<T> c, long start, long count) =>
-        Row(in c, c.W + start, c.Dw + start, c.M + start, c.V + start, count);
-
     /// <summary>The update of <paramref name="count"/> consecutive parameters (the pointers in <paramref name="c"/> are not used).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Row(in AdamCall<T> c, T* w, T* dw, T* m, T* v, long count)

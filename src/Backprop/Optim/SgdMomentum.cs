@@ -23,26 +23,36 @@ public sealed class SgdMomentum<T> : UpdateRule<T> where T : unmanaged, IFloatin
     public override IReadOnlyList<string> StateNames => ["velocity"];
 
     /// <inheritdoc/>
-    protected override void Update(Span<T> w, ReadOnlySpan<T> dw, NDArray<T> like)
+    protected override unsafe void Update(Span<T> w, ReadOnlySpan<T> dw, NDArray<T> like)
     {
         var v = Slot("velocity", like);
-        T mu = T.CreateTruncating(Momentum), lr = T.CreateTruncating(LearningRate);
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
+        fixed (T* pw = w, pd = dw, pv = v)
+            ParameterPass.Run(new Pass(pw, pd, pv, T.CreateTruncating(Momentum), T.CreateTruncating(LearningRate)), w.Length, ParameterPass.TwoThreadCut(like));
+    }
+
+    /// <summary>The rule over a range of the parameter and its velocity.</summary>
+    private readonly unsafe struct Pass(T* w, T* dw, T* v, T mu, T lr) : IParameterPass
+    {
+        public void Range(long start, long count)
         {
-            var vmu = new Vector<T>(mu);
-            var vlr = new Vector<T>(lr);
-            for (; i <= w.Length - Vector<T>.Count; i += Vector<T>.Count)
+            T* pw = w + start, pd = dw + start, pv = v + start;
+            long i = 0;
+            if (Vector.IsHardwareAccelerated)
             {
-                var nv = vmu * new Vector<T>(v[i..]) - vlr * new Vector<T>(dw[i..]);
-                nv.CopyTo(v[i..]);
-                (new Vector<T>(w[i..]) + nv).CopyTo(w[i..]);
+                var vmu = new Vector<T>(mu);
+                var vlr = new Vector<T>(lr);
+                for (; i <= count - Vector<T>.Count; i += Vector<T>.Count)
+                {
+                    var nv = vmu * Vector.Load(pv + i) - vlr * Vector.Load(pd + i);
+                    nv.Store(pv + i);
+                    (Vector.Load(pw + i) + nv).Store(pw + i);
+                }
             }
-        }
-        for (; i < w.Length; i++)
-        {
-            v[i] = mu * v[i] - lr * dw[i];
-            w[i] += v[i];
+            for (; i < count; i++)
+            {
+                pv[i] = mu * pv[i] - lr * pd[i];
+                pw[i] += pv[i];
+            }
         }
     }
 }

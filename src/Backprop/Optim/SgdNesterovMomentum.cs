@@ -25,29 +25,39 @@ public sealed class SgdNesterovMomentum<T> : UpdateRule<T> where T : unmanaged, 
     public override IReadOnlyList<string> StateNames => ["velocity"];
 
     /// <inheritdoc/>
-    protected override void Update(Span<T> w, ReadOnlySpan<T> dw, NDArray<T> like)
+    protected override unsafe void Update(Span<T> w, ReadOnlySpan<T> dw, NDArray<T> like)
     {
         var v = Slot("velocity", like);
-        T mu = T.CreateTruncating(Momentum), lr = T.CreateTruncating(LearningRate);
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
+        fixed (T* pw = w, pd = dw, pv = v)
+            ParameterPass.Run(new Pass(pw, pd, pv, T.CreateTruncating(Momentum), T.CreateTruncating(LearningRate)), w.Length, ParameterPass.TwoThreadCut(like));
+    }
+
+    /// <summary>The rule over a range of the parameter and its velocity.</summary>
+    private readonly unsafe struct Pass(T* w, T* dw, T* v, T mu, T lr) : IParameterPass
+    {
+        public void Range(long start, long count)
         {
-            var vmu = new Vector<T>(mu);
-            var vlr = new Vector<T>(lr);
-            for (; i <= w.Length - Vector<T>.Count; i += Vector<T>.Count)
+            T* pw = w + start, pd = dw + start, pv = v + start;
+            long i = 0;
+            if (Vector.IsHardwareAccelerated)
             {
-                var old = new Vector<T>(v[i..]);
-                var nv = vmu * old - vlr * new Vector<T>(dw[i..]);
-                nv.CopyTo(v[i..]);
-                (new Vector<T>(w[i..]) + nv + vmu * (nv - old)).CopyTo(w[i..]);
+                var vmu = new Vector<T>(mu);
+                var vlr = new Vector<T>(lr);
+                for (; i <= count - Vector<T>.Count; i += Vector<T>.Count)
+                {
+                    var old = Vector.Load(pv + i);
+                    var nv = vmu * old - vlr * Vector.Load(pd + i);
+                    nv.Store(pv + i);
+                    (Vector.Load(pw + i) + nv + vmu * (nv - old)).Store(pw + i);
+                }
             }
-        }
-        for (; i < w.Length; i++)
-        {
-            T old = v[i];
-            v[i] = mu * old - lr * dw[i];
-            // (w + v) + μ·(v − old), as the vector body adds: the tail's length follows the vector width.
-            w[i] = w[i] + v[i] + mu * (v[i] - old);
+            for (; i < count; i++)
+            {
+                T old = pv[i];
+                pv[i] = mu * old - lr * pd[i];
+                // (w + v) + μ·(v − old), as the vector body adds: which elements fall in a tail follows the split.
+                pw[i] = pw[i] + pv[i] + mu * (pv[i] - old);
+            }
         }
     }
 }

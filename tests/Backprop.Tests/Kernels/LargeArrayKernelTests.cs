@@ -275,17 +275,27 @@ public class LargeArrayKernelTests
         Assert.True(wRef.SequenceEqual(got), "Adam differs from the scalar formula");
     }
 
+    public static TheoryData<string, int, int> RulesAndShapes()
+    {
+        var data = new TheoryData<string, int, int>();
+        foreach (var rule in UpdateRules.Names)
+        {
+            data.Add(rule, 500, 500);    // a hidden layer: two threads cut at row 252, not at a chunk boundary
+            data.Add(rule, 784, 500);    // Fashion-MNIST's first layer
+            data.Add(rule, 1, 300_001);  // one row: no row cut to split at, so in chunks (the last one odd)
+        }
+        return data;
+    }
+
     [Theory]
-    [InlineData(500, 500)]    // a hidden layer: cut at row 252, not at a chunk boundary
-    [InlineData(784, 500)]    // Fashion-MNIST's first layer
-    [InlineData(1, 300_000)]  // one row: no row cut to split at, so in chunks
-    public void AdamOnAWeightMatrix_SameBitsOnOneTwoAndThreeThreads(int rows, int cols)
+    [MemberData(nameof(RulesAndShapes))]
+    public void EveryUpdateRule_OnALargeParameter_SameBitsOnOneTwoAndThreeThreads(string name, int rows, int cols)
     {
         var dw = new NumpyRandom(12).Randn<float>(rows, cols);
         SameOnAllThreadCounts(() =>
         {
             var w = new NumpyRandom(13).Randn<float>(rows, cols);
-            var rule = new Adam<float>(learningRate: 1e-3);
+            var rule = UpdateRules.Create<float>(name, new Dictionary<string, double> { ["learning_rate"] = 1e-3 });
             for (int t = 0; t < 2; t++) rule.Step(w, dw);
             return w.AsSpan().ToArray();
         });
