@@ -1,7 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using Backprop.Kernels;
 
 namespace Backprop.Optim;
 
