@@ -21,6 +21,8 @@ internal interface IParameterPass
 internal static class ParameterPass
 {
     /// <summary>Runs <paramref name="pass"/> over <paramref name="length"/> elements.</summary>
+    /// <param name="pass">The rule's pass, its pointers pinned for the call.</param>
+    /// <param name="length">Elements of the parameter.</param>
     /// <param name="twoThreadCut">Where two threads split them (<see cref="TwoThreadCut{T}"/>); 0: in chunks.</param>
     public static void Run<TPass>(in TPass pass, long length, long twoThreadCut) where TPass : struct, IParameterPass
     {
