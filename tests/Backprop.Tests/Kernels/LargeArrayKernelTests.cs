@@ -16,7 +16,7 @@ public class LargeArrayKernelTests
 {
     private const int N = 700, D = 1500;
 
-    private static float[] Run(int threads, Func<float[]> body)
+    private static TResult Run<TResult>(int threads, Func<TResult> body)
     {
         int saved = Parallelism.MaxThreads;
         Parallelism.MaxThreads = threads;
@@ -248,17 +248,10 @@ public class LargeArrayKernelTests
             for (int t = 0; t < 3; t++) rule.Step(w, dw);
             return w.AsSpan().ToArray();
         }
-        double[] On(int threads)
-        {
-            int saved = Parallelism.MaxThreads;
-            Parallelism.MaxThreads = threads;
-            try { return Steps(); }
-            finally { Parallelism.MaxThreads = saved; }
-        }
         // Two threads split the matrix at its products' row cut, three in 64 Ki-element chunks, one runs it whole.
-        var got = On(1);
-        Assert.True(got.AsSpan().SequenceEqual(On(2)), "2 threads differ from 1");
-        Assert.True(got.AsSpan().SequenceEqual(On(3)), "3 threads differ from 1");
+        var got = Run(1, Steps);
+        Assert.True(got.AsSpan().SequenceEqual(Run(2, Steps)), "2 threads differ from 1");
+        Assert.True(got.AsSpan().SequenceEqual(Run(3, Steps)), "3 threads differ from 1");
         var wRef = new NumpyRandom(11).Randn<double>(N, D).AsSpan();
         var m = new double[wRef.Length];
         var v = new double[wRef.Length];
