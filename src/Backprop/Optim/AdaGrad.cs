@@ -1,4 +1,5 @@
 using System.Numerics;
+using Backprop.Kernels;
 using Backprop.Tensors;
 
 namespace Backprop.Optim;
@@ -23,19 +24,18 @@ public sealed class AdaGrad<T> : UpdateRule<T> where T : unmanaged, IFloatingPoi
     public override IReadOnlyList<string> StateNames => ["cache"];
 
     /// <inheritdoc/>
-    protected override unsafe void Update(Span<T> w, ReadOnlySpan<T> dw, NDArray<T> like)
-    {
-        var cache = Slot("cache", like);
-        fixed (T* pw = w, pd = dw, pc = cache)
-            ParameterPass.Run(new Pass(pw, pd, pc, T.CreateTruncating(LearningRate), T.CreateTruncating(Epsilon)), w.Length, ParameterPass.TwoThreadCut(like));
-    }
+    protected override void Update(Span<T> w, ReadOnlySpan<T> dw, NDArray<T> like) => RunPass(NextRow(), w, dw, Slot("cache", like), [], like);
 
-    /// <summary>The rule over a range of the parameter and its cache.</summary>
-    private readonly unsafe struct Pass(T* w, T* dw, T* cache, T lr, T eps) : IParameterPass
+    /// <inheritdoc/>
+    internal override IGemmTileSink<T>? BeginTiledStep(NDArray<T> w, T reg) => WorthTiling(w) ? TiledSink(w, reg, NextRow(), "cache") : null;
+
+    private Row NextRow() => new(T.CreateTruncating(LearningRate), T.CreateTruncating(Epsilon));
+
+    /// <summary>The rule over a row of the parameter (w, gradient g) and its cache (s0).</summary>
+    private readonly unsafe struct Row(T lr, T eps) : IRuleRow<T>
     {
-        public void Range(long start, long count)
+        public void Apply(T* pw, T* pd, T* pc, T* s1, long count)
         {
-            T* pw = w + start, pd = dw + start, pc = cache + start;
             long i = 0;
             if (Vector.IsHardwareAccelerated)
             {

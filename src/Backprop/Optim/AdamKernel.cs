@@ -4,13 +4,9 @@ using System.Runtime.Intrinsics;
 
 namespace Backprop.Optim;
 
-/// <summary>One Adam step's operands (pinned) and coefficients.</summary>
-internal readonly unsafe struct AdamCall<T> : IParameterPass where T : unmanaged, IFloatingPointIeee754<T>
+/// <summary>One Adam step's coefficients, applied to a row of w, its gradient, m (s0) and v (s1).</summary>
+internal readonly unsafe struct AdamCall<T> : IRuleRow<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    public T* W { get; init; }
-    public T* Dw { get; init; }
-    public T* M { get; init; }
-    public T* V { get; init; }
     public T B1 { get; init; }
     public T B2 { get; init; }
     public T Om1 { get; init; }
@@ -21,7 +17,7 @@ internal readonly unsafe struct AdamCall<T> : IParameterPass where T : unmanaged
     public T Eps { get; init; }
 
     /// <inheritdoc/>
-    public void Range(long start, long count) => AdamKernel<T>.Row(in this, W + start, Dw + start, M + start, V + start, count);
+    public void Apply(T* w, T* g, T* s0, T* s1, long count) => AdamKernel<T>.Row(in this, w, g, s0, s1, count);
 }
 
 /// <summary>
@@ -30,7 +26,7 @@ internal readonly unsafe struct AdamCall<T> : IParameterPass where T : unmanaged
 /// </summary>
 internal static unsafe class AdamKernel<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    /// <summary>The update of <paramref name="count"/> consecutive parameters (the pointers in <paramref name="c"/> are not used).</summary>
+    /// <summary>The update of <paramref name="count"/> consecutive parameters.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Row(in AdamCall<T> c, T* w, T* dw, T* m, T* v, long count)
     {

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using Backprop.Kernels;
 using Backprop.Tensors;
 
 namespace Backprop.Optim;
@@ -17,19 +18,20 @@ public sealed class Sgd<T>(double learningRate = 1e-2) : UpdateRule<T>(learningR
     public override IReadOnlyList<string> StateNames => [];
 
     /// <inheritdoc/>
-    protected override unsafe void Update(Span<T> w, ReadOnlySpan<T> dw, NDArray<T> like)
-    {
-        fixed (T* pw = w, pd = dw)
-            ParameterPass.Run(new Pass(pw, pd, T.CreateTruncating(-LearningRate)), w.Length, ParameterPass.TwoThreadCut(like));
-    }
+    protected override void Update(Span<T> w, ReadOnlySpan<T> dw, NDArray<T> like) => RunPass(NextRow(), w, dw, [], [], like);
 
-    /// <summary><c>w += (−lr)·dw</c> over a range.</summary>
-    private readonly unsafe struct Pass(T* w, T* dw, T minusLr) : IParameterPass
+    /// <inheritdoc/>
+    internal override IGemmTileSink<T>? BeginTiledStep(NDArray<T> w, T reg) => WorthTiling(w) ? TiledSink(w, reg, NextRow()) : null;
+
+    private Row NextRow() => new(T.CreateTruncating(-LearningRate));
+
+    /// <summary><c>w += (−lr)·g</c>.</summary>
+    private readonly unsafe struct Row(T minusLr) : IRuleRow<T>
     {
-        public void Range(long start, long count)
+        public void Apply(T* w, T* g, T* s0, T* s1, long count)
         {
-            var x = new Span<T>(w + start, (int)count);
-            TensorPrimitives.MultiplyAdd(new ReadOnlySpan<T>(dw + start, (int)count), minusLr, x, x);
+            var x = new Span<T>(w, (int)count);
+            TensorPrimitives.MultiplyAdd(new ReadOnlySpan<T>(g, (int)count), minusLr, x, x);
         }
     }
 }

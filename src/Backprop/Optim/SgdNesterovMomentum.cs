@@ -1,4 +1,5 @@
 using System.Numerics;
+using Backprop.Kernels;
 using Backprop.Tensors;
 
 namespace Backprop.Optim;
@@ -25,19 +26,18 @@ public sealed class SgdNesterovMomentum<T> : UpdateRule<T> where T : unmanaged, 
     public override IReadOnlyList<string> StateNames => ["velocity"];
 
     /// <inheritdoc/>
-    protected override unsafe void Update(Span<T> w, ReadOnlySpan<T> dw, NDArray<T> like)
-    {
-        var v = Slot("velocity", like);
-        fixed (T* pw = w, pd = dw, pv = v)
-            ParameterPass.Run(new Pass(pw, pd, pv, T.CreateTruncating(Momentum), T.CreateTruncating(LearningRate)), w.Length, ParameterPass.TwoThreadCut(like));
-    }
+    protected override void Update(Span<T> w, ReadOnlySpan<T> dw, NDArray<T> like) => RunPass(NextRow(), w, dw, Slot("velocity", like), [], like);
 
-    /// <summary>The rule over a range of the parameter and its velocity.</summary>
-    private readonly unsafe struct Pass(T* w, T* dw, T* v, T mu, T lr) : IParameterPass
+    /// <inheritdoc/>
+    internal override IGemmTileSink<T>? BeginTiledStep(NDArray<T> w, T reg) => WorthTiling(w) ? TiledSink(w, reg, NextRow(), "velocity") : null;
+
+    private Row NextRow() => new(T.CreateTruncating(Momentum), T.CreateTruncating(LearningRate));
+
+    /// <summary>The rule over a row of the parameter (w, gradient g) and its velocity (s0).</summary>
+    private readonly unsafe struct Row(T mu, T lr) : IRuleRow<T>
     {
-        public void Range(long start, long count)
+        public void Apply(T* pw, T* pd, T* pv, T* s1, long count)
         {
-            T* pw = w + start, pd = dw + start, pv = v + start;
             long i = 0;
             if (Vector.IsHardwareAccelerated)
             {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using Backprop.Kernels;
 using Backprop.Tensors;
 
@@ -103,6 +104,47 @@ public abstract class UpdateRule<T> where T : unmanaged, IFloatingPointIeee754<T
     /// <param name="w">The parameter, shape (D, M); it must not be read by anything else until the product ends.</param>
     /// <param name="reg">L2 strength added to the gradient, <c>reg·w</c> (0: none).</param>
     internal virtual IGemmTileSink<T>? BeginTiledStep(NDArray<T> w, T reg) => null;
+
+    /// <summary>
+    /// Smallest parameter (bytes) whose step is fused into its gradient's product. Below it w, its state and dw stay
+    /// in the last-level cache and the separate pass is cheap, while the fused one puts the rule's arithmetic on the
+    /// product's critical path. Measured on the CIFAR net with Adam: the first layer alone (6 MB) fused, epochs 2%
+    /// faster; every layer fused, 4% slower. Settable for tests.
+    /// </summary>
+    internal static long MinTiledBytes { get; set; } = 4L << 20;
+
+    private object? _tileSink;
+
+    /// <summary>
+    /// Whether <paramref name="w"/> is worth a fused step (a matrix of at least <see cref="MinTiledBytes"/>); checks
+    /// the state's shapes first when it is.
+    /// </summary>
+    private protected bool WorthTiling(NDArray<T> w)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        if (w.Rank != 2) throw new ArgumentException($"{Name}: a tiled step needs a matrix, got shape {w.ShapeString}.", nameof(w));
+        if ((long)w.Size * Unsafe.SizeOf<T>() < MinTiledBytes) return false;
+        CheckStateShapes(w);
+        return true;
+    }
+
+    /// <summary>This rule's sink (made once, reused), pointed at the step: <paramref name="row"/> over w and the named state arrays.</summary>
+    private protected IGemmTileSink<T> TiledSink<TRow>(NDArray<T> w, T reg, in TRow row, string? state0 = null, string? state1 = null)
+        where TRow : struct, IRuleRow<T>
+    {
+        var sink = _tileSink as TiledStepSink<T, TRow> ?? new TiledStepSink<T, TRow>();
+        _tileSink = sink;
+        sink.Reset(w, state0 is null ? null : SlotArray(state0, w), state1 is null ? null : SlotArray(state1, w), row, reg);
+        return sink;
+    }
+
+    /// <summary>The separate pass: <paramref name="row"/> over the whole parameter, spread over the threads.</summary>
+    private protected static unsafe void RunPass<TRow>(in TRow row, Span<T> w, ReadOnlySpan<T> dw, Span<T> state0, Span<T> state1, NDArray<T> like)
+        where TRow : struct, IRuleRow<T>
+    {
+        fixed (T* pw = w, pd = dw, p0 = state0, p1 = state1)
+            ParameterPass.Run(new RowPass<T, TRow>(row, pw, pd, p0, p1), w.Length, ParameterPass.TwoThreadCut(like));
+    }
 
     /// <summary>The state array <paramref name="name"/>, created as zeros of the parameter's shape on first use.</summary>
     protected Span<T> Slot(string name, NDArray<T> like) => SlotArray(name, like).AsSpan();

@@ -17,9 +17,9 @@ public sealed record SolverOptions
     public double LrDecay { get; init; } = 1.0;
 
     /// <summary>
-    /// Update large weight matrices while their gradients are computed, when the model and the rule can (a
-    /// <see cref="Models.FullyConnectedNet{T}"/> with Adam, matrices of 4 MiB and more, such as the CIFAR net's first
-    /// layer): the gradient is applied tile by tile as the backward product produces it, so it never goes to memory.
+    /// Update large weight matrices while their gradients are computed, when the model can (a
+    /// <see cref="Models.FullyConnectedNet{T}"/>, any of the six rules, matrices of 4 MiB and more, such as the CIFAR
+    /// net's first layer): the gradient is applied tile by tile as the backward product produces it, so it never goes to memory.
     /// The same parameters, bit for bit, as the separate update; default true. Not in the notebooks (an addition of
     /// this library).
     /// </summary>

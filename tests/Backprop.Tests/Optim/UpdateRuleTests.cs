@@ -7,7 +7,7 @@ using static Backprop.Checks.GradientCheck;
 namespace Backprop.Tests.Optim;
 
 /// <summary>The update-rule checks of the notebooks (seeds 000, 003, 004), with their expected arrays.</summary>
-[Collection(KernelCollection.Name)]   // sets Adam<T>.MinTiledBytes, a process-wide threshold
+[Collection(KernelCollection.Name)]   // sets UpdateRule<T>.MinTiledBytes, a process-wide threshold
 public class UpdateRuleTests
 {
     private const int N = 4, D = 5;
@@ -104,10 +104,16 @@ public class UpdateRuleTests
         [0.12716641, 0.17918792, 0.23122175, 0.28326742, 0.33532447],
         [0.38739248, 0.43947102, 0.49155973, 0.54365823, 0.59576619]]);
 
-    [Theory]
-    [InlineData(0.0)]
-    [InlineData(0.3)]
-    public void Adam_TiledStep_IsStep_BitForBit(double reg)
+    public static TheoryData<string, double> RulesAndRegs()
+    {
+        var data = new TheoryData<string, double>();
+        foreach (var name in UpdateRules.Names)
+            foreach (double reg in new[] { 0.0, 0.3 }) data.Add(name, reg);
+        return data;
+    }
+
+    [Theory, MemberData(nameof(RulesAndRegs))]
+    public void TiledStep_IsStep_BitForBit(string rule, double reg)
     {
         // dW = Xᵀ·dout as the affine layer computes it, handed tile by tile to the update instead of stored.
         const int n = 20, d = 70, m = 45;
@@ -115,43 +121,44 @@ public class UpdateRuleTests
         var x = rng.Randn<float>(n, d);
         var dout = rng.Randn<float>(n, m);
         var w0 = rng.Randn<float>(d, m);
-        var (whole, tiled) = (new Adam<float>(1e-2), new Adam<float>(1e-2));
+        var config = new Dictionary<string, double> { ["learning_rate"] = 1e-2 };
+        var (whole, tiled) = (UpdateRules.Create<float>(rule, config), UpdateRules.Create<float>(rule, config));
         var (wWhole, wTiled) = (w0.Copy(), w0.Copy());
         Assert.Null(tiled.BeginTiledStep(wTiled, 0f));   // 12 KB: below the size worth fusing, declined
-        Assert.Equal(0, tiled.TimeStep);
-        long saved = Adam<float>.MinTiledBytes;
-        Adam<float>.MinTiledBytes = 0;
+        Assert.Empty(tiled.State);
+        if (tiled is Adam<float> adam) Assert.Equal(0, adam.TimeStep);
+        long saved = UpdateRule<float>.MinTiledBytes;
+        UpdateRule<float>.MinTiledBytes = 0;
         try
         {
-        for (int step = 0; step < 3; step++)
-        {
-            var dw = new NDArray<float>(d, m);
-            Gemm.Multiply<float>(x.AsSpan(), dout.AsSpan(), dw.AsSpan(), d, m, n, transA: true);
-            Elementwise.AddScaled<float>(wWhole.AsSpan(), (float)reg, dw.AsSpan());
-            whole.Step(wWhole, dw);
-            var sink = tiled.BeginTiledStep(wTiled, (float)reg);
-            Assert.NotNull(sink);
-            Gemm.MultiplyToSink<float>(x.AsSpan(), dout.AsSpan(), new float[d * m], d, m, n, true, false, sink);
-        }
+            for (int step = 0; step < 3; step++)
+            {
+                var dw = new NDArray<float>(d, m);
+                Gemm.Multiply<float>(x.AsSpan(), dout.AsSpan(), dw.AsSpan(), d, m, n, transA: true);
+                Elementwise.AddScaled<float>(wWhole.AsSpan(), (float)reg, dw.AsSpan());
+                whole.Step(wWhole, dw);
+                var sink = tiled.BeginTiledStep(wTiled, (float)reg);
+                Assert.NotNull(sink);
+                Gemm.MultiplyToSink<float>(x.AsSpan(), dout.AsSpan(), new float[d * m], d, m, n, true, false, sink);
+            }
         }
         finally
         {
-            Adam<float>.MinTiledBytes = saved;
+            UpdateRule<float>.MinTiledBytes = saved;
         }
-        Assert.Equal(3, tiled.TimeStep);
+        if (tiled is Adam<float> a) Assert.Equal(3, a.TimeStep);
         Assert.Equal(wWhole.AsSpan(), wTiled.AsSpan());
-        Assert.Equal(whole.State["m"].AsSpan(), tiled.State["m"].AsSpan());
-        Assert.Equal(whole.State["v"].AsSpan(), tiled.State["v"].AsSpan());
+        Assert.Equal(tiled.StateNames, tiled.State.Keys);
+        foreach (var name in tiled.StateNames) Assert.Equal(whole.State[name].AsSpan(), tiled.State[name].AsSpan());
         Assert.NotEqual(w0.AsSpan().ToArray(), wTiled.AsSpan().ToArray());
     }
 
     [Fact]
-    public void RulesWithoutATiledForm_DeclineIt()
+    public void TiledStep_NeedsAMatrix()
     {
-        var w = new NDArray<double>(4, 5);
-        foreach (var name in new[] { "sgd", "sgd_momentum", "sgd_nesterov_momentum", "rmsprop", "adagrad" })
-            Assert.Null(UpdateRules.Create<double>(name, new Dictionary<string, double>()).BeginTiledStep(w, 0.0));
-        Assert.Contains("needs a matrix", Assert.Throws<ArgumentException>(() => new Adam<double>().BeginTiledStep(new NDArray<double>(5), 0.0)).Message);
+        foreach (var name in UpdateRules.Names)
+            Assert.Contains($"{name}: a tiled step needs a matrix, got shape (5,)",
+                Assert.Throws<ArgumentException>(() => UpdateRules.Create<double>(name, new Dictionary<string, double>()).BeginTiledStep(new NDArray<double>(5), 0.0)).Message);
     }
 
     [Fact]
@@ -315,8 +322,8 @@ public class UpdateRuleTests
     [InlineData(1)]                 // the step fused into the product (any size tiled)
     public void AWrongShapedState_IsRefused_BeforeAnyStateIsMade(long minTiledBytes)
     {
-        long saved = Adam<double>.MinTiledBytes;
-        Adam<double>.MinTiledBytes = minTiledBytes == 0 ? long.MaxValue : minTiledBytes;
+        long saved = UpdateRule<double>.MinTiledBytes;
+        UpdateRule<double>.MinTiledBytes = minTiledBytes == 0 ? long.MaxValue : minTiledBytes;
         try
         {
             var rule = new Adam<double>();
@@ -334,7 +341,7 @@ public class UpdateRuleTests
         }
         finally
         {
-            Adam<double>.MinTiledBytes = saved;
+            UpdateRule<double>.MinTiledBytes = saved;
         }
     }
 }

@@ -8,7 +8,7 @@ using Backprop.Training;
 namespace Backprop.Tests.Training;
 
 /// <summary>The Solver's CS231n semantics, progress lines, divergence handling and determinism.</summary>
-[Collection(KernelCollection.Name)]   // sets Adam<T>.MinTiledBytes, a process-wide threshold
+[Collection(KernelCollection.Name)]   // sets UpdateRule<T>.MinTiledBytes, a process-wide threshold
 public class SolverTests
 {
     private static Dataset<double> Blobs(int n, int d = 12, int classes = 3, uint seed = 0)
@@ -257,22 +257,24 @@ public class SolverTests
         Assert.Equal(whole.W, resumed.W);
     }
 
-    [Fact]
-    public void FusedUpdates_GiveTheSameTraining_BitForBit()
+    public static TheoryData<string> RuleNames() => [.. UpdateRules.Names];
+
+    [Theory, MemberData(nameof(RuleNames))]
+    public void FusedUpdates_GiveTheSameTraining_BitForBit(string rule)
     {
-        // Adam applied to each weight matrix inside its gradient's product must change nothing: wide and narrow
+        // A rule applied to each weight matrix inside its gradient's product must change nothing: wide and narrow
         // weights (W3 is 40 × 3, computed transposed), L2, batch norm and dropout all in play.
         (double[] Losses, double[] Acc, Dictionary<string, float[]> Params) Run(bool fused)
         {
             var rng = new NumpyRandom(21);
             var model = new FullyConnectedNet<float>([70, 40], inputDim: 12, numClasses: 3, reg: 0.05, dropoutKeep: 0.9,
                 normalization: Normalization.BatchNorm, rng: rng);
-            var solver = new Solver<float>(model, Blobs(120).Map(), Quiet(rule: "adam", lr: 1e-2, epochs: 3) with { FusedUpdates = fused }, rng);
+            var solver = new Solver<float>(model, Blobs(120).Map(), Quiet(rule: rule, lr: 1e-2, epochs: 3) with { FusedUpdates = fused }, rng);
             solver.Train();
             return ([.. solver.LossHistory], [.. solver.ValAccHistory], model.Params.ToDictionary(p => p.Key, p => p.Value.AsSpan().ToArray()));
         }
-        long saved = Adam<float>.MinTiledBytes;
-        Adam<float>.MinTiledBytes = 0;   // fuse every weight matrix, however small
+        long saved = UpdateRule<float>.MinTiledBytes;
+        UpdateRule<float>.MinTiledBytes = 0;   // fuse every weight matrix, however small
         (double[] Losses, double[] Acc, Dictionary<string, float[]> Params) separate, fused;
         try
         {
@@ -281,7 +283,7 @@ public class SolverTests
         }
         finally
         {
-            Adam<float>.MinTiledBytes = saved;
+            UpdateRule<float>.MinTiledBytes = saved;
         }
         Assert.Equal(separate.Losses, fused.Losses);
         Assert.Equal(separate.Acc, fused.Acc);
@@ -289,27 +291,31 @@ public class SolverTests
         foreach (var (name, values) in separate.Params) Assert.Equal(values, fused.Params[name]);
     }
 
-    [Fact]
-    public void FusedAdam_DivergingStep_UpdatesNothing()
+    [Theory, MemberData(nameof(RuleNames))]
+    public void FusedRule_DivergingStep_UpdatesNothing(string rule)
     {
         // The fused update runs inside the backward pass; a non-finite loss must still leave every parameter as it was.
         var data = Blobs(60);
         var model = new FullyConnectedNet<double>([20], inputDim: 12, numClasses: 3, weightScale: 1.0);
-        var solver = new Solver<double>(model, data, Quiet(rule: "adam", lr: 1e-2, epochs: 2));
+        var solver = new Solver<double>(model, data, Quiet(rule: rule, lr: 1e-2, epochs: 2));
         model.Params["W1"].AsSpan()[0] = double.PositiveInfinity;
         var before = model.Params.ToDictionary(p => p.Key, p => p.Value.AsSpan().ToArray());
-        long saved = Adam<double>.MinTiledBytes;
-        Adam<double>.MinTiledBytes = 0;
+        long saved = UpdateRule<double>.MinTiledBytes;
+        UpdateRule<double>.MinTiledBytes = 0;
         try
         {
             Assert.Throws<TrainingDivergedException>(() => solver.Step());
         }
         finally
         {
-            Adam<double>.MinTiledBytes = saved;
+            UpdateRule<double>.MinTiledBytes = saved;
         }
         foreach (var (name, values) in before) Assert.Equal(values, model.Params[name].AsSpan().ToArray());
-        Assert.Equal(0, ((Adam<double>)solver.UpdateRules["W1"]).TimeStep);
+        foreach (var (name, r) in solver.UpdateRules)
+        {
+            Assert.Empty(r.State);   // no step began: no velocity, cache or moments made
+            if (r is Adam<double> adam) Assert.Equal(0, adam.TimeStep);
+        }
     }
 
     [Fact]
