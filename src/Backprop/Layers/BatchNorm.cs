@@ -116,8 +116,7 @@ public static partial class Layer
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var (n, d) = CheckNorm(x, gamma, beta, "BatchNormForward");
-        if (runningMean.Size != d || runningVar.Size != d)
-            throw new ArgumentException($"BatchNormForward: the running mean has {runningMean.Size} values and the running variance {runningVar.Size}, but x has {d} features.", "bnParam");
+        CheckRunningStatistics(runningMean, runningVar, d, "BatchNormForward");
         var outp = Alloc.New<T>(ws, n, d);
         Normalize(x.AsSpan(), gamma.AsSpan(), beta.AsSpan(), runningMean, runningVar, T.CreateTruncating(eps), outp.AsSpan(), n, d, ws);
         return outp;
@@ -156,9 +155,15 @@ public static partial class Layer
     {
         var mean = p.RunningMean ??= new NDArray<T>(d);
         var var = p.RunningVar ??= new NDArray<T>(d);
-        if (mean.Size != d || var.Size != d)
-            throw new ArgumentException($"{who}: the running mean has {mean.Size} values and the running variance {var.Size}, but x has {d} features.", "bnParam");
+        CheckRunningStatistics(mean, var, d, who);
         return (mean, var);
+    }
+
+    /// <summary>Running statistics must have shape (D,), as gamma and beta (a (D, 1) array would broadcast wrongly in NumPy).</summary>
+    private static void CheckRunningStatistics<T>(NDArray<T> mean, NDArray<T> var, int d, string who) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (mean.Rank != 1 || var.Rank != 1 || mean.Size != d || var.Size != d)
+            throw new ArgumentException($"{who}: the running mean has shape {mean.ShapeString} and the running variance {var.ShapeString}, but x has {d} features: both must have shape ({d},).", "bnParam");
     }
 
     /// <summary>

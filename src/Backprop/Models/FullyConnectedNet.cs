@@ -193,9 +193,10 @@ public class FullyConnectedNet<T> : IModel<T> where T : unmanaged, IFloatingPoin
     /// </summary>
     internal (double Loss, ParameterSet<T> Grads) Loss(NDArray<T> x, int[] y, Workspace? ws, UpdateInBackward<T>? beginUpdate, ISet<string>? updated)
     {
-        // Labels first: the training forward pass moves batch norm's running statistics and dropout's generator.
-        ArgumentNullException.ThrowIfNull(x);
-        if (x.Rank >= 1) CheckLabels(y, x.Dim(0), NumClasses, "FullyConnectedNet");
+        // x's shape, then the labels, before anything moves: the training forward pass moves batch norm's running
+        // statistics and dropout's generator.
+        CheckInput(x);
+        CheckLabels(y, x.Dim(0), NumClasses, "FullyConnectedNet");
         // A training pass keeps its caches (and the layers' mode) in the model: a second one at once would mix them.
         if (Interlocked.CompareExchange(ref _training, 1, 0) != 0)
             throw new InvalidOperationException("FullyConnectedNet: Loss(X, y) was called while another training pass of the same model was running (on another thread): a training pass keeps its caches in the model. Train one model per thread, or wait for the other pass to return.");

@@ -19,6 +19,14 @@ public static class UpdateRules
         _ => throw UnknownRule(rule),
     };
 
+    /// <summary>The rule's name as <see cref="Names"/> spells it (names are matched ignoring case and surrounding spaces).</summary>
+    /// <exception cref="ArgumentException">An unknown rule.</exception>
+    public static string Canonical(string rule)
+    {
+        var name = Normalise(rule);
+        return Names.Contains(name) ? name : throw UnknownRule(rule);
+    }
+
     /// <summary>Checks a rule name and config keys without creating anything.</summary>
     /// <exception cref="ArgumentException">An unknown rule or config key.</exception>
     public static void Validate(string rule, IReadOnlyDictionary<string, double>? config)

@@ -19,6 +19,9 @@ public static class WeightGrid
         ArgumentNullException.ThrowIfNull(xs);
         if (xs.Rank != 4) throw new ArgumentException($"visualize_grid expects images of shape (N, H, W, C), got {xs.ShapeString}.", nameof(xs));
         ArgumentOutOfRangeException.ThrowIfNegative(padding);
+        // NaN or ∞ filled the grid with NaN silently; 0 or below draws nothing to see.
+        if (!(ubound > 0) || double.IsInfinity(ubound))
+            throw new ArgumentOutOfRangeException(nameof(ubound), ubound, "visualize_grid: ubound (the brightest value) must be a positive number.");
         if (xs.Size == 0) throw new ArgumentException($"visualize_grid: no pixels to draw (shape {xs.ShapeString}).", nameof(xs));
         int n = xs.Dim(0), h = xs.Dim(1), w = xs.Dim(2), c = xs.Dim(3);
         int g = (int)Math.Ceiling(Math.Sqrt(n));

@@ -72,7 +72,7 @@ public static class Checkpoint
             ["iteration"] = solver.Iteration,
             ["epoch"] = solver.Epoch,
             ["num_iterations"] = solver.NumIterations,
-            ["update_rule"] = solver.Options.UpdateRule,
+            ["update_rule"] = UpdateRules.Canonical(solver.Options.UpdateRule),
             ["best_val_acc"] = solver.BestValAcc,
             ["optim"] = optim,
             ["rng"] = rngs,
@@ -169,8 +169,10 @@ public static class Checkpoint
         if ((string?)meta["dtype"] is not { } saved) throw Bad(path, "no dtype");
         if (saved != dtype)
             throw new InvalidDataException($"{path}: the checkpoint holds {saved} parameters; this run uses {dtype}.");
-        if ((string?)meta["update_rule"] != solver.Options.UpdateRule)
-            throw new InvalidDataException($"{path}: the checkpoint was written for update rule {(string?)meta["update_rule"]}; this run uses {solver.Options.UpdateRule}. " +
+        // Compared as the rules' own names: "Adam" and "adam" are one rule (a file of an older build may hold either).
+        string savedRule = (string?)meta["update_rule"] ?? "", runRule = UpdateRules.Canonical(solver.Options.UpdateRule);
+        if (!string.Equals(savedRule.Trim(), runRule, StringComparison.OrdinalIgnoreCase))
+            throw new InvalidDataException($"{path}: the checkpoint was written for update rule {(string?)meta["update_rule"]}; this run uses {runRule}. " +
                 "Build the solver as the run was built (a run of 'backprop train': from its config.json).");
         // The schedule first: it names what changed (epochs, batch size …) where the iteration count only differs.
         CheckSchedule(meta["schedule"] as JsonObject, solver, path);

@@ -457,7 +457,7 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// The refusal of a batch whose scores are not all finite: the first such sample, and whether its row of
     /// <paramref name="x"/> holds NaN or ±∞ (bad input) or is finite (then the model's parameters or buffers are not).
     /// </summary>
-    private static ArgumentException NonFiniteScores(string who, NDArray<T> x, int start, NDArray<T> scores, NDArray<T>? callersX = null, int[]? drawn = null)
+    internal static ArgumentException NonFiniteScores(string who, NDArray<T> x, int start, NDArray<T> scores, NDArray<T>? callersX = null, int[]? drawn = null)
     {
         int i = 0;
         while (i < scores.Dim(0) - 1 && NDArray<T>.AllFinite(scores.Row(i))) i++;

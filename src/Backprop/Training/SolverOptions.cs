@@ -54,7 +54,7 @@ public sealed record SolverOptions
 
     /// <summary>Checks every option; throws <see cref="ArgumentException"/> naming the first bad one.</summary>
     /// <exception cref="ArgumentNullException">UpdateRule or OptimConfig is null.</exception>
-    /// <exception cref="ArgumentException">An unknown rule or config key, or a value out of range (<see cref="ArgumentOutOfRangeException"/>, naming the option).</exception>
+    /// <exception cref="ArgumentException">An unknown rule or config key, a value out of range (<see cref="ArgumentOutOfRangeException"/>, naming the option), or a checkpoint name in a folder that does not exist.</exception>
     public void Validate()
     {
         // An init to null (from a deserialised or hand-built record) is refused by the property's name, not read later.
@@ -69,5 +69,14 @@ public sealed record SolverOptions
         if (NumTrainSamples is <= 0) throw new ArgumentOutOfRangeException(nameof(NumTrainSamples), NumTrainSamples, "num_train_samples must be positive.");
         if (NumValSamples is <= 0) throw new ArgumentOutOfRangeException(nameof(NumValSamples), NumValSamples, "num_val_samples must be positive.");
         if (PrintEvery <= 0) throw new ArgumentOutOfRangeException(nameof(PrintEvery), PrintEvery, "print_every must be positive.");
+        // The first checkpoint is written after the first iteration: a folder that is not there is named now, not then.
+        if (CheckpointName is { } name)
+        {
+            if (string.IsNullOrWhiteSpace(name) || name.EndsWith('/') || name.EndsWith(Path.DirectorySeparatorChar))
+                throw new ArgumentException($"checkpoint_name '{name}' names no file: the checkpoints are written as <name>_epoch_<e>.npz.", nameof(CheckpointName));
+            string folder = Path.GetDirectoryName(Path.GetFullPath(name))!;
+            if (!Directory.Exists(folder))
+                throw new ArgumentException($"checkpoint_name '{name}': the folder {folder} does not exist (the checkpoints {Path.GetFileName(name)}_epoch_<e>.npz are written there).", nameof(CheckpointName));
+        }
     }
 }

@@ -134,9 +134,14 @@ public class BatchNormReluTests
         // Running statistics of another layer width, fused or not.
         var stale = new BatchNormParam<double> { RunningMean = new NDArray<double>(5), RunningVar = new NDArray<double>(5) };
         var e3 = Assert.Throws<ArgumentException>(() => BatchNormReluForward(x, g, b, stale));
-        Assert.Contains("the running mean has 5 values and the running variance 5, but x has 3 features", e3.Message);
+        Assert.Contains("the running mean has shape (5,) and the running variance (5,), but x has 3 features", e3.Message);
         var e4 = Assert.Throws<ArgumentException>(() => BatchNormForward(x, g, b, stale));
-        Assert.Contains("BatchNormForward: the running mean has 5 values", e4.Message);
+        Assert.Contains("BatchNormForward: the running mean has shape (5,)", e4.Message);
+        // Three values, but not of shape (3,), as gamma must be: (3, 1) was taken and updated as if it were.
+        var ranked = new BatchNormParam<double> { RunningMean = new NDArray<double>(1, 3), RunningVar = new NDArray<double>(3, 1) };
+        foreach (var forward in new Action[] { () => BatchNormForward(x, g, b, ranked), () => BatchNormReluForward(x, g, b, ranked) })
+            Assert.Contains("the running mean has shape (1, 3) and the running variance (3, 1), but x has 3 features: both must have shape (3,)",
+                Assert.Throws<ArgumentException>(forward).Message);
         // One sample has no variance to normalise by (PyTorch refuses it too); Test mode takes one.
         var one = new NDArray<double>(1, 3);
         foreach (var forward in new Action[] { () => BatchNormForward(one, g, b, new BatchNormParam<double>()), () => BatchNormReluForward(one, g, b, new BatchNormParam<double>()) })

@@ -185,7 +185,7 @@ public class FullyConnectedNetTests
         model.Loss(x, [0, 1, 0, 1, 0, 1]);
         Assert.NotEqual(100f, model.Buffers["running_mean1"][0]);
         model.Buffers["running_var1"] = new NDArray<float>(7);
-        Assert.Contains("the running mean has 3 values and the running variance 7, but x has 3 features", Assert.Throws<ArgumentException>(() => model.Loss(x)).Message);
+        Assert.Contains("the running mean has shape (3,) and the running variance (7,), but x has 3 features: both must have shape (3,)", Assert.Throws<ArgumentException>(() => model.Loss(x)).Message);
     }
 
     [Theory]
@@ -233,6 +233,10 @@ public class FullyConnectedNetTests
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => model.Loss(x, [0, 1, 2, 3, 0, 1]));
         Assert.Contains("label y[3] = 3 is outside [0, 3)", e.Message);
         Assert.Contains("6 samples but 2 labels", Assert.Throws<ArgumentException>(() => model.Loss(x, [0, 1])).Message);
+        // x's shape is named before the labels are counted against it: a 1-D x of 4 values with one label said
+        // "4 samples but 1 labels".
+        Assert.Contains("expected inputs of shape (N, 4) or (N, d1, ..., dk) with 4 features, got (4,)",
+            Assert.Throws<ArgumentException>(() => model.Loss(rng.Randn(4), [0])).Message);
         Assert.Equal(mean.AsSpan(), model.Buffers["running_mean1"].AsSpan());
     }
 }

@@ -110,6 +110,36 @@ public class MonolithicTwoLayerNetTests
         Assert.Equal(expected, net.Predict(x));
     }
 
+    [Fact]
+    public void Predict_RefusesARowWithoutFiniteScores_AsTheSolversPredictDoes()
+    {
+        // NumPy's argmax of a NaN row is class 0; it was predicted as such.
+        var net = InitToyModel(Convention.Cs231n);
+        var (x, _) = InitToyData();
+        x[3, 1] = double.NaN;
+        var e = Assert.Throws<ArgumentException>(() => net.Predict(x));
+        Assert.Equal("TwoLayerNet.Predict: sample 3 of X (shape (5, 4)) holds NaN or infinite values, so its scores are not finite and it has no class. (Parameter 'x')", e.Message);
+        var (clean, _) = InitToyData();
+        net.Params["W2"][0, 0] = double.PositiveInfinity;
+        Assert.Contains("the scores of sample 0 are not finite although its row of X is: the model's parameters or buffers hold NaN or infinite values",
+            Assert.Throws<ArgumentException>(() => net.Predict(clean)).Message);
+    }
+
+    [Fact]
+    public void Train_RefusesAnEmptyValidationSet_AndAScalarX()
+    {
+        var net = InitToyModel(Convention.Cs231n);
+        var (x, y) = InitToyData();
+        // It recorded a validation accuracy of NaN (0 / 0) at every check.
+        var e = Assert.Throws<ArgumentException>(() => net.Train(x, y, new NDArray<double>(0, InputSize), [], numIters: 3, batchSize: 2));
+        Assert.StartsWith("TwoLayerNet.Train: X_val has no samples", e.Message);
+        Assert.Equal("xVal", e.ParamName);
+        // It said "Axis 0 is outside an array of shape ()" without naming X.
+        var s = Assert.Throws<ArgumentException>(() => net.Train(new NDArray<double>(), [], x, y));
+        Assert.StartsWith("TwoLayerNet.Train: X must have shape (N, D), got ().", s.Message);
+        Assert.Equal("x", s.ParamName);
+    }
+
     [Theory]
     [InlineData(Convention.Cs231n)]
     [InlineData(Convention.Ucla)]

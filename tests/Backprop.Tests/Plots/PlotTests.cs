@@ -344,6 +344,11 @@ public class PlotTests
     public void WeightPictures_RefuseEmptyInputAndBadScales()
     {
         Assert.Contains("no pixels to draw", Assert.Throws<ArgumentException>(() => WeightGrid.VisualizeGrid(new NDArray<double>(0, 2, 2, 3))).Message);
+        var tiles = new NumpyRandom(0).Randn(4, 2, 2, 3);
+        foreach (double ubound in new[] { double.NaN, double.PositiveInfinity, 0.0, -1.0 })   // NaN gave a grid of NaN
+            Assert.Contains("ubound (the brightest value) must be a positive number",
+                Assert.Throws<ArgumentOutOfRangeException>(() => WeightGrid.VisualizeGrid(tiles, ubound)).Message);
+        Assert.Equal(1.0, WeightGrid.VisualizeGrid(tiles, 1.0).AsSpan().ToArray().Max(), 12);
         var w1 = new NDArray<float>(12, 4);
         Assert.Equal("maxImages", Assert.Throws<ArgumentOutOfRangeException>(() => WeightGrid.FirstLayerPng(w1, [3, 2, 2], maxImages: 0)).ParamName);
         var image = new NDArray<double>(2, 2, 3);

@@ -465,6 +465,32 @@ public class CheckpointTests
     }
 
     [Fact]
+    public void CheckpointName_InAFolderThatIsNotThere_IsRefusedBeforeTraining()
+    {
+        // It trained the first iteration, then threw DirectoryNotFoundException from inside the checkpoint writer.
+        using var dir = new TempDir();
+        var name = Path.Combine(dir.Path, "missing", "run");
+        var e = Assert.Throws<ArgumentException>(() => Build("adam", name));
+        Assert.Equal("CheckpointName", e.ParamName);
+        Assert.Contains($"the folder {Path.Combine(dir.Path, "missing")} does not exist", e.Message);
+        Assert.Contains("names no file", Assert.Throws<ArgumentException>(() => Build("adam", dir.Path + Path.DirectorySeparatorChar)).Message);
+        Assert.Empty(Directory.GetFileSystemEntries(dir.Path));
+    }
+
+    [Fact]
+    public void Restore_TakesTheRuleNameInAnyCase()
+    {
+        // Rule names are matched ignoring case ("Adam" trains with adam); a resume compared the spellings and refused.
+        using var dir = new TempDir();
+        var path = SavedAfter(dir.Path, Build("Adam").Solver, 10);
+        var meta = System.Text.Json.Nodes.JsonNode.Parse((byte[])Npz.Load(path)["meta"].Data)!;
+        Assert.Equal("adam", (string?)meta["update_rule"]);   // the rule's own name is saved
+        var (_, resumed) = Build(" adam ");
+        Checkpoint.Restore(resumed, path);
+        Assert.Equal(10, resumed.Iteration);
+    }
+
+    [Fact]
     public void Restore_RejectsAnotherSchedule_AndNonCheckpoints()
     {
         using var dir = new TempDir();

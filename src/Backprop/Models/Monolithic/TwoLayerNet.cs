@@ -174,11 +174,14 @@ public sealed class TwoLayerNet<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(y);
-        if (x.Dim(0) != y.Length) throw new ArgumentException($"X has {x.Dim(0)} samples but y has {y.Length} labels.", nameof(y));
         ArgumentNullException.ThrowIfNull(xVal);
         ArgumentNullException.ThrowIfNull(yVal);
+        if (x.Rank < 1) throw new ArgumentException($"TwoLayerNet.Train: X must have shape (N, D), got {x.ShapeString}.", nameof(x));
+        if (x.Dim(0) != y.Length) throw new ArgumentException($"X has {x.Dim(0)} samples but y has {y.Length} labels.", nameof(y));
         if (x.Dim(0) == 0) throw new ArgumentException("TwoLayerNet.Train: X has no samples.", nameof(x));
         if (xVal.Rank < 1 || xVal.Dim(0) != yVal.Length) throw new ArgumentException($"X_val has shape {xVal.ShapeString} but y_val has {yVal.Length} labels.", nameof(yVal));
+        // The validation accuracy of no samples is 0 / 0: a history of NaN.
+        if (xVal.Dim(0) == 0) throw new ArgumentException("TwoLayerNet.Train: X_val has no samples, so there is no validation accuracy to record.", nameof(xVal));
         if (!(learningRate > 0) || double.IsInfinity(learningRate)) throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "The learning rate must be a positive number.");
         if (!(learningRateDecay > 0) || double.IsInfinity(learningRateDecay))
             throw new ArgumentOutOfRangeException(nameof(learningRateDecay), learningRateDecay, "The learning rate decay must be a positive number.");
@@ -226,8 +229,10 @@ public sealed class TwoLayerNet<T> where T : unmanaged, IFloatingPointIeee754<T>
             if (verbose && it % 100 == 0) log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"iteration {it} / {numIters}: loss {loss:F6}"));
             if (it % iterationsPerEpoch == 0)
             {
-                trainAcc.Add(Accuracy(Predict(xb), yb));
-                valAcc.Add(Accuracy(Predict(xVal), yVal));
+                // The scores' argmax, as the notebook's predict: a step that made the weights infinite shows as an
+                // accuracy here and as a NaN loss (the stop) at the next iteration.
+                trainAcc.Add(Accuracy(Loss(xb).ArgMaxRows(), yb));
+                valAcc.Add(Accuracy(Loss(xVal).ArgMaxRows(), yVal));
                 learningRate *= learningRateDecay;
             }
         }
@@ -242,7 +247,16 @@ public sealed class TwoLayerNet<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>Predicted class of each row of X: the argmax of the scores.</summary>
-    public int[] Predict(NDArray<T> x) => Loss(x).ArgMaxRows();
+    /// <exception cref="ArgumentException">
+    /// A sample's scores are not finite (its row of X holds NaN or ±∞, or the weights do), as <see cref="Training.Solver{T}.Predict"/>
+    /// refuses: NumPy's argmax of NaN is class 0, a prediction nothing supports.
+    /// </exception>
+    public int[] Predict(NDArray<T> x)
+    {
+        var scores = Loss(x);
+        if (!scores.AllFinite()) throw Training.Solver<T>.NonFiniteScores("TwoLayerNet.Predict", x, 0, scores);
+        return scores.ArgMaxRows();
+    }
 
     private static double Accuracy(int[] pred, int[] y)
     {
