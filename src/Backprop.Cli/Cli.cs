@@ -70,6 +70,9 @@ public static class Cli
             int code = CodeOf(e);
             console.Error.WriteLine("backprop: " + e switch
             {
+                // The library's own word on what the stop left ("Stopped before training began; nothing was written.").
+                OperationCanceledException c when c.Message.StartsWith("Stopped ", StringComparison.Ordinal) =>
+                    "interrupted (Ctrl-C or SIGTERM): " + char.ToLowerInvariant(c.Message[0]) + c.Message[1..],
                 OperationCanceledException => "interrupted (Ctrl-C or SIGTERM).",
                 OutOfMemoryException => string.Create(System.Globalization.CultureInfo.InvariantCulture,
                     $"out of memory ({GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 1e9:F1} GB available): use smaller layers (--hidden), a smaller batch or fewer images."),

@@ -16,7 +16,7 @@ internal static class SummaryTable
         void Row(string k, string v) => table.AddRow(new Text(k), new Text(v));
         Row("status", s.Status);
         Row("data", $"{DataSetChoice.Display(s.Dataset)}: {s.NumTrain} train / {s.NumVal} val / {s.NumTest} test ({s.DataFolder})");
-        Row("best val acc", P(s.BestValAcc));
+        Row("best val acc", s.BestValAcc is double b ? P(b) : "- (no accuracy check ran)");
         Row("test acc", s.TestAcc is double t ? P(t) : "-");
         Row("parameters", s.Parameters.ToString("N0", CultureInfo.InvariantCulture));
         Row("epochs", $"{s.EpochsCompleted} / {s.Epochs} ({s.Iterations} / {s.NumIterations} iterations)");

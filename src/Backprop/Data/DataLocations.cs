@@ -359,6 +359,8 @@ public sealed class DataLocations
         // is looked in for IDX files too, but is not an interrupted copy unless it holds one of them.)
         foreach (var dir in searched.Where(d => Directory.Exists(d) && (d != Root || Idx.HoldsAnyStandardFile(d))))
         {
+            // A folder this user may not open hides every file in it: it was said to be missing them all.
+            if (Unreadable(dir) is { } why) return $"'{dir}' cannot be read ({why}).";
             var names = kind is DataSetKind.Cifar10Python or DataSetKind.Cifar10Binary
                 ? Cifar10.BatchFileNames(kind == DataSetKind.Cifar10Binary ? Cifar10Format.Binary : Cifar10Format.Python)
                     .Where(n => !File.Exists(Path.Combine(dir, n)))
@@ -366,6 +368,25 @@ public sealed class DataLocations
             return $"'{dir}' is incomplete (missing {string.Join(", ", names)}).";
         }
         return "looked in " + string.Join(", ", searched) + ".";
+    }
+
+    /// <summary>Why the files of <paramref name="dir"/> cannot be listed (permission denied), or null when they can.</summary>
+    internal static string? Unreadable(string dir)
+    {
+        try
+        {
+            using var entries = Directory.EnumerateFileSystemEntries(dir).GetEnumerator();
+            entries.MoveNext();
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return "permission denied: this user may not open it; fix its permissions, or copy the data somewhere readable";
+        }
+        catch (IOException e)
+        {
+            return e.Message.TrimEnd('.');
+        }
     }
 
     private static string PresentDetail(DataSetKind kind, string dir)

@@ -35,7 +35,7 @@ public sealed partial class HyperparameterSearch
         if (File.Exists(dir))
             return new TrialPlan(SplitSizes.Resolve(config.Validate(), _data, out _), null, null, $"{TrialName(i)} cannot run: a file is where its folder goes; move it away to run the trial.");
         // Nothing written yet (or only what a run stopped before its first checkpoint leaves): run it.
-        if (!Directory.Exists(dir) || TrainingRun.IsFree(dir)) return TrialPlan.Start(new TrainingRun(config, _data, dir));
+        if (!Directory.Exists(dir) || TrainingRun.IsFree(dir, SplitSizes.Resolve(config.Validate(), _data, out _))) return TrialPlan.Start(new TrainingRun(config, _data, dir));
         var summaryPath = RunFiles.In(dir, RunFiles.Summary);
         var summary = File.Exists(summaryPath) ? RunSummary.Load(summaryPath) : null;
         if (summary is { Status: RunStatus.Completed or RunStatus.Diverged })

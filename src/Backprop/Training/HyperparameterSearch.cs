@@ -199,7 +199,7 @@ public sealed partial class HyperparameterSearch
                     // milliseconds next to a trial's seconds, and the other trial running loses no bit, only those.
                     GC.Collect();
                 }
-                KeepModelIfBest(done[i]!, summaries);
+                done[i] = KeepModelIfBest(done[i]!, summaries);
                 TrialCompleted?.Invoke(done[i]!);
             });
         }
@@ -210,15 +210,11 @@ public sealed partial class HyperparameterSearch
         }
 
         var trials = done.Where(t => t is not null).Select(t => t!).ToList();
-        // Only a trial that completed: a diverged one keeps the parameters of its best check before it blew up, which
-        // can be its untrained start (6.6% on CIFAR-10), and a train that diverges exits 3, so a search of them does too.
-        // And one whose model.npz is still there: a resumed search's earlier run deleted every model but its best's, and
-        // that best may now be failed (a damaged file), so the next in line has no model to offer.
-        var bestTrial = trials.Where(t => t.Status == RunStatus.Completed && t.ValAcc is not null && File.Exists(RunFiles.In(Path.Combine(SearchDir, t.Run), RunFiles.Model)))
-            .OrderByDescending(t => t.ValAcc).ThenBy(t => t.Trial).FirstOrDefault();
+        var bestTrial = BestWithModel(trials);
         // A failed trial's model is left alone: it may be an earlier run's best, failed now on a damaged file. Most
         // models went as their trials ended (KeepModelIfBest); this settles the rest (none, unless a file vanished).
-        foreach (var t in trials.Where(t => t != bestTrial && t.Status != RunStatus.Failed)) DropModel(t, summaries);
+        for (int t = 0; t < trials.Count; t++)
+            if (trials[t] != bestTrial && trials[t].Status != RunStatus.Failed) trials[t] = DropModel(trials[t], summaries);
         var result = new SearchResult
         {
             SearchDir = SearchDir, Trials = trials, Best = bestTrial, Dataset = _data.Dataset, Ranges = Ranges,
@@ -236,9 +232,10 @@ public sealed partial class HyperparameterSearch
     /// every trial's model filled the disk while it ran: 60 trials of a [100] net held 74 MB that the end deleted, and
     /// 10,000 of the default [500, 500, 500] would have held 80 GB.
     /// </summary>
-    private void KeepModelIfBest(SearchTrial trial, RunSummary?[] summaries)
+    /// <summary>The trial (as recorded: its message may now say its model was deleted).</summary>
+    private SearchTrial KeepModelIfBest(SearchTrial trial, RunSummary?[] summaries)
     {
-        if (trial.Status == RunStatus.Failed) return;   // left alone, as at the end
+        if (trial.Status == RunStatus.Failed) return trial;   // left alone, as at the end
         lock (_bestLock)
         {
             bool usable = trial.Status == RunStatus.Completed && trial.ValAcc is not null
@@ -247,25 +244,47 @@ public sealed partial class HyperparameterSearch
             {
                 if (_bestSoFar is { } previous) DropModel(previous, summaries);
                 _bestSoFar = trial;
+                return trial;
             }
-            else
-            {
-                DropModel(trial, summaries);
-            }
+            return DropModel(trial, summaries);
         }
     }
 
-    /// <summary>Deletes <paramref name="trial"/>'s <c>model.npz</c>, and its name from the trial's <c>summary.json</c>.</summary>
-    private void DropModel(SearchTrial trial, RunSummary?[] summaries)
+    /// <summary>
+    /// Only a trial that completed: a diverged one keeps the parameters of its best check before it blew up, which can
+    /// be its untrained start (6.6% on CIFAR-10), and a train that diverges exits 3, so a search of them does too. And
+    /// one whose model.npz is still there: a resumed search's earlier run deleted every model but its best's, and that
+    /// best may now be failed (a damaged file), so the next in line has no model to offer.
+    /// </summary>
+    private SearchTrial? BestWithModel(IEnumerable<SearchTrial> trials) =>
+        trials.Where(t => t.Status == RunStatus.Completed && t.ValAcc is not null && File.Exists(RunFiles.In(Path.Combine(SearchDir, t.Run), RunFiles.Model)))
+            .OrderByDescending(t => t.ValAcc).ThenBy(t => t.Trial).FirstOrDefault();
+
+    /// <summary>Said of a diverged trial whose model (its best parameters before the loss blew up) the search deleted.</summary>
+    internal const string ModelDeletedNote = "The search deleted this trial's model.npz: it keeps only its best completed trial's model.";
+
+    /// <summary>
+    /// Deletes <paramref name="trial"/>'s <c>model.npz</c>, and its name from the trial's <c>summary.json</c>; a diverged
+    /// trial's message ("the best parameters so far … were kept") then says so (<see cref="ModelDeletedNote"/>), in the
+    /// summary and in the returned trial.
+    /// </summary>
+    private SearchTrial DropModel(SearchTrial trial, RunSummary?[] summaries)
     {
         string dir = Path.Combine(SearchDir, trial.Run);
         AtomicFile.TryDelete(RunFiles.In(dir, RunFiles.Model));
+        static string? Noted(string? message) =>
+            message is null || message.Contains(ModelDeletedNote, StringComparison.Ordinal) ? message : message + " " + ModelDeletedNote;
         // Its summary.json no longer lists the file it lost (a failed trial may have none).
         if (summaries[trial.Trial] is { } summary && summary.Files.Contains(RunFiles.Model))
         {
-            summaries[trial.Trial] = summary with { Files = [.. summary.Files.Where(f => f != RunFiles.Model)] };
+            summaries[trial.Trial] = summary with
+            {
+                Files = [.. summary.Files.Where(f => f != RunFiles.Model)],
+                Message = summary.Status == RunStatus.Diverged ? Noted(summary.Message) : summary.Message,
+            };
             summaries[trial.Trial]!.Save(RunFiles.In(dir, RunFiles.Summary));
         }
+        return trial.Status == RunStatus.Diverged ? trial with { Message = Noted(trial.Message) } : trial;
     }
 
     // Empty but for a stale lock file (a search killed before its first trial began).

@@ -18,8 +18,8 @@ public sealed record RunSummary
     /// <summary>The folder the images were read from.</summary>
     [JsonPropertyName("data_folder")] public string DataFolder { get; init; } = "";
 
-    /// <summary>Best validation accuracy over the checks (the model saved has it).</summary>
-    [JsonPropertyName("best_val_acc")] public double BestValAcc { get; init; }
+    /// <summary>Best validation accuracy over the checks (the model saved has it); null when no check ran (a run that diverged at its first iteration).</summary>
+    [JsonPropertyName("best_val_acc")] public double? BestValAcc { get; init; }
 
     /// <summary>Accuracy of the saved (best) model on the test split; null when there is no test split, or when the model's scores are not finite (<see cref="ScoresFinite"/>).</summary>
     [JsonPropertyName("test_acc")] public double? TestAcc { get; init; }

@@ -234,6 +234,7 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// </exception>
     public double Step()
     {
+        (_stepEpoch, _stepLearningRate) = (Epoch, LearningRate);
         Phases?.Start();
         int n = _xTrain.Dim(0), d = _xTrain.Dim(1);
         Rng.FillChoice(n, _batchIdx);
@@ -295,6 +296,12 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
         return null;
     }
 
+    // The epoch and learning rate of the last step: a divergence found at an epoch's end is that step's, made before
+    // the epoch count and the decay moved (a trial of 5 iterations per epoch blowing up at the 5th was said to be in
+    // epoch 1 with the decayed rate, one at the 4th in epoch 0 with the rate it used).
+    private int _stepEpoch;
+    private double _stepLearningRate;
+
     private void CheckAccuracies()
     {
         var (trainAcc, trainFinite) = Checked(Data.XTrain, Data.YTrain, Options.NumTrainSamples, 100);
@@ -303,17 +310,15 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
         {
             // The last update overflowed the weights while its loss was still finite: an argmax of NaN is class 0,
             // so the "accuracy" would be class 0's share of the data, and could be kept as the best.
-            double lr = LearningRate;
             RestoreBest();
-            throw new TrainingDivergedException(Iteration, Epoch, lr, double.NaN, BestValAcc, scores: true, hasNormalization: HasNormalization);
+            throw new TrainingDivergedException(Iteration, _stepEpoch, _stepLearningRate, double.NaN, BestValAcc, scores: true, hasNormalization: HasNormalization);
         }
         // Scores stay finite when a running variance overflows (x / √∞ is 0), but the model could not be evaluated.
         foreach (var (bufferName, buffer) in Model.Buffers)
         {
             if (buffer.AllFinite()) continue;
-            double lr = LearningRate;
             RestoreBest();
-            throw new TrainingDivergedException(Iteration, Epoch, lr, double.NaN, BestValAcc, runningStats: bufferName, hasNormalization: HasNormalization);
+            throw new TrainingDivergedException(Iteration, _stepEpoch, _stepLearningRate, double.NaN, BestValAcc, runningStats: bufferName, hasNormalization: HasNormalization);
         }
         TrainAccHistory.Add(trainAcc);
         ValAccHistory.Add(valAcc);

@@ -64,6 +64,9 @@ public sealed class TrainingDivergedException : ArithmeticException
         (runningStats is not null && iteration == 1
             // The first check's statistics are the first batch's own, taken before any update: no learning rate made them.
             ? "They are the first batch's own, taken before any update: the inputs or the initial weights are too large for the dtype (a variance past its largest value); scale the data down (e.g. divide it by its standard deviation) or use a smaller weight scale. "
+            : runningStats is null && !afterUpdate && iteration == 1
+            // The first loss comes before any update too: the learning rate played no part.
+            ? $"It is the first batch's loss, before any update, so the learning rate played no part: the initial weights or the inputs are too large for the dtype; use a smaller weight scale (0.01 or below{(hasNormalization ? "" : ", or batch normalization")}), or scale the data down. "
             : FormattableString.Invariant(
                 $"Try a smaller learning rate (e.g. {lr / 10:G3}), a smaller weight scale, {(hasNormalization ? "" : "batch normalization, ")}or a larger batch. ")) +
         (best > 0

@@ -62,7 +62,7 @@ public sealed class TrainingRun
             throw new ArgumentException($"The run folder '{runDir}' is a file.", nameof(runDir));
         else if (Directory.Exists(RunDir) && FolderLock.IsHeldByAnother(RunDir))
             throw InUse(runDir);   // said before the data is read and training announced, not only when the run takes the hold
-        else if (Directory.Exists(RunDir) && !IsFree(RunDir))
+        else if (Directory.Exists(RunDir) && !IsFree(RunDir, Config))
             throw new ArgumentException($"The run folder '{runDir}' already exists and is not empty; choose a new folder (or resume it, if it is an interrupted run).", nameof(runDir));
     }
 
@@ -86,8 +86,9 @@ public sealed class TrainingRun
 
     /// <summary>
     /// Refuses, by the key that sets it, a run that cannot be made: a weight matrix or a batch's activations past .NET's
-    /// array limit, a network and its data past the memory, more iterations than the Solver counts. Said now, once the
-    /// data is split, instead of as a bare shape, an out-of-memory error or a Solver's refusal later.
+    /// array limit, a network and its data (or a step's arrays) past the memory, more iterations than the Solver
+    /// counts. Said now, once the data is split, instead of as a bare shape, an out-of-memory error or a Solver's
+    /// refusal later.
     /// </summary>
     private static void CheckSizes(TrainConfig config, ImageData data)
     {
@@ -120,15 +121,51 @@ public sealed class TrainingRun
         long widest = widths.Max();
         if (config.BatchSize * widest > Array.MaxLength)
             throw new ConfigValueException("batch_size", $"a batch of {config.BatchSize} makes a {config.BatchSize} × {widest} array (the widest layer), more elements than an array can hold ({Array.MaxLength}).");
+        // A step's arrays: the batch gathered (B × D), and per hidden layer about eight B × H arrays (the affine
+        // output, the normalised values, the ReLU's output, the dropout mask and the backward pass's gradients), and
+        // the scores and their gradient. A batch of 300,000 CIFAR images passed the check above and ran out of memory
+        // at its first step, after the run folder was made.
+        long hiddenSum = config.Hidden!.Sum(h => (long)h);
+        long batchNeed = (long)config.BatchSize * (2 * widths[0] + 8 * hiddenSum + 4 * widths[^1]) * size;
+        if (need + batchNeed > available)
+            throw new ConfigValueException("batch_size", string.Create(CultureInfo.InvariantCulture,
+                $"a batch of {config.BatchSize:N0} needs about {batchNeed / 1e9:F1} GB for one step's arrays, on top of {need / 1e9:F1} GB for the network and the images; {available / 1e9:F1} GB are available: use a smaller batch."));
     }
 
     /// <summary>
-    /// A folder a new run may use: empty, or holding only what a run stopped before its first checkpoint leaves (its
-    /// config.json, a stale lock file, the temporary file of a checkpoint it was killed while writing), which nothing
-    /// can resume.
+    /// A folder a new run of <paramref name="config"/> (resolved) may use: empty, or holding only what such a run
+    /// stopped before its first checkpoint leaves (a stale lock file, the temporary file of a checkpoint it was killed
+    /// while writing, and its config.json: this configuration's, byte for byte), which nothing can resume. Any other
+    /// config.json is the user's (a hand-written one, or another run's) and is not overwritten.
     /// </summary>
-    internal static bool IsFree(string dir) =>
-        Directory.EnumerateFileSystemEntries(dir).All(e => FolderLock.IsLockFile(e) || AtomicFile.IsTempFile(e) || Path.GetFileName(e) == RunFiles.Config);
+    internal static bool IsFree(string dir, TrainConfig config) =>
+        Directory.EnumerateFileSystemEntries(dir).All(e => FolderLock.IsLockFile(e) || AtomicFile.IsTempFile(e) || IsThisRunsConfig(e, config));
+
+    private static void TryDeleteEmptyFolder(string dir)
+    {
+        try
+        {
+            if (!Directory.EnumerateFileSystemEntries(dir).Any()) Directory.Delete(dir);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Left as it is: an empty folder, which a new run may use.
+        }
+    }
+
+    private static bool IsThisRunsConfig(string path, TrainConfig config)
+    {
+        if (Path.GetFileName(path) != RunFiles.Config) return false;
+        try
+        {
+            var file = new FileInfo(path);
+            return file.Exists && file.Length < (1 << 20) && File.ReadAllText(path).TrimEnd() == config.ToJson().TrimEnd();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>
     /// Deletes the temporary files of writes a killed process left (<see cref="AtomicFile"/>): while this run holds
@@ -161,7 +198,7 @@ public sealed class TrainingRun
         try
         {
             if (Resume) CheckCheckpoint(RunDir);
-            else if (!IsFree(RunDir))
+            else if (!IsFree(RunDir, Config))
                 throw new FolderInUseException($"The run folder '{RunDir}' was filled by another process after this run was set up; choose another folder.");
             SweepTempFiles(RunDir);
             return held;
@@ -256,6 +293,7 @@ public sealed class TrainingRun
 
     private RunSummary Run<T>(CancellationToken cancel) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        bool existed = Directory.Exists(RunDir);
         using var hold = Hold();
         var split = Data.Split<T>(Config);
         var rng = new NumpyRandom(Config.Seed);
@@ -271,8 +309,14 @@ public sealed class TrainingRun
         }
         else
         {
-            // Stopped while the data was split and the model built: no run folder of an untrained model.
-            if (cancel.IsCancellationRequested) throw new OperationCanceledException("Stopped before training began; nothing was written.", cancel);
+            // Stopped while the data was split and the model built: no run folder of an untrained model, and none at
+            // all when this run made it (an empty one was left, which --resume called "not a run folder").
+            if (cancel.IsCancellationRequested)
+            {
+                hold.Dispose();
+                if (!existed) TryDeleteEmptyFolder(RunDir);
+                throw new OperationCanceledException("Stopped before training began; nothing was written.", cancel);
+            }
             try
             {
                 AtomicFile.WriteAllText(RunFiles.In(RunDir, RunFiles.Config), Config.ToJson() + "\n");
@@ -360,7 +404,8 @@ public sealed class TrainingRun
             Status = status,
             Dataset = Data.Dataset,
             DataFolder = Data.Folder,
-            BestValAcc = solver.BestValAcc,
+            // 0 is the Solver's start, not a measurement, when no check ran (it was shown as "best val acc 0.00 %").
+            BestValAcc = solver.ValAccHistory.Count > 0 ? solver.BestValAcc : null,
             TestAcc = testAcc,
             TestConfusion = test?.ToRows(),
             NumTrain = Config.NumTrain!.Value,

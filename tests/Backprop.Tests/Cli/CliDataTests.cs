@@ -99,6 +99,47 @@ public class CliDataTests
         Assert.Empty(tmp.Contents());
     }
 
+    [SkippableFact]
+    public void ADataFolderThisUserMayNotOpen_IsSaidToBeUnreadable_NotIncomplete()
+    {
+        // Root may open any folder: the command runs as Debian's nobody (runuser), on a root-owned folder of mode 700.
+        // It was said to be "incomplete (missing data_batch_1, …, test_batch)", with advice to download 163 MB.
+        string? dotnet = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, "dotnet")).FirstOrDefault(File.Exists);
+        Skip.IfNot(OperatingSystem.IsLinux() && Environment.UserName == "root" && File.Exists("/usr/sbin/runuser") && dotnet is not null
+            && string.IsNullOrEmpty(Environment.GetEnvironmentVariable(CliRunner.CliVariable)), "needs root, runuser and dotnet, to run the command as another user");
+        using var tmp = new TempDir();
+        var folder = Directory.CreateDirectory(tmp.File("cifar-10-batches-py"));
+        File.WriteAllText(Path.Combine(folder.FullName, "data_batch_1"), "");
+        folder.UnixFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        new DirectoryInfo(tmp.Path).UnixFileMode |= UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
+        var info = new System.Diagnostics.ProcessStartInfo("/usr/sbin/runuser") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "-u", "nobody", "--", dotnet!, Path.Combine(AppContext.BaseDirectory, "Backprop.Cli.dll"), "data", "info", "--data-dir", tmp.Path })
+            info.ArgumentList.Add(a);
+        using var process = System.Diagnostics.Process.Start(info)!;
+        var error = process.StandardError.ReadToEndAsync();
+        string output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}: {error.Result}");
+        Assert.Contains($"'{folder.FullName}' cannot be read (permission denied: this user may not open it; fix its permissions, or copy the data somewhere readable)", output);
+        Assert.DoesNotContain("incomplete", output);
+    }
+
+    [Fact]
+    public void ABatchLargerThanTheMemory_IsRefusedBeforeTraining_NamingItsSize()
+    {
+        // A 2 GiB heap: a small net, but a batch of 300,000 CIFAR images (7.6 GB for one step's arrays). It was
+        // announced, then ran out of memory at its first step (exit 1) and left an empty run folder.
+        using var tmp = new TempDir();
+        var r = CliRunner.RunProcess(new Dictionary<string, string> { ["DOTNET_GCHeapHardLimit"] = "0x80000000" },
+            "train", "--data-dir", CliRunner.Cifar10DataDir, "--num-train", "200", "--num-val", "50", "--num-test", "50", "--hidden", "20",
+            "--epochs", "1", "--batch-size", "300000", "--out", tmp.File("r"));
+        Assert.Equal(2, r.ExitCode);
+        Assert.Matches(@"^backprop: --batch-size: a batch of 300,000 needs about 7\.6 GB for one step's arrays, on top of 0\.0 GB for the network and the images; 2\.\d GB are available: use a smaller batch\.$",
+            Assert.Single(r.ErrorLines));
+        Assert.DoesNotContain("Training", r.Out);
+        Assert.Empty(tmp.Contents());
+    }
+
     [Fact]
     public void HelpAndVersion_RunWithAMalformedThreadsVariable_WhichCommandsStillRefuse()
     {

@@ -123,6 +123,12 @@ public class CliSearchTests
             Assert.Equal((null, null, null, RunStatus.Diverged), (t.TrainAcc, t.ValAcc, t.TestAcc, t.Status));
             Assert.Contains("The saved model's scores (or batch-norm running statistics) are not finite", t.Message);
             Assert.Equal(["", "", "", "diverged"], csv[t.Trial + 1].Split(',')[4..8]);
+            // Its model went (only the best completed trial keeps one), and its message says so where it said the
+            // best parameters were kept.
+            Assert.False(File.Exists(Path.Combine(tmp.File("s"), t.Run, "model.npz")));
+            Assert.EndsWith(HyperparameterSearch.ModelDeletedNote, t.Message);
+            Assert.Equal(t.Message, summaries[t.Trial].Message);
+            Assert.Single(System.Text.RegularExpressions.Regex.Matches(t.Message!, "deleted this trial's model"));
         }
         Assert.All(result.Trials.Where(t => summaries[t.Trial].ScoresFinite), t => Assert.NotNull(t.TestAcc));
         Assert.True(RunFolder.Evaluate(Path.Combine(tmp.File("s"), result.Best.Run), ImageData.Load(new DataSetChoice("cifar10", TestData.Cifar10BinaryDir, ""))).ValAcc > 0);

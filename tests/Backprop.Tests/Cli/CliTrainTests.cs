@@ -264,7 +264,8 @@ public class CliTrainTests
         Assert.True(File.Exists(Path.Combine(run, "model.npz")));
         Assert.False(File.Exists(Path.Combine(run, "checkpoint.npz")));
         // Here the second update overflows the weights while its loss is still finite: the check after it stops the run.
-        Assert.StartsWith("Training diverged at iteration 2 (epoch 1): after its update the model's scores are not finite", summary.Message);
+        // That update was epoch 0's last, at epoch 0's rate (it was said to be epoch 1's, the count the check had moved to).
+        Assert.StartsWith("Training diverged at iteration 2 (epoch 0): after its update the model's scores are not finite, with learning rate 1e+12.", summary.Message);
 
         // Weights too large to score anything: NaN from the first step, so no finite model was ever kept. Eval and
         // predict refuse it instead of printing NaN% and writing class 0 for every image.

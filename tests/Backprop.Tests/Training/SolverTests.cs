@@ -336,6 +336,23 @@ public class SolverTests
     }
 
     [Fact]
+    public void Divergence_FoundAtAnEpochsEnd_IsThatStepsEpochAndRate()
+    {
+        // One iteration per epoch: the step overflows the weights (its loss still finite), and the epoch-end check
+        // finds the scores not finite after the epoch count and the decay have moved. It was said to be epoch 1 at the
+        // decayed rate 5e+36; the step was epoch 0's, at 1e+37.
+        var data = Blobs(10).Map();
+        var model = new FullyConnectedNet<float>([20], inputDim: 12, numClasses: 3, weightScale: 1.0, rng: new NumpyRandom(2));
+        var solver = new Solver<float>(model, data, Quiet(lr: 1e37, epochs: 3) with { LrDecay = 0.5 });
+        var e = Assert.Throws<TrainingDivergedException>(() => solver.Train());
+        Assert.Equal(1, e.Iteration);
+        Assert.True(double.IsFinite(solver.LossHistory[0]));
+        Assert.StartsWith("Training diverged at iteration 1 (epoch 0): after its update the model's scores are not finite, with learning rate 1e+37.", e.Message);
+        Assert.Equal(0, e.Epoch);
+        Assert.Equal(1e37, e.LearningRate);
+    }
+
+    [Fact]
     public void BatchNorm_DivergingFirstStep_LeavesTheRunningStatisticsAsTheyWere()
     {
         // Batch norm updates its running statistics in the forward pass, before the loss is known to be infinite.

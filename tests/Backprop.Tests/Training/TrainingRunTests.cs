@@ -107,6 +107,13 @@ public class TrainingRunTests
         File.WriteAllText(killedWrite, "half a checkpoint");
         Assert.Equal(RunStatus.Completed, new TrainingRun(config, images, tmp.File("stopped")).Run().Status);
         Assert.False(File.Exists(killedWrite));   // swept once the run held the folder
+
+        // A config.json that is not this run's (hand-written, or another run's) is the user's: it was overwritten.
+        Directory.CreateDirectory(tmp.File("mine"));
+        string mine = (config with { Seed = config.Seed + 1 }).ToJson();
+        File.WriteAllText(tmp.File("mine/config.json"), mine);
+        Assert.Contains("already exists and is not empty", Assert.Throws<ArgumentException>(() => new TrainingRun(config, images, tmp.File("mine"))).Message);
+        Assert.Equal(mine, File.ReadAllText(tmp.File("mine/config.json")));
     }
 
     [Fact]
@@ -185,6 +192,26 @@ public class TrainingRunTests
     }
 
     [Fact]
+    public void ALossNotFiniteAtTheFirstStep_BlamesTheWeightScale_AndRecordsNoAccuracy()
+    {
+        // The first loss comes before any update: "try a smaller learning rate" was the advice, and the summary said
+        // "best val acc 0.00 %" though no accuracy check had run.
+        using var tmp = new TempDir();
+        var config = TrainConfig.DefaultFor("cifar10") with
+        {
+            NumTrain = 100, NumVal = 50, NumTest = 50, Hidden = [50, 50], Normalization = "none", Dropout = 1, WeightScale = 1e15, Epochs = 1, BatchSize = 50,
+        };
+        var summary = new TrainingRun(config, Subset(), tmp.File("r")).Run();
+        Assert.Equal(RunStatus.Diverged, summary.Status);
+        Assert.Equal(1, summary.Iterations);
+        Assert.Contains("It is the first batch's loss, before any update, so the learning rate played no part", summary.Message);
+        Assert.Contains("use a smaller weight scale", summary.Message);
+        Assert.DoesNotContain("Try a smaller learning rate", summary.Message);
+        Assert.Null(summary.BestValAcc);
+        Assert.Contains("\"best_val_acc\": null", File.ReadAllText(tmp.File("r/summary.json")));
+    }
+
+    [Fact]
     public void AModelWithAnOverflowedRunningVariance_HasNoAccuracies_ThoughItsScoresAreFinite()
     {
         // x / √∞ is 0, so the scores stay finite; the model is still unusable (eval and predict refuse it).
@@ -228,6 +255,11 @@ public class TrainingRunTests
         ctrlC.Cancel();
         var run = new TrainingRun(config, Subset(), tmp.File("run"));
         Assert.Contains("nothing was written", Assert.Throws<OperationCanceledException>(() => run.Run(ctrlC.Token)).Message);
-        Assert.Empty(Directory.Exists(tmp.File("run")) ? Directory.GetFiles(tmp.File("run")) : []);
+        // Not even the folder, which this run had made (an empty one was left, which --resume said was not a run).
+        Assert.False(Directory.Exists(tmp.File("run")));
+        // A folder that was there before (empty, given with --out) stays.
+        Directory.CreateDirectory(tmp.File("given"));
+        Assert.Throws<OperationCanceledException>(() => new TrainingRun(config, Subset(), tmp.File("given")).Run(ctrlC.Token));
+        Assert.Empty(Directory.GetFileSystemEntries(tmp.File("given")));
     }
 }
