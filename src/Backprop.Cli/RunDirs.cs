@@ -50,6 +50,8 @@ internal static class RunDirs
     /// <summary>Why a run folder holds no model: a search's trial that was not the best, or a run that stopped early.</summary>
     private static string WhyNoModel(string dir)
     {
+        if (Directory.Exists(RunFiles.In(dir, RunFiles.Model)))
+            return $"'{RunFiles.In(dir, RunFiles.Model)}' is a folder, not the model file";
         if (FolderLock.IsHeldByAnother(dir))
             return "a run is training there now (another process holds the folder); its model is written when it ends";
         if (!File.Exists(RunFiles.In(dir, RunFiles.Summary)))

@@ -13,8 +13,9 @@ internal static class Values
     /// <summary>A whole number.</summary>
     public static int Int(string option, string text) =>
         int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v
-            : throw new UsageException(long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out _) || System.Numerics.BigInteger.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out _)
-                ? $"{option}: {text.Trim()} is out of range (from {int.MinValue} to {int.MaxValue})."
+            // Said as too large (or small), not as int's range: "from -2147483648" suggested a negative batch size would do.
+            : throw new UsageException(System.Numerics.BigInteger.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var big)
+                ? big.Sign > 0 ? $"{option}: {text.Trim()} is too large (at most {int.MaxValue})." : $"{option}: {text.Trim()} is too small."
                 : $"{option}: '{text}' is not a whole number.");
 
     /// <summary>A comma-separated list of whole numbers (<c>500,500,500</c>); empty for a softmax classifier.</summary>

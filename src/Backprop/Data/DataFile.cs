@@ -121,7 +121,9 @@ internal static class DataFile
         }
         catch (InvalidDataException e) when (!e.Message.StartsWith(file + ":", StringComparison.Ordinal))
         {
-            throw Invalid(file, $"the compressed data is corrupt ({e.Message})");
+            // .NET's own words are no help here: a flipped byte or a bad checksum reads "The archive entry was compressed
+            // using an unsupported compression method."
+            throw Invalid(file, "the compressed data is corrupt (it does not decompress, or fails its checksum: the file is damaged; fetch it again)");
         }
     }
 

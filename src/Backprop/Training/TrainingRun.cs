@@ -242,7 +242,9 @@ public sealed class TrainingRun
                 RunStatus.Completed => $"the run completed all its {summary.Epochs} epochs, so there is nothing to continue. A run's schedule (epochs, " +
                     $"learning-rate decay) is fixed from its start; to train for more epochs, train a new run from its {RunFiles.Config} with more epochs",
                 RunStatus.Diverged => $"the run diverged at iteration {summary.Iterations}, and a diverged run is not resumed: train it again from its {RunFiles.Config} with a smaller learning rate",
-                null => $"the run was stopped before its first epoch ended (the first checkpoint is written there); start it again from '{config}'",
+                // Or its first checkpoint could not be written (a full disk, a folder made read-only): the run ended
+                // with that error, and nothing here tells the two apart.
+                null => $"it holds no checkpoint: the run stopped before its first epoch ended (the first checkpoint is written there), or could not write it; start it again from '{config}'",
                 var other => $"its summary says '{other}', but the checkpoint is gone (moved or deleted); restore it, or start the run again from '{config}'",
             };
         }

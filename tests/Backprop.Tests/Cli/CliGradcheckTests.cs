@@ -160,5 +160,9 @@ public class CliGradcheckTests
         Assert.True(r.ExitCode == 130, r.ToString());
         Assert.DoesNotContain("W1 relative error", r.Out);
         Assert.Equal("backprop: interrupted (Ctrl-C or SIGTERM).", Assert.Single(r.ErrorLines));
+        // Said before the first (long) parameter: nothing was printed until W1 was done.
+        Assert.Equal("Checking 93,310 parameters: 186,620 loss evaluations; each line comes as its parameter is done (Ctrl-C stops the check).",
+            r.Out.Split('\n')[0].TrimEnd('\r'));
+        Assert.DoesNotContain("Checking", CliRunner.Run("gradcheck").Out);   // the notebooks' small net: no need
     }
 }

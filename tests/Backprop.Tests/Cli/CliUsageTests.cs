@@ -177,6 +177,7 @@ public class CliUsageTests
     [InlineData("RUN_DIR: '{tmp}/none' does not exist.", "plot", "{tmp}/none")]
     [InlineData("Unrecognized command or argument '--outt'; did you mean '--out'?", "plot", "{tmp}", "--outt", "x.png")]
     [InlineData("--model: '{tmp}/nomodel' has no model.npz (the run stopped before it saved one; 'backprop train --resume {tmp}/nomodel' continues it if it has a checkpoint.npz).", "eval", "--model", "{tmp}/nomodel")]
+    [InlineData("--model: '{tmp}/dirmodel' has no model.npz ('{tmp}/dirmodel/model.npz' is a folder, not the model file).", "eval", "--model", "{tmp}/dirmodel")]
     [InlineData("--dropout 0.5:1.2 reaches values the run does not take (the keep probability must lie in (0, 1], got 1.2).", "search", "--data-dir", "{cifar}", "--dropout", "0.5:1.2", "--out", "{tmp}/s")]
     // The Solver's limits, said before any data is read or folder made (and, for a search, before its first trial).
     [InlineData("--epochs 10:1500 reaches values the run does not take (lr_decay 0.5 over 1500 epochs takes the learning rate 0.001 to 0; use a decay nearer 1, or fewer epochs).", "search", "--data-dir", "{cifar}", "--lr-decay", "0.5", "--epochs", "10:1500", "--out", "{tmp}/s")]
@@ -194,7 +195,8 @@ public class CliUsageTests
     [InlineData("--out: '{tmp}/empty.json' is a file, so no folder can be made in it.", "train", "--data-dir", "{cifar}", "--out", "{tmp}/empty.json/run")]
     [InlineData("--out: the folder '{tmp}/output/phase_1' does not exist.", "predict", "--model", "{tmp}/nomodel", "--out", "{tmp}/output/phase_1/prediction.npy")]
     [InlineData("--out: '{tmp}/empty.json' is a file; give a folder.", "search", "--data-dir", "{cifar}", "--out", "{tmp}/empty.json")]
-    [InlineData("--epochs: 99999999999 is out of range (from -2147483648 to 2147483647).", "train", "--epochs", "99999999999")]
+    [InlineData("--epochs: 99999999999 is too large (at most 2147483647).", "train", "--epochs", "99999999999")]
+    [InlineData("--batch-size: -99999999999 is too small.", "train", "--batch-size", "-99999999999")]
     public void Mistakes_AreNamed(string message, params string[] args)
     {
         using var tmp = new TempDir();
@@ -205,6 +207,9 @@ public class CliUsageTests
         Directory.CreateDirectory(tmp.File("batches"));
         Directory.CreateDirectory(tmp.File("nomodel"));
         File.WriteAllText(tmp.File("nomodel/config.json"), "{}");
+        Directory.CreateDirectory(tmp.File("dirmodel/model.npz"));   // was said to be a model "removed since"
+        File.WriteAllText(tmp.File("dirmodel/config.json"), "{}");
+        File.WriteAllText(tmp.File("dirmodel/summary.json"), "{}");
         File.WriteAllBytes(tmp.File("batches/data_batch_1"), [0]);
         var r = CliRunner.Run(args.Select(a => a.Replace("{tmp}", tmp.Path).Replace("{cifar}", CliRunner.Cifar10DataDir)).ToArray());
         Assert.Equal(2, r.ExitCode);

@@ -145,6 +145,12 @@ public class IdxTests
         var corrupt = (byte[])gz.Clone();
         for (int i = 20; i < 60; i++) corrupt[i] ^= 0x5a;
         Refused(corrupt, Idx.ReadImages);
+        // One flipped byte in the CRC trailer: .NET's "compressed using an unsupported compression method" was passed on.
+        var badCrc = (byte[])gz.Clone();
+        badCrc[^6] ^= 0x01;
+        var e = Refused(badCrc, Idx.ReadImages);
+        Assert.EndsWith(": the compressed data is corrupt (it does not decompress, or fails its checksum: the file is damaged; fetch it again)", e.Message);
+        Assert.DoesNotContain("compression method", e.Message);
         // (A cut inside the 8-byte trailer leaves all the data intact; .NET does not insist on the trailer.)
         for (int n = 3; n < gz.Length - 8; n += gz.Length / 13)
             Refused(gz[..n], Idx.ReadImages);

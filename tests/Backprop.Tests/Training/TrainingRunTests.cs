@@ -114,6 +114,11 @@ public class TrainingRunTests
         File.WriteAllText(tmp.File("mine/config.json"), mine);
         Assert.Contains("already exists and is not empty", Assert.Throws<ArgumentException>(() => new TrainingRun(config, images, tmp.File("mine"))).Message);
         Assert.Equal(mine, File.ReadAllText(tmp.File("mine/config.json")));
+        // Nor can it be resumed: no checkpoint, for either of the reasons a run leaves none (a run whose first
+        // checkpoint could not be written was said to have been stopped before its first epoch ended).
+        Assert.Equal($"'{tmp.File("mine")}' has no checkpoint.npz to continue from: it holds no checkpoint: the run stopped before its first epoch ended " +
+            $"(the first checkpoint is written there), or could not write it; start it again from '{tmp.File("mine/config.json")}'.",
+            Assert.Throws<FileNotFoundException>(() => TrainingRun.CheckResumable(tmp.File("mine"))).Message);
     }
 
     [Fact]
