@@ -56,7 +56,7 @@ public sealed class Adam<T> : UpdateRule<T> where T : unmanaged, IFloatingPointI
     /// <inheritdoc/>
     internal override IGemmTileSink<T>? BeginTiledStep(NDArray<T> w, T reg) => WorthTiling(w) ? TiledSink(w, reg, NextStep(), "m", "v") : null;
 
-    /// <summary>Advances t and gives this step's coefficients (operand pointers unset).</summary>
+    /// <summary>Advances t and gives this step's coefficients.</summary>
     private AdamCall<T> NextStep()
     {
         TimeStep++;

@@ -232,7 +232,7 @@ public sealed partial class HyperparameterSearch
     /// every trial's model filled the disk while it ran: 60 trials of a [100] net held 74 MB that the end deleted, and
     /// 10,000 of the default [500, 500, 500] would have held 80 GB.
     /// </summary>
-    /// <summary>The trial (as recorded: its message may now say its model was deleted).</summary>
+    /// <returns>The trial as recorded (a diverged one's message now says its model was deleted).</returns>
     private SearchTrial KeepModelIfBest(SearchTrial trial, RunSummary?[] summaries)
     {
         if (trial.Status == RunStatus.Failed) return trial;   // left alone, as at the end
