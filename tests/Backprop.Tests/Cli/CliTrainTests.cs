@@ -110,6 +110,21 @@ public class CliTrainTests
         // The matrix's columns count exactly these predictions.
         for (int k = 0; k < 10; k++) Assert.Equal(saved.ToInt64Array().LongCount(v => v == k), evaluation.Test.Predicted(k));
         Assert.All(saved.ToInt64Array(), c => Assert.InRange(c, 0, 9));
+        // --zip: the leaderboard's upload as the notebook's zip_fun makes it, the .npy at the archive's root.
+        Directory.CreateDirectory(tmp.File("output/phase_1"));
+        var z = CliRunner.Run("predict", "--model", run, "--out", tmp.File("output/phase_1/prediction.npy"), "--zip", tmp.File("output/prediction_phase_1"),
+            "--data-dir", CliRunner.Cifar10DataDir);
+        Assert.True(z.ExitCode == 0, z.ToString());
+        Assert.Contains($"Wrote {tmp.File("output/prediction_phase_1.zip")} (prediction.npy inside)", z.Out);
+        using (var archive = System.IO.Compression.ZipFile.OpenRead(tmp.File("output/prediction_phase_1.zip")))
+        {
+            var entry = Assert.Single(archive.Entries);
+            Assert.Equal("prediction.npy", entry.FullName);
+            using var content = new MemoryStream();
+            entry.Open().CopyTo(content);
+            Assert.Equal(File.ReadAllBytes(preds), content.ToArray());   // the same predictions, byte for byte
+        }
+        Assert.Equal(2, CliRunner.Run("predict", "--model", run, "--zip", tmp.File("nowhere/p.zip"), "--data-dir", CliRunner.Cifar10DataDir).ExitCode);
 
         // predict --input: the raw test images from a file give the same predictions as the test split.
         var testImages = tmp.File("x.npy");
