@@ -258,7 +258,7 @@ Section($"Tune hyperparameters: random search ({gridSide} x {gridSide} grid{(gri
             solver.Train();
             points.Add(new SearchPoint(lr, ws, solver.TrainAccHistory[^1], solver.ValAccHistory[^1]));   // x = lr, y = weight scale
         }
-    foreach (var p in points) Console.WriteLine($"lr {p.X:E6} ws {p.Y:E6} train accuracy: {p.TrainAcc:F6}, validation accuracy: {p.ValAcc:F6}");
+    foreach (var p in points) Console.WriteLine($"lr {p.X:0.000000e+00} ws {p.Y:0.000000e+00} train accuracy: {p.TrainAcc:F6}, validation accuracy: {p.ValAcc:F6}");
     nb.Picture("search.png", SearchPlots.ScatterPng(points));
 }
 

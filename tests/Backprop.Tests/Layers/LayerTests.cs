@@ -116,7 +116,9 @@ public class LayerTests
         var (softmax, dxSoftmax) = SoftmaxLoss(x, y);
         var dxNumSoftmax = EvalNumericalGradient(v => SoftmaxLoss(v, y).Loss, x);
         Assert.Equal(2.302545844500738, softmax, 12);
-        Assert.InRange(RelError(dxNumSoftmax, dxSoftmax), 0, 1e-7);  // "around e-8" (9.38e-09)
+        // "around e-8" (the notebook's 9.38e-09; ours 9.74e-09, the last digits the rounding of exp and log in another
+        // order): held at 2e-8, as "around" allows, where 1e-7 let a value ten times the notebook's pass.
+        Assert.InRange(RelError(dxNumSoftmax, dxSoftmax), 0, 2e-8);
     }
 
     [Fact]
