@@ -68,8 +68,10 @@ public class CliHomePathTests
                 paths.Add($"{command.Name} {argument.Name}");
             }
         }
-        // train, search and gradcheck share --config; train and search --data-dir, --out and --resume; data download has --from.
-        Assert.Equal(20, paths.Count);
+        // train, search and gradcheck share --config; train and search --data-dir, --out and --resume; data download has
+        // --from; predict has --zip.
+        Assert.Equal(21, paths.Count);
+        Assert.Contains("predict --zip", paths);
         Assert.Contains("download --from", paths);
     }
 

@@ -449,7 +449,7 @@ public class CliSearchTests
         // Hand-edited search files: the refusal names the file.
         string spec = tmp.File("s/search.json"), results = tmp.File("s/results.json");
         File.WriteAllText(spec, File.ReadAllText(spec).Replace("\"update_rule\": \"adam\"", "\"update_rule\": \"adamw\""));
-        Assert.StartsWith($"{spec}: config: Unknown update rule 'adamw'",
+        Assert.StartsWith($"{spec}: config: update_rule: Unknown update rule 'adamw'",
             Assert.Throws<InvalidDataException>(() => HyperparameterSearch.Resume(tmp.File("s"), images)).Message);
         File.WriteAllText(results, System.Text.RegularExpressions.Regex.Replace(File.ReadAllText(results), "\"low\": [^,\\s]+", "\"low\": -1"));
         var e = Assert.Throws<InvalidDataException>(() => SearchResult.Load(results));

@@ -171,6 +171,10 @@ public class CliUsageTests
     [InlineData("--config {tmp}/empty.json: the file is empty; expected a JSON object such as {\"epochs\": 5}.", "train", "--config", "{tmp}/empty.json")]
     [InlineData("--config {tmp}/twice.json: the key 'epochs' is given twice.", "train", "--config", "{tmp}/twice.json")]
     [InlineData("--config {tmp}/cnn.json: dataset: Unknown dataset 'imagenet': use cifar10, fashion-mnist or mnist.", "train", "--config", "{tmp}/cnn.json")]
+    // These three named neither the file nor the key.
+    [InlineData("--config {tmp}/f16.json: dtype: Unknown dtype 'float16': use float32 or float64.", "train", "--config", "{tmp}/f16.json")]
+    [InlineData("--config {tmp}/gn.json: normalization: Unknown normalization 'groupnorm': use none, batchnorm or layernorm.", "train", "--config", "{tmp}/gn.json")]
+    [InlineData("--config {tmp}/lbfgs.json: update_rule: Unknown update rule 'lbfgs': use one of sgd, sgd_momentum, sgd_nesterov_momentum, rmsprop, adam, adagrad.", "train", "--config", "{tmp}/lbfgs.json")]
     [InlineData("--data-dir: '{tmp}/empty.json' is a file; give the data folder.", "data", "info", "--data-dir", "{tmp}/empty.json")]
     [InlineData("--data-dir: '{tmp}/empty.json' is a file; give the folder to download into.", "data", "download", "--data-dir", "{tmp}/empty.json")]
     [InlineData("--data-dir: '{tmp}/batches' holds CIFAR-10's batches itself; give the folder that holds it, '{tmp}'.", "train", "--data-dir", "{tmp}/batches")]
@@ -203,6 +207,9 @@ public class CliUsageTests
         File.WriteAllText(tmp.File("empty.json"), "  \n");
         File.WriteAllText(tmp.File("twice.json"), """{"epochs": 2, "epochs": 3}""");
         File.WriteAllText(tmp.File("cnn.json"), """{"dataset": "imagenet"}""");
+        File.WriteAllText(tmp.File("f16.json"), """{"dtype": "float16"}""");
+        File.WriteAllText(tmp.File("gn.json"), """{"normalization": "groupnorm"}""");
+        File.WriteAllText(tmp.File("lbfgs.json"), """{"update_rule": "lbfgs"}""");
         File.WriteAllText(tmp.File("fixed.json"), """{"learning_rate": 0.001, "weight_scale": 0.01, "reg": 0}""");
         Directory.CreateDirectory(tmp.File("batches"));
         Directory.CreateDirectory(tmp.File("nomodel"));

@@ -48,12 +48,12 @@ public class TrainConfigTests
     [InlineData("""{"model": null}""", "model: missing: use fc or twolayer.")]
     [InlineData("""{"dataset": null}""", "dataset: expected a name (cifar10, fashion-mnist or mnist), got null.")]
     [InlineData("""{"normalization": "batchnorm", "batch_size": 1}""", "batch_size: batch normalization needs at least 2 samples per batch, got 1.")]
-    [InlineData("""{"dtype": "float16"}""", "Unknown dtype 'float16': use float32 or float64.")]
+    [InlineData("""{"dtype": "float16"}""", "dtype: Unknown dtype 'float16': use float32 or float64.")]
     [InlineData("""{"learning_rate": 1e-50}""", "learning_rate: 1E-50 is 0 in float32 (its smallest positive value is 1.4E-45).")]
     [InlineData("""{"weight_scale": 1e39}""", "weight_scale: 1E+39 is infinite in float32 (its largest value is 3.4E+38).")]
     [InlineData("""{"reg": 1e40}""", "reg: 1E+40 is infinite in float32 (its largest value is 3.4E+38).")]
-    [InlineData("""{"normalization": "groupnorm"}""", "Unknown normalization 'groupnorm': use none, batchnorm or layernorm.")]
-    [InlineData("""{"update_rule": "lbfgs"}""", "Unknown update rule 'lbfgs': use one of sgd, sgd_momentum, sgd_nesterov_momentum, rmsprop, adam, adagrad.")]
+    [InlineData("""{"normalization": "groupnorm"}""", "normalization: Unknown normalization 'groupnorm': use none, batchnorm or layernorm.")]
+    [InlineData("""{"update_rule": "lbfgs"}""", "update_rule: Unknown update rule 'lbfgs': use one of sgd, sgd_momentum, sgd_nesterov_momentum, rmsprop, adam, adagrad.")]
     public void ARunFoldersConfig_OutOfRange_NamesTheFileAndKey(string json, string message)
     {
         using var tmp = new TempDir();
