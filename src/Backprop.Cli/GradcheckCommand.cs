@@ -70,7 +70,7 @@ internal static class GradcheckCommand
             uint seed = result.GetResult(options.Seed) is null ? 231u : config.Seed;
             // A large model prints its first line only once its first weight matrix is done: say what is coming (a
             // [1000, 1000] net on 1000 features printed nothing for minutes).
-            long parameters = ParameterCount(config.Validate(), d, c);
+            long parameters = ModelFactory.ParameterCount(config.Validate(), d, c);
             if (!asJson && parameters > LargeCheck)
                 console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"Checking {parameters:N0} parameters: {2 * parameters:N0} loss evaluations; each line comes as its parameter is done (Ctrl-C stops the check)."));
@@ -110,16 +110,6 @@ internal static class GradcheckCommand
 
     /// <summary>Parameters past which the check says up front how many it will evaluate.</summary>
     internal const long LargeCheck = 20_000;
-
-    /// <summary>The parameters of the model the check builds: weights and biases, and γ and β of each normalised layer.</summary>
-    internal static long ParameterCount(TrainConfig config, int inputDim, int classes)
-    {
-        long[] widths = [inputDim, .. config.Hidden!.Select(h => (long)h), classes];
-        long count = 0;
-        for (int i = 1; i < widths.Length; i++) count += widths[i - 1] * widths[i] + widths[i];
-        if (config.Normalization != "none" && config.Model != "twolayer") count += 2 * config.Hidden!.Sum(h => (long)h);
-        return count;
-    }
 
     // One parameter's line: the notebooks' rel_error, the norm-wise error, and for a true-zero gradient the residual it
     // is judged by.

@@ -19,6 +19,24 @@ public static class ModelFactory
         return null;
     }
 
+    /// <summary>
+    /// The parameters of the model <see cref="Create{T}"/> builds, counted from the configuration alone (weights and
+    /// biases, and γ and β of each normalised layer): <c>model.Params.TotalSize</c> before there is a model.
+    /// </summary>
+    /// <param name="config">Architecture (model, hidden sizes, normalization).</param>
+    /// <param name="inputDim">Features per sample.</param>
+    /// <param name="numClasses">Number of classes.</param>
+    public static long ParameterCount(TrainConfig config, long inputDim, long numClasses)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        long[] widths = [inputDim, .. config.Hidden ?? [], numClasses];
+        long count = 0;
+        for (int i = 1; i < widths.Length; i++) count += widths[i - 1] * widths[i] + widths[i];
+        if (config.Model != "twolayer" && NormalizationNames.Parse(config.Normalization) != Normalization.None)
+            count += 2 * (config.Hidden ?? []).Sum(h => (long)h);
+        return count;
+    }
+
     /// <summary>A new, initialised model; weights are drawn from <paramref name="rng"/>.</summary>
     /// <param name="config">Architecture and regularisation.</param>
     /// <param name="inputDim">Features per sample.</param>

@@ -106,8 +106,7 @@ public sealed class TrainingRun
         // Every parameter lives as weights, gradients, the update rule's state arrays (s: none for sgd, two for adam) and
         // the best copy, 3 + s arrays (a checkpoint writes them from where they are, adding none), and one more for the
         // run's other buffers; then the splits as T and the images as loaded.
-        long parameters = 0;
-        for (int i = 1; i < widths.Length; i++) parameters += widths[i - 1] * widths[i] + widths[i];
+        long parameters = ModelFactory.ParameterCount(config, widths[0], widths[^1]);
         int stateArrays = Optim.UpdateRules.Create<double>(config.UpdateRule).StateNames.Count;
         long images = (long)config.NumTrain!.Value + config.NumVal!.Value + (config.NumTest ?? 0);
         long need = parameters * (4 + stateArrays) * size + images * widths[0] * size + (long)(data.Train.Count + data.Test.Count) * widths[0];

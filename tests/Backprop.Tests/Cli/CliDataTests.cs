@@ -94,7 +94,7 @@ public class CliDataTests
         var r = CliRunner.RunProcess(new Dictionary<string, string> { ["DOTNET_GCHeapHardLimit"] = "0x20000000" },
             "train", "--data-dir", CliRunner.Cifar10DataDir, "--hidden", "5000,5000", "--out", tmp.File("r"));
         Assert.Equal(2, r.ExitCode);
-        Assert.Equal("backprop: --hidden: a network of 40,420,010 parameters trained with adam needs about 1.1 GB (its weights, gradients, update-rule state and best copy, and the images); 0.5 GB are available.",
+        Assert.Equal("backprop: --hidden: a network of 40,440,010 parameters trained with adam needs about 1.1 GB (its weights, gradients, update-rule state and best copy, and the images); 0.5 GB are available.",
             Assert.Single(r.ErrorLines));
         Assert.Empty(tmp.Contents());
     }

@@ -41,6 +41,7 @@ public class NullArgumentTests
         { "source", () => TrainConfig.FromJson("{}", null!) },
         { "solver", () => RunHistory.Of<float>(null!, RunStatus.Completed, 0) },
         { "rng", () => ModelFactory.Create<float>(new TrainConfig(), 4, 2, null!) },
+        { "config", () => ModelFactory.ParameterCount(null!, 4, 2) },
     };
 
     [Theory]

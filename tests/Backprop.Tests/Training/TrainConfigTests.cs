@@ -62,6 +62,20 @@ public class TrainConfigTests
         Assert.Equal($"{Path.Combine(tmp.Path, "config.json")}: {message}", e.Message);
     }
 
+    [Theory]
+    [InlineData("fc", new[] { 1000, 1000 }, "batchnorm")]   // the main job's: 1,800,010
+    [InlineData("fc", new[] { 30, 20, 10 }, "layernorm")]
+    [InlineData("fc", new[] { 50 }, "none")]
+    [InlineData("fc", new int[0], "batchnorm")]                // a softmax classifier: nothing to normalise
+    [InlineData("twolayer", new[] { 40 }, "none")]
+    public void ParameterCount_IsTheBuiltModelsTotalSize(string model, int[] hidden, string normalization)
+    {
+        // Counted from the configuration for the memory check and gradcheck's notice, before any model exists.
+        var config = TrainConfig.DefaultFor("fashion-mnist") with { Model = model, Hidden = hidden, Normalization = normalization, Dropout = 1 };
+        var built = ModelFactory.Create<float>(config, 784, 10, new Backprop.Tensors.NumpyRandom(0));
+        Assert.Equal(built.Params.TotalSize, ModelFactory.ParameterCount(config, 784, 10));
+    }
+
     [Fact]
     public void Validate_NamesTheKey_NotACommandLineOption()
     {
