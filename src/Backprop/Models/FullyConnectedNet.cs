@@ -71,6 +71,10 @@ public class FullyConnectedNet<T> : IModel<T> where T : unmanaged, IFloatingPoin
         for (int i = 0; i < hiddenDims.Count; i++)
             if (hiddenDims[i] <= 0) throw new ArgumentOutOfRangeException(nameof(hiddenDims), hiddenDims[i], $"Hidden layer {i + 1} must have a positive size.");
         if (!(dropoutKeep > 0 && dropoutKeep <= 1)) throw new ArgumentOutOfRangeException(nameof(dropoutKeep), dropoutKeep, "The dropout keep probability must lie in (0, 1]: 1 keeps every unit (no dropout); PyTorch's Dropout(p) drops with p, which is a keep probability of 1 − p.");
+        // Kept units are scaled by 1/keep in T: a keep of 1e-300 was 0 in float32 and trained nothing, without a word.
+        if (dropoutKeep < 1 && (Dtypes.Problem<T>(dropoutKeep) ?? Dtypes.Problem<T>(1 / dropoutKeep)) is { } keepProblem)
+            throw new ArgumentOutOfRangeException(nameof(dropoutKeep), dropoutKeep, string.Create(CultureInfo.InvariantCulture,
+                $"The dropout keep probability {dropoutKeep:G3} is too small for float32: it or its inverse (the scale of a kept unit) {keepProblem}."));
         if (!(weightScale > 0) || double.IsInfinity(weightScale)) throw new ArgumentOutOfRangeException(nameof(weightScale), weightScale, "The weight scale must be a positive number.");
         if (Dtypes.Problem<T>(weightScale) is { } problem)
             throw new ArgumentOutOfRangeException(nameof(weightScale), weightScale, string.Create(CultureInfo.InvariantCulture, $"The weight scale {weightScale:G3} {problem}."));

@@ -132,6 +132,8 @@ public sealed record TrainConfig
         if (Model == "twolayer" && NormalizationNames.Parse(Normalization) != Models.Normalization.None)
             throw new ConfigValueException("normalization", "the twolayer model has no normalization; use normalization none, or model fc.");
         if (!(Dropout > 0 && Dropout <= 1)) throw new ConfigValueException("dropout", $"the keep probability must lie in (0, 1], got {F(Dropout)}.");
+        if (Dropout < 1 && (Dtypes.Problem(Dropout, IsFloat64) ?? Dtypes.Problem(1 / Dropout, IsFloat64)) is { } keepProblem)
+            throw new ConfigValueException("dropout", $"{F(Dropout)} is too small for float32: it or its inverse (the scale of a kept unit) {keepProblem}.");
         if (Model == "twolayer" && Dropout < 1)
             throw new ConfigValueException("dropout", $"the twolayer model has no dropout; use dropout 1, or model fc (got {F(Dropout)}).");
         if (!(Reg >= 0) || double.IsInfinity(Reg)) throw new ConfigValueException("reg", $"must be a finite number ≥ 0, got {F(Reg)}.");

@@ -157,6 +157,10 @@ public class FullyConnectedNetTests
         Assert.Contains("(0, 1]", Assert.Throws<ArgumentOutOfRangeException>(() => new FullyConnectedNet<float>([10], dropoutKeep: 1.5)).Message);
         // PyTorch's "no dropout" is p = 0, which here is a keep probability of 0: the message says which way round it is.
         Assert.Contains("keep probability of 1 − p", Assert.Throws<ArgumentOutOfRangeException>(() => new FullyConnectedNet<float>([10], dropoutKeep: 0)).Message);
+        // Positive as a double, but 0 in float32 (every unit dropped at every step, silently); a double net takes it.
+        Assert.StartsWith("The dropout keep probability 1E-300 is too small for float32: it or its inverse (the scale of a kept unit) is 0 in float32",
+            Assert.Throws<ArgumentOutOfRangeException>(() => new FullyConnectedNet<float>([10], dropoutKeep: 1e-300)).Message);
+        Assert.Equal(1e-300, new FullyConnectedNet<double>([10], dropoutKeep: 1e-300).DropoutKeep);
         Assert.Contains("1 keeps every unit (no dropout)", Assert.Throws<ArgumentOutOfRangeException>(() => new Backprop.Layers.DropoutParam(0)).Message);
         Assert.Contains("weight scale", Assert.Throws<ArgumentOutOfRangeException>(() => new FullyConnectedNet<float>([10], weightScale: -1)).Message);
         Assert.Contains("regularisation", Assert.Throws<ArgumentOutOfRangeException>(() => new FullyConnectedNet<float>([10], reg: double.NaN)).Message);

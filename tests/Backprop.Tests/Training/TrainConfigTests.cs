@@ -52,6 +52,9 @@ public class TrainConfigTests
     [InlineData("""{"learning_rate": 1e-50}""", "learning_rate: 1E-50 is 0 in float32 (its smallest positive value is 1.4E-45).")]
     [InlineData("""{"weight_scale": 1e39}""", "weight_scale: 1E+39 is infinite in float32 (its largest value is 3.4E+38).")]
     [InlineData("""{"reg": 1e40}""", "reg: 1E+40 is infinite in float32 (its largest value is 3.4E+38).")]
+    // Every unit dropped at every step, without a word (1e-300 is 0 in float32); 1e-40 is a float32, but 1/1e-40 is not.
+    [InlineData("""{"dropout": 1e-300}""", "dropout: 1E-300 is too small for float32: it or its inverse (the scale of a kept unit) is 0 in float32 (its smallest positive value is 1.4E-45).")]
+    [InlineData("""{"dropout": 1e-40}""", "dropout: 1E-40 is too small for float32: it or its inverse (the scale of a kept unit) is infinite in float32 (its largest value is 3.4E+38).")]
     [InlineData("""{"normalization": "groupnorm"}""", "normalization: Unknown normalization 'groupnorm': use none, batchnorm or layernorm.")]
     [InlineData("""{"update_rule": "lbfgs"}""", "update_rule: Unknown update rule 'lbfgs': use one of sgd, sgd_momentum, sgd_nesterov_momentum, rmsprop, adam, adagrad.")]
     public void ARunFoldersConfig_OutOfRange_NamesTheFileAndKey(string json, string message)
