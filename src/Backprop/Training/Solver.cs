@@ -64,8 +64,10 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
         data.Validate();
         if (data.XTrain.RowLength != model.InputDim)
             throw new ArgumentException($"Solver: the model expects {model.InputDim} features per sample but X_train has {data.XTrain.RowLength} (shape {data.XTrain.ShapeString}).", nameof(data));
-        if (data.NumClasses > model.NumClasses)
-            throw new ArgumentException($"Solver: the data has {data.NumClasses} classes (Dataset.NumClasses, 10 unless given) but the model scores {model.NumClasses}; pass NumClasses: {model.NumClasses} to the Dataset if its labels are below that.", nameof(data));
+        // The labels against the model's classes, not Dataset.NumClasses (10 unless given): the course's data dict has
+        // no class count, and a 4-class net on labels 0–3 was refused until NumClasses: 4 was passed.
+        CheckLabelsFit(data.YTrain, "y_train", model.NumClasses);
+        CheckLabelsFit(data.YVal, "y_val", model.NumClasses);
         if (model is FullyConnectedNet<T> { Normalization: Normalization.BatchNorm } && Options.BatchSize < 2)
             throw new ArgumentOutOfRangeException(nameof(options), Options.BatchSize, "Solver: batch normalization needs at least 2 samples per batch.");
         if (!data.XTrain.AllFinite()) throw new ArgumentException("Solver: X_train contains NaN or infinite values.", nameof(data));
@@ -103,6 +105,13 @@ public sealed class Solver<T> where T : unmanaged, IFloatingPointIeee754<T>
         _xBatch = new NDArray<T>(Options.BatchSize, model.InputDim);
         _yBatch = new int[Options.BatchSize];
         _batchIdx = new int[Options.BatchSize];
+    }
+
+    private static void CheckLabelsFit(int[] labels, string name, int numClasses)
+    {
+        for (int i = 0; i < labels.Length; i++)
+            if (labels[i] >= numClasses)
+                throw new ArgumentException($"Solver: {name}[{i}] = {labels[i]}, but the model scores {numClasses} classes (labels 0 to {numClasses - 1}).", "data");
     }
 
     /// <summary>

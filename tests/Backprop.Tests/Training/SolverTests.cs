@@ -400,12 +400,18 @@ public class SolverTests
     }
 
     [Fact]
-    public void DataWithFewerClassesThanTheDefault_NamesNumClasses()
+    public void DataWithFewerClassesThanTheDefault_Trains_ALabelPastTheModelIsNamed()
     {
+        // The course's data dict has no class count: a 4-class net on labels 0–3 was refused while Dataset.NumClasses
+        // kept its default of 10.
         var four = new FullyConnectedNet<double>([4], inputDim: 12, numClasses: 4);
         var data = Blobs(20, classes: 4) with { NumClasses = 10 };
-        var e = Assert.Throws<ArgumentException>(() => new Solver<double>(four, data));
-        Assert.Contains("10 classes (Dataset.NumClasses, 10 unless given) but the model scores 4; pass NumClasses: 4", e.Message);
+        var solver = new Solver<double>(four, data, Quiet(epochs: 1));
+        solver.Train();
+        Assert.Equal(2, solver.LossHistory.Count);
+        var bad = data with { YVal = [.. data.YVal[..^1], 7] };
+        var e = Assert.Throws<ArgumentException>(() => new Solver<double>(four, bad));
+        Assert.Equal($"Solver: y_val[{data.YVal.Length - 1}] = 7, but the model scores 4 classes (labels 0 to 3). (Parameter 'data')", e.Message);
     }
 
     [Fact]
