@@ -190,7 +190,11 @@ public static class TarExtractor
         catch (Exception e) when (e is InvalidDataException or FormatException or ArgumentException or OverflowException or EndOfStreamException or NotSupportedException
                                       && !e.Message.StartsWith(source + ":", StringComparison.Ordinal))
         {
-            throw DataFile.Invalid(source, $"cannot read {what}: the archive is corrupt ({e.Message})");
+            // The tar reader's own words name the fault (a header checksum …); GZipStream's for damaged data read "The
+            // archive entry was compressed using an unsupported compression method", which misleads.
+            string why = e is InvalidDataException && e.Message.Contains("compression method", StringComparison.Ordinal)
+                ? "its compressed data does not decompress, or fails its checksum: the file is damaged; fetch it again" : e.Message;
+            throw DataFile.Invalid(source, $"cannot read {what}: the archive is corrupt ({why})");
         }
     }
 

@@ -232,6 +232,13 @@ public class TarExtractorTests
         corrupt[148] ^= 0x11; // header checksum
         var p = dir.Write("corrupt.tar", corrupt);
         Assert.StartsWith(p + ": ", Assert.Throws<InvalidDataException>(() => TarExtractor.Extract(p, dir.File("oc"))).Message);
+        // Damaged deflate data: .NET's "compressed using an unsupported compression method" was passed on.
+        var damaged = (byte[])good.Clone();
+        for (int i = 20; i < 60; i++) damaged[i] ^= 0x5a;
+        var g = dir.Write("damaged.tar.gz", damaged);
+        var e = Assert.Throws<InvalidDataException>(() => TarExtractor.Extract(g, dir.File("og")));
+        Assert.StartsWith(g + ": ", e.Message);
+        Assert.Contains("the archive is corrupt (its compressed data does not decompress, or fails its checksum: the file is damaged; fetch it again)", e.Message);
         Assert.DoesNotContain(dir.Contents(), n => n.StartsWith('o') || n.StartsWith(".o"));
     }
 }
