@@ -181,6 +181,14 @@ internal sealed class TrainOptions
             };
         }
         if (ranges is not null && defaultRanges is not null) ranges.AddRange(defaultRanges);
+        // Drawn in one fixed order (SearchRange.Searchable's), whichever were typed: spelling out a default range
+        // (--weight-scale 1e-3:1e-1:log) drew it first and gave other trials than the same search left to its defaults.
+        static int Order(SearchRange r)
+        {
+            for (int i = 0; i < SearchRange.Searchable.Count; i++) if (SearchRange.Searchable[i] == r.Name) return i;
+            return SearchRange.Searchable.Count;
+        }
+        ranges?.Sort((a, b) => Order(a).CompareTo(Order(b)));
         if (config.Model == "twolayer")
         {
             // The data set's defaults are a deep net's (batch norm, dropout, two hidden layers); TwoLayerNet has one

@@ -14,6 +14,20 @@ namespace Backprop.Tests.Cli;
 public class CliSearchTests
 {
     [Fact]
+    public void ASpelledOutDefaultRange_DrawsTheSameTrials()
+    {
+        // --weight-scale 1e-3:1e-1:log is the default range; typed, it was drawn first and gave other trials.
+        using var tmp = new TempDir();
+        string[] common = ["search", "--data-dir", CliRunner.Cifar10DataDir, "--trials", "2", "--parallel", "1", "--epochs", "1",
+            "--num-train", "100", "--num-val", "50", "--num-test", "0", "--hidden", "10", "--seed", "5"];
+        var a = CliRunner.Run([.. common, "--out", tmp.File("a")]);
+        var b = CliRunner.Run([.. common, "--weight-scale", "1e-3:1e-1:log", "--reg", "1e-5:1e-1:log", "--out", tmp.File("b")]);
+        Assert.True(a.ExitCode == 0 && b.ExitCode == 0, a.ToString() + b.ToString());
+        string Draws(string dir) => string.Join("\n", File.ReadAllLines(Path.Combine(dir, "results.csv")).Select(l => string.Join(',', l.Split(',')[..5])));
+        Assert.Equal(Draws(tmp.File("a")), Draws(tmp.File("b")));
+    }
+
+    [Fact]
     public void Search_WritesResultsAndKeepsTheBestModel()
     {
         using var tmp = new TempDir();
@@ -24,14 +38,16 @@ public class CliSearchTests
         Assert.Contains("Best: trial ", r.Out);
 
         var csv = File.ReadAllLines(Path.Combine(dir, "results.csv"));
-        Assert.Equal("trial,run,learning_rate,weight_scale,dropout,reg,train_acc,val_acc,test_acc,status,seconds,message", csv[0]);
+        // The ranges in one fixed order, typed or not (dropout was drawn first, being typed).
+        Assert.Equal("trial,run,learning_rate,weight_scale,reg,dropout,train_acc,val_acc,test_acc,status,seconds,message", csv[0]);
         Assert.Equal(4, csv.Length);
         var rows = csv[1..].Select(l => l.Split(',')).ToList();
         Assert.All(rows, row =>
         {
             Assert.InRange(double.Parse(row[2], CultureInfo.InvariantCulture), 1e-4, 1e-2);
             Assert.InRange(double.Parse(row[3], CultureInfo.InvariantCulture), 1e-3, 1e-1);
-            Assert.InRange(double.Parse(row[4], CultureInfo.InvariantCulture), 0.5, 1);
+            Assert.InRange(double.Parse(row[4], CultureInfo.InvariantCulture), 1e-5, 1e-1);
+            Assert.InRange(double.Parse(row[5], CultureInfo.InvariantCulture), 0.5, 1);
             Assert.Equal("completed", row[9]);
         });
         Assert.Equal(3, rows.Select(row => row[2]).Distinct().Count());   // each trial drew its own learning rate
