@@ -277,8 +277,18 @@ public sealed class DataLocations
             return (null, null, null);
         }
         var match = sets.FirstOrDefault(set => set.Files.Any(f => f.Name == file.Name && string.Equals(f.Md5, md5, StringComparison.OrdinalIgnoreCase)));
+        // Debian's dataset-fashion-mnist recompresses the files (other checksums) into its own folder: given as the data
+        // folder, it was "Fashion-MNIST or MNIST?" (and listed as MNIST too), though found alone it is Fashion-MNIST.
+        if (match is null && known is null && IdxChecksumsForTests.Value is null && DebianFallback is { } debian
+            && Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir)) == debian)
+            return (DataSetKind.FashionMnist, file.Name, md5);
         return (match?.Kind, file.Name, md5);
     }
+
+    /// <summary>How <see cref="IdxKindByChecksum"/> told the data set of <paramref name="dir"/>: its checksums, or Debian's folder.</summary>
+    internal static string IdxEvidence(string dir) =>
+        DebianFallback is { } debian && Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir)) == debian
+            ? "it is Debian's dataset-fashion-mnist package folder" : "by their published checksums";
 
     /// <summary>Tests only: the data sets whose checksums <see cref="IdxKindByChecksum"/> counts by default, for the test's own calls.</summary>
     internal static readonly AsyncLocal<IReadOnlyList<RemoteDataSet>?> IdxChecksumsForTests = new();
@@ -361,10 +371,13 @@ public sealed class DataLocations
         {
             // A folder this user may not open hides every file in it: it was said to be missing them all.
             if (Unreadable(dir) is { } why) return $"'{dir}' cannot be read ({why}).";
-            var names = kind is DataSetKind.Cifar10Python or DataSetKind.Cifar10Binary
+            var names = (kind is DataSetKind.Cifar10Python or DataSetKind.Cifar10Binary
                 ? Cifar10.BatchFileNames(kind == DataSetKind.Cifar10Binary ? Cifar10Format.Binary : Cifar10Format.Python)
                     .Where(n => !File.Exists(Path.Combine(dir, n)))
-                : Idx.StandardFileNames.Where(n => Idx.FindStandardFile(dir, n) is null).Select(n => n + ".gz");
+                : Idx.StandardFileNames.Where(n => Idx.FindStandardFile(dir, n) is null).Select(n => n + ".gz")).ToList();
+            // Complete, but the other IDX data set's files (they are named alike): it said "incomplete (missing )".
+            if (names.Count == 0 && IdxKindByChecksum(dir) is { } other && other != kind)
+                return $"'{dir}' holds {DisplayName(other)}'s files ({IdxEvidence(dir)}), not {DisplayName(kind)}'s.";
             return $"'{dir}' is incomplete (missing {string.Join(", ", names)}).";
         }
         return "looked in " + string.Join(", ", searched) + ".";

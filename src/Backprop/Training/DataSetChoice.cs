@@ -62,7 +62,7 @@ public sealed record DataSetChoice(string Dataset, string Folder, string Reason)
                 continue;
             string why = kind switch
             {
-                _ when idxInFolder => $"no CIFAR-10 is in the data folder {locations.Root}, and its IDX files have {s.Name}'s published checksums",
+                _ when idxInFolder => $"no CIFAR-10 is in the data folder {locations.Root}, and its IDX files are {s.Name}'s ({DataLocations.IdxEvidence(locations.Root)})",
                 DataSetKind.FashionMnist when !inRoot => $"no CIFAR-10 is in the data folder {locations.Root}, and Debian's dataset-fashion-mnist package is installed",
                 DataSetKind.FashionMnist or DataSetKind.Mnist => $"no CIFAR-10 is in the data folder {locations.Root}, and {s.Name} is",
                 _ => $"it is in the data folder {locations.Root}",

@@ -155,10 +155,16 @@ public class CliDataTests
     public void DataInfo_OnAFolderOfIdxFiles_SaysTrainWouldAskWhich()
     {
         Skip.IfNot(Directory.Exists(FashionMnist.DebianDir), "needs Debian's dataset-fashion-mnist");
-        var r = CliRunner.Run("data", "info", "--data-dir", FashionMnist.DebianDir);
+        // A copy of Debian's recompressed files elsewhere: their checksums name neither data set. (Debian's own folder
+        // is Fashion-MNIST by where it is: DataLocationsTests.DebiansFolderGivenAsTheDataFolder_IsFashionMnist.)
+        using var tmp = new TempDir();
+        OfficialFiles.CopyFashionMnist(tmp.Path);
+        var r = CliRunner.Run("data", "info", "--data-dir", tmp.Path);
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains("backprop train would ask which:", r.Out);
-        Assert.Contains("holds IDX files", CliRunner.Run("train", "--data-dir", FashionMnist.DebianDir, "--epochs", "1").Error);   // as it does
+        Assert.Contains("holds IDX files", CliRunner.Run("train", "--data-dir", tmp.Path, "--epochs", "1").Error);   // as it does
+        var debian = CliRunner.Run("data", "info", "--data-dir", FashionMnist.DebianDir);
+        Assert.Contains("backprop train would use: Using Fashion-MNIST from /usr/share/datasets/fashion-mnist", debian.Out);
     }
 
     [Fact]

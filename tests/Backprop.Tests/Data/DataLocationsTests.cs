@@ -5,6 +5,24 @@ namespace Backprop.Tests.Data;
 
 public class DataLocationsTests
 {
+    [SkippableFact]
+    public void DebiansFolderGivenAsTheDataFolder_IsFashionMnist()
+    {
+        // Found alone it was Fashion-MNIST, but given with --data-dir it was "Fashion-MNIST or MNIST? say which"
+        // (Debian recompresses the files, so the published checksums name neither), and data info listed MNIST there.
+        Skip.IfNot(OperatingSystem.IsLinux() && Directory.Exists(FashionMnist.DebianDir), "needs Debian's dataset-fashion-mnist");
+        var loc = DataLocations.Resolve(FashionMnist.DebianDir, null, "/nonexistent", null);
+        Assert.Equal(DataSetKind.FashionMnist, DataLocations.IdxKindByChecksum(FashionMnist.DebianDir));
+        var chosen = DataSetChoice.Choose(null, loc);
+        Assert.Equal(("fashion-mnist", FashionMnist.DebianDir), (chosen.Dataset, chosen.Folder));
+        Assert.Contains("its IDX files are Fashion-MNIST's (it is Debian's dataset-fashion-mnist package folder)", chosen.Reason);
+        var mnist = loc.Survey().Single(s => s.Kind == DataSetKind.Mnist);
+        Assert.False(mnist.Present);
+        Assert.Equal($"'{FashionMnist.DebianDir}' holds Fashion-MNIST's files (it is Debian's dataset-fashion-mnist package folder), not MNIST's.", mnist.Detail);
+        // Asked for MNIST there, the refusal says whose files they are (they were loaded as MNIST).
+        Assert.Contains("holds Fashion-MNIST's files", Assert.Throws<DataSetUnavailableException>(() => DataSetChoice.Choose("mnist", loc)).Message);
+    }
+
     [Fact]
     public void DataDirBeatsTheVariableWhichBeatsTheDefault()
     {
@@ -138,7 +156,7 @@ public class DataLocationsTests
         DataLocations.IdxChecksumsForTests.Value = [RemoteDataSet.FashionMnist, asMnist];
         var chosen = DataSetChoice.Choose(null, loc);
         Assert.Equal(("mnist", dir.Path), (chosen.Dataset, chosen.Folder));
-        Assert.Contains("its IDX files have MNIST's published checksums", chosen.Reason);
+        Assert.Contains("its IDX files are MNIST's (by their published checksums)", chosen.Reason);
         DataLocations.IdxChecksumsForTests.Value = [asFashion, RemoteDataSet.Mnist];
         Assert.Equal("fashion-mnist", DataSetChoice.Choose(null, loc).Dataset);
         DataLocations.IdxChecksumsForTests.Value = null;
