@@ -34,9 +34,14 @@ internal static class PlotCommand
             foreach (var dir in dirs)
                 if (!File.Exists(RunFiles.In(dir, RunFiles.History)))
                     throw new UsageException(IsSearch(dir) ? $"RUN_DIR: '{dir}' is a search folder: give it alone to redraw its {SearchPicture.FileName}, or its trial folders ({Path.Combine(dir, "trial-000")} …) to compare them."
+                        // A search killed before its first results, as eval says of it (plot said "not a search folder").
+                        : File.Exists(Path.Combine(dir, SearchSpec.FileName)) ? $"RUN_DIR: '{dir}' is a search folder whose search has written no {SearchResult.FileName} yet (running, or killed: 'backprop search --resume {dir}' continues it); give one of its trial folders ({Path.Combine(dir, "trial-000")} …) to plot a trial."
                         : Directory.Exists(dir) ? $"RUN_DIR: '{dir}' is not a run folder (no {RunFiles.History}) or a search folder (no {SearchResult.FileName})."
                         : File.Exists(dir) ? $"RUN_DIR: '{dir}' is a file; give the run folder that holds it."
                         : $"RUN_DIR: '{dir}' does not exist.");
+            // The same run twice was drawn as two identical series under two labels.
+            var twice = dirs.GroupBy(d => Path.TrimEndingDirectorySeparator(Path.GetFullPath(d))).FirstOrDefault(g => g.Count() > 1);
+            if (twice is not null) throw new UsageException($"RUN_DIR: '{twice.Key}' is given {twice.Count()} times; give each run once.");
             if (dirs.Length == 1 && result.GetValue(output) is null)
             {
                 var files = RunPlots.Redraw(dirs[0]);

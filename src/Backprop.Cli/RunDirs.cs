@@ -57,8 +57,23 @@ internal static class RunDirs
         if (!File.Exists(RunFiles.In(dir, RunFiles.Summary)))
             return $"the run stopped before it saved one; 'backprop train --resume {dir}' continues it if it has a {RunFiles.Checkpoint}";
         var parent = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir)));
-        if (parent is not null && File.Exists(Path.Combine(parent, "results.json")))
-            return $"it is a search's trial, and a search keeps only its best trial's model; '{Path.Combine(parent, "results.json")}' names that trial";
+        if (parent is not null && File.Exists(Path.Combine(parent, SearchResult.FileName)))
+        {
+            string results = Path.Combine(parent, SearchResult.FileName);
+            SearchTrial? best = null;
+            try
+            {
+                best = SearchResult.Load(results).Best;
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+            {
+                // Said as below, without naming the best trial.
+            }
+            // A search whose every trial diverged or failed has no best trial to point at.
+            return best is null
+                ? $"it is a search's trial, and a search keeps only its best completed trial's model; no trial of this search completed with one ('{results}')"
+                : $"it is a search's trial, and a search keeps only its best trial's model: '{Path.Combine(parent, best.Run)}' (val_acc {best.ValAcc?.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture)})";
+        }
         return "the run finished, but its model has been removed since";
     }
 

@@ -68,7 +68,7 @@ public sealed class TrainingDivergedException : ArithmeticException
             // The first loss comes before any update too: the learning rate played no part.
             ? $"It is the first batch's loss, before any update, so the learning rate played no part: the initial weights or the inputs are too large for the dtype; use a smaller weight scale (0.01 or below{(hasNormalization ? "" : ", or batch normalization")}), or scale the data down. "
             : FormattableString.Invariant(
-                $"Try a smaller learning rate (e.g. {lr / 10:G3}), a smaller weight scale, {(hasNormalization ? "" : "batch normalization, ")}or a larger batch. ")) +
+                $"Try a smaller learning rate (e.g. {lr / 10:g3}), a smaller weight scale, {(hasNormalization ? "" : "batch normalization, ")}or a larger batch. ")) +
         (best > 0
             ? FormattableString.Invariant($"The best parameters so far (validation accuracy {best:F3}) were kept.")
             : afterUpdate

@@ -58,6 +58,11 @@ public class CliSearchTests
             Assert.Equal(row[1] == best, File.Exists(Path.Combine(dir, row[1], "model.npz")));
             Assert.Equal(row[1] == best, RunSummary.Load(Path.Combine(dir, row[1], "summary.json")).Files.Contains("model.npz"));   // it lists what it holds
         }
+        // eval of another trial points at the best one by its folder.
+        var other = rows.First(row => row[1] != best)[1];
+        var e = CliRunner.Run("eval", "--model", Path.Combine(dir, other), "--data-dir", CliRunner.Cifar10DataDir);
+        Assert.Equal(2, e.ExitCode);
+        Assert.Contains($"a search keeps only its best trial's model: '{Path.Combine(dir, best)}' (val_acc ", e.Error);
         Assert.True(File.Exists(Path.Combine(dir, "results.json")));
         PlotTests.AssertPicture(File.ReadAllBytes(Path.Combine(dir, "search.png")), 900, 840, panels: 2);
 
@@ -291,6 +296,10 @@ public class CliSearchTests
         Assert.Null(result.Best);
         Assert.DoesNotContain("Best:", late.Out);
         Assert.All(result.Trials, t => Assert.False(File.Exists(tmp.File($"late/{t.Run}/model.npz"))));
+        // eval of a trial says there is no best trial to turn to (it said results.json named one).
+        var noBest = CliRunner.Run("eval", "--model", tmp.File("late/trial-000"), "--data-dir", CliRunner.Cifar10DataDir);
+        Assert.Equal(2, noBest.ExitCode);
+        Assert.Contains($"a search keeps only its best completed trial's model; no trial of this search completed with one ('{tmp.File("late/results.json")}')", noBest.Error);
     }
 
     [Fact]
@@ -355,6 +364,16 @@ public class CliSearchTests
         Assert.Contains($"'{s}' is a search folder: give it alone to redraw its search.png, or its trial folders", mixed.Error);
         Directory.CreateDirectory(tmp.File("empty"));
         Assert.Contains("is not a run folder (no history.json) or a search folder (no results.json)", CliRunner.Run("plot", tmp.File("empty")).Error);
+        // A search killed before its first results (search.json, no results.json): said as eval says it.
+        Directory.CreateDirectory(tmp.File("killed"));
+        File.Copy(Path.Combine(s, "search.json"), tmp.File("killed/search.json"));
+        Assert.Contains($"'{tmp.File("killed")}' is a search folder whose search has written no results.json yet (running, or killed: 'backprop search --resume {tmp.File("killed")}' continues it)",
+            CliRunner.Run("plot", tmp.File("killed")).Error);
+        // The same run twice was drawn as two identical series.
+        var twice = CliRunner.Run("plot", Path.Combine(s, "trial-000"), Path.Combine(s, "trial-000") + "/", "--out", tmp.File("twice.png"));
+        Assert.Equal(2, twice.ExitCode);
+        Assert.Contains($"RUN_DIR: '{Path.Combine(s, "trial-000")}' is given 2 times; give each run once.", twice.Error);
+        Assert.False(File.Exists(tmp.File("twice.png")));
     }
 
     [Fact]
