@@ -21,17 +21,21 @@ public sealed record SearchAxis(string Name, bool Log = false, bool Whole = fals
 /// <param name="Y">Its value of the y option (unused in a one-option picture).</param>
 /// <param name="TrainAcc">Training accuracy; NaN when it has none (diverged, failed): drawn as a grey ✕.</param>
 /// <param name="ValAcc">Validation accuracy; NaN as <paramref name="TrainAcc"/>.</param>
-public sealed record SearchPoint(double X, double Y, double TrainAcc, double ValAcc);
+/// <param name="Diverged">The trial diverged after its accuracies were checked: its dot carries a red ✕.</param>
+public sealed record SearchPoint(double X, double Y, double TrainAcc, double ValAcc, bool Diverged = false);
 
 /// <summary>
 /// The notebooks' hyperparameter-search pictures. With two searched options: one dot per trial at (x, y), coloured by
 /// training accuracy (top panel) and validation accuracy (bottom panel), each with a colour bar over the accuracies
-/// the trials have. With one: accuracy against the option, train and val. Trials without an accuracy are a grey ✕.
+/// the trials have. With one: accuracy against the option, train and val. Trials without an accuracy are a grey ✕;
+/// those that diverged after their accuracies were checked carry a small red ✕ on their dot.
 /// </summary>
 public static class SearchPlots
 {
     private static readonly Color NoAccuracy = Colors.Gray;
     private const string NoAccuracyText = "no accuracy (diverged or failed)";
+    private static readonly Color DivergedMark = Colors.Red;
+    private const string DivergedText = "diverged after this check (not a usable model)";
 
     /// <summary>The notebooks' picture: learning rate (x) against weight scale (y), both on log scales. PNG bytes.</summary>
     public static byte[] ScatterPng(IReadOnlyList<SearchPoint> points, string dataset = "CIFAR-10", int width = 900, int panelHeight = 420)
@@ -84,15 +88,20 @@ public static class SearchPlots
             lo = Math.Max(0, lo - 0.005);
             hi = Math.Max(Math.Min(1, hi + 0.005), lo + 0.005);
         }
-        bool legend = false;
+        bool legend = false, divergedLegend = false;
         for (int i = 0; i < placed.Count; i++)
         {
             double v = value(placed[i]);
             if (double.IsFinite(v))
+            {
                 plt.Add.Marker(xs[i], ys[i], MarkerShape.FilledCircle, 14, colormap.GetColor(Math.Clamp((v - lo) / (hi - lo), 0, 1)));
+                // Its accuracy is from before the loss blew up: drawn, but not like a trial that completed.
+                if (placed[i].Diverged) divergedLegend |= AddDiverged(plt, xs[i], ys[i], first: !divergedLegend);
+            }
             else
                 legend |= AddNoAccuracy(plt, xs[i], ys[i], first: !legend);
         }
+        legend |= divergedLegend;
         if (finite.Count > 0)
         {
             // The bar says what its colours are, as the confusion matrix's does; the two panels' bars span different ranges.
@@ -126,6 +135,9 @@ public static class SearchPlots
         bool first = true;
         foreach (var p in placed.Where(p => !double.IsFinite(p.ValAcc)))
             first = !AddNoAccuracy(plt, Position(p.X, x), floor, first) && first;
+        first = true;
+        foreach (var p in val.Where(p => p.Diverged))
+            first = !AddDiverged(plt, Position(p.X, x), p.ValAcc, first) && first;
         if (train.Count == 0 && val.Count == 0)
         {
             plt.Axes.SetLimitsY(-0.05, 1.05);   // an accuracy's range, not ScottPlot's −1 … 1 for nothing
@@ -136,6 +148,17 @@ public static class SearchPlots
         Label(plt.Axes.Bottom, x, placed.Select(p => Position(p.X, x)), plt.XLabel);
         plt.YLabel("accuracy");
         return plt;
+    }
+
+    // Returns true when it labelled the legend entry.
+    private static bool AddDiverged(Plot plt, double x, double y, bool first)
+    {
+        // Red on a white outline, to show on the colour map's dark and bright ends alike.
+        plt.Add.Marker(x, y, MarkerShape.Eks, 11, Colors.White).MarkerLineWidth = 4.5f;
+        var m = plt.Add.Marker(x, y, MarkerShape.Eks, 11, DivergedMark);
+        m.MarkerLineWidth = 2f;
+        if (first) m.LegendText = DivergedText;
+        return first;
     }
 
     // Returns true when it labelled the legend entry.

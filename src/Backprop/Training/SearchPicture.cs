@@ -38,11 +38,11 @@ public static class SearchPicture
         if (axes.Count == 0)
         {
             // Nothing varied (every range is lo:lo): the trials side by side.
-            var byTrial = result.Trials.Select(t => new SearchPoint(t.Trial, 0, Acc(t.TrainAcc), Acc(t.ValAcc))).ToList();
+            var byTrial = result.Trials.Select(t => new SearchPoint(t.Trial, 0, Acc(t.TrainAcc), Acc(t.ValAcc), t.Status == RunStatus.Diverged)).ToList();
             return SearchPlots.ScatterPng(byTrial, new SearchAxis("trial", Whole: true), null, dataset, note);
         }
         var points = result.Trials.Select(t => new SearchPoint(ValueOf(t, axes[0].Name), axes.Count > 1 ? ValueOf(t, axes[1].Name) : 0,
-            Acc(t.TrainAcc), Acc(t.ValAcc))).ToList();
+            Acc(t.TrainAcc), Acc(t.ValAcc), t.Status == RunStatus.Diverged)).ToList();
         return SearchPlots.ScatterPng(points, AxisOf(axes[0]), axes.Count > 1 ? AxisOf(axes[1]) : null, dataset, note);
     }
 

@@ -283,6 +283,22 @@ public class PlotTests
     }
 
     [Fact]
+    public void SearchScatter_MarksTrialsThatDivergedAfterACheck()
+    {
+        // Such a trial has accuracies (its checks before the loss blew up) and was drawn exactly as a completed one.
+        SearchPoint[] pts = [new(1e-3, 1e-2, 0.5, 0.4), new(1e-2, 1e-1, 0.2, 0.15, Diverged: true), new(1e-4, 1e-3, 0.3, 0.3)];
+        foreach (var plt in SearchPlots.Plots(pts, SearchAxis.LearningRate, SearchAxis.WeightScale, "CIFAR-10", null)
+                     .Append(SearchPlots.Plots(pts, SearchAxis.LearningRate, null, "CIFAR-10", null)[0]))
+        {
+            var marks = plt.GetPlottables().OfType<ScottPlot.Plottables.Marker>().Where(m => m.MarkerShape == ScottPlot.MarkerShape.Eks).ToList();
+            Assert.Equal([ScottPlot.Colors.White, ScottPlot.Colors.Red], marks.Select(m => m.MarkerLineColor));   // red on a white outline
+            var mark = marks[1];
+            Assert.Equal((Math.Log10(1e-2), true), (mark.Location.X, mark.LegendText.StartsWith("diverged after this check")));
+        }
+        AssertPicture(SearchPlots.ScatterPng(pts), 900, 840, panels: 2);
+    }
+
+    [Fact]
     public void SearchScatter_OneOption_IsAccuracyAgainstIt_NamedAndOnItsScale()
     {
         // The picture was always log10 learning rate against log10 weight scale, whatever was searched: a search of reg
