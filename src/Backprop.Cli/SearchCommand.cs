@@ -46,11 +46,17 @@ internal static class SearchCommand
             search.TrialCompleted += t =>
             {
                 lock (progress)
-                    progress.WriteLine($"trial {t.Trial}: {string.Join(", ", t.Values.Select(v => $"{v.Key} {F(v.Value)}"))}: val_acc {A(t.ValAcc)} ({t.Status}, {t.Seconds.ToString("F0", CultureInfo.InvariantCulture)} s)" +
+                    // A trial a resumed search takes as it was is said so (it read as one just run).
+                    progress.WriteLine($"trial {t.Trial}: {string.Join(", ", t.Values.Select(v => $"{v.Key} {F(v.Value)}"))}: val_acc {A(t.ValAcc)} ({t.Status}, {t.Seconds.ToString("F0", CultureInfo.InvariantCulture)} s{(search.IsFinished(t.Trial) ? ", kept from before" : "")})" +
                         (t.Status == RunStatus.Failed ? $": {t.Message}" : ""));
             };
             var found = search.Run(console.Cancel);
-            if (result.GetValue(json)) console.Out.WriteLine(found.ToJsonLine());
+            if (result.GetValue(json))
+            {
+                console.Out.WriteLine(found.ToJsonLine());
+                // stdout holds the JSON alone; the way on goes with the progress lines.
+                if (found.Interrupted) progress.WriteLine($"Interrupted: continue with 'backprop search --resume {found.SearchDir}'.");
+            }
             else
             {
                 if (found.Interrupted)
@@ -126,7 +132,9 @@ internal static class SearchCommand
         var search = UsageException.Naming("--resume", "config", () => HyperparameterSearch.Resume(dir, images));
         int n = spec.Trials, finished = search.FinishedTrials, resumed = search.ResumedTrials;
         progress.WriteLine(choice.Reason);
-        progress.WriteLine($"Resuming the search in {search.SearchDir}: {finished} of {n} trial{(n == 1 ? "" : "s")} finished, {resumed} to continue from {(resumed == 1 ? "its" : "their")} checkpoint, {n - finished - resumed} to run.");
+        progress.WriteLine(finished == n
+            ? $"The search in {search.SearchDir} has finished all its {n} trial{(n == 1 ? "" : "s")}: nothing to run; its results are written again."
+            : $"Resuming the search in {search.SearchDir}: {finished} of {n} trial{(n == 1 ? "" : "s")} finished, {resumed} to continue from {(resumed == 1 ? "its" : "their")} checkpoint, {n - finished - resumed} to run.");
         return search;
     }
 

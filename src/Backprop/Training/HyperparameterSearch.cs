@@ -111,6 +111,11 @@ public sealed partial class HyperparameterSearch
     /// <summary>Trials whose finished run <see cref="Run"/> takes as it is (after <see cref="Resume"/>; 0 for a new search).</summary>
     public int FinishedTrials => _plans.Count(p => p.Finished is not null);
 
+    /// <summary>Whether <see cref="Run"/> takes trial <paramref name="trial"/>'s finished run as it is (after <see cref="Resume"/>).</summary>
+    public bool IsFinished(int trial) => (uint)trial < (uint)_plans.Length
+        ? _plans[trial].Finished is not null
+        : throw new ArgumentOutOfRangeException(nameof(trial), trial, $"The search has trials 0 to {_plans.Length - 1}.");
+
     /// <summary>Trials <see cref="Run"/> continues from their checkpoint (after <see cref="Resume"/>).</summary>
     public int ResumedTrials => _plans.Count(p => p.Run?.Resume == true);
 

@@ -10,6 +10,9 @@ internal sealed record CliResult(int ExitCode, string Out, string Error)
     /// <summary>The non-empty lines of standard error.</summary>
     public string[] ErrorLines => Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
+    /// <summary>The non-empty lines of standard output.</summary>
+    public string[] OutLines() => Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
     public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Out}\n--- stderr\n{Error}";
 }
 

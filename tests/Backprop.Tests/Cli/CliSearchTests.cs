@@ -578,6 +578,14 @@ public class CliSearchTests
             Assert.False(File.Exists(tmp.File($"cut/{t.Run}/checkpoint.npz")));
         }
         Assert.True(File.Exists(tmp.File("cut/search.png")));
+        // The trial taken as it was is said so; the two that ran are not.
+        Assert.Single(r.OutLines(), l => l.StartsWith("trial ") && l.EndsWith(", kept from before)"));
+        Assert.Equal(2, r.OutLines().Count(l => l.StartsWith("trial ") && !l.Contains("kept from before")));
+        // Resumed once it is done: nothing to run, said so, every trial kept.
+        var again = CliRunner.Run("search", "--resume", tmp.File("cut"), "--parallel", "1");
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Contains($"The search in {tmp.File("cut")} has finished all its 3 trials: nothing to run; its results are written again.", again.Out);
+        Assert.Equal(3, again.OutLines().Count(l => l.StartsWith("trial ") && l.EndsWith(", kept from before)")));
 
         // A folder that is no search, or one made before search.json, says so.
         Assert.Contains("has no search.json: it is not a search folder", CliRunner.Run("search", "--resume", tmp.File("cut/trial-000")).Error);
@@ -593,5 +601,11 @@ public class CliSearchTests
             "--num-train", "100", "--num-val", "50", "--num-test", "0", "--hidden", "10", "--out", tmp.File("s"));
         Assert.True(r.ExitCode == 130, r.ToString());
         Assert.Contains($"Interrupted: 0 of 2 trials completed; continue with 'backprop search --resume {tmp.File("s")}'.", r.Out);
+        // With --json the way on is said on stderr (stdout holds the JSON alone); it was said nowhere.
+        var j = CliRunner.Run(ctrlC.Token, "search", "--data-dir", CliRunner.Cifar10DataDir, "--trials", "2", "--epochs", "1",
+            "--num-train", "100", "--num-val", "50", "--num-test", "0", "--hidden", "10", "--json", "--out", tmp.File("j"));
+        Assert.True(j.ExitCode == 130, j.ToString());
+        Assert.Contains($"Interrupted: continue with 'backprop search --resume {tmp.File("j")}'.", j.Error);
+        Assert.True(System.Text.Json.Nodes.JsonNode.Parse(j.Out)!["interrupted"]!.GetValue<bool>());
     }
 }
