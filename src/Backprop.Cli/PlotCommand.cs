@@ -39,9 +39,6 @@ internal static class PlotCommand
                         : Directory.Exists(dir) ? $"RUN_DIR: '{dir}' is not a run folder (no {RunFiles.History}) or a search folder (no {SearchResult.FileName})."
                         : File.Exists(dir) ? $"RUN_DIR: '{dir}' is a file; give the run folder that holds it."
                         : $"RUN_DIR: '{dir}' does not exist.");
-            // The same run twice was drawn as two identical series under two labels.
-            var twice = dirs.GroupBy(d => Path.TrimEndingDirectorySeparator(Path.GetFullPath(d))).FirstOrDefault(g => g.Count() > 1);
-            if (twice is not null) throw new UsageException($"RUN_DIR: '{twice.Key}' is given {twice.Count()} times; give each run once.");
             if (dirs.Length == 1 && result.GetValue(output) is null)
             {
                 var files = RunPlots.Redraw(dirs[0]);
@@ -49,6 +46,9 @@ internal static class PlotCommand
                 return ExitCodes.Success;
             }
             var path = OutputFile.Check("--out", result.GetValue(output) ?? "comparison.png", ".png", []);
+            // The same run twice was drawn as two identical series under two labels.
+            var twice = dirs.GroupBy(d => Path.TrimEndingDirectorySeparator(Path.GetFullPath(d))).FirstOrDefault(g => g.Count() > 1);
+            if (twice is not null) throw new UsageException($"RUN_DIR: '{twice.Key}' is given {twice.Count()} times; give each run once.");
             AtomicFile.WriteAllBytes(path, RunPlots.ComparisonPng(dirs));
             console.Out.WriteLine($"Wrote {path} ({dirs.Length} run{(dirs.Length == 1 ? "" : "s")})");
             return ExitCodes.Success;

@@ -204,7 +204,7 @@ public class CliTrainTests
         Assert.Equal(0, CliRunner.Run("plot", run).ExitCode);
         PlotTests.AssertPicture(File.ReadAllBytes(Path.Combine(run, "loss.png")), 900, 450);
         var cmp = tmp.File("cmp.png");
-        var c = CliRunner.Run("plot", run, run, "--out", cmp);
+        var c = CliRunner.Run("plot", run, tmp.File("again"), "--out", cmp);   // (the same run twice is refused)
         Assert.True(c.ExitCode == 0, c.ToString());
         PlotTests.AssertPicture(File.ReadAllBytes(cmp), 1000, 3 * 380, panels: 3);
 
