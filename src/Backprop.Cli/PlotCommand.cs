@@ -34,8 +34,8 @@ internal static class PlotCommand
             foreach (var dir in dirs)
                 if (!File.Exists(RunFiles.In(dir, RunFiles.History)))
                     throw new UsageException(IsSearch(dir) ? $"RUN_DIR: '{dir}' is a search folder: give it alone to redraw its {SearchPicture.FileName}, or its trial folders ({Path.Combine(dir, "trial-000")} …) to compare them."
-                        // A search killed before its first results, as eval says of it (plot said "not a search folder").
-                        : File.Exists(Path.Combine(dir, SearchSpec.FileName)) ? $"RUN_DIR: '{dir}' is a search folder whose search has written no {SearchResult.FileName} yet (running, or killed: 'backprop search --resume {dir}' continues it); give one of its trial folders ({Path.Combine(dir, "trial-000")} …) to plot a trial."
+                        // A search killed before its first results, said as eval says it (plot said "not a search folder").
+                        : RunDirs.SearchFolder(dir) is { } search ? $"RUN_DIR: {search}"
                         : Directory.Exists(dir) ? $"RUN_DIR: '{dir}' is not a run folder (no {RunFiles.History}) or a search folder (no {SearchResult.FileName})."
                         : File.Exists(dir) ? $"RUN_DIR: '{dir}' is a file; give the run folder that holds it."
                         : $"RUN_DIR: '{dir}' does not exist.");

@@ -26,7 +26,7 @@ internal static class RunDirs
     /// What to say of a search folder given where a run folder goes (the notebooks' "best model" is its best trial's
     /// folder, which it names), or null when <paramref name="dir"/> is not one.
     /// </summary>
-    private static string? SearchFolder(string dir)
+    internal static string? SearchFolder(string dir)
     {
         if (!Directory.Exists(dir)) return null;
         string results = Path.Combine(dir, SearchResult.FileName);

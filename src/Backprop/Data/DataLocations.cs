@@ -279,16 +279,17 @@ public sealed class DataLocations
         var match = sets.FirstOrDefault(set => set.Files.Any(f => f.Name == file.Name && string.Equals(f.Md5, md5, StringComparison.OrdinalIgnoreCase)));
         // Debian's dataset-fashion-mnist recompresses the files (other checksums) into its own folder: given as the data
         // folder, it was "Fashion-MNIST or MNIST?" (and listed as MNIST too), though found alone it is Fashion-MNIST.
-        if (match is null && known is null && IdxChecksumsForTests.Value is null && DebianFallback is { } debian
-            && Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir)) == debian)
+        if (match is null && known is null && IdxChecksumsForTests.Value is null && IsDebianFashionMnist(dir))
             return (DataSetKind.FashionMnist, file.Name, md5);
         return (match?.Kind, file.Name, md5);
     }
 
     /// <summary>How <see cref="IdxKindByChecksum"/> told the data set of <paramref name="dir"/>: its checksums, or Debian's folder.</summary>
     internal static string IdxEvidence(string dir) =>
-        DebianFallback is { } debian && Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir)) == debian
-            ? "it is Debian's dataset-fashion-mnist package folder" : "by their published checksums";
+        IsDebianFashionMnist(dir) ? "it is Debian's dataset-fashion-mnist package folder" : "by their published checksums";
+
+    private static bool IsDebianFashionMnist(string dir) =>
+        DebianFallback is { } debian && Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir)) == debian;
 
     /// <summary>Tests only: the data sets whose checksums <see cref="IdxKindByChecksum"/> counts by default, for the test's own calls.</summary>
     internal static readonly AsyncLocal<IReadOnlyList<RemoteDataSet>?> IdxChecksumsForTests = new();

@@ -367,7 +367,7 @@ public class CliSearchTests
         // A search killed before its first results (search.json, no results.json): said as eval says it.
         Directory.CreateDirectory(tmp.File("killed"));
         File.Copy(Path.Combine(s, "search.json"), tmp.File("killed/search.json"));
-        Assert.Contains($"'{tmp.File("killed")}' is a search folder whose search has written no results.json yet (running, or killed: 'backprop search --resume {tmp.File("killed")}' continues it)",
+        Assert.Contains($"RUN_DIR: '{tmp.File("killed")}' is a search folder, not a run folder, and its search has written no results.json yet (running, or killed: 'backprop search --resume {tmp.File("killed")}' continues it)",
             CliRunner.Run("plot", tmp.File("killed")).Error);
         // The same run twice was drawn as two identical series.
         var twice = CliRunner.Run("plot", Path.Combine(s, "trial-000"), Path.Combine(s, "trial-000") + "/", "--out", tmp.File("twice.png"));
